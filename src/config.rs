@@ -1,0 +1,124 @@
+//! Settings from the environment, with defaults that run out of the box.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// Which database a URL selects. Chosen by URL scheme, never by trial: trying backends in
+/// turn hides the real connection error (see the stack notes on `MultiConnection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    /// How long a request waits for a connection (or a SQLite lock) before it fails cleanly.
+    pub busy_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub fn backend(&self) -> anyhow::Result<Backend> {
+        backend_of(&self.url)
+    }
+}
+
+pub fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else if url.starts_with("sqlite:") || !url.contains("://") {
+        Ok(Backend::Sqlite)
+    } else {
+        bail!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (or be a file path)")
+    }
+}
+
+/// The file path of a SQLite URL (`sqlite://atelier.db`, `sqlite:atelier.db` or `atelier.db`).
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database: DatabaseSettings,
+    /// The address people reach us at; `https://` turns on `Secure` cookies.
+    pub public_url: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Load the demo store and first administrator into an empty database.
+    pub seed_demo: bool,
+    /// Where the stylesheet and script are served from.
+    pub static_dir: String,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let addr = env_or("ATELIER_ADDR", "127.0.0.1:8080")
+            .parse()
+            .context("ATELIER_ADDR must be an address such as 127.0.0.1:8080")?;
+        let url = env_or("DATABASE_URL", "sqlite://atelier.db");
+        backend_of(&url)?;
+        let pool_size = env_or("ATELIER_DB_POOL_SIZE", "8")
+            .parse()
+            .context("ATELIER_DB_POOL_SIZE must be a whole number")?;
+        let busy_ms: u64 = env_or("ATELIER_DB_BUSY_TIMEOUT_MS", "5000")
+            .parse()
+            .context("ATELIER_DB_BUSY_TIMEOUT_MS must be a whole number of milliseconds")?;
+        let workers = env_or("ATELIER_WORKERS", "0")
+            .parse()
+            .context("ATELIER_WORKERS must be a whole number")?;
+        let public_url = env_or("ATELIER_PUBLIC_URL", &format!("http://{addr}"));
+        let seed_demo = env_or("ATELIER_SEED_DEMO", "true") != "false";
+        Ok(Self {
+            addr,
+            database: DatabaseSettings {
+                url,
+                pool_size,
+                busy_timeout: Duration::from_millis(busy_ms),
+            },
+            public_url,
+            workers,
+            seed_demo,
+            static_dir: env_or("ATELIER_STATIC_DIR", "static"),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_is_chosen_by_url_scheme() {
+        assert_eq!(backend_of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("sqlite://atelier.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("atelier.db").unwrap(), Backend::Sqlite);
+        assert!(backend_of("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn a_sqlite_url_names_its_file() {
+        assert_eq!(sqlite_path("sqlite://data/a.db"), "data/a.db");
+        assert_eq!(sqlite_path("sqlite:a.db"), "a.db");
+        assert_eq!(sqlite_path("a.db"), "a.db");
+    }
+}

@@ -1,0 +1,168 @@
+//! Staff members: roles, and the rules for their sign-in names and passwords.
+
+use std::fmt;
+
+use validator::ValidateEmail;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Fitter,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Fitter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Fitter => "fitter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    /// Fitters and managers work in one store; an administrator works across the chain.
+    pub fn needs_store(self) -> bool {
+        self != Role::Admin
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a staff member may see, by role and store; later routes reuse these checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authority {
+    pub role: Role,
+    pub store_id: Option<i64>,
+}
+
+impl Authority {
+    pub fn can_access_store(&self, store_id: i64) -> bool {
+        self.role == Role::Admin || self.store_id == Some(store_id)
+    }
+
+    pub fn has_at_least(&self, role: Role) -> bool {
+        self.role >= role
+    }
+}
+
+/// A sign-in email: trimmed and lower-cased, so the same person cannot hold two accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffEmail(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("email-required")]
+    Empty,
+    #[error("email-invalid")]
+    Invalid,
+}
+
+impl StaffEmail {
+    pub fn parse(input: &str) -> Result<Self, EmailError> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if email.len() > 254 || !email.validate_email() {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// NIST SP 800-63B: length matters, composition rules do not; cap the length so hashing
+/// cannot be used to exhaust the server.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password-too-short")]
+    TooShort,
+    #[error("password-too-long")]
+    TooLong,
+    #[error("password-mismatch")]
+    Mismatch,
+    #[error("password-unchanged")]
+    Unchanged,
+}
+
+pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), PasswordError> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        return Err(PasswordError::TooShort);
+    }
+    if chars > PASSWORD_MAX_CHARS {
+        return Err(PasswordError::TooLong);
+    }
+    if password != confirmation {
+        return Err(PasswordError::Mismatch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse(" Fitter "), Some(Role::Fitter));
+        assert_eq!(Role::parse("owner"), None);
+    }
+
+    #[test]
+    fn a_fitter_reaches_only_their_own_store() {
+        let fitter = Authority { role: Role::Fitter, store_id: Some(1) };
+        assert!(fitter.can_access_store(1));
+        assert!(!fitter.can_access_store(2));
+        let admin = Authority { role: Role::Admin, store_id: None };
+        assert!(admin.can_access_store(2));
+    }
+
+    #[test]
+    fn managers_rank_above_fitters_and_below_admins() {
+        let manager = Authority { role: Role::Manager, store_id: Some(1) };
+        assert!(manager.has_at_least(Role::Fitter));
+        assert!(manager.has_at_least(Role::Manager));
+        assert!(!manager.has_at_least(Role::Admin));
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(StaffEmail::parse("  Ana@Shop.Example ").unwrap().as_str(), "ana@shop.example");
+        assert_eq!(StaffEmail::parse("   "), Err(EmailError::Empty));
+        assert_eq!(StaffEmail::parse("not-an-email"), Err(EmailError::Invalid));
+    }
+
+    #[test]
+    fn new_passwords_need_length_and_a_matching_confirmation() {
+        assert_eq!(check_new_password("short", "short"), Err(PasswordError::TooShort));
+        let long = "x".repeat(129);
+        assert_eq!(check_new_password(&long, &long), Err(PasswordError::TooLong));
+        assert_eq!(
+            check_new_password("correct horse battery", "correct horse batterY"),
+            Err(PasswordError::Mismatch)
+        );
+        assert!(check_new_password("correct horse battery", "correct horse battery").is_ok());
+        // Length counts characters, not bytes.
+        assert_eq!(check_new_password("密码密码密码密码密码密", "密码密码密码密码密码密"), Err(PasswordError::TooShort));
+    }
+}

@@ -1,0 +1,170 @@
+//! Every user-facing string comes from a Fluent message catalog (`locales/<lang>/main.ftl`).
+
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+pub const EN_FTL: &str = include_str!("../locales/en/main.ftl");
+pub const ZH_CN_FTL: &str = include_str!("../locales/zh-CN/main.ftl");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag, as used in `lang=""`, cookies and the staff setting.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's name in itself, for the switcher.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::ZhCn => "简体中文",
+        }
+    }
+
+    /// Matches a tag we offer; `zh`, `zh-CN`, `zh-Hans` all mean Simplified Chinese here.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        match primary {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::ZhCn),
+            _ => None,
+        }
+    }
+
+    /// The best language for an `Accept-Language` header, by quality then order.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranked: Vec<(u16, usize, Lang)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut pieces = part.split(';');
+                let lang = Lang::parse(pieces.next()?)?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                let q = (q.clamp(0.0, 1.0) * 1000.0) as u16;
+                (q > 0).then_some((q, i, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map(|r| r.2)
+    }
+}
+
+struct Catalogs {
+    en: FluentBundle<FluentResource>,
+    zh_cn: FluentBundle<FluentResource>,
+}
+
+fn bundle(lang: &str, source: &'static str) -> FluentBundle<FluentResource> {
+    let id: LanguageIdentifier = lang.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Unicode isolation marks around arguments would show up as stray characters in HTML.
+    bundle.set_use_isolating(false);
+    let resource = match FluentResource::try_new(source.to_owned()) {
+        Ok(r) => r,
+        Err((r, errors)) => {
+            tracing::error!(lang, errors = ?errors, "message catalog has syntax errors");
+            r
+        }
+    };
+    if let Err(errors) = bundle.add_resource(resource) {
+        tracing::error!(lang, errors = ?errors, "message catalog has duplicate keys");
+    }
+    bundle
+}
+
+static CATALOGS: LazyLock<Catalogs> = LazyLock::new(|| Catalogs {
+    en: bundle("en", EN_FTL),
+    zh_cn: bundle("zh-CN", ZH_CN_FTL),
+});
+
+/// A translator for one language; templates call `t.t("key")`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: impl ToString) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_owned(), FluentValue::from(value.to_string()));
+        self.format(key, Some(&args))
+    }
+
+    pub fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = match self.lang {
+            Lang::En => &CATALOGS.en,
+            Lang::ZhCn => &CATALOGS.zh_cn,
+        };
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(i18n.key = key, i18n.lang = self.lang.code(), "missing message");
+            return key.to_owned();
+        };
+        let mut errors = vec![];
+        bundle.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+}
+
+/// The message ids a catalog defines, for the completeness test.
+pub fn message_ids(source: &str) -> Vec<String> {
+    use fluent_syntax::ast::Entry;
+    let resource = match fluent_syntax::parser::parse(source) {
+        Ok(r) => r,
+        Err((r, _)) => r,
+    };
+    resource
+        .body
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_offered_language() {
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("de-DE, en;q=0.5, zh;q=0.4"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("en;q=0.2, zh-Hans;q=0.9"), Some(Lang::ZhCn));
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+        assert_eq!(Lang::from_accept_language("zh;q=0, en"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn arguments_are_filled_in_without_isolation_marks() {
+        let text = Tr::new(Lang::En).t1("sign-in-throttled", "minutes", 7);
+        assert!(text.contains('7'), "{text}");
+        assert!(!text.contains('\u{2068}'));
+    }
+}

@@ -1,0 +1,127 @@
+//! Atelier: a made-to-measure order configurator and production bridge.
+
+pub mod accounts;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::BrowserSession;
+use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web as aweb};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::config::Settings;
+use crate::store::{Db, StoreError, secrets};
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), binds the address and builds the server.
+    pub fn build(settings: Settings, db: Db) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let key = session_key(&db)?;
+        let workers = settings.workers;
+        let settings = aweb::Data::new(settings);
+        let db_data = aweb::Data::new(db.clone());
+        spawn_housekeeping(db);
+
+        let mut server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(web::session_store::DbSessionStore::new(db_data.get_ref().clone()), key.clone())
+                .cookie_name("atelier_session".to_owned())
+                .cookie_secure(settings.secure_cookies())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .session_lifecycle(BrowserSession::default().state_ttl(CookieDuration::hours(12)))
+                .build();
+            let static_dir = settings.static_dir.clone();
+            App::new()
+                .app_data(db_data.clone())
+                .app_data(settings.clone())
+                .app_data(aweb::FormConfig::default().limit(256 * 1024))
+                .configure(|cfg| web::routes(cfg, &static_dir))
+                .wrap(web::error_pages())
+                .wrap(sessions)
+                .wrap(web::security_headers())
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Self { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The key that signs and encrypts session cookies, kept in the database so that a restart or
+/// a second instance accepts the cookies the first one set.
+fn session_key(db: &Db) -> anyhow::Result<Key> {
+    let stored = db.write_blocking(|conn| -> Result<String, StoreError> {
+        if let Some(v) = secrets::get(conn, "session_key")? {
+            return Ok(v);
+        }
+        let mut bytes = [0u8; 64];
+        rand::rng().fill_bytes(&mut bytes);
+        let v = STANDARD.encode(bytes);
+        secrets::insert(conn, "session_key", &v)?;
+        Ok(v)
+    })?;
+    let bytes = STANDARD.decode(stored)?;
+    Key::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("stored session key is unusable: {e}"))
+}
+
+/// Removes expired sessions and old sign-in failures every hour.
+fn spawn_housekeeping(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let at = store::now();
+            let swept = db
+                .write(move |conn| -> Result<usize, StoreError> {
+                    let window = at - chrono::Duration::minutes(accounts::THROTTLE_WINDOW_MINUTES);
+                    Ok(store::sessions::delete_expired(conn, at)?
+                        + store::sign_in_failures::delete_before(conn, window)?)
+                })
+                .await;
+            if let Err(e) = swept {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,99 @@
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use atelier::accounts::{self, CreateStaff};
+use atelier::config::Settings;
+use atelier::domain::staff::{Role, StaffEmail};
+use atelier::store::Db;
+
+/// Atelier: made-to-measure order configurator and production bridge.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default): migrates the database and loads the demo data first.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Create a staff account; prints a one-time password to replace at first sign-in.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager or fitter
+        #[arg(long)]
+        role: String,
+        /// The code of the store a manager or fitter works in (e.g. DEMO).
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Give a staff account a new one-time password (e.g. a lost first password).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    atelier::telemetry::init("info,actix_server=warn");
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            Db::connect(&settings.database)?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::CreateStaff { email, name, role, store } => {
+            let db = Db::connect(&settings.database)?;
+            let email = StaffEmail::parse(&email).map_err(|_| anyhow::anyhow!("that is not an email address"))?;
+            let role = Role::parse(&role).context("role must be admin, manager or fitter")?;
+            let password = accounts::one_time_password();
+            accounts::create_staff_blocking(
+                &db,
+                &CreateStaff {
+                    email: &email,
+                    name: name.trim(),
+                    role,
+                    store_code: store.as_deref(),
+                    password: &password,
+                    must_change_password: true,
+                },
+            )?;
+            println!("created {role} {}; one-time password: {password}", email.as_str());
+            Ok(())
+        }
+        Command::ResetPassword { email } => {
+            let db = Db::connect(&settings.database)?;
+            let password = accounts::one_time_password();
+            accounts::reset_password_blocking(&db, &email, &password)?;
+            println!("new one-time password for {}: {password}", email.trim().to_lowercase());
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database)?;
+    if settings.seed_demo {
+        if let Some((email, password)) = accounts::seed_demo(&db)? {
+            println!();
+            println!("  First start: sign in at {}/staff as", settings.public_url);
+            println!("    email:    {email}");
+            println!("    password: {password}   (one-time: you choose your own at first sign-in)");
+            println!();
+        }
+    }
+    let app = atelier::Application::build(settings.clone(), db)?;
+    tracing::info!(addr = %settings.addr, "Atelier is listening on {}", settings.public_url);
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Storage: diesel over SQLite and PostgreSQL with the same code.
+//!
+//! Functions in the aggregate modules take `&mut DbConn` and return `QueryResult`, so a caller
+//! can compose several in one transaction. [`Db`] runs them off the async threads.
+
+pub mod schema;
+
+pub mod audit;
+pub mod secrets;
+pub mod sessions;
+pub mod sign_in_failures;
+pub mod staff;
+pub mod stores;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::{Backend, DatabaseSettings, sqlite_path};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(diesel::PgConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is busy or unreachable: {0}")]
+    Unavailable(#[from] r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("a database task was cancelled")]
+    Cancelled,
+}
+
+impl StoreError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// Opens connections for the backend its URL names, and reports the real connection error.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+    busy_timeout: Duration,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout must come before journal_mode: switching to WAL takes a lock,
+                // and parallel pool start-up on a new file would otherwise fail at once.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = {}; SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+                    self.busy_timeout.as_millis(),
+                    self.busy_timeout.as_millis() * 6
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Postgres(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The database handle the app shares. On SQLite all writes go through one connection:
+/// SQLite allows one writer at a time anyway, and queueing in the pool instead of in
+/// SQLite's busy handler keeps the tail latency low and avoids lock-upgrade failures of
+/// read-then-write transactions. On PostgreSQL both pools are the same.
+#[derive(Clone)]
+pub struct Db {
+    read: Pool<ConnectionManager>,
+    write: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file if needed, and applies pending migrations.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let backend = settings.backend()?;
+        let manager = ConnectionManager {
+            url: settings.url.clone(),
+            backend,
+            busy_timeout: settings.busy_timeout,
+        };
+        // Migrate on a single connection first, so that the pools never race the schema.
+        let mut conn = manager.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        run_migrations(&mut conn)?;
+        drop(conn);
+
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size.max(1))
+                .min_idle(Some(1))
+                .connection_timeout(settings.busy_timeout)
+                .build(manager.clone())
+        };
+        let read = build(settings.pool_size)?;
+        let write = match backend {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => read.clone(),
+        };
+        Ok(Self { read, write, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        run_blocking(self.read.clone(), f).await
+    }
+
+    /// Runs `f` in one transaction on the writer connection: all of it commits, or none.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+    {
+        run_blocking(self.write.clone(), move |conn| conn.transaction(f)).await
+    }
+
+    /// Blocking access for the command line and for start-up.
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut pooled = self.write.get().map_err(StoreError::from)?;
+        let conn: &mut DbConn = &mut pooled;
+        conn.transaction(f)
+    }
+}
+
+async fn run_blocking<T, E, F>(pool: Pool<ConnectionManager>, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let mut conn: PooledConnection<ConnectionManager> = pool.get().map_err(StoreError::from)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|_| StoreError::Cancelled)?
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(migrations.applied = applied, "database migrated");
+    }
+    Ok(())
+}
+
+/// Now, in UTC, truncated to what both backends keep (microseconds), so a value reads back
+/// exactly as it was written.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

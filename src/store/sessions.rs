@@ -1,0 +1,53 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::sessions;
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow<'a> {
+    pub key_hash: &'a str,
+    pub state: &'a str,
+    pub staff_id: Option<i64>,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table).values(row).execute(conn)
+}
+
+/// Replaces the state of a live session; 0 rows means it has ended meanwhile.
+pub fn update(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(row.key_hash))
+        .set(row)
+        .execute(conn)
+}
+
+pub fn load_live(conn: &mut DbConn, key_hash: &str, at: NaiveDateTime) -> QueryResult<Option<String>> {
+    sessions::table
+        .find(key_hash)
+        .filter(sessions::expires_at.gt(at))
+        .select(sessions::state)
+        .first(conn)
+        .optional()
+}
+
+pub fn touch(conn: &mut DbConn, key_hash: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(key_hash))
+        .set(sessions::expires_at.eq(expires_at))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(key_hash)).execute(conn)
+}
+
+/// Ends every session of a staff member (account disabled, password changed elsewhere).
+pub fn delete_for_staff(conn: &mut DbConn, staff_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::staff_id.eq(staff_id))).execute(conn)
+}
+
+pub fn delete_expired(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(at))).execute(conn)
+}

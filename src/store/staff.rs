@@ -1,0 +1,97 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::staff;
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff)]
+pub struct StaffRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub locale: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = staff)]
+pub struct NewStaff<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub store_id: Option<i64>,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewStaff) -> QueryResult<i64> {
+    diesel::insert_into(staff::table)
+        .values(new)
+        .returning(staff::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StaffRow>> {
+    staff::table
+        .find(id)
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<StaffRow>> {
+    staff::table
+        .filter(staff::email.eq(email))
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    staff::table.count().get_result(conn)
+}
+
+pub fn list_for_store(conn: &mut DbConn, store_id: i64) -> QueryResult<Vec<StaffRow>> {
+    staff::table
+        .filter(staff::store_id.eq(store_id))
+        .order(staff::name.asc())
+        .select(StaffRow::as_select())
+        .load(conn)
+}
+
+pub fn set_password(
+    conn: &mut DbConn,
+    id: i64,
+    password_hash: &str,
+    must_change: bool,
+) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::password_hash.eq(password_hash),
+            staff::must_change_password.eq(must_change),
+            staff::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+pub fn set_locale(conn: &mut DbConn, id: i64, locale: &str) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((staff::locale.eq(locale), staff::updated_at.eq(now())))
+        .execute(conn)
+}
+
+pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((staff::active.eq(active), staff::updated_at.eq(now())))
+        .execute(conn)
+}

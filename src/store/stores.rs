@@ -1,0 +1,56 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::stores;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stores)]
+pub struct Store {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub tax_rate_bp: i32,
+    pub currency: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = stores)]
+pub struct NewStore<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub tax_rate_bp: i32,
+    pub currency: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewStore) -> QueryResult<i64> {
+    diesel::insert_into(stores::table)
+        .values(new)
+        .returning(stores::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Store>> {
+    stores::table
+        .find(id)
+        .select(Store::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Store>> {
+    stores::table
+        .filter(stores::code.eq(code))
+        .select(Store::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Store>> {
+    stores::table
+        .order(stores::name.asc())
+        .select(Store::as_select())
+        .load(conn)
+}

@@ -1,0 +1,202 @@
+//! One error type for pages and the API. Pages get a friendly page in the reader's language,
+//! `/api/` gets RFC 9457 `application/problem+json`; both are rendered in [`render_error`] so
+//! that extractor failures and unknown routes look the same as handler errors.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::i18n::Tr;
+use crate::store::StoreError;
+
+use super::lang::request_lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form expired or did not come from this site")]
+    CsrfRejected,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the database is busy; try again")]
+    Unavailable,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => AppError::Unavailable,
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<crate::accounts::AccountError> for AppError {
+    fn from(e: crate::accounts::AccountError) -> Self {
+        match e {
+            crate::accounts::AccountError::Store(s) => s.into(),
+            other => AppError::Unexpected(other.into()),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::SignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::SignInRequired { next } => {
+                let target = format!("/staff/sign-in?next={}", urlencode(next));
+                see_other(&target)
+            }
+            AppError::PasswordChangeRequired => see_other("/staff/password"),
+            AppError::Unexpected(e) => {
+                // Logged once, here, where it is turned into a response.
+                tracing::error!(error = ?e, "unexpected error");
+                HttpResponse::new(self.status_code())
+            }
+            // The body is rendered by `render_error`, which knows the request.
+            _ => HttpResponse::new(self.status_code()),
+        }
+    }
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|v| v.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// A local path to go back to after sign-in or a language switch; anything else (another
+/// host, a protocol-relative `//host`) falls back, so the parameter cannot redirect away.
+pub fn safe_next(next: &str, fallback: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
+        && !next.chars().any(char::is_control);
+    if ok { next.to_owned() } else { fallback.to_owned() }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Tr,
+    status: u16,
+    title: String,
+    message: String,
+}
+
+/// Fills in the body of every error response that does not have one of its own.
+pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let has_own_body = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.contains("json"));
+    if has_own_body || res.status().is_redirection() {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = res.response().error().and_then(|e| e.as_error::<AppError>()).map(|e| match e {
+        AppError::BadRequest(d) | AppError::Conflict(d) => d.clone(),
+        _ => String::new(),
+    });
+    let (req, _) = res.into_parts();
+    let response = if req.path().starts_with("/api/") {
+        problem_response(status, detail.as_deref().unwrap_or(""))
+    } else {
+        error_page(&req, status)
+    };
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
+    let t = Tr::new(request_lang(req));
+    let key = match status.as_u16() {
+        400 => "error-bad-request",
+        403 => "error-forbidden",
+        404 => "error-not-found",
+        405 => "error-method-not-allowed",
+        413 => "error-too-large",
+        415 => "error-bad-request",
+        429 => "error-too-many",
+        503 => "error-unavailable",
+        s if s >= 500 => "error-unexpected",
+        _ => "error-bad-request",
+    };
+    let page = ErrorPage {
+        t,
+        status: status.as_u16(),
+        title: t.t(&format!("{key}-title")),
+        message: t.t(key),
+    };
+    let body = page.render().unwrap_or_else(|_| status.to_string());
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .body(body)
+}
+
+pub fn problem_response(status: StatusCode, detail: &str) -> HttpResponse<BoxBody> {
+    let mut problem = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+    });
+    if !detail.is_empty() {
+        problem["detail"] = serde_json::Value::String(detail.to_owned());
+    }
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")))
+        .body(problem.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_parameters_stay_on_this_site() {
+        assert_eq!(safe_next("/staff/stores/2", "/staff"), "/staff/stores/2");
+        assert_eq!(safe_next("//evil.example/x", "/staff"), "/staff");
+        assert_eq!(safe_next("https://evil.example", "/staff"), "/staff");
+        assert_eq!(safe_next("/\\evil.example", "/staff"), "/staff");
+        assert_eq!(safe_next("", "/staff"), "/staff");
+    }
+}

@@ -1,0 +1,8 @@
+// Small enhancements only; every page works without this script.
+"use strict";
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+    el.form.requestSubmit();
+  }
+});
