@@ -95,7 +95,7 @@ static CATALOGS: LazyLock<Catalogs> = LazyLock::new(|| Catalogs {
     zh_cn: bundle("zh-CN", ZH_CN_FTL),
 });
 
-/// A translator for one language; templates call `t.t("key")`.
+/// A translator for one language; templates call its `t` method with a message id.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tr {
     pub lang: Lang,

@@ -1,0 +1,74 @@
+use reqwest::StatusCode;
+use scraper::Html;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_unknown_page_gets_a_friendly_page_in_the_readers_language,
+    the_api_answers_errors_as_problem_json,
+    every_response_carries_the_security_headers,
+    malformed_and_oversized_forms_get_a_clear_answer,
+);
+
+async fn an_unknown_page_gets_a_friendly_page_in_the_readers_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["Page not found"]);
+    assert_eq!(attr(&html, "a.button", "href").as_deref(), Some("/staff"));
+
+    let res = app.client.get(app.url("/no/such/page")).header("accept-language", "zh-CN").send().await.unwrap();
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["页面不存在"]);
+}
+
+async fn the_api_answers_errors_as_problem_json(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], 404);
+    assert_eq!(body["title"], "Not Found");
+}
+
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in ["/staff/sign-in", "/no/such/page", "/api/v1/x", "/static/app.css", "/healthz"] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h.get("content-security-policy").unwrap_or_else(|| panic!("CSP on {path}")).to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
+}
+
+async fn malformed_and_oversized_forms_get_a_clear_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.csrf("/staff/sign-in").await;
+    // Not a form at all.
+    let res = app.client.post(app.url("/staff/sign-in")).body("%%%\u{0}").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A form far over the size limit.
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let res = app.post_form("/staff/sign-in", &[("csrf_token", &token), ("email", &huge)]).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    // Invalid UTF-8 and odd encodings never crash the server.
+    let res = app
+        .client
+        .post(app.url("/staff/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={token}&email=%FF%FE&password=%"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error() || res.status() == StatusCode::UNAUTHORIZED, "{}", res.status());
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}

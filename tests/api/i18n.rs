@@ -1,0 +1,116 @@
+use std::collections::BTreeSet;
+
+use atelier::i18n::{EN_FTL, ZH_CN_FTL, message_ids};
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+#[test]
+fn every_message_exists_in_both_languages() {
+    let en: BTreeSet<_> = message_ids(EN_FTL).into_iter().collect();
+    let zh: BTreeSet<_> = message_ids(ZH_CN_FTL).into_iter().collect();
+    let missing_zh: Vec<_> = en.difference(&zh).collect();
+    let missing_en: Vec<_> = zh.difference(&en).collect();
+    assert!(missing_zh.is_empty(), "missing in zh-CN: {missing_zh:?}");
+    assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+    assert!(en.len() > 40);
+}
+
+/// Every key the templates and the code ask for is in the catalog (dynamic keys listed here).
+#[test]
+fn every_message_the_code_uses_is_defined() {
+    let defined: BTreeSet<_> = message_ids(EN_FTL).into_iter().collect();
+    let mut used = BTreeSet::new();
+    for dir in ["templates", "src"] {
+        collect_keys(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut used);
+    }
+    for role in ["admin", "manager", "fitter"] {
+        used.insert(format!("role-{role}"));
+    }
+    for key in ["error-bad-request", "error-forbidden", "error-not-found", "error-method-not-allowed",
+        "error-too-large", "error-too-many", "error-unavailable", "error-unexpected"] {
+        used.insert(key.to_owned());
+        used.insert(format!("{key}-title"));
+    }
+    for key in ["password-too-short", "password-too-long", "email-invalid"] {
+        used.insert(key.to_owned());
+    }
+    let missing: Vec<_> = used.difference(&defined).collect();
+    assert!(missing.is_empty(), "used but not defined: {missing:?}");
+}
+
+fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_keys(&path, out);
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for marker in [".t(\"", ".t1(\""] {
+            for piece in text.split(marker).skip(1) {
+                if let Some(key) = piece.split('"').next() {
+                    if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                        out.insert(key.to_owned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+on_both_backends!(
+    the_browser_language_chooses_the_page_language,
+    a_switched_language_is_kept_as_the_staff_members_setting,
+);
+
+async fn the_browser_language_chooses_the_page_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app
+        .client
+        .get(app.url("/staff/sign-in"))
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["员工登录"]);
+    assert_eq!(attr(&html, "html", "lang").as_deref(), Some("zh-CN"));
+
+    let res = app.client.get(app.url("/staff/sign-in")).header("accept-language", "en-GB").send().await.unwrap();
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["Staff sign-in"]);
+}
+
+async fn a_switched_language_is_kept_as_the_staff_members_setting(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let token = app.csrf("/staff").await;
+    let res = app.post_form("/lang", &[("csrf_token", &token), ("lang", "zh-CN"), ("next", "/staff")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/staff");
+    let (_, html) = app.get_html("/staff").await;
+    assert_eq!(select(&html, "h1"), vec!["欢迎，Finn Fitter"]);
+    assert_eq!(select(&html, ".who button"), vec!["退出登录"]);
+
+    // Another device, an English browser: the staff member's own setting wins after sign-in.
+    let other = app.in_another_browser();
+    let token = other.csrf("/staff/sign-in").await;
+    other
+        .client
+        .post(other.url("/staff/sign-in"))
+        .header("accept-language", "en")
+        .form(&[("csrf_token", token.as_str()), ("email", FITTER_NORTH), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let res = other.client.get(other.url("/staff")).header("accept-language", "en").send().await.unwrap();
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["欢迎，Finn Fitter"]);
+
+    // Unknown languages are refused, not guessed.
+    let token = other.csrf("/staff").await;
+    let res = other.post_form("/lang", &[("csrf_token", &token), ("lang", "xx")]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}

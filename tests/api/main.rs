@@ -1,0 +1,11 @@
+//! Integration tests: the real app on a random port, a fresh database per test, HTTP only.
+//! Storage tests run on SQLite and, when `ATELIER_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod errors;
+mod health;
+mod i18n;
+mod sessions;
+mod sign_in;

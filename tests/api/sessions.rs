@@ -1,0 +1,86 @@
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    signing_out_ends_the_session_on_the_server,
+    a_new_session_id_is_issued_at_sign_in,
+    disabling_an_account_ends_its_sessions_at_once,
+    a_restart_does_not_sign_anyone_out,
+    the_session_cookie_is_http_only_and_same_site,
+);
+
+async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let cookie = session_cookie(res.headers()).expect("a session cookie at sign-in");
+
+    let res = app.sign_out().await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/staff/sign-in?signed_out=1");
+
+    // Replaying the old cookie does not sign anyone in: the session is gone on the server.
+    let replay = app.with_cookie(&cookie).get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert!(location(&replay).starts_with("/staff/sign-in"));
+}
+
+async fn a_new_session_id_is_issued_at_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/staff/sign-in").await;
+    let before = session_cookie(res.headers()).expect("the sign-in form starts a session for its CSRF token");
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let after = session_cookie(res.headers()).expect("a session cookie at sign-in");
+    assert_ne!(before, after);
+    // The pre-sign-in session id is worthless afterwards.
+    let replay = app.with_cookie(&before).get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+}
+
+async fn disabling_an_account_ends_its_sessions_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    assert_eq!(app.get("/staff").await.status(), StatusCode::OK);
+
+    let db = app.db.clone();
+    db.write(|conn| -> Result<_, atelier::store::StoreError> {
+        let staff = atelier::store::staff::find_by_email(conn, FITTER_NORTH)?.unwrap();
+        atelier::store::staff::set_active(conn, staff.id, false)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+
+    let res = app.get("/staff").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/staff/sign-in"));
+}
+
+async fn a_restart_does_not_sign_anyone_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let cookie = session_cookie(res.headers()).unwrap();
+
+    let again = atelier::store::Db::connect(&app.settings.database).unwrap();
+    let second = start(&app.settings, again);
+    let res = app.with_cookie(&cookie).get(format!("{second}/staff")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("atelier_session="))
+        .unwrap()
+        .to_owned();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    // Served over plain HTTP in the test, so not `Secure`; over https it is.
+    assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+}
