@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod browser;
 mod errors;
 mod health;
 mod i18n;

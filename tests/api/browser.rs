@@ -1,0 +1,148 @@
+//! Page tests in a real browser: Debian's headless Chromium, driven over WebDriver.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::*;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn chromedriver() -> Option<String> {
+    let configured = std::env::var("ATELIER_CHROMEDRIVER").ok();
+    let path = configured.unwrap_or_else(|| "/usr/bin/chromedriver".to_owned());
+    if std::path::Path::new(&path).exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!("chromedriver not found at {path}: CI must run the browser tests (.ci/run installs it)");
+    }
+    eprintln!("skipped: install chromium and chromium-driver (or set ATELIER_CHROMEDRIVER) for browser tests");
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+impl Browser {
+    pub async fn start() -> Option<Browser> {
+        let driver_path = chromedriver()?;
+        let port = free_port();
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--lang=en-US".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("cannot start a browser session: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Some(Browser { client, driver, _profile: profile })
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client.find(Locator::Css(css)).await.expect(css).text().await.expect("text").trim().to_owned()
+    }
+
+    /// Waits until the element's text is `expected` (pages load after a click).
+    pub async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if now.trim() == expected {
+                return;
+            }
+            assert!(Instant::now() < deadline, "waited for {css} to read {expected:?}, it reads {now:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.expect(css);
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.expect(css).click().await.expect("click");
+    }
+}
+
+#[tokio::test]
+async fn a_fitter_signs_in_switches_language_and_signs_out_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/staff")).await.unwrap();
+    browser.wait_text("h1", "Staff sign-in").await;
+
+    // A wrong password: the message at the form, the email still there.
+    browser.fill("#email", FITTER_NORTH).await;
+    browser.fill("#password", "not the password").await;
+    browser.click("button.primary").await;
+    browser.wait_text(".form-error", "The email or password is not right. Check both and try again.").await;
+    let kept = c.find(Locator::Css("#email")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some(FITTER_NORTH));
+
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button.primary").await;
+    browser.wait_text("h1", "Welcome, Finn Fitter").await;
+    assert_eq!(browser.text("#my-store h2").await, "North Store");
+
+    // Our own script submits the language form on change, under the strict CSP.
+    c.find(Locator::Css("#lang-select")).await.unwrap().select_by_value("zh-CN").await.unwrap();
+    browser.wait_text("h1", "欢迎，Finn Fitter").await;
+
+    browser.click(".who button").await;
+    browser.wait_text("h1", "员工登录").await;
+    assert_eq!(browser.text(".notice").await, "您已退出登录。");
+
+    // Signed out means signed out: the staff home sends us back to sign in.
+    c.goto(&app.url("/staff")).await.unwrap();
+    browser.wait_text("h1", "员工登录").await;
+    c.clone().close().await.unwrap();
+}
