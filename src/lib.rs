@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod customers;
 pub mod domain;
 pub mod i18n;
 pub mod store;
@@ -40,6 +41,7 @@ impl Application {
         let workers = settings.workers;
         let settings = aweb::Data::new(settings);
         let db_data = aweb::Data::new(db.clone());
+        let directory = aweb::Data::new(customers::Directory::default());
         spawn_housekeeping(db);
 
         let mut server = HttpServer::new(move || {
@@ -54,6 +56,7 @@ impl Application {
             App::new()
                 .app_data(db_data.clone())
                 .app_data(settings.clone())
+                .app_data(directory.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

@@ -62,3 +62,123 @@ error-unavailable-title = Busy right now
 error-unavailable = The system is busy. Nothing was lost; please try again in a moment.
 error-unexpected-title = Something went wrong
 error-unexpected = An unexpected error happened on our side. It has been logged; please try again.
+
+nav-customers = Customers
+error-conflict-title = That cannot be done now
+error-conflict = The record changed meanwhile or no longer allows this. Reload the page and try again.
+error-gone-title = No longer here
+error-gone = This record was removed.
+
+customers-title = Customers
+customers-enroll = Enroll a customer
+customers-search-label = Find a customer
+customers-search-placeholder = Name, email, phone or reference
+customers-search = Search
+customers-none-found = No customer matches. Check the spelling, or enroll the customer.
+
+customer-new-title = Enroll a customer
+customer-duplicates-warning = This customer may already be enrolled. Open the existing record, or confirm that this is a different person.
+customer-not-a-duplicate = This is a different person: enroll anyway
+customer-enroll-submit = Enroll
+field-customer-name = Name
+field-phone = Phone
+field-channel = Preferred contact
+field-marketing-consent = Agrees to receive news and offers
+channel-auto = Choose for me
+channel-email = Email
+channel-phone = Phone call
+channel-sms = Text message
+channel-none = Do not contact
+
+customer-name-required = Enter the customer's name.
+customer-name-too-long = Use at most 120 characters.
+customer-contact-required = Enter an email address or a phone number, so we can reach the customer.
+phone-invalid = Enter a phone number of 6 to 15 digits, e.g. +44 20 7946 0958.
+channel-invalid = Choose one of the listed ways.
+channel-needs-email = Email needs an email address.
+channel-needs-phone = Calls and text messages need a phone number.
+contact-kind-invalid = Choose what kind of contact this was.
+text-too-long = Use at most 2000 characters.
+rating-required = Choose a rating from 1 to 5.
+contact-summary-required = Write a few words about this contact.
+preference-text-required = Write the preference.
+preference-kind-required = Choose whether it applies to every order or to the next one only.
+resolution-required = Write how the complaint was resolved.
+erase-confirm-mismatch = Type the customer reference exactly as shown to confirm.
+
+customer-erased-title = Customer erased
+customer-erased-text = This customer's personal data was erased. Orders and production records are kept without identity.
+
+merge-title = Merge duplicate records
+merge-intro = The record you choose below is merged into { $name }: its measurements, notes and contacts move here, and it stops appearing in searches.
+merge-no-candidates = No likely duplicate found. Search for the other record.
+merge-submit = Merge into this customer
+merge-hint = A merge cannot be undone. It is recorded with your name.
+
+customer-home-store = enrolled at { $store }
+customer-take-measurements = Take measurements
+customer-measurement-history = Measurement history
+customer-export = Export data
+customer-merge = Merge duplicate
+
+preferences-title = Preferences and notes
+preferences-none = No preferences yet.
+preference-standing = Every order
+preference-one-off = Next order only
+preference-pinned = Pinned
+preference-pin = Pin
+preference-unpin = Unpin
+preference-drop = Drop
+preference-add = Add a preference or note
+preference-placeholder = e.g. prefers a relaxed fit
+preference-kind = Applies to
+preference-save = Add
+
+measurements-latest = Latest measurements, { $date }
+consent-title = Marketing and contact
+consent-given = Agreed to receive news and offers.
+consent-none = No marketing: the customer has not agreed to it.
+consent-changed = changed { $date }
+consent-save = Save
+
+contact-log-title = Log a contact
+contact-kind = Kind
+contact-visit = Visit
+contact-call = Call
+contact-message = Message
+contact-complaint = Complaint
+contact-feedback = Feedback
+contact-measurements = Measurements
+contact-rating = Rating (feedback)
+contact-summary = What happened
+contact-save = Log
+
+timeline-title = Timeline
+timeline-empty = Nothing yet. Measurements, contacts and orders will appear here, newest first.
+timeline-measurements = { $count } measurements taken
+timeline-measurements-self = { $count } measurements, measured by the customer
+rating-of-five = { $rating } of 5
+complaint-open = Open
+complaint-resolution = How was it resolved?
+complaint-resolve = Resolve
+complaint-resolved = Resolved
+
+erase-title = Erase this customer
+erase-text = Removes name, contact details, notes, contacts and measurements for good. Orders and production records stay, without identity.
+erase-confirm = Type { $reference } to confirm
+erase-submit = Erase personal data
+
+measurements-new-title = Take measurements
+measurements-units = Units
+measurements-check-title = Please check these values
+measurements-check-text = They are unusual but possible. Re-measure if in doubt; if they are right, confirm them.
+measurements-confirm-save = Values are right: confirm and save
+measurements-how = How to measure
+measurements-self-measured = Measured by the customer
+measurements-save = Save measurements
+measurements-empty = Enter at least one measurement.
+measurements-history-title = Measurement history
+measurements-none = No measurements yet.
+measurements-date = Date
+measurements-confirmed = Confirmed warnings
+measurements-self = self-measured

@@ -1,4 +1,9 @@
 //! Pure domain logic: no I/O, no web, no database.
 
+pub mod catalog;
+pub mod customer;
+pub mod customer_search;
+pub mod lang;
+pub mod measurement;
 pub mod money;
 pub mod staff;

@@ -6,6 +6,7 @@
 pub mod schema;
 
 pub mod audit;
+pub mod customers;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in_failures;

@@ -95,3 +95,8 @@ pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize
         .set((staff::active.eq(active), staff::updated_at.eq(now())))
         .execute(conn)
 }
+
+/// Every staff member's display name, for timelines ("taken by …").
+pub fn names(conn: &mut DbConn) -> QueryResult<std::collections::BTreeMap<i64, String>> {
+    Ok(staff::table.select((staff::id, staff::name)).load::<(i64, String)>(conn)?.into_iter().collect())
+}

@@ -154,6 +154,8 @@ fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
         403 => "error-forbidden",
         404 => "error-not-found",
         405 => "error-method-not-allowed",
+        409 => "error-conflict",
+        410 => "error-gone",
         413 => "error-too-large",
         415 => "error-bad-request",
         429 => "error-too-many",

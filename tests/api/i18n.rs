@@ -33,7 +33,22 @@ fn every_message_the_code_uses_is_defined() {
         used.insert(key.to_owned());
         used.insert(format!("{key}-title"));
     }
-    for key in ["password-too-short", "password-too-long", "email-invalid"] {
+    for kind in ["visit", "call", "message", "complaint", "feedback", "measurements"] {
+        used.insert(format!("contact-{kind}"));
+    }
+    for channel in ["email", "phone", "sms", "none"] {
+        used.insert(format!("channel-{channel}"));
+    }
+    for key in ["error-conflict", "error-gone"] {
+        used.insert(key.to_owned());
+        used.insert(format!("{key}-title"));
+    }
+    for key in ["password-too-short", "password-too-long", "email-invalid", "customer-name-required",
+        "customer-name-too-long", "customer-contact-required", "phone-invalid", "channel-invalid",
+        "channel-needs-email", "channel-needs-phone", "contact-kind-invalid", "text-too-long",
+        "rating-required", "contact-summary-required", "preference-text-required",
+        "preference-kind-required", "resolution-required", "erase-confirm-mismatch",
+        "preference-standing", "preference-one-off"] {
         used.insert(key.to_owned());
     }
     let missing: Vec<_> = used.difference(&defined).collect();

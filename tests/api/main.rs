@@ -5,8 +5,10 @@ mod helpers;
 
 mod access;
 mod browser;
+mod customers;
 mod errors;
 mod health;
 mod i18n;
+mod measurements;
 mod sessions;
 mod sign_in;

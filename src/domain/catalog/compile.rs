@@ -529,7 +529,7 @@ fn compile_derived(
     issues: &mut Issues,
 ) -> Option<Derived> {
     let what = format!("derived value `{}`", d.code);
-    let mut chart = |code: &String| {
+    let chart = |code: &String, issues: &mut Issues| {
         let c = charts.get(code).cloned();
         if c.is_none() {
             issues.push(Some(product), None, None, format!("{what} refers to unknown size chart `{code}`"));
@@ -542,7 +542,7 @@ fn compile_derived(
             (DerivedKind::Formula(expr), opts, measures)
         }
         (None, Some(code), None) => {
-            let c = chart(code)?;
+            let c = chart(code, issues)?;
             let m = BTreeSet::from([c.measurement.clone()]);
             (DerivedKind::Chart { by: None, charts: vec![(None, c)] }, BTreeSet::new(), m)
         }
@@ -553,16 +553,15 @@ fn compile_derived(
             };
             let mut list = Vec::new();
             let mut measures = BTreeSet::new();
-            for v in &options[oi].values {
+            for (vi, v) in options[oi].values.iter().enumerate() {
                 let Some(code) = d.charts.get(&v.code) else {
                     issues.push(Some(product), Some(by), None, format!("{what}: `charts` has no chart for value `{}`", v.code));
                     continue;
                 };
-                let c = chart(code)?;
+                let c = chart(code, issues)?;
                 measures.insert(c.measurement.clone());
-                list.push((Some(oi), c));
+                list.push((Some(vi), c));
             }
-            let list = list.into_iter().enumerate().map(|(vi, (_, c))| (Some(vi), c)).collect();
             (DerivedKind::Chart { by: Some(oi), charts: list }, BTreeSet::from([oi]), measures)
         }
         _ => {

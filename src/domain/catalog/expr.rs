@@ -197,27 +197,48 @@ impl Evaluator {
         let _ = base.add_function("floor", |x: f64| x.floor());
         let _ = base.add_function("ceil", |x: f64| x.ceil());
         let _ = base.add_function("nearest", nearest);
+        let _ = base.add_function("max", cel::functions::max);
+        let _ = base.add_function("min", cel::functions::min);
         Self { base }
     }
 
-    pub fn eval(&self, expr: &Expr, scope: &Scope) -> Result<Value, EvalError> {
+    /// A context holding the scope's variables. Handing a variable to CEL converts the whole
+    /// map (a rehash), so a caller evaluating many expressions on one scope builds this once
+    /// (measured: per-expression contexts made validation 4x slower).
+    pub fn context(&self, scope: &Scope) -> Context<'_, 'static> {
         let mut ctx = self.base.new_inner_scope();
         ctx.add_variable_from_value("m", scope.m.clone());
         ctx.add_variable_from_value("c", scope.c.clone());
         ctx.add_variable_from_value("d", scope.d.clone());
         ctx.add_variable_from_value("v", scope.v.clone());
-        expr.program.execute(&ctx).map_err(|e| EvalError::Failed(one_line(&e.to_string())))
+        ctx
+    }
+
+    pub fn eval_in(&self, expr: &Expr, ctx: &Context) -> Result<Value, EvalError> {
+        expr.program.execute(ctx).map_err(|e| EvalError::Failed(one_line(&e.to_string())))
+    }
+
+    pub fn eval(&self, expr: &Expr, scope: &Scope) -> Result<Value, EvalError> {
+        self.eval_in(expr, &self.context(scope))
     }
 
     pub fn eval_bool(&self, expr: &Expr, scope: &Scope) -> Result<bool, EvalError> {
-        match self.eval(expr, scope)? {
+        self.eval_bool_in(expr, &self.context(scope))
+    }
+
+    pub fn eval_number(&self, expr: &Expr, scope: &Scope) -> Result<f64, EvalError> {
+        self.eval_number_in(expr, &self.context(scope))
+    }
+
+    pub fn eval_bool_in(&self, expr: &Expr, ctx: &Context) -> Result<bool, EvalError> {
+        match self.eval_in(expr, ctx)? {
             Value::Bool(b) => Ok(b),
             other => Err(EvalError::WrongType { expected: "a boolean (true/false)", got: type_name(&other) }),
         }
     }
 
-    pub fn eval_number(&self, expr: &Expr, scope: &Scope) -> Result<f64, EvalError> {
-        match self.eval(expr, scope)? {
+    pub fn eval_number_in(&self, expr: &Expr, ctx: &Context) -> Result<f64, EvalError> {
+        match self.eval_in(expr, ctx)? {
             Value::Float(f) if f.is_finite() => Ok(f),
             Value::Float(f) => Err(EvalError::Failed(format!("result is not a finite number ({f})"))),
             Value::Int(i) => Ok(i as f64),

@@ -21,7 +21,7 @@ impl Text {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogDoc {
     pub catalog: CatalogHeader,
@@ -67,7 +67,7 @@ pub struct SizeRowDoc {
     pub to: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductDoc {
     pub code: String,

@@ -13,9 +13,7 @@ use super::{Lang, text};
 /// The variants are declared in [`Measurement::ALL`] order, so the derived `Ord` (and with it
 /// every map keyed by measurement) follows the fitter's measuring order. The serde form is the
 /// stable code.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measurement {
     Stature,
@@ -68,7 +66,7 @@ impl Measurement {
         Measurement::FootLength,
     ];
 
-    /// The stable snake_case code used in forms, storage, catalogs and the API.
+    /// The stable `snake_case` code used in forms, storage, catalogs and the API.
     pub fn code(self) -> &'static str {
         match self {
             Measurement::Stature => "stature",
@@ -181,7 +179,11 @@ mod tests {
     #[test]
     fn only_body_mass_is_a_mass() {
         for m in Measurement::ALL {
-            let expected = if m == Measurement::BodyMass { Quantity::Mass } else { Quantity::Length };
+            let expected = if m == Measurement::BodyMass {
+                Quantity::Mass
+            } else {
+                Quantity::Length
+            };
             assert_eq!(m.quantity(), expected, "{m}");
         }
     }
@@ -193,7 +195,10 @@ mod tests {
                 assert!(!m.name(lang).is_empty(), "{m} {lang:?}");
                 assert!(m.definition(lang).chars().count() > 20, "{m} {lang:?}");
             }
-            assert!(m.name(Lang::ZhCn).chars().all(|c| !c.is_ascii_alphabetic()), "{m}");
+            assert!(
+                m.name(Lang::ZhCn).chars().all(|c| !c.is_ascii_alphabetic()),
+                "{m}"
+            );
         }
         assert_eq!(Measurement::InsideLeg.name(Lang::En), "Inside leg");
         assert_eq!(Measurement::InsideLeg.name(Lang::ZhCn), "内腿长");

@@ -18,6 +18,8 @@ mod parse;
 mod plausibility;
 mod ranges;
 mod set;
+#[cfg(test)]
+mod testdata;
 mod text;
 mod unit;
 
@@ -28,32 +30,7 @@ pub use ranges::ValueRange;
 pub use set::{MeasurementSet, ParsedForm, Validation};
 pub use unit::{Unit, UnitSystem};
 
-/// The languages every message and name is available in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    En,
-    ZhCn,
-}
-
-impl Lang {
-    /// Reads a BCP 47 tag. Any Chinese tag maps to Simplified Chinese because that is the
-    /// only Chinese we have text for; callers fall back to English on `None`.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
-        match primary.to_ascii_lowercase().as_str() {
-            "en" => Some(Lang::En),
-            "zh" => Some(Lang::ZhCn),
-            _ => None,
-        }
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::ZhCn => "zh-CN",
-        }
-    }
-}
+pub use super::lang::Lang;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,10 @@
 //! Staff pages (`/staff/...`): used by fitters and managers in a store, on a tablet.
 
+mod customer_notes;
+mod customer_page;
+mod customers;
 mod home;
+mod measurements;
 mod password;
 mod sign_in;
 
@@ -14,5 +18,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(sign_in::sign_out))
         .route("/password", web::get().to(password::password_form))
         .route("/password", web::post().to(password::change_password))
-        .route("/stores/{id}", web::get().to(home::show_store));
+        .route("/stores/{id}", web::get().to(home::show_store))
+        .route("/customers", web::get().to(customers::list_customers))
+        .route("/customers", web::post().to(customers::create_customer))
+        .route("/customers/new", web::get().to(customers::new_customer_form))
+        .route("/customers/{id}", web::get().to(customers::show_customer))
+        .route("/customers/{id}/consent", web::post().to(customers::update_consent))
+        .route("/customers/{id}/export", web::get().to(customers::export_customer))
+        .route("/customers/{id}/erase", web::post().to(customers::erase_customer))
+        .route("/customers/{id}/merge", web::get().to(customers::merge_form))
+        .route("/customers/{id}/merge", web::post().to(customers::merge_customers))
+        .route("/customers/{id}/preferences", web::post().to(customer_notes::add_preference))
+        .route("/customers/{id}/preferences/{pid}", web::post().to(customer_notes::change_preference))
+        .route("/customers/{id}/contacts", web::post().to(customer_notes::log_contact))
+        .route("/customers/{id}/complaints/{cid}/resolve", web::post().to(customer_notes::resolve_complaint))
+        .route("/customers/{id}/measurements", web::get().to(measurements::measurement_history))
+        .route("/customers/{id}/measurements", web::post().to(measurements::create_measurements))
+        .route("/customers/{id}/measurements/new", web::get().to(measurements::new_measurements_form));
 }

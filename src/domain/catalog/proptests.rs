@@ -1,0 +1,217 @@
+//! Property tests: random choices and measurements never make the engine panic; whatever it
+//! calls valid passes a naive re-check of every rule written in the file; every repair it
+//! proposes is valid; prices are never below the base price and exact to the cent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, Program, Value};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use super::model::{CatalogDoc, OptionKind, ProductDoc, RuleKind};
+use super::tests::{BICYCLES, SPORTSWEAR, bicycles, sportswear};
+use super::*;
+
+fn s(x: &str) -> Value {
+    Value::String(Arc::new(x.to_string()))
+}
+
+fn map(entries: Vec<(String, Value)>) -> Value {
+    Value::Map(Map { map: Arc::new(entries.into_iter().map(|(k, v)| (Key::String(Arc::new(k)), v)).collect()) })
+}
+
+/// Re-checks every rule straight from the TOML document, with a fresh CEL context and no
+/// engine indexes: the independent opinion the engine's "valid" must agree with.
+fn naive_ok(doc: &ProductDoc, cfg: &Configuration, derived: &[DerivedOutput]) -> Result<(), String> {
+    let chosen = |o: &str| -> Vec<String> {
+        match cfg.choices.get(o) {
+            Some(Choice::One(v)) => vec![v.clone()],
+            Some(Choice::Many(vs)) => vs.iter().cloned().collect(),
+            _ => vec![],
+        }
+    };
+    let holds = |pat: &BTreeMap<String, Vec<String>>| pat.iter().all(|(o, vs)| chosen(o).iter().any(|c| vs.contains(c)));
+    let mut c = Vec::new();
+    let mut v = Vec::new();
+    for o in &doc.options {
+        match (o.kind, cfg.choices.get(&o.code)) {
+            (OptionKind::Single, Some(Choice::One(x))) => {
+                c.push((o.code.clone(), s(x)));
+                if let Some(val) = o.values.iter().find(|val| &val.code == x) {
+                    v.push((o.code.clone(), map(val.attrs.iter().map(|(k, a)| (k.clone(), Value::Float(*a))).collect())));
+                }
+            }
+            (OptionKind::Multi, Some(Choice::Many(xs))) => c.push((o.code.clone(), Value::List(Arc::new(xs.iter().map(|x| s(x)).collect())))),
+            (OptionKind::Multi, None) => c.push((o.code.clone(), Value::List(Arc::new(vec![])))),
+            (OptionKind::Number, Some(Choice::Number(d))) => c.push((o.code.clone(), Value::Float(d.to_string().parse().unwrap_or(f64::NAN)))),
+            (OptionKind::Text, Some(Choice::Text(t))) if !t.is_empty() => c.push((o.code.clone(), s(t))),
+            _ => {}
+        }
+    }
+    let m: Vec<(String, Value)> = cfg
+        .measurements
+        .iter()
+        .map(|(k, x)| (k.clone(), Value::Float(if k == "body_mass" { *x as f64 / 1000.0 } else { *x as f64 })))
+        .collect();
+    let d: Vec<(String, Value)> = derived
+        .iter()
+        .filter_map(|x| {
+            x.value.as_ref().map(|val| {
+                let cel = match val {
+                    DerivedValue::Number(n) => Value::Float(n.to_string().parse().unwrap_or(f64::NAN)),
+                    DerivedValue::Size(sz) => s(sz),
+                };
+                (x.code.clone(), cel)
+            })
+        })
+        .collect();
+    let mut ctx = Context::default();
+    ctx.add_variable_from_value("m", map(m));
+    ctx.add_variable_from_value("c", map(c));
+    ctx.add_variable_from_value("v", map(v));
+    ctx.add_variable_from_value("d", map(d));
+    for r in &doc.rules {
+        let ok = match r.kind {
+            RuleKind::Requires => !holds(&r.when) || holds(&r.then),
+            RuleKind::Excludes => !holds(&r.when) || !r.then.iter().any(|(o, vs)| chosen(o).iter().any(|c| vs.contains(c))),
+            RuleKind::Constraint => {
+                let p = Program::compile(r.expr.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+                matches!(p.execute(&ctx), Ok(Value::Bool(true)))
+            }
+        };
+        if !ok {
+            return Err(format!("rule {} fails the naive check", r.id));
+        }
+    }
+    Ok(())
+}
+
+/// A strategy for configurations of one product: each option left out, given a real value,
+/// or given garbage; measurements around and beyond the human range, sometimes missing.
+fn config(doc: ProductDoc) -> impl Strategy<Value = Configuration> {
+    let per_option: Vec<BoxedStrategy<Option<Choice>>> = doc
+        .options
+        .iter()
+        .map(|o| {
+            let codes: Vec<String> = o.values.iter().map(|v| v.code.clone()).collect();
+            match o.kind {
+                OptionKind::Single => prop_oneof![
+                    1 => Just(None),
+                    1 => Just(Some(Choice::One("bogus".into()))),
+                    8 => proptest::sample::select(codes).prop_map(|c| Some(Choice::One(c))),
+                ]
+                .boxed(),
+                OptionKind::Multi => proptest::sample::subsequence(codes.clone(), 0..=codes.len().min(3))
+                    .prop_map(|v| Some(Choice::Many(v.into_iter().collect::<BTreeSet<_>>())))
+                    .boxed(),
+                OptionKind::Number => (0i64..40).prop_map(|n| Some(Choice::Number(Decimal::from(n * 5)))).boxed(),
+                OptionKind::Text => prop_oneof![Just(None), "[A-Za-z é]{0,24}".prop_map(|t| Some(Choice::Text(t)))].boxed(),
+            }
+        })
+        .collect();
+    let measures: Vec<BoxedStrategy<Option<i64>>> = measures::MEASURES
+        .iter()
+        .map(|m| {
+            let (lo, hi) = if m.code == "body_mass" { (30_000i64, 160_000i64) } else { (150i64, 2_100i64) };
+            prop_oneof![1 => Just(None), 12 => (lo..hi).prop_map(Some)].boxed()
+        })
+        .collect();
+    let code = doc.code.clone();
+    let names: Vec<String> = doc.options.iter().map(|o| o.code.clone()).collect();
+    (per_option, measures).prop_map(move |(choices, ms)| {
+        let mut cfg = Configuration::new(code.clone());
+        for (n, c) in names.iter().zip(choices) {
+            if let Some(c) = c {
+                cfg.choices.insert(n.clone(), c);
+            }
+        }
+        for (m, v) in measures::MEASURES.iter().zip(ms) {
+            if let Some(v) = v {
+                cfg.measurements.insert(m.code.to_string(), v);
+            }
+        }
+        cfg
+    })
+}
+
+fn doc(text: &str, product: &str) -> ProductDoc {
+    let d: CatalogDoc = toml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+    d.products.into_iter().find(|p| p.code == product).unwrap_or_else(|| panic!("no {product}"))
+}
+
+fn check_all(cat: &CompiledCatalog, pdoc: &ProductDoc, cfg: &Configuration) -> Result<(), TestCaseError> {
+    let v = cat.validate(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let derived = cat.derive(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let _ = cat.availability(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    if v.valid {
+        naive_ok(pdoc, cfg, &derived).map_err(TestCaseError::fail)?;
+        let _ = cat.work_spec(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    }
+    let p = cat.price(cfg, Decimal::new(19, 2)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(p.subtotal >= p.base && p.total >= p.base);
+    prop_assert!(p.total.scale() <= 2 && p.tax.scale() <= 2 && p.subtotal.scale() <= 2);
+    prop_assert_eq!(p.total, p.subtotal + p.tax);
+    Ok(())
+}
+
+fn check_repair(cat: &CompiledCatalog, pdoc: &ProductDoc, cfg: &Configuration) -> Result<(), TestCaseError> {
+    if let Repair::Changes { changes, .. } = cat.repair(cfg).map_err(|e| TestCaseError::fail(e.to_string()))? {
+        let mut fixed = cfg.clone();
+        for c in changes {
+            match c.to {
+                Some(to) => fixed.choices.insert(c.option, to),
+                None => fixed.choices.remove(&c.option),
+            };
+        }
+        let v = cat.validate(&fixed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(v.valid, "repair left {:?}", v.violations);
+        let derived = cat.derive(&fixed).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        naive_ok(pdoc, &fixed, &derived).map_err(TestCaseError::fail)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn road_engine_agrees_with_the_naive_evaluator(cfg in config(doc(BICYCLES, "road"))) {
+        thread_local!(static CAT: CompiledCatalog = bicycles());
+        let pdoc = doc(BICYCLES, "road");
+        CAT.with(|cat| check_all(cat, &pdoc, &cfg))?;
+    }
+
+    #[test]
+    fn gravel_engine_agrees_with_the_naive_evaluator(cfg in config(doc(BICYCLES, "gravel"))) {
+        thread_local!(static CAT: CompiledCatalog = bicycles());
+        let pdoc = doc(BICYCLES, "gravel");
+        CAT.with(|cat| check_all(cat, &pdoc, &cfg))?;
+    }
+
+    #[test]
+    fn apparel_engine_agrees_with_the_naive_evaluator(cfg in config(doc(SPORTSWEAR, "cycling_jersey"))) {
+        thread_local!(static CAT: CompiledCatalog = sportswear());
+        let pdoc = doc(SPORTSWEAR, "cycling_jersey");
+        CAT.with(|cat| check_all(cat, &pdoc, &cfg))?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_proposed_repair_is_valid(cfg in config(doc(BICYCLES, "road"))) {
+        thread_local!(static CAT: CompiledCatalog = bicycles());
+        let pdoc = doc(BICYCLES, "road");
+        CAT.with(|cat| check_repair(cat, &pdoc, &cfg))?;
+    }
+
+    #[test]
+    fn every_proposed_bib_shorts_repair_is_valid(cfg in config(doc(SPORTSWEAR, "bib_shorts"))) {
+        thread_local!(static CAT: CompiledCatalog = sportswear());
+        let pdoc = doc(SPORTSWEAR, "bib_shorts");
+        CAT.with(|cat| check_repair(cat, &pdoc, &cfg))?;
+    }
+}

@@ -1,0 +1,155 @@
+//! Repair: the fewest choice changes that make a configuration valid (a minimum-cardinality
+//! diagnosis, in the spirit of FastDiag), or the plain statement that no choice can help
+//! because the measurements themselves rule the product out.
+//!
+//! Every violated rule must lose at least one of its options to a change, so candidate
+//! change sets are the small hitting sets of the violations' options (plus their direct
+//! neighbours in the rule graph); each is tried smallest first with a bounded search.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::compile::{CompiledCatalog, Product};
+use super::eval::Ctx;
+use super::input::{Assignment, Choice, Configuration, normalize};
+use super::model::Text;
+use super::search::{NODE_BUDGET, Search};
+use super::validate::{Found, ViolationKind, Violation, find_all, show_val};
+use super::EngineError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub option: String,
+    pub from: Option<Choice>,
+    pub to: Option<Choice>,
+    pub explanation: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Repair {
+    AlreadyValid,
+    /// Apply all changes; `resolves` lists what was wrong.
+    Changes { changes: Vec<Change>, resolves: Vec<Violation> },
+    /// No choice makes the product valid for these measurements.
+    RuledOutByMeasurements { reasons: Vec<Violation> },
+    /// The search gave up within its budget (a catalog far larger than the demo ones).
+    NotFound { violations: Vec<Violation> },
+}
+
+/// Candidate sets tried at most; with the node budget this bounds a repair's cost.
+const MAX_CANDIDATES: usize = 5_000;
+
+impl CompiledCatalog {
+    pub fn repair(&self, cfg: &Configuration) -> Result<Repair, EngineError> {
+        let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+        let ctx = Ctx::new(self, p, &cfg.measurements);
+        let (a, problems) = normalize(p, &cfg.choices);
+        let found = find_all(&ctx, &a, &problems);
+        if found.is_empty() {
+            return Ok(Repair::AlreadyValid);
+        }
+        let unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
+        if !unfixable.is_empty() {
+            return Ok(Repair::RuledOutByMeasurements { reasons: unfixable });
+        }
+        let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
+        let mut budget = NODE_BUDGET;
+        if let Some(fixed) = minimal_fix(&ctx, &a, &found, &mut budget) {
+            return Ok(Repair::Changes { changes: changes(p, cfg, &a, &fixed), resolves: violations });
+        }
+        // Nothing small works: is there any valid configuration at all for this body?
+        let all: Vec<usize> = (0..p.options.len()).collect();
+        let mut search = Search::new(&ctx, &a, &all, &vec![false; all.len()], budget);
+        match search.solve(&a) {
+            Some(fixed) => Ok(Repair::Changes { changes: changes(p, cfg, &a, &fixed), resolves: violations }),
+            None if search.nodes < budget => Ok(Repair::RuledOutByMeasurements { reasons: violations }),
+            None => Ok(Repair::NotFound { violations }),
+        }
+    }
+}
+
+fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], budget: &mut usize) -> Option<Assignment> {
+    let p = ctx.p;
+    let forced: BTreeSet<usize> = found
+        .iter()
+        .filter(|f| matches!(f.violation.kind, ViolationKind::InvalidChoice | ViolationKind::MissingChoice))
+        .flat_map(|f| f.options.iter().copied())
+        .collect();
+    let conflicts: Vec<&BTreeSet<usize>> = found.iter().map(|f| &f.options).collect();
+    let mut pool: BTreeSet<usize> = conflicts.iter().flat_map(|s| s.iter().copied()).collect();
+    let neighbours: Vec<usize> = pool.iter().flat_map(|&o| p.rules_by_option[o].iter()).flat_map(|&r| p.rules[r].options.iter().copied()).collect();
+    pool.extend(neighbours);
+    let pool: Vec<usize> = pool.into_iter().collect();
+    let mut tried = 0usize;
+    for k in forced.len().max(1)..=pool.len() {
+        let mut hit = None;
+        combinations(&pool, k, &mut Vec::new(), 0, &mut |set: &[usize]| {
+            if tried >= MAX_CANDIDATES || *budget == 0 {
+                return true;
+            }
+            if !forced.iter().all(|o| set.contains(o)) || !conflicts.iter().all(|c| c.iter().any(|o| set.contains(o))) {
+                return false;
+            }
+            tried += 1;
+            // A forced option was invalid or missing: anything valid will do, even "none".
+            let must: Vec<bool> = set.iter().map(|o| !forced.contains(o)).collect();
+            let mut search = Search::new(ctx, a, set, &must, *budget);
+            let r = search.solve(a);
+            *budget = budget.saturating_sub(search.nodes);
+            hit = r;
+            hit.is_some()
+        });
+        if hit.is_some() || tried >= MAX_CANDIDATES || *budget == 0 {
+            return hit;
+        }
+    }
+    None
+}
+
+/// Calls `f` on each `k`-subset of `pool` in lexicographic order until it returns true.
+fn combinations(pool: &[usize], k: usize, cur: &mut Vec<usize>, start: usize, f: &mut dyn FnMut(&[usize]) -> bool) -> bool {
+    if cur.len() == k {
+        return f(cur);
+    }
+    for i in start..pool.len() {
+        if pool.len() - i < k - cur.len() {
+            break;
+        }
+        cur.push(pool[i]);
+        let done = combinations(pool, k, cur, i + 1, f);
+        cur.pop();
+        if done {
+            return true;
+        }
+    }
+    false
+}
+
+/// `before` lost the choices that were invalid as typed; those count as changed too and are
+/// reported as typed.
+fn changes(p: &Product, cfg: &Configuration, before: &Assignment, after: &Assignment) -> Vec<Change> {
+    p.options
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| before[*i] != after[*i] || (before[*i].is_none() && cfg.choices.contains_key(&o.code)))
+        .map(|(i, o)| {
+            let typed = cfg.choices.get(&o.code).cloned();
+            let from = match (&before[i], &typed) {
+                (None, Some(Choice::One(t) | Choice::Text(t))) => Text::new(format!("“{t}”"), format!("“{t}”")),
+                _ => show_val(o, before[i].as_ref()),
+            };
+            let to = show_val(o, after[i].as_ref());
+            Change {
+                option: o.code.clone(),
+                from: before[i].as_ref().map(|v| v.to_choice(o)).or(typed),
+                to: after[i].as_ref().map(|v| v.to_choice(o)),
+                explanation: Text {
+                    en: format!("Change {} from {} to {}.", o.label.en, from.en, to.en),
+                    zh: format!("将{}从{}改为{}。", o.label.zh, from.zh, to.zh),
+                },
+            }
+        })
+        .collect()
+}

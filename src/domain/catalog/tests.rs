@@ -1,0 +1,343 @@
+//! Engine tests on the demo catalogs and on small catalogs written inline.
+
+use super::*;
+
+pub(crate) const BICYCLES: &str = include_str!("../../../catalog/bicycles.toml");
+
+pub(crate) fn bicycles() -> CompiledCatalog {
+    CompiledCatalog::import("bicycles.toml", BICYCLES).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_bicycle_catalog_imports() {
+    let c = bicycles();
+    assert_eq!(c.version, "2026.1");
+}
+
+pub(crate) const SPORTSWEAR: &str = include_str!("../../../catalog/sportswear.toml");
+
+pub(crate) fn sportswear() -> CompiledCatalog {
+    CompiledCatalog::import("sportswear.toml", SPORTSWEAR).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_sportswear_catalog_imports() {
+    assert_eq!(sportswear().products().count(), 3);
+}
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// ANSUR II male medians, canonical units.
+pub(crate) fn male_p50(cfg: Configuration) -> Configuration {
+    measures::TYPICAL[0].measurements().into_iter().fold(cfg, |c, (k, v)| c.measure(&k, v))
+}
+
+pub(crate) fn good_road() -> Configuration {
+    male_p50(
+        Configuration::new("road")
+            .one("frame_size", "s56")
+            .one("frame_material", "carbon")
+            .one("cable_routing", "internal")
+            .one("groupset", "shimano_ultegra_di2")
+            .one("brakes", "disc_hydraulic")
+            .one("axle", "thru_12")
+            .one("wheel_size", "700c")
+            .one("wheelset", "carbon_disc_45")
+            .one("tyre", "t28")
+            .one("crank", "c175")
+            .one("chainrings", "r52_36")
+            .one("cassette", "k11_30")
+            .one("handlebar", "h42")
+            .with("stem_length", Choice::Number(dec("100")))
+            .one("pedals", "spd_sl")
+            .one("paint", "black"),
+    )
+}
+
+fn rules_of(v: &Validation) -> Vec<String> {
+    v.violations.iter().filter_map(|x| x.rule.clone()).collect()
+}
+
+#[test]
+fn a_fitted_road_bike_for_the_median_man_is_valid() {
+    let v = bicycles().validate(&good_road()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.valid, "{:#?}", v.violations);
+}
+
+#[test]
+fn a_requires_rule_names_both_options_in_both_languages() {
+    let cfg = good_road().one("axle", "quick_release");
+    let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rules_of(&v), vec!["disc-needs-thru-axle"]);
+    let x = &v.violations[0];
+    assert_eq!(x.kind, ViolationKind::Requires);
+    assert_eq!(x.options, vec!["brakes", "axle"]);
+    assert!(x.explanation.en.contains("Disc brakes need 12 mm thru-axles"), "{}", x.explanation.en);
+    assert!(x.explanation.en.contains("Wheel axles: Quick release 9 mm"), "{}", x.explanation.en);
+    assert!(x.explanation.zh.contains("轮轴规格：快拆 9 毫米"), "{}", x.explanation.zh);
+}
+
+#[test]
+fn an_excludes_rule_without_message_gets_a_generated_one() {
+    let cat = bicycles();
+    let cfg = good_road().one("frame_material", "titanium").one("cable_routing", "integrated");
+    let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let x = v.violations.iter().find(|x| x.rule.as_deref() == Some("titanium-no-integrated")).unwrap_or_else(|| panic!("{v:#?}"));
+    assert_eq!(x.kind, ViolationKind::Excludes);
+    assert!(x.explanation.en.starts_with("Frame material “Titanium” cannot be combined with Cable routing “Fully integrated"), "{}", x.explanation.en);
+    assert!(x.explanation.zh.starts_with("车架材质“钛合金”不能与走线方式“全内走线"), "{}", x.explanation.zh);
+}
+
+#[test]
+fn a_heavy_rider_is_told_about_the_weight_limit_with_the_measurement() {
+    let cfg = good_road().measure("body_mass", 115_000);
+    let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rules_of(&v), vec!["frame-weight-limit", "wheel-weight-limit"]);
+    let x = &v.violations[0];
+    assert_eq!(x.kind, ViolationKind::Constraint);
+    assert_eq!(x.measurements, vec!["body_mass"]);
+    assert!(x.explanation.en.contains("body mass 115.0 kg"), "{}", x.explanation.en);
+    assert!(x.explanation.en.contains("System weight (rider + bike + kit) 124 kg"), "{}", x.explanation.en);
+    assert!(x.explanation.zh.contains("体重115.0 kg"), "{}", x.explanation.zh);
+}
+
+#[test]
+fn missing_choices_and_measurements_are_reported_in_order() {
+    let cfg = Configuration::new("road").one("frame_size", "s99").one("colour", "red");
+    let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let kinds: Vec<ViolationKind> = v.violations.iter().map(|x| x.kind).collect();
+    assert_eq!(kinds[0], ViolationKind::InvalidChoice);
+    assert_eq!(v.violations[0].options, vec!["colour"]);
+    assert_eq!(v.violations[1].options, vec!["frame_size"]);
+    assert!(kinds.contains(&ViolationKind::MissingChoice));
+    assert!(kinds.contains(&ViolationKind::MissingMeasurement));
+    assert_eq!(v, bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}")));
+}
+
+#[test]
+fn numbers_off_the_step_and_texts_with_odd_characters_are_refused() {
+    let cat = bicycles();
+    let cfg = good_road().with("stem_length", Choice::Number(dec("105"))).with("name_decal", Choice::Text("Zoë".into()));
+    let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let msgs: Vec<&str> = v.violations.iter().map(|x| x.explanation.en.as_str()).collect();
+    assert!(msgs.iter().any(|m| m.contains("not in steps of 10 mm")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("these characters cannot be made: “ë”")), "{msgs:?}");
+}
+
+#[test]
+fn availability_greys_out_values_and_says_which_rule() {
+    let cfg = good_road().one("brakes", "rim_caliper");
+    let a = bicycles().availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let axle = a.options.iter().find(|o| o.option == "axle").unwrap_or_else(|| panic!("no axle"));
+    let thru = axle.values.iter().find(|v| v.value == "thru_12").unwrap_or_else(|| panic!("no thru"));
+    assert!(!thru.available);
+    assert_eq!(thru.blocked_by.iter().filter_map(|b| b.rule.as_deref()).collect::<Vec<_>>(), vec!["rim-brake-quick-release"]);
+    let qr = axle.values.iter().find(|v| v.value == "quick_release").unwrap_or_else(|| panic!("no qr"));
+    assert!(qr.available);
+}
+
+#[test]
+fn repair_fixes_three_conflicts_with_three_changes() {
+    let cat = bicycles();
+    let broken = good_road().one("axle", "quick_release").one("cassette", "k10_33").one("paint", "raw_brushed");
+    assert_eq!(cat.validate(&broken).map(|v| v.violations.len()).unwrap_or(0), 3);
+    let Ok(Repair::Changes { changes, resolves }) = cat.repair(&broken) else { panic!("no repair") };
+    assert_eq!(resolves.len(), 3);
+    // Three conflicts, three independent changes (the paint conflict may be solved by the
+    // paint or by the frame material: both are minimal).
+    let opts: BTreeSet<&str> = changes.iter().map(|c| c.option.as_str()).collect();
+    assert_eq!(opts.len(), 3);
+    assert!(opts.contains("axle") && opts.contains("cassette"), "{opts:?}");
+    let fixed = changes.iter().fold(broken, |cfg, c| match &c.to {
+        Some(to) => cfg.with(&c.option, to.clone()),
+        None => cfg,
+    });
+    assert!(cat.validate(&fixed).map(|v| v.valid).unwrap_or(false));
+    let axle = changes.iter().find(|c| c.option == "axle").unwrap_or_else(|| panic!("no axle change"));
+    assert!(axle.explanation.en.starts_with("Change Wheel axles from Quick release 9 mm to Thru-axle 12 mm"), "{}", axle.explanation.en);
+}
+
+#[test]
+fn a_body_outside_every_size_chart_is_ruled_out_by_its_measurements() {
+    let cat = sportswear();
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"))
+        .measure("chest_girth", 700);
+    let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v.violations[0].kind, ViolationKind::NoSize);
+    assert!(v.violations[0].explanation.en.contains("no size fits a chest girth of 70.0 cm"), "{}", v.violations[0].explanation.en);
+    assert!(matches!(cat.repair(&cfg), Ok(Repair::RuledOutByMeasurements { .. })));
+}
+
+fn jersey_size(chest: i64, cut: &str) -> Option<String> {
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", cut).one("fit", "club")).measure("chest_girth", chest);
+    let d = sportswear().derive(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    d.into_iter().find(|x| x.code == "size").and_then(|x| x.value).map(|v| v.to_string())
+}
+
+#[test]
+fn size_chart_boundaries_follow_the_published_rows() {
+    assert_eq!(jersey_size(899, "men"), None);
+    assert_eq!(jersey_size(900, "men").as_deref(), Some("S"));
+    assert_eq!(jersey_size(959, "men").as_deref(), Some("S"));
+    assert_eq!(jersey_size(960, "men").as_deref(), Some("M"));
+    assert_eq!(jersey_size(1319, "men").as_deref(), Some("4XL"));
+    assert_eq!(jersey_size(1320, "men"), None);
+    assert_eq!(jersey_size(880, "women").as_deref(), Some("M"));
+    assert_eq!(jersey_size(1056, "men").as_deref(), Some("L"));
+}
+
+#[test]
+fn fit_formulas_match_the_reference_values() {
+    let cat = bicycles();
+    let d = cat.derive(&good_road()).unwrap_or_else(|e| panic!("{e}"));
+    let get = |c: &str| d.iter().find(|x| x.code == c).and_then(|x| x.value.clone()).map(|v| v.to_string());
+    // Inseam 845 mm: 0.665 x 84.5 = 56.19 cm; LeMond 0.883 x 845 - 3 = 743 mm; Palm 182.5 mm
+    // clamps to 175; biacromial 41.5 cm -> 42 cm bar.
+    assert_eq!(get("frame_size_cm").as_deref(), Some("56.2"));
+    assert_eq!(get("saddle_height").as_deref(), Some("743"));
+    assert_eq!(get("crank_length").as_deref(), Some("175"));
+    assert_eq!(get("bar_width").as_deref(), Some("42"));
+    assert!(d[1].formula.contains("0.883"));
+    let jersey = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "race"));
+    let d = sportswear().derive(&jersey).unwrap_or_else(|e| panic!("{e}"));
+    let chest = d.iter().find(|x| x.code == "pattern_chest").and_then(|x| x.value.clone());
+    assert_eq!(chest, Some(DerivedValue::Number(dec("1016"))));
+}
+
+#[test]
+fn price_is_exact_with_tax_rounded_to_cents() {
+    let p = bicycles().price(&good_road(), dec("0.19")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.base, dec("2490.00"));
+    assert_eq!(p.subtotal, dec("6270.00"));
+    assert_eq!(p.tax, dec("1191.30"));
+    assert_eq!(p.total, dec("7461.30"));
+    assert_eq!(p.surcharges.len(), 6);
+    assert!(matches!(bicycles().price(&good_road(), dec("-0.1")), Err(EngineError::NegativeTaxRate(_))));
+}
+
+#[test]
+fn work_spec_has_quantities_from_formulas_and_a_stable_hash() {
+    let cat = bicycles();
+    let w = cat.work_spec(&good_road()).unwrap_or_else(|e| panic!("{e}"));
+    let hose = w.materials.iter().find(|l| l.code == "HOSE-BRAKE-REAR").unwrap_or_else(|| panic!("no hose"));
+    assert_eq!(hose.qty, dec("2008"));
+    assert!(w.operations.iter().any(|o| o.code == "OP-BLEED"));
+    assert!(!w.materials.iter().any(|l| l.code == "CABLE-SHIFT-INNER"));
+    // Same configuration, choices given in another order and an unread measurement: same hash.
+    let mut again = good_road();
+    let choices: Vec<_> = again.choices.clone().into_iter().rev().collect();
+    again.choices.clear();
+    again.choices.extend(choices);
+    assert_eq!(cat.spec_hash(&again.measure("foot_length", 250)), cat.spec_hash(&good_road()));
+    assert_ne!(cat.spec_hash(&good_road().one("paint", "white")), cat.spec_hash(&good_road()));
+    assert_eq!(w.spec_hash.len(), 64);
+    assert!(matches!(cat.work_spec(&good_road().one("axle", "quick_release")), Err(EngineError::Invalid(1))));
+}
+
+// ---- lint ------------------------------------------------------------------------------
+
+const MINI: &str = r#"
+[catalog]
+id = "mini"
+version = "1"
+
+[[products]]
+code = "p"
+family = "bicycle"
+label = { en = "P", zh = "P" }
+base_price = "100.00"
+currency = "EUR"
+
+[[products.options]]
+code = "frame"
+kind = "single"
+label = { en = "Frame", zh = "车架" }
+values = [
+  { code = "alu", label = { en = "Alu", zh = "铝" } },
+  { code = "steel", label = { en = "Steel", zh = "钢" }, surcharge = "10.00" },
+]
+
+[[products.options]]
+code = "brakes"
+kind = "single"
+label = { en = "Brakes", zh = "刹车" }
+values = [
+  { code = "rim", label = { en = "Rim", zh = "圈刹" } },
+  { code = "disc", label = { en = "Disc", zh = "碟刹" } },
+]
+"#;
+
+fn lint_err(extra: &str) -> String {
+    match CompiledCatalog::import("mini.toml", &format!("{MINI}{extra}")) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn the_mini_catalog_is_accepted() {
+    assert!(CompiledCatalog::import("mini.toml", MINI).is_ok());
+}
+
+#[test]
+fn lint_refuses_a_rule_on_an_unknown_option() {
+    let e = lint_err("[[products.rules]]\nid = \"r1\"\nkind = \"requires\"\nwhen = { frame = [\"alu\"] }\nthen = { brake = [\"disc\"] }\n");
+    assert!(e.contains("mini.toml: product `p`, option `brake`, rule `r1`: `then` refers to unknown option `brake`"), "{e}");
+}
+
+#[test]
+fn lint_refuses_a_rule_on_an_unknown_value() {
+    let e = lint_err("[[products.rules]]\nid = \"r1\"\nkind = \"excludes\"\nwhen = { frame = [\"carbon\"] }\nthen = { brakes = [\"disc\"] }\n");
+    assert!(e.contains("rule `r1`: `when` refers to unknown value `carbon` of option `frame`"), "{e}");
+}
+
+#[test]
+fn lint_refuses_an_expression_that_does_not_parse() {
+    let e = lint_err("[[products.rules]]\nid = \"r1\"\nkind = \"constraint\"\nexpr = \"c.frame == \"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("rule `r1`: expression does not parse"), "{e}");
+}
+
+#[test]
+fn lint_refuses_an_unknown_option_or_measurement_in_an_expression() {
+    let e = lint_err("[[products.rules]]\nid = \"r1\"\nkind = \"constraint\"\nexpr = \"c.colour == 'red' || m.wingspan > 1.0\"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("rule `r1`: expression refers to unknown option `colour`"), "{e}");
+    assert!(e.contains("rule `r1`: expression refers to unknown measurement `wingspan`"), "{e}");
+}
+
+#[test]
+fn lint_refuses_an_expression_of_the_wrong_type() {
+    let e = lint_err("[[products.rules]]\nid = \"r1\"\nkind = \"constraint\"\nexpr = \"m.inside_leg * 0.5\"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("rule `r1`: expression fails or has the wrong type: a number"), "{e}");
+    let e = lint_err("[[products.rules]]\nid = \"r2\"\nkind = \"constraint\"\nexpr = \"m.inside_leg + 10 > 0.0\"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("rule `r2`: expression fails or has the wrong type"), "{e}");
+}
+
+#[test]
+fn lint_refuses_a_dead_value() {
+    let e = lint_err("[[products.rules]]\nid = \"no-steel\"\nkind = \"constraint\"\nexpr = \"c.frame != 'steel'\"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("mini.toml: product `p`, option `frame`: value `steel` can never be chosen (dead value)"), "{e}");
+    assert!(e.contains("rules on this option: no-steel"), "{e}");
+}
+
+#[test]
+fn lint_refuses_a_product_no_typical_customer_can_order() {
+    let e = lint_err("[[products.rules]]\nid = \"giants\"\nkind = \"constraint\"\nexpr = \"m.stature > 2100.0\"\nmessage = { en = \"x\", zh = \"x\" }\n");
+    assert!(e.contains("product `p`: no complete configuration is valid for a typical customer (ANSUR II male p50)"), "{e}");
+}
+
+#[test]
+fn compile_refuses_bad_money_and_touching_charts() {
+    let bad = MINI.replace("surcharge = \"10.00\"", "surcharge = \"-5.001\"");
+    let e = CompiledCatalog::compile("mini.toml", &bad).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("option `frame`: surcharge of `steel` `-5.001` is negative"), "{e}");
+    let chart = "[[size_charts]]\ncode = \"c\"\nsource = \"x\"\nmeasurement = \"chest_girth\"\nsizes = [ { size = \"S\", from = 900, to = 950 }, { size = \"M\", from = 960, to = 1000 } ]\n";
+    let e = CompiledCatalog::compile("mini.toml", &format!("{chart}{MINI}")).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.contains("size chart `c`: size S ends at 950 mm but M starts at 960 mm"), "{e}");
+}

@@ -1,0 +1,266 @@
+//! Validation: every problem of a configuration, each explained in both languages and naming
+//! the options and measurements involved, in a fixed order (input, missing choices, missing
+//! measurements, derived values, then rules in catalog order).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::compile::{CompiledCatalog, Product, Rule, RuleBody};
+use super::eval::{Ctx, DerivedFail, Outcome, Snapshot};
+use super::input::{Assignment, Configuration, InputProblem, Val, normalize};
+use super::measures;
+use super::model::{RuleKind, Text};
+use super::EngineError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationKind {
+    InvalidChoice,
+    MissingChoice,
+    MissingMeasurement,
+    /// The body is outside every size of the chart.
+    NoSize,
+    DerivationFailed,
+    Requires,
+    Excludes,
+    Constraint,
+    /// A rule expression failed to evaluate; treated as violated.
+    RuleError,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    pub rule: Option<String>,
+    pub derived: Option<String>,
+    pub options: Vec<String>,
+    pub measurements: Vec<String>,
+    pub explanation: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    pub valid: bool,
+    pub violations: Vec<Violation>,
+}
+
+/// A violation with the option indexes a change could act on (empty: only the measurements
+/// are to blame).
+pub(crate) struct Found {
+    pub violation: Violation,
+    pub options: BTreeSet<usize>,
+}
+
+impl CompiledCatalog {
+    pub fn validate(&self, cfg: &Configuration) -> Result<Validation, EngineError> {
+        let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+        let ctx = Ctx::new(self, p, &cfg.measurements);
+        let (a, problems) = normalize(p, &cfg.choices);
+        let violations: Vec<Violation> = find_all(&ctx, &a, &problems).into_iter().map(|f| f.violation).collect();
+        Ok(Validation { valid: violations.is_empty(), violations })
+    }
+}
+
+pub(crate) fn find_all(ctx: &Ctx, a: &Assignment, problems: &[InputProblem]) -> Vec<Found> {
+    let p = ctx.p;
+    let mut out = Vec::new();
+    for pr in problems {
+        let idx = p.option_index(&pr.option);
+        out.push(Found {
+            violation: Violation { kind: ViolationKind::InvalidChoice, rule: None, derived: None, options: vec![pr.option.clone()], measurements: vec![], explanation: pr.reason.clone() },
+            options: idx.into_iter().collect(),
+        });
+    }
+    for (i, o) in p.options.iter().enumerate() {
+        if o.required && a[i].is_none() && !problems.iter().any(|pr| pr.option == o.code) {
+            out.push(Found {
+                violation: Violation {
+                    kind: ViolationKind::MissingChoice,
+                    rule: None,
+                    derived: None,
+                    options: vec![o.code.clone()],
+                    measurements: vec![],
+                    explanation: Text { en: format!("Choose {}.", o.label.en), zh: format!("请选择{}。", o.label.zh) },
+                },
+                options: BTreeSet::from([i]),
+            });
+        }
+    }
+    let snap = ctx.snapshot(a);
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    let mut derived_found = Vec::new();
+    for (d, r) in p.derived.iter().zip(&snap.derived) {
+        match r {
+            Ok(_) | Err(DerivedFail::Pending) => {}
+            Err(DerivedFail::MissingMeasures(ms)) => missing.extend(ms.iter().cloned()),
+            Err(fail) => derived_found.push(derived_violation(ctx, a, d, fail)),
+        }
+    }
+    let mut rule_found = Vec::new();
+    for rule in &p.rules {
+        match ctx.check(rule, a, &snap, true) {
+            Outcome::Satisfied | Outcome::Pending => {}
+            Outcome::MissingMeasures(ms) => missing.extend(ms),
+            Outcome::Violated => rule_found.push(rule_violation(ctx, a, &snap, rule, None)),
+            Outcome::Error(e) => rule_found.push(rule_violation(ctx, a, &snap, rule, Some(e))),
+        }
+    }
+    for m in measures::MEASURES.iter().filter(|m| missing.contains(m.code)) {
+        out.push(Found {
+            violation: Violation {
+                kind: ViolationKind::MissingMeasurement,
+                rule: None,
+                derived: None,
+                options: vec![],
+                measurements: vec![m.code.to_string()],
+                explanation: Text { en: format!("The {} measurement is needed.", m.en), zh: format!("需要测量{}。", m.zh) },
+            },
+            options: BTreeSet::new(),
+        });
+    }
+    out.extend(derived_found);
+    out.extend(rule_found);
+    out
+}
+
+fn derived_violation(ctx: &Ctx, a: &Assignment, d: &super::compile::Derived, fail: &DerivedFail) -> Found {
+    let opts: Vec<String> = d.options.iter().map(|o| ctx.p.options[*o].code.clone()).collect();
+    let (kind, measurements, explanation) = match fail {
+        DerivedFail::OutOfChart { chart, measurement, value, lowest, highest } => {
+            let def = measures::measure(measurement);
+            let (en_m, zh_m) = def.map_or((measurement.as_str(), measurement.as_str()), |m| (m.en, m.zh));
+            let shown = def.map_or(value.to_string(), |m| measures::display(m, *value));
+            let (lo, hi) = def.map_or((lowest.to_string(), highest.to_string()), |m| (measures::display(m, *lowest), measures::display(m, *highest)));
+            let mut text = Text {
+                en: format!("{}: no size fits a {en_m} of {shown}; size chart “{chart}” covers {lo} up to {hi}.", d.label.en),
+                zh: format!("{}：{zh_m}{shown}没有合适的尺码；尺码表“{chart}”覆盖 {lo} 至 {hi}。", d.label.zh),
+            };
+            append_involved(&mut text, &involved_options(ctx, a, &d.options));
+            (ViolationKind::NoSize, vec![measurement.clone()], text)
+        }
+        other => {
+            let why = match other {
+                DerivedFail::Failed(e) => e.clone(),
+                _ => String::new(),
+            };
+            (
+                ViolationKind::DerivationFailed,
+                d.measures.iter().cloned().collect(),
+                Text { en: format!("{} could not be computed: {why}", d.label.en), zh: format!("无法计算{}：{why}", d.label.zh) },
+            )
+        }
+    };
+    Found {
+        violation: Violation { kind, rule: None, derived: Some(d.code.clone()), options: opts, measurements, explanation },
+        options: d.options.clone(),
+    }
+}
+
+pub(crate) fn rule_violation(ctx: &Ctx, a: &Assignment, snap: &Snapshot, rule: &Rule, error: Option<String>) -> Found {
+    let p = ctx.p;
+    let mut text = match (&rule.message, &rule.body) {
+        (Some(m), _) => m.clone(),
+        (None, RuleBody::Requires { when, then }) | (None, RuleBody::Excludes { when, then }) => {
+            let w = describe_pattern(p, when);
+            let t = describe_pattern(p, then);
+            if rule.kind == RuleKind::Requires {
+                Text { en: format!("{} requires {}.", w.en, t.en), zh: format!("{}需要{}。", w.zh, t.zh) }
+            } else {
+                Text { en: format!("{} cannot be combined with {}.", w.en, t.en), zh: format!("{}不能与{}搭配。", w.zh, t.zh) }
+            }
+        }
+        (None, RuleBody::Constraint(e)) => Text { en: format!("Rule {} is not met.", e.source), zh: format!("不满足规则 {}。", e.source) },
+    };
+    let mut involved = involved_options(ctx, a, &rule.options);
+    for m in measures::MEASURES.iter().filter(|m| rule.measures.contains(m.code)) {
+        if let Some(v) = ctx.measure_display(m.code) {
+            involved.push(Text { en: format!("{} {v}", m.en), zh: format!("{}{v}", m.zh) });
+        }
+    }
+    for &di in &rule.derived {
+        if let (Some(d), Some(Ok(v))) = (p.derived.get(di), snap.derived.get(di)) {
+            let unit = d.unit.as_deref().unwrap_or("");
+            involved.push(Text { en: format!("{} {v}{}{unit}", d.label.en, if unit.is_empty() { "" } else { " " }), zh: format!("{}{v}{unit}", d.label.zh) });
+        }
+    }
+    append_involved(&mut text, &involved);
+    let kind = match (error.is_some(), rule.kind) {
+        (true, _) => ViolationKind::RuleError,
+        (false, RuleKind::Requires) => ViolationKind::Requires,
+        (false, RuleKind::Excludes) => ViolationKind::Excludes,
+        (false, RuleKind::Constraint) => ViolationKind::Constraint,
+    };
+    if let Some(e) = error {
+        text.en.push_str(&format!(" (could not be checked: {e})"));
+        text.zh.push_str(&format!("（无法检查：{e}）"));
+    }
+    Found {
+        violation: Violation {
+            kind,
+            rule: Some(rule.id.clone()),
+            derived: None,
+            options: rule.options.iter().map(|o| p.options[*o].code.clone()).collect(),
+            measurements: measures::MEASURES.iter().filter(|m| rule.measures.contains(m.code)).map(|m| m.code.to_string()).collect(),
+            explanation: text,
+        },
+        options: rule.options.clone(),
+    }
+}
+
+fn append_involved(text: &mut Text, involved: &[Text]) {
+    if involved.is_empty() {
+        return;
+    }
+    let en: Vec<&str> = involved.iter().map(|t| t.en.as_str()).collect();
+    let zh: Vec<&str> = involved.iter().map(|t| t.zh.as_str()).collect();
+    text.en.push_str(&format!(" — {}", en.join("; ")));
+    text.zh.push_str(&format!(" —— {}", zh.join("；")));
+}
+
+fn involved_options(ctx: &Ctx, a: &Assignment, opts: &BTreeSet<usize>) -> Vec<Text> {
+    opts.iter()
+        .map(|&o| {
+            let spec = &ctx.p.options[o];
+            let shown = show_val(spec, a[o].as_ref());
+            Text { en: format!("{}: {}", spec.label.en, shown.en), zh: format!("{}：{}", spec.label.zh, shown.zh) }
+        })
+        .collect()
+}
+
+/// How a choice reads in a sentence.
+pub(crate) fn show_val(o: &super::compile::OptionSpec, v: Option<&Val>) -> Text {
+    let label = |i: &usize| o.values.get(*i).map(|v| v.label.clone()).unwrap_or_else(|| Text::new("?", "?"));
+    match v {
+        None => Text::new("not chosen", "未选择"),
+        Some(Val::One(i)) => label(i),
+        Some(Val::Many(is)) if is.is_empty() => Text::new("none", "无"),
+        Some(Val::Many(is)) => {
+            let ls: Vec<Text> = is.iter().map(label).collect();
+            Text { en: ls.iter().map(|l| l.en.as_str()).collect::<Vec<_>>().join(", "), zh: ls.iter().map(|l| l.zh.as_str()).collect::<Vec<_>>().join("、") }
+        }
+        Some(Val::Number(d)) => {
+            let unit = o.number.as_ref().map_or("", |n| n.unit.as_str());
+            Text::new(format!("{} {unit}", d.normalize()), format!("{} {unit}", d.normalize()))
+        }
+        Some(Val::Text(t)) => Text::new(format!("“{t}”"), format!("“{t}”")),
+    }
+}
+
+fn describe_pattern(p: &Product, pattern: &super::compile::Pattern) -> Text {
+    let parts: Vec<Text> = pattern
+        .iter()
+        .map(|(o, set)| {
+            let spec = &p.options[*o];
+            let vals: Vec<&Text> = set.iter().filter_map(|v| spec.values.get(*v)).map(|v| &v.label).collect();
+            Text {
+                en: format!("{} “{}”", spec.label.en, vals.iter().map(|t| t.en.as_str()).collect::<Vec<_>>().join("” or “")),
+                zh: format!("{}“{}”", spec.label.zh, vals.iter().map(|t| t.zh.as_str()).collect::<Vec<_>>().join("”或“")),
+            }
+        })
+        .collect();
+    Text {
+        en: parts.iter().map(|t| t.en.as_str()).collect::<Vec<_>>().join(" with "),
+        zh: parts.iter().map(|t| t.zh.as_str()).collect::<Vec<_>>().join("且"),
+    }
+}

@@ -1,0 +1,1188 @@
+//! The staff search box and the duplicate warning, answered from memory.
+//!
+//! One index per process, fed from the database row by row, because a search must answer in a
+//! few milliseconds while forgiving case, accents and typos, which SQL `LIKE` cannot do the same
+//! way on SQLite and PostgreSQL. Folded words map to sorted posting lists of internal document
+//! numbers; prefixes come from the sorted dictionary, typos from a deletion neighbourhood
+//! (SymSpell) confirmed by a real Damerau–Levenshtein distance, and phones from their last digits.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+use deunicode::deunicode_char;
+use strsim::damerau_levenshtein;
+
+/// A longer query is a paste, not a search; ignoring the rest bounds the work per keystroke.
+const MAX_QUERY_TERMS: usize = 12;
+/// Longer "words" are noise or abuse and would only bloat the dictionary.
+const MAX_TOKEN_BYTES: usize = 64;
+const MAX_TOKENS_PER_FIELD: usize = 48;
+/// Deletion neighbourhoods grow with the square of the length.
+const MAX_TYPO_CHARS: usize = 24;
+const MAX_NAME_WORDS: usize = 6;
+/// A prefix matching more words than this only filters the candidates of a narrower term,
+/// unless every term is that wide.
+const WIDE_PREFIX: usize = 2_000;
+/// Marks the joined form of a punctuated chunk ("at7k3x9q" for "AT-7K3X9Q"), matched only from
+/// three typed characters on, or "a" would touch every reference.
+const JOINED: char = '\u{1}';
+const MIN_JOINED_PREFIX: usize = 3;
+/// Marks the last 4 and the last 7 digits of a phone: every query length then finds few enough
+/// candidates to compare whole.
+const PHONE_KEY: char = '\u{2}';
+const MIN_PHONE_DIGITS: usize = 4;
+/// Local numbers without an area code have 7–8 digits; fewer shared digits prove nothing.
+const SAME_PHONE_DIGITS: usize = 8;
+
+const EXACT: u32 = 100;
+/// Below the query's own spelling: 张 ranks above its homophone 章 (both "zhang").
+const VARIANT: u32 = 90;
+const TYPO: u32 = 60;
+const DUP_EMAIL: u32 = 100;
+const DUP_PHONE: u32 = 100;
+const DUP_NAME: u32 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub id: i64,
+    /// Higher is better; comparable only within one result list.
+    pub score: u32,
+}
+
+#[derive(Default)]
+pub struct CustomerIndex {
+    docs: Vec<Option<Doc>>,
+    free_docs: Vec<u32>,
+    by_id: HashMap<i64, u32>,
+    tokens: Vec<Token>,
+    free_tokens: Vec<u32>,
+    dict: BTreeMap<Box<str>, u32>,
+    deletions: HashMap<u64, Vec<u32>>,
+}
+
+struct Doc {
+    id: i64,
+    tokens: Vec<u32>,
+    name_tokens: Vec<u32>,
+    phone: Option<Box<str>>,
+    name: Box<str>,
+}
+
+#[derive(Default)]
+struct Token {
+    text: Box<str>,
+    postings: Vec<u32>,
+    /// Only words of names are typo targets: emails and references are mostly unique strings
+    /// whose neighbourhoods would multiply memory for matches nobody wants.
+    name_refs: u32,
+}
+
+/// One query word: every term must match the customer (AND), each in any field.
+struct Term {
+    word: String,
+    variants: Vec<String>,
+    phone: Option<String>,
+}
+
+struct TermMatch<'a> {
+    term: &'a Term,
+    tokens: Vec<(u32, u32)>,
+    typos: Vec<(u32, u32)>,
+    cost: usize,
+}
+
+impl CustomerIndex {
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Replaces any earlier version of the same id; only the words that changed are touched.
+    pub fn upsert(&mut self, doc: &SearchDoc) {
+        let (texts, name_texts, phone) = doc_token_texts(doc);
+        let tokens = self.intern_all(&texts);
+        let name_tokens = self.intern_all(&name_texts);
+        let slot = match self.by_id.get(&doc.id) {
+            Some(&slot) => slot,
+            None => place(&mut self.docs, &mut self.free_docs, None),
+        };
+        self.by_id.insert(doc.id, slot);
+        let old = self.docs[slot as usize].take();
+        self.reindex(slot, old.as_ref(), &tokens, &name_tokens);
+        let name = fold(&doc.name).into();
+        self.docs[slot as usize] = Some(Doc {
+            id: doc.id,
+            tokens,
+            name_tokens,
+            phone,
+            name,
+        });
+    }
+
+    pub fn remove(&mut self, id: i64) {
+        let Some(slot) = self.by_id.remove(&id) else {
+            return;
+        };
+        let old = self.docs[slot as usize].take();
+        self.reindex(slot, old.as_ref(), &[], &[]);
+        self.free_docs.push(slot);
+    }
+
+    /// Every query word must match some field: exactly, as a prefix, or within 1 edit (4+
+    /// characters) or 2 edits (8+). Ordered by score, then id, so equal input gives equal output.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let terms = parse_query(query);
+        let mut matches: Vec<TermMatch> = terms
+            .iter()
+            .map(|t| self.match_term(t, WIDE_PREFIX))
+            .collect();
+        matches.sort_by_key(|m| m.cost);
+        let Some(first) = matches.first() else {
+            return Vec::new();
+        };
+        let mut found = if first.cost == usize::MAX {
+            self.candidates(&self.match_term(first.term, usize::MAX))
+        } else {
+            self.candidates(first)
+        };
+        for m in &matches[1..] {
+            found.retain_mut(|(d, score)| {
+                let s = self.score_doc(m, *d);
+                *score += s;
+                s > 0
+            });
+        }
+        self.rank(found, limit)
+    }
+
+    /// Customers that are probably the same person: the same email, the same phone however
+    /// written, or a full name within two typos, word order ignored. An existing customer's own
+    /// id is among the hits; the caller leaves it out.
+    pub fn likely_duplicates(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let mut scores: HashMap<u32, u32> = HashMap::new();
+        let email = email.map(normalize_email);
+        let email = email.filter(|e| e.find('@').is_some_and(|at| at > 0 && at + 1 < e.len()));
+        for &d in email
+            .and_then(|e| self.dict.get(e.as_str()))
+            .map_or(&[][..], |&t| self.postings(t))
+        {
+            *scores.entry(d).or_default() += DUP_EMAIL;
+        }
+        let phone = phone.map(|p| phone_tail(&normalize_phone(p)));
+        for (d, _) in self
+            .phone_docs(phone.as_deref())
+            .into_iter()
+            .filter(|&(_, s)| s == EXACT)
+        {
+            *scores.entry(d).or_default() += DUP_PHONE;
+        }
+        let folded = fold(name);
+        let words = split_words(&folded);
+        for d in self.name_candidates(&words) {
+            let other = self.docs[d as usize]
+                .as_ref()
+                .map(|doc| split_words(&doc.name));
+            if let Some(edits) = other.and_then(|other| name_edits(&words, &other)) {
+                *scores.entry(d).or_default() += DUP_NAME - 10 * edits;
+            }
+        }
+        self.rank(scores, limit)
+    }
+
+    fn intern_all(&mut self, texts: &[String]) -> Vec<u32> {
+        let mut ids: Vec<u32> = texts.iter().map(|t| self.intern(t)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&t) = self.dict.get(text) {
+            return t;
+        }
+        let token = Token {
+            text: text.into(),
+            ..Token::default()
+        };
+        let t = place(&mut self.tokens, &mut self.free_tokens, token);
+        self.dict.insert(text.into(), t);
+        t
+    }
+
+    /// Applies the difference between a document's old and new words; a word nobody uses any
+    /// more is forgotten, so a long-running process does not accumulate them.
+    fn reindex(&mut self, slot: u32, old: Option<&Doc>, tokens: &[u32], names: &[u32]) {
+        let (old_tokens, old_names) =
+            old.map_or((&[][..], &[][..]), |d| (&d.tokens[..], &d.name_tokens[..]));
+        for &t in added(tokens, old_tokens) {
+            insert_sorted(&mut self.tokens[t as usize].postings, slot);
+        }
+        for &t in added(names, old_names) {
+            self.count_name(t, true);
+        }
+        for &t in added(old_names, names) {
+            self.count_name(t, false);
+        }
+        for &t in added(old_tokens, tokens) {
+            let postings = &mut self.tokens[t as usize].postings;
+            remove_sorted(postings, slot);
+            if postings.is_empty() {
+                let token = std::mem::take(&mut self.tokens[t as usize]);
+                self.dict.remove(&token.text);
+                self.free_tokens.push(t);
+            }
+        }
+    }
+
+    fn count_name(&mut self, t: u32, up: bool) {
+        let token = &mut self.tokens[t as usize];
+        let before = token.name_refs;
+        token.name_refs = if up {
+            before + 1
+        } else {
+            before.saturating_sub(1)
+        };
+        if (before == 0) == (token.name_refs == 0) {
+            return;
+        }
+        let chars: Vec<char> = token.text.chars().collect();
+        if !is_typo_word(&chars) {
+            return;
+        }
+        for key in deletion_keys(&chars, edit_budget(chars.len(), 4)) {
+            if up {
+                insert_sorted(self.deletions.entry(key).or_default(), t);
+            } else if let Entry::Occupied(mut e) = self.deletions.entry(key) {
+                remove_sorted(e.get_mut(), t);
+                if e.get().is_empty() {
+                    e.remove();
+                }
+            }
+        }
+    }
+
+    fn postings(&self, t: u32) -> &[u32] {
+        &self.tokens[t as usize].postings
+    }
+
+    /// A term whose prefix matches more than `max_prefixes` words costs `usize::MAX`.
+    fn match_term<'a>(&self, term: &'a Term, max_prefixes: usize) -> TermMatch<'a> {
+        let word = term.word.as_str();
+        let typos: Vec<(u32, u32)> = self
+            .typo_tokens(word, edit_budget(word.chars().count(), 4))
+            .into_iter()
+            .filter(|&(t, _)| !self.tokens[t as usize].text.starts_with(word))
+            .map(|(t, d)| (t, TYPO - 15 * d as u32))
+            .collect();
+        let Some(mut tokens) = self.prefixed(word, max_prefixes) else {
+            return TermMatch {
+                term,
+                tokens: Vec::new(),
+                typos,
+                cost: usize::MAX,
+            };
+        };
+        tokens.extend_from_slice(&typos);
+        for v in &term.variants {
+            tokens.extend(self.dict.get(v.as_str()).map(|&t| (t, VARIANT)));
+        }
+        let phone = term
+            .phone
+            .as_deref()
+            .and_then(|q| self.dict.get(phone_key(q).as_str()));
+        let cost = tokens
+            .iter()
+            .map(|p| &p.0)
+            .chain(phone)
+            .map(|&t| self.postings(t).len())
+            .sum();
+        TermMatch {
+            term,
+            tokens,
+            typos,
+            cost,
+        }
+    }
+
+    fn prefixed(&self, word: &str, max: usize) -> Option<Vec<(u32, u32)>> {
+        let mut found = Vec::new();
+        let starts = [word.to_owned(), format!("{JOINED}{word}")];
+        let starts = if word.len() < MIN_JOINED_PREFIX {
+            &starts[..1]
+        } else {
+            &starts[..]
+        };
+        for from in starts.iter().filter(|_| !word.is_empty()) {
+            let to = format!("{from}{}", char::MAX);
+            let range = (Bound::Included(from.as_str()), Bound::Excluded(to.as_str()));
+            for (text, &t) in self.dict.range::<str, _>(range) {
+                if found.len() == max {
+                    return None;
+                }
+                found.push((
+                    t,
+                    prefix_score(word.len(), text.len() + word.len() - from.len()),
+                ));
+            }
+        }
+        Some(found)
+    }
+
+    /// Candidate words come from shared deletions; the distance check removes false friends.
+    fn typo_tokens(&self, word: &str, budget: usize) -> Vec<(u32, usize)> {
+        let chars: Vec<char> = word.chars().collect();
+        if budget == 0 || !is_typo_word(&chars) {
+            return Vec::new();
+        }
+        let mut candidates = Vec::new();
+        for key in deletion_keys(&chars, budget) {
+            candidates.extend_from_slice(self.deletions.get(&key).map_or(&[][..], Vec::as_slice));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let distance = |t: u32| damerau_levenshtein(word, &self.tokens[t as usize].text);
+        candidates
+            .into_iter()
+            .map(|t| (t, distance(t)))
+            .filter(|&(_, d)| (1..=budget).contains(&d))
+            .collect()
+    }
+
+    fn phone_docs(&self, q: Option<&str>) -> Vec<(u32, u32)> {
+        let Some(q) = q.filter(|q| q.len() >= MIN_PHONE_DIGITS) else {
+            return Vec::new();
+        };
+        let slots = self
+            .dict
+            .get(phone_key(q).as_str())
+            .map_or(&[][..], |&t| self.postings(t));
+        let score = |d: u32| phone_score(self.docs[d as usize].as_ref()?.phone.as_deref()?, q);
+        slots.iter().filter_map(|&d| Some((d, score(d)?))).collect()
+    }
+
+    /// The documents of the narrowest term, with its score; the other terms then only filter.
+    fn candidates(&self, m: &TermMatch) -> Vec<(u32, u32)> {
+        let mut best = vec![0_u32; self.docs.len()];
+        let mut found = Vec::new();
+        let words = m
+            .tokens
+            .iter()
+            .flat_map(|&(t, s)| self.postings(t).iter().map(move |&d| (d, s)));
+        for (d, s) in words.chain(self.phone_docs(m.term.phone.as_deref())) {
+            if best[d as usize] == 0 {
+                found.push(d);
+            }
+            best[d as usize] = best[d as usize].max(s);
+        }
+        found.into_iter().map(|d| (d, best[d as usize])).collect()
+    }
+
+    /// The same scores as `candidates`, read from one document's own words.
+    fn score_doc(&self, m: &TermMatch, d: u32) -> u32 {
+        let Some(doc) = &self.docs[d as usize] else {
+            return 0;
+        };
+        let q = m.term.phone.as_deref();
+        let phone = q
+            .zip(doc.phone.as_deref())
+            .and_then(|(q, tail)| phone_score(tail, q));
+        doc.tokens
+            .iter()
+            .map(|&t| self.token_score(m, t))
+            .chain(phone)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn token_score(&self, m: &TermMatch, t: u32) -> u32 {
+        let (text, word) = (&*self.tokens[t as usize].text, m.term.word.as_str());
+        let plain = match text.strip_prefix(JOINED) {
+            Some(joined) => Some(joined).filter(|_| word.len() >= MIN_JOINED_PREFIX),
+            None => Some(text),
+        };
+        let prefix = plain.filter(|p| !word.is_empty() && p.starts_with(word));
+        let variant = m.term.variants.iter().any(|v| v == text).then_some(VARIANT);
+        let typo = m
+            .typos
+            .binary_search_by_key(&t, |&(id, _)| id)
+            .ok()
+            .map(|i| m.typos[i].1);
+        let prefix = prefix.map(|p| prefix_score(word.len(), p.len()));
+        prefix.max(variant).max(typo).unwrap_or(0)
+    }
+
+    /// Candidates share the rarest name word, or a near miss of it; each is then compared whole.
+    fn name_candidates(&self, words: &[&str]) -> Vec<u32> {
+        let candidates = |w: &&str| {
+            let near = self.typo_tokens(w, edit_budget(w.chars().count(), 3));
+            let ids: Vec<u32> = self
+                .dict
+                .get(*w)
+                .copied()
+                .into_iter()
+                .chain(near.into_iter().map(|p| p.0))
+                .collect();
+            let cost: usize = ids.iter().map(|&t| self.postings(t).len()).sum();
+            (cost, ids)
+        };
+        let rarest = words
+            .iter()
+            .take(MAX_NAME_WORDS)
+            .map(candidates)
+            .min_by_key(|c| c.0);
+        let ids = rarest.map(|c| c.1).unwrap_or_default();
+        let mut docs: Vec<u32> = ids
+            .iter()
+            .flat_map(|&t| self.postings(t).iter().copied())
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    }
+
+    fn rank(&self, found: impl IntoIterator<Item = (u32, u32)>, limit: usize) -> Vec<Hit> {
+        let id = |d: u32| self.docs[d as usize].as_ref().map(|doc| doc.id);
+        let mut hits: Vec<Hit> = found
+            .into_iter()
+            .filter_map(|(d, score)| Some(Hit { id: id(d)?, score }))
+            .collect();
+        let order = |a: &Hit, b: &Hit| b.score.cmp(&a.score).then(a.id.cmp(&b.id));
+        if hits.len() > limit {
+            hits.select_nth_unstable_by(limit, order);
+            hits.truncate(limit);
+        }
+        hits.sort_unstable_by(order);
+        hits
+    }
+}
+
+/// Lowercase, accents removed (é→e, ß→ss, ø→o), whitespace collapsed. Chinese, Japanese and
+/// Korean characters are kept: transliterating them would merge homophones (张/章 → zhang).
+/// Symbols such as emoji become spaces: their names are nobody's name.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    let mut push = |c: char| {
+        if c.is_whitespace() || c.is_control() {
+            gap = true;
+            return;
+        }
+        if gap && !out.is_empty() {
+            out.push(' ');
+        }
+        gap = false;
+        out.push(c.to_ascii_lowercase());
+    };
+    for c in s.chars() {
+        if c.is_ascii() || is_ideograph(c) {
+            push(c);
+            continue;
+        }
+        match deunicode_char(c) {
+            Some(t) if c.is_alphanumeric() || !t.chars().any(|x| x.is_ascii_alphanumeric()) => {
+                t.chars().for_each(&mut push);
+            }
+            _ => push(' '),
+        }
+    }
+    out
+}
+
+/// Digits only, with a leading `+` for an international number ("00" counts as "+"), without
+/// the trunk "(0)" written inside one: "+44 (0)20 7946 0958" → "+442079460958".
+pub fn normalize_phone(s: &str) -> String {
+    let s = s.trim_start();
+    let international = s.starts_with('+') || s.starts_with("00");
+    let body = if international {
+        s.replacen("(0)", "", 1)
+    } else {
+        s.to_owned()
+    };
+    let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+    let digits = if s.starts_with("00") {
+        &digits[2..]
+    } else {
+        &digits[..]
+    };
+    match (international, digits.is_empty()) {
+        (_, true) => String::new(),
+        (true, false) => format!("+{digits}"),
+        (false, false) => digits.to_owned(),
+    }
+}
+
+/// The form in which emails are compared: folded, without whitespace.
+pub fn normalize_email(s: &str) -> String {
+    fold(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The digits after any country code or trunk zero: "+49 171 …" ends with the tail of "0171 …".
+fn phone_tail(normalized: &str) -> String {
+    match normalized.strip_prefix('+') {
+        Some(international) => international.to_owned(),
+        None => normalized
+            .strip_prefix('0')
+            .unwrap_or(normalized)
+            .to_owned(),
+    }
+}
+
+fn phone_score(tail: &str, q: &str) -> Option<u32> {
+    let (short, long) = if tail.len() <= q.len() {
+        (tail, q)
+    } else {
+        (q, tail)
+    };
+    if short.len() >= SAME_PHONE_DIGITS && long.ends_with(short) {
+        Some(EXACT)
+    } else {
+        tail.ends_with(q).then(|| 50 + 4 * q.len() as u32)
+    }
+}
+
+/// The key a query of these digits looks up; a document is stored under both lengths.
+fn phone_key(digits: &str) -> String {
+    let k = if digits.len() >= 7 {
+        7
+    } else {
+        MIN_PHONE_DIGITS
+    };
+    format!("{PHONE_KEY}{}", &digits[digits.len().saturating_sub(k)..])
+}
+
+fn is_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF
+        | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Words of a folded text; each ideograph is a word of its own, as Chinese names have no spaces.
+fn split_words(folded: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in folded.char_indices() {
+        let ideograph = is_ideograph(c);
+        if c.is_alphanumeric() && !ideograph {
+            start.get_or_insert(i);
+            continue;
+        }
+        words.extend(start.take().map(|b| &folded[b..i]));
+        if ideograph {
+            words.push(&folded[i..i + c.len_utf8()]);
+        }
+    }
+    words.extend(start.map(|b| &folded[b..]));
+    words
+}
+
+/// So that "zhang wei" finds 张伟.
+fn pinyin(word: &str) -> Option<String> {
+    let mut chars = word.chars();
+    let c = chars.next().filter(|&c| is_ideograph(c))?;
+    let t = deunicode_char(c)?.trim().to_ascii_lowercase();
+    let plain =
+        chars.next().is_none() && !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric());
+    plain.then_some(t)
+}
+
+/// German writes ü as "ue" when the letter is missing, so "Mueller" must find "Müller".
+fn german_variant(raw: &str) -> Option<String> {
+    let pairs = [
+        ("ä", "ae"),
+        ("ö", "oe"),
+        ("ü", "ue"),
+        ("Ä", "Ae"),
+        ("Ö", "Oe"),
+        ("Ü", "Ue"),
+    ];
+    let spelled = pairs
+        .iter()
+        .fold(raw.to_owned(), |s, (from, to)| s.replace(from, to));
+    (spelled != raw).then(|| fold(&spelled))
+}
+
+/// All words, the words of the name alone, and the phone's tail.
+fn doc_token_texts(doc: &SearchDoc) -> (Vec<String>, Vec<String>, Option<Box<str>>) {
+    let mut names = Vec::new();
+    text_tokens(&doc.name, &mut names);
+    let mut all = names.clone();
+    text_tokens(&doc.reference, &mut all);
+    let email = doc
+        .email
+        .as_deref()
+        .map(normalize_email)
+        .unwrap_or_default();
+    let start = all.len();
+    push_token(&mut all, &email);
+    if let Some((local, domain)) = email.rsplit_once('@') {
+        add_chunk(local, &mut all);
+        push_token(&mut all, &format!("@{domain}"));
+        split_words(domain)
+            .into_iter()
+            .for_each(|w| push_token(&mut all, w));
+    }
+    all.truncate(start + MAX_TOKENS_PER_FIELD);
+    let phone = doc
+        .phone
+        .as_deref()
+        .map(|p| phone_tail(&normalize_phone(p)));
+    let phone = phone.filter(|t| t.len() >= MIN_PHONE_DIGITS);
+    for p in &phone {
+        all.push(phone_key(&p[p.len() - MIN_PHONE_DIGITS..]));
+        all.extend((p.len() >= 7).then(|| phone_key(&p[p.len() - 7..])));
+    }
+    (all, names, phone.map(String::into_boxed_str))
+}
+
+fn text_tokens(raw: &str, out: &mut Vec<String>) {
+    let start = out.len();
+    for chunk in raw.split_whitespace().take(MAX_TOKENS_PER_FIELD) {
+        add_chunk(&fold(chunk), out);
+        if let Some(spelled) = german_variant(chunk) {
+            add_chunk(&spelled, out);
+        }
+    }
+    out.truncate(start + MAX_TOKENS_PER_FIELD);
+}
+
+/// The words of a chunk, their pinyin, and the chunk joined ("jean-luc" → "jeanluc") for
+/// people who type it without the punctuation.
+fn add_chunk(folded: &str, out: &mut Vec<String>) {
+    let words = split_words(folded);
+    let mut joined = String::from(JOINED);
+    for w in &words {
+        push_token(out, w);
+        let pinyin = pinyin(w);
+        joined.push_str(pinyin.as_deref().unwrap_or(w));
+        pinyin.into_iter().for_each(|p| push_token(out, &p));
+    }
+    if words.len() > 1 {
+        push_token(out, &joined);
+    }
+}
+
+fn push_token(out: &mut Vec<String>, w: &str) {
+    if !w.is_empty() && w.len() <= MAX_TOKEN_BYTES {
+        out.push(w.to_owned());
+    }
+}
+
+/// Whitespace separates words, except inside a phone number ("0171 555 1234" is one term); an
+/// email is matched whole, so "ana@" means "starts with ana@".
+fn parse_query(query: &str) -> Vec<Term> {
+    let chunks: Vec<&str> = query.split_whitespace().collect();
+    let mut terms = Vec::new();
+    let mut i = 0;
+    while i < chunks.len() && terms.len() < MAX_QUERY_TERMS {
+        let chunk = chunks[i];
+        let run = chunks[i..].iter().take_while(|c| is_phoneish(c)).count();
+        let phone = normalize_phone(&chunks[i..i + run].join(" "));
+        let digits = phone.trim_start_matches('+');
+        i += 1;
+        if chunk.contains('@') {
+            let email = normalize_email(chunk);
+            let email = email.trim_matches(|c: char| "<>()[],;:\"'".contains(c));
+            terms.extend((email.len() > 1).then(|| Term::word(email, Vec::new())));
+        } else if digits.len() >= MIN_PHONE_DIGITS {
+            // Short digits are the end of a number as typed; longer ones may start with a trunk 0.
+            let tail = if digits.len() >= 7 {
+                phone_tail(&phone)
+            } else {
+                digits.to_owned()
+            };
+            let word = if run == 1 && chunk.bytes().all(|b| b.is_ascii_digit()) {
+                chunk
+            } else {
+                ""
+            };
+            terms.push(Term {
+                phone: Some(tail),
+                ..Term::word(word, Vec::new())
+            });
+            i += run - 1;
+        } else {
+            let folded = fold(chunk);
+            let words = split_words(&folded);
+            let spelled = german_variant(chunk);
+            let spelled = spelled
+                .as_deref()
+                .map(split_words)
+                .filter(|s| s.len() == words.len());
+            for (k, w) in words.iter().enumerate() {
+                let german = spelled
+                    .as_ref()
+                    .map(|s| s[k])
+                    .filter(|s| s != w)
+                    .map(str::to_owned);
+                terms.push(Term::word(w, pinyin(w).into_iter().chain(german).collect()));
+            }
+        }
+    }
+    terms.truncate(MAX_QUERY_TERMS);
+    terms
+}
+
+impl Term {
+    fn word(word: &str, variants: Vec<String>) -> Self {
+        Term {
+            word: word.to_owned(),
+            variants,
+            phone: None,
+        }
+    }
+}
+
+fn is_phoneish(chunk: &&str) -> bool {
+    chunk.bytes().any(|b| b.is_ascii_digit())
+        && chunk
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+()-./".contains(&b))
+}
+
+fn prefix_score(query_len: usize, token_len: usize) -> u32 {
+    if query_len == token_len {
+        EXACT
+    } else {
+        50 + (40 * query_len / token_len.max(1)) as u32
+    }
+}
+
+/// Two edits from 8 characters, one from `one_from`.
+fn edit_budget(chars: usize, one_from: usize) -> usize {
+    usize::from(chars >= one_from) + usize::from(chars >= 8)
+}
+
+fn is_typo_word(chars: &[char]) -> bool {
+    (3..=MAX_TYPO_CHARS).contains(&chars.len())
+        && chars.iter().all(|&c| c.is_alphabetic() && !is_ideograph(c))
+}
+
+/// The word and its variants with up to `depth` characters deleted, hashed. A word is stored
+/// under the depth its own length allows and a query looks up its own deletions, so two words
+/// within the budget always share a key.
+fn deletion_keys(chars: &[char], depth: usize) -> Vec<u64> {
+    let n = chars.len();
+    let mut keys = vec![hash_without(chars, n, n)];
+    for i in (0..n).filter(|_| depth >= 1) {
+        keys.push(hash_without(chars, i, n));
+        for j in (i + 1..n).filter(|_| depth >= 2) {
+            keys.push(hash_without(chars, i, j));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// FNV-1a: deterministic and cheap; a collision only adds a candidate the distance check drops.
+fn hash_without(chars: &[char], skip_a: usize, skip_b: usize) -> u64 {
+    let kept = chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != skip_a && i != skip_b);
+    kept.fold(0xcbf2_9ce4_8422_2325, |h, (_, &c)| {
+        (h ^ u64::from(u32::from(c))).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Total edits between two names, word order ignored; `None` unless each word pairs with one
+/// within its own budget ("Jon"/"John" counts) and the whole stays within two edits.
+fn name_edits(a: &[&str], b: &[&str]) -> Option<u32> {
+    if a.is_empty() || a.len() != b.len() || a.len() > MAX_NAME_WORDS {
+        return None;
+    }
+    let mut used = vec![false; b.len()];
+    let mut total = 0;
+    for w in a {
+        let budget = |x: &str| edit_budget(x.chars().count().min(w.chars().count()), 3);
+        let distances = b
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (damerau_levenshtein(w, x), i, budget(x)));
+        let (d, i, _) = distances
+            .filter(|&(d, i, max)| !used[i] && d <= max)
+            .min()?;
+        used[i] = true;
+        total += d;
+    }
+    (total <= 2).then_some(total as u32)
+}
+
+/// Generic over the slot vectors of documents and tokens: freed slots are reused first.
+fn place<T>(items: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
+    match free.pop() {
+        Some(slot) => {
+            items[slot as usize] = item;
+            slot
+        }
+        None => {
+            items.push(item);
+            (items.len() - 1) as u32
+        }
+    }
+}
+
+fn added<'a>(new: &'a [u32], old: &'a [u32]) -> impl Iterator<Item = &'a u32> + 'a {
+    new.iter().filter(move |t| old.binary_search(t).is_err())
+}
+
+fn insert_sorted(list: &mut Vec<u32>, x: u32) {
+    if let Err(at) = list.binary_search(&x) {
+        list.insert(at, x);
+    }
+}
+
+fn remove_sorted(list: &mut Vec<u32>, x: u32) {
+    if let Ok(at) = list.binary_search(&x) {
+        list.remove(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc(
+        id: i64,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        reference: &str,
+    ) -> SearchDoc {
+        let (email, phone) = (email.map(Into::into), phone.map(Into::into));
+        SearchDoc {
+            id,
+            name: name.into(),
+            email,
+            phone,
+            reference: reference.into(),
+        }
+    }
+
+    fn index(docs: &[SearchDoc]) -> CustomerIndex {
+        let mut index = CustomerIndex::default();
+        docs.iter().for_each(|d| index.upsert(d));
+        index
+    }
+
+    fn named(names: &[&str]) -> CustomerIndex {
+        let docs: Vec<SearchDoc> = (1..)
+            .zip(names)
+            .map(|(id, n)| doc(id, n, None, None, &format!("AT-{id:06}")))
+            .collect();
+        index(&docs)
+    }
+
+    fn ids(index: &CustomerIndex, query: &str) -> Vec<i64> {
+        index.search(query, 10).into_iter().map(|h| h.id).collect()
+    }
+
+    fn is_empty_inside(index: &CustomerIndex) -> bool {
+        index.dict.is_empty() && index.deletions.is_empty() && index.is_empty()
+    }
+
+    #[test]
+    fn folding_lowercases_strips_accents_and_collapses_whitespace() {
+        assert_eq!(fold("  José   MÜLLER\tStraße "), "jose muller strasse");
+        assert_eq!(fold("Ærø Øster Łódź Jose\u{301}"), "aero oster lodz jose");
+        assert_eq!(fold("张伟 Anna 🌸 Lee"), "张伟 anna lee");
+    }
+
+    #[test]
+    fn case_and_accents_do_not_matter() {
+        let index = named(&["José García", "Anna Müller", "Jörg Schröder"]);
+        assert_eq!(ids(&index, "josé"), [1]);
+        assert_eq!(ids(&index, "Jose GARCIA"), [1]);
+        assert_eq!(ids(&index, "muller"), [2]);
+        assert_eq!(ids(&index, "müller"), [2]);
+        assert_eq!(ids(&index, "Mueller"), [2]);
+        assert_eq!(ids(&index, "joerg schroeder"), [3]);
+    }
+
+    #[test]
+    fn chinese_names_are_found_in_characters_and_in_pinyin() {
+        let index = named(&["张伟", "章伟", "王芳"]);
+        let hits = index.search("张伟", 10);
+        assert_eq!(ids(&index, "张伟"), [1, 2]);
+        assert!(
+            hits[0].score > hits[1].score,
+            "the same characters rank above a homophone"
+        );
+        assert_eq!(ids(&index, "zhang wei"), [1, 2]);
+        assert_eq!(ids(&index, "zhangwei"), [1, 2]);
+        assert_eq!(ids(&index, "王"), [3]);
+    }
+
+    #[test]
+    fn a_prefix_finds_every_word_it_starts_and_a_full_word_ranks_first() {
+        let index = named(&["Maria Lopez", "Marek Nowak", "Mar Vidal", "Tomas Amar"]);
+        assert_eq!(ids(&index, "mar"), [3, 1, 2]);
+        assert_eq!(ids(&index, "Ma"), [3, 1, 2], "the closer prefix first");
+    }
+
+    #[test]
+    fn every_query_word_must_match_but_each_may_match_any_field() {
+        let index = index(&[
+            doc(
+                1,
+                "Maria Lopez",
+                Some("ml@example.com"),
+                Some("+34 612 345 678"),
+                "AT-7K3X9Q",
+            ),
+            doc(
+                2,
+                "Maria Silva",
+                Some("maria.silva@mail.pt"),
+                None,
+                "AT-11AA22",
+            ),
+        ]);
+        assert_eq!(ids(&index, "maria"), [1, 2]);
+        assert_eq!(ids(&index, "maria lopez"), [1]);
+        assert_eq!(ids(&index, "maria 5678"), [1]);
+        assert_eq!(ids(&index, "maria at-7k3"), [1]);
+        assert_eq!(ids(&index, "maria mail"), [2]);
+        assert!(ids(&index, "maria nowak").is_empty());
+    }
+
+    #[test]
+    fn one_typo_is_forgiven_from_four_letters_and_two_from_eight() {
+        let index = named(&["Peter Johnson", "Lena Schmidt", "Ana Fernandez", "Jon Bell"]);
+        assert_eq!(ids(&index, "Jonhson"), [1]);
+        assert_eq!(ids(&index, "Schmdit"), [2]);
+        assert_eq!(ids(&index, "lean schmitd"), [2]);
+        assert_eq!(ids(&index, "Frenandes"), [3]);
+        assert!(
+            ids(&index, "Jnohsno").is_empty(),
+            "three edits are too many"
+        );
+        assert!(
+            ids(&index, "Shcmdti").is_empty(),
+            "two edits in seven letters are too many"
+        );
+        assert!(
+            ids(&index, "Jan").is_empty(),
+            "three letters must match exactly"
+        );
+    }
+
+    #[test]
+    fn an_exact_word_ranks_above_a_typo() {
+        let index = named(&["Mario Rossi", "Maria Rossi"]);
+        assert_eq!(ids(&index, "maria"), [2, 1]);
+    }
+
+    #[test]
+    fn emails_are_found_whole_or_in_part() {
+        let index = index(&[
+            doc(
+                1,
+                "Ana Silva",
+                Some("Ana.Silva@Example.com"),
+                None,
+                "AT-000001",
+            ),
+            doc(2, "Ana Costa", Some("ana@example.com"), None, "AT-000002"),
+        ]);
+        assert_eq!(ids(&index, "ana.silva@example.com"), [1]);
+        assert_eq!(ids(&index, "ana@"), [2]);
+        assert_eq!(ids(&index, "<ana.silva@exa"), [1]);
+        assert_eq!(ids(&index, "@example.com"), [1, 2]);
+        assert_eq!(ids(&index, "silva"), [1]);
+        assert_eq!(ids(&index, "anasilva"), [1]);
+    }
+
+    #[test]
+    fn phones_are_canonical_digits_with_a_leading_plus() {
+        assert_eq!(normalize_phone("+44 (0)20 7946 0958"), "+442079460958");
+        assert_eq!(normalize_phone("0044 20 7946-0958"), "+442079460958");
+        assert_eq!(normalize_phone("0171 555 1234"), "01715551234");
+        assert_eq!(normalize_phone("(030) 12/34.56"), "030123456");
+        assert_eq!(normalize_phone("+"), "");
+        assert_eq!(normalize_phone("n/a"), "");
+    }
+
+    #[test]
+    fn a_phone_is_found_however_it_is_written() {
+        let index = index(&[
+            doc(
+                1,
+                "Jan Kowalski",
+                None,
+                Some("+49 171 5551234"),
+                "AT-000001",
+            ),
+            doc(2, "Eva Nilsson", None, Some("0171 555 9876"), "AT-000002"),
+            doc(
+                3,
+                "Tom Brown",
+                None,
+                Some("+44 (0)20 7946 0958"),
+                "AT-000003",
+            ),
+        ]);
+        for q in [
+            "0171 555 1234",
+            "+49 171 5551234",
+            "0049-171-555-1234",
+            "1715551234",
+            "5551234",
+            "1234",
+        ] {
+            assert_eq!(ids(&index, q), [1], "{q}");
+        }
+        assert_eq!(ids(&index, "+49 171 5559876"), [2]);
+        assert_eq!(ids(&index, "020 7946 0958"), [3]);
+        assert_eq!(ids(&index, "0958"), [3]);
+        assert!(ids(&index, "0171 555 0000").is_empty());
+    }
+
+    #[test]
+    fn a_reference_is_found_exactly_or_by_prefix_in_any_case() {
+        let index = index(&[
+            doc(1, "A", None, None, "AT-7K3X9Q"),
+            doc(2, "B", None, None, "AT-7K4000"),
+        ]);
+        assert_eq!(ids(&index, "AT-7K3X9Q"), [1]);
+        assert_eq!(ids(&index, "at-7k3"), [1]);
+        assert_eq!(ids(&index, "AT7K3"), [1]);
+        assert_eq!(ids(&index, "7k3x9q"), [1]);
+        assert_eq!(ids(&index, "at-7k"), [1, 2]);
+    }
+
+    #[test]
+    fn an_upsert_replaces_the_earlier_version_and_a_removal_forgets_everything() {
+        let mut index = named(&["Maria Lopez", "Anna Müller", "张伟", "Jean-Luc Picard"]);
+        index.upsert(&doc(
+            1,
+            "Maria Vidal",
+            Some("mv@example.com"),
+            Some("0171 5551234"),
+            "AT-1",
+        ));
+        assert_eq!(index.len(), 4);
+        assert!(ids(&index, "lopez").is_empty());
+        assert_eq!(ids(&index, "vidal 1234"), [1]);
+        (1..=4).chain([1, 99]).for_each(|id| index.remove(id));
+        assert!(ids(&index, "maria").is_empty() && ids(&index, "1234").is_empty());
+        assert!(is_empty_inside(&index));
+    }
+
+    #[test]
+    fn equal_scores_are_ordered_by_id_whatever_the_insertion_order() {
+        let docs: Vec<SearchDoc> = [9, 3, 7, 1]
+            .map(|id| doc(id, "Maria Lopez", None, None, "AT-1"))
+            .into();
+        let reversed: Vec<SearchDoc> = docs.iter().rev().cloned().collect();
+        assert_eq!(
+            index(&docs).search("maria", 10),
+            index(&reversed).search("maria", 10)
+        );
+        assert_eq!(ids(&index(&docs), "maria"), [1, 3, 7, 9]);
+        assert_eq!(index(&docs).search("maria", 2).len(), 2);
+        assert!(index(&docs).search("maria", 0).is_empty());
+    }
+
+    #[test]
+    fn a_likely_duplicate_shares_the_email_or_the_phone_or_a_very_similar_name() {
+        let index = index(&[
+            doc(
+                1,
+                "John Smith",
+                Some("john@example.com"),
+                Some("+44 20 7946 0958"),
+                "AT-1",
+            ),
+            doc(2, "Maria García", None, None, "AT-2"),
+            doc(3, "Peter Parker", None, None, "AT-3"),
+        ]);
+        let dup = |name: &str, email: Option<&str>, phone: Option<&str>| -> Vec<Hit> {
+            index.likely_duplicates(name, email, phone, 5)
+        };
+        let ids = |hits: Vec<Hit>| -> Vec<i64> { hits.into_iter().map(|h| h.id).collect() };
+        assert_eq!(
+            ids(dup("Someone Else", Some(" JOHN@example.com"), None)),
+            [1]
+        );
+        assert_eq!(ids(dup("Someone Else", None, Some("020 7946 0958"))), [1]);
+        assert_eq!(ids(dup("Jon Smith", None, None)), [1]);
+        assert_eq!(ids(dup("Smith John", None, None)), [1]);
+        assert_eq!(ids(dup("maria garcia", None, None)), [2]);
+        assert!(dup("Mary Parker", Some("john@other.com"), Some("946 0958")).is_empty());
+        assert!(
+            dup("Jon Smith", Some("john@example.com"), None)[0].score
+                > dup("Jon Smith", None, None)[0].score
+        );
+    }
+
+    #[test]
+    fn ten_kilobytes_of_emoji_are_ignored_without_panic() {
+        let emoji = "😀🦄👍🏽".repeat(1000);
+        let mut index = named(&["Anna Lee"]);
+        index.upsert(&doc(2, &emoji, Some(&emoji), Some(&emoji), &emoji));
+        assert!(index.search(&emoji, 10).is_empty());
+        assert_eq!(ids(&index, &format!("anna {emoji}")), [1]);
+        assert!(
+            index
+                .likely_duplicates(&emoji, Some(&emoji), Some(&emoji), 10)
+                .is_empty()
+        );
+        assert!(index.search("", 10).is_empty() && index.search(" \t\n ", 10).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_panics(
+            name in any::<String>(),
+            email in proptest::option::of(any::<String>()),
+            phone in proptest::option::of("[0-9 +()/.-]{0,24}|.{0,24}"),
+            reference in any::<String>(),
+            query in any::<String>(),
+        ) {
+            let mut index = named(&["Maria Lopez"]);
+            let customer = SearchDoc { id: 2, name, email, phone, reference };
+            index.upsert(&customer);
+            index.search(&query, 10);
+            index.search(&customer.name, 10);
+            index.likely_duplicates(&customer.name, customer.email.as_deref(), customer.phone.as_deref(), 5);
+            index.remove(2);
+            index.remove(1);
+            prop_assert!(is_empty_inside(&index));
+        }
+
+        #[test]
+        fn a_customer_is_found_by_its_own_name_email_and_reference(
+            name in "[a-zA-ZÀ-ɏА-я一-龥]{1,12}( [a-zA-ZÀ-ɏА-я一-龥'-]{1,12}){0,2}",
+            email in "[a-z0-9._]{1,16}@[a-z]{1,10}\\.[a-z]{2,3}",
+            reference in "AT-[0-9A-Z]{6}",
+        ) {
+            let index = index(&[
+                doc(1, "Maria Lopez", None, None, "AT-XXXXXX"),
+                doc(2, &name, Some(&email), None, &reference),
+            ]);
+            for query in [&name, &email, &reference] {
+                prop_assert!(ids(&index, query).contains(&2), "{}", query);
+            }
+        }
+    }
+}

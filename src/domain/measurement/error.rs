@@ -1,0 +1,357 @@
+//! Field errors: why a typed or stored value was refused, for people and for Fluent.
+
+use super::unit::Bound;
+use super::{Lang, Measurement, Unit, ValueRange};
+
+/// A refused value, naming the measurement and the reason.
+///
+/// `message(lang)` gives a ready sentence; `key()` and `args()` give the same content to a
+/// Fluent bundle (`measurement-error-out-of-range = { $field } must be between ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message(Lang::En))]
+pub struct FieldError {
+    pub measurement: Measurement,
+    pub kind: FieldErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    /// Nothing but whitespace was typed.
+    Empty,
+    /// The text is not a number (letters, two decimal separators, an exponent, ...).
+    NotANumber,
+    /// A unit we do not know at all, as typed (at most 16 characters of it).
+    UnknownUnit {
+        unit: String,
+    },
+    /// A known unit of the wrong kind: "kg" for stature, "ft" for anything but stature.
+    UnitNotAccepted {
+        unit: &'static str,
+    },
+    Negative,
+    /// More decimals than [`Unit::max_input_decimals`] allows.
+    TooManyDecimals {
+        unit: Unit,
+        max: u32,
+    },
+    /// Outside the hard range; `unit` is the one the person typed in, so the range is stated
+    /// in their terms.
+    OutOfRange {
+        unit: Unit,
+        range: ValueRange,
+    },
+}
+
+impl FieldError {
+    pub(super) fn new(measurement: Measurement, kind: FieldErrorKind) -> FieldError {
+        FieldError { measurement, kind }
+    }
+
+    /// A stable `snake_case` code for the reason, e.g. `out_of_range`.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            FieldErrorKind::Empty => "empty",
+            FieldErrorKind::NotANumber => "not_a_number",
+            FieldErrorKind::UnknownUnit { .. } => "unknown_unit",
+            FieldErrorKind::UnitNotAccepted { .. } => "unit_not_accepted",
+            FieldErrorKind::Negative => "negative",
+            FieldErrorKind::TooManyDecimals { .. } => "too_many_decimals",
+            FieldErrorKind::OutOfRange { .. } => "out_of_range",
+        }
+    }
+
+    /// The Fluent message id, e.g. `measurement-error-out-of-range`.
+    pub fn key(&self) -> String {
+        format!("measurement-error-{}", self.code().replace('_', "-"))
+    }
+
+    /// Fluent arguments: always `field` (the measurement code); then, by reason, `unit`,
+    /// `accepted` (comma-separated symbols), `max` (decimals), or `min`/`max` (the range in
+    /// `unit`, as a person would type it).
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        let mut args = vec![("field", self.measurement.code().to_owned())];
+        match &self.kind {
+            FieldErrorKind::Empty | FieldErrorKind::NotANumber | FieldErrorKind::Negative => {}
+            FieldErrorKind::UnknownUnit { unit } => {
+                args.push(("unit", unit.clone()));
+                args.push(("accepted", self.accepted(", ")));
+            }
+            FieldErrorKind::UnitNotAccepted { unit } => {
+                args.push(("unit", (*unit).to_owned()));
+                args.push(("accepted", self.accepted(", ")));
+            }
+            FieldErrorKind::TooManyDecimals { unit, max } => {
+                args.push(("unit", unit.symbol().to_owned()));
+                args.push(("max", max.to_string()));
+            }
+            FieldErrorKind::OutOfRange { unit, range } => {
+                let (min, max) = range_text(*unit, *range);
+                args.extend([
+                    ("min", min),
+                    ("max", max),
+                    ("unit", unit.symbol().to_owned()),
+                ]);
+            }
+        }
+        args
+    }
+
+    /// The message in English or Simplified Chinese.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.english(),
+            Lang::ZhCn => self.chinese(),
+        }
+    }
+
+    fn english(&self) -> String {
+        let name = self.measurement.name(Lang::En);
+        match &self.kind {
+            FieldErrorKind::Empty => format!("{name}: enter a value."),
+            FieldErrorKind::NotANumber => {
+                format!("{name}: enter a number, such as 81.5 or 81,5.")
+            }
+            FieldErrorKind::UnknownUnit { unit } => format!(
+                "{name}: “{unit}” is not a unit we know; use {}.",
+                self.accepted_en()
+            ),
+            FieldErrorKind::UnitNotAccepted { unit } => {
+                format!(
+                    "{name} cannot be given in {unit}; use {}.",
+                    self.accepted_en()
+                )
+            }
+            FieldErrorKind::Negative => format!("{name} cannot be negative."),
+            FieldErrorKind::TooManyDecimals { unit, max } => {
+                let decimals = if *max == 1 { "decimal" } else { "decimals" };
+                format!("{name}: use at most {max} {decimals} in {}.", unit.symbol())
+            }
+            FieldErrorKind::OutOfRange { unit, range } => {
+                let (min, max) = range_text(*unit, *range);
+                format!("{name} must be between {min} and {max} {}.", unit.symbol())
+            }
+        }
+    }
+
+    fn chinese(&self) -> String {
+        let name = self.measurement.name(Lang::ZhCn);
+        match &self.kind {
+            FieldErrorKind::Empty => format!("请填写{name}。"),
+            FieldErrorKind::NotANumber => format!("{name}必须是数字，例如 81.5 或 81,5。"),
+            FieldErrorKind::UnknownUnit { unit } => format!(
+                "{name}：无法识别单位“{unit}”，请使用 {}。",
+                self.accepted("、")
+            ),
+            FieldErrorKind::UnitNotAccepted { unit } => {
+                format!(
+                    "{name}不能以 {unit} 为单位，请使用 {}。",
+                    self.accepted("、")
+                )
+            }
+            FieldErrorKind::Negative => format!("{name}不能为负数。"),
+            FieldErrorKind::TooManyDecimals { unit, max } => {
+                format!(
+                    "{name}：以 {} 为单位时最多保留 {max} 位小数。",
+                    unit.symbol()
+                )
+            }
+            FieldErrorKind::OutOfRange { unit, range } => {
+                let (min, max) = range_text(*unit, *range);
+                format!("{name}必须在 {min} 至 {max} {} 之间。", unit.symbol())
+            }
+        }
+    }
+
+    fn accepted(&self, separator: &str) -> String {
+        let symbols: Vec<&str> = self
+            .measurement
+            .accepted_units()
+            .iter()
+            .map(|u| u.symbol())
+            .collect();
+        symbols.join(separator)
+    }
+
+    /// "cm, mm or in" / "kg or lb".
+    fn accepted_en(&self) -> String {
+        let symbols: Vec<&str> = self
+            .measurement
+            .accepted_units()
+            .iter()
+            .map(|u| u.symbol())
+            .collect();
+        match symbols.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => symbols.join(""),
+        }
+    }
+}
+
+fn range_text(unit: Unit, range: ValueRange) -> (String, String) {
+    (
+        unit.format_bound(range.min, Bound::Lower),
+        unit.format_bound(range.max, Bound::Upper),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(measurement: Measurement, kind: FieldErrorKind) -> FieldError {
+        FieldError::new(measurement, kind)
+    }
+
+    fn out_of_range(m: Measurement, unit: Unit) -> FieldError {
+        error(
+            m,
+            FieldErrorKind::OutOfRange {
+                unit,
+                range: m.hard_range(),
+            },
+        )
+    }
+
+    #[test]
+    fn an_empty_field_asks_for_a_value() {
+        let e = error(Measurement::Stature, FieldErrorKind::Empty);
+        assert_eq!(e.message(Lang::En), "Stature: enter a value.");
+        assert_eq!(e.message(Lang::ZhCn), "请填写身高。");
+        assert_eq!(e.to_string(), "Stature: enter a value.");
+        assert_eq!(e.key(), "measurement-error-empty");
+        assert_eq!(e.args(), vec![("field", "stature".to_owned())]);
+    }
+
+    #[test]
+    fn a_non_number_shows_how_numbers_look() {
+        let e = error(Measurement::WaistGirth, FieldErrorKind::NotANumber);
+        assert_eq!(
+            e.message(Lang::En),
+            "Waist girth: enter a number, such as 81.5 or 81,5."
+        );
+        assert_eq!(e.message(Lang::ZhCn), "腰围必须是数字，例如 81.5 或 81,5。");
+        assert_eq!(e.code(), "not_a_number");
+    }
+
+    #[test]
+    fn an_unknown_unit_is_quoted_with_the_accepted_ones() {
+        let e = error(
+            Measurement::HipGirth,
+            FieldErrorKind::UnknownUnit { unit: "yd".into() },
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Hip girth: “yd” is not a unit we know; use cm, mm or in."
+        );
+        assert_eq!(
+            e.message(Lang::ZhCn),
+            "臀围：无法识别单位“yd”，请使用 cm、mm、in。"
+        );
+        assert_eq!(e.key(), "measurement-error-unknown-unit");
+        assert_eq!(
+            e.args(),
+            vec![
+                ("field", "hip_girth".to_owned()),
+                ("unit", "yd".to_owned()),
+                ("accepted", "cm, mm, in".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_unit_of_the_wrong_kind_names_the_right_ones() {
+        let e = error(
+            Measurement::Stature,
+            FieldErrorKind::UnitNotAccepted { unit: "kg" },
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Stature cannot be given in kg; use cm, mm or in."
+        );
+        assert_eq!(
+            e.message(Lang::ZhCn),
+            "身高不能以 kg 为单位，请使用 cm、mm、in。"
+        );
+        let e = error(
+            Measurement::BodyMass,
+            FieldErrorKind::UnitNotAccepted { unit: "cm" },
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Body mass cannot be given in cm; use kg or lb."
+        );
+        assert_eq!(e.args()[2], ("accepted", "kg, lb".to_owned()));
+    }
+
+    #[test]
+    fn a_negative_value_is_refused_by_name() {
+        let e = error(Measurement::NeckGirth, FieldErrorKind::Negative);
+        assert_eq!(e.message(Lang::En), "Neck girth cannot be negative.");
+        assert_eq!(e.message(Lang::ZhCn), "颈围不能为负数。");
+        assert_eq!(e.key(), "measurement-error-negative");
+    }
+
+    #[test]
+    fn too_many_decimals_states_the_limit_for_the_unit() {
+        let e = error(
+            Measurement::ChestGirth,
+            FieldErrorKind::TooManyDecimals {
+                unit: Unit::Centimetre,
+                max: 2,
+            },
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Chest / bust girth: use at most 2 decimals in cm."
+        );
+        assert_eq!(
+            e.message(Lang::ZhCn),
+            "胸围：以 cm 为单位时最多保留 2 位小数。"
+        );
+        let e = error(
+            Measurement::ChestGirth,
+            FieldErrorKind::TooManyDecimals {
+                unit: Unit::Millimetre,
+                max: 1,
+            },
+        );
+        assert_eq!(
+            e.message(Lang::En),
+            "Chest / bust girth: use at most 1 decimal in mm."
+        );
+        assert_eq!(
+            e.args()[1..],
+            [("unit", "mm".to_owned()), ("max", "1".to_owned())]
+        );
+    }
+
+    #[test]
+    fn out_of_range_states_the_range_in_the_unit_typed() {
+        let e = out_of_range(Measurement::Stature, Unit::Centimetre);
+        assert_eq!(
+            e.message(Lang::En),
+            "Stature must be between 80 and 280 cm."
+        );
+        assert_eq!(e.message(Lang::ZhCn), "身高必须在 80 至 280 cm 之间。");
+        let e = out_of_range(Measurement::Stature, Unit::Inch);
+        assert_eq!(
+            e.message(Lang::En),
+            "Stature must be between 31.5 and 110.23 in."
+        );
+        let e = out_of_range(Measurement::BodyMass, Unit::Pound);
+        assert_eq!(
+            e.message(Lang::En),
+            "Body mass must be between 44.1 and 881.8 lb."
+        );
+        assert_eq!(e.key(), "measurement-error-out-of-range");
+        assert_eq!(
+            e.args(),
+            vec![
+                ("field", "body_mass".to_owned()),
+                ("min", "44.1".to_owned()),
+                ("max", "881.8".to_owned()),
+                ("unit", "lb".to_owned())
+            ]
+        );
+    }
+}

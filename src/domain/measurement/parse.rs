@@ -1,0 +1,653 @@
+//! Reading what a fitter or customer typed: "81.5", "81,5", "32 in", "32\"", "815 mm",
+//! "180 lb", "5'10\"" (stature only), full-width digits and Chinese unit names included.
+//!
+//! Parsing never panics and never guesses: a comma is always the decimal separator (there
+//! are no thousands in body measurements), a number without a unit is in the session's
+//! default unit, and anything else is a [`FieldError`] naming the reason.
+
+use rust_decimal::Decimal;
+
+use super::error::{FieldError, FieldErrorKind};
+use super::{Measurement, Unit, UnitSystem};
+
+/// More integer digits than this cannot be a body measurement in any unit; refusing them
+/// early keeps the arithmetic far from `Decimal`'s limits.
+const MAX_INTEGER_DIGITS: usize = 9;
+/// How much of an unknown unit is echoed back in the message.
+const MAX_ECHOED_UNIT_CHARS: usize = 16;
+
+impl Measurement {
+    /// Parses typed input to the canonical value (mm or g). A number typed without a unit is
+    /// in `system`'s unit for this measurement (cm or kg, in or lb).
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming this measurement and why the input was refused.
+    pub fn parse(self, input: &str, system: UnitSystem) -> Result<u32, FieldError> {
+        self.parse_with_default(input, system.unit_for(self))
+    }
+
+    /// Like [`Measurement::parse`] with an explicit default unit, for a session that prefers
+    /// mm. A default of the wrong kind is reported as `UnitNotAccepted`.
+    ///
+    /// # Errors
+    /// As for [`Measurement::parse`].
+    pub fn parse_with_default(self, input: &str, default: Unit) -> Result<u32, FieldError> {
+        read(self, input, default).map_err(|kind| FieldError::new(self, kind))
+    }
+}
+
+/// A number as typed: sign, digits without leading zeros, decimals without trailing zeros.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Number {
+    negative: bool,
+    integer: String,
+    fraction: String,
+}
+
+/// What the text says before we know whether it suits the measurement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reading {
+    Plain {
+        number: Number,
+        unit: Option<Unit>,
+    },
+    FeetInches {
+        feet: Number,
+        inches: Option<Number>,
+    },
+}
+
+fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKind> {
+    let text = normalize(input);
+    if text.is_empty() {
+        return Err(FieldErrorKind::Empty);
+    }
+    let (unit, terms) = resolve_unit(m, parse_reading(&text)?, default)?;
+    let out_of_range = FieldErrorKind::OutOfRange {
+        unit,
+        range: m.hard_range(),
+    };
+    let amount = amount(unit, &terms)?.ok_or_else(|| out_of_range.clone())?;
+    match unit.to_canonical(amount) {
+        Some(value) if m.hard_range().contains(value) => Ok(value),
+        _ => Err(out_of_range),
+    }
+}
+
+/// Full-width forms to ASCII (Chinese keyboards), typographic primes and quotes to ' and "
+/// (tablets substitute them as you type), any whitespace to a space, lower case.
+fn normalize(input: &str) -> String {
+    let mapped: String = input.chars().map(normalize_char).collect();
+    mapped.trim().to_lowercase()
+}
+
+fn normalize_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{2032}' | '\u{2018}' | '\u{2019}' | '\u{00B4}' => '\'',
+        '\u{2033}' | '\u{201C}' | '\u{201D}' => '"',
+        '\u{2212}' | '\u{2013}' => '-',
+        c if c.is_whitespace() => ' ',
+        c => c,
+    }
+}
+
+fn parse_reading(text: &str) -> Result<Reading, FieldErrorKind> {
+    let (number, rest) = split_number(text)?;
+    if rest.is_empty() {
+        return Ok(Reading::Plain { number, unit: None });
+    }
+    if let Some(unit) = unit_named(rest) {
+        return Ok(Reading::Plain {
+            number,
+            unit: Some(unit),
+        });
+    }
+    match strip_feet_marker(rest) {
+        Some(after) => feet_inches(number, after),
+        None => Err(unknown_unit(rest)),
+    }
+}
+
+fn feet_inches(feet: Number, after: &str) -> Result<Reading, FieldErrorKind> {
+    if after.is_empty() {
+        return Ok(Reading::FeetInches { feet, inches: None });
+    }
+    let (inches, rest) = split_number(after)?;
+    if rest.is_empty() || unit_named(rest) == Some(Unit::Inch) {
+        Ok(Reading::FeetInches {
+            feet,
+            inches: Some(inches),
+        })
+    } else {
+        Err(unknown_unit(rest))
+    }
+}
+
+/// Splits a leading signed number from the (trimmed) rest of the text.
+fn split_number(text: &str) -> Result<(Number, &str), FieldErrorKind> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let unsigned = unsigned.trim_start();
+    let end = unsigned
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(unsigned.len());
+    let (token, rest) = unsigned.split_at(end);
+    let number = Number::from_token(token, negative).ok_or(FieldErrorKind::NotANumber)?;
+    Ok((number, rest.trim()))
+}
+
+impl Number {
+    /// Digits with at most one decimal separator ('.' or ','), at least one digit.
+    fn from_token(token: &str, negative: bool) -> Option<Number> {
+        let mut parts = token.split(['.', ',']);
+        let integer = parts.next().unwrap_or_default();
+        let fraction = parts.next().unwrap_or_default();
+        if parts.next().is_some() || integer.len() + fraction.len() == 0 {
+            return None;
+        }
+        Some(Number {
+            negative,
+            integer: integer.trim_start_matches('0').to_owned(),
+            fraction: fraction.trim_end_matches('0').to_owned(),
+        })
+    }
+
+    fn is_zero(&self) -> bool {
+        self.integer.is_empty() && self.fraction.is_empty()
+    }
+
+    fn decimals(&self) -> u32 {
+        u32::try_from(self.fraction.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Only called once the digit counts are known to be small.
+    fn to_decimal(&self) -> Option<Decimal> {
+        let digits = format!("{}{}", self.integer, self.fraction);
+        let mantissa: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
+        Decimal::try_from_i128_with_scale(mantissa, self.decimals()).ok()
+    }
+}
+
+fn unit_named(text: &str) -> Option<Unit> {
+    let text = text.strip_suffix('.').unwrap_or(text); // "in.", "lbs."
+    let unit = match text {
+        "mm" | "millimetre" | "millimetres" | "millimeter" | "millimeters" | "毫米" => {
+            Unit::Millimetre
+        }
+        "cm" | "centimetre" | "centimetres" | "centimeter" | "centimeters" | "厘米" | "公分" => {
+            Unit::Centimetre
+        }
+        "in" | "inch" | "inches" | "\"" | "''" | "英寸" => Unit::Inch,
+        "kg" | "kgs" | "kilo" | "kilos" | "kilogram" | "kilograms" | "公斤" | "千克" => {
+            Unit::Kilogram
+        }
+        "lb" | "lbs" | "pound" | "pounds" | "磅" => Unit::Pound,
+        _ => return None,
+    };
+    Some(unit)
+}
+
+fn strip_feet_marker(text: &str) -> Option<&str> {
+    ["feet", "foot", "ft", "英尺", "'"]
+        .iter()
+        .find_map(|marker| text.strip_prefix(marker))
+        .map(str::trim_start)
+}
+
+/// Digits after the number mean a malformed number ("81 5"), not a unit.
+fn unknown_unit(rest: &str) -> FieldErrorKind {
+    if rest.chars().any(|c| c.is_ascii_digit()) {
+        return FieldErrorKind::NotANumber;
+    }
+    FieldErrorKind::UnknownUnit {
+        unit: rest.chars().take(MAX_ECHOED_UNIT_CHARS).collect(),
+    }
+}
+
+/// The unit the amount is in, and its terms as (number, multiplier): feet count 12 inches.
+fn resolve_unit(
+    m: Measurement,
+    reading: Reading,
+    default: Unit,
+) -> Result<(Unit, Vec<(Number, u32)>), FieldErrorKind> {
+    let (unit, terms) = match reading {
+        Reading::Plain { number, unit } => (unit.unwrap_or(default), vec![(number, 1)]),
+        Reading::FeetInches { .. } if m != Measurement::Stature => {
+            return Err(FieldErrorKind::UnitNotAccepted { unit: "ft" });
+        }
+        Reading::FeetInches { feet, inches } => {
+            let mut terms = vec![(feet, 12)];
+            terms.extend(inches.map(|n| (n, 1)));
+            (Unit::Inch, terms)
+        }
+    };
+    if m.accepts(unit) {
+        Ok((unit, terms))
+    } else {
+        Err(FieldErrorKind::UnitNotAccepted {
+            unit: unit.symbol(),
+        })
+    }
+}
+
+/// Checks sign and decimals, then sums the terms exactly; `None` when the number is too
+/// large to be a body measurement at all.
+fn amount(unit: Unit, terms: &[(Number, u32)]) -> Result<Option<Decimal>, FieldErrorKind> {
+    if terms.iter().any(|(n, _)| n.negative && !n.is_zero()) {
+        return Err(FieldErrorKind::Negative);
+    }
+    let max = unit.max_input_decimals();
+    if terms.iter().any(|(n, _)| n.decimals() > max) {
+        return Err(FieldErrorKind::TooManyDecimals { unit, max });
+    }
+    Ok(terms
+        .iter()
+        .try_fold(Decimal::ZERO, |total, (number, multiplier)| {
+            if number.integer.len() > MAX_INTEGER_DIGITS {
+                return None;
+            }
+            let term = number
+                .to_decimal()?
+                .checked_mul(Decimal::from(*multiplier))?;
+            total.checked_add(term)
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    use super::super::Lang;
+    use Measurement::{BodyMass, ChestGirth, InsideLeg, Stature};
+
+    fn metric(m: Measurement, input: &str) -> Result<u32, FieldError> {
+        m.parse(input, UnitSystem::Metric)
+    }
+
+    fn kind(m: Measurement, input: &str) -> FieldErrorKind {
+        metric(m, input).unwrap_err().kind
+    }
+
+    #[test]
+    fn a_bare_number_is_in_the_sessions_default_unit() {
+        assert_eq!(metric(InsideLeg, "81.5"), Ok(815));
+        assert_eq!(InsideLeg.parse("32", UnitSystem::Imperial), Ok(813));
+        assert_eq!(metric(BodyMass, "81.5"), Ok(81_500));
+        assert_eq!(BodyMass.parse("180", UnitSystem::Imperial), Ok(81_647));
+        assert_eq!(
+            InsideLeg.parse_with_default("815", Unit::Millimetre),
+            Ok(815)
+        );
+    }
+
+    #[test]
+    fn a_decimal_comma_reads_as_a_decimal_point() {
+        assert_eq!(metric(InsideLeg, "81,5"), Ok(815));
+        assert_eq!(metric(BodyMass, "72,25 kg"), Ok(72_250));
+    }
+
+    #[test]
+    fn inches_are_read_in_every_usual_spelling() {
+        for input in [
+            "32 in",
+            "32in",
+            "32\"",
+            "32''",
+            "32”",
+            "32″",
+            "32 inches",
+            "32 inch",
+            "32 in.",
+            "32英寸",
+        ] {
+            assert_eq!(metric(InsideLeg, input), Ok(813), "{input}");
+        }
+    }
+
+    #[test]
+    fn metric_units_are_read_with_or_without_a_space() {
+        for (input, mm) in [
+            ("815 mm", 815),
+            ("815mm", 815),
+            ("81.5cm", 815),
+            ("81.5 CM", 815),
+            ("81.5厘米", 815),
+            ("81.5公分", 815),
+            ("815毫米", 815),
+        ] {
+            assert_eq!(metric(InsideLeg, input), Ok(mm), "{input}");
+        }
+    }
+
+    #[test]
+    fn mass_is_read_in_kilograms_and_pounds() {
+        for (input, g) in [
+            ("180 lb", 81_647),
+            ("180lbs", 81_647),
+            ("180 pounds", 81_647),
+            ("180磅", 81_647),
+            ("81.5 kg", 81_500),
+            ("81.5kgs", 81_500),
+            ("72公斤", 72_000),
+            ("72千克", 72_000),
+        ] {
+            assert_eq!(metric(BodyMass, input), Ok(g), "{input}");
+        }
+    }
+
+    #[test]
+    fn stature_may_be_typed_in_feet_and_inches() {
+        for (input, mm) in [
+            ("5'10\"", 1778),
+            ("5' 10\"", 1778),
+            ("5'10", 1778),
+            ("5′10″", 1778),
+            ("5’10”", 1778),
+            ("5 ft 10 in", 1778),
+            ("5ft10", 1778),
+            ("5 feet 10 inches", 1778),
+            ("5'10''", 1778),
+            ("6'", 1829),
+            ("6 ft", 1829),
+            ("5'10.5\"", 1791),
+            ("5英尺10英寸", 1778),
+        ] {
+            assert_eq!(metric(Stature, input), Ok(mm), "{input}");
+        }
+    }
+
+    #[test]
+    fn feet_are_refused_for_anything_but_stature() {
+        assert_eq!(
+            kind(InsideLeg, "2'8\""),
+            FieldErrorKind::UnitNotAccepted { unit: "ft" }
+        );
+    }
+
+    #[test]
+    fn surrounding_whitespace_and_full_width_characters_are_accepted() {
+        assert_eq!(metric(InsideLeg, "  81.5 cm \t\n"), Ok(815));
+        assert_eq!(metric(InsideLeg, "\u{3000}８１．５ｃｍ\u{3000}"), Ok(815));
+        assert_eq!(metric(InsideLeg, "８１，５"), Ok(815));
+        assert_eq!(metric(InsideLeg, "+81.5"), Ok(815));
+        assert_eq!(metric(InsideLeg, "0081.50"), Ok(815));
+    }
+
+    #[test]
+    fn empty_input_is_refused_as_empty() {
+        for input in ["", "   ", "\u{3000}", "\t\n"] {
+            let err = metric(Stature, input).unwrap_err();
+            assert_eq!(err.kind, FieldErrorKind::Empty, "{input:?}");
+            assert_eq!(err.measurement, Stature);
+            assert_eq!(err.message(Lang::En), "Stature: enter a value.");
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_a_number_is_refused() {
+        for input in [
+            "abc", "81.5.3", "1.234,5", "1e3", "81 5", ".", ",", "cm", "in 32", "--5", "5'x",
+        ] {
+            let err = metric(InsideLeg, input).unwrap_err();
+            assert_eq!(err.kind, FieldErrorKind::NotANumber, "{input:?}");
+            assert_eq!(
+                err.message(Lang::En),
+                "Inside leg: enter a number, such as 81.5 or 81,5."
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_unit_is_refused_and_echoed_briefly() {
+        let err = metric(InsideLeg, "81 yards").unwrap_err();
+        assert_eq!(
+            err.kind,
+            FieldErrorKind::UnknownUnit {
+                unit: "yards".into()
+            }
+        );
+        assert_eq!(
+            err.message(Lang::En),
+            "Inside leg: “yards” is not a unit we know; use cm, mm or in."
+        );
+        let long = metric(InsideLeg, "81 abcdefghijklmnopqrstuvwxyz").unwrap_err();
+        assert_eq!(
+            long.kind,
+            FieldErrorKind::UnknownUnit {
+                unit: "abcdefghijklmnop".into()
+            }
+        );
+        assert_eq!(
+            kind(Stature, "1.75 m"),
+            FieldErrorKind::UnknownUnit { unit: "m".into() }
+        );
+    }
+
+    #[test]
+    fn a_unit_of_the_wrong_kind_is_refused() {
+        let err = metric(Stature, "81 kg").unwrap_err();
+        assert_eq!(err.kind, FieldErrorKind::UnitNotAccepted { unit: "kg" });
+        assert_eq!(
+            err.message(Lang::En),
+            "Stature cannot be given in kg; use cm, mm or in."
+        );
+        assert_eq!(
+            kind(BodyMass, "81 cm"),
+            FieldErrorKind::UnitNotAccepted { unit: "cm" }
+        );
+        assert_eq!(
+            Stature
+                .parse_with_default("175", Unit::Kilogram)
+                .unwrap_err()
+                .kind,
+            FieldErrorKind::UnitNotAccepted { unit: "kg" }
+        );
+    }
+
+    #[test]
+    fn a_negative_number_is_refused_as_negative() {
+        for input in ["-81.5", "-81,5 cm", "−81.5", "- 32 in", "-5'10\""] {
+            let err = metric(Stature, input).unwrap_err();
+            assert_eq!(err.kind, FieldErrorKind::Negative, "{input:?}");
+            assert_eq!(err.message(Lang::ZhCn), "身高不能为负数。");
+        }
+        // minus zero is zero, which is simply out of range
+        assert!(matches!(
+            kind(Stature, "-0"),
+            FieldErrorKind::OutOfRange { .. }
+        ));
+    }
+
+    #[test]
+    fn more_decimals_than_the_unit_allows_are_refused() {
+        let err = metric(ChestGirth, "81.555").unwrap_err();
+        assert_eq!(
+            err.kind,
+            FieldErrorKind::TooManyDecimals {
+                unit: Unit::Centimetre,
+                max: 2
+            }
+        );
+        assert_eq!(
+            err.message(Lang::En),
+            "Chest / bust girth: use at most 2 decimals in cm."
+        );
+        assert_eq!(
+            kind(ChestGirth, "815.55 mm"),
+            FieldErrorKind::TooManyDecimals {
+                unit: Unit::Millimetre,
+                max: 1
+            }
+        );
+        assert_eq!(
+            kind(BodyMass, "81.0005 kg"),
+            FieldErrorKind::TooManyDecimals {
+                unit: Unit::Kilogram,
+                max: 3
+            }
+        );
+        // trailing zeros carry no precision and are not counted
+        assert_eq!(metric(ChestGirth, "81.5000"), Ok(815));
+        // sixteenths of an inch are fine
+        assert_eq!(metric(ChestGirth, "40.0625 in"), Ok(1018));
+    }
+
+    #[test]
+    fn the_hard_range_is_inclusive_in_every_unit() {
+        assert_eq!(metric(Stature, "80"), Ok(800));
+        assert_eq!(metric(Stature, "280"), Ok(2800));
+        assert_eq!(metric(Stature, "800 mm"), Ok(800));
+        assert_eq!(metric(Stature, "31.5 in"), Ok(800));
+        assert_eq!(metric(BodyMass, "20"), Ok(20_000));
+        assert_eq!(metric(BodyMass, "400"), Ok(400_000));
+        let range = Stature.hard_range();
+        assert_eq!(
+            kind(Stature, "79.9"),
+            FieldErrorKind::OutOfRange {
+                unit: Unit::Centimetre,
+                range
+            }
+        );
+        assert_eq!(
+            kind(Stature, "280.1"),
+            FieldErrorKind::OutOfRange {
+                unit: Unit::Centimetre,
+                range
+            }
+        );
+        assert_eq!(
+            kind(Stature, "799 mm"),
+            FieldErrorKind::OutOfRange {
+                unit: Unit::Millimetre,
+                range
+            }
+        );
+    }
+
+    #[test]
+    fn out_of_range_is_stated_in_the_unit_the_person_typed() {
+        let err = metric(Stature, "20 in").unwrap_err();
+        assert_eq!(
+            err.message(Lang::En),
+            "Stature must be between 31.5 and 110.23 in."
+        );
+        let err = metric(Stature, "2'").unwrap_err();
+        assert_eq!(
+            err.kind,
+            FieldErrorKind::OutOfRange {
+                unit: Unit::Inch,
+                range: Stature.hard_range()
+            }
+        );
+        assert_eq!(
+            err.message(Lang::ZhCn),
+            "身高必须在 31.5 至 110.23 in 之间。"
+        );
+        let err = metric(BodyMass, "900 lb").unwrap_err();
+        assert_eq!(
+            err.message(Lang::En),
+            "Body mass must be between 44.1 and 881.8 lb."
+        );
+    }
+
+    #[test]
+    fn a_stature_typed_in_inches_without_a_unit_is_refused_in_a_metric_session() {
+        let err = metric(Stature, "69").unwrap_err();
+        assert_eq!(
+            err.message(Lang::En),
+            "Stature must be between 80 and 280 cm."
+        );
+    }
+
+    #[test]
+    fn an_absurdly_long_number_is_out_of_range_not_a_crash() {
+        assert!(matches!(
+            kind(Stature, "99999999999999999999999999999999999"),
+            FieldErrorKind::OutOfRange { .. }
+        ));
+        assert!(matches!(
+            kind(BodyMass, "9999999999 lb"),
+            FieldErrorKind::OutOfRange { .. }
+        ));
+        assert!(matches!(
+            kind(Stature, "9999999'11\""),
+            FieldErrorKind::OutOfRange { .. }
+        ));
+        assert_eq!(metric(Stature, "0000000000000000000000000175"), Ok(1750));
+    }
+
+    fn any_measurement() -> impl Strategy<Value = Measurement> {
+        proptest::sample::select(Measurement::ALL.to_vec())
+    }
+
+    /// A measurement, a value in its hard range, and one of its accepted units.
+    fn value_and_unit() -> impl Strategy<Value = (Measurement, u32, Unit)> {
+        any_measurement().prop_flat_map(|m| {
+            let range = m.hard_range();
+            (
+                Just(m),
+                range.min..=range.max,
+                proptest::sample::select(m.accepted_units().to_vec()),
+            )
+        })
+    }
+
+    /// Half of the last displayed digit, in canonical units, plus the final rounding.
+    fn display_tolerance(unit: Unit) -> u32 {
+        match unit {
+            Unit::Kilogram => 50,
+            Unit::Pound => 23, // 0.05 lb = 22.68 g
+            _ => 0,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_any_string_never_panics(input in any::<String>(), m in any_measurement()) {
+            let _ = m.parse(&input, UnitSystem::Metric);
+            let _ = m.parse(&input, UnitSystem::Imperial);
+        }
+
+        #[test]
+        fn parsing_number_like_strings_never_panics(
+            input in "[-+ 0-9.,'\"a-z\u{FF10}-\u{FF19}\u{2032}\u{2033}]{0,24}",
+            m in any_measurement(),
+        ) {
+            let _ = m.parse(&input, UnitSystem::Metric);
+        }
+
+        #[test]
+        fn an_exactly_formatted_value_parses_back_to_itself((m, value, unit) in value_and_unit()) {
+            let text = format!("{} {}", unit.format_exact(value), unit.symbol());
+            prop_assert_eq!(m.parse(&text, UnitSystem::Metric), Ok(value), "{}", text);
+            let comma = unit.format_exact(value).replace('.', ",");
+            prop_assert_eq!(m.parse_with_default(&comma, unit), Ok(value), "{}", comma);
+        }
+
+        #[test]
+        fn a_displayed_value_parses_back_within_the_stated_rounding((m, value, unit) in value_and_unit()) {
+            let text = m.format_in(value, unit).unwrap();
+            // The hard-range bounds are whole kg, so display never rounds a value out of range.
+            let parsed = m.parse(&text, UnitSystem::Imperial);
+            prop_assert!(parsed.is_ok(), "{} -> {:?}", text, parsed);
+            let parsed = parsed.unwrap_or_default();
+            prop_assert!(parsed.abs_diff(value) <= display_tolerance(unit), "{} -> {}", text, parsed);
+        }
+
+        #[test]
+        fn feet_and_inches_parse_to_the_same_value_as_inches(feet in 3u32..9, inches in 0u32..12, eighths in 0u32..8) {
+            let fraction = Decimal::from(eighths) / Decimal::from(8);
+            let total = Decimal::from(feet * 12 + inches) + fraction;
+            let text = format!("{feet}'{}\"", Decimal::from(inches) + fraction);
+            prop_assert_eq!(Stature.parse(&text, UnitSystem::Metric).ok(), Unit::Inch.to_canonical(total), "{}", text);
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! Units: exact conversion to and from the canonical integers, rounding, and display.
+//!
+//! Canonical values are whole millimetres and whole grams. Converting typed input to them
+//! rounds once, half away from zero, to the nearest mm or g. Display rounds half away from
+//! zero to [`Unit::display_decimals`]; at those decimals every length reads back to the same
+//! millimetre, and a mass to within half the last shown digit (50 g in kg, 0.05 lb in lb).
+//! [`Unit::format_exact`] shows enough decimals for every value to read back exactly.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use super::{Measurement, Quantity, ValueRange};
+
+/// A unit a value may be typed or shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Unit {
+    #[serde(rename = "mm")]
+    Millimetre,
+    #[serde(rename = "cm")]
+    Centimetre,
+    #[serde(rename = "in")]
+    Inch,
+    #[serde(rename = "kg")]
+    Kilogram,
+    #[serde(rename = "lb")]
+    Pound,
+}
+
+/// The unit system a session or a stored measurement set uses by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitSystem {
+    /// Centimetres and kilograms.
+    #[default]
+    Metric,
+    /// Inches and pounds.
+    Imperial,
+}
+
+const LENGTH_UNITS: [Unit; 3] = [Unit::Centimetre, Unit::Millimetre, Unit::Inch];
+const MASS_UNITS: [Unit; 2] = [Unit::Kilogram, Unit::Pound];
+
+/// Which end of a range a bound is, so it can be rounded inwards for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bound {
+    Lower,
+    Upper,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 5] = [
+        Unit::Millimetre,
+        Unit::Centimetre,
+        Unit::Inch,
+        Unit::Kilogram,
+        Unit::Pound,
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Millimetre => "mm",
+            Unit::Centimetre => "cm",
+            Unit::Inch => "in",
+            Unit::Kilogram => "kg",
+            Unit::Pound => "lb",
+        }
+    }
+
+    pub fn quantity(self) -> Quantity {
+        match self {
+            Unit::Kilogram | Unit::Pound => Quantity::Mass,
+            _ => Quantity::Length,
+        }
+    }
+
+    /// Canonical units (mm or g) in one of this unit; both imperial factors are exact by
+    /// definition (international yard and pound agreement, 1959).
+    pub fn canonical_per_unit(self) -> Decimal {
+        match self {
+            Unit::Millimetre => Decimal::ONE,
+            Unit::Centimetre => Decimal::TEN,
+            Unit::Inch => Decimal::new(254, 1),
+            Unit::Kilogram => Decimal::ONE_THOUSAND,
+            Unit::Pound => Decimal::new(45_359_237, 5),
+        }
+    }
+
+    /// Decimals shown to people: a millimetre in cm, 0.01 in (0.25 mm) and 0.1 kg or lb,
+    /// which is finer than a tape or a bathroom scale reads.
+    pub fn display_decimals(self) -> u32 {
+        match self {
+            Unit::Millimetre => 0,
+            Unit::Centimetre | Unit::Kilogram | Unit::Pound => 1,
+            Unit::Inch => 2,
+        }
+    }
+
+    /// Decimals at which every canonical value reads back exactly: half of the last digit is
+    /// under half a millimetre or gram (0.005 in = 0.127 mm, 0.0005 lb = 0.23 g).
+    pub fn exact_decimals(self) -> u32 {
+        match self {
+            Unit::Millimetre => 0,
+            Unit::Centimetre => 1,
+            Unit::Inch => 2,
+            Unit::Kilogram | Unit::Pound => 3,
+        }
+    }
+
+    /// Most decimals accepted in typed input. Enough for anything a tape or scale reports
+    /// (1/16 in = 0.0625 in, a gram in kg or lb); more is pasted or mistyped, not measured.
+    pub fn max_input_decimals(self) -> u32 {
+        match self {
+            Unit::Millimetre => 1,
+            Unit::Centimetre => 2,
+            Unit::Inch => 4,
+            Unit::Kilogram | Unit::Pound => 3,
+        }
+    }
+
+    /// Converts an amount of this unit to the canonical integer, rounding half away from zero
+    /// to the nearest mm or g. `None` when negative or too large for the canonical type.
+    pub fn to_canonical(self, amount: Decimal) -> Option<u32> {
+        amount
+            .checked_mul(self.canonical_per_unit())?
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            .to_u32()
+    }
+
+    /// The canonical value in this unit: exact when the quotient terminates (always for mm, cm,
+    /// kg), otherwise correct to 28 significant digits.
+    pub fn from_canonical(self, value: u32) -> Decimal {
+        // The divisor is a non-zero constant and the dividend at most u32::MAX, so the division
+        // cannot fail; the fallback only keeps this function total.
+        Decimal::from(value)
+            .checked_div(self.canonical_per_unit())
+            .unwrap_or_default()
+    }
+
+    /// The value as people read it, e.g. "81.5" (cm) or "32.09" (in), without the symbol.
+    pub fn format(self, value: u32) -> String {
+        fixed(
+            self.from_canonical(value),
+            self.display_decimals(),
+            HALF_AWAY,
+        )
+    }
+
+    /// The value with enough decimals to parse back to exactly the same canonical value.
+    pub fn format_exact(self, value: u32) -> String {
+        fixed(self.from_canonical(value), self.exact_decimals(), HALF_AWAY)
+    }
+
+    /// A value outside `range` for display, never shown as a bound or inside the range: 145.001
+    /// kg against a 145 kg maximum reads 145.1, not 145.0.
+    pub(super) fn format_outside(self, value: u32, range: ValueRange) -> String {
+        let (min, max) = (
+            self.from_canonical(range.min),
+            self.from_canonical(range.max),
+        );
+        let shown = round_outside(
+            self.from_canonical(value),
+            min,
+            max,
+            self.display_decimals(),
+        );
+        format!("{:.*}", self.display_decimals() as usize, shown)
+    }
+
+    /// A range bound for a message, rounded inwards so that typing the shown number is
+    /// accepted, without trailing zeros ("80", not "80.0").
+    pub(super) fn format_bound(self, value: u32, bound: Bound) -> String {
+        let strategy = match bound {
+            Bound::Lower => RoundingStrategy::AwayFromZero,
+            Bound::Upper => RoundingStrategy::ToZero,
+        };
+        self.from_canonical(value)
+            .round_dp_with_strategy(self.display_decimals(), strategy)
+            .normalize()
+            .to_string()
+    }
+
+    /// The units a quantity may be typed in, the metric one first.
+    pub fn accepted_for(quantity: Quantity) -> &'static [Unit] {
+        match quantity {
+            Quantity::Length => &LENGTH_UNITS,
+            Quantity::Mass => &MASS_UNITS,
+        }
+    }
+}
+
+/// Rounds a value that lies outside `[low, high]` to `decimals`, to nearest unless that would
+/// bring it onto or inside the band, in which case away from the band.
+pub(super) fn round_outside(value: Decimal, low: Decimal, high: Decimal, decimals: u32) -> Decimal {
+    let nearest = value.round_dp_with_strategy(decimals, HALF_AWAY);
+    if value > high && nearest <= high {
+        value.round_dp_with_strategy(decimals, RoundingStrategy::ToPositiveInfinity)
+    } else if value < low && nearest >= low {
+        value.round_dp_with_strategy(decimals, RoundingStrategy::ToNegativeInfinity)
+    } else {
+        nearest
+    }
+}
+
+const HALF_AWAY: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
+
+fn fixed(amount: Decimal, decimals: u32, strategy: RoundingStrategy) -> String {
+    let rounded = amount.round_dp_with_strategy(decimals, strategy);
+    format!("{:.*}", decimals as usize, rounded)
+}
+
+impl UnitSystem {
+    /// The unit this system shows and assumes for a measurement typed without a unit.
+    pub fn unit_for(self, m: Measurement) -> Unit {
+        match (self, m.quantity()) {
+            (UnitSystem::Metric, Quantity::Length) => Unit::Centimetre,
+            (UnitSystem::Metric, Quantity::Mass) => Unit::Kilogram,
+            (UnitSystem::Imperial, Quantity::Length) => Unit::Inch,
+            (UnitSystem::Imperial, Quantity::Mass) => Unit::Pound,
+        }
+    }
+}
+
+impl Measurement {
+    /// The symbol of the stored integer's unit: "mm" for lengths, "g" for mass. Grams are not
+    /// a [`Unit`] because nobody types a body mass in grams.
+    pub fn canonical_symbol(self) -> &'static str {
+        match self.quantity() {
+            Quantity::Length => "mm",
+            Quantity::Mass => "g",
+        }
+    }
+
+    pub fn accepted_units(self) -> &'static [Unit] {
+        Unit::accepted_for(self.quantity())
+    }
+
+    pub fn accepts(self, unit: Unit) -> bool {
+        unit.quantity() == self.quantity()
+    }
+
+    /// A canonical value for display with its symbol, e.g. "81.5 cm" or "180.0 lb".
+    pub fn format(self, value: u32, system: UnitSystem) -> String {
+        let unit = system.unit_for(self);
+        format!("{} {}", unit.format(value), unit.symbol())
+    }
+
+    /// Like [`Measurement::format`] in a chosen unit; `None` if the unit is not one this
+    /// measurement is expressed in (a mass in inches).
+    pub fn format_in(self, value: u32, unit: Unit) -> Option<String> {
+        self.accepts(unit)
+            .then(|| format!("{} {}", unit.format(value), unit.symbol()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn inches_convert_exactly_at_25_4_mm() {
+        assert_eq!(Unit::Inch.to_canonical(dec("1")), Some(25)); // 25.4 rounds down
+        assert_eq!(Unit::Inch.to_canonical(dec("32")), Some(813)); // 812.8
+        assert_eq!(Unit::Inch.to_canonical(dec("10")), Some(254));
+        assert_eq!(Unit::Inch.from_canonical(254), dec("10"));
+    }
+
+    #[test]
+    fn pounds_convert_exactly_at_453_59237_g() {
+        assert_eq!(Unit::Pound.to_canonical(dec("1")), Some(454)); // 453.59237
+        assert_eq!(Unit::Pound.to_canonical(dec("180")), Some(81_647)); // 81646.6266
+        assert_eq!(Unit::Pound.to_canonical(dec("100")), Some(45_359)); // 45359.237
+        assert_eq!(
+            Unit::Pound.from_canonical(453_592).round_dp(6),
+            dec("999.999184")
+        );
+        assert_eq!(
+            Unit::Pound.from_canonical(45_359_237).round_dp(6),
+            dec("100000")
+        );
+    }
+
+    #[test]
+    fn metric_units_convert_by_powers_of_ten() {
+        assert_eq!(Unit::Centimetre.to_canonical(dec("81.5")), Some(815));
+        assert_eq!(Unit::Millimetre.to_canonical(dec("815")), Some(815));
+        assert_eq!(Unit::Kilogram.to_canonical(dec("81.5")), Some(81_500));
+        assert_eq!(Unit::Kilogram.to_canonical(dec("0.001")), Some(1));
+        assert_eq!(Unit::Centimetre.from_canonical(815), dec("81.5"));
+        assert_eq!(Unit::Kilogram.from_canonical(81_500), dec("81.5"));
+    }
+
+    #[test]
+    fn conversion_rounds_half_away_from_zero() {
+        assert_eq!(Unit::Centimetre.to_canonical(dec("81.55")), Some(816));
+        assert_eq!(Unit::Centimetre.to_canonical(dec("81.54")), Some(815));
+        assert_eq!(Unit::Centimetre.to_canonical(dec("81.45")), Some(815)); // not to even (814)
+        assert_eq!(Unit::Millimetre.to_canonical(dec("0.5")), Some(1));
+        assert_eq!(Unit::Kilogram.to_canonical(dec("0.0005")), Some(1));
+    }
+
+    #[test]
+    fn negative_or_huge_amounts_have_no_canonical_value() {
+        assert_eq!(Unit::Centimetre.to_canonical(dec("-1")), None);
+        assert_eq!(Unit::Pound.to_canonical(dec("99999999999")), None);
+        assert_eq!(Unit::Centimetre.to_canonical(Decimal::MAX), None);
+    }
+
+    #[test]
+    fn display_uses_the_stated_decimals() {
+        assert_eq!(Unit::Millimetre.format(815), "815");
+        assert_eq!(Unit::Centimetre.format(815), "81.5");
+        assert_eq!(Unit::Centimetre.format(800), "80.0");
+        assert_eq!(Unit::Inch.format(815), "32.09"); // 32.0866
+        assert_eq!(Unit::Inch.format(813), "32.01"); // 32.0078
+        assert_eq!(Unit::Kilogram.format(81_500), "81.5");
+        assert_eq!(Unit::Kilogram.format(81_550), "81.6"); // half away from zero
+        assert_eq!(Unit::Pound.format(81_647), "180.0");
+        assert_eq!(Unit::Pound.format(0), "0.0");
+    }
+
+    #[test]
+    fn exact_display_reads_back_to_the_same_value() {
+        assert_eq!(Unit::Centimetre.format_exact(815), "81.5");
+        assert_eq!(Unit::Inch.format_exact(815), "32.09");
+        assert_eq!(Unit::Kilogram.format_exact(81_647), "81.647");
+        assert_eq!(Unit::Pound.format_exact(81_647), "180.001");
+        assert_eq!(Unit::Pound.to_canonical(dec("180.001")), Some(81_647));
+    }
+
+    #[test]
+    fn a_value_outside_a_range_is_rounded_away_from_it() {
+        let range = ValueRange {
+            min: 35_000,
+            max: 145_000,
+        };
+        assert_eq!(Unit::Kilogram.format_outside(145_001, range), "145.1");
+        assert_eq!(Unit::Kilogram.format_outside(34_999, range), "34.9");
+        assert_eq!(Unit::Kilogram.format_outside(150_040, range), "150.0"); // nearest when clear
+        assert_eq!(Unit::Pound.format_outside(145_001, range), "319.7"); // 319.6727...
+    }
+
+    #[test]
+    fn range_bounds_are_rounded_inwards_and_trimmed() {
+        assert_eq!(Unit::Centimetre.format_bound(800, Bound::Lower), "80");
+        assert_eq!(Unit::Inch.format_bound(800, Bound::Lower), "31.5"); // 31.4960... up
+        assert_eq!(Unit::Inch.format_bound(2800, Bound::Upper), "110.23"); // 110.2362... down
+        assert_eq!(Unit::Pound.format_bound(20_000, Bound::Lower), "44.1"); // 44.0924... up
+        assert_eq!(Unit::Pound.format_bound(400_000, Bound::Upper), "881.8"); // 881.849... down
+    }
+
+    #[test]
+    fn each_quantity_accepts_its_own_units_only() {
+        assert_eq!(
+            Measurement::Stature.accepted_units(),
+            &[Unit::Centimetre, Unit::Millimetre, Unit::Inch]
+        );
+        assert_eq!(
+            Measurement::BodyMass.accepted_units(),
+            &[Unit::Kilogram, Unit::Pound]
+        );
+        for m in Measurement::ALL {
+            for unit in Unit::ALL {
+                assert_eq!(
+                    m.accepts(unit),
+                    m.accepted_units().contains(&unit),
+                    "{m} {unit:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lengths_are_stored_in_mm_and_mass_in_g() {
+        assert_eq!(Measurement::Stature.canonical_symbol(), "mm");
+        assert_eq!(Measurement::BodyMass.canonical_symbol(), "g");
+    }
+
+    #[test]
+    fn unit_systems_pick_the_unit_per_quantity() {
+        assert_eq!(
+            UnitSystem::Metric.unit_for(Measurement::InsideLeg),
+            Unit::Centimetre
+        );
+        assert_eq!(
+            UnitSystem::Metric.unit_for(Measurement::BodyMass),
+            Unit::Kilogram
+        );
+        assert_eq!(
+            UnitSystem::Imperial.unit_for(Measurement::InsideLeg),
+            Unit::Inch
+        );
+        assert_eq!(
+            UnitSystem::Imperial.unit_for(Measurement::BodyMass),
+            Unit::Pound
+        );
+        assert_eq!(UnitSystem::default(), UnitSystem::Metric);
+    }
+
+    #[test]
+    fn measurements_format_with_their_symbol() {
+        assert_eq!(
+            Measurement::InsideLeg.format(815, UnitSystem::Metric),
+            "81.5 cm"
+        );
+        assert_eq!(
+            Measurement::InsideLeg.format(815, UnitSystem::Imperial),
+            "32.09 in"
+        );
+        assert_eq!(
+            Measurement::BodyMass.format(81_647, UnitSystem::Imperial),
+            "180.0 lb"
+        );
+        assert_eq!(
+            Measurement::InsideLeg
+                .format_in(815, Unit::Millimetre)
+                .as_deref(),
+            Some("815 mm")
+        );
+        assert_eq!(Measurement::BodyMass.format_in(815, Unit::Inch), None);
+    }
+}

@@ -1,0 +1,324 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{customer_contacts as cc, customer_preferences as cp, customers as c, measurement_sets as ms, measurement_values as mv};
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = c)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub reference: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub phone_digits: Option<String>,
+    pub home_store_id: Option<i64>,
+    pub marketing_consent: bool,
+    pub consent_changed_at: Option<NaiveDateTime>,
+    pub preferred_channel: String,
+    pub merged_into_id: Option<i64>,
+    pub erased_at: Option<NaiveDateTime>,
+    pub created_by_staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CustomerRow {
+    /// Merged and erased records stay for their history but are no longer customers to find.
+    pub fn is_live(&self) -> bool {
+        self.merged_into_id.is_none() && self.erased_at.is_none()
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = c)]
+pub struct NewCustomer<'a> {
+    pub reference: &'a str,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub phone_digits: Option<&'a str>,
+    pub home_store_id: Option<i64>,
+    pub marketing_consent: bool,
+    pub consent_changed_at: Option<NaiveDateTime>,
+    pub preferred_channel: &'a str,
+    pub created_by_staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewCustomer) -> QueryResult<i64> {
+    diesel::insert_into(c::table).values(new).returning(c::id).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerRow>> {
+    c::table.find(id).select(CustomerRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<CustomerRow>> {
+    c::table
+        .filter(c::reference.eq(reference.trim().to_uppercase()))
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<CustomerRow>> {
+    c::table.filter(c::id.eq_any(ids)).select(CustomerRow::as_select()).load(conn)
+}
+
+/// Rows changed since `since`, to keep the in-memory search index current.
+pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<CustomerRow>> {
+    c::table
+        .filter(c::updated_at.ge(since))
+        .order(c::updated_at.asc())
+        .select(CustomerRow::as_select())
+        .load(conn)
+}
+
+pub fn count_live(conn: &mut DbConn) -> QueryResult<i64> {
+    c::table.filter(c::merged_into_id.is_null().and(c::erased_at.is_null())).count().get_result(conn)
+}
+
+pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, changed: bool) -> QueryResult<usize> {
+    let at = now();
+    let q = diesel::update(c::table.find(id));
+    if changed {
+        q.set((c::marketing_consent.eq(consent), c::consent_changed_at.eq(Some(at)), c::preferred_channel.eq(channel), c::updated_at.eq(at)))
+            .execute(conn)
+    } else {
+        q.set((c::preferred_channel.eq(channel), c::updated_at.eq(at))).execute(conn)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cp)]
+pub struct PreferenceRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub text: String,
+    pub kind: String,
+    pub pinned: bool,
+    pub source: String,
+    pub dropped_at: Option<NaiveDateTime>,
+    pub staff_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_preference(
+    conn: &mut DbConn,
+    customer_id: i64,
+    text: &str,
+    kind: &str,
+    pinned: bool,
+    staff_id: i64,
+    store_id: Option<i64>,
+) -> QueryResult<i64> {
+    diesel::insert_into(cp::table)
+        .values((
+            cp::customer_id.eq(customer_id),
+            cp::text.eq(text),
+            cp::kind.eq(kind),
+            cp::pinned.eq(pinned),
+            cp::source.eq("staff"),
+            cp::staff_id.eq(staff_id),
+            cp::store_id.eq(store_id),
+            cp::created_at.eq(now()),
+        ))
+        .returning(cp::id)
+        .get_result(conn)
+}
+
+pub fn preferences(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<PreferenceRow>> {
+    cp::table
+        .filter(cp::customer_id.eq(customer_id))
+        .order((cp::pinned.desc(), cp::created_at.desc(), cp::id.desc()))
+        .select(PreferenceRow::as_select())
+        .load(conn)
+}
+
+pub fn set_preference_pinned(conn: &mut DbConn, customer_id: i64, id: i64, pinned: bool) -> QueryResult<usize> {
+    diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
+        .set(cp::pinned.eq(pinned))
+        .execute(conn)
+}
+
+pub fn drop_preference(conn: &mut DbConn, customer_id: i64, id: i64) -> QueryResult<usize> {
+    diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
+        .set((cp::dropped_at.eq(Some(now())), cp::pinned.eq(false)))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cc)]
+pub struct ContactRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub rating: Option<i32>,
+    pub status: Option<String>,
+    pub resolution: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub staff_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub at: NaiveDateTime,
+}
+
+pub fn insert_contact(
+    conn: &mut DbConn,
+    customer_id: i64,
+    kind: &str,
+    summary: &str,
+    rating: Option<i32>,
+    staff_id: i64,
+    store_id: Option<i64>,
+) -> QueryResult<i64> {
+    let status = (kind == "complaint").then_some("open");
+    diesel::insert_into(cc::table)
+        .values((
+            cc::customer_id.eq(customer_id),
+            cc::kind.eq(kind),
+            cc::summary.eq(summary),
+            cc::rating.eq(rating),
+            cc::status.eq(status),
+            cc::staff_id.eq(staff_id),
+            cc::store_id.eq(store_id),
+            cc::at.eq(now()),
+        ))
+        .returning(cc::id)
+        .get_result(conn)
+}
+
+pub fn contacts(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<ContactRow>> {
+    cc::table
+        .filter(cc::customer_id.eq(customer_id))
+        .order((cc::at.desc(), cc::id.desc()))
+        .select(ContactRow::as_select())
+        .load(conn)
+}
+
+pub fn resolve_complaint(conn: &mut DbConn, customer_id: i64, id: i64, resolution: &str) -> QueryResult<usize> {
+    diesel::update(
+        cc::table.filter(cc::id.eq(id).and(cc::customer_id.eq(customer_id)).and(cc::kind.eq("complaint"))),
+    )
+    .set((cc::status.eq(Some("resolved")), cc::resolution.eq(Some(resolution)), cc::resolved_at.eq(Some(now()))))
+    .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = ms)]
+pub struct MeasurementSetRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub taken_at: NaiveDateTime,
+    pub staff_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub unit_system: String,
+    pub self_measured: bool,
+    pub confirmed_warnings: String,
+}
+
+pub struct NewMeasurementSet<'a> {
+    pub customer_id: i64,
+    pub staff_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub unit_system: &'a str,
+    pub self_measured: bool,
+    pub confirmed_warnings: &'a str,
+    pub values: &'a [(String, i64)],
+}
+
+pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> QueryResult<i64> {
+    let id = diesel::insert_into(ms::table)
+        .values((
+            ms::customer_id.eq(new.customer_id),
+            ms::taken_at.eq(now()),
+            ms::staff_id.eq(new.staff_id),
+            ms::store_id.eq(new.store_id),
+            ms::unit_system.eq(new.unit_system),
+            ms::self_measured.eq(new.self_measured),
+            ms::confirmed_warnings.eq(new.confirmed_warnings),
+        ))
+        .returning(ms::id)
+        .get_result(conn)?;
+    // Row by row: batch inserts are not available on the multi-backend connection.
+    for (code, value) in new.values {
+        diesel::insert_into(mv::table)
+            .values((mv::set_id.eq(id), mv::code.eq(code.as_str()), mv::value.eq(*value)))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Every set of the customer, newest first, each with its values.
+pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<(MeasurementSetRow, Vec<(String, i64)>)>> {
+    let sets: Vec<MeasurementSetRow> = ms::table
+        .filter(ms::customer_id.eq(customer_id))
+        .order((ms::taken_at.desc(), ms::id.desc()))
+        .select(MeasurementSetRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = sets.iter().map(|s| s.id).collect();
+    let values: Vec<(i64, String, i64)> = mv::table
+        .filter(mv::set_id.eq_any(&ids))
+        .order((mv::set_id.asc(), mv::code.asc()))
+        .select((mv::set_id, mv::code, mv::value))
+        .load(conn)?;
+    Ok(sets
+        .into_iter()
+        .map(|s| {
+            let vals = values.iter().filter(|v| v.0 == s.id).map(|v| (v.1.clone(), v.2)).collect();
+            (s, vals)
+        })
+        .collect())
+}
+
+/// Moves everything of `source` to `target`, fills the target's missing contact details, and
+/// marks the source as merged. The caller records the merge in the audit log.
+pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> QueryResult<()> {
+    let at = now();
+    diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
+    diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
+    diesel::update(ms::table.filter(ms::customer_id.eq(source.id))).set(ms::customer_id.eq(target.id)).execute(conn)?;
+    if target.email.is_none() && source.email.is_some() {
+        diesel::update(c::table.find(target.id)).set(c::email.eq(&source.email)).execute(conn)?;
+    }
+    if target.phone.is_none() && source.phone.is_some() {
+        diesel::update(c::table.find(target.id))
+            .set((c::phone.eq(&source.phone), c::phone_digits.eq(&source.phone_digits)))
+            .execute(conn)?;
+    }
+    diesel::update(c::table.find(target.id)).set(c::updated_at.eq(at)).execute(conn)?;
+    diesel::update(c::table.find(source.id))
+        .set((c::merged_into_id.eq(Some(target.id)), c::email.eq(None::<String>), c::phone.eq(None::<String>),
+              c::phone_digits.eq(None::<String>), c::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes the personal data of a customer: contact details, notes, contacts and body
+/// measurements. The row and its reference stay, without identity, so that order financials
+/// and production records keep pointing somewhere.
+pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    let at = now();
+    diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
+    diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
+    let sets = ms::table.filter(ms::customer_id.eq(id)).select(ms::id);
+    diesel::delete(mv::table.filter(mv::set_id.eq_any(sets))).execute(conn)?;
+    diesel::delete(ms::table.filter(ms::customer_id.eq(id))).execute(conn)?;
+    diesel::update(c::table.find(id))
+        .set((
+            c::name.eq(""),
+            c::email.eq(None::<String>),
+            c::phone.eq(None::<String>),
+            c::phone_digits.eq(None::<String>),
+            c::marketing_consent.eq(false),
+            c::preferred_channel.eq("none"),
+            c::erased_at.eq(Some(at)),
+            c::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The customer page: everything about one customer on one screen, newest first, with the
+//! small forms a fitter uses during a visit. Handlers that refuse a form re-render this page
+//! with what was typed and the message at the field.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use crate::domain::customer::{Channel, ContactKind, FieldErrors, may_merge_or_erase, may_send_marketing};
+use crate::domain::measurement::{Measurement, UnitSystem};
+use crate::store::customers::{self, ContactRow, CustomerRow, MeasurementSetRow, PreferenceRow};
+use crate::store::{Db, StoreError};
+use crate::web::auth::{Ctx, Staff};
+use crate::web::error::AppError;
+
+pub fn fmt_time(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[derive(Default)]
+pub struct PreferenceForm {
+    pub text: String,
+    pub kind: String,
+    pub pinned: bool,
+    pub errors: FieldErrors,
+}
+
+#[derive(Default)]
+pub struct ContactForm {
+    pub kind: String,
+    pub summary: String,
+    pub rating: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Default)]
+pub struct EraseForm {
+    pub confirm: String,
+    pub error: Option<&'static str>,
+}
+
+pub struct TimelineItem {
+    pub at: String,
+    pub kind: &'static str,
+    pub text: String,
+    pub rating: Option<i32>,
+    pub complaint_id: Option<i64>,
+    pub open: bool,
+    pub resolution: Option<String>,
+    pub set_id: Option<i64>,
+    pub who: String,
+}
+
+pub struct SetSummary {
+    pub at: String,
+    pub values: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/customer.html")]
+pub struct CustomerPage {
+    pub ctx: Ctx,
+    pub c: CustomerRow,
+    pub home_store: String,
+    /// Standing preferences, then one-off ones, each under its message id.
+    pub pref_groups: Vec<(&'static str, Vec<PreferenceRow>)>,
+    pub timeline: Vec<TimelineItem>,
+    pub latest_set: Option<SetSummary>,
+    pub may_merge_erase: bool,
+    pub marketing_ok: bool,
+    pub pref_form: PreferenceForm,
+    pub contact_form: ContactForm,
+    pub resolve_error: Option<(i64, &'static str)>,
+    pub erase_form: EraseForm,
+    pub channels: [Channel; 4],
+    pub contact_kinds: [ContactKind; 5],
+}
+
+struct Loaded {
+    c: CustomerRow,
+    prefs: Vec<PreferenceRow>,
+    contacts: Vec<ContactRow>,
+    sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
+    staff_names: BTreeMap<i64, String>,
+    store_names: BTreeMap<i64, String>,
+}
+
+/// Why a customer page is not the page of a live customer.
+pub enum Found {
+    Live(Box<CustomerRow>),
+    MergedInto(i64),
+    Erased,
+}
+
+pub async fn find_customer(db: &Db, id: i64) -> Result<Found, AppError> {
+    let row = db.read(move |conn| Ok::<_, StoreError>(customers::find(conn, id)?)).await?;
+    match row {
+        None => Err(AppError::NotFound),
+        Some(c) if c.erased_at.is_some() => Ok(Found::Erased),
+        Some(c) => match c.merged_into_id {
+            Some(target) => Ok(Found::MergedInto(target)),
+            None => Ok(Found::Live(Box::new(c))),
+        },
+    }
+}
+
+impl CustomerPage {
+    pub async fn load(db: &Db, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+        let loaded = db
+            .read(move |conn| -> Result<Option<Loaded>, StoreError> {
+                let Some(c) = customers::find(conn, id)? else { return Ok(None) };
+                let prefs = customers::preferences(conn, id)?;
+                let contacts = customers::contacts(conn, id)?;
+                let sets = customers::measurement_sets(conn, id)?;
+                let staff_names = crate::store::staff::names(conn)?;
+                let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
+                Ok(Some(Loaded { c, prefs, contacts, sets, staff_names, store_names }))
+            })
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Self::build(ctx, staff, loaded))
+    }
+
+    fn build(ctx: Ctx, staff: &Staff, l: Loaded) -> CustomerPage {
+        let who = |staff_id: Option<i64>, store_id: Option<i64>| {
+            let s = staff_id.and_then(|i| l.staff_names.get(&i)).cloned().unwrap_or_default();
+            let st = store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default();
+            [s, st].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" · ")
+        };
+        let mut timeline: Vec<(NaiveDateTime, i64, TimelineItem)> = vec![];
+        for c in &l.contacts {
+            let kind = ContactKind::parse(&c.kind).unwrap_or(ContactKind::Message);
+            timeline.push((c.at, c.id, TimelineItem {
+                at: fmt_time(&c.at),
+                kind: kind.as_str(),
+                text: c.summary.clone(),
+                rating: c.rating,
+                complaint_id: (kind == ContactKind::Complaint).then_some(c.id),
+                open: c.status.as_deref() == Some("open"),
+                resolution: c.resolution.clone(),
+                set_id: None,
+                who: who(c.staff_id, c.store_id),
+            }));
+        }
+        let lang = ctx.t.lang;
+        for (s, values) in &l.sets {
+            let taken = if s.self_measured { "self" } else { "staff" };
+            timeline.push((s.taken_at, s.id, TimelineItem {
+                at: fmt_time(&s.taken_at),
+                kind: "measurements",
+                text: format!("{}|{}", values.len(), taken),
+                rating: None,
+                complaint_id: None,
+                open: false,
+                resolution: None,
+                set_id: Some(s.id),
+                who: who(s.staff_id, s.store_id),
+            }));
+        }
+        timeline.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let latest_set = l.sets.first().map(|(s, values)| SetSummary {
+            at: fmt_time(&s.taken_at),
+            values: format_values(values, unit_system(&s.unit_system), lang),
+        });
+        let live: Vec<PreferenceRow> = l.prefs.into_iter().filter(|p| p.dropped_at.is_none()).collect();
+        let (standing, one_off): (Vec<_>, Vec<_>) = live.into_iter().partition(|p| p.kind == "standing");
+        let pref_groups = [("preference-standing", standing), ("preference-one-off", one_off)]
+            .into_iter()
+            .filter(|g| !g.1.is_empty())
+            .collect();
+        let channel = Channel::parse(&l.c.preferred_channel).unwrap_or(Channel::None);
+        CustomerPage {
+            home_store: l.c.home_store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default(),
+            may_merge_erase: may_merge_or_erase(&staff.authority(), l.c.home_store_id),
+            marketing_ok: may_send_marketing(l.c.marketing_consent, channel),
+            timeline: timeline.into_iter().map(|t| t.2).collect(),
+            pref_groups,
+            latest_set,
+            c: l.c,
+            pref_form: PreferenceForm { kind: "standing".into(), ..Default::default() },
+            contact_form: ContactForm { kind: "visit".into(), ..Default::default() },
+            resolve_error: None,
+            erase_form: EraseForm::default(),
+            channels: Channel::ALL,
+            contact_kinds: ContactKind::ALL,
+            ctx,
+        }
+    }
+
+    pub fn timeline_text(&self, item: &TimelineItem) -> String {
+        if item.kind != "measurements" {
+            return item.text.clone();
+        }
+        let (count, taken) = item.text.split_once('|').unwrap_or(("0", "staff"));
+        let key = if taken == "self" { "timeline-measurements-self" } else { "timeline-measurements" };
+        self.ctx.t.t1(key, "count", count)
+    }
+}
+
+pub fn unit_system(s: &str) -> UnitSystem {
+    if s == "imperial" { UnitSystem::Imperial } else { UnitSystem::Metric }
+}
+
+/// Values of a set in measuring order, each in the unit system it was taken in.
+pub fn format_values(values: &[(String, i64)], system: UnitSystem, lang: crate::domain::lang::Lang) -> Vec<(String, String)> {
+    Measurement::ALL
+        .iter()
+        .filter_map(|m| {
+            let (_, v) = values.iter().find(|(code, _)| code == m.code())?;
+            let v = u32::try_from(*v).ok()?;
+            Some((m.name(lang).to_owned(), m.format(v, system)))
+        })
+        .collect()
+}

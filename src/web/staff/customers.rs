@@ -1,0 +1,320 @@
+//! Finding, enrolling, merging, exporting and erasing customers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::customers::{self as service, Directory};
+use crate::domain::customer::{Channel, Enrollment, EnrollmentInput, FieldErrors, may_merge_or_erase};
+use crate::store::customers::{self, CustomerRow};
+use crate::store::{Db, StoreError, audit};
+use crate::web::auth::{Ctx, StaffPage};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::{AppError, see_other};
+use crate::web::render;
+
+use super::customer_page::{CustomerPage, EraseForm, Found, find_customer};
+
+#[derive(Template)]
+#[template(path = "staff/customers.html")]
+pub struct CustomersPage {
+    pub ctx: Ctx,
+    pub q: String,
+    pub results: Vec<CustomerRow>,
+    pub searched: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /staff/customers?q=`: one search box over name, email, phone and reference.
+pub async fn list_customers(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.q.trim().chars().take(200).collect::<String>();
+    let results = if q.is_empty() { vec![] } else { dir.search(&db, &q, 50).await? };
+    render::ok(&CustomersPage { ctx: page.ctx, searched: !q.is_empty(), q, results })
+}
+
+#[derive(Template)]
+#[template(path = "staff/customer_new.html")]
+pub struct NewCustomerPage {
+    pub ctx: Ctx,
+    pub form: EnrollForm,
+    pub errors: FieldErrors,
+    pub duplicates: Vec<CustomerRow>,
+    pub channels: [Channel; 4],
+}
+
+#[derive(Deserialize, Default)]
+pub struct EnrollForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub marketing_consent: Option<String>,
+    /// Set when the fitter has seen the likely duplicates and enrolls anyway.
+    #[serde(default)]
+    pub not_a_duplicate: Option<String>,
+}
+
+pub async fn new_customer_form(page: StaffPage) -> Result<HttpResponse, AppError> {
+    render::ok(&NewCustomerPage {
+        ctx: page.ctx,
+        form: EnrollForm::default(),
+        errors: FieldErrors::new(),
+        duplicates: vec![],
+        channels: Channel::ALL,
+    })
+}
+
+/// `POST /staff/customers`: enroll, after warning about likely duplicates.
+pub async fn create_customer(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    CsrfForm(form): CsrfForm<EnrollForm>,
+) -> Result<HttpResponse, AppError> {
+    let input = EnrollmentInput {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+        channel: form.channel.clone(),
+        marketing_consent: form.marketing_consent.is_some(),
+    };
+    let again = |ctx, errors, duplicates, form| NewCustomerPage { ctx, form, errors, duplicates, channels: Channel::ALL };
+    let enrollment = match Enrollment::parse(&input) {
+        Ok(e) => e,
+        Err(errors) => return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again(page.ctx, errors, vec![], form)),
+    };
+    if form.not_a_duplicate.is_none() {
+        let duplicates = dir.likely_duplicates(&db, &enrollment).await?;
+        if !duplicates.is_empty() {
+            return render::page(StatusCode::CONFLICT, &again(page.ctx, FieldErrors::new(), duplicates, form));
+        }
+    }
+    let (staff_id, store_id) = (page.staff.id, page.staff.store_id);
+    let customer = db.write(move |conn| service::enroll(conn, &enrollment, staff_id, store_id)).await?;
+    tracing::info!(customer.id = customer.id, "customer enrolled");
+    Ok(see_other(&format!("/staff/customers/{}", customer.id)))
+}
+
+/// `GET /staff/customers/{id}`
+pub async fn show_customer(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    match find_customer(&db, id).await? {
+        Found::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
+        Found::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx: page.ctx }),
+        Found::Live(_) => render::ok(&CustomerPage::load(&db, page.ctx, &page.staff, id).await?),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/customer_erased.html")]
+pub struct ErasedPage {
+    pub ctx: Ctx,
+}
+
+/// The customer a form is about, which must be a live one.
+pub async fn live_customer(db: &Db, id: i64) -> Result<CustomerRow, AppError> {
+    match find_customer(db, id).await? {
+        Found::Live(c) => Ok(*c),
+        Found::MergedInto(_) | Found::Erased => Err(AppError::Conflict("customer-not-live".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    marketing_consent: Option<String>,
+    #[serde(default)]
+    channel: String,
+}
+
+/// `POST /staff/customers/{id}/consent`: marketing consent and the preferred channel.
+pub async fn update_consent(
+    page: StaffPage,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ConsentForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    let channel = Channel::parse(&form.channel).ok_or_else(|| AppError::BadRequest("unknown channel".into()))?;
+    let consent = form.marketing_consent.is_some();
+    let changed = consent != c.marketing_consent;
+    let staff_id = page.staff.id;
+    db.write(move |conn| -> Result<(), StoreError> {
+        customers::set_consent(conn, id, consent, channel.as_str(), changed)?;
+        if changed {
+            let what = if consent { "given" } else { "withdrawn" };
+            audit::record(conn, Some(staff_id), "customer.consent", &format!("customer:{id}"), what)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&format!("/staff/customers/{id}")))
+}
+
+/// `GET /staff/customers/{id}/export`: everything held about the customer, as JSON.
+pub async fn export_customer(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    let staff_id = page.staff.id;
+    let doc = db
+        .write(move |conn| -> Result<serde_json::Value, StoreError> {
+            audit::record(conn, Some(staff_id), "customer.exported", &format!("customer:{id}"), "")?;
+            let sets: Vec<serde_json::Value> = customers::measurement_sets(conn, id)?
+                .into_iter()
+                .map(|(s, values)| {
+                    let values: serde_json::Map<String, serde_json::Value> =
+                        values.into_iter().map(|(k, v)| (k, serde_json::Value::from(v))).collect();
+                    serde_json::json!({ "set": s, "values_canonical_mm_or_g": values })
+                })
+                .collect();
+            Ok(serde_json::json!({
+                "format": "atelier-customer-export/1",
+                "exported_at": crate::store::now(),
+                "customer": c,
+                "preferences": customers::preferences(conn, id)?,
+                "contacts": customers::contacts(conn, id)?,
+                "measurement_sets": sets,
+                "audit": audit::list_for_subject(conn, &format!("customer:{id}"))?
+                    .into_iter()
+                    .map(|e| serde_json::json!({ "at": e.at, "action": e.action, "by_staff_id": e.actor_staff_id }))
+                    .collect::<Vec<_>>(),
+            }))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"customer-{id}.json\"")))
+        .body(serde_json::to_string_pretty(&doc).map_err(|e| AppError::Unexpected(e.into()))?))
+}
+
+#[derive(Deserialize)]
+pub struct EraseRequest {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /staff/customers/{id}/erase`: the reference must be typed to confirm.
+pub async fn erase_customer(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<EraseRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    if !may_merge_or_erase(&page.staff.authority(), c.home_store_id) {
+        return Err(AppError::Forbidden);
+    }
+    if form.confirm.trim().to_uppercase() != c.reference {
+        let mut again = CustomerPage::load(&db, page.ctx, &page.staff, id).await?;
+        again.erase_form = EraseForm { confirm: form.confirm, error: Some("erase-confirm-mismatch") };
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    let staff_id = page.staff.id;
+    db.write(move |conn| -> Result<(), StoreError> {
+        customers::erase(conn, id)?;
+        audit::record(conn, Some(staff_id), "customer.erased", &format!("customer:{id}"), "")?;
+        Ok(())
+    })
+    .await?;
+    dir.forget(id);
+    tracing::info!(customer.id = id, "customer erased");
+    Ok(see_other(&format!("/staff/customers/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "staff/customer_merge.html")]
+pub struct MergePage {
+    pub ctx: Ctx,
+    pub c: CustomerRow,
+    pub q: String,
+    pub candidates: Vec<CustomerRow>,
+}
+
+/// `GET /staff/customers/{id}/merge?q=`: choose the other record to fold into this one.
+pub async fn merge_form(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    path: web::Path<i64>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    if !may_merge_or_erase(&page.staff.authority(), c.home_store_id) {
+        return Err(AppError::Forbidden);
+    }
+    let q = query.q.trim().to_owned();
+    let mut candidates = if q.is_empty() {
+        let probe = Enrollment {
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            phone_digits: c.phone_digits.clone(),
+            channel: Channel::None,
+            marketing_consent: false,
+        };
+        dir.likely_duplicates(&db, &probe).await?
+    } else {
+        dir.search(&db, &q, 20).await?
+    };
+    candidates.retain(|o| o.id != id);
+    render::ok(&MergePage { ctx: page.ctx, c, q, candidates })
+}
+
+#[derive(Deserialize)]
+pub struct MergeRequest {
+    other_id: i64,
+}
+
+/// `POST /staff/customers/{id}/merge`: `other_id`'s history moves here; it is kept as merged.
+pub async fn merge_customers(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<MergeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    if form.other_id == id {
+        return Err(AppError::BadRequest("a customer cannot be merged with itself".into()));
+    }
+    let target = live_customer(&db, id).await?;
+    let source = live_customer(&db, form.other_id).await?;
+    let who = page.staff.authority();
+    if !may_merge_or_erase(&who, target.home_store_id) || !may_merge_or_erase(&who, source.home_store_id) {
+        return Err(AppError::Forbidden);
+    }
+    let staff_id = page.staff.id;
+    let source_id = source.id;
+    db.write(move |conn| -> Result<(), StoreError> {
+        customers::merge(conn, &source, &target)?;
+        let detail = format!("customer:{} merged into customer:{}", source.id, target.id);
+        audit::record(conn, Some(staff_id), "customer.merged", &format!("customer:{}", target.id), &detail)?;
+        audit::record(conn, Some(staff_id), "customer.merged", &format!("customer:{}", source.id), &detail)?;
+        Ok(())
+    })
+    .await?;
+    dir.forget(source_id);
+    Ok(see_other(&format!("/staff/customers/{id}")))
+}
+

@@ -1,0 +1,285 @@
+//! Taking measurements: a form in the order a fitter measures, hard errors at the field,
+//! plausibility warnings confirmed with one click, and the history as small charts.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::lang::Lang;
+use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
+use crate::store::customers::{self, CustomerRow, NewMeasurementSet};
+use crate::store::{Db, StoreError, audit};
+use crate::web::auth::{Ctx, StaffPage};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::{AppError, see_other};
+use crate::web::render;
+
+use super::customer_page::{fmt_time, unit_system};
+use super::customers::live_customer;
+
+const UNIT_SYSTEM: &str = "unit_system";
+
+pub struct Field {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub definition: &'static str,
+    pub unit: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+pub struct ShownWarning {
+    pub id: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/measurements_new.html")]
+pub struct MeasurementFormPage {
+    pub ctx: Ctx,
+    pub c: CustomerRow,
+    pub imperial: bool,
+    pub fields: Vec<Field>,
+    pub warnings: Vec<ShownWarning>,
+    pub fingerprint: String,
+    pub self_measured: bool,
+    pub form_error: Option<String>,
+}
+
+fn system_name(s: UnitSystem) -> &'static str {
+    match s {
+        UnitSystem::Imperial => "imperial",
+        UnitSystem::Metric => "metric",
+    }
+}
+
+fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]) -> Vec<Field> {
+    Measurement::ALL
+        .iter()
+        .map(|m| Field {
+            code: m.code(),
+            name: m.name(lang),
+            definition: m.definition(lang),
+            unit: system.unit_for(*m).symbol(),
+            value: values.iter().find(|(k, _)| k == m.code()).map(|(_, v)| v.clone()).unwrap_or_default(),
+            error: None,
+        })
+        .collect()
+}
+
+/// What was measured, as one string: a confirmation counts only for the values it was given for.
+fn fingerprint(set: &MeasurementSet) -> String {
+    set.iter().map(|(m, v)| format!("{}={v}", m.code())).collect::<Vec<_>>().join(";")
+}
+
+#[derive(Deserialize)]
+pub struct UnitQuery {
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+/// `GET /staff/customers/{id}/measurements/new?unit=metric|imperial`; the unit choice is kept
+/// for the rest of the session.
+pub async fn new_measurements_form(
+    page: StaffPage,
+    session: Session,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    query: web::Query<UnitQuery>,
+) -> Result<HttpResponse, AppError> {
+    let c = live_customer(&db, path.into_inner()).await?;
+    if let Some(u) = query.unit.as_deref().filter(|u| *u == "metric" || *u == "imperial") {
+        let _ = session.insert(UNIT_SYSTEM, u);
+    }
+    let system = unit_system(&session.get::<String>(UNIT_SYSTEM).ok().flatten().unwrap_or_default());
+    render::ok(&MeasurementFormPage {
+        fields: fields(page.ctx.t.lang, system, &[]),
+        ctx: page.ctx,
+        c,
+        imperial: system == UnitSystem::Imperial,
+        warnings: vec![],
+        fingerprint: String::new(),
+        self_measured: false,
+        form_error: None,
+    })
+}
+
+/// `POST /staff/customers/{id}/measurements`: a new dated set; never an edit of an old one.
+pub async fn create_measurements(
+    page: StaffPage,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let system = unit_system(get("unit_system"));
+    let self_measured = !get("self_measured").is_empty();
+    let lang = page.ctx.t.lang;
+    let typed: Vec<(String, String)> = Measurement::ALL
+        .iter()
+        .map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned()))
+        .collect();
+    let parsed = MeasurementSet::parse_form(
+        Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))),
+        system,
+    );
+    let validation = parsed.set.validate_in(system);
+    let mut again = MeasurementFormPage {
+        fields: fields(lang, system, &typed),
+        ctx: page.ctx,
+        c,
+        imperial: system == UnitSystem::Imperial,
+        warnings: vec![],
+        fingerprint: fingerprint(&parsed.set),
+        self_measured,
+        form_error: None,
+    };
+    let errors = parsed.errors.iter().chain(validation.errors.iter());
+    let mut refused = false;
+    for e in errors {
+        if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
+            f.error = Some(e.message(lang));
+            refused = true;
+        }
+    }
+    if parsed.set.is_empty() && !refused {
+        again.form_error = Some(again.ctx.t.t("measurements-empty"));
+        refused = true;
+    }
+    if refused {
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    // Confirmations count only if they were given for exactly these values.
+    let confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint {
+        pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect()
+    } else {
+        vec![]
+    };
+    let unconfirmed = validation.unconfirmed(&confirmed);
+    if !unconfirmed.is_empty() {
+        again.warnings = validation
+            .warnings
+            .iter()
+            .map(|w| ShownWarning { id: w.id(), message: w.message(lang) })
+            .collect();
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    let confirmed_ids: Vec<String> = validation.warnings.iter().map(|w| w.id()).collect();
+    let confirmed_json = serde_json::to_string(&confirmed_ids).map_err(|e| AppError::Unexpected(e.into()))?;
+    let values: Vec<(String, i64)> = parsed.set.iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
+    let (staff_id, store_id) = (page.staff.id, page.staff.store_id);
+    db.write(move |conn| -> Result<(), StoreError> {
+        let set_id = customers::insert_measurement_set(
+            conn,
+            &NewMeasurementSet {
+                customer_id: id,
+                staff_id: Some(staff_id),
+                store_id,
+                unit_system: system_name(system),
+                self_measured,
+                confirmed_warnings: &confirmed_json,
+                values: &values,
+            },
+        )?;
+        let detail = format!("set:{set_id} confirmed:{}", confirmed_ids.join(","));
+        audit::record(conn, Some(staff_id), "customer.measured", &format!("customer:{id}"), &detail)?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&format!("/staff/customers/{id}#timeline")))
+}
+
+pub struct Chart {
+    pub name: &'static str,
+    pub latest: String,
+    pub points: String,
+    pub dots: Vec<(i64, i64, String)>,
+}
+
+pub struct HistoryRow {
+    pub at: String,
+    pub values: Vec<String>,
+    pub confirmed: String,
+    pub self_measured: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/measurements.html")]
+pub struct MeasurementHistoryPage {
+    pub ctx: Ctx,
+    pub c: CustomerRow,
+    pub charts: Vec<Chart>,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<HistoryRow>,
+}
+
+/// `GET /staff/customers/{id}/measurements`: every set, and each measurement over time.
+pub async fn measurement_history(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let c = live_customer(&db, id).await?;
+    let sets = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, id)?)).await?;
+    let lang = page.ctx.t.lang;
+    let used: Vec<Measurement> = Measurement::ALL
+        .iter()
+        .copied()
+        .filter(|m| sets.iter().any(|(_, v)| v.iter().any(|(code, _)| code == m.code())))
+        .collect();
+    let rows = sets
+        .iter()
+        .map(|(s, values)| HistoryRow {
+            at: fmt_time(&s.taken_at),
+            values: used
+                .iter()
+                .map(|m| {
+                    values
+                        .iter()
+                        .find(|(code, _)| code == m.code())
+                        .and_then(|(_, v)| u32::try_from(*v).ok())
+                        .map(|v| m.format(v, unit_system(&s.unit_system)))
+                        .unwrap_or_default()
+                })
+                .collect(),
+            confirmed: serde_json::from_str::<Vec<String>>(&s.confirmed_warnings).unwrap_or_default().join(", "),
+            self_measured: s.self_measured,
+        })
+        .collect();
+    let charts = used.iter().map(|m| chart(*m, &sets, lang)).collect();
+    render::ok(&MeasurementHistoryPage { ctx: page.ctx, c, charts, columns: used.iter().map(|m| m.name(lang)).collect(), rows })
+}
+
+type Sets = [(customers::MeasurementSetRow, Vec<(String, i64)>)];
+
+/// A 240×60 sparkline of one measurement, oldest left, in the unit of the latest set.
+fn chart(m: Measurement, sets: &Sets, lang: Lang) -> Chart {
+    let mut series: Vec<(chrono::NaiveDateTime, i64, String)> = sets
+        .iter()
+        .filter_map(|(s, values)| {
+            let v = values.iter().find(|(c, _)| c == m.code())?.1;
+            let shown = u32::try_from(v).ok().map(|u| m.format(u, unit_system(&s.unit_system))).unwrap_or_default();
+            Some((s.taken_at, v, format!("{}: {shown}", fmt_time(&s.taken_at))))
+        })
+        .collect();
+    series.sort_by_key(|p| p.0);
+    let (lo, hi) = series.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+    let span = (hi - lo).max(1);
+    let n = series.len().max(2) as i64 - 1;
+    let dots: Vec<(i64, i64, String)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let x = if series.len() == 1 { 120 } else { 10 + (i as i64) * 220 / n };
+            let y = 50 - (p.1 - lo) * 40 / span;
+            (x, y, p.2.clone())
+        })
+        .collect();
+    Chart {
+        name: m.name(lang),
+        latest: series.last().map(|p| p.2.split(": ").nth(1).unwrap_or_default().to_owned()).unwrap_or_default(),
+        points: dots.iter().map(|(x, y, _)| format!("{x},{y}")).collect::<Vec<_>>().join(" "),
+        dots,
+    }
+}

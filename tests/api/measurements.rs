@@ -1,0 +1,110 @@
+use reqwest::StatusCode;
+use scraper::Html;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_impossible_measurement_is_refused_at_the_field,
+    a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_recorded,
+    imperial_values_are_stored_exactly_and_shown_in_their_units,
+    a_new_visit_makes_a_new_set_and_the_history_shows_both,
+);
+
+async fn measurement_form(app: &TestApp, id: i64) -> String {
+    app.csrf(&format!("/staff/customers/{id}/measurements/new")).await
+}
+
+async fn an_impossible_measurement_is_refused_at_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let token = measurement_form(&app, id).await;
+    let res = app
+        .post_form(
+            &format!("/staff/customers/{id}/measurements"),
+            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "17,2 m"), ("m_chest_girth", "9000"), ("m_waist_girth", "81,5")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    let stature_error = select(&html, "#m_stature-error").concat();
+    assert!(stature_error.contains("Stature"), "{stature_error}");
+    let chest_error = select(&html, "#m_chest_girth-error").concat();
+    assert!(chest_error.contains("cm"), "the range is stated in the unit used: {chest_error}");
+    assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("17,2 m"));
+    assert_eq!(attr(&html, "#m_waist_girth", "value").as_deref(), Some("81,5"));
+
+    let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &[("csrf_token", &token), ("unit_system", "metric")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Enter at least one measurement."]);
+}
+
+async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_recorded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let token = measurement_form(&app, id).await;
+    // An inside leg of 59 % of stature: possible to type, but outside what real people show.
+    let values = [("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "150"), ("m_inside_leg", "88")];
+    let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &values).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(attr(&html, "#warnings .plausibility", "data-warning").as_deref(), Some("inside_leg_to_stature"));
+    assert!(!select(&html, "#warnings .plausibility").concat().is_empty());
+    let fingerprint = attr(&html, "input[name=fingerprint]", "value").unwrap();
+
+    // A confirmation given for other values does not count.
+    let stale = [("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "150"), ("m_inside_leg", "89"),
+        ("fingerprint", fingerprint.as_str()), ("confirm", "inside_leg_to_stature")];
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &stale).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let mut confirmed = values.to_vec();
+    confirmed.extend([("fingerprint", fingerprint.as_str()), ("confirm", "inside_leg_to_stature")]);
+    let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert_eq!(select(&html, ".event-measurements .event-text"), vec!["2 measurements taken"]);
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
+    assert_eq!(select(&html, "#history tbody td.muted"), vec!["inside_leg_to_stature"]);
+}
+
+async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new?unit=imperial")).await;
+    assert_eq!(select(&html, ".measure .unit").first().map(String::as_str), Some("in"));
+    // The choice is kept for the session.
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new")).await;
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("imperial"));
+    let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    let res = app
+        .post_form(&format!("/staff/customers/{id}/measurements"), &[("csrf_token", &token), ("unit_system", "imperial"), ("m_stature", "70"), ("m_body_mass", "165 lb")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let doc: serde_json::Value = app.get(&format!("/staff/customers/{id}/export")).await.json().await.unwrap();
+    assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["stature"], 1778);
+    assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["body_mass"], 74843);
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    let latest = select(&html, "#latest-measurements dd");
+    assert!(latest.iter().any(|v| v.ends_with(" in")), "{latest:?}");
+}
+
+async fn a_new_visit_makes_a_new_set_and_the_history_shows_both(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    for waist in ["81", "79.5"] {
+        let token = measurement_form(&app, id).await;
+        let res = app
+            .post_form(&format!("/staff/customers/{id}/measurements"), &[("csrf_token", &token), ("unit_system", "metric"), ("m_waist_girth", waist), ("m_chest_girth", "96")])
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
+    assert_eq!(select(&html, "#history tbody tr").len(), 2);
+    assert_eq!(select(&html, ".chart").len(), 2);
+    assert_eq!(select(&html, "#history tbody tr:first-child td:nth-child(3)"), vec!["79.5 cm"]);
+}
