@@ -1,6 +1,7 @@
 //! Atelier: a made-to-measure order configurator and production bridge.
 
 pub mod accounts;
+pub mod catalogs;
 pub mod config;
 pub mod customers;
 pub mod domain;
@@ -34,6 +35,11 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it), binds the address and builds the server.
     pub fn build(settings: Settings, db: Db) -> anyhow::Result<Self> {
+        Self::build_with(settings, db, catalogs::CatalogCache::default())
+    }
+
+    /// As [`Application::build`], with catalogs compiled already (e.g. at first start).
+    pub fn build_with(settings: Settings, db: Db, catalog_cache: catalogs::CatalogCache) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
         let port = listener.local_addr()?.port();
@@ -42,6 +48,7 @@ impl Application {
         let settings = aweb::Data::new(settings);
         let db_data = aweb::Data::new(db.clone());
         let directory = aweb::Data::new(customers::Directory::default());
+        let catalog_cache = aweb::Data::new(catalog_cache);
         spawn_housekeeping(db);
 
         let mut server = HttpServer::new(move || {
@@ -57,6 +64,7 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(settings.clone())
                 .app_data(directory.clone())
+                .app_data(catalog_cache.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

@@ -2,6 +2,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use atelier::accounts::{self, CreateStaff};
+use atelier::catalogs::{self, CatalogCache, ImportError, Imported};
 use atelier::config::Settings;
 use atelier::domain::staff::{Role, StaffEmail};
 use atelier::store::Db;
@@ -32,6 +33,12 @@ enum Command {
         /// The code of the store a manager or fitter works in (e.g. DEMO).
         #[arg(long)]
         store: Option<String>,
+    },
+    /// Check catalog files and store each changed one as a new revision.
+    ImportCatalog {
+        /// TOML catalog files
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
     },
     /// Give a staff account a new one-time password (e.g. a lost first password).
     ResetPassword {
@@ -70,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             println!("created {role} {}; one-time password: {password}", email.as_str());
             Ok(())
         }
+        Command::ImportCatalog { files } => import_catalogs(&settings, &files),
         Command::ResetPassword { email } => {
             let db = Db::connect(&settings.database)?;
             let password = accounts::one_time_password();
@@ -80,10 +88,34 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+fn import_catalogs(settings: &Settings, files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database)?;
+    let mut refused = 0;
+    for path in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        match catalogs::import_blocking(&db, &name, &text, None) {
+            Ok((Imported::New(v), _)) => println!("{name}: imported {} revision {} ({})", v.catalog_code, v.revision, v.label),
+            Ok((Imported::Unchanged(v), _)) => println!("{name}: unchanged, same as {} revision {}", v.catalog_code, v.revision),
+            Err(ImportError::Refused(report)) => {
+                refused += 1;
+                eprintln!("{report}");
+            }
+            Err(ImportError::Store(e)) => return Err(e.into()),
+        }
+    }
+    if refused > 0 {
+        anyhow::bail!("{refused} catalog(s) refused");
+    }
+    Ok(())
+}
+
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database)?;
+    let cache = CatalogCache::default();
     if settings.seed_demo {
+        catalogs::load_demo(&db, &cache)?;
         if let Some((email, password)) = accounts::seed_demo(&db)? {
             println!();
             println!("  First start: sign in at {}/staff as", settings.public_url);
@@ -92,7 +124,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             println!();
         }
     }
-    let app = atelier::Application::build(settings.clone(), db)?;
+    let app = atelier::Application::build_with(settings.clone(), db, cache)?;
     tracing::info!(addr = %settings.addr, "Atelier is listening on {}", settings.public_url);
     app.run_until_stopped().await?;
     Ok(())

@@ -7,3 +7,17 @@ document.addEventListener("change", (event) => {
     el.form.requestSubmit();
   }
 });
+
+// A catalog file picked from disk is read into the text area the form sends.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.fills) return;
+  const file = input.files && input.files[0];
+  if (!file) return;
+  const target = document.getElementById(input.dataset.fills);
+  const name = input.dataset.names && document.getElementById(input.dataset.names);
+  file.text().then((text) => {
+    if (target) target.value = text;
+    if (name) name.value = file.name;
+  });
+});

@@ -28,16 +28,14 @@ const WIDE_PREFIX: usize = 2_000;
 /// three typed characters on, or "a" would touch every reference.
 const JOINED: char = '\u{1}';
 const MIN_JOINED_PREFIX: usize = 3;
-/// Marks the last 4 and the last 7 digits of a phone: every query length then finds few enough
-/// candidates to compare whole.
+/// Marks the last 4 and the last 7 digits of a phone: a query of any length then finds few
+/// enough candidates to compare whole.
 const PHONE_KEY: char = '\u{2}';
 const MIN_PHONE_DIGITS: usize = 4;
 /// Local numbers without an area code have 7–8 digits; fewer shared digits prove nothing.
 const SAME_PHONE_DIGITS: usize = 8;
 
 const EXACT: u32 = 100;
-/// Below the query's own spelling: 张 ranks above its homophone 章 (both "zhang").
-const VARIANT: u32 = 90;
 const TYPO: u32 = 60;
 const DUP_EMAIL: u32 = 100;
 const DUP_PHONE: u32 = 100;
@@ -74,8 +72,8 @@ struct Doc {
     id: i64,
     tokens: Vec<u32>,
     name_tokens: Vec<u32>,
-    phone: Option<Box<str>>,
-    name: Box<str>,
+    phone: Option<String>,
+    name: String,
 }
 
 #[derive(Default)]
@@ -90,7 +88,6 @@ struct Token {
 /// One query word: every term must match the customer (AND), each in any field.
 struct Term {
     word: String,
-    variants: Vec<String>,
     phone: Option<String>,
 }
 
@@ -122,9 +119,9 @@ impl CustomerIndex {
         self.by_id.insert(doc.id, slot);
         let old = self.docs[slot as usize].take();
         self.reindex(slot, old.as_ref(), &tokens, &name_tokens);
-        let name = fold(&doc.name).into();
+        let (id, name) = (doc.id, fold(&doc.name));
         self.docs[slot as usize] = Some(Doc {
-            id: doc.id,
+            id,
             tokens,
             name_tokens,
             phone,
@@ -133,44 +130,22 @@ impl CustomerIndex {
     }
 
     pub fn remove(&mut self, id: i64) {
-        let Some(slot) = self.by_id.remove(&id) else {
-            return;
-        };
-        let old = self.docs[slot as usize].take();
-        self.reindex(slot, old.as_ref(), &[], &[]);
-        self.free_docs.push(slot);
+        if let Some(slot) = self.by_id.remove(&id) {
+            let old = self.docs[slot as usize].take();
+            self.reindex(slot, old.as_ref(), &[], &[]);
+            self.free_docs.push(slot);
+        }
     }
 
     /// Every query word must match some field: exactly, as a prefix, or within 1 edit (4+
     /// characters) or 2 edits (8+). Ordered by score, then id, so equal input gives equal output.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
-        let terms = parse_query(query);
-        let mut matches: Vec<TermMatch> = terms
-            .iter()
-            .map(|t| self.match_term(t, WIDE_PREFIX))
-            .collect();
-        matches.sort_by_key(|m| m.cost);
-        let Some(first) = matches.first() else {
-            return Vec::new();
-        };
-        let mut found = if first.cost == usize::MAX {
-            self.candidates(&self.match_term(first.term, usize::MAX))
-        } else {
-            self.candidates(first)
-        };
-        for m in &matches[1..] {
-            found.retain_mut(|(d, score)| {
-                let s = self.score_doc(m, *d);
-                *score += s;
-                s > 0
-            });
-        }
-        self.rank(found, limit)
+        self.rank(self.matching(query), limit)
     }
 
     /// Customers that are probably the same person: the same email, the same phone however
-    /// written, or a full name within two typos, word order ignored. An existing customer's own
-    /// id is among the hits; the caller leaves it out.
+    /// written, or a full name within the typos a search forgives, word order ignored. An
+    /// existing customer's own id is among the hits; the caller leaves it out.
     pub fn likely_duplicates(
         &self,
         name: &str,
@@ -179,32 +154,28 @@ impl CustomerIndex {
         limit: usize,
     ) -> Vec<Hit> {
         let mut scores: HashMap<u32, u32> = HashMap::new();
-        let email = email.map(normalize_email);
-        let email = email.filter(|e| e.find('@').is_some_and(|at| at > 0 && at + 1 < e.len()));
-        for &d in email
-            .and_then(|e| self.dict.get(e.as_str()))
-            .map_or(&[][..], |&t| self.postings(t))
-        {
+        let email = email
+            .map(normalize_email)
+            .filter(|e| e.find('@').is_some_and(|at| at > 0));
+        let email = email.and_then(|e| self.dict.get(e.as_str()));
+        for &d in email.map_or(&[][..], |&t| self.postings(t)) {
             *scores.entry(d).or_default() += DUP_EMAIL;
         }
         let phone = phone.map(|p| phone_tail(&normalize_phone(p)));
-        for (d, _) in self
-            .phone_docs(phone.as_deref())
-            .into_iter()
-            .filter(|&(_, s)| s == EXACT)
-        {
-            *scores.entry(d).or_default() += DUP_PHONE;
+        for (d, score) in self.phone_docs(phone.as_deref()) {
+            *scores.entry(d).or_default() += if score == EXACT { DUP_PHONE } else { 0 };
         }
         let folded = fold(name);
         let words = split_words(&folded);
-        for d in self.name_candidates(&words) {
+        for (d, _) in self.matching(&folded) {
             let other = self.docs[d as usize]
                 .as_ref()
                 .map(|doc| split_words(&doc.name));
-            if let Some(edits) = other.and_then(|other| name_edits(&words, &other)) {
+            if let Some(edits) = name_edits(&words, &other.unwrap_or_default()) {
                 *scores.entry(d).or_default() += DUP_NAME - 10 * edits;
             }
         }
+        scores.retain(|_, score| *score > 0);
         self.rank(scores, limit)
     }
 
@@ -253,28 +224,22 @@ impl CustomerIndex {
         }
     }
 
+    /// Keeps the deletion keys of a name word while at least one name uses it.
     fn count_name(&mut self, t: u32, up: bool) {
         let token = &mut self.tokens[t as usize];
         let before = token.name_refs;
-        token.name_refs = if up {
-            before + 1
-        } else {
-            before.saturating_sub(1)
-        };
-        if (before == 0) == (token.name_refs == 0) {
-            return;
-        }
+        token.name_refs = (before + u32::from(up)).saturating_sub(u32::from(!up));
         let chars: Vec<char> = token.text.chars().collect();
-        if !is_typo_word(&chars) {
+        if (before == 0) == (token.name_refs == 0) || !is_typo_word(&chars) {
             return;
         }
-        for key in deletion_keys(&chars, edit_budget(chars.len(), 4)) {
+        for key in deletion_keys(&chars, edit_budget(chars.len())) {
             if up {
                 insert_sorted(self.deletions.entry(key).or_default(), t);
-            } else if let Entry::Occupied(mut e) = self.deletions.entry(key) {
-                remove_sorted(e.get_mut(), t);
-                if e.get().is_empty() {
-                    e.remove();
+            } else if let Entry::Occupied(mut keyed) = self.deletions.entry(key) {
+                remove_sorted(keyed.get_mut(), t);
+                if keyed.get().is_empty() {
+                    keyed.remove();
                 }
             }
         }
@@ -284,37 +249,52 @@ impl CustomerIndex {
         &self.tokens[t as usize].postings
     }
 
+    /// Slots of the customers that match every term, with their summed scores. The narrowest
+    /// term gives the candidates; the others only filter them through each one's own words.
+    fn matching(&self, query: &str) -> Vec<(u32, u32)> {
+        let terms = parse_query(query);
+        let mut matches: Vec<TermMatch> = terms
+            .iter()
+            .map(|t| self.match_term(t, WIDE_PREFIX))
+            .collect();
+        matches.sort_by_key(|m| m.cost);
+        let mut found = match matches.first() {
+            None => return Vec::new(),
+            Some(m) if m.cost == usize::MAX => {
+                self.candidates(&self.match_term(m.term, usize::MAX))
+            }
+            Some(m) => self.candidates(m),
+        };
+        for m in matches.iter().skip(1) {
+            found.retain_mut(|(d, score)| {
+                let s = self.score_doc(m, *d);
+                *score += s;
+                s > 0
+            });
+        }
+        found
+    }
+
     /// A term whose prefix matches more than `max_prefixes` words costs `usize::MAX`.
     fn match_term<'a>(&self, term: &'a Term, max_prefixes: usize) -> TermMatch<'a> {
         let word = term.word.as_str();
-        let typos: Vec<(u32, u32)> = self
-            .typo_tokens(word, edit_budget(word.chars().count(), 4))
+        let typos = self.typo_tokens(word, edit_budget(word.chars().count()));
+        let typos: Vec<(u32, u32)> = typos
             .into_iter()
             .filter(|&(t, _)| !self.tokens[t as usize].text.starts_with(word))
             .map(|(t, d)| (t, TYPO - 15 * d as u32))
             .collect();
-        let Some(mut tokens) = self.prefixed(word, max_prefixes) else {
-            return TermMatch {
-                term,
-                tokens: Vec::new(),
-                typos,
-                cost: usize::MAX,
-            };
-        };
+        let prefixed = self.prefixed(word, max_prefixes);
+        let wide = prefixed.is_none();
+        let mut tokens = prefixed.unwrap_or_default();
         tokens.extend_from_slice(&typos);
-        for v in &term.variants {
-            tokens.extend(self.dict.get(v.as_str()).map(|&t| (t, VARIANT)));
-        }
         let phone = term
             .phone
             .as_deref()
-            .and_then(|q| self.dict.get(phone_key(q).as_str()));
-        let cost = tokens
-            .iter()
-            .map(|p| &p.0)
-            .chain(phone)
-            .map(|&t| self.postings(t).len())
-            .sum();
+            .and_then(|q| self.dict.get(&*phone_key(q)));
+        let postings = tokens.iter().map(|p| &p.0).chain(phone);
+        let cost = postings.map(|&t| self.postings(t).len()).sum();
+        let cost = if wide { usize::MAX } else { cost };
         TermMatch {
             term,
             tokens,
@@ -326,22 +306,16 @@ impl CustomerIndex {
     fn prefixed(&self, word: &str, max: usize) -> Option<Vec<(u32, u32)>> {
         let mut found = Vec::new();
         let starts = [word.to_owned(), format!("{JOINED}{word}")];
-        let starts = if word.len() < MIN_JOINED_PREFIX {
-            &starts[..1]
-        } else {
-            &starts[..]
-        };
-        for from in starts.iter().filter(|_| !word.is_empty()) {
+        let joined = usize::from(word.len() >= MIN_JOINED_PREFIX);
+        for from in starts[..1 + joined].iter().filter(|_| !word.is_empty()) {
             let to = format!("{from}{}", char::MAX);
             let range = (Bound::Included(from.as_str()), Bound::Excluded(to.as_str()));
             for (text, &t) in self.dict.range::<str, _>(range) {
                 if found.len() == max {
                     return None;
                 }
-                found.push((
-                    t,
-                    prefix_score(word.len(), text.len() + word.len() - from.len()),
-                ));
+                let len = text.len() + word.len() - from.len();
+                found.push((t, prefix_score(word.len(), len)));
             }
         }
         Some(found)
@@ -353,41 +327,36 @@ impl CustomerIndex {
         if budget == 0 || !is_typo_word(&chars) {
             return Vec::new();
         }
-        let mut candidates = Vec::new();
-        for key in deletion_keys(&chars, budget) {
-            candidates.extend_from_slice(self.deletions.get(&key).map_or(&[][..], Vec::as_slice));
-        }
+        let keys = deletion_keys(&chars, budget);
+        let mut candidates: Vec<u32> = keys
+            .iter()
+            .flat_map(|k| self.deletions.get(k))
+            .flatten()
+            .copied()
+            .collect();
         candidates.sort_unstable();
         candidates.dedup();
         let distance = |t: u32| damerau_levenshtein(word, &self.tokens[t as usize].text);
-        candidates
-            .into_iter()
-            .map(|t| (t, distance(t)))
-            .filter(|&(_, d)| (1..=budget).contains(&d))
-            .collect()
+        let near = candidates.into_iter().map(|t| (t, distance(t)));
+        near.filter(|&(_, d)| (1..=budget).contains(&d)).collect()
     }
 
     fn phone_docs(&self, q: Option<&str>) -> Vec<(u32, u32)> {
         let Some(q) = q.filter(|q| q.len() >= MIN_PHONE_DIGITS) else {
             return Vec::new();
         };
-        let slots = self
-            .dict
-            .get(phone_key(q).as_str())
-            .map_or(&[][..], |&t| self.postings(t));
+        let key = self.dict.get(&*phone_key(q));
         let score = |d: u32| phone_score(self.docs[d as usize].as_ref()?.phone.as_deref()?, q);
+        let slots = key.map_or(&[][..], |&t| self.postings(t));
         slots.iter().filter_map(|&d| Some((d, score(d)?))).collect()
     }
 
-    /// The documents of the narrowest term, with its score; the other terms then only filter.
     fn candidates(&self, m: &TermMatch) -> Vec<(u32, u32)> {
         let mut best = vec![0_u32; self.docs.len()];
         let mut found = Vec::new();
-        let words = m
-            .tokens
-            .iter()
-            .flat_map(|&(t, s)| self.postings(t).iter().map(move |&d| (d, s)));
-        for (d, s) in words.chain(self.phone_docs(m.term.phone.as_deref())) {
+        let postings = |&(t, s): &(u32, u32)| self.postings(t).iter().map(move |&d| (d, s));
+        let phones = self.phone_docs(m.term.phone.as_deref());
+        for (d, s) in m.tokens.iter().flat_map(postings).chain(phones) {
             if best[d as usize] == 0 {
                 found.push(d);
             }
@@ -396,21 +365,15 @@ impl CustomerIndex {
         found.into_iter().map(|d| (d, best[d as usize])).collect()
     }
 
-    /// The same scores as `candidates`, read from one document's own words.
+    /// The same score as `candidates` gives, read from one document's own words.
     fn score_doc(&self, m: &TermMatch, d: u32) -> u32 {
         let Some(doc) = &self.docs[d as usize] else {
             return 0;
         };
-        let q = m.term.phone.as_deref();
-        let phone = q
-            .zip(doc.phone.as_deref())
-            .and_then(|(q, tail)| phone_score(tail, q));
-        doc.tokens
-            .iter()
-            .map(|&t| self.token_score(m, t))
-            .chain(phone)
-            .max()
-            .unwrap_or(0)
+        let phone = m.term.phone.as_deref().zip(doc.phone.as_deref());
+        let phone = phone.and_then(|(q, tail)| phone_score(tail, q));
+        let words = doc.tokens.iter().map(|&t| self.token_score(m, t));
+        words.chain(phone).max().unwrap_or(0)
     }
 
     fn token_score(&self, m: &TermMatch, t: u32) -> u32 {
@@ -420,51 +383,19 @@ impl CustomerIndex {
             None => Some(text),
         };
         let prefix = plain.filter(|p| !word.is_empty() && p.starts_with(word));
-        let variant = m.term.variants.iter().any(|v| v == text).then_some(VARIANT);
-        let typo = m
-            .typos
-            .binary_search_by_key(&t, |&(id, _)| id)
-            .ok()
-            .map(|i| m.typos[i].1);
         let prefix = prefix.map(|p| prefix_score(word.len(), p.len()));
-        prefix.max(variant).max(typo).unwrap_or(0)
-    }
-
-    /// Candidates share the rarest name word, or a near miss of it; each is then compared whole.
-    fn name_candidates(&self, words: &[&str]) -> Vec<u32> {
-        let candidates = |w: &&str| {
-            let near = self.typo_tokens(w, edit_budget(w.chars().count(), 3));
-            let ids: Vec<u32> = self
-                .dict
-                .get(*w)
-                .copied()
-                .into_iter()
-                .chain(near.into_iter().map(|p| p.0))
-                .collect();
-            let cost: usize = ids.iter().map(|&t| self.postings(t).len()).sum();
-            (cost, ids)
-        };
-        let rarest = words
-            .iter()
-            .take(MAX_NAME_WORDS)
-            .map(candidates)
-            .min_by_key(|c| c.0);
-        let ids = rarest.map(|c| c.1).unwrap_or_default();
-        let mut docs: Vec<u32> = ids
-            .iter()
-            .flat_map(|&t| self.postings(t).iter().copied())
-            .collect();
-        docs.sort_unstable();
-        docs.dedup();
-        docs
+        let typo = m.typos.binary_search_by_key(&t, |p| p.0).ok();
+        prefix.max(typo.map(|i| m.typos[i].1)).unwrap_or(0)
     }
 
     fn rank(&self, found: impl IntoIterator<Item = (u32, u32)>, limit: usize) -> Vec<Hit> {
-        let id = |d: u32| self.docs[d as usize].as_ref().map(|doc| doc.id);
-        let mut hits: Vec<Hit> = found
-            .into_iter()
-            .filter_map(|(d, score)| Some(Hit { id: id(d)?, score }))
-            .collect();
+        let hit = |(d, score): (u32, u32)| {
+            Some(Hit {
+                id: self.docs[d as usize].as_ref()?.id,
+                score,
+            })
+        };
+        let mut hits: Vec<Hit> = found.into_iter().filter_map(hit).collect();
         let order = |a: &Hit, b: &Hit| b.score.cmp(&a.score).then(a.id.cmp(&b.id));
         if hits.len() > limit {
             hits.select_nth_unstable_by(limit, order);
@@ -484,20 +415,17 @@ pub fn fold(s: &str) -> String {
     let mut push = |c: char| {
         if c.is_whitespace() || c.is_control() {
             gap = true;
-            return;
+        } else {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c.to_ascii_lowercase());
         }
-        if gap && !out.is_empty() {
-            out.push(' ');
-        }
-        gap = false;
-        out.push(c.to_ascii_lowercase());
     };
     for c in s.chars() {
-        if c.is_ascii() || is_ideograph(c) {
-            push(c);
-            continue;
-        }
         match deunicode_char(c) {
+            _ if c.is_ascii() || is_ideograph(c) => push(c),
             Some(t) if c.is_alphanumeric() || !t.chars().any(|x| x.is_ascii_alphanumeric()) => {
                 t.chars().for_each(&mut push);
             }
@@ -512,17 +440,9 @@ pub fn fold(s: &str) -> String {
 pub fn normalize_phone(s: &str) -> String {
     let s = s.trim_start();
     let international = s.starts_with('+') || s.starts_with("00");
-    let body = if international {
-        s.replacen("(0)", "", 1)
-    } else {
-        s.to_owned()
-    };
+    let body = s.replacen("(0)", "", usize::from(international));
     let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-    let digits = if s.starts_with("00") {
-        &digits[2..]
-    } else {
-        &digits[..]
-    };
+    let digits = &digits[if s.starts_with("00") { 2 } else { 0 }..];
     match (international, digits.is_empty()) {
         (_, true) => String::new(),
         (true, false) => format!("+{digits}"),
@@ -537,22 +457,13 @@ pub fn normalize_email(s: &str) -> String {
 
 /// The digits after any country code or trunk zero: "+49 171 …" ends with the tail of "0171 …".
 fn phone_tail(normalized: &str) -> String {
-    match normalized.strip_prefix('+') {
-        Some(international) => international.to_owned(),
-        None => normalized
-            .strip_prefix('0')
-            .unwrap_or(normalized)
-            .to_owned(),
-    }
+    let national = normalized.strip_prefix('0').unwrap_or(normalized);
+    normalized.strip_prefix('+').unwrap_or(national).to_owned()
 }
 
 fn phone_score(tail: &str, q: &str) -> Option<u32> {
-    let (short, long) = if tail.len() <= q.len() {
-        (tail, q)
-    } else {
-        (q, tail)
-    };
-    if short.len() >= SAME_PHONE_DIGITS && long.ends_with(short) {
+    let long_enough = tail.len().min(q.len()) >= SAME_PHONE_DIGITS;
+    if long_enough && (tail.ends_with(q) || q.ends_with(tail)) {
         Some(EXACT)
     } else {
         tail.ends_with(q).then(|| 50 + 4 * q.len() as u32)
@@ -561,10 +472,10 @@ fn phone_score(tail: &str, q: &str) -> Option<u32> {
 
 /// The key a query of these digits looks up; a document is stored under both lengths.
 fn phone_key(digits: &str) -> String {
-    let k = if digits.len() >= 7 {
-        7
-    } else {
+    let k = if digits.len() < 7 {
         MIN_PHONE_DIGITS
+    } else {
+        7
     };
     format!("{PHONE_KEY}{}", &digits[digits.len().saturating_sub(k)..])
 }
@@ -593,34 +504,8 @@ fn split_words(folded: &str) -> Vec<&str> {
     words
 }
 
-/// So that "zhang wei" finds 张伟.
-fn pinyin(word: &str) -> Option<String> {
-    let mut chars = word.chars();
-    let c = chars.next().filter(|&c| is_ideograph(c))?;
-    let t = deunicode_char(c)?.trim().to_ascii_lowercase();
-    let plain =
-        chars.next().is_none() && !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric());
-    plain.then_some(t)
-}
-
-/// German writes ü as "ue" when the letter is missing, so "Mueller" must find "Müller".
-fn german_variant(raw: &str) -> Option<String> {
-    let pairs = [
-        ("ä", "ae"),
-        ("ö", "oe"),
-        ("ü", "ue"),
-        ("Ä", "Ae"),
-        ("Ö", "Oe"),
-        ("Ü", "Ue"),
-    ];
-    let spelled = pairs
-        .iter()
-        .fold(raw.to_owned(), |s, (from, to)| s.replace(from, to));
-    (spelled != raw).then(|| fold(&spelled))
-}
-
 /// All words, the words of the name alone, and the phone's tail.
-fn doc_token_texts(doc: &SearchDoc) -> (Vec<String>, Vec<String>, Option<Box<str>>) {
+fn doc_token_texts(doc: &SearchDoc) -> (Vec<String>, Vec<String>, Option<String>) {
     let mut names = Vec::new();
     text_tokens(&doc.name, &mut names);
     let mut all = names.clone();
@@ -645,32 +530,39 @@ fn doc_token_texts(doc: &SearchDoc) -> (Vec<String>, Vec<String>, Option<Box<str
         .as_deref()
         .map(|p| phone_tail(&normalize_phone(p)));
     let phone = phone.filter(|t| t.len() >= MIN_PHONE_DIGITS);
-    for p in &phone {
+    if let Some(p) = &phone {
         all.push(phone_key(&p[p.len() - MIN_PHONE_DIGITS..]));
         all.extend((p.len() >= 7).then(|| phone_key(&p[p.len() - 7..])));
     }
-    (all, names, phone.map(String::into_boxed_str))
+    (all, names, phone)
 }
 
+/// German writes ü as "ue" when the letter is missing, so "Mueller" finds "Müller" exactly.
 fn text_tokens(raw: &str, out: &mut Vec<String>) {
     let start = out.len();
     for chunk in raw.split_whitespace().take(MAX_TOKENS_PER_FIELD) {
         add_chunk(&fold(chunk), out);
-        if let Some(spelled) = german_variant(chunk) {
-            add_chunk(&spelled, out);
+        let spelled = chunk.replace(['ä', 'Ä'], "ae").replace(['ö', 'Ö'], "oe");
+        let spelled = spelled.replace(['ü', 'Ü'], "ue");
+        if spelled != chunk {
+            add_chunk(&fold(&spelled), out);
         }
     }
     out.truncate(start + MAX_TOKENS_PER_FIELD);
 }
 
-/// The words of a chunk, their pinyin, and the chunk joined ("jean-luc" → "jeanluc") for
-/// people who type it without the punctuation.
+/// The words of a chunk, the pinyin of Chinese characters ("zhang wei" finds 张伟), and the
+/// chunk joined ("jean-luc" → "jeanluc") for people who type it without the punctuation.
 fn add_chunk(folded: &str, out: &mut Vec<String>) {
     let words = split_words(folded);
     let mut joined = String::from(JOINED);
     for w in &words {
         push_token(out, w);
-        let pinyin = pinyin(w);
+        let ideograph = w.chars().next().filter(|&c| is_ideograph(c));
+        let pinyin = ideograph
+            .and_then(deunicode_char)
+            .map(|p| p.trim().to_ascii_lowercase());
+        let pinyin = pinyin.filter(|p| p.bytes().all(|b| b.is_ascii_alphanumeric()));
         joined.push_str(pinyin.as_deref().unwrap_or(w));
         pinyin.into_iter().for_each(|p| push_token(out, &p));
     }
@@ -700,61 +592,43 @@ fn parse_query(query: &str) -> Vec<Term> {
         if chunk.contains('@') {
             let email = normalize_email(chunk);
             let email = email.trim_matches(|c: char| "<>()[],;:\"'".contains(c));
-            terms.extend((email.len() > 1).then(|| Term::word(email, Vec::new())));
+            terms.push(Term {
+                word: email.to_owned(),
+                phone: None,
+            });
         } else if digits.len() >= MIN_PHONE_DIGITS {
             // Short digits are the end of a number as typed; longer ones may start with a trunk 0.
-            let tail = if digits.len() >= 7 {
-                phone_tail(&phone)
-            } else {
+            let tail = if digits.len() < 7 {
                 digits.to_owned()
-            };
-            let word = if run == 1 && chunk.bytes().all(|b| b.is_ascii_digit()) {
-                chunk
             } else {
-                ""
+                phone_tail(&phone)
+            };
+            let digits_only = run == 1 && chunk.bytes().all(|b| b.is_ascii_digit());
+            let word = if digits_only {
+                chunk.to_owned()
+            } else {
+                String::new()
             };
             terms.push(Term {
+                word,
                 phone: Some(tail),
-                ..Term::word(word, Vec::new())
             });
             i += run - 1;
         } else {
-            let folded = fold(chunk);
-            let words = split_words(&folded);
-            let spelled = german_variant(chunk);
-            let spelled = spelled
-                .as_deref()
-                .map(split_words)
-                .filter(|s| s.len() == words.len());
-            for (k, w) in words.iter().enumerate() {
-                let german = spelled
-                    .as_ref()
-                    .map(|s| s[k])
-                    .filter(|s| s != w)
-                    .map(str::to_owned);
-                terms.push(Term::word(w, pinyin(w).into_iter().chain(german).collect()));
-            }
+            let words = split_words(&fold(chunk))
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            terms.extend(words.into_iter().map(|word| Term { word, phone: None }));
         }
     }
     terms.truncate(MAX_QUERY_TERMS);
     terms
 }
 
-impl Term {
-    fn word(word: &str, variants: Vec<String>) -> Self {
-        Term {
-            word: word.to_owned(),
-            variants,
-            phone: None,
-        }
-    }
-}
-
 fn is_phoneish(chunk: &&str) -> bool {
-    chunk.bytes().any(|b| b.is_ascii_digit())
-        && chunk
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b"+()-./".contains(&b))
+    let phone_byte = |b: u8| b.is_ascii_digit() || b"+()-./".contains(&b);
+    chunk.bytes().any(|b| b.is_ascii_digit()) && chunk.bytes().all(phone_byte)
 }
 
 fn prefix_score(query_len: usize, token_len: usize) -> u32 {
@@ -765,9 +639,9 @@ fn prefix_score(query_len: usize, token_len: usize) -> u32 {
     }
 }
 
-/// Two edits from 8 characters, one from `one_from`.
-fn edit_budget(chars: usize, one_from: usize) -> usize {
-    usize::from(chars >= one_from) + usize::from(chars >= 8)
+/// One edit from 4 characters, two from 8.
+fn edit_budget(chars: usize) -> usize {
+    usize::from(chars >= 4) + usize::from(chars >= 8)
 }
 
 fn is_typo_word(chars: &[char]) -> bool {
@@ -804,7 +678,7 @@ fn hash_without(chars: &[char], skip_a: usize, skip_b: usize) -> u64 {
 }
 
 /// Total edits between two names, word order ignored; `None` unless each word pairs with one
-/// within its own budget ("Jon"/"John" counts) and the whole stays within two edits.
+/// within the budget of the shorter and the whole stays within two edits.
 fn name_edits(a: &[&str], b: &[&str]) -> Option<u32> {
     if a.is_empty() || a.len() != b.len() || a.len() > MAX_NAME_WORDS {
         return None;
@@ -812,32 +686,26 @@ fn name_edits(a: &[&str], b: &[&str]) -> Option<u32> {
     let mut used = vec![false; b.len()];
     let mut total = 0;
     for w in a {
-        let budget = |x: &str| edit_budget(x.chars().count().min(w.chars().count()), 3);
-        let distances = b
+        let budget = |x: &str| edit_budget(x.chars().count().min(w.chars().count()));
+        let pairs = b
             .iter()
             .enumerate()
             .map(|(i, x)| (damerau_levenshtein(w, x), i, budget(x)));
-        let (d, i, _) = distances
-            .filter(|&(d, i, max)| !used[i] && d <= max)
-            .min()?;
+        let (d, i, _) = pairs.filter(|&(d, i, max)| !used[i] && d <= max).min()?;
         used[i] = true;
         total += d;
     }
     (total <= 2).then_some(total as u32)
 }
 
-/// Generic over the slot vectors of documents and tokens: freed slots are reused first.
+/// Freed slots are reused first, so the slot vectors stay as long as the live data.
 fn place<T>(items: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
-    match free.pop() {
-        Some(slot) => {
-            items[slot as usize] = item;
-            slot
-        }
-        None => {
-            items.push(item);
-            (items.len() - 1) as u32
-        }
-    }
+    let Some(slot) = free.pop() else {
+        items.push(item);
+        return (items.len() - 1) as u32;
+    };
+    items[slot as usize] = item;
+    slot
 }
 
 fn added<'a>(new: &'a [u32], old: &'a [u32]) -> impl Iterator<Item = &'a u32> + 'a {
@@ -861,20 +729,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn doc(
-        id: i64,
-        name: &str,
-        email: Option<&str>,
-        phone: Option<&str>,
-        reference: &str,
-    ) -> SearchDoc {
-        let (email, phone) = (email.map(Into::into), phone.map(Into::into));
+    fn doc(id: i64, name: &str, email: &str, phone: &str, reference: &str) -> SearchDoc {
+        let some = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+        let (name, reference) = (name.to_owned(), reference.to_owned());
         SearchDoc {
             id,
-            name: name.into(),
-            email,
-            phone,
-            reference: reference.into(),
+            name,
+            email: some(email),
+            phone: some(phone),
+            reference,
         }
     }
 
@@ -885,18 +748,27 @@ mod tests {
     }
 
     fn named(names: &[&str]) -> CustomerIndex {
-        let docs: Vec<SearchDoc> = (1..)
-            .zip(names)
-            .map(|(id, n)| doc(id, n, None, None, &format!("AT-{id:06}")))
-            .collect();
-        index(&docs)
+        let doc = |(id, name): (i64, &&str)| doc(id, name, "", "", &format!("AT-{id:06}"));
+        index(&(1..).zip(names).map(doc).collect::<Vec<_>>())
     }
 
     fn ids(index: &CustomerIndex, query: &str) -> Vec<i64> {
         index.search(query, 10).into_iter().map(|h| h.id).collect()
     }
 
-    fn is_empty_inside(index: &CustomerIndex) -> bool {
+    /// Cases as "query → ids in order | …", one table per behaviour.
+    fn expect(index: &CustomerIndex, cases: &str) {
+        for case in cases.split(" | ") {
+            let (query, want) = case.split_once('→').unwrap();
+            let want: Vec<i64> = want
+                .split_whitespace()
+                .map(|id| id.parse().unwrap())
+                .collect();
+            assert_eq!(ids(index, query.trim()), want, "{query}");
+        }
+    }
+
+    fn holds_nothing(index: &CustomerIndex) -> bool {
         index.dict.is_empty() && index.deletions.is_empty() && index.is_empty()
     }
 
@@ -909,34 +781,29 @@ mod tests {
 
     #[test]
     fn case_and_accents_do_not_matter() {
-        let index = named(&["José García", "Anna Müller", "Jörg Schröder"]);
-        assert_eq!(ids(&index, "josé"), [1]);
-        assert_eq!(ids(&index, "Jose GARCIA"), [1]);
-        assert_eq!(ids(&index, "muller"), [2]);
-        assert_eq!(ids(&index, "müller"), [2]);
-        assert_eq!(ids(&index, "Mueller"), [2]);
-        assert_eq!(ids(&index, "joerg schroeder"), [3]);
+        let index = named(&[
+            "José García",
+            "Anna Müller",
+            "Jörg Schröder",
+            "Hans Mueller",
+        ]);
+        expect(&index, "josé → 1 | Jose GARCIA → 1 | joerg schroeder → 3");
+        expect(&index, "müller → 2 4 | muller → 2 4 | Mueller → 2 4");
     }
 
     #[test]
     fn chinese_names_are_found_in_characters_and_in_pinyin() {
         let index = named(&["张伟", "章伟", "王芳"]);
-        let hits = index.search("张伟", 10);
-        assert_eq!(ids(&index, "张伟"), [1, 2]);
-        assert!(
-            hits[0].score > hits[1].score,
-            "the same characters rank above a homophone"
+        expect(
+            &index,
+            "张伟 → 1 | 王 → 3 | zhang wei → 1 2 | zhangwei → 1 2",
         );
-        assert_eq!(ids(&index, "zhang wei"), [1, 2]);
-        assert_eq!(ids(&index, "zhangwei"), [1, 2]);
-        assert_eq!(ids(&index, "王"), [3]);
     }
 
     #[test]
     fn a_prefix_finds_every_word_it_starts_and_a_full_word_ranks_first() {
         let index = named(&["Maria Lopez", "Marek Nowak", "Mar Vidal", "Tomas Amar"]);
-        assert_eq!(ids(&index, "mar"), [3, 1, 2]);
-        assert_eq!(ids(&index, "Ma"), [3, 1, 2], "the closer prefix first");
+        expect(&index, "mar → 3 1 2 | Ma → 3 1 2");
     }
 
     #[test]
@@ -945,71 +812,45 @@ mod tests {
             doc(
                 1,
                 "Maria Lopez",
-                Some("ml@example.com"),
-                Some("+34 612 345 678"),
+                "ml@example.com",
+                "+34 612 345 678",
                 "AT-7K3X9Q",
             ),
-            doc(
-                2,
-                "Maria Silva",
-                Some("maria.silva@mail.pt"),
-                None,
-                "AT-11AA22",
-            ),
+            doc(2, "Maria Silva", "maria.silva@mail.pt", "", "AT-11AA22"),
         ]);
-        assert_eq!(ids(&index, "maria"), [1, 2]);
-        assert_eq!(ids(&index, "maria lopez"), [1]);
-        assert_eq!(ids(&index, "maria 5678"), [1]);
-        assert_eq!(ids(&index, "maria at-7k3"), [1]);
-        assert_eq!(ids(&index, "maria mail"), [2]);
-        assert!(ids(&index, "maria nowak").is_empty());
+        expect(
+            &index,
+            "maria → 1 2 | maria lopez → 1 | maria 5678 → 1 | maria at-7k3 → 1",
+        );
+        expect(&index, "maria mail → 2 | maria nowak →");
     }
 
     #[test]
     fn one_typo_is_forgiven_from_four_letters_and_two_from_eight() {
         let index = named(&["Peter Johnson", "Lena Schmidt", "Ana Fernandez", "Jon Bell"]);
-        assert_eq!(ids(&index, "Jonhson"), [1]);
-        assert_eq!(ids(&index, "Schmdit"), [2]);
-        assert_eq!(ids(&index, "lean schmitd"), [2]);
-        assert_eq!(ids(&index, "Frenandes"), [3]);
-        assert!(
-            ids(&index, "Jnohsno").is_empty(),
-            "three edits are too many"
+        expect(
+            &index,
+            "Jonhson → 1 | Schmdit → 2 | lean schmitd → 2 | Frenandes → 3",
         );
-        assert!(
-            ids(&index, "Shcmdti").is_empty(),
-            "two edits in seven letters are too many"
-        );
-        assert!(
-            ids(&index, "Jan").is_empty(),
-            "three letters must match exactly"
-        );
+        expect(&index, "Jnohsno → | Shcmdti → | Jan →");
     }
 
     #[test]
     fn an_exact_word_ranks_above_a_typo() {
-        let index = named(&["Mario Rossi", "Maria Rossi"]);
-        assert_eq!(ids(&index, "maria"), [2, 1]);
+        expect(&named(&["Mario Rossi", "Maria Rossi"]), "maria → 2 1");
     }
 
     #[test]
     fn emails_are_found_whole_or_in_part() {
         let index = index(&[
-            doc(
-                1,
-                "Ana Silva",
-                Some("Ana.Silva@Example.com"),
-                None,
-                "AT-000001",
-            ),
-            doc(2, "Ana Costa", Some("ana@example.com"), None, "AT-000002"),
+            doc(1, "Ana Silva", "Ana.Silva@Example.com", "", "AT-000001"),
+            doc(2, "Ana Costa", "ana@example.com", "", "AT-000002"),
         ]);
-        assert_eq!(ids(&index, "ana.silva@example.com"), [1]);
-        assert_eq!(ids(&index, "ana@"), [2]);
-        assert_eq!(ids(&index, "<ana.silva@exa"), [1]);
-        assert_eq!(ids(&index, "@example.com"), [1, 2]);
-        assert_eq!(ids(&index, "silva"), [1]);
-        assert_eq!(ids(&index, "anasilva"), [1]);
+        expect(
+            &index,
+            "ana.silva@example.com → 1 | ana@ → 2 | <ana.silva@exa → 1",
+        );
+        expect(&index, "@example.com → 1 2 | silva → 1 | anasilva → 1");
     }
 
     #[test]
@@ -1018,56 +859,37 @@ mod tests {
         assert_eq!(normalize_phone("0044 20 7946-0958"), "+442079460958");
         assert_eq!(normalize_phone("0171 555 1234"), "01715551234");
         assert_eq!(normalize_phone("(030) 12/34.56"), "030123456");
-        assert_eq!(normalize_phone("+"), "");
-        assert_eq!(normalize_phone("n/a"), "");
+        assert_eq!(normalize_phone("+") + &normalize_phone("n/a"), "");
     }
 
     #[test]
     fn a_phone_is_found_however_it_is_written() {
         let index = index(&[
-            doc(
-                1,
-                "Jan Kowalski",
-                None,
-                Some("+49 171 5551234"),
-                "AT-000001",
-            ),
-            doc(2, "Eva Nilsson", None, Some("0171 555 9876"), "AT-000002"),
-            doc(
-                3,
-                "Tom Brown",
-                None,
-                Some("+44 (0)20 7946 0958"),
-                "AT-000003",
-            ),
+            doc(1, "Jan Kowalski", "", "+49 171 5551234", "AT-000001"),
+            doc(2, "Eva Nilsson", "", "0171 555 9876", "AT-000002"),
+            doc(3, "Tom Brown", "", "+44 (0)20 7946 0958", "AT-000003"),
         ]);
-        for q in [
-            "0171 555 1234",
-            "+49 171 5551234",
-            "0049-171-555-1234",
-            "1715551234",
-            "5551234",
-            "1234",
-        ] {
-            assert_eq!(ids(&index, q), [1], "{q}");
-        }
-        assert_eq!(ids(&index, "+49 171 5559876"), [2]);
-        assert_eq!(ids(&index, "020 7946 0958"), [3]);
-        assert_eq!(ids(&index, "0958"), [3]);
-        assert!(ids(&index, "0171 555 0000").is_empty());
+        expect(
+            &index,
+            "0171 555 1234 → 1 | +49 171 5551234 → 1 | 0049-171-555-1234 → 1",
+        );
+        expect(&index, "1715551234 → 1 | 5551234 → 1 | 1234 → 1 | 0958 → 3");
+        expect(
+            &index,
+            "+49 171 5559876 → 2 | 020 7946 0958 → 3 | 0171 555 0000 →",
+        );
     }
 
     #[test]
     fn a_reference_is_found_exactly_or_by_prefix_in_any_case() {
         let index = index(&[
-            doc(1, "A", None, None, "AT-7K3X9Q"),
-            doc(2, "B", None, None, "AT-7K4000"),
+            doc(1, "A", "", "", "AT-7K3X9Q"),
+            doc(2, "B", "", "", "AT-7K4000"),
         ]);
-        assert_eq!(ids(&index, "AT-7K3X9Q"), [1]);
-        assert_eq!(ids(&index, "at-7k3"), [1]);
-        assert_eq!(ids(&index, "AT7K3"), [1]);
-        assert_eq!(ids(&index, "7k3x9q"), [1]);
-        assert_eq!(ids(&index, "at-7k"), [1, 2]);
+        expect(
+            &index,
+            "AT-7K3X9Q → 1 | at-7k3 → 1 | AT7K3 → 1 | 7k3x9q → 1 | at-7k → 1 2",
+        );
     }
 
     #[test]
@@ -1076,29 +898,28 @@ mod tests {
         index.upsert(&doc(
             1,
             "Maria Vidal",
-            Some("mv@example.com"),
-            Some("0171 5551234"),
+            "mv@example.com",
+            "0171 5551234",
             "AT-1",
         ));
         assert_eq!(index.len(), 4);
-        assert!(ids(&index, "lopez").is_empty());
-        assert_eq!(ids(&index, "vidal 1234"), [1]);
+        expect(&index, "lopez → | vidal 1234 → 1");
         (1..=4).chain([1, 99]).for_each(|id| index.remove(id));
-        assert!(ids(&index, "maria").is_empty() && ids(&index, "1234").is_empty());
-        assert!(is_empty_inside(&index));
+        expect(&index, "maria → | 1234 →");
+        assert!(holds_nothing(&index));
     }
 
     #[test]
     fn equal_scores_are_ordered_by_id_whatever_the_insertion_order() {
         let docs: Vec<SearchDoc> = [9, 3, 7, 1]
-            .map(|id| doc(id, "Maria Lopez", None, None, "AT-1"))
+            .map(|id| doc(id, "Maria", "", "", "AT-1"))
             .into();
         let reversed: Vec<SearchDoc> = docs.iter().rev().cloned().collect();
         assert_eq!(
             index(&docs).search("maria", 10),
             index(&reversed).search("maria", 10)
         );
-        assert_eq!(ids(&index(&docs), "maria"), [1, 3, 7, 9]);
+        expect(&index(&docs), "maria → 1 3 7 9");
         assert_eq!(index(&docs).search("maria", 2).len(), 2);
         assert!(index(&docs).search("maria", 0).is_empty());
     }
@@ -1109,65 +930,59 @@ mod tests {
             doc(
                 1,
                 "John Smith",
-                Some("john@example.com"),
-                Some("+44 20 7946 0958"),
+                "john@example.com",
+                "+44 20 7946 0958",
                 "AT-1",
             ),
-            doc(2, "Maria García", None, None, "AT-2"),
-            doc(3, "Peter Parker", None, None, "AT-3"),
+            doc(2, "Maria García", "", "", "AT-2"),
+            doc(3, "Peter Parker", "", "", "AT-3"),
         ]);
-        let dup = |name: &str, email: Option<&str>, phone: Option<&str>| -> Vec<Hit> {
-            index.likely_duplicates(name, email, phone, 5)
+        let dup = |name: &str, email: &str, phone: &str| -> Vec<Hit> {
+            index.likely_duplicates(name, Some(email), Some(phone), 5)
         };
-        let ids = |hits: Vec<Hit>| -> Vec<i64> { hits.into_iter().map(|h| h.id).collect() };
-        assert_eq!(
-            ids(dup("Someone Else", Some(" JOHN@example.com"), None)),
-            [1]
-        );
-        assert_eq!(ids(dup("Someone Else", None, Some("020 7946 0958"))), [1]);
-        assert_eq!(ids(dup("Jon Smith", None, None)), [1]);
-        assert_eq!(ids(dup("Smith John", None, None)), [1]);
-        assert_eq!(ids(dup("maria garcia", None, None)), [2]);
-        assert!(dup("Mary Parker", Some("john@other.com"), Some("946 0958")).is_empty());
-        assert!(
-            dup("Jon Smith", Some("john@example.com"), None)[0].score
-                > dup("Jon Smith", None, None)[0].score
-        );
+        let id = |hits: Vec<Hit>| hits.first().map(|h| h.id);
+        assert_eq!(id(dup("Someone Else", " JOHN@example.com", "")), Some(1));
+        assert_eq!(id(dup("Someone Else", "", "020 7946 0958")), Some(1));
+        assert_eq!(id(dup("Jonh Smith", "", "")), Some(1));
+        assert_eq!(id(dup("Smith John", "", "")), Some(1));
+        assert_eq!(id(dup("maria garcia", "", "")), Some(2));
+        assert!(dup("Mary Parker", "@example.com", "946 0958").is_empty());
+        assert!(dup("John Smithson", "", "").is_empty());
+        let both = dup("John Smyth", "john@example.com", "");
+        assert!(both[0].score > dup("John Smyth", "", "")[0].score);
     }
 
     #[test]
     fn ten_kilobytes_of_emoji_are_ignored_without_panic() {
         let emoji = "😀🦄👍🏽".repeat(1000);
         let mut index = named(&["Anna Lee"]);
-        index.upsert(&doc(2, &emoji, Some(&emoji), Some(&emoji), &emoji));
-        assert!(index.search(&emoji, 10).is_empty());
-        assert_eq!(ids(&index, &format!("anna {emoji}")), [1]);
+        index.upsert(&doc(2, &emoji, &emoji, &emoji, &emoji));
+        expect(&index, &format!("{emoji} → | anna {emoji} → 1"));
+        assert!(index.search(" \t\n ", 10).is_empty());
         assert!(
             index
                 .likely_duplicates(&emoji, Some(&emoji), Some(&emoji), 10)
                 .is_empty()
         );
-        assert!(index.search("", 10).is_empty() && index.search(" \t\n ", 10).is_empty());
     }
 
     proptest! {
         #[test]
         fn no_input_panics(
             name in any::<String>(),
-            email in proptest::option::of(any::<String>()),
-            phone in proptest::option::of("[0-9 +()/.-]{0,24}|.{0,24}"),
+            email in any::<String>(),
+            phone in "[0-9 +()/.-]{0,24}|.{0,24}",
             reference in any::<String>(),
             query in any::<String>(),
         ) {
             let mut index = named(&["Maria Lopez"]);
-            let customer = SearchDoc { id: 2, name, email, phone, reference };
-            index.upsert(&customer);
+            index.upsert(&doc(2, &name, &email, &phone, &reference));
             index.search(&query, 10);
-            index.search(&customer.name, 10);
-            index.likely_duplicates(&customer.name, customer.email.as_deref(), customer.phone.as_deref(), 5);
+            index.search(&name, 10);
+            index.likely_duplicates(&name, Some(&email), Some(&phone), 5);
             index.remove(2);
             index.remove(1);
-            prop_assert!(is_empty_inside(&index));
+            prop_assert!(holds_nothing(&index));
         }
 
         #[test]
@@ -1177,8 +992,8 @@ mod tests {
             reference in "AT-[0-9A-Z]{6}",
         ) {
             let index = index(&[
-                doc(1, "Maria Lopez", None, None, "AT-XXXXXX"),
-                doc(2, &name, Some(&email), None, &reference),
+                doc(1, "Maria Lopez", "", "", "AT-XXXXXX"),
+                doc(2, &name, &email, "", &reference),
             ]);
             for query in [&name, &email, &reference] {
                 prop_assert!(ids(&index, query).contains(&2), "{}", query);

@@ -6,6 +6,7 @@
 pub mod schema;
 
 pub mod audit;
+pub mod catalogs;
 pub mod customers;
 pub mod secrets;
 pub mod sessions;

@@ -142,6 +142,20 @@ diesel::joinable!(customer_preferences -> customers (customer_id));
 diesel::joinable!(customer_contacts -> customers (customer_id));
 diesel::joinable!(measurement_sets -> customers (customer_id));
 diesel::joinable!(measurement_values -> measurement_sets (set_id));
+diesel::table! {
+    catalog_versions (id) {
+        id -> BigInt,
+        catalog_code -> Text,
+        label -> Text,
+        revision -> Integer,
+        source_sha256 -> Text,
+        source -> Text,
+        file_name -> Text,
+        imported_at -> Timestamp,
+        imported_by_staff_id -> Nullable<BigInt>,
+    }
+}
+
 // One list of every table: the macro may only be invoked once per pair.
 diesel::allow_tables_to_appear_in_same_query!(
     stores,
@@ -155,4 +169,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_contacts,
     measurement_sets,
     measurement_values,
+    catalog_versions,
 );

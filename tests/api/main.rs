@@ -5,6 +5,8 @@ mod helpers;
 
 mod access;
 mod browser;
+mod catalogs;
+mod cli;
 mod customers;
 mod errors;
 mod health;

@@ -1,5 +1,6 @@
 //! Staff pages (`/staff/...`): used by fitters and managers in a store, on a tablet.
 
+mod catalogs;
 mod customer_notes;
 mod customer_page;
 mod customers;
@@ -19,6 +20,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/password", web::get().to(password::password_form))
         .route("/password", web::post().to(password::change_password))
         .route("/stores/{id}", web::get().to(home::show_store))
+        .route("/catalogs", web::get().to(catalogs::list_catalogs))
+        .route("/catalogs", web::post().to(catalogs::import_catalog))
+        .route("/catalogs/{id}", web::get().to(catalogs::show_catalog))
         .route("/customers", web::get().to(customers::list_customers))
         .route("/customers", web::post().to(customers::create_customer))
         .route("/customers/new", web::get().to(customers::new_customer_form))

@@ -1,0 +1,126 @@
+//! Catalog versions: importing (lint, then store a new revision if the text changed), and a
+//! per-process cache of compiled catalogs, so that the engine compiles each version once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::catalog::{CompiledCatalog, LintReport};
+use crate::store::catalogs::{self, CatalogVersion, NewCatalogVersion};
+use crate::store::{Db, StoreError, audit, now};
+
+/// The demo lines loaded on first start (and updated when a release changes them).
+pub const DEMO_CATALOGS: [(&str, &str); 2] = [
+    ("bicycles.toml", include_str!("../catalog/bicycles.toml")),
+    ("sportswear.toml", include_str!("../catalog/sportswear.toml")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Refused(#[from] LintReport),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ImportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ImportError::Store(e.into())
+    }
+}
+
+#[derive(Debug)]
+pub enum Imported {
+    /// A new revision was stored.
+    New(CatalogVersion),
+    /// The same text was imported before; nothing changed.
+    Unchanged(CatalogVersion),
+}
+
+impl Imported {
+    pub fn version(&self) -> &CatalogVersion {
+        match self {
+            Imported::New(v) | Imported::Unchanged(v) => v,
+        }
+    }
+}
+
+/// Lints a catalog text and stores it as the next revision unless the same text is stored
+/// already. Blocking: compiling and linting take a while; call it off the async threads.
+pub fn import_blocking(db: &Db, file_name: &str, text: &str, staff_id: Option<i64>) -> Result<(Imported, Arc<CompiledCatalog>), ImportError> {
+    let compiled = CompiledCatalog::import(file_name, text)?;
+    let sha = hex::encode(Sha256::digest(text.as_bytes()));
+    let imported = db.write_blocking(|conn| -> Result<Imported, ImportError> {
+        if let Some(existing) = catalogs::find_by_hash(conn, &compiled.id, &sha)? {
+            return Ok(Imported::Unchanged(existing));
+        }
+        let version = catalogs::insert(
+            conn,
+            &NewCatalogVersion {
+                catalog_code: &compiled.id,
+                label: &compiled.version,
+                source_sha256: &sha,
+                source: text,
+                file_name,
+                imported_at: now(),
+                imported_by_staff_id: staff_id,
+            },
+        )?;
+        let detail = format!("revision {} ({})", version.revision, version.label);
+        audit::record(conn, staff_id, "catalog.imported", &format!("catalog:{}", compiled.id), &detail)?;
+        Ok(Imported::New(version))
+    })?;
+    Ok((imported, Arc::new(compiled)))
+}
+
+/// Compiled catalogs by version id. Versions never change, so entries never go stale.
+#[derive(Clone, Default)]
+pub struct CatalogCache {
+    compiled: Arc<RwLock<HashMap<i64, Arc<CompiledCatalog>>>>,
+}
+
+impl CatalogCache {
+    pub fn insert(&self, version_id: i64, catalog: Arc<CompiledCatalog>) {
+        if let Ok(mut map) = self.compiled.write() {
+            map.insert(version_id, catalog);
+        }
+    }
+
+    /// The compiled catalog of a stored version, compiling it on first use.
+    pub async fn get(&self, db: &Db, version_id: i64) -> Result<Option<(CatalogVersion, Arc<CompiledCatalog>)>, StoreError> {
+        let row = db.read(move |conn| Ok::<_, StoreError>(catalogs::source(conn, version_id)?)).await?;
+        let Some((version, source)) = row else { return Ok(None) };
+        if let Some(hit) = self.compiled.read().ok().and_then(|m| m.get(&version_id).cloned()) {
+            return Ok(Some((version, hit)));
+        }
+        let file = version.file_name.clone();
+        let compiled = tokio::task::spawn_blocking(move || CompiledCatalog::compile(&file, &source))
+            .await
+            .map_err(|_| StoreError::Cancelled)?;
+        match compiled {
+            Ok(c) => {
+                let c = Arc::new(c);
+                self.insert(version_id, c.clone());
+                Ok(Some((version, c)))
+            }
+            Err(report) => {
+                // A stored version passed the import lint; failing now means the engine changed.
+                tracing::error!(catalog.version = version_id, error = %report, "stored catalog no longer compiles");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Imports the demo catalogs; prints what happened. Used at first start.
+pub fn load_demo(db: &Db, cache: &CatalogCache) -> Result<(), ImportError> {
+    for (file, text) in DEMO_CATALOGS {
+        let (imported, compiled) = import_blocking(db, file, text, None)?;
+        if let Imported::New(v) = &imported {
+            tracing::info!(catalog.code = %v.catalog_code, catalog.revision = v.revision, "demo catalog loaded");
+        }
+        cache.insert(imported.version().id, compiled);
+    }
+    Ok(())
+}
