@@ -61,6 +61,7 @@ impl Browser {
             "--disable-component-update".into(),
             "--disable-sync".into(),
             "--lang=en-US".into(),
+            "--window-size=1280,1000".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
@@ -78,6 +79,14 @@ impl Browser {
             }
         };
         Some(Browser { client, driver, _profile: profile })
+    }
+
+    /// Saves a screenshot when `ATELIER_SCREENSHOTS` names a folder, to look at the pages.
+    pub async fn shot(&self, name: &str) {
+        let Ok(dir) = std::env::var("ATELIER_SCREENSHOTS") else { return };
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
+        }
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -144,5 +153,44 @@ async fn a_fitter_signs_in_switches_language_and_signs_out_in_a_real_browser() {
     // Signed out means signed out: the staff home sends us back to sign in.
     c.goto(&app.url("/staff")).await.unwrap();
     browser.wait_text("h1", "员工登录").await;
+    c.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fitter_enrolls_a_customer_measures_confirms_a_warning_and_sees_the_timeline() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = &browser.client;
+
+    c.goto(&app.url("/staff/sign-in")).await.unwrap();
+    browser.fill("#email", FITTER_NORTH).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button.primary").await;
+    browser.wait_text("h1", "Welcome, Finn Fitter").await;
+
+    c.goto(&app.url("/staff/customers/new")).await.unwrap();
+    browser.fill("#name", "Mei Chen").await;
+    browser.fill("#email", "mei.chen@example.com").await;
+    browser.click("button.primary").await;
+    browser.wait_text("#customer-name", "Mei Chen").await;
+
+    browser.click("#take-measurements").await;
+    browser.wait_text("h1", "Take measurements").await;
+    // Stature, then an inside leg that is long for it: a warning to confirm, not an error.
+    browser.fill("#m_stature", "150").await;
+    browser.fill("#m_inside_leg", "88").await;
+    browser.fill("#m_waist_girth", "70,5").await;
+    browser.click("#save-measurements").await;
+    browser.wait_text("#warnings h2", "Please check these values").await;
+    browser.shot("measurements-warning").await;
+    let typed = c.find(Locator::Css("#m_waist_girth")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("70,5"), "what was typed is kept");
+    browser.click("#confirm-and-save").await;
+
+    browser.wait_text("#customer-name", "Mei Chen").await;
+    browser.wait_text("#timeline .event-measurements .event-text", "3 measurements taken").await;
+    let latest = browser.text("#latest-measurements dl").await;
+    assert!(latest.contains("150.0 cm") && latest.contains("70.5 cm"), "{latest}");
+    browser.shot("customer").await;
     c.clone().close().await.unwrap();
 }
