@@ -5,6 +5,7 @@ pub mod catalogs;
 pub mod config;
 pub mod customers;
 pub mod domain;
+pub mod generate;
 pub mod i18n;
 pub mod store;
 pub mod telemetry;

@@ -40,6 +40,14 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Add generated customers (for trying things out and for load tests). Ctrl-C stops
+    /// after the current batch of 500; nothing is half-written.
+    GenerateCustomers {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Give a staff account a new one-time password (e.g. a lost first password).
     ResetPassword {
         #[arg(long)]
@@ -77,6 +85,7 @@ fn main() -> anyhow::Result<()> {
             println!("created {role} {}; one-time password: {password}", email.as_str());
             Ok(())
         }
+        Command::GenerateCustomers { count, seed } => generate_customers(&settings, count, seed),
         Command::ImportCatalog { files } => import_catalogs(&settings, &files),
         Command::ResetPassword { email } => {
             let db = Db::connect(&settings.database)?;
@@ -86,6 +95,35 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn generate_customers(settings: &Settings, count: usize, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let db = Db::connect(&settings.database)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("cannot handle Ctrl-C")?;
+    let started = std::time::Instant::now();
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut last_tenth = 0;
+    let done = atelier::generate::customers(&db, count, seed, stop.clone(), |done| {
+        let tenth = done * 10 / count.max(1);
+        if interactive {
+            eprint!("\r  {done} of {count} customers ({} %)", done * 100 / count.max(1));
+            let _ = std::io::stderr().flush();
+        } else if tenth > last_tenth {
+            last_tenth = tenth;
+            eprintln!("  {done} of {count} customers");
+        }
+    })?;
+    if interactive {
+        eprintln!();
+    }
+    let how = if stop.load(Ordering::Relaxed) { "interrupted after" } else { "done:" };
+    println!("{how} {done} customers in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 fn import_catalogs(settings: &Settings, files: &[std::path::PathBuf]) -> anyhow::Result<()> {

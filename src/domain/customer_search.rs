@@ -24,6 +24,8 @@ const MAX_NAME_WORDS: usize = 6;
 /// A prefix matching more words than this only filters the candidates of a narrower term,
 /// unless every term is that wide.
 const WIDE_PREFIX: usize = 2_000;
+/// Checking a customer's own words costs about this many postings of a term.
+const FILTER_RATIO: usize = 16;
 /// Marks the joined form of a punctuated chunk ("at7k3x9q" for "AT-7K3X9Q"), matched only from
 /// three typed characters on, or "a" would touch every reference.
 const JOINED: char = '\u{1}';
@@ -250,7 +252,8 @@ impl CustomerIndex {
     }
 
     /// Slots of the customers that match every term, with their summed scores. The narrowest
-    /// term gives the candidates; the others only filter them through each one's own words.
+    /// term gives the candidates; each other term either spreads its own postings or, when it
+    /// would touch many more customers than remain, checks each remaining one's own words.
     fn matching(&self, query: &str) -> Vec<(u32, u32)> {
         let terms = parse_query(query);
         let mut matches: Vec<TermMatch> = terms
@@ -258,21 +261,32 @@ impl CustomerIndex {
             .map(|t| self.match_term(t, WIDE_PREFIX))
             .collect();
         matches.sort_by_key(|m| m.cost);
-        let mut found = match matches.first() {
-            None => return Vec::new(),
-            Some(m) if m.cost == usize::MAX => {
-                self.candidates(&self.match_term(m.term, usize::MAX))
+        let mut found: Option<Vec<(u32, u32)>> = None;
+        for m in &matches {
+            let remaining = found.as_ref().map_or(usize::MAX, Vec::len);
+            let widened = m.cost == usize::MAX && remaining > WIDE_PREFIX;
+            let full = widened.then(|| self.match_term(m.term, usize::MAX));
+            let m = full.as_ref().unwrap_or(m);
+            match found.as_mut() {
+                Some(found) if m.cost > remaining.saturating_mul(FILTER_RATIO) => {
+                    found.retain_mut(|(d, score)| add_score(score, self.score_doc(m, *d)));
+                }
+                Some(found) => {
+                    let (scores, _) = self.spread(m);
+                    found.retain_mut(|(d, score)| add_score(score, scores[*d as usize]));
+                }
+                None => {
+                    let (scores, touched) = self.spread(m);
+                    found = Some(
+                        touched
+                            .into_iter()
+                            .map(|d| (d, scores[d as usize]))
+                            .collect(),
+                    );
+                }
             }
-            Some(m) => self.candidates(m),
-        };
-        for m in matches.iter().skip(1) {
-            found.retain_mut(|(d, score)| {
-                let s = self.score_doc(m, *d);
-                *score += s;
-                s > 0
-            });
         }
-        found
+        found.unwrap_or_default()
     }
 
     /// A term whose prefix matches more than `max_prefixes` words costs `usize::MAX`.
@@ -306,8 +320,12 @@ impl CustomerIndex {
     fn prefixed(&self, word: &str, max: usize) -> Option<Vec<(u32, u32)>> {
         let mut found = Vec::new();
         let starts = [word.to_owned(), format!("{JOINED}{word}")];
-        let joined = usize::from(word.len() >= MIN_JOINED_PREFIX);
-        for from in starts[..1 + joined].iter().filter(|_| !word.is_empty()) {
+        let count = match word.len() {
+            0 => 0,
+            n if n < MIN_JOINED_PREFIX => 1,
+            _ => 2,
+        };
+        for from in &starts[..count] {
             let to = format!("{from}{}", char::MAX);
             let range = (Bound::Included(from.as_str()), Bound::Excluded(to.as_str()));
             for (text, &t) in self.dict.range::<str, _>(range) {
@@ -327,13 +345,10 @@ impl CustomerIndex {
         if budget == 0 || !is_typo_word(&chars) {
             return Vec::new();
         }
-        let keys = deletion_keys(&chars, budget);
-        let mut candidates: Vec<u32> = keys
-            .iter()
-            .flat_map(|k| self.deletions.get(k))
-            .flatten()
-            .copied()
-            .collect();
+        let mut candidates = Vec::new();
+        for key in deletion_keys(&chars, budget) {
+            candidates.extend(self.deletions.get(&key).into_iter().flatten());
+        }
         candidates.sort_unstable();
         candidates.dedup();
         let distance = |t: u32| damerau_levenshtein(word, &self.tokens[t as usize].text);
@@ -351,21 +366,22 @@ impl CustomerIndex {
         slots.iter().filter_map(|&d| Some((d, score(d)?))).collect()
     }
 
-    fn candidates(&self, m: &TermMatch) -> Vec<(u32, u32)> {
+    /// Each customer's best score for the term, by slot, and the slots that have one.
+    fn spread(&self, m: &TermMatch) -> (Vec<u32>, Vec<u32>) {
         let mut best = vec![0_u32; self.docs.len()];
-        let mut found = Vec::new();
+        let mut touched = Vec::new();
         let postings = |&(t, s): &(u32, u32)| self.postings(t).iter().map(move |&d| (d, s));
         let phones = self.phone_docs(m.term.phone.as_deref());
         for (d, s) in m.tokens.iter().flat_map(postings).chain(phones) {
             if best[d as usize] == 0 {
-                found.push(d);
+                touched.push(d);
             }
             best[d as usize] = best[d as usize].max(s);
         }
-        found.into_iter().map(|d| (d, best[d as usize])).collect()
+        (best, touched)
     }
 
-    /// The same score as `candidates` gives, read from one document's own words.
+    /// The same score as `spread` gives, read from one document's own words.
     fn score_doc(&self, m: &TermMatch, d: u32) -> u32 {
         let Some(doc) = &self.docs[d as usize] else {
             return 0;
@@ -706,6 +722,11 @@ fn place<T>(items: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
     };
     items[slot as usize] = item;
     slot
+}
+
+fn add_score(score: &mut u32, term_score: u32) -> bool {
+    *score += term_score;
+    term_score > 0
 }
 
 fn added<'a>(new: &'a [u32], old: &'a [u32]) -> impl Iterator<Item = &'a u32> + 'a {
