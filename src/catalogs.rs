@@ -16,6 +16,17 @@ pub const DEMO_CATALOGS: [(&str, &str); 2] = [
     ("sportswear.toml", include_str!("../catalog/sportswear.toml")),
 ];
 
+/// The ANSUR II reference population (both sexes), in canonical units; see `data/ansur/`.
+pub const POPULATION: &str = include_str!("../data/ansur/population.csv");
+
+/// The coverage report of a catalog over the reference population, or every `every`-th
+/// person of it (a quick look). Blocking: a full run takes seconds.
+pub fn coverage_text(catalog: &CompiledCatalog, lang: crate::domain::lang::Lang, every: usize) -> Result<String, String> {
+    let people = crate::domain::catalog::coverage::parse_population(POPULATION)?;
+    let sample: Vec<_> = people.into_iter().step_by(every.max(1)).collect();
+    Ok(crate::domain::catalog::coverage::coverage(catalog, &sample).to_text(lang))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]

@@ -48,6 +48,16 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the current catalogs over the anthropometric reference population (ANSUR II) and
+    /// report who can be fitted, which sizes are derived, and what excludes the rest.
+    CoverageReport {
+        /// Only this catalog (its id, e.g. atelier-bicycles)
+        #[arg(long)]
+        catalog: Option<String>,
+        /// en or zh-CN
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
     /// Give a staff account a new one-time password (e.g. a lost first password).
     ResetPassword {
         #[arg(long)]
@@ -86,6 +96,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::GenerateCustomers { count, seed } => generate_customers(&settings, count, seed),
+        Command::CoverageReport { catalog, lang } => coverage_report(&settings, catalog.as_deref(), &lang),
         Command::ImportCatalog { files } => import_catalogs(&settings, &files),
         Command::ResetPassword { email } => {
             let db = Db::connect(&settings.database)?;
@@ -123,6 +134,27 @@ fn generate_customers(settings: &Settings, count: usize, seed: u64) -> anyhow::R
     }
     let how = if stop.load(Ordering::Relaxed) { "interrupted after" } else { "done:" };
     println!("{how} {done} customers in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn coverage_report(settings: &Settings, only: Option<&str>, lang: &str) -> anyhow::Result<()> {
+    let lang = atelier::domain::lang::Lang::parse(lang).context("--lang must be en or zh-CN")?;
+    let db = Db::connect(&settings.database)?;
+    let versions = db.write_blocking(|conn| atelier::store::catalogs::current(conn).map_err(atelier::store::StoreError::from))?;
+    let mut shown = 0;
+    for v in versions.iter().filter(|v| only.is_none_or(|c| c == v.catalog_code)) {
+        let source = db
+            .write_blocking(|conn| atelier::store::catalogs::source(conn, v.id).map_err(atelier::store::StoreError::from))?
+            .map(|(_, s)| s)
+            .context("catalog version vanished")?;
+        let compiled = atelier::domain::catalog::CompiledCatalog::compile(&v.file_name, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("== {} r{} ({})", v.catalog_code, v.revision, v.label);
+        println!("{}", catalogs::coverage_text(&compiled, lang, 1).map_err(|e| anyhow::anyhow!(e))?);
+        shown += 1;
+    }
+    if shown == 0 {
+        anyhow::bail!("no catalog to report on: import one first (atelier import-catalog FILE)");
+    }
     Ok(())
 }
 

@@ -206,3 +206,6 @@ catalog-coverage = Coverage report
 catalog-options = { $count } options
 catalog-rules = { $count } rules
 catalog-derived = { $count } derived values
+coverage-title = Coverage report
+coverage-intro = The catalog run over the ANSUR II anthropometric survey (6,068 adults): for how many real people of each sex a valid configuration exists, which sizes they get, and which measurements exclude the rest. A gap here is found before a customer finds it.
+coverage-sampled = A quick look: every { $every }th person of the survey.

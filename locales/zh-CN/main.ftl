@@ -206,3 +206,6 @@ catalog-coverage = 覆盖率报告
 catalog-options = { $count } 个选项
 catalog-rules = { $count } 条规则
 catalog-derived = { $count } 个推导值
+coverage-title = 覆盖率报告
+coverage-intro = 用 ANSUR II 人体测量调查（6,068 名成年人）检验本目录：每种性别中有多少真实的人存在有效配置、他们得到哪些尺码，以及哪些测量值把其余的人排除在外。这样尺码缺口在顾客发现之前就能被发现。
+coverage-sampled = 快速查看：调查中每 { $every } 人取 1 人。

@@ -114,4 +114,12 @@ async fn the_demo_catalogs_import_and_show_their_formulas(backend: Backend) {
     assert_eq!(select(&html, "section.product").len(), 2, "road and gravel");
     let derived = select(&html, "#product-road .derived li").join("\n");
     assert!(derived.contains("saddle_height") && derived.contains("0.883"), "{derived}");
+
+    // The coverage report over a sample of the reference population.
+    let coverage = attr(&html, "#coverage-link", "href").unwrap();
+    let (status, html) = app.get_html(&format!("{coverage}?every=120")).await;
+    assert_eq!(status, StatusCode::OK);
+    let report = select(&html, "#report").concat();
+    assert!(report.contains("road · female:") && report.contains("can be fitted"), "{report}");
+    assert_eq!(select(&html, "#sampled").len(), 1);
 }

@@ -15,6 +15,7 @@
 pub mod availability;
 pub mod bom;
 pub mod compile;
+pub mod coverage;
 pub mod derive;
 pub mod eval;
 pub mod expr;

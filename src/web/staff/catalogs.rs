@@ -217,3 +217,38 @@ pub async fn show_catalog(p: StaffPage, db: web::Data<Db>, cache: web::Data<Cata
     let title = compiled.label.as_ref().map(|l| text(l, lang)).unwrap_or_else(|| compiled.id.clone());
     render::ok(&CatalogPage { products: products(&compiled, lang), ctx: p.ctx, version, title })
 }
+
+#[derive(Template)]
+#[template(path = "staff/coverage.html")]
+pub struct CoveragePage {
+    pub ctx: Ctx,
+    pub version: CatalogVersion,
+    pub every: usize,
+    pub report: String,
+}
+
+#[derive(Deserialize)]
+pub struct CoverageQuery {
+    /// Every n-th person of the population: a quick look instead of the full run.
+    #[serde(default)]
+    every: Option<usize>,
+}
+
+/// `GET /staff/catalogs/{id}/coverage`: the catalog over the reference population.
+pub async fn show_coverage(
+    p: StaffPage,
+    db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
+    path: web::Path<i64>,
+    q: web::Query<CoverageQuery>,
+) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Manager)?;
+    let (version, compiled) = cache.get(&db, path.into_inner()).await?.ok_or(AppError::NotFound)?;
+    let every = q.every.unwrap_or(1).clamp(1, 1000);
+    let lang = p.ctx.t.lang;
+    let report = tokio::task::spawn_blocking(move || crate::catalogs::coverage_text(&compiled, lang, every))
+        .await
+        .map_err(|_| AppError::Unexpected(anyhow::anyhow!("coverage run was cancelled")))?
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    render::ok(&CoveragePage { ctx: p.ctx, version, every, report })
+}

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/catalogs", web::get().to(catalogs::list_catalogs))
         .route("/catalogs", web::post().to(catalogs::import_catalog))
         .route("/catalogs/{id}", web::get().to(catalogs::show_catalog))
+        .route("/catalogs/{id}/coverage", web::get().to(catalogs::show_coverage))
         .route("/customers", web::get().to(customers::list_customers))
         .route("/customers", web::post().to(customers::create_customer))
         .route("/customers/new", web::get().to(customers::new_customer_form))
