@@ -7,3 +7,4 @@ pub mod lang;
 pub mod measurement;
 pub mod money;
 pub mod staff;
+pub mod work_order;

@@ -156,6 +156,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    factories (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        families -> Text,
+        push_url -> Nullable<Text>,
+        signing_secret -> Nullable<Text>,
+        lead_time_days -> Integer,
+        enabled -> Bool,
+        push_disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factory_tokens (id) {
+        id -> BigInt,
+        factory_id -> BigInt,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        reference -> Text,
+        customer_id -> BigInt,
+        store_id -> Nullable<BigInt>,
+        catalog_version_id -> BigInt,
+        product_code -> Text,
+        configuration -> Text,
+        measurement_set_id -> Nullable<BigInt>,
+        currency -> Text,
+        subtotal_minor -> BigInt,
+        tax_minor -> BigInt,
+        total_minor -> BigInt,
+        price_breakdown -> Text,
+        spec_hash -> Text,
+        status -> Text,
+        ship_to -> Text,
+        idempotency_key -> Text,
+        placed_by_staff_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_orders (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        factory_id -> BigInt,
+        revision -> Integer,
+        status -> Text,
+        document -> Text,
+        due_date -> Text,
+        attention -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_order_events (id) {
+        id -> BigInt,
+        work_order_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        note -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        factory_id -> BigInt,
+        work_order_id -> Nullable<BigInt>,
+        event_type -> Text,
+        webhook_id -> Text,
+        payload -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        gave_up_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> Integer,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_idempotency (id) {
+        id -> BigInt,
+        factory_id -> BigInt,
+        key -> Text,
+        request_sha256 -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(factory_tokens -> factories (factory_id));
+diesel::joinable!(work_orders -> orders (order_id));
+diesel::joinable!(delivery_attempts -> outbox (outbox_id));
+
 // One list of every table: the macro may only be invoked once per pair.
 diesel::allow_tables_to_appear_in_same_query!(
     stores,
@@ -170,4 +294,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     measurement_sets,
     measurement_values,
     catalog_versions,
+    factories,
+    factory_tokens,
+    orders,
+    work_orders,
+    work_order_events,
+    outbox,
+    delivery_attempts,
+    api_idempotency,
 );

@@ -1,0 +1,218 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{orders as o, work_order_events as we, work_orders as wo};
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = o)]
+pub struct OrderRow {
+    pub id: i64,
+    pub reference: String,
+    pub customer_id: i64,
+    pub store_id: Option<i64>,
+    pub catalog_version_id: i64,
+    pub product_code: String,
+    pub configuration: String,
+    pub measurement_set_id: Option<i64>,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub price_breakdown: String,
+    pub spec_hash: String,
+    pub status: String,
+    pub ship_to: String,
+    pub idempotency_key: String,
+    pub placed_by_staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = o)]
+pub struct NewOrder<'a> {
+    pub reference: &'a str,
+    pub customer_id: i64,
+    pub store_id: Option<i64>,
+    pub catalog_version_id: i64,
+    pub product_code: &'a str,
+    pub configuration: &'a str,
+    pub measurement_set_id: Option<i64>,
+    pub currency: &'a str,
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub price_breakdown: &'a str,
+    pub spec_hash: &'a str,
+    pub status: &'a str,
+    pub ship_to: &'a str,
+    pub idempotency_key: &'a str,
+    pub placed_by_staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<i64> {
+    diesel::insert_into(o::table).values(new).returning(o::id).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrderRow>> {
+    o::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_idempotency_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<OrderRow>> {
+    o::table.filter(o::idempotency_key.eq(key)).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<OrderRow>> {
+    o::table
+        .filter(o::customer_id.eq(customer_id))
+        .order((o::created_at.desc(), o::id.desc()))
+        .select(OrderRow::as_select())
+        .load(conn)
+}
+
+pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> QueryResult<usize> {
+    diesel::update(o::table.find(id)).set((o::status.eq(status), o::updated_at.eq(now()))).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = wo)]
+pub struct WorkOrderRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub factory_id: i64,
+    pub revision: i32,
+    pub status: String,
+    pub document: String,
+    pub due_date: String,
+    pub attention: Option<String>,
+    pub tracking_number: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_work_order(
+    conn: &mut DbConn,
+    order_id: i64,
+    factory_id: i64,
+    status: &str,
+    due_date: &str,
+) -> QueryResult<i64> {
+    let at = now();
+    diesel::insert_into(wo::table)
+        .values((
+            wo::order_id.eq(order_id),
+            wo::factory_id.eq(factory_id),
+            wo::revision.eq(1),
+            wo::status.eq(status),
+            wo::document.eq("{}"),
+            wo::due_date.eq(due_date),
+            wo::created_at.eq(at),
+            wo::updated_at.eq(at),
+        ))
+        .returning(wo::id)
+        .get_result(conn)
+}
+
+pub fn set_document(conn: &mut DbConn, id: i64, document: &str) -> QueryResult<usize> {
+    diesel::update(wo::table.find(id)).set(wo::document.eq(document)).execute(conn)
+}
+
+pub fn find_work_order(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkOrderRow>> {
+    wo::table.find(id).select(WorkOrderRow::as_select()).first(conn).optional()
+}
+
+pub fn work_orders_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<WorkOrderRow>> {
+    wo::table.filter(wo::order_id.eq(order_id)).order(wo::id.asc()).select(WorkOrderRow::as_select()).load(conn)
+}
+
+/// A factory's work orders after `after_id`, optionally only those in one status.
+pub fn page_for_factory(
+    conn: &mut DbConn,
+    factory_id: i64,
+    status: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<WorkOrderRow>> {
+    let mut q = wo::table
+        .filter(wo::factory_id.eq(factory_id).and(wo::id.gt(after_id)))
+        .order(wo::id.asc())
+        .limit(limit)
+        .select(WorkOrderRow::as_select())
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(wo::status.eq(s.to_owned()));
+    }
+    q.load(conn)
+}
+
+pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64)>> {
+    let mut q = wo::table
+        .inner_join(o::table)
+        .order(wo::id.desc())
+        .limit(500)
+        .select((WorkOrderRow::as_select(), o::reference, o::customer_id))
+        .into_boxed();
+    if let Some(s) = store_id {
+        q = q.filter(o::store_id.eq(s));
+    }
+    q.load(conn)
+}
+
+/// Moves a work order to `to`; the caller has checked that the transition is allowed.
+pub fn set_work_order_status(
+    conn: &mut DbConn,
+    id: i64,
+    from: &str,
+    to: &str,
+    actor: &str,
+    note: &str,
+    tracking_number: Option<&str>,
+) -> QueryResult<usize> {
+    let at = now();
+    let n = diesel::update(wo::table.filter(wo::id.eq(id).and(wo::status.eq(from))))
+        .set((wo::status.eq(to), wo::updated_at.eq(at)))
+        .execute(conn)?;
+    if n > 0 {
+        if let Some(t) = tracking_number {
+            diesel::update(wo::table.find(id)).set(wo::tracking_number.eq(Some(t))).execute(conn)?;
+        }
+        record_event(conn, id, Some(from), to, actor, note)?;
+    }
+    Ok(n)
+}
+
+pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> QueryResult<usize> {
+    diesel::update(wo::table.find(id)).set(wo::attention.eq(attention)).execute(conn)
+}
+
+pub fn record_event(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, to: &str, actor: &str, note: &str) -> QueryResult<usize> {
+    diesel::insert_into(we::table)
+        .values((
+            we::work_order_id.eq(work_order_id),
+            we::from_status.eq(from),
+            we::to_status.eq(to),
+            we::actor.eq(actor),
+            we::note.eq(note),
+            we::at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = we)]
+pub struct WorkOrderEvent {
+    pub id: i64,
+    pub work_order_id: i64,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub note: String,
+    pub at: NaiveDateTime,
+}
+
+pub fn events(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<WorkOrderEvent>> {
+    we::table.filter(we::work_order_id.eq(work_order_id)).order(we::id.asc()).select(WorkOrderEvent::as_select()).load(conn)
+}

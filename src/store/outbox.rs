@@ -1,0 +1,155 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{api_idempotency as ai, delivery_attempts as da, outbox as ob};
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ob)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub factory_id: i64,
+    pub work_order_id: Option<i64>,
+    pub event_type: String,
+    pub webhook_id: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub gave_up_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, event_type: &str, webhook_id: &str, payload: &str) -> QueryResult<i64> {
+    let at = now();
+    diesel::insert_into(ob::table)
+        .values((
+            ob::factory_id.eq(factory_id),
+            ob::work_order_id.eq(work_order_id),
+            ob::event_type.eq(event_type),
+            ob::webhook_id.eq(webhook_id),
+            ob::payload.eq(payload),
+            ob::next_attempt_at.eq(at),
+            ob::created_at.eq(at),
+        ))
+        .returning(ob::id)
+        .get_result(conn)
+}
+
+/// Due, undelivered events whose lease (if any) has run out.
+pub fn due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
+        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .order((ob::next_attempt_at.asc(), ob::id.asc()))
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Takes the lease on one event, unless another dispatcher (or instance) took it first: a
+/// compare-and-set on the lease, which works the same on SQLite and PostgreSQL.
+pub fn lease(conn: &mut DbConn, id: i64, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        ob::table.filter(ob::id.eq(id).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at)))),
+    )
+    .set(ob::lease_until.eq(Some(until)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// When the next event falls due, to sleep until then.
+pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()))
+        .select(diesel::dsl::min(ob::next_attempt_at))
+        .first(conn)
+}
+
+pub fn mark_delivered(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(ob::table.find(id))
+        .set((ob::delivered_at.eq(Some(now())), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))
+        .execute(conn)
+}
+
+pub fn mark_failed(conn: &mut DbConn, id: i64, next: Option<NaiveDateTime>, error: &str) -> QueryResult<usize> {
+    let at = now();
+    diesel::update(ob::table.find(id))
+        .set((
+            ob::attempts.eq(ob::attempts + 1),
+            ob::next_attempt_at.eq(next.unwrap_or(at)),
+            ob::gave_up_at.eq(if next.is_none() { Some(at) } else { None }),
+            ob::lease_until.eq(None::<NaiveDateTime>),
+            ob::last_error.eq(Some(error)),
+        ))
+        .execute(conn)
+}
+
+/// Gives up on every pending event of a factory whose endpoint said it is gone.
+pub fn give_up_for_factory(conn: &mut DbConn, factory_id: i64, error: &str) -> QueryResult<usize> {
+    diesel::update(ob::table.filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null())))
+        .set((ob::gave_up_at.eq(Some(now())), ob::last_error.eq(Some(error)), ob::lease_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+}
+
+/// Makes an event due now again (staff "retry now").
+pub fn retry_now(conn: &mut DbConn, work_order_id: i64) -> QueryResult<usize> {
+    diesel::update(ob::table.filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null())))
+        .set((ob::next_attempt_at.eq(now()), ob::gave_up_at.eq(None::<NaiveDateTime>), ob::lease_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+}
+
+pub fn for_work_order(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<OutboxRow>> {
+    ob::table.filter(ob::work_order_id.eq(work_order_id)).order(ob::id.asc()).select(OutboxRow::as_select()).load(conn)
+}
+
+pub fn record_attempt(conn: &mut DbConn, outbox_id: i64, status_code: Option<i32>, latency_ms: i32, error: Option<&str>) -> QueryResult<usize> {
+    diesel::insert_into(da::table)
+        .values((da::outbox_id.eq(outbox_id), da::at.eq(now()), da::status_code.eq(status_code), da::latency_ms.eq(latency_ms), da::error.eq(error)))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = da)]
+pub struct Attempt {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub at: NaiveDateTime,
+    pub status_code: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+}
+
+pub fn attempts_for_factory(conn: &mut DbConn, factory_id: i64, limit: i64) -> QueryResult<Vec<(Attempt, String, String)>> {
+    da::table
+        .inner_join(ob::table)
+        .filter(ob::factory_id.eq(factory_id))
+        .order(da::id.desc())
+        .limit(limit)
+        .select((Attempt::as_select(), ob::event_type, ob::webhook_id))
+        .load(conn)
+}
+
+/// The stored answer to an earlier request with the same idempotency key.
+pub fn idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str) -> QueryResult<Option<(String, i32, String)>> {
+    ai::table
+        .filter(ai::factory_id.eq(factory_id).and(ai::key.eq(key)))
+        .select((ai::request_sha256, ai::status, ai::body))
+        .first(conn)
+        .optional()
+}
+
+pub fn store_idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str, request_sha256: &str, status: i32, body: &str) -> QueryResult<usize> {
+    diesel::insert_into(ai::table)
+        .values((
+            ai::factory_id.eq(factory_id),
+            ai::key.eq(key),
+            ai::request_sha256.eq(request_sha256),
+            ai::status.eq(status),
+            ai::body.eq(body),
+            ai::created_at.eq(now()),
+        ))
+        .execute(conn)
+}
