@@ -56,6 +56,8 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Where the stylesheet and script are served from.
     pub static_dir: String,
+    /// Webhook delivery to factories: retry schedule and timeout.
+    pub dispatcher: crate::bridge::DispatcherSettings,
 }
 
 impl Settings {
@@ -87,12 +89,29 @@ impl Settings {
             workers,
             seed_demo,
             static_dir: env_or("ATELIER_STATIC_DIR", "static"),
+            dispatcher: dispatcher_settings()?,
         })
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn dispatcher_settings() -> anyhow::Result<crate::bridge::DispatcherSettings> {
+    let mut d = crate::bridge::DispatcherSettings::default();
+    if let Ok(v) = std::env::var("ATELIER_WEBHOOK_RETRY_SCHEDULE") {
+        d.retry_schedule = v
+            .split(',')
+            .map(|s| s.trim().parse::<u64>())
+            .collect::<Result<_, _>>()
+            .context("ATELIER_WEBHOOK_RETRY_SCHEDULE must be seconds separated by commas, e.g. 0,5,300")?;
+    }
+    let timeout: u64 = env_or("ATELIER_WEBHOOK_TIMEOUT_SECS", "15")
+        .parse()
+        .context("ATELIER_WEBHOOK_TIMEOUT_SECS must be a whole number of seconds")?;
+    d.timeout = Duration::from_secs(timeout.max(1));
+    Ok(d)
 }
 
 fn env_or(name: &str, default: &str) -> String {

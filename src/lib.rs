@@ -1,12 +1,14 @@
 //! Atelier: a made-to-measure order configurator and production bridge.
 
 pub mod accounts;
+pub mod bridge;
 pub mod catalogs;
 pub mod config;
 pub mod customers;
 pub mod domain;
 pub mod generate;
 pub mod i18n;
+pub mod orders;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -50,6 +52,9 @@ impl Application {
         let db_data = aweb::Data::new(db.clone());
         let directory = aweb::Data::new(customers::Directory::default());
         let catalog_cache = aweb::Data::new(catalog_cache);
+        let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
+        dispatcher.clone().spawn();
+        let dispatcher = aweb::Data::new(dispatcher);
         spawn_housekeeping(db);
 
         let mut server = HttpServer::new(move || {
@@ -66,6 +71,7 @@ impl Application {
                 .app_data(settings.clone())
                 .app_data(directory.clone())
                 .app_data(catalog_cache.clone())
+                .app_data(dispatcher.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

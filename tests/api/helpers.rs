@@ -100,6 +100,13 @@ pub fn test_settings(url: String) -> Settings {
         workers: 1,
         seed_demo: false,
         static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
+        dispatcher: atelier::bridge::DispatcherSettings {
+            // A compressed schedule: the same shape, in milliseconds' worth of seconds.
+            retry_schedule: vec![0, 1, 1],
+            timeout: Duration::from_secs(2),
+            lease: Duration::from_secs(5),
+            batch: 64,
+        },
     }
 }
 

@@ -48,7 +48,9 @@ fn every_message_the_code_uses_is_defined() {
         "channel-needs-email", "channel-needs-phone", "contact-kind-invalid", "text-too-long",
         "rating-required", "contact-summary-required", "preference-text-required",
         "preference-kind-required", "resolution-required", "erase-confirm-mismatch",
-        "preference-standing", "preference-one-off"] {
+        "preference-standing", "preference-one-off", "factory-name", "factory-code", "factory-push-url",
+        "factory-lead-time", "factory-name-required", "factory-code-invalid", "factory-code-taken",
+        "factory-families-required", "factory-url-scheme", "factory-url-invalid", "factory-lead-time-invalid"] {
         used.insert(key.to_owned());
     }
     let missing: Vec<_> = used.difference(&defined).collect();

@@ -4,8 +4,10 @@ mod catalogs;
 mod customer_notes;
 mod customer_page;
 mod customers;
+mod factories;
 mod home;
 mod measurements;
+mod orders;
 mod password;
 mod sign_in;
 
@@ -24,6 +26,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/catalogs", web::post().to(catalogs::import_catalog))
         .route("/catalogs/{id}", web::get().to(catalogs::show_catalog))
         .route("/catalogs/{id}/coverage", web::get().to(catalogs::show_coverage))
+        .route("/factories", web::get().to(factories::list_factories))
+        .route("/factories", web::post().to(factories::create_factory))
+        .route("/factories/{id}", web::get().to(factories::show_factory))
+        .route("/factories/{id}/tokens", web::post().to(factories::create_token))
+        .route("/orders/{id}", web::get().to(orders::show_order))
+        .route("/work-orders", web::get().to(orders::show_board))
+        .route("/work-orders/{id}/retry", web::post().to(orders::retry_work_order))
+        .route("/customers/{id}/orders/new", web::get().to(orders::new_order_form))
+        .route("/customers/{id}/orders", web::post().to(orders::place_order))
         .route("/customers", web::get().to(customers::list_customers))
         .route("/customers", web::post().to(customers::create_customer))
         .route("/customers/new", web::get().to(customers::new_customer_form))

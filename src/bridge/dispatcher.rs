@@ -1,0 +1,224 @@
+//! Delivers outbox events to factories. Wakes as soon as an order commits (a `Notify`),
+//! otherwise when the next retry falls due; resumes from the outbox after a restart. Each
+//! event is leased (compare-and-set) before it is sent, so several dispatchers, in one
+//! process or in many instances on one PostgreSQL database, never send it concurrently.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use tokio::sync::Notify;
+
+use crate::domain::work_order::{Status, retry_delay};
+use crate::store::factories::{self, Factory};
+use crate::store::outbox::{self, OutboxRow};
+use crate::store::{Db, StoreError, now, orders};
+
+#[derive(Debug, Clone)]
+pub struct DispatcherSettings {
+    /// Seconds to wait before each retry (the first entry is the first retry).
+    pub retry_schedule: Vec<u64>,
+    pub timeout: Duration,
+    /// How long a dispatcher may hold an event before another may take it.
+    pub lease: Duration,
+    pub batch: i64,
+}
+
+impl Default for DispatcherSettings {
+    fn default() -> Self {
+        Self {
+            retry_schedule: crate::domain::work_order::DEFAULT_RETRY_SCHEDULE_SECONDS.to_vec(),
+            timeout: Duration::from_secs(15),
+            lease: Duration::from_secs(60),
+            batch: 64,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    db: Db,
+    wake: Arc<Notify>,
+    client: reqwest::Client,
+    settings: DispatcherSettings,
+}
+
+/// What came of one delivery.
+enum Outcome {
+    Delivered(u16),
+    Gone,
+    Failed { status: Option<u16>, retry_after: Option<u64>, error: String },
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, settings: DispatcherSettings) -> Result<Self, reqwest::Error> {
+        // ring as the TLS crypto provider; a second install (tests, two dispatchers) is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .user_agent(concat!("atelier-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { db, wake: Arc::new(Notify::new()), client, settings })
+    }
+
+    /// Call after a transaction that wrote outbox rows has committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move { self.run().await })
+    }
+
+    async fn run(self) {
+        loop {
+            match self.round().await {
+                Ok(0) => self.idle().await,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhook dispatch round failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    /// Sleeps until woken or until the next event falls due (at most 30 s, to pick up work
+    /// written by other instances).
+    async fn idle(&self) {
+        let next = self
+            .db
+            .read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?))
+            .await
+            .ok()
+            .flatten();
+        let wait = next
+            .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(30))
+            .min(Duration::from_secs(30));
+        if wait.is_zero() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            return;
+        }
+        tokio::select! {
+            _ = self.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+
+    /// Leases and delivers one batch of due events; returns how many were attempted.
+    pub async fn round(&self) -> Result<usize, StoreError> {
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
+        let batch = self.settings.batch;
+        let claimed: Vec<(OutboxRow, Factory)> = self
+            .db
+            .write(move |conn| -> Result<_, StoreError> {
+                let at = now();
+                let mut out = vec![];
+                for row in outbox::due(conn, at, batch)? {
+                    if outbox::lease(conn, row.id, at, at + lease)? {
+                        if let Some(f) = factories::find(conn, row.factory_id)? {
+                            out.push((row, f));
+                        }
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        let n = claimed.len();
+        let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
+        for result in futures_util::future::join_all(deliveries).await {
+            result?;
+        }
+        Ok(n)
+    }
+
+    async fn deliver(&self, row: OutboxRow, factory: Factory) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let outcome = if !factory.pushes() {
+            Outcome::Failed { status: None, retry_after: None, error: "push is disabled for this factory".into() }
+        } else {
+            self.send(&row, &factory).await
+        };
+        let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+        self.record(row, factory, outcome, latency_ms).await
+    }
+
+    async fn send(&self, row: &OutboxRow, factory: &Factory) -> Outcome {
+        let (Some(url), Some(secret)) = (factory.push_url.as_deref(), factory.signing_secret.as_deref()) else {
+            return Outcome::Failed { status: None, retry_after: None, error: "no push URL or secret".into() };
+        };
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = match super::signing::sign(secret, &row.webhook_id, timestamp, &row.payload) {
+            Ok(s) => s,
+            Err(e) => return Outcome::Failed { status: None, retry_after: None, error: e.to_string() },
+        };
+        let response = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &row.webhook_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(row.payload.clone())
+            .send()
+            .await;
+        match response {
+            Ok(r) if r.status().is_success() => Outcome::Delivered(r.status().as_u16()),
+            Ok(r) if r.status() == reqwest::StatusCode::GONE => Outcome::Gone,
+            Ok(r) => {
+                let status = r.status();
+                let retry_after = (status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::SERVICE_UNAVAILABLE)
+                    .then(|| r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()))
+                    .flatten();
+                Outcome::Failed { status: Some(status.as_u16()), retry_after, error: format!("HTTP {status}") }
+            }
+            // The error text names the URL, never the secret.
+            Err(e) => Outcome::Failed { status: None, retry_after: None, error: if e.is_timeout() { "timed out".into() } else { e.to_string() } },
+        }
+    }
+
+    async fn record(&self, row: OutboxRow, factory: Factory, outcome: Outcome, latency_ms: i32) -> Result<(), StoreError> {
+        let schedule = self.settings.retry_schedule.clone();
+        let jitter: f64 = rand::random();
+        self.db
+            .write(move |conn| -> Result<(), StoreError> {
+                match outcome {
+                    Outcome::Delivered(code) => {
+                        outbox::record_attempt(conn, row.id, Some(i32::from(code)), latency_ms, None)?;
+                        outbox::mark_delivered(conn, row.id)?;
+                        if let Some(wo) = row.work_order_id {
+                            let from = Status::Queued.as_str();
+                            orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None)?;
+                        }
+                        tracing::info!(outbox.id = row.id, factory.id = factory.id, http.status = code, "webhook delivered");
+                    }
+                    Outcome::Gone => {
+                        outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
+                        factories::disable_push(conn, factory.id, "the endpoint answered 410 Gone")?;
+                        outbox::give_up_for_factory(conn, factory.id, "endpoint gone")?;
+                        if let Some(wo) = row.work_order_id {
+                            orders::set_attention(conn, wo, Some("push_endpoint_gone"))?;
+                        }
+                        tracing::warn!(factory.id = factory.id, "factory endpoint answered 410 Gone; push disabled");
+                    }
+                    Outcome::Failed { status, retry_after, error } => {
+                        outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;
+                        let failures = usize::try_from(row.attempts).unwrap_or(0) + 1;
+                        let next: Option<NaiveDateTime> = retry_delay(&schedule, failures, retry_after, jitter)
+                            .map(|s| now() + chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2)));
+                        outbox::mark_failed(conn, row.id, next, &error)?;
+                        if next.is_none() {
+                            if let Some(wo) = row.work_order_id {
+                                orders::set_attention(conn, wo, Some("delivery_failed"))?;
+                            }
+                        }
+                        tracing::warn!(outbox.id = row.id, factory.id = factory.id, attempt = failures, error = %error, "webhook delivery failed");
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+}

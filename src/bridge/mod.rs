@@ -1,0 +1,6 @@
+//! The production bridge: the outbox dispatcher that pushes signed webhooks to factories.
+
+pub mod dispatcher;
+pub mod signing;
+
+pub use dispatcher::{Dispatcher, DispatcherSettings};

@@ -1,0 +1,41 @@
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use sha2::{Digest, Sha256};
+
+use crate::store::factories::{self, Factory};
+use crate::store::{Db, StoreError};
+
+use super::problem::ApiError;
+
+/// Tokens are stored as SHA-256: they are long random strings, so a slow hash adds nothing.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The factory whose bearer token came with the request.
+pub struct AuthedFactory(pub Factory);
+
+impl FromRequest for AuthedFactory {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(db)) = (token.filter(|t| !t.is_empty()), db) else {
+                return Err(ApiError::Unauthorized);
+            };
+            let hash = token_hash(&token);
+            let factory = db.read(move |conn| Ok::<_, StoreError>(factories::by_token(conn, &hash)?)).await?;
+            factory.map(AuthedFactory).ok_or(ApiError::Unauthorized)
+        })
+    }
+}

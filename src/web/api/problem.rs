@@ -1,0 +1,97 @@
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+/// API errors; each has a stable `type` a client can branch on.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    #[error("no such resource")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    IllegalTransition(String),
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyMismatch,
+    #[error("the database is busy; try again")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::NotFound => "not-found",
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::IllegalTransition(_) => "illegal-transition",
+            ApiError::IdempotencyMismatch => "idempotency-key-reused",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ApiError::Unavailable,
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::IllegalTransition(_) => StatusCode::CONFLICT,
+            ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = ?e, "API request failed");
+        }
+        let status = self.status_code();
+        let body = json!({
+            "type": format!("/api/v1/problems/{}", self.slug()),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        });
+        let mut res = HttpResponse::build(status);
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if matches!(self, ApiError::Unauthorized) {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if matches!(self, ApiError::Unavailable) {
+            res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        res.body(body.to_string())
+    }
+}
+
+impl actix_web::Responder for ApiError {
+    type Body = actix_web::body::BoxBody;
+    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
+        self.error_response()
+    }
+}

@@ -1,0 +1,154 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::domain::work_order::Status;
+use crate::orders::{UpdateError, document, factory_update};
+use crate::store::{Db, StoreError, orders, outbox};
+
+use super::auth::AuthedFactory;
+use super::problem::ApiError;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
+/// id order, and the cursor for the next page.
+pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`")))?),
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
+    }
+    let after = match q.after.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
+    };
+    let factory_id = f.0.id;
+    let rows = db
+        .read(move |conn| Ok::<_, StoreError>(orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?))
+        .await?;
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|w| w.id.to_string())).flatten();
+    let items: Vec<Value> = rows.iter().map(document).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next })))
+}
+
+async fn own_work_order(db: &Db, factory_id: i64, id: i64) -> Result<orders::WorkOrderRow, ApiError> {
+    db.read(move |conn| Ok::<_, StoreError>(orders::find_work_order(conn, id)?))
+        .await?
+        .filter(|w| w.factory_id == factory_id)
+        // Another factory's work order is indistinguishable from one that does not exist.
+        .ok_or(ApiError::NotFound)
+}
+
+fn etag_of(body: &str) -> String {
+    format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32])
+}
+
+/// `GET /api/v1/work-orders/{id}`, with an `ETag`; `If-None-Match` answers 304.
+pub async fn show_work_order(req: HttpRequest, f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let wo = own_work_order(&db, f.0.id, path.into_inner()).await?;
+    let body = document(&wo).to_string();
+    let etag = etag_of(&body);
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if unchanged {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag)).content_type("application/json").body(body))
+}
+
+fn update_error(e: UpdateError) -> ApiError {
+    match e {
+        UpdateError::NotFound => ApiError::NotFound,
+        UpdateError::Illegal(t) => ApiError::IllegalTransition(t.to_string()),
+        UpdateError::Store(s) => s.into(),
+    }
+}
+
+/// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent).
+pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let (factory_id, id) = (f.0.id, path.into_inner());
+    let wo = db
+        .write(move |conn| factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None))
+        .await
+        .map_err(update_error)?;
+    Ok(HttpResponse::Ok().json(document(&wo)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusEvent {
+    status: String,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    tracking_number: Option<String>,
+    #[serde(default)]
+    occurred_at: Option<String>,
+}
+
+/// `POST /api/v1/work-orders/{id}/events` with `Idempotency-Key`: production status from the
+/// factory. The same key and body answer as the first time; the same key with another body
+/// is refused.
+pub async fn post_event(
+    req: HttpRequest,
+    f: AuthedFactory,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| ApiError::BadRequest("an Idempotency-Key header (1 to 255 characters) is required".into()))?
+        .to_owned();
+    let event: StatusEvent = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
+    let to = match event.status.as_str() {
+        "in_production" => Status::InProduction,
+        "shipped" => Status::Shipped,
+        "rejected" => Status::Rejected,
+        other => return Err(ApiError::BadRequest(format!("status must be in_production, shipped or rejected, not `{other}`"))),
+    };
+    if let Some(at) = event.occurred_at.as_deref() {
+        chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?;
+    }
+    let note: String = event.note.unwrap_or_default().chars().take(2000).collect();
+    let tracking: Option<String> = event.tracking_number.map(|t| t.chars().take(100).collect());
+    let request_hash = hex::encode(Sha256::digest(&body));
+    let (factory_id, id) = (f.0.id, path.into_inner());
+    let answer = db
+        .write(move |conn| -> Result<(i32, String), ApiError> {
+            if let Some((hash, status, body)) = outbox::idempotent_answer(conn, factory_id, &key)? {
+                if hash != request_hash {
+                    return Err(ApiError::IdempotencyMismatch);
+                }
+                return Ok((status, body));
+            }
+            let wo = factory_update(conn, factory_id, id, to, &note, tracking.as_deref()).map_err(update_error)?;
+            let body = document(&wo).to_string();
+            outbox::store_idempotent_answer(conn, factory_id, &key, &request_hash, 200, &body)?;
+            Ok((200, body))
+        })
+        .await?;
+    let status = actix_web::http::StatusCode::from_u16(u16::try_from(answer.0).unwrap_or(200)).unwrap_or(actix_web::http::StatusCode::OK);
+    Ok(HttpResponse::build(status).content_type("application/json").body(answer.1))
+}
