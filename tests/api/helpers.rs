@@ -102,7 +102,7 @@ pub fn test_settings(url: String) -> Settings {
         static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
         dispatcher: atelier::bridge::DispatcherSettings {
             // A compressed schedule: the same shape, in milliseconds' worth of seconds.
-            retry_schedule: vec![0, 1, 1],
+            retry_schedule: vec![0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
             timeout: Duration::from_secs(2),
             lease: Duration::from_secs(5),
             batch: 64,
@@ -195,6 +195,19 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 impl TestApp {
+    /// Another browser on the same server, keeping this one.
+    pub fn browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            client: client(),
+            db: self.db.clone(),
+            settings: self.settings.clone(),
+            north: self.north,
+            south: self.south,
+            _dir: None,
+        }
+    }
+
     /// The same server, seen from a browser with no cookies.
     pub fn in_another_browser(self) -> Self {
         Self { client: client(), ..self }

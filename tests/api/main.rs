@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod bridge;
 mod browser;
 mod catalogs;
 mod cli;

@@ -1,0 +1,344 @@
+//! The production bridge against a real HTTP factory: signed pushes with retries, the pull
+//! API, and status flowing back.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub webhook_id: String,
+    pub body: Value,
+    pub signature_ok: bool,
+    pub answered: u16,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Mode {
+    Accept,
+    FailFirst(usize),
+    Gone,
+    SlowFirst(usize),
+}
+
+/// A factory's webhook receiver: it checks every signature with its own HMAC code (not the
+/// crate the app signs with) and keeps everything it was sent.
+#[derive(Clone)]
+pub struct TestFactory {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    secret: Arc<Mutex<Option<String>>>,
+    mode: Arc<Mutex<Mode>>,
+    calls: Arc<Mutex<usize>>,
+}
+
+fn verify(secret: &str, id: &str, ts: &str, body: &[u8], header: &str) -> bool {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let Ok(key) = b64.decode(secret.trim_start_matches("whsec_")) else { return false };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else { return false };
+    mac.update(format!("{id}.{ts}.").as_bytes());
+    mac.update(body);
+    let expected = b64.encode(mac.finalize().into_bytes());
+    let fresh = ts.parse::<i64>().is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() < 300);
+    fresh && header.split(' ').any(|s| s.strip_prefix("v1,") == Some(expected.as_str()))
+}
+
+async fn receive(req: HttpRequest, body: web::Bytes, f: web::Data<TestFactory>) -> HttpResponse {
+    let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let call = {
+        let mut calls = f.calls.lock().unwrap();
+        *calls += 1;
+        *calls
+    };
+    let mode = *f.mode.lock().unwrap();
+    let answered = match mode {
+        Mode::Accept => 204,
+        Mode::FailFirst(n) if call <= n => 500,
+        Mode::FailFirst(_) => 200,
+        Mode::Gone => 410,
+        Mode::SlowFirst(n) if call <= n => {
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            200
+        }
+        Mode::SlowFirst(_) => 200,
+    };
+    let secret = f.secret.lock().unwrap().clone().unwrap_or_default();
+    f.received.lock().unwrap().push(Received {
+        signature_ok: verify(&secret, &h("webhook-id"), &h("webhook-timestamp"), &body, &h("webhook-signature")),
+        webhook_id: h("webhook-id"),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        answered,
+    });
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(answered).unwrap()).finish()
+}
+
+impl TestFactory {
+    pub fn start(mode: Mode) -> TestFactory {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let f = TestFactory {
+            url: format!("http://127.0.0.1:{port}/hooks"),
+            received: Arc::default(),
+            secret: Arc::default(),
+            mode: Arc::new(Mutex::new(mode)),
+            calls: Arc::default(),
+        };
+        let data = web::Data::new(f.clone());
+        let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hooks", web::post().to(receive)))
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run();
+        tokio::spawn(server);
+        f
+    }
+
+    pub fn set_secret(&self, s: &str) {
+        *self.secret.lock().unwrap() = Some(s.to_owned());
+    }
+
+    /// Deliveries it accepted (answered 2xx).
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received.lock().unwrap().iter().filter(|r| r.answered < 300).cloned().collect()
+    }
+
+    pub async fn wait_for(&self, accepted: usize, within: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.accepted();
+            if got.len() >= accepted || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub struct Registered {
+    pub token: String,
+}
+
+impl TestApp {
+    /// Adds a factory through the admin page (in a browser of its own) and returns its
+    /// one-time API token; the signing secret goes to the test factory.
+    pub async fn register_factory(&self, code: &str, push: Option<&TestFactory>) -> Registered {
+        let admin = self.browser();
+        admin.sign_in_as(ADMIN).await;
+        let token = admin.csrf("/staff/factories").await;
+        let url = push.map(|f| f.url.clone()).unwrap_or_default();
+        let res = admin
+            .post_form(
+                "/staff/factories",
+                &[("csrf_token", &token), ("name", &format!("Factory {code}")), ("code", code), ("families", "apparel"), ("families", "bicycle"), ("push_url", &url), ("lead_time_days", "10")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = scraper::Html::parse_document(&res.text().await.unwrap());
+        if let (Some(f), Some(secret)) = (push, select(&html, "#secret").first()) {
+            f.set_secret(secret);
+        }
+        Registered { token: select(&html, "#token").first().cloned().expect("a token shown once") }
+    }
+
+    /// A fitter orders a cycling jersey for a new customer with measurements; returns the
+    /// order page's path.
+    pub async fn order_a_jersey(&self, name: &str) -> String {
+        let id = self.enroll(name, &format!("{}@example.com", name.to_lowercase().replace(' ', ".")), "").await;
+        let token = self.csrf(&format!("/staff/customers/{id}/measurements/new?unit=metric")).await;
+        let res = self
+            .post_form(
+                &format!("/staff/customers/{id}/measurements"),
+                &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "105.6"), ("m_waist_girth", "93.7"),
+                  ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "measurements saved");
+        let (_, html) = self.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+        let link = scraper::Selector::parse("#products a").unwrap();
+        let href = html.select(&link).find(|a| a.value().attr("href").is_some_and(|h| h.ends_with("product=cycling_jersey"))).and_then(|a| a.value().attr("href")).unwrap().to_owned();
+        let (_, html) = self.get_html(&href.replace("&amp;", "&")).await;
+        let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
+        let (csrf, version, key) = (field("csrf_token"), field("version"), field("idempotency_key"));
+        let form = [("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("idempotency_key", &key),
+            ("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_name_print", "ANA"), ("action", "place")];
+        let res = self.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
+        if res.status() != StatusCode::SEE_OTHER {
+            let html = scraper::Html::parse_document(&res.text().await.unwrap());
+            panic!("order refused: {:?} {:?}", select(&html, "#violations li"), select(&html, "#form-error"));
+        }
+        // Sending the same form again (a double click) does not make a second order.
+        let again = self.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
+        assert_eq!(location(&again), location(&res));
+        location(&res)
+    }
+}
+
+async fn with_demo_catalogs(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    app
+}
+
+on_both_backends!(
+    an_order_reaches_the_factory_signed_once_after_failed_attempts,
+    a_factory_pulls_acknowledges_and_reports_status_back,
+    a_gone_endpoint_is_disabled_and_the_work_order_flagged,
+);
+
+async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::FailFirst(2));
+    app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+
+    let got = factory.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1, "delivered once after two failures");
+    let all = factory.received.lock().unwrap().clone();
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|r| r.signature_ok), "every attempt is signed");
+    assert!(all.iter().all(|r| r.webhook_id == all[0].webhook_id), "the webhook-id is stable across retries");
+    let event = &got[0].body;
+    assert_eq!(event["type"], "work_order.created");
+    assert_eq!(event["data"]["product"]["code"], "cycling_jersey");
+    assert!(event["data"]["customer_reference"].as_str().unwrap().starts_with("AT-"));
+    assert!(event["data"].get("customer_name").is_none() && !event.to_string().contains("ana@example.com"), "no contact data goes to the factory");
+    assert_eq!(event["data"]["measurements"]["chest_girth"], 1056);
+
+    // The staff order page shows the work order as sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, html) = app.get_html(&order).await;
+    assert_eq!(select(&html, ".wo-status"), vec!["sent"]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(factory.accepted().len(), 1, "nothing is delivered twice");
+}
+
+async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let reg = app.register_factory("pull-only", None).await;
+    let other = app.register_factory("someone-else", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let api = reqwest::Client::new();
+    let auth = format!("Bearer {}", reg.token);
+
+    let res = api.get(app.url("/api/v1/work-orders?status=queued")).header("authorization", &auth).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let id = items[0]["id"].as_i64().unwrap();
+    let wo = format!("/api/v1/work-orders/{id}");
+
+    let res = api.get(app.url(&wo)).header("authorization", &auth).send().await.unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = api.get(app.url(&wo)).header("authorization", &auth).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    // Another factory's token, or none, sees nothing.
+    let res = api.get(app.url(&wo)).header("authorization", format!("Bearer {}", other.token)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = api.get(app.url(&wo)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/unauthorized");
+
+    for _ in 0..2 {
+        let res = api.post(app.url(&format!("{wo}/ack"))).header("authorization", &auth).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "acknowledging twice is fine");
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "acknowledged");
+    }
+
+    let event = |body: Value, key: &str| {
+        api.post(app.url(&format!("{wo}/events"))).header("authorization", &auth).header("idempotency-key", key).json(&body).send()
+    };
+    let first = event(serde_json::json!({"status": "in_production", "note": "cutting"}), "k1").await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.unwrap();
+    let replay: Value = event(serde_json::json!({"status": "in_production", "note": "cutting"}), "k1").await.unwrap().json().await.unwrap();
+    assert_eq!(first, replay, "the same key and body answer as the first time");
+    let conflict = event(serde_json::json!({"status": "shipped"}), "k1").await.unwrap();
+    assert_eq!(conflict.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(conflict.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
+
+    let shipped = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK123", "occurred_at": "2026-11-23T10:00:00Z"}), "k2").await.unwrap();
+    assert_eq!(shipped.status(), StatusCode::OK);
+    let illegal = event(serde_json::json!({"status": "in_production"}), "k3").await.unwrap();
+    assert_eq!(illegal.status(), StatusCode::CONFLICT);
+    let problem: Value = illegal.json().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/illegal-transition");
+    assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production");
+    let bad = event(serde_json::json!({"status": "teleported"}), "k4").await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let (_, html) = app.get_html(&order).await;
+    assert_eq!(select(&html, "#order-status"), vec!["shipped"]);
+    assert!(select(&html, ".work-order p.muted").concat().contains("TRK123"));
+}
+
+async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Gone);
+    app.register_factory("closing-down", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, html) = app.get_html("/staff/work-orders").await;
+        if select(&html, "#board tr.needs-attention").len() == 1 {
+            assert!(select(&html, "#board .badge").concat().contains("push_endpoint_gone"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the work order was not flagged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(factory.received.lock().unwrap().len(), 1, "no retries to a gone endpoint");
+}
+
+#[tokio::test]
+async fn a_slow_factory_is_retried_after_the_timeout() {
+    let app = with_demo_catalogs(Backend::Sqlite).await;
+    let factory = TestFactory::start(Mode::SlowFirst(1));
+    app.register_factory("slow", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let got = factory.wait_for(2, Duration::from_secs(20)).await;
+    let ids: std::collections::BTreeSet<_> = got.iter().map(|r| r.webhook_id.clone()).collect();
+    assert_eq!(ids.len(), 1, "one event, retried after the timeout");
+}
+
+#[tokio::test]
+async fn orders_placed_while_the_factory_is_unreachable_are_delivered_after_a_restart() {
+    let app = with_demo_catalogs(Backend::Sqlite).await;
+    // A factory address where nothing listens yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let placeholder = TestFactory { url: format!("http://127.0.0.1:{port}/hooks"), ..TestFactory::start(Mode::Accept) };
+    app.register_factory("later", Some(&placeholder)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    for name in ["Ana Silva", "Li Na", "Jo Smith"] {
+        app.order_a_jersey(name).await;
+    }
+    // The factory comes up on that port; a new app instance on the same database takes over.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let factory = TestFactory { url: placeholder.url.clone(), received: Arc::default(), ..placeholder.clone() };
+    let data = web::Data::new(factory.clone());
+    tokio::spawn(HttpServer::new(move || App::new().app_data(data.clone()).route("/hooks", web::post().to(receive))).workers(1).listen(listener).unwrap().run());
+    let db = atelier::store::Db::connect(&app.settings.database).unwrap();
+    start(&app.settings, db);
+    let got = factory.wait_for(3, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 3);
+    let ids: std::collections::BTreeSet<_> = got.iter().map(|r| r.webhook_id.clone()).collect();
+    assert_eq!(ids.len(), 3, "each work order exactly once");
+    assert!(got.iter().all(|r| r.signature_ok));
+}
