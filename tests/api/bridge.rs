@@ -342,3 +342,22 @@ async fn orders_placed_while_the_factory_is_unreachable_are_delivered_after_a_re
     assert_eq!(ids.len(), 3, "each work order exactly once");
     assert!(got.iter().all(|r| r.signature_ok));
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes_the_server_answers() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let res = app.get("/api/v1/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for path in &paths {
+        let concrete = path.replace("{id}", "1");
+        let method = if path.ends_with("/ack") || path.ends_with("/events") { reqwest::Method::POST } else { reqwest::Method::GET };
+        let res = reqwest::Client::new().request(method, app.url(&format!("/api/v1{concrete}"))).send().await.unwrap();
+        // Without a token every route but the document itself asks for one: none is missing.
+        let expected = if concrete == "/openapi.json" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        assert_eq!(res.status(), expected, "{path}");
+    }
+    assert_eq!(paths.len(), 5);
+}
