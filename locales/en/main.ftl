@@ -266,3 +266,4 @@ factory-families-required = Choose at least one product family.
 factory-url-scheme = Use an http:// or https:// address.
 factory-url-invalid = This is not a usable address.
 factory-lead-time-invalid = Enter a number of days from 0 to 365.
+contact-order = Order

@@ -266,3 +266,4 @@ factory-families-required = 请至少选择一个品类。
 factory-url-scheme = 请使用 http:// 或 https:// 地址。
 factory-url-invalid = 这不是可用的地址。
 factory-lead-time-invalid = 请输入 0 到 365 之间的天数。
+contact-order = 订单

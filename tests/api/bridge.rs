@@ -285,6 +285,11 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let (_, html) = app.get_html(&order).await;
     assert_eq!(select(&html, "#order-status"), vec!["shipped"]);
     assert!(select(&html, ".work-order p.muted").concat().contains("TRK123"));
+    // ... and on the customer's timeline.
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let (_, html) = app.get_html(&customer).await;
+    let orders = select(&html, ".event-order .event-text");
+    assert!(orders.len() == 1 && orders[0].ends_with("shipped"), "{orders:?}");
 }
 
 async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend) {

@@ -33,7 +33,7 @@ fn every_message_the_code_uses_is_defined() {
         used.insert(key.to_owned());
         used.insert(format!("{key}-title"));
     }
-    for kind in ["visit", "call", "message", "complaint", "feedback", "measurements"] {
+    for kind in ["visit", "call", "message", "complaint", "feedback", "measurements", "order"] {
         used.insert(format!("contact-{kind}"));
     }
     for channel in ["email", "phone", "sms", "none"] {

@@ -49,6 +49,7 @@ pub struct TimelineItem {
     pub open: bool,
     pub resolution: Option<String>,
     pub set_id: Option<i64>,
+    pub order_id: Option<i64>,
     pub who: String,
 }
 
@@ -79,6 +80,7 @@ pub struct CustomerPage {
 
 struct Loaded {
     c: CustomerRow,
+    orders: Vec<crate::store::orders::OrderRow>,
     prefs: Vec<PreferenceRow>,
     contacts: Vec<ContactRow>,
     sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
@@ -113,9 +115,10 @@ impl CustomerPage {
                 let prefs = customers::preferences(conn, id)?;
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
+                let orders = crate::store::orders::for_customer(conn, id)?;
                 let staff_names = crate::store::staff::names(conn)?;
                 let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
-                Ok(Some(Loaded { c, prefs, contacts, sets, staff_names, store_names }))
+                Ok(Some(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names }))
             })
             .await?
             .ok_or(AppError::NotFound)?;
@@ -140,6 +143,7 @@ impl CustomerPage {
                 open: c.status.as_deref() == Some("open"),
                 resolution: c.resolution.clone(),
                 set_id: None,
+                order_id: None,
                 who: who(c.staff_id, c.store_id),
             }));
         }
@@ -155,7 +159,23 @@ impl CustomerPage {
                 open: false,
                 resolution: None,
                 set_id: Some(s.id),
+                order_id: None,
                 who: who(s.staff_id, s.store_id),
+            }));
+        }
+        for o in &l.orders {
+            let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| format!("{d} {}", o.currency)).unwrap_or_default();
+            timeline.push((o.created_at, o.id, TimelineItem {
+                at: fmt_time(&o.created_at),
+                kind: "order",
+                text: format!("{} · {} · {} · {}", o.reference, o.product_code, total, o.status),
+                rating: None,
+                complaint_id: None,
+                open: false,
+                resolution: None,
+                set_id: None,
+                order_id: Some(o.id),
+                who: who(o.placed_by_staff_id, o.store_id),
             }));
         }
         timeline.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
