@@ -168,19 +168,60 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     let document = doc.to_string();
     orders::set_document(conn, wo_id, &document)?;
     orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
-    enqueue(conn, factory, wo_id, "work_order.created", &doc)?;
+    enqueue(conn, factory, Some(wo_id), "work_order.created", &doc)?;
     audit::record(conn, req.staff_id, "order.placed", &format!("customer:{}", req.customer_id), &format!("order:{order_id}"))?;
     let order = orders::find(conn, order_id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
     Ok((order, true))
 }
 
 /// Writes the webhook event for a factory that receives pushes (others pull).
-pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: i64, event_type: &str, data: &Value) -> Result<(), StoreError> {
+pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: Option<i64>, event_type: &str, data: &Value) -> Result<(), StoreError> {
     if factory.push_url.is_none() {
         return Ok(());
     }
     let payload = json!({ "type": event_type, "timestamp": Utc::now().to_rfc3339(), "data": data }).to_string();
-    outbox::insert(conn, factory.id, Some(work_order_id), event_type, &new_webhook_id(), &payload)?;
+    outbox::insert(conn, factory.id, work_order_id, event_type, &new_webhook_id(), &payload)?;
+    Ok(())
+}
+
+/// Cancels an order before production: every work order becomes `cancelled` and its factory
+/// is told. Once any is in production the whole cancellation is refused, with the reason.
+pub fn cancel(conn: &mut DbConn, order_id: i64, staff_id: i64) -> Result<(), UpdateError> {
+    use crate::domain::work_order::{Transition, transition};
+    let work_orders = orders::work_orders_of_order(conn, order_id)?;
+    if work_orders.is_empty() {
+        return Err(UpdateError::NotFound);
+    }
+    for wo in &work_orders {
+        let from = Status::parse(&wo.status).ok_or(UpdateError::NotFound)?;
+        if transition(from, Status::Cancelled)? == Transition::Unchanged {
+            continue;
+        }
+        let actor = format!("staff:{staff_id}");
+        orders::set_work_order_status(conn, wo.id, from.as_str(), Status::Cancelled.as_str(), &actor, "order cancelled", None)?;
+        if let Some(factory) = factories::find(conn, wo.factory_id)? {
+            let updated = orders::find_work_order(conn, wo.id)?.ok_or(UpdateError::NotFound)?;
+            enqueue(conn, &factory, Some(wo.id), "work_order.cancelled", &document(&updated))?;
+        }
+    }
+    orders::set_status(conn, order_id, "cancelled")?;
+    audit::record(conn, Some(staff_id), "order.cancelled", &format!("order:{order_id}"), "")?;
+    Ok(())
+}
+
+/// Tells every factory that received work orders for an erased customer, so it can delete
+/// the ship-to data it holds: the event carries only the customer reference.
+pub fn announce_erasure(conn: &mut DbConn, customer_id: i64, customer_reference: &str) -> Result<(), StoreError> {
+    let mut told = std::collections::BTreeSet::new();
+    for order in orders::for_customer(conn, customer_id)? {
+        for wo in orders::work_orders_of_order(conn, order.id)? {
+            if told.insert(wo.factory_id) {
+                if let Some(factory) = factories::find(conn, wo.factory_id)? {
+                    enqueue(conn, &factory, None, "customer.erased", &json!({ "customer_reference": customer_reference }))?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -267,3 +267,5 @@ factory-url-scheme = Use an http:// or https:// address.
 factory-url-invalid = This is not a usable address.
 factory-lead-time-invalid = Enter a number of days from 0 to 365.
 contact-order = Order
+order-cancel = Cancel order
+order-cancel-refused = This order cannot be cancelled any more: production has started.

@@ -267,3 +267,5 @@ factory-url-scheme = 请使用 http:// 或 https:// 地址。
 factory-url-invalid = 这不是可用的地址。
 factory-lead-time-invalid = 请输入 0 到 365 之间的天数。
 contact-order = 订单
+order-cancel = 取消订单
+order-cancel-refused = 此订单已无法取消：已开始生产。

@@ -282,6 +282,9 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
     diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(ms::table.filter(ms::customer_id.eq(source.id))).set(ms::customer_id.eq(target.id)).execute(conn)?;
+    diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(source.id)))
+        .set(super::schema::orders::customer_id.eq(target.id))
+        .execute(conn)?;
     if target.email.is_none() && source.email.is_some() {
         diesel::update(c::table.find(target.id)).set(c::email.eq(&source.email)).execute(conn)?;
     }
@@ -305,6 +308,10 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     let at = now();
     diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
     diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
+    // Orders keep what they were built from, without the link to the person's sets.
+    diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(id)))
+        .set(super::schema::orders::measurement_set_id.eq(None::<i64>))
+        .execute(conn)?;
     let sets = ms::table.filter(ms::customer_id.eq(id)).select(ms::id);
     diesel::delete(mv::table.filter(mv::set_id.eq_any(sets))).execute(conn)?;
     diesel::delete(ms::table.filter(ms::customer_id.eq(id))).execute(conn)?;

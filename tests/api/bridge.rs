@@ -190,6 +190,7 @@ async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    cancelling_before_production_tells_the_factory_and_erasure_too,
     an_order_reaches_the_factory_signed_once_after_failed_attempts,
     a_factory_pulls_acknowledges_and_reports_status_back,
     a_gone_endpoint_is_disabled_and_the_work_order_flagged,
@@ -365,4 +366,52 @@ async fn the_openapi_document_describes_the_routes_the_server_answers() {
         assert_eq!(res.status(), expected, "{path}");
     }
     assert_eq!(paths.len(), 5);
+}
+
+async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    let reg = app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let first = app.order_a_jersey("Ana Silva").await;
+    let second = app.order_a_jersey("Li Na").await;
+    assert_eq!(factory.wait_for(2, Duration::from_secs(10)).await.len(), 2);
+
+    let token = app.csrf(&first).await;
+    let res = app.post_form(&format!("{first}/cancel"), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(got[2].body["type"], "work_order.cancelled");
+    assert_eq!(got[2].body["data"]["status"], "cancelled");
+    let (_, html) = app.get_html(&first).await;
+    assert_eq!(select(&html, "#order-status"), vec!["cancelled"]);
+
+    // Once production has started, cancelling is refused with the reason.
+    let (_, html) = app.get_html(&second).await;
+    let wo_id = attr(&html, ".work-order", "id").unwrap().trim_start_matches("wo-").to_owned();
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/work-orders/{wo_id}/events")))
+        .header("authorization", format!("Bearer {}", reg.token))
+        .header("idempotency-key", "start")
+        .json(&serde_json::json!({"status": "in_production"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let token = app.csrf(&second).await;
+    let res = app.post_form(&format!("{second}/cancel"), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#order-error"), vec!["This order cannot be cancelled any more: production has started."]);
+
+    // Erasing a customer tells the factory which reference to forget, and nothing else.
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let (_, page) = app.get_html(&customer).await;
+    let reference = select(&page, "#customer-meta").concat().split(' ').next().unwrap().to_owned();
+    let token = attr(&page, "input[name=csrf_token]", "value").unwrap();
+    let res = app.post_form(&format!("{customer}/erase"), &[("csrf_token", &token), ("confirm", &reference)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(4, Duration::from_secs(10)).await;
+    assert_eq!(got[3].body["type"], "customer.erased");
+    assert_eq!(got[3].body["data"], serde_json::json!({ "customer_reference": reference }));
 }

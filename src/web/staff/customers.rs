@@ -216,6 +216,7 @@ pub async fn erase_customer(
     page: StaffPage,
     db: web::Data<Db>,
     dir: web::Data<Directory>,
+    dispatcher: web::Data<crate::bridge::Dispatcher>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<EraseRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -230,13 +231,16 @@ pub async fn erase_customer(
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     let staff_id = page.staff.id;
+    let reference = c.reference.clone();
     db.write(move |conn| -> Result<(), StoreError> {
+        crate::orders::announce_erasure(conn, id, &reference)?;
         customers::erase(conn, id)?;
         audit::record(conn, Some(staff_id), "customer.erased", &format!("customer:{id}"), "")?;
         Ok(())
     })
     .await?;
     dir.forget(id);
+    dispatcher.wake();
     tracing::info!(customer.id = id, "customer erased");
     Ok(see_other(&format!("/staff/customers/{id}")))
 }

@@ -31,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/factories/{id}", web::get().to(factories::show_factory))
         .route("/factories/{id}/tokens", web::post().to(factories::create_token))
         .route("/orders/{id}", web::get().to(orders::show_order))
+        .route("/orders/{id}/cancel", web::post().to(orders::cancel_order))
         .route("/work-orders", web::get().to(orders::show_board))
         .route("/work-orders/{id}/retry", web::post().to(orders::retry_work_order))
         .route("/customers/{id}/orders/new", web::get().to(orders::new_order_form))

@@ -316,6 +316,7 @@ pub struct WorkOrderView {
 #[template(path = "staff/order.html")]
 pub struct OrderPage {
     pub ctx: Ctx,
+    pub error: Option<String>,
     pub order: order_store::OrderRow,
     pub customer: CustomerRow,
     pub total: String,
@@ -324,7 +325,35 @@ pub struct OrderPage {
 
 /// `GET /staff/orders/{id}`
 pub async fn show_order(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    render::ok(&order_page(page, &db, path.into_inner(), None).await?)
+}
+
+/// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
+pub async fn cancel_order(
+    page: StaffPage,
+    db: web::Data<Db>,
+    dispatcher: web::Data<Dispatcher>,
+    path: web::Path<i64>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let staff_id = page.staff.id;
+    match db.write(move |conn| crate::orders::cancel(conn, id, staff_id)).await {
+        Ok(()) => {
+            dispatcher.wake();
+            Ok(see_other(&format!("/staff/orders/{id}")))
+        }
+        Err(crate::orders::UpdateError::Illegal(_)) => {
+            let t = page.ctx.t;
+            let again = order_page(page, &db, id, Some(t.t("order-cancel-refused"))).await?;
+            render::page(StatusCode::CONFLICT, &again)
+        }
+        Err(crate::orders::UpdateError::NotFound) => Err(AppError::NotFound),
+        Err(crate::orders::UpdateError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
     let loaded = db
         .read(move |conn| -> Result<_, StoreError> {
             let Some(order) = order_store::find(conn, id)? else { return Ok(None) };
@@ -367,7 +396,7 @@ pub async fn show_order(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>
                 .collect(),
         })
         .collect();
-    render::ok(&OrderPage { ctx: page.ctx, order, customer, total, work_orders })
+    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders })
 }
 
 pub struct BoardRow {
