@@ -3,7 +3,6 @@
 //! fails nothing exists; if it commits, delivery will happen.
 
 use chrono::{Duration, NaiveDate, Utc};
-use rand::Rng;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -75,10 +74,7 @@ pub fn estimate(conn: &mut DbConn, c: &CompiledCatalog, product: &str) -> Result
 }
 
 fn new_reference() -> String {
-    const ALPHABET: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY34679";
-    let mut rng = rand::rng();
-    let code: String = (0..6).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    format!("O-{}-{code}", Utc::now().format("%y%m%d"))
+    format!("O-{}-{}", Utc::now().format("%y%m%d"), crate::domain::codes::random_code(6))
 }
 
 pub fn new_webhook_id() -> String {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use rand::Rng;
 use validator::ValidateEmail;
 
 use super::staff::{Authority, Role};
@@ -135,10 +134,7 @@ pub fn phone_digits(s: &str) -> Option<String> {
 
 /// A customer reference as printed on work orders: short, unambiguous, not guessable.
 pub fn new_reference() -> String {
-    const ALPHABET: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY34679";
-    let mut rng = rand::rng();
-    let code: String = (0..6).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    format!("AT-{code}")
+    format!("AT-{}", super::codes::random_code(6))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no web, no database.
 
 pub mod catalog;
+pub mod codes;
 pub mod customer;
 pub mod customer_search;
 pub mod lang;
