@@ -192,5 +192,20 @@ async fn a_fitter_enrolls_a_customer_measures_confirms_a_warning_and_sees_the_ti
     let latest = browser.text("#latest-measurements dl").await;
     assert!(latest.contains("150.0 cm") && latest.contains("70.5 cm"), "{latest}");
     browser.shot("customer").await;
+
+    // The configurator: a product from the demo catalog, checked by the engine.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    browser.click("#new-order").await;
+    browser.wait_text("h1", "New order").await;
+    c.find(Locator::XPath("//a[contains(., 'Bib shorts')]")).await.unwrap().click().await.unwrap();
+    browser.wait_text("#price h2", "Price").await;
+    c.find(Locator::Css("#o_cut")).await.unwrap().select_by_value("women").await.unwrap();
+    browser.click("#check").await;
+    browser.wait_text("#price h2", "Price").await;
+    let chosen = c.find(Locator::Css("#o_cut")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some("women"), "the choice survives the check");
+    assert!(!browser.text("#total").await.is_empty());
+    browser.shot("configurator").await;
     c.clone().close().await.unwrap();
 }

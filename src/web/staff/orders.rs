@@ -183,7 +183,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
             .map(|p| {
                 let mut lines = vec![(ctx.t.t("price-base"), p.base.to_string())];
                 lines.extend(p.surcharges.iter().map(|l| (tr(&l.label, lang), l.amount.to_string())));
-                lines.push((ctx.t.t1("price-tax", "rate", p.tax_rate * Decimal::from(100)), p.tax.to_string()));
+                lines.push((ctx.t.t1("price-tax", "rate", (p.tax_rate * Decimal::from(100)).normalize()), p.tax.to_string()));
                 lines
             })
             .unwrap_or_default(),
