@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-const ALPHABET: &[u8] = b"ACDEFGHJKLMNPQRTUVWXY34679";
+const ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
 
 pub fn random_code(len: usize) -> String {
     let mut rng = rand::rng();
