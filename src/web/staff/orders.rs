@@ -336,6 +336,10 @@ pub async fn cancel_order(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
     let staff_id = page.staff.id;
     match db.write(move |conn| crate::orders::cancel(conn, id, staff_id)).await {
         Ok(()) => {
