@@ -91,6 +91,42 @@ pub struct WorkOrderRow {
     pub tracking_number: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub lease_token: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub claim_count: i32,
+}
+
+impl WorkOrderRow {
+    pub fn live_lease(&self, at: NaiveDateTime) -> Option<&str> {
+        self.lease_token.as_deref().filter(|_| self.lease_until.is_some_and(|u| u > at))
+    }
+}
+
+/// Claimable work orders of a factory: not yet acknowledged, no live lease, not set aside.
+pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<WorkOrderRow>> {
+    wo::table
+        .filter(wo::factory_id.eq(factory_id))
+        .filter(wo::status.eq_any(["queued", "sent"]))
+        .filter(wo::attention.is_null().or(wo::attention.ne("dead_letter")))
+        .filter(wo::lease_until.is_null().or(wo::lease_until.le(at)))
+        .order(wo::id.asc())
+        .limit(limit)
+        .select(WorkOrderRow::as_select())
+        .load(conn)
+}
+
+/// Takes a lease unless someone else took it first (compare-and-set on the lease).
+pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(wo::table.filter(wo::id.eq(id).and(wo::lease_until.is_null().or(wo::lease_until.le(at)))))
+        .set((wo::lease_token.eq(Some(token)), wo::lease_until.eq(Some(until)), wo::claim_count.eq(wo::claim_count + 1)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Ends the lease at acknowledgement; the token stays, to tell its holder's repeated
+/// acknowledgement from a stale client's.
+pub fn end_lease(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(wo::table.find(id)).set(wo::lease_until.eq(None::<NaiveDateTime>)).execute(conn)
 }
 
 pub fn insert_work_order(

@@ -220,6 +220,9 @@ diesel::table! {
         tracking_number -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        claim_count -> Integer,
     }
 }
 

@@ -359,13 +359,14 @@ async fn the_openapi_document_describes_the_routes_the_server_answers() {
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
     for path in &paths {
         let concrete = path.replace("{id}", "1");
-        let method = if path.ends_with("/ack") || path.ends_with("/events") { reqwest::Method::POST } else { reqwest::Method::GET };
+        let post = path.ends_with("/ack") || path.ends_with("/events") || path.ends_with("/claim");
+        let method = if post { reqwest::Method::POST } else { reqwest::Method::GET };
         let res = reqwest::Client::new().request(method, app.url(&format!("/api/v1{concrete}"))).send().await.unwrap();
         // Without a token every route but the document itself asks for one: none is missing.
         let expected = if concrete == "/openapi.json" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
         assert_eq!(res.status(), expected, "{path}");
     }
-    assert_eq!(paths.len(), 5);
+    assert_eq!(paths.len(), 6);
 }
 
 async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend: Backend) {
@@ -414,4 +415,109 @@ async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend:
     let got = factory.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(got[3].body["type"], "customer.erased");
     assert_eq!(got[3].body["data"], serde_json::json!({ "customer_reference": reference }));
+}
+
+/// Places `n` jersey orders directly through the placement service (as the HTTP path does).
+async fn place_many(app: &TestApp, n: usize) {
+    use atelier::domain::catalog::{Choice, Configuration};
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let cache = atelier::catalogs::CatalogCache::default();
+        atelier::catalogs::load_demo(&db, &cache).unwrap();
+        let (version, text) = db
+            .write_blocking(|c| -> Result<_, atelier::store::StoreError> {
+                let v = atelier::store::catalogs::current(c)?.into_iter().find(|v| v.catalog_code == "atelier-sportswear").unwrap();
+                Ok(atelier::store::catalogs::source(c, v.id)?.unwrap())
+            })
+            .unwrap();
+        let cat = atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap();
+        let mut cfg = Configuration::new("cycling_jersey");
+        for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
+            cfg = cfg.with(o, Choice::One(v.into()));
+        }
+        for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600), ("inside_leg", 845), ("shoulder_width", 415)] {
+            cfg = cfg.measure(m, v);
+        }
+        let customer = db
+            .write_blocking(|c| {
+                let e = atelier::domain::customer::Enrollment::parse(&atelier::domain::customer::EnrollmentInput { name: "Bulk Buyer".into(), email: "bulk@example.com".into(), ..Default::default() }).unwrap();
+                atelier::customers::enroll(c, &e, 1, None)
+            })
+            .unwrap();
+        for i in 0..n {
+            let req = atelier::orders::PlaceOrder {
+                customer_id: customer.id,
+                customer_reference: customer.reference.clone(),
+                store_id: None,
+                configuration: cfg.clone(),
+                measurement_set_id: None,
+                ship_to: serde_json::json!({"store": null}),
+                idempotency_key: format!("bulk-{i}"),
+                staff_id: None,
+                tax_rate_bp: 2000,
+            };
+            db.write_blocking(|c| atelier::orders::place(c, &cat, &version, &req)).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
+on_both_backends!(concurrent_claimers_acknowledge_every_work_order_exactly_once);
+
+async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reg = app.register_factory("pullers", None).await;
+    let total = 120;
+    place_many(&app, total).await;
+    let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let mut clients = vec![];
+    for client in 0..4 {
+        let (url, token, acked) = (app.url("/api/v1/work-orders"), reg.token.clone(), acked.clone());
+        clients.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut stale_refused = 0;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while Instant::now() < deadline {
+                let res = http.post(format!("{url}/claim")).bearer_auth(&token).json(&serde_json::json!({"limit": 10, "lease_seconds": 1})).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                let items = res.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone();
+                if items.is_empty() {
+                    let page: Value = http.get(format!("{url}?status=queued&limit=1")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+                    if page["items"].as_array().unwrap().is_empty() { break; }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+                for wo in items {
+                    let id = wo["id"].as_i64().unwrap();
+                    let lease = wo["lease_token"].as_str().unwrap().to_owned();
+                    // Client 0 is slow: it sits on every other lease until it has expired.
+                    if client == 0 && id % 2 == 0 {
+                        tokio::time::sleep(Duration::from_millis(1100)).await;
+                    }
+                    let res = http.post(format!("{url}/{id}/ack")).bearer_auth(&token).json(&serde_json::json!({"lease_token": lease})).send().await.unwrap();
+                    match res.status() {
+                        StatusCode::OK => acked.lock().unwrap().push(id),
+                        StatusCode::CONFLICT => {
+                            assert_eq!(res.json::<Value>().await.unwrap()["type"], "/api/v1/problems/lease-conflict");
+                            stale_refused += 1;
+                        }
+                        other => panic!("ack answered {other}"),
+                    }
+                }
+            }
+            stale_refused
+        }));
+    }
+    let mut refused = 0;
+    for c in clients {
+        refused += c.await.unwrap();
+    }
+    let mut ids = acked.lock().unwrap().clone();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "every work order acknowledged");
+    assert_eq!(n, total, "none acknowledged twice");
+    assert!(refused > 0, "an expired lease was refused at least once");
 }

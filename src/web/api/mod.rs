@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
     .route("/openapi.json", web::get().to(openapi))
     .route("/work-orders", web::get().to(work_orders::list_work_orders))
+    .route("/work-orders/claim", web::post().to(work_orders::claim_work_orders))
     .route("/work-orders/{id}", web::get().to(work_orders::show_work_order))
     .route("/work-orders/{id}/ack", web::post().to(work_orders::ack_work_order))
     .route("/work-orders/{id}/events", web::post().to(work_orders::post_event))

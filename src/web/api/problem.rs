@@ -16,6 +16,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     IllegalTransition(String),
+    #[error("the work order is leased to another client, or this lease has expired")]
+    LeaseConflict,
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
@@ -32,6 +34,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad-request",
             ApiError::IllegalTransition(_) => "illegal-transition",
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
+            ApiError::LeaseConflict => "lease-conflict",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -59,7 +62,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::IllegalTransition(_) => StatusCode::CONFLICT,
+            ApiError::IllegalTransition(_) | ApiError::LeaseConflict => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -81,14 +81,96 @@ fn update_error(e: UpdateError) -> ApiError {
     }
 }
 
-/// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent).
-pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    #[serde(default)]
+    lease_token: Option<String>,
+}
+
+/// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent). A leased
+/// work order needs the live `lease_token`; a stale one is refused with 409.
+pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let ack: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AckBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not an acknowledgement: {e}")))?
+    };
     let (factory_id, id) = (f.0.id, path.into_inner());
     let wo = db
-        .write(move |conn| factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None))
-        .await
-        .map_err(update_error)?;
+        .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
+            let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
+            let sent = ack.lease_token.as_deref();
+            let allowed = if current.status == Status::Acknowledged.as_str() {
+                // Repeating an acknowledgement is fine, but not with someone else's lease.
+                match (current.lease_token.as_deref(), sent) {
+                    (Some(held), Some(sent)) => held == sent,
+                    (None, Some(_)) => false,
+                    (_, None) => true,
+                }
+            } else {
+                match (current.live_lease(crate::store::now()), sent) {
+                    (Some(live), Some(sent)) => live == sent,
+                    (None, None) => true,
+                    _ => false,
+                }
+            };
+            if !allowed {
+                return Err(ApiError::LeaseConflict);
+            }
+            let wo = factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None).map_err(update_error)?;
+            orders::end_lease(conn, id)?;
+            Ok(wo)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))
+}
+
+/// A work order claimed this many times without an acknowledgement is set aside for staff.
+const MAX_CLAIMS: i32 = 5;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimBody {
+    limit: i64,
+    lease_seconds: i64,
+}
+
+/// `POST /api/v1/work-orders/claim`: leases up to `limit` unacknowledged work orders to this
+/// client. Concurrent clients never hold a live lease on the same work order.
+pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: web::Json<ClaimBody>) -> Result<HttpResponse, ApiError> {
+    if !(1..=100).contains(&body.limit) {
+        return Err(ApiError::BadRequest("limit must be between 1 and 100".into()));
+    }
+    if !(1..=3600).contains(&body.lease_seconds) {
+        return Err(ApiError::BadRequest("lease_seconds must be between 1 and 3600".into()));
+    }
+    let (factory_id, limit, seconds) = (f.0.id, body.limit, body.lease_seconds);
+    let claimed = db
+        .write(move |conn| -> Result<Vec<Value>, ApiError> {
+            let at = crate::store::now();
+            let until = at + chrono::Duration::seconds(seconds);
+            let mut out = vec![];
+            for wo in orders::claimable(conn, factory_id, at, limit * 2)? {
+                if out.len() as i64 >= limit {
+                    break;
+                }
+                if wo.claim_count >= MAX_CLAIMS {
+                    orders::set_attention(conn, wo.id, Some("dead_letter"))?;
+                    continue;
+                }
+                let token = crate::orders::new_webhook_id().replace("msg_", "lease_");
+                if orders::take_lease(conn, wo.id, &token, at, until)? {
+                    let mut doc = document(&wo);
+                    doc["lease_token"] = json!(token);
+                    doc["lease_expires_at"] = json!(until.and_utc().to_rfc3339());
+                    out.push(doc);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": claimed })))
 }
 
 #[derive(Deserialize)]
