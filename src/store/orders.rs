@@ -117,16 +117,41 @@ pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i
 
 /// Takes a lease unless someone else took it first (compare-and-set on the lease).
 pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(wo::table.filter(wo::id.eq(id).and(wo::lease_until.is_null().or(wo::lease_until.le(at)))))
+    let n = diesel::update(
+        wo::table
+            .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
+            .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
+    )
         .set((wo::lease_token.eq(Some(token)), wo::lease_until.eq(Some(until)), wo::claim_count.eq(wo::claim_count + 1)))
         .execute(conn)?;
     Ok(n == 1)
 }
 
-/// Ends the lease at acknowledgement; the token stays, to tell its holder's repeated
-/// acknowledgement from a stale client's.
-pub fn end_lease(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(wo::table.find(id)).set(wo::lease_until.eq(None::<NaiveDateTime>)).execute(conn)
+/// Ends a live lease held with `token`, in one conditional update: it also locks the row, so
+/// no claim can slip in before the acknowledgement commits. The token stays, to tell its
+/// holder's repeated acknowledgement from a stale client's. `false`: not the live lease.
+pub fn end_live_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        wo::table
+            .filter(wo::id.eq(id).and(wo::lease_token.eq(token)).and(wo::lease_until.gt(at)))
+            .filter(wo::status.eq_any(["queued", "sent"])),
+    )
+    .set(wo::lease_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// For an acknowledgement without a lease: only when no live lease exists; forgets any old
+/// token (and locks the row) so that no stale holder can acknowledge afterwards.
+pub fn end_unleased(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        wo::table
+            .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
+            .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
+    )
+    .set((wo::lease_token.eq(None::<String>), wo::lease_until.eq(None::<NaiveDateTime>)))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn insert_work_order(

@@ -101,26 +101,24 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path
         .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
             let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
             let sent = ack.lease_token.as_deref();
-            let allowed = if current.status == Status::Acknowledged.as_str() {
-                // Repeating an acknowledgement is fine, but not with someone else's lease.
-                match (current.lease_token.as_deref(), sent) {
-                    (Some(held), Some(sent)) => held == sent,
-                    (None, Some(_)) => false,
-                    (_, None) => true,
-                }
-            } else {
-                match (current.live_lease(crate::store::now()), sent) {
-                    (Some(live), Some(sent)) => live == sent,
-                    (None, None) => true,
-                    _ => false,
-                }
+            let at = crate::store::now();
+            let acknowledged = current.status == Status::Acknowledged.as_str();
+            // Compare-and-set first, so that a concurrent claim cannot interleave.
+            let took = match sent {
+                Some(token) => orders::end_live_lease(conn, id, token, at)?,
+                None => orders::end_unleased(conn, id, at)?,
             };
-            if !allowed {
-                return Err(ApiError::LeaseConflict);
+            if !took {
+                // Repeating an acknowledgement is fine, but not with someone else's lease.
+                let repeat = acknowledged && (sent.is_none() || current.lease_token.as_deref() == sent);
+                if repeat {
+                    return Ok(current);
+                }
+                if sent.is_some() || current.live_lease(at).is_some() {
+                    return Err(ApiError::LeaseConflict);
+                }
             }
-            let wo = factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None).map_err(update_error)?;
-            orders::end_lease(conn, id)?;
-            Ok(wo)
+            factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None).map_err(update_error)
         })
         .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))
