@@ -19,6 +19,14 @@ impl Text {
     pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
         Self { en: en.into(), zh: zh.into() }
     }
+
+    /// The text in one interface language.
+    pub fn get(&self, lang: crate::domain::lang::Lang) -> String {
+        match lang {
+            crate::domain::lang::Lang::En => self.en.clone(),
+            crate::domain::lang::Lang::ZhCn => self.zh.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -159,18 +159,11 @@ pub struct CatalogPage {
     pub products: Vec<ProductView>,
 }
 
-fn text(t: &crate::domain::catalog::Text, lang: Lang) -> String {
-    match lang {
-        Lang::En => t.en.clone(),
-        Lang::ZhCn => t.zh.clone(),
-    }
-}
-
 fn products(c: &CompiledCatalog, lang: Lang) -> Vec<ProductView> {
     c.products()
         .map(|p| ProductView {
             code: p.code.clone(),
-            label: text(&p.label, lang),
+            label: p.label.get(lang),
             family: format!("{:?}", p.family).to_lowercase(),
             base_price: format!("{} {}", p.base_price, p.currency),
             options: p
@@ -178,9 +171,9 @@ fn products(c: &CompiledCatalog, lang: Lang) -> Vec<ProductView> {
                 .iter()
                 .map(|o| OptionView {
                     code: o.code.clone(),
-                    label: text(&o.label, lang),
+                    label: o.label.get(lang),
                     kind: format!("{:?}", o.kind).to_lowercase(),
-                    values: o.values.iter().map(|v| (v.code.clone(), text(&v.label, lang), v.surcharge.to_string())).collect(),
+                    values: o.values.iter().map(|v| (v.code.clone(), v.label.get(lang), v.surcharge.to_string())).collect(),
                 })
                 .collect(),
             rules: p
@@ -191,7 +184,7 @@ fn products(c: &CompiledCatalog, lang: Lang) -> Vec<ProductView> {
                     kind: format!("{:?}", r.kind).to_lowercase(),
                     text: match &r.body {
                         RuleBody::Constraint(e) => e.source.clone(),
-                        _ => r.message.as_ref().map(|m| text(m, lang)).unwrap_or_default(),
+                        _ => r.message.as_ref().map(|m| m.get(lang)).unwrap_or_default(),
                     },
                 })
                 .collect(),
@@ -203,7 +196,7 @@ fn products(c: &CompiledCatalog, lang: Lang) -> Vec<ProductView> {
                         DerivedKind::Formula(e) => e.source.clone(),
                         DerivedKind::Chart { .. } => "size chart".to_owned(),
                     };
-                    (d.code.clone(), text(&d.label, lang), formula)
+                    (d.code.clone(), d.label.get(lang), formula)
                 })
                 .collect(),
         })
@@ -214,7 +207,7 @@ fn products(c: &CompiledCatalog, lang: Lang) -> Vec<ProductView> {
 pub async fn show_catalog(p: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let (version, compiled) = cache.get(&db, path.into_inner()).await?.ok_or(AppError::NotFound)?;
     let lang = p.ctx.t.lang;
-    let title = compiled.label.as_ref().map(|l| text(l, lang)).unwrap_or_else(|| compiled.id.clone());
+    let title = compiled.label.as_ref().map(|l| l.get(lang)).unwrap_or_else(|| compiled.id.clone());
     render::ok(&CatalogPage { products: products(&compiled, lang), ctx: p.ctx, version, title })
 }
 

@@ -13,8 +13,7 @@ use serde::Deserialize;
 
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind, Text};
-use crate::domain::lang::Lang;
+use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind};
 use crate::orders::{PlaceError, PlaceOrder, estimate, place};
 use crate::store::catalogs::{self as catalog_store, CatalogVersion};
 use crate::store::customers::{self, CustomerRow};
@@ -26,10 +25,6 @@ use crate::web::render;
 
 use super::customer_page::fmt_time;
 use super::customers::live_customer;
-
-fn tr(t: &Text, lang: Lang) -> String {
-    if lang == Lang::ZhCn { t.zh.clone() } else { t.en.clone() }
-}
 
 pub struct ProductLink {
     pub version_id: i64,
@@ -137,7 +132,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
                     let avail = availability.as_ref().and_then(|a| a.options.iter().find(|x| x.option == o.code));
                     OptionView {
                         code: o.code.clone(),
-                        label: tr(&o.label, lang),
+                        label: o.label.get(lang),
                         kind: match o.kind {
                             OptionKind::Single => "single",
                             OptionKind::Multi => "multi",
@@ -151,11 +146,11 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
                                 let a = avail.and_then(|x| x.values.iter().find(|y| y.value == val.code));
                                 ValueView {
                                     code: val.code.clone(),
-                                    label: tr(&val.label, lang),
+                                    label: val.label.get(lang),
                                     surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", val.surcharge) },
                                     chosen: a.is_some_and(|a| a.chosen),
                                     available: a.is_none_or(|a| a.available || a.chosen),
-                                    reason: a.map(|a| a.blocked_by.iter().map(|b| tr(&b.explanation, lang)).collect::<Vec<_>>().join("; ")).unwrap_or_default(),
+                                    reason: a.map(|a| a.blocked_by.iter().map(|b| b.explanation.get(lang)).collect::<Vec<_>>().join("; ")).unwrap_or_default(),
                                 }
                             })
                             .collect(),
@@ -174,21 +169,21 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
         products: vec![],
         version_id: v.id,
         product: cfg.product.clone(),
-        product_label: product.map(|p| tr(&p.label, lang)).unwrap_or_default(),
+        product_label: product.map(|p| p.label.get(lang)).unwrap_or_default(),
         options,
         measurements_note: note,
-        violations: validation.as_ref().map(|v| v.violations.iter().map(|x| tr(&x.explanation, lang)).collect()).unwrap_or_default(),
+        violations: validation.as_ref().map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
         price_lines: price
             .as_ref()
             .map(|p| {
                 let mut lines = vec![(ctx.t.t("price-base"), p.base.to_string())];
-                lines.extend(p.surcharges.iter().map(|l| (tr(&l.label, lang), l.amount.to_string())));
+                lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), l.amount.to_string())));
                 lines.push((ctx.t.t1("price-tax", "rate", (p.tax_rate * Decimal::from(100)).normalize()), p.tax.to_string()));
                 lines
             })
             .unwrap_or_default(),
         total: price.map(|p| format!("{} {}", p.total, p.currency)).unwrap_or_default(),
-        derived: derived.iter().map(|d| (tr(&d.label, lang), d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default())).unwrap_or_else(|| "–".into()), d.formula.clone())).collect(),
+        derived: derived.iter().map(|d| (d.label.get(lang), d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default())).unwrap_or_else(|| "–".into()), d.formula.clone())).collect(),
         ship_date: ship,
         valid: validation.is_some_and(|v| v.valid),
         idempotency_key: key,
@@ -224,7 +219,7 @@ pub async fn new_order_form(
     let Some((version, cat, code)) = chosen else {
         let products = catalogs
             .iter()
-            .flat_map(|(v, cat)| cat.products().map(move |p| ProductLink { version_id: v.id, code: p.code.clone(), label: tr(&p.label, lang), base_price: format!("{} {}", p.base_price, p.currency) }))
+            .flat_map(|(v, cat)| cat.products().map(move |p| ProductLink { version_id: v.id, code: p.code.clone(), label: p.label.get(lang), base_price: format!("{} {}", p.base_price, p.currency) }))
             .collect();
         let empty = ConfigurePage {
             ctx: page.ctx, c, products, version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
