@@ -111,6 +111,19 @@ fn dispatcher_settings() -> anyhow::Result<crate::bridge::DispatcherSettings> {
         .parse()
         .context("ATELIER_WEBHOOK_TIMEOUT_SECS must be a whole number of seconds")?;
     d.timeout = Duration::from_secs(timeout.max(1));
+    d.allowed_hosts = env_or("ATELIER_WEBHOOK_ALLOWED_HOSTS", "")
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    let hours: u64 = env_or("ATELIER_WEBHOOK_DISABLE_AFTER_HOURS", "120")
+        .parse()
+        .context("ATELIER_WEBHOOK_DISABLE_AFTER_HOURS must be a whole number of hours")?;
+    d.disable_after = Duration::from_secs(hours.max(1) * 3600);
+    let overlap: u64 = env_or("ATELIER_WEBHOOK_SECRET_OVERLAP_HOURS", "24")
+        .parse()
+        .context("ATELIER_WEBHOOK_SECRET_OVERLAP_HOURS must be a whole number of hours")?;
+    d.secret_overlap = Duration::from_secs(overlap * 3600);
     Ok(d)
 }
 

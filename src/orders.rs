@@ -49,28 +49,86 @@ impl From<diesel::result::Error> for PlaceError {
     }
 }
 
-/// The factory that can ship a product family first: enabled, builds the family, shortest
-/// lead time (then name, so the choice is stable).
-pub fn route<'a>(factories: &'a [Factory], family: &str) -> Option<&'a Factory> {
-    factories
-        .iter()
-        .filter(|f| f.enabled && f.builds(family))
-        .min_by(|a, b| a.lead_time_days.cmp(&b.lead_time_days).then(a.name.cmp(&b.name)))
+/// The (option, value) pairs of a configuration, to check against what a factory cannot build.
+fn chosen_values(cfg: &Configuration) -> Vec<(String, String)> {
+    use crate::domain::catalog::Choice;
+    let mut out = vec![];
+    for (option, choice) in &cfg.choices {
+        match choice {
+            Choice::One(v) => out.push((option.clone(), v.clone())),
+            Choice::Many(vs) => out.extend(vs.iter().map(|v| (option.clone(), v.clone()))),
+            Choice::Number(_) | Choice::Text(_) => out.push((option.clone(), String::new())),
+        }
+    }
+    out
 }
 
-pub fn ship_date(factory: &Factory, today: NaiveDate) -> NaiveDate {
-    today + Duration::days(i64::from(factory.lead_time_days.max(0)))
+/// The factory that can ship a configuration first: enabled, builds the family and every
+/// chosen option, earliest date given its lead time and the weeks already booked to
+/// capacity (then name, so the choice is stable). `booked(factory, week_start)` counts the
+/// work orders due in that week.
+pub fn route<'a>(
+    factories: &'a [Factory],
+    family: &str,
+    chosen: &[(String, String)],
+    today: NaiveDate,
+    booked: &mut dyn FnMut(&Factory, NaiveDate) -> Result<i64, StoreError>,
+) -> Result<Option<(&'a Factory, NaiveDate)>, StoreError> {
+    let mut best: Option<(&Factory, NaiveDate)> = None;
+    for f in factories.iter().filter(|f| f.enabled && f.builds(family) && chosen.iter().all(|(o, v)| f.can_build(o, v))) {
+        let date = ship_date(f, today, &mut |week| booked(f, week))?;
+        if best.is_none_or(|(b, d)| (date, &f.name) < (d, &b.name)) {
+            best = Some((f, date));
+        }
+    }
+    Ok(best)
+}
+
+/// The earliest date a factory can ship: its lead time from today, moved to the next week
+/// while that week is booked to its weekly capacity (0 = no limit).
+pub fn ship_date(
+    factory: &Factory,
+    today: NaiveDate,
+    booked: &mut dyn FnMut(NaiveDate) -> Result<i64, StoreError>,
+) -> Result<NaiveDate, StoreError> {
+    let mut date = today + Duration::days(i64::from(factory.lead_time_days.max(0)));
+    if factory.weekly_capacity <= 0 {
+        return Ok(date);
+    }
+    // Two years ahead at most: beyond that the estimate is meaningless anyway.
+    for _ in 0..104 {
+        let week = week_start(date);
+        if booked(week)? < i64::from(factory.weekly_capacity) {
+            return Ok(date);
+        }
+        date = week + Duration::days(7);
+    }
+    Ok(date)
+}
+
+fn week_start(d: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
+}
+
+/// Routes a configuration with the database's factories and bookings.
+fn route_in_db(conn: &mut DbConn, family: &str, cfg: &Configuration) -> Result<Option<(Factory, NaiveDate)>, StoreError> {
+    let all = factories::list(conn)?;
+    let chosen = chosen_values(cfg);
+    let mut booked = |f: &Factory, week: NaiveDate| -> Result<i64, StoreError> {
+        Ok(orders::booked_in_week(conn, f.id, &week.to_string(), &(week + Duration::days(7)).to_string())?)
+    };
+    Ok(route(&all, family, &chosen, Utc::now().date_naive(), &mut booked)?.map(|(f, d)| (f.clone(), d)))
 }
 
 fn family_name(c: &CompiledCatalog, product: &str) -> Option<String> {
     c.product(product).map(|p| format!("{:?}", p.family).to_lowercase())
 }
 
-/// The estimated ship date for a product, before anyone orders it.
-pub fn estimate(conn: &mut DbConn, c: &CompiledCatalog, product: &str) -> Result<Option<NaiveDate>, StoreError> {
-    let Some(family) = family_name(c, product) else { return Ok(None) };
-    let all = factories::list(conn)?;
-    Ok(route(&all, &family).map(|f| ship_date(f, Utc::now().date_naive())))
+/// The estimated ship date for a configuration, before anyone orders it.
+pub fn estimate(conn: &mut DbConn, c: &CompiledCatalog, cfg: &Configuration) -> Result<Option<NaiveDate>, StoreError> {
+    let Some(family) = family_name(c, &cfg.product) else { return Ok(None) };
+    Ok(route_in_db(conn, &family, cfg)?.map(|(_, d)| d))
 }
 
 fn new_reference() -> String {
@@ -96,8 +154,8 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     }
     let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
     let family = format!("{:?}", product.family).to_lowercase();
-    let all = factories::list(conn)?;
-    let factory = route(&all, &family).ok_or_else(|| PlaceError::NoFactory(family.clone()))?;
+    let (factory, due) = route_in_db(conn, &family, cfg)?.ok_or_else(|| PlaceError::NoFactory(family.clone()))?;
+    let factory = &factory;
     let price = c.price(cfg, Decimal::new(i64::from(req.tax_rate_bp), 4))?;
     let spec = c.work_spec(cfg)?;
     let derived = c.derive(cfg)?;
@@ -131,7 +189,7 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
             updated_at: at,
         },
     )?;
-    let due = ship_date(factory, Utc::now().date_naive()).to_string();
+    let due = due.to_string();
     let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due)?;
     let doc = json!({
         "id": wo_id,
@@ -319,4 +377,61 @@ pub fn document(wo: &orders::WorkOrderRow) -> Value {
         map.insert("updated_at".into(), json!(wo.updated_at.and_utc().to_rfc3339()));
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn factory(name: &str, lead: i32, capacity: i32, cannot: &str) -> Factory {
+        Factory {
+            id: i64::from(lead) * 100 + i64::from(capacity),
+            code: name.to_lowercase(),
+            name: name.into(),
+            families: "bicycle".into(),
+            push_url: None,
+            signing_secret: None,
+            lead_time_days: lead,
+            enabled: true,
+            push_disabled_reason: None,
+            created_at: now(),
+            previous_signing_secret: None,
+            previous_secret_until: None,
+            failing_since: None,
+            weekly_capacity: capacity,
+            cannot_build: cannot.into(),
+        }
+    }
+
+    fn monday() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn the_earliest_capable_factory_wins_and_a_full_week_moves_the_date() {
+        let fast = factory("Fast", 7, 2, "");
+        let slow = factory("Slow", 14, 0, "");
+        let all = [fast.clone(), slow.clone()];
+        let chosen = vec![("brakes".to_owned(), "disc".to_owned())];
+        let mut free = |_: &Factory, _: NaiveDate| Ok(0);
+        let (f, d) = route(&all, "bicycle", &chosen, monday(), &mut free).unwrap().unwrap();
+        assert_eq!((f.name.as_str(), d), ("Fast", monday() + Duration::days(7)));
+        // Fast's next two weeks are full: it could ship only three weeks out, after Slow.
+        let mut full = |f: &Factory, w: NaiveDate| Ok(if f.name == "Fast" && w < monday() + Duration::days(21) { 2 } else { 0 });
+        let (f, d) = route(&all, "bicycle", &chosen, monday(), &mut full).unwrap().unwrap();
+        assert_eq!((f.name.as_str(), d), ("Slow", monday() + Duration::days(14)));
+        assert_eq!(route(&all, "apparel", &chosen, monday(), &mut free).unwrap().map(|x| x.0.name.clone()), None);
+    }
+
+    #[test]
+    fn a_factory_that_cannot_build_a_choice_is_passed_over() {
+        let all = [factory("Fast", 7, 0, "brakes=disc, saddle"), factory("Slow", 14, 0, "")];
+        let mut free = |_: &Factory, _: NaiveDate| Ok(0);
+        let disc = vec![("brakes".to_owned(), "disc".to_owned())];
+        assert_eq!(route(&all, "bicycle", &disc, monday(), &mut free).unwrap().unwrap().0.name, "Slow");
+        let rim = vec![("brakes".to_owned(), "rim".to_owned())];
+        assert_eq!(route(&all, "bicycle", &rim, monday(), &mut free).unwrap().unwrap().0.name, "Fast");
+        let saddle = vec![("saddle".to_owned(), "any".to_owned())];
+        assert_eq!(route(&all, "bicycle", &saddle, monday(), &mut free).unwrap().unwrap().0.name, "Slow");
+    }
 }

@@ -22,6 +22,27 @@ pub struct DispatcherSettings {
     /// How long a dispatcher may hold an event before another may take it.
     pub lease: Duration,
     pub batch: i64,
+    /// Hosts pushes may go to; empty means any (`ATELIER_WEBHOOK_ALLOWED_HOSTS`).
+    pub allowed_hosts: Vec<String>,
+    /// An endpoint that has failed every attempt for this long is disabled.
+    pub disable_after: Duration,
+    /// How long the previous secret keeps signing after a rotation.
+    pub secret_overlap: Duration,
+}
+
+impl DispatcherSettings {
+    /// Whether a push URL's host is allowed (an empty list allows every host).
+    pub fn allows(&self, url: &str) -> bool {
+        self.allowed_hosts.is_empty() || host_of(url).is_some_and(|h| self.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(&h)))
+    }
+}
+
+/// The host of an `http(s)` URL, without port or user info, lowercased.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = if let Some(v6) = authority.strip_prefix('[') { v6.split(']').next()? } else { authority.rsplit_once(':').map_or(authority, |(h, _)| h) };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 impl Default for DispatcherSettings {
@@ -31,6 +52,9 @@ impl Default for DispatcherSettings {
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
             batch: 64,
+            allowed_hosts: vec![],
+            disable_after: Duration::from_secs(5 * 24 * 3600),
+            secret_overlap: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -146,11 +170,14 @@ impl Dispatcher {
     }
 
     async fn send(&self, row: &OutboxRow, factory: &Factory) -> Outcome {
-        let (Some(url), Some(secret)) = (factory.push_url.as_deref(), factory.signing_secret.as_deref()) else {
+        let (Some(url), Some(_)) = (factory.push_url.as_deref(), factory.signing_secret.as_deref()) else {
             return Outcome::Failed { status: None, retry_after: None, error: "no push URL or secret".into() };
         };
+        if !self.settings.allows(url) {
+            return Outcome::Failed { status: None, retry_after: None, error: "the push URL's host is not on the allowlist".into() };
+        }
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = match super::signing::sign(secret, &row.webhook_id, timestamp, &row.payload) {
+        let signature = match super::signing::sign_all(&factory.signing_secrets(now()), &row.webhook_id, timestamp, &row.payload) {
             Ok(s) => s,
             Err(e) => return Outcome::Failed { status: None, retry_after: None, error: e.to_string() },
         };
@@ -181,6 +208,7 @@ impl Dispatcher {
 
     async fn record(&self, row: OutboxRow, factory: Factory, outcome: Outcome, latency_ms: i32) -> Result<(), StoreError> {
         let schedule = self.settings.retry_schedule.clone();
+        let disable_after = chrono::Duration::from_std(self.settings.disable_after).unwrap_or(chrono::Duration::days(5));
         let jitter: f64 = rand::random();
         self.db
             .write(move |conn| -> Result<(), StoreError> {
@@ -188,6 +216,7 @@ impl Dispatcher {
                     Outcome::Delivered(code) => {
                         outbox::record_attempt(conn, row.id, Some(i32::from(code)), latency_ms, None)?;
                         outbox::mark_delivered(conn, row.id)?;
+                        factories::note_success(conn, factory.id)?;
                         if let Some(wo) = row.work_order_id {
                             let from = Status::Queued.as_str();
                             orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None)?;
@@ -215,10 +244,53 @@ impl Dispatcher {
                             }
                         }
                         tracing::warn!(outbox.id = row.id, factory.id = factory.id, attempt = failures, error = %error, "webhook delivery failed");
+                        if factory.pushes() {
+                            let since = factories::note_failure(conn, factory.id, now())?.unwrap_or_else(now);
+                            if now() - since >= disable_after {
+                                disable_failing_endpoint(conn, &factory, since)?;
+                            }
+                        }
                     }
                 }
                 Ok(())
             })
             .await
+    }
+}
+
+/// An endpoint that has failed every attempt for the configured time is disabled, its pending
+/// events are set aside (they stay available to pull and can be replayed), and the admins are
+/// told on their home page.
+fn disable_failing_endpoint(conn: &mut crate::store::DbConn, factory: &Factory, since: NaiveDateTime) -> Result<(), StoreError> {
+    let reason = format!("every delivery failed since {}", since.format("%Y-%m-%d %H:%M UTC"));
+    factories::disable_push(conn, factory.id, &reason)?;
+    outbox::give_up_for_factory(conn, factory.id, "endpoint disabled after repeated failures")?;
+    crate::store::notices::insert(conn, "push_disabled", &format!("factory:{}", factory.id), &format!("{}: {reason}", factory.name))?;
+    crate::store::audit::record(conn, None, "factory.push_disabled", &format!("factory:{}", factory.id), &reason)?;
+    tracing::warn!(factory.id = factory.id, "push endpoint disabled after failing for too long");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_read_from_push_urls() {
+        assert_eq!(host_of("https://Factory.Example:8443/hooks?x=1").as_deref(), Some("factory.example"));
+        assert_eq!(host_of("http://127.0.0.1/x").as_deref(), Some("127.0.0.1"));
+        assert_eq!(host_of("http://[::1]:9000/x").as_deref(), Some("::1"));
+        assert_eq!(host_of("ftp://x"), None);
+        assert_eq!(host_of("https:///x"), None);
+    }
+
+    #[test]
+    fn an_empty_allowlist_allows_every_host_and_a_list_only_its_hosts() {
+        let mut s = DispatcherSettings::default();
+        assert!(s.allows("https://anything.example/"));
+        s.allowed_hosts = vec!["factory.example".into()];
+        assert!(s.allows("https://FACTORY.example:443/hooks"));
+        assert!(!s.allows("https://evil.example/"));
+        assert!(!s.allows("https://factory.example.evil.example/"));
     }
 }

@@ -22,6 +22,16 @@ pub fn sign(secret: &str, webhook_id: &str, timestamp: i64, body: &str) -> Resul
     hook.sign(webhook_id, timestamp, body.as_bytes()).map_err(|_| BadSecret)
 }
 
+/// Signed with every secret given, space-separated (the current secret first): during a
+/// rotation a receiver holding either secret accepts the event.
+pub fn sign_all(secrets: &[&str], webhook_id: &str, timestamp: i64, body: &str) -> Result<String, BadSecret> {
+    if secrets.is_empty() {
+        return Err(BadSecret);
+    }
+    let signatures = secrets.iter().map(|s| sign(s, webhook_id, timestamp, body)).collect::<Result<Vec<_>, _>>()?;
+    Ok(signatures.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +45,24 @@ mod tests {
         assert_eq!(sig, again);
         assert_ne!(sig, sign(&new_secret(), "msg_1", 1_700_000_000, r#"{"a":1}"#).unwrap());
         assert!(sign("whsec_???", "m", 1, "x").is_err());
+    }
+
+    #[test]
+    fn during_a_rotation_either_secret_verifies_the_event() {
+        let (old, new) = (new_secret(), new_secret());
+        let header = sign_all(&[&new, &old], "msg_2", 1_700_000_000, "{}").unwrap();
+        let parts: Vec<&str> = header.split(' ').collect();
+        assert_eq!(parts.len(), 2);
+        let now = chrono::Utc::now().timestamp();
+        let sig = sign_all(&[&new, &old], "msg_2", now, "{}").unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("webhook-id", "msg_2".parse().unwrap());
+        headers.insert("webhook-timestamp", now.to_string().parse().unwrap());
+        headers.insert("webhook-signature", sig.parse().unwrap());
+        for secret in [&old, &new] {
+            assert!(standardwebhooks::Webhook::new(secret).unwrap().verify(b"{}", &headers).is_ok());
+        }
+        assert!(standardwebhooks::Webhook::new(&new_secret()).unwrap().verify(b"{}", &headers).is_err());
+        assert!(sign_all(&[], "m", 1, "x").is_err());
     }
 }

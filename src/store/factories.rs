@@ -17,11 +17,34 @@ pub struct Factory {
     pub enabled: bool,
     pub push_disabled_reason: Option<String>,
     pub created_at: NaiveDateTime,
+    pub previous_signing_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
+    pub failing_since: Option<NaiveDateTime>,
+    pub weekly_capacity: i32,
+    pub cannot_build: String,
 }
 
 impl Factory {
     pub fn builds(&self, family: &str) -> bool {
         self.families.split(',').any(|f| f.trim() == family)
+    }
+
+    /// The secrets to sign with at `at`: the current one, and during a rotation's overlap
+    /// the previous one too.
+    pub fn signing_secrets(&self, at: NaiveDateTime) -> Vec<&str> {
+        let mut out: Vec<&str> = self.signing_secret.as_deref().into_iter().collect();
+        if let (Some(prev), Some(until)) = (self.previous_signing_secret.as_deref(), self.previous_secret_until) {
+            if until > at {
+                out.push(prev);
+            }
+        }
+        out
+    }
+
+    /// Whether it can build a choice: `cannot_build` lists options (`brakes`) or single
+    /// values (`brakes=rim`) it cannot do.
+    pub fn can_build(&self, option: &str, value: &str) -> bool {
+        !self.cannot_build.split(',').map(str::trim).any(|c| c == option || c.split_once('=') == Some((option, value)))
     }
 
     /// Pushes go out only to an enabled factory with a URL whose endpoint was not disabled.
@@ -82,4 +105,75 @@ pub fn by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Facto
         .select(Factory::as_select())
         .first(conn)
         .optional()
+}
+
+/// What an administrator can change on a factory.
+pub struct FactoryChanges<'a> {
+    pub name: &'a str,
+    pub families: &'a str,
+    pub push_url: Option<&'a str>,
+    pub lead_time_days: i32,
+    pub weekly_capacity: i32,
+    pub cannot_build: &'a str,
+    pub enabled: bool,
+}
+
+pub fn update(conn: &mut DbConn, id: i64, c: &FactoryChanges) -> QueryResult<usize> {
+    diesel::update(f::table.find(id))
+        .set((
+            f::name.eq(c.name),
+            f::families.eq(c.families),
+            f::push_url.eq(c.push_url),
+            f::lead_time_days.eq(c.lead_time_days),
+            f::weekly_capacity.eq(c.weekly_capacity),
+            f::cannot_build.eq(c.cannot_build),
+            f::enabled.eq(c.enabled),
+        ))
+        .execute(conn)
+}
+
+/// A push URL needs a signing secret; one is made when the first URL is set.
+pub fn ensure_secret(conn: &mut DbConn, id: i64, secret: &str) -> QueryResult<usize> {
+    diesel::update(f::table.find(id).filter(f::signing_secret.is_null())).set(f::signing_secret.eq(Some(secret))).execute(conn)
+}
+
+/// Replaces the signing secret; the previous one keeps signing too until `overlap_until`.
+pub fn rotate_secret(conn: &mut DbConn, id: i64, secret: &str, overlap_until: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(f::table.find(id))
+        .set((f::previous_signing_secret.eq(f::signing_secret), f::previous_secret_until.eq(Some(overlap_until)), f::signing_secret.eq(Some(secret))))
+        .execute(conn)
+}
+
+/// Turns pushes back on after the endpoint was disabled; the failure clock starts again.
+pub fn enable_push(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(f::table.find(id)).set((f::push_disabled_reason.eq(None::<String>), f::failing_since.eq(None::<NaiveDateTime>))).execute(conn)
+}
+
+/// Remembers when an endpoint began failing (kept if it already was); returns that time.
+pub fn note_failure(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    diesel::update(f::table.find(id).filter(f::failing_since.is_null())).set(f::failing_since.eq(Some(at))).execute(conn)?;
+    f::table.find(id).select(f::failing_since).first(conn)
+}
+
+pub fn note_success(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(f::table.find(id).filter(f::failing_since.is_not_null())).set(f::failing_since.eq(None::<NaiveDateTime>)).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ft)]
+pub struct Token {
+    pub id: i64,
+    pub label: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn tokens(conn: &mut DbConn, factory_id: i64) -> QueryResult<Vec<Token>> {
+    ft::table.filter(ft::factory_id.eq(factory_id)).order(ft::id.asc()).select(Token::as_select()).load(conn)
+}
+
+pub fn revoke_token(conn: &mut DbConn, factory_id: i64, token_id: i64) -> QueryResult<usize> {
+    diesel::update(ft::table.filter(ft::id.eq(token_id).and(ft::factory_id.eq(factory_id)).and(ft::revoked_at.is_null())))
+        .set(ft::revoked_at.eq(Some(now())))
+        .execute(conn)
 }

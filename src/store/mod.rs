@@ -10,6 +10,7 @@ pub mod catalogs;
 pub mod customers;
 pub mod factories;
 pub mod orders;
+pub mod notices;
 pub mod outbox;
 pub mod secrets;
 pub mod sessions;

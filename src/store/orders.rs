@@ -94,6 +94,7 @@ pub struct WorkOrderRow {
     pub lease_token: Option<String>,
     pub lease_until: Option<NaiveDateTime>,
     pub claim_count: i32,
+    pub commit_seq: i64,
 }
 
 impl WorkOrderRow {
@@ -189,22 +190,60 @@ pub fn work_orders_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec
     wo::table.filter(wo::order_id.eq(order_id)).order(wo::id.asc()).select(WorkOrderRow::as_select()).load(conn)
 }
 
-/// A factory's work orders after `after_id`, optionally only those in one status.
+/// Where a paging client stands: the `(commit_seq, id)` of the last work order it saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub seq: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn of(w: &WorkOrderRow) -> Self {
+        Self { seq: w.commit_seq, id: w.id }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.seq, self.id)
+    }
+
+    /// A cursor this API handed out: `seq.id`, or a bare id from before commit sequences.
+    pub fn decode(text: &str) -> Option<Self> {
+        let (seq, id) = match text.split_once('.') {
+            Some((s, i)) => (s.parse().ok()?, i.parse().ok()?),
+            None => (0, text.parse().ok()?),
+        };
+        (seq >= 0 && id >= 0).then_some(Self { seq, id })
+    }
+}
+
+/// A factory's work orders after `after`, in the order they became visible.
+///
+/// Sequence values can commit out of order on PostgreSQL, so paging by id alone could step
+/// past a work order whose transaction commits later. There each row carries the id of the
+/// transaction that wrote it, and only rows of transactions older than every transaction
+/// still running are listed: that set never grows behind a cursor. On SQLite one writer
+/// commits in id order, and `commit_seq` is 0.
 pub fn page_for_factory(
     conn: &mut DbConn,
     factory_id: i64,
     status: Option<&str>,
-    after_id: i64,
+    after: Cursor,
     limit: i64,
 ) -> QueryResult<Vec<WorkOrderRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
     let mut q = wo::table
-        .filter(wo::factory_id.eq(factory_id).and(wo::id.gt(after_id)))
-        .order(wo::id.asc())
+        .filter(wo::factory_id.eq(factory_id))
+        .filter(wo::commit_seq.gt(after.seq).or(wo::commit_seq.eq(after.seq).and(wo::id.gt(after.id))))
+        .order((wo::commit_seq.asc(), wo::id.asc()))
         .limit(limit)
         .select(WorkOrderRow::as_select())
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(wo::status.eq(s.to_owned()));
+    }
+    if matches!(conn, DbConn::Postgres(_)) {
+        q = q.filter(sql::<Bool>("commit_seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
     }
     q.load(conn)
 }
@@ -276,4 +315,13 @@ pub struct WorkOrderEvent {
 
 pub fn events(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<WorkOrderEvent>> {
     we::table.filter(we::work_order_id.eq(work_order_id)).order(we::id.asc()).select(WorkOrderEvent::as_select()).load(conn)
+}
+
+/// Work orders of a factory due in `[from, to)` (ISO dates) that still take capacity.
+pub fn booked_in_week(conn: &mut DbConn, factory_id: i64, from: &str, to: &str) -> QueryResult<i64> {
+    wo::table
+        .filter(wo::factory_id.eq(factory_id).and(wo::due_date.ge(from)).and(wo::due_date.lt(to)))
+        .filter(wo::status.ne_all(["cancelled", "rejected"]))
+        .count()
+        .get_result(conn)
 }

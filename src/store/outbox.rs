@@ -153,3 +153,20 @@ pub fn store_idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str, re
         ))
         .execute(conn)
 }
+
+/// Makes a factory's failed events since `since` due again, with their `webhook-id`s, so a
+/// receiver that already has one can tell. Returns how many.
+pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        ob::table
+            .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
+            .filter(ob::created_at.ge(since)),
+    )
+    .set((
+        ob::attempts.eq(0),
+        ob::gave_up_at.eq(None::<NaiveDateTime>),
+        ob::next_attempt_at.eq(now()),
+        ob::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}

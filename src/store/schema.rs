@@ -168,6 +168,11 @@ diesel::table! {
         enabled -> Bool,
         push_disabled_reason -> Nullable<Text>,
         created_at -> Timestamp,
+        previous_signing_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        weekly_capacity -> Integer,
+        cannot_build -> Text,
     }
 }
 
@@ -223,6 +228,18 @@ diesel::table! {
         lease_token -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
         claim_count -> Integer,
+        commit_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    staff_notices (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+        dismissed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -305,4 +322,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     delivery_attempts,
     api_idempotency,
+    staff_notices,
 );

@@ -106,6 +106,7 @@ pub fn test_settings(url: String) -> Settings {
             timeout: Duration::from_secs(2),
             lease: Duration::from_secs(5),
             batch: 64,
+            ..Default::default()
         },
     }
 }

@@ -22,7 +22,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
-/// id order, and the cursor for the next page.
+/// the order they became visible, and the cursor to continue from.
 pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
@@ -33,16 +33,18 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query
         return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
     }
     let after = match q.after.as_deref() {
-        None | Some("") => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
+        None | Some("") => orders::Cursor::default(),
+        Some(c) => orders::Cursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
     };
     let factory_id = f.0.id;
     let rows = db
         .read(move |conn| Ok::<_, StoreError>(orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?))
         .await?;
-    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|w| w.id.to_string())).flatten();
+    // `next` is always given, so a client can keep polling from where it stands.
+    let has_more = rows.len() as i64 == limit;
+    let next = rows.last().map(orders::Cursor::of).unwrap_or(after).encode();
     let items: Vec<Value> = rows.iter().map(document).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next })))
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next, "has_more": has_more })))
 }
 
 async fn own_work_order(db: &Db, factory_id: i64, id: i64) -> Result<orders::WorkOrderRow, ApiError> {

@@ -231,8 +231,8 @@ pub async fn new_order_form(
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
     let cfg = configuration(&code, &cat, &[], measurements);
-    let (cat2, code2) = (cat.clone(), code.clone());
-    let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &code2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
+    let (cat2, cfg2) = (cat.clone(), cfg.clone());
+    let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
     let tax = store_tax(&db, page.staff.store_id).await?;
     render::ok(&configure_page(page.ctx, c, &version, &cat, &cfg, &[], note, ship, new_key(), tax))
 }
@@ -288,8 +288,8 @@ pub async fn place_order(
             Err(_) => {} // shown below with the engine's explanations
         }
     }
-    let (cat2, code2) = (cat.clone(), code.clone());
-    let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &code2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
+    let (cat2, cfg2) = (cat.clone(), cfg.clone());
+    let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
     let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax);
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render::page(status, &again)
