@@ -158,7 +158,6 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     let factory = &factory;
     let price = c.price(cfg, Decimal::new(i64::from(req.tax_rate_bp), 4))?;
     let spec = c.work_spec(cfg)?;
-    let derived = c.derive(cfg)?;
     let at = now();
     let reference = new_reference();
     let configuration = serde_json::to_string(&json!({ "choices": cfg.choices, "measurements": cfg.measurements }))
@@ -191,12 +190,48 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     )?;
     let due = due.to_string();
     let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due)?;
-    let doc = json!({
-        "id": wo_id,
-        "order_reference": reference,
-        "revision": 1,
+    let doc = work_order_document(c, version, cfg, &DocumentHead {
+        work_order_id: wo_id,
+        order_reference: &reference,
+        revision: 1,
+        factory_code: &factory.code,
+        due_date: &due,
+        ship_to: &req.ship_to,
+        customer_reference: &req.customer_reference,
+    })?;
+    let document = doc.to_string();
+    orders::set_document(conn, wo_id, &document)?;
+    orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
+    enqueue(conn, factory, Some(wo_id), "work_order.created", &doc)?;
+    audit::record(conn, req.staff_id, "order.placed", &format!("customer:{}", req.customer_id), &format!("order:{order_id}"))?;
+    let order = orders::find(conn, order_id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+    Ok((order, true))
+}
+
+/// What a work order document needs besides the configuration.
+struct DocumentHead<'a> {
+    work_order_id: i64,
+    order_reference: &'a str,
+    revision: i32,
+    factory_code: &'a str,
+    due_date: &'a str,
+    ship_to: &'a Value,
+    customer_reference: &'a str,
+}
+
+/// The work order as the factory gets it (shaped after an ISA-95 production request): what
+/// it needs to build and ship, and nothing else about the customer than a reference.
+fn work_order_document(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, head: &DocumentHead) -> Result<Value, PlaceError> {
+    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+    let family = format!("{:?}", product.family).to_lowercase();
+    let spec = c.work_spec(cfg)?;
+    let derived = c.derive(cfg)?;
+    Ok(json!({
+        "id": head.work_order_id,
+        "order_reference": head.order_reference,
+        "revision": head.revision,
         "status": Status::Queued.as_str(),
-        "factory": factory.code,
+        "factory": head.factory_code,
         "product": {
             "code": cfg.product,
             "label": product.label.en,
@@ -206,7 +241,7 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
             "catalog_revision": version.revision,
         },
         "quantity": 1,
-        "due_date": due,
+        "due_date": head.due_date,
         "options": options_of(c, cfg),
         "derived": derived.iter().filter_map(|d| d.value.as_ref().map(|v| json!({
             "code": d.code, "label": d.label.en, "value": v.to_string(), "unit": d.unit,
@@ -216,16 +251,94 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
         "spec_hash": spec.spec_hash,
         "measurements": used_measurements(c, cfg),
         "personalisation": personalisation(c, cfg),
-        "ship_to": req.ship_to,
-        "customer_reference": req.customer_reference,
-    });
-    let document = doc.to_string();
-    orders::set_document(conn, wo_id, &document)?;
-    orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
-    enqueue(conn, factory, Some(wo_id), "work_order.created", &doc)?;
-    audit::record(conn, req.staff_id, "order.placed", &format!("customer:{}", req.customer_id), &format!("order:{order_id}"))?;
-    let order = orders::find(conn, order_id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
-    Ok((order, true))
+        "ship_to": head.ship_to,
+        "customer_reference": head.customer_reference,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviseError {
+    #[error("no such order")]
+    NotFound,
+    /// Production has started (or the order is cancelled/shipped): a change is refused.
+    #[error("work order {0} is {1}: the order can no longer be changed")]
+    TooLate(i64, String),
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+}
+
+impl From<StoreError> for ReviseError {
+    fn from(e: StoreError) -> Self {
+        ReviseError::Place(PlaceError::Store(e))
+    }
+}
+
+impl From<diesel::result::Error> for ReviseError {
+    fn from(e: diesel::result::Error) -> Self {
+        ReviseError::Place(e.into())
+    }
+}
+
+/// Changes an order before production (e.g. new measurements after a re-measurement): the
+/// engine validates the new configuration, each work order gets a new revision of its
+/// document, and its factory is sent `work_order.updated`. Once any work order is in
+/// production (or past it), the change is refused.
+#[allow(clippy::too_many_arguments)]
+pub fn revise(
+    conn: &mut DbConn,
+    c: &CompiledCatalog,
+    version: &CatalogVersion,
+    order_id: i64,
+    measurements: std::collections::BTreeMap<String, i64>,
+    measurement_set_id: Option<i64>,
+    staff_id: i64,
+    tax_rate_bp: i32,
+) -> Result<OrderRow, ReviseError> {
+    let order = orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)?;
+    let work_orders = orders::work_orders_of_order(conn, order_id)?;
+    if let Some(wo) = work_orders.iter().find(|w| !matches!(Status::parse(&w.status), Some(Status::Queued | Status::Sent | Status::Acknowledged))) {
+        return Err(ReviseError::TooLate(wo.id, wo.status.clone()));
+    }
+    let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
+    let choices = serde_json::from_value(stored["choices"].clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
+    let cfg = Configuration { product: order.product_code.clone(), choices, measurements };
+    let validation = c.validate(&cfg).map_err(PlaceError::from)?;
+    if !validation.valid {
+        return Err(PlaceError::Invalid(validation.violations).into());
+    }
+    let price = c.price(&cfg, Decimal::new(i64::from(tax_rate_bp), 4)).map_err(PlaceError::from)?;
+    let spec = c.work_spec(&cfg).map_err(PlaceError::from)?;
+    let configuration = json!({ "choices": cfg.choices, "measurements": cfg.measurements }).to_string();
+    orders::revise(conn, order_id, &orders::Revision {
+        configuration: &configuration,
+        measurement_set_id,
+        subtotal_minor: to_minor(price.subtotal, &price.currency).map_err(PlaceError::from)?,
+        tax_minor: to_minor(price.tax, &price.currency).map_err(PlaceError::from)?,
+        total_minor: to_minor(price.total, &price.currency).map_err(PlaceError::from)?,
+        price_breakdown: &serde_json::to_string(&price).unwrap_or_default(),
+        spec_hash: &spec.spec_hash,
+    })?;
+    let customer_reference = crate::store::customers::find(conn, order.customer_id)?.map(|c| c.reference).unwrap_or_default();
+    let ship_to: Value = serde_json::from_str(&order.ship_to).unwrap_or(Value::Null);
+    for wo in work_orders {
+        let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
+        let revision = wo.revision + 1;
+        let doc = work_order_document(c, version, &cfg, &DocumentHead {
+            work_order_id: wo.id,
+            order_reference: &order.reference,
+            revision,
+            factory_code: &factory.code,
+            due_date: &wo.due_date,
+            ship_to: &ship_to,
+            customer_reference: &customer_reference,
+        })?;
+        orders::set_revision(conn, wo.id, revision, &doc.to_string())?;
+        orders::record_event(conn, wo.id, Some(&wo.status), &wo.status, &format!("staff:{staff_id}"), &format!("revision {revision}"))?;
+        let updated = orders::find_work_order(conn, wo.id)?.ok_or(ReviseError::NotFound)?;
+        enqueue(conn, &factory, Some(wo.id), "work_order.updated", &document(&updated))?;
+    }
+    audit::record(conn, Some(staff_id), "order.revised", &format!("order:{order_id}"), "")?;
+    orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)
 }
 
 /// Writes the webhook event for a factory that receives pushes (others pull).

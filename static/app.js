@@ -21,3 +21,9 @@ document.addEventListener("change", (event) => {
     if (name) name.value = file.name;
   });
 });
+
+// A job ticket prints from its button (no inline script under the CSP).
+document.addEventListener("click", (event) => {
+  const el = event.target;
+  if (el instanceof HTMLElement && el.hasAttribute("data-print")) window.print();
+});

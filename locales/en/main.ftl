@@ -269,3 +269,54 @@ factory-lead-time-invalid = Enter a number of days from 0 to 365.
 contact-order = Order
 order-cancel = Cancel order
 order-cancel-refused = This order cannot be cancelled any more: production has started.
+
+# Production bridge: factory administration, notices, revisions, job tickets
+factory-url-not-allowed = This host is not on the allowed list of push destinations.
+factory-capacity = Weekly capacity (work orders; 0 = no limit)
+factory-capacity-invalid = Enter a whole number of work orders, 0 for no limit.
+factory-cannot-build = Cannot build (options or option=value, comma-separated)
+factory-cannot-build-invalid = Use option codes, or option=value, separated by commas.
+factory-enabled = Takes new work orders
+factory-enabled-on = Yes
+factory-enabled-off = No (disabled)
+factory-disabled = disabled
+factory-settings = Settings
+factory-save = Save
+factory-saved = Saved.
+factory-secret-set = A signing secret is set.
+factory-secret-none = No signing secret yet: one is made when a push URL is set.
+factory-secret-overlap = The previous secret also signs until { $until }.
+factory-rotate-secret = Rotate the signing secret
+factory-rotation-explained = Until the overlap ends, every event is signed with both the new and the previous secret, so the factory can switch at its own pace.
+factory-tokens = API tokens
+factory-revoke = Revoke
+factory-revoked = revoked
+factory-push-disabled = Pushes to this factory are disabled
+factory-push-enable = Turn pushes back on
+factory-replay = Replay failed events
+factory-failed-events = { $count } failed events are waiting.
+factory-replay-since = Events created since (UTC)
+factory-replay-button = Replay
+factory-replayed = { $count } events will be sent again, with their original webhook-id.
+factory-replay-since-invalid = Enter a date and time, e.g. 2026-11-20 08:00.
+notices-title = Needs your attention
+notices-dismiss = Dismiss
+order-revise = Change before production
+order-revise-explained = After a re-measurement: the order is checked again with the chosen measurements, and the factory receives a new revision of the work order.
+order-measurement-set = Measurements taken
+order-revise-button = Use these measurements
+order-revise-refused = This order cannot be changed any more: production has started.
+order-revise-invalid = The order does not fit these measurements:
+order-revision = revision { $n }
+order-job-ticket = Job ticket
+ticket-title = Job ticket WO-{ $id }
+ticket-order = Order
+ticket-customer = Customer
+ticket-ship-to = Ship to:
+ticket-options = Options
+ticket-derived = Production values
+ticket-measurements = Measurements (mm, g)
+ticket-materials = Materials
+ticket-operations = Operations
+ticket-personalisation = Personalisation
+ticket-print = Print

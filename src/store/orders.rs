@@ -325,3 +325,35 @@ pub fn booked_in_week(conn: &mut DbConn, factory_id: i64, from: &str, to: &str) 
         .count()
         .get_result(conn)
 }
+
+/// What changes on an order when it is revised before production.
+pub struct Revision<'a> {
+    pub configuration: &'a str,
+    pub measurement_set_id: Option<i64>,
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub price_breakdown: &'a str,
+    pub spec_hash: &'a str,
+}
+
+pub fn revise(conn: &mut DbConn, id: i64, r: &Revision) -> QueryResult<usize> {
+    diesel::update(o::table.find(id))
+        .set((
+            o::configuration.eq(r.configuration),
+            o::measurement_set_id.eq(r.measurement_set_id),
+            o::subtotal_minor.eq(r.subtotal_minor),
+            o::tax_minor.eq(r.tax_minor),
+            o::total_minor.eq(r.total_minor),
+            o::price_breakdown.eq(r.price_breakdown),
+            o::spec_hash.eq(r.spec_hash),
+            o::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+pub fn set_revision(conn: &mut DbConn, id: i64, revision: i32, document: &str) -> QueryResult<usize> {
+    diesel::update(wo::table.find(id))
+        .set((wo::revision.eq(revision), wo::document.eq(document), wo::updated_at.eq(now())))
+        .execute(conn)
+}

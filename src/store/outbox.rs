@@ -170,3 +170,11 @@ pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -
     ))
     .execute(conn)
 }
+
+/// Events of a factory that were given up on and not delivered.
+pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
+    ob::table
+        .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
+        .count()
+        .get_result(conn)
+}

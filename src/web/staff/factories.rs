@@ -9,10 +9,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::Deserialize;
 
+use chrono::NaiveDateTime;
+
 use crate::bridge::signing::new_secret;
+use crate::bridge::{Dispatcher, DispatcherSettings};
+use crate::config::Settings;
 use crate::domain::staff::Role;
-use crate::store::factories::{self, Factory, NewFactory};
-use crate::store::{Db, StoreError, audit, outbox};
+use crate::store::factories::{self, Factory, FactoryChanges, NewFactory};
+use crate::store::{Db, StoreError, audit, now, outbox};
+use crate::web::error::see_other;
 use crate::web::api::token_hash;
 use crate::web::auth::{Ctx, StaffPage};
 use crate::web::csrf::CsrfForm;
@@ -28,7 +33,80 @@ pub struct FactoryForm {
     pub families: Vec<String>,
     pub push_url: String,
     pub lead_time_days: String,
+    pub weekly_capacity: String,
+    pub cannot_build: String,
+    pub enabled: bool,
     pub errors: crate::domain::customer::FieldErrors,
+}
+
+impl FactoryForm {
+    fn of(f: &Factory) -> Self {
+        Self {
+            name: f.name.clone(),
+            code: f.code.clone(),
+            families: f.families.split(',').map(|s| s.trim().to_owned()).collect(),
+            push_url: f.push_url.clone().unwrap_or_default(),
+            lead_time_days: f.lead_time_days.to_string(),
+            weekly_capacity: f.weekly_capacity.to_string(),
+            cannot_build: f.cannot_build.clone(),
+            enabled: f.enabled,
+            errors: Default::default(),
+        }
+    }
+
+    /// Reads and checks the submitted fields; `errors` says what is wrong, at the field.
+    fn read(pairs: &[(String, String)], settings: &DispatcherSettings) -> Self {
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+        let mut form = FactoryForm {
+            name: get("name"),
+            code: get("code").to_lowercase(),
+            families: pairs.iter().filter(|(k, _)| k == "families").map(|(_, v)| v.clone()).filter(|v| v == "apparel" || v == "bicycle").collect(),
+            push_url: get("push_url"),
+            lead_time_days: get("lead_time_days"),
+            weekly_capacity: Some(get("weekly_capacity")).filter(|v| !v.is_empty()).unwrap_or_else(|| "0".into()),
+            cannot_build: get("cannot_build").split(',').map(str::trim).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(","),
+            enabled: get("enabled") != "off",
+            errors: Default::default(),
+        };
+        if form.name.is_empty() {
+            form.errors.insert("name", "factory-name-required");
+        }
+        if form.code.is_empty() || !form.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || form.code.len() > 40 {
+            form.errors.insert("code", "factory-code-invalid");
+        }
+        if form.families.is_empty() {
+            form.errors.insert("families", "factory-families-required");
+        }
+        if !form.push_url.is_empty() {
+            if let Err(key) = check_push_url(&form.push_url) {
+                form.errors.insert("push_url", key);
+            } else if !settings.allows(&form.push_url) {
+                form.errors.insert("push_url", "factory-url-not-allowed");
+            }
+        }
+        if form.lead_time_days.parse::<i32>().ok().filter(|d| (0..=365).contains(d)).is_none() {
+            form.errors.insert("lead_time_days", "factory-lead-time-invalid");
+        }
+        if form.weekly_capacity.parse::<i32>().ok().filter(|d| (0..=1_000_000).contains(d)).is_none() {
+            form.errors.insert("weekly_capacity", "factory-capacity-invalid");
+        }
+        let code_like = |c: &str| !c.is_empty() && c.len() <= 80 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch));
+        if !form.cannot_build.split(',').filter(|c| !c.is_empty()).all(|c| match c.split_once('=') {
+            Some((o, v)) => code_like(o) && code_like(v),
+            None => code_like(c),
+        }) {
+            form.errors.insert("cannot_build", "factory-cannot-build-invalid");
+        }
+        form
+    }
+
+    fn lead(&self) -> i32 {
+        self.lead_time_days.parse().unwrap_or(14)
+    }
+
+    fn capacity(&self) -> i32 {
+        self.weekly_capacity.parse().unwrap_or(0)
+    }
 }
 
 #[derive(Template)]
@@ -42,7 +120,8 @@ pub struct FactoriesPage {
 pub async fn list_factories(p: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let factories = db.read(|conn| Ok::<_, StoreError>(factories::list(conn)?)).await?;
-    render::ok(&FactoriesPage { ctx: p.ctx, factories, form: FactoryForm { lead_time_days: "14".into(), ..Default::default() } })
+    let form = FactoryForm { lead_time_days: "14".into(), weekly_capacity: "0".into(), enabled: true, ..Default::default() };
+    render::ok(&FactoriesPage { ctx: p.ctx, factories, form })
 }
 
 #[derive(Template)]
@@ -51,7 +130,7 @@ pub struct FactorySecretPage {
     pub ctx: Ctx,
     pub factory: Factory,
     pub secret: Option<String>,
-    pub token: String,
+    pub token: Option<String>,
 }
 
 fn new_token() -> String {
@@ -72,35 +151,10 @@ pub fn check_push_url(url: &str) -> Result<(), &'static str> {
 
 /// `POST /staff/factories`: creates a factory with a signing secret (if it takes pushes) and
 /// a first API token, both shown once.
-pub async fn create_factory(p: StaffPage, db: web::Data<Db>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn create_factory(p: StaffPage, db: web::Data<Db>, settings: web::Data<Settings>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
-    let mut form = FactoryForm {
-        name: get("name"),
-        code: get("code").to_lowercase(),
-        families: pairs.iter().filter(|(k, _)| k == "families").map(|(_, v)| v.clone()).filter(|v| v == "apparel" || v == "bicycle").collect(),
-        push_url: get("push_url"),
-        lead_time_days: get("lead_time_days"),
-        errors: Default::default(),
-    };
-    if form.name.is_empty() {
-        form.errors.insert("name", "factory-name-required");
-    }
-    if form.code.is_empty() || !form.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || form.code.len() > 40 {
-        form.errors.insert("code", "factory-code-invalid");
-    }
-    if form.families.is_empty() {
-        form.errors.insert("families", "factory-families-required");
-    }
-    if !form.push_url.is_empty() {
-        if let Err(key) = check_push_url(&form.push_url) {
-            form.errors.insert("push_url", key);
-        }
-    }
-    let lead: Option<i32> = form.lead_time_days.parse().ok().filter(|d| (0..=365).contains(d));
-    if lead.is_none() {
-        form.errors.insert("lead_time_days", "factory-lead-time-invalid");
-    }
+    let mut form = FactoryForm::read(&pairs, &settings.dispatcher);
+    let lead = Some(form.lead());
     if !form.errors.is_empty() {
         let factories = db.read(|conn| Ok::<_, StoreError>(factories::list(conn)?)).await?;
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &FactoriesPage { ctx: p.ctx, factories, form });
@@ -109,6 +163,7 @@ pub async fn create_factory(p: StaffPage, db: web::Data<Db>, CsrfForm(pairs): Cs
     let token = new_token();
     let (name, code, families, url, hash, staff_id) =
         (form.name.clone(), form.code.clone(), form.families.join(","), form.push_url.clone(), token_hash(&token), p.staff.id);
+    let (capacity, cannot_build) = (form.capacity(), form.cannot_build.clone());
     let secret2 = secret.clone();
     let created = db
         .write(move |conn| -> Result<Factory, StoreError> {
@@ -123,6 +178,10 @@ pub async fn create_factory(p: StaffPage, db: web::Data<Db>, CsrfForm(pairs): Cs
                     lead_time_days: lead.unwrap_or(14),
                 },
             )?;
+            factories::update(conn, id, &FactoryChanges {
+                name: &name, families: &families, push_url: (!url.is_empty()).then_some(url.as_str()),
+                lead_time_days: lead.unwrap_or(14), weekly_capacity: capacity, cannot_build: &cannot_build, enabled: true,
+            })?;
             factories::insert_token(conn, id, &hash, "first token")?;
             audit::record(conn, Some(staff_id), "factory.created", &format!("factory:{id}"), "")?;
             factories::find(conn, id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))
@@ -137,7 +196,7 @@ pub async fn create_factory(p: StaffPage, db: web::Data<Db>, CsrfForm(pairs): Cs
         }
         Err(e) => return Err(e.into()),
     };
-    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret, token })
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret, token: Some(token) })
 }
 
 #[derive(Template)]
@@ -145,24 +204,207 @@ pub async fn create_factory(p: StaffPage, db: web::Data<Db>, CsrfForm(pairs): Cs
 pub struct FactoryPage {
     pub ctx: Ctx,
     pub factory: Factory,
+    pub form: FactoryForm,
+    pub tokens: Vec<(i64, String, String, bool)>,
     pub attempts: Vec<(String, String, String, String, String)>,
+    pub failed_events: i64,
+    pub notice: Option<String>,
+    pub replay_error: Option<&'static str>,
+    /// Until when the previous secret still signs, if a rotation is in its overlap.
+    pub overlap_until: Option<String>,
 }
 
-/// `GET /staff/factories/{id}`: the factory and its delivery log.
-pub async fn show_factory(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+impl FactoryPage {
+    async fn load(db: &Db, ctx: Ctx, id: i64) -> Result<Self, AppError> {
+        let (factory, tokens, attempts, failed_events) = db
+            .read(move |conn| {
+                Ok::<_, StoreError>((
+                    factories::find(conn, id)?,
+                    factories::tokens(conn, id)?,
+                    outbox::attempts_for_factory(conn, id, 200)?,
+                    outbox::failed_count(conn, id)?,
+                ))
+            })
+            .await?;
+        let factory = factory.ok_or(AppError::NotFound)?;
+        let attempts = attempts
+            .into_iter()
+            .map(|(a, event, webhook_id)| {
+                (fmt_time(&a.at), event, webhook_id, a.status_code.map(|s| s.to_string()).unwrap_or_else(|| "–".into()), format!("{} ms{}", a.latency_ms, a.error.map(|e| format!(" · {e}")).unwrap_or_default()))
+            })
+            .collect();
+        let tokens = tokens.into_iter().map(|t| (t.id, t.label, fmt_time(&t.created_at), t.revoked_at.is_none())).collect();
+        let overlap_until = factory.previous_secret_until.filter(|u| *u > now()).map(|u| fmt_time(&u));
+        Ok(Self { ctx, form: FactoryForm::of(&factory), factory, tokens, attempts, failed_events, notice: None, replay_error: None, overlap_until })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FactoryQuery {
+    #[serde(default)]
+    replayed: Option<i64>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `GET /staff/factories/{id}`: the factory, its settings, tokens and delivery log.
+pub async fn show_factory(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, q: web::Query<FactoryQuery>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let mut page = FactoryPage::load(&db, p.ctx, path.into_inner()).await?;
+    page.notice = match (q.replayed, q.saved.as_deref()) {
+        (Some(n), _) => Some(page.ctx.t.t1("factory-replayed", "count", &n.to_string())),
+        (None, Some(_)) => Some(page.ctx.t.t("factory-saved")),
+        _ => None,
+    };
+    render::ok(&page)
+}
+
+/// `POST /staff/factories/{id}`: changes what it builds, where pushes go, capacity, enabled.
+pub async fn update_factory(
+    p: StaffPage,
+    db: web::Data<Db>,
+    settings: web::Data<Settings>,
+    path: web::Path<i64>,
+    CsrfForm(mut pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
-    let (factory, attempts) = db
-        .read(move |conn| Ok::<_, StoreError>((factories::find(conn, id)?, outbox::attempts_for_factory(conn, id, 200)?)))
-        .await?;
-    let factory = factory.ok_or(AppError::NotFound)?;
-    let attempts = attempts
-        .into_iter()
-        .map(|(a, event, webhook_id)| {
-            (fmt_time(&a.at), event, webhook_id, a.status_code.map(|s| s.to_string()).unwrap_or_else(|| "–".into()), format!("{} ms{}", a.latency_ms, a.error.map(|e| format!(" · {e}")).unwrap_or_default()))
+    let mut page = FactoryPage::load(&db, p.ctx, id).await?;
+    // The code identifies the factory to its integrator: it does not change.
+    pairs.retain(|(k, _)| k != "code");
+    pairs.push(("code".into(), page.factory.code.clone()));
+    let form = FactoryForm::read(&pairs, &settings.dispatcher);
+    if !form.errors.is_empty() {
+        page.form = form;
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let (name, families, url, cannot, staff_id) = (form.name.clone(), form.families.join(","), form.push_url.clone(), form.cannot_build.clone(), p.staff.id);
+    let (lead, capacity, enabled) = (form.lead(), form.capacity(), form.enabled);
+    let secret = new_secret();
+    db.write(move |conn| -> Result<(), StoreError> {
+        factories::update(conn, id, &FactoryChanges {
+            name: &name, families: &families, push_url: (!url.is_empty()).then_some(url.as_str()),
+            lead_time_days: lead, weekly_capacity: capacity, cannot_build: &cannot, enabled,
+        })?;
+        if !url.is_empty() {
+            factories::ensure_secret(conn, id, &secret)?;
+        }
+        audit::record(conn, Some(staff_id), "factory.updated", &format!("factory:{id}"), "")?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&format!("/staff/factories/{id}?saved=1")))
+}
+
+/// `POST /staff/factories/{id}/secret`: a new signing secret, shown once; the previous one
+/// keeps signing too for the overlap, so the factory can switch without losing an event.
+pub async fn rotate_secret(p: StaffPage, db: web::Data<Db>, settings: web::Data<Settings>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    let secret = new_secret();
+    let until = now() + chrono::Duration::from_std(settings.dispatcher.secret_overlap).unwrap_or(chrono::Duration::hours(24));
+    let (s2, staff_id) = (secret.clone(), p.staff.id);
+    let factory = db
+        .write(move |conn| -> Result<Option<Factory>, StoreError> {
+            if factories::find(conn, id)?.is_none() {
+                return Ok(None);
+            }
+            factories::rotate_secret(conn, id, &s2, until)?;
+            audit::record(conn, Some(staff_id), "factory.secret_rotated", &format!("factory:{id}"), "")?;
+            Ok(factories::find(conn, id)?)
         })
-        .collect();
-    render::ok(&FactoryPage { ctx: p.ctx, factory, attempts })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: Some(secret), token: None })
+}
+
+/// `POST /staff/factories/{id}/tokens/{token}/revoke`: the token stops working at once.
+pub async fn revoke_token(p: StaffPage, db: web::Data<Db>, path: web::Path<(i64, i64)>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let (id, token_id) = path.into_inner();
+    let staff_id = p.staff.id;
+    let n = db
+        .write(move |conn| -> Result<usize, StoreError> {
+            let n = factories::revoke_token(conn, id, token_id)?;
+            if n > 0 {
+                audit::record(conn, Some(staff_id), "factory.token_revoked", &format!("factory:{id}"), &format!("token:{token_id}"))?;
+            }
+            Ok(n)
+        })
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/staff/factories/{id}")))
+}
+
+/// `POST /staff/factories/{id}/push/enable`: pushes resume after the endpoint was disabled.
+pub async fn enable_push(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    let staff_id = p.staff.id;
+    let found = db
+        .write(move |conn| -> Result<bool, StoreError> {
+            if factories::find(conn, id)?.is_none() {
+                return Ok(false);
+            }
+            factories::enable_push(conn, id)?;
+            audit::record(conn, Some(staff_id), "factory.push_enabled", &format!("factory:{id}"), "")?;
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/staff/factories/{id}?saved=1")))
+}
+
+#[derive(Deserialize)]
+pub struct ReplayForm {
+    #[serde(default)]
+    since: String,
+}
+
+/// Reads a `datetime-local` value (or a date) as UTC.
+fn parse_since(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+}
+
+/// `POST /staff/factories/{id}/replay`: sends the endpoint's failed events since a time
+/// again, with the same `webhook-id`s.
+pub async fn replay_failed(
+    p: StaffPage,
+    db: web::Data<Db>,
+    dispatcher: web::Data<Dispatcher>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ReplayForm>,
+) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    let Some(since) = parse_since(&form.since) else {
+        let mut page = FactoryPage::load(&db, p.ctx, id).await?;
+        page.replay_error = Some("factory-replay-since-invalid");
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let staff_id = p.staff.id;
+    let replayed = db
+        .write(move |conn| -> Result<Option<usize>, StoreError> {
+            if factories::find(conn, id)?.is_none() {
+                return Ok(None);
+            }
+            let n = outbox::replay_failed(conn, id, since)?;
+            audit::record(conn, Some(staff_id), "factory.replayed", &format!("factory:{id}"), &format!("{n} events since {since}"))?;
+            Ok(Some(n))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    dispatcher.wake();
+    Ok(see_other(&format!("/staff/factories/{id}?replayed={replayed}")))
 }
 
 #[derive(Deserialize)]
@@ -183,12 +425,21 @@ pub async fn create_token(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>,
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: None, token })
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: None, token: Some(token) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::check_push_url;
+
+    #[test]
+    fn replay_times_are_read_from_the_form() {
+        use super::parse_since;
+        assert_eq!(parse_since("2026-11-20T08:30").map(|t| t.to_string()).as_deref(), Some("2026-11-20 08:30:00"));
+        assert_eq!(parse_since("2026-11-20").map(|t| t.to_string()).as_deref(), Some("2026-11-20 00:00:00"));
+        assert_eq!(parse_since("yesterday"), None);
+        assert_eq!(parse_since(""), None);
+    }
 
     #[test]
     fn push_urls_must_be_http_or_https_with_a_host() {

@@ -3,7 +3,11 @@ use askama::Template;
 
 use crate::domain::staff::Role;
 use crate::store::stores::Store;
-use crate::store::{Db, StoreError};
+use crate::store::{Db, StoreError, notices};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::see_other;
+
+use super::customer_page::fmt_time;
 use crate::web::auth::{Ctx, StaffPage};
 use crate::web::error::AppError;
 use crate::web::render;
@@ -14,22 +18,33 @@ pub struct HomePage {
     pub ctx: Ctx,
     pub store: Option<Store>,
     pub stores: Vec<Store>,
+    /// Things administrators must act on (time, subject link, message, id).
+    pub notices: Vec<(String, String, String, i64)>,
 }
 
 /// `GET /staff`: the store's home; an administrator sees every store of the chain.
 pub async fn show_home(page: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let staff = page.staff.clone();
-    let (store, stores) = db
+    let (store, stores, notices) = db
         .read(move |conn| -> Result<_, StoreError> {
             let store = match staff.store_id {
                 Some(id) => crate::store::stores::find(conn, id)?,
                 None => None,
             };
-            let stores = if staff.role == Role::Admin { crate::store::stores::list(conn)? } else { vec![] };
-            Ok((store, stores))
+            let admin = staff.role == Role::Admin;
+            let stores = if admin { crate::store::stores::list(conn)? } else { vec![] };
+            let notices = if admin { notices::open(conn)? } else { vec![] };
+            Ok((store, stores, notices))
         })
         .await?;
-    render::ok(&HomePage { ctx: page.ctx, store, stores })
+    let notices = notices
+        .into_iter()
+        .map(|n| {
+            let link = n.subject.strip_prefix("factory:").map(|id| format!("/staff/factories/{id}")).unwrap_or_default();
+            (fmt_time(&n.created_at), link, n.message, n.id)
+        })
+        .collect();
+    render::ok(&HomePage { ctx: page.ctx, store, stores, notices })
 }
 
 pub struct TeamMember {
@@ -62,4 +77,12 @@ pub async fn show_store(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>
         .await?;
     let store = store.ok_or(AppError::NotFound)?;
     render::ok(&StorePage { ctx: page.ctx, store, team })
+}
+
+/// `POST /staff/notices/{id}/dismiss`: an administrator has seen to it.
+pub async fn dismiss_notice(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<super::factories::Empty>) -> Result<HttpResponse, AppError> {
+    page.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    db.write(move |conn| Ok::<_, StoreError>(notices::dismiss(conn, id)?)).await?;
+    Ok(see_other("/staff"))
 }

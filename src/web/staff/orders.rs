@@ -297,6 +297,7 @@ pub async fn place_order(
 
 pub struct WorkOrderView {
     pub id: i64,
+    pub revision: i32,
     pub factory: String,
     pub status: String,
     pub due_date: String,
@@ -315,6 +316,9 @@ pub struct OrderPage {
     pub customer: CustomerRow,
     pub total: String,
     pub work_orders: Vec<WorkOrderView>,
+    /// The customer's measurement sets (id, when and where taken), newest first.
+    pub measurement_sets: Vec<(i64, String)>,
+    pub violations: Vec<String>,
 }
 
 /// `GET /staff/orders/{id}`
@@ -363,10 +367,12 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 let deliveries = crate::store::outbox::for_work_order(conn, wo.id)?;
                 wos.push((wo, events, deliveries));
             }
-            Ok(Some((order, customer, factories, wos)))
+            let sets = customers::measurement_sets(conn, order.customer_id)?;
+            Ok(Some((order, customer, factories, wos, sets)))
         })
         .await?;
-    let Some((order, Some(customer), factories, wos)) = loaded else { return Err(AppError::NotFound) };
+    let Some((order, Some(customer), factories, wos, sets)) = loaded else { return Err(AppError::NotFound) };
+    let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, fmt_time(&s.taken_at))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| format!("{d} {}", order.currency)).unwrap_or_default();
@@ -374,6 +380,7 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
             id: wo.id,
+            revision: wo.revision,
             factory: factories.get(&wo.factory_id).cloned().unwrap_or_default(),
             status: wo.status,
             due_date: wo.due_date,
@@ -393,7 +400,57 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 .collect(),
         })
         .collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders })
+    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders, measurement_sets, violations: vec![] })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReviseForm {
+    measurement_set: i64,
+}
+
+/// `POST /staff/orders/{id}/revise`: the order with another measurement set (after a
+/// re-measurement), before production only; its factories get `work_order.updated`.
+pub async fn revise_order(
+    page: StaffPage,
+    db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
+    dispatcher: web::Data<Dispatcher>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ReviseForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
+    let (customer_id, set_id) = (order.customer_id, form.measurement_set);
+    let sets = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, customer_id)?)).await?;
+    // Only one of this customer's own sets.
+    let (_, values) = sets.into_iter().find(|(s, _)| s.id == set_id).ok_or(AppError::NotFound)?;
+    let (version, cat) = cache.get(&db, order.catalog_version_id).await?.ok_or(AppError::NotFound)?;
+    let tax = store_tax(&db, order.store_id).await?;
+    let staff_id = page.staff.id;
+    let measurements: BTreeMap<String, i64> = values.into_iter().collect();
+    match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id, tax)).await {
+        Ok(_) => {
+            dispatcher.wake();
+            Ok(see_other(&format!("/staff/orders/{id}")))
+        }
+        Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
+        Err(crate::orders::ReviseError::TooLate(..)) => {
+            let t = page.ctx.t;
+            let again = order_page(page, &db, id, Some(t.t("order-revise-refused"))).await?;
+            render::page(StatusCode::CONFLICT, &again)
+        }
+        Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
+            let (t, lang) = (page.ctx.t, page.ctx.t.lang);
+            let mut again = order_page(page, &db, id, Some(t.t("order-revise-invalid"))).await?;
+            again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
+        }
+        Err(crate::orders::ReviseError::Place(PlaceError::Store(e))) => Err(e.into()),
+        Err(crate::orders::ReviseError::Place(e)) => Err(AppError::BadRequest(e.to_string())),
+    }
 }
 
 pub struct BoardRow {
@@ -454,4 +511,115 @@ pub async fn retry_work_order(
     .await?;
     dispatcher.wake();
     Ok(see_other("/staff/work-orders"))
+}
+
+/// One line of a job ticket: a label and what it says.
+pub struct TicketLine {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/ticket.html")]
+pub struct TicketPage {
+    pub ctx: Ctx,
+    pub work_order_id: i64,
+    pub order_reference: String,
+    pub revision: i32,
+    pub product: String,
+    pub due_date: String,
+    pub factory: String,
+    pub status: String,
+    /// Titled parts: options, production values, measurements, materials, operations, text.
+    pub sections: Vec<(&'static str, Vec<TicketLine>)>,
+    pub ship_to: String,
+    pub customer_reference: String,
+    /// The QR code of the work order id, as SVG markup made here (no input reaches it).
+    pub qr_svg: String,
+}
+
+/// The QR code (SVG) of a work order's id, as the factory floor scans it.
+pub fn qr_svg(text: &str) -> String {
+    use qrcode::render::svg;
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code.render::<svg::Color>().min_dimensions(160, 160).quiet_zone(true).build();
+            // Inline in HTML: the XML declaration has no place there.
+            svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+fn lines(items: &serde_json::Value, label: &[&str], value: &dyn Fn(&serde_json::Value) -> String) -> Vec<TicketLine> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| TicketLine {
+                    // A label is text, or `{en, zh}` for catalog lines (the factory's copy is English).
+                    label: label.iter().find_map(|k| i[*k].as_str().or_else(|| i[*k]["en"].as_str())).unwrap_or_default().to_owned(),
+                    value: value(i),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn text_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(text_of).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `GET /staff/work-orders/{id}/ticket`: a printable job ticket with a QR code of its id.
+pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let loaded = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let Some(wo) = order_store::find_work_order(conn, id)? else { return Ok(None) };
+            let order = order_store::find(conn, wo.order_id)?;
+            let factory = crate::store::factories::find(conn, wo.factory_id)?.map(|f| f.name).unwrap_or_default();
+            let stores = crate::store::stores::list(conn)?;
+            Ok(Some((wo, order, factory, stores)))
+        })
+        .await?;
+    let Some((wo, Some(order), factory, stores)) = loaded else { return Err(AppError::NotFound) };
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
+    let doc = crate::orders::document(&wo);
+    let ship_to = match (&doc["ship_to"]["store"], &doc["ship_to"]["address"]) {
+        (serde_json::Value::Number(n), _) => stores.iter().find(|s| Some(s.id) == n.as_i64()).map(|s| s.name.clone()).unwrap_or_else(|| n.to_string()),
+        (_, a) if !a.is_null() => text_of(a),
+        _ => String::new(),
+    };
+    let measurements = doc["measurements"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| TicketLine { label: k.replace('_', " "), value: text_of(v) }).collect())
+        .unwrap_or_default();
+    render::ok(&TicketPage {
+        work_order_id: wo.id,
+        order_reference: order.reference,
+        revision: wo.revision,
+        product: text_of(&doc["product"]["label"]),
+        due_date: wo.due_date,
+        factory,
+        status: wo.status,
+        sections: vec![
+        ("ticket-options", lines(&doc["options"], &["label", "option"], &|i| text_of(&i["value_label"]))),
+        ("ticket-derived", lines(&doc["derived"], &["label", "code"], &|i| format!("{} {}", text_of(&i["value"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-measurements", measurements),
+        ("ticket-materials", lines(&doc["materials"], &["label", "code"], &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-operations", lines(&doc["operations"], &["label", "code"], &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-personalisation", lines(&doc["personalisation"], &["label", "option"], &|i| text_of(&i["text"]))),
+        ],
+        ship_to,
+        customer_reference: text_of(&doc["customer_reference"]),
+        qr_svg: qr_svg(&format!("WO-{}", wo.id)),
+        ctx: page.ctx,
+    })
 }
