@@ -20,6 +20,9 @@ pub struct Received {
     pub body: Value,
     pub signature_ok: bool,
     pub answered: u16,
+    pub timestamp: String,
+    pub signature: String,
+    pub raw: Vec<u8>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -41,7 +44,7 @@ pub struct TestFactory {
     calls: Arc<Mutex<usize>>,
 }
 
-fn verify(secret: &str, id: &str, ts: &str, body: &[u8], header: &str) -> bool {
+pub fn verify(secret: &str, id: &str, ts: &str, body: &[u8], header: &str) -> bool {
     let b64 = base64::engine::general_purpose::STANDARD;
     let Ok(key) = b64.decode(secret.trim_start_matches("whsec_")) else { return false };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else { return false };
@@ -77,6 +80,9 @@ async fn receive(req: HttpRequest, body: web::Bytes, f: web::Data<TestFactory>) 
         webhook_id: h("webhook-id"),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         answered,
+        timestamp: h("webhook-timestamp"),
+        signature: h("webhook-signature"),
+        raw: body.to_vec(),
     });
     HttpResponse::build(actix_web::http::StatusCode::from_u16(answered).unwrap()).finish()
 }
@@ -102,6 +108,10 @@ impl TestFactory {
         f
     }
 
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
     pub fn set_secret(&self, s: &str) {
         *self.secret.lock().unwrap() = Some(s.to_owned());
     }
@@ -125,6 +135,9 @@ impl TestFactory {
 
 pub struct Registered {
     pub token: String,
+    /// The factory's admin page.
+    pub page: String,
+    pub secret: Option<String>,
 }
 
 impl TestApp {
@@ -143,10 +156,12 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = scraper::Html::parse_document(&res.text().await.unwrap());
-        if let (Some(f), Some(secret)) = (push, select(&html, "#secret").first()) {
+        let secret = select(&html, "#secret").first().cloned();
+        if let (Some(f), Some(secret)) = (push, &secret) {
             f.set_secret(secret);
         }
-        Registered { token: select(&html, "#token").first().cloned().expect("a token shown once") }
+        let page = attr(&html, "a.button", "href").expect("a link to the factory's page");
+        Registered { token: select(&html, "#token").first().cloned().expect("a token shown once"), page, secret }
     }
 
     /// A fitter orders a cycling jersey for a new customer with measurements; returns the
@@ -182,7 +197,7 @@ impl TestApp {
     }
 }
 
-async fn with_demo_catalogs(backend: Backend) -> TestApp {
+pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
     let app = spawn_app(backend).await;
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
@@ -417,20 +432,26 @@ async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend:
     assert_eq!(got[3].body["data"], serde_json::json!({ "customer_reference": reference }));
 }
 
-/// Places `n` jersey orders directly through the placement service (as the HTTP path does).
-async fn place_many(app: &TestApp, n: usize) {
-    use atelier::domain::catalog::{Choice, Configuration};
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
+/// What it takes to place jersey orders through the placement service directly.
+pub struct JerseyOrders {
+    pub version: atelier::store::catalogs::CatalogVersion,
+    pub catalog: atelier::domain::catalog::CompiledCatalog,
+    pub request: atelier::orders::PlaceOrder,
+}
+
+impl JerseyOrders {
+    /// The demo catalogs, a customer, and a valid jersey configuration for them.
+    pub fn prepare(db: &atelier::store::Db) -> JerseyOrders {
+        use atelier::domain::catalog::{Choice, Configuration};
         let cache = atelier::catalogs::CatalogCache::default();
-        atelier::catalogs::load_demo(&db, &cache).unwrap();
+        atelier::catalogs::load_demo(db, &cache).unwrap();
         let (version, text) = db
             .write_blocking(|c| -> Result<_, atelier::store::StoreError> {
                 let v = atelier::store::catalogs::current(c)?.into_iter().find(|v| v.catalog_code == "atelier-sportswear").unwrap();
                 Ok(atelier::store::catalogs::source(c, v.id)?.unwrap())
             })
             .unwrap();
-        let cat = atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap();
+        let catalog = atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap();
         let mut cfg = Configuration::new("cycling_jersey");
         for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
             cfg = cfg.with(o, Choice::One(v.into()));
@@ -444,19 +465,33 @@ async fn place_many(app: &TestApp, n: usize) {
                 atelier::customers::enroll(c, &e, 1, None)
             })
             .unwrap();
+        let request = atelier::orders::PlaceOrder {
+            customer_id: customer.id,
+            customer_reference: customer.reference.clone(),
+            store_id: None,
+            configuration: cfg,
+            measurement_set_id: None,
+            ship_to: serde_json::json!({"store": null}),
+            idempotency_key: String::new(),
+            staff_id: None,
+            tax_rate_bp: 2000,
+        };
+        JerseyOrders { version, catalog, request }
+    }
+
+    pub fn place(&self, conn: &mut atelier::store::DbConn, key: &str) -> Result<atelier::store::orders::OrderRow, atelier::orders::PlaceError> {
+        let req = atelier::orders::PlaceOrder { idempotency_key: key.to_owned(), ..self.request.clone() };
+        atelier::orders::place(conn, &self.catalog, &self.version, &req).map(|(o, _)| o)
+    }
+}
+
+/// Places `n` jersey orders directly through the placement service (as the HTTP path does).
+pub async fn place_many(app: &TestApp, n: usize) {
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let jerseys = JerseyOrders::prepare(&db);
         for i in 0..n {
-            let req = atelier::orders::PlaceOrder {
-                customer_id: customer.id,
-                customer_reference: customer.reference.clone(),
-                store_id: None,
-                configuration: cfg.clone(),
-                measurement_set_id: None,
-                ship_to: serde_json::json!({"store": null}),
-                idempotency_key: format!("bulk-{i}"),
-                staff_id: None,
-                tax_rate_bp: 2000,
-            };
-            db.write_blocking(|c| atelier::orders::place(c, &cat, &version, &req)).unwrap();
+            db.write_blocking(|c| jerseys.place(c, &format!("bulk-{i}"))).unwrap();
         }
     })
     .await

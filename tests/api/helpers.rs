@@ -209,6 +209,11 @@ impl TestApp {
         }
     }
 
+    /// A browser with no cookies on another server (e.g. an instance with other settings).
+    pub fn on_server(&self, address: String) -> TestApp {
+        TestApp { address, ..self.browser() }
+    }
+
     /// The same server, seen from a browser with no cookies.
     pub fn in_another_browser(self) -> Self {
         Self { client: client(), ..self }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod bridge;
+mod bridge_admin;
 mod browser;
 mod catalogs;
 mod cli;

@@ -1,0 +1,349 @@
+//! Running the bridge: secret rotation, replaying failed events, an endpoint that fails for
+//! days, changes before production, job tickets, and paging and dispatching on PostgreSQL
+//! with concurrent transactions.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::bridge::{JerseyOrders, Mode, TestFactory, place_many, verify, with_demo_catalogs};
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    during_a_secret_rotation_events_carry_both_signatures,
+    failed_events_are_replayed_with_their_webhook_ids,
+    an_endpoint_failing_for_days_is_disabled_and_the_admins_told,
+    a_change_before_production_sends_a_new_revision_and_after_is_refused,
+    factory_settings_are_checked_at_the_field,
+);
+
+async fn admin(app: &TestApp) -> TestApp {
+    let admin = app.browser();
+    admin.sign_in_as(ADMIN).await;
+    admin
+}
+
+async fn during_a_secret_rotation_events_carry_both_signatures(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    let reg = app.register_factory("rotating", Some(&factory)).await;
+    let old = reg.secret.clone().unwrap();
+    let admin = admin(&app).await;
+    let token = admin.csrf(&reg.page).await;
+    let res = admin.post_form(&format!("{}/secret", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let new = select(&html, "#secret").first().cloned().expect("the new secret, shown once");
+    assert!(new.starts_with("whsec_") && new != old);
+    let (_, page) = admin.get_html(&reg.page).await;
+    assert!(select(&page, "#factory-secret p").concat().contains("The previous secret also signs until"));
+
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let got = factory.wait_for(1, Duration::from_secs(10)).await;
+    let r = &got[0];
+    let parts: Vec<&str> = r.signature.split(' ').collect();
+    assert_eq!(parts.len(), 2, "two signatures during the overlap: {}", r.signature);
+    // A receiver holding either secret accepts the event; each signature is its own.
+    for secret in [&old, &new] {
+        assert!(verify(secret, &r.webhook_id, &r.timestamp, &r.raw, &r.signature));
+    }
+    assert!(verify(&new, &r.webhook_id, &r.timestamp, &r.raw, parts[0]));
+    assert!(verify(&old, &r.webhook_id, &r.timestamp, &r.raw, parts[1]));
+}
+
+async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Gone);
+    let reg = app.register_factory("came-back", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let admin = admin(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, page) = admin.get_html(&reg.page).await;
+        if !select(&page, "#push-disabled").is_empty() {
+            assert!(select(&page, "#factory-replay p.muted").concat().contains("1 failed events"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the endpoint was not disabled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first_id = factory.received.lock().unwrap()[0].webhook_id.clone();
+
+    // The factory is back: an admin turns pushes on and replays what failed.
+    factory.set_mode(Mode::Accept);
+    let token = admin.csrf(&reg.page).await;
+    let res = admin.post_form(&format!("{}/push/enable", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "last week")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#f-since-error"), vec!["Enter a date and time, e.g. 2026-11-20 08:00."]);
+    let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "2000-01-01T00:00")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_html(&location(&res)).await;
+    assert_eq!(select(&page, "#factory-notice"), vec!["1 events will be sent again, with their original webhook-id."]);
+    let got = factory.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].webhook_id, first_id, "the replay keeps the webhook-id");
+    assert!(got[0].signature_ok);
+
+    // A revoked token stops working at once.
+    let (_, page) = admin.get_html(&reg.page).await;
+    let revoke = attr(&page, "#factory-tokens form[action$='/revoke']", "action").unwrap();
+    let res = admin.post_form(&revoke, &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = reqwest::Client::new().get(app.url("/api/v1/work-orders")).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn an_endpoint_failing_for_days_is_disabled_and_the_admins_told(backend: Backend) {
+    use diesel::prelude::*;
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::FailFirst(usize::MAX));
+    let reg = app.register_factory("flaky", Some(&factory)).await;
+    // It has been failing for six days already (the limit is five).
+    let six_days_ago = atelier::store::now() - chrono::Duration::days(6);
+    app.db
+        .write(move |c| {
+            use atelier::store::schema::factories::dsl::*;
+            Ok::<_, atelier::store::StoreError>(diesel::update(factories.filter(code.eq("flaky"))).set(failing_since.eq(Some(six_days_ago))).execute(c)?)
+        })
+        .await
+        .unwrap();
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let admin = admin(&app).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let home = loop {
+        let (_, home) = admin.get_html("/staff").await;
+        if !select(&home, "#notices li").is_empty() {
+            break home;
+        }
+        assert!(Instant::now() < deadline, "the admins were not told");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let notice = select(&home, "#notices li a").concat();
+    assert!(notice.starts_with("Factory flaky: every delivery failed since"), "{notice}");
+    assert_eq!(attr(&home, "#notices li a", "href").unwrap(), reg.page);
+    let (_, page) = admin.get_html(&reg.page).await;
+    assert!(select(&page, "#push-disabled p").concat().contains("every delivery failed since"));
+    let calls = factory.received.lock().unwrap().len();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(factory.received.lock().unwrap().len(), calls, "no more attempts to a disabled endpoint");
+    // The work order is still there to pull.
+    let page: Value = reqwest::Client::new().get(app.url("/api/v1/work-orders")).bearer_auth(&reg.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // Fitters do not see the notices; dismissing one clears it.
+    let (_, fitter_home) = app.get_html("/staff").await;
+    assert!(select(&fitter_home, "#notices").is_empty());
+    let dismiss = attr(&home, "#notices form", "action").unwrap();
+    let token = attr(&home, "#notices input[name=csrf_token]", "value").unwrap();
+    assert_eq!(admin.post_form(&dismiss, &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    let (_, home) = admin.get_html("/staff").await;
+    assert!(select(&home, "#notices").is_empty());
+}
+
+async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    let reg = app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    factory.wait_for(1, Duration::from_secs(10)).await;
+
+    // A re-measurement: a new set with a larger chest.
+    let (_, html) = app.get_html(&order).await;
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
+    let res = app
+        .post_form(
+            &format!("{customer}/measurements"),
+            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
+              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&order).await;
+    let sets: Vec<String> = html.select(&scraper::Selector::parse("#measurement-set option").unwrap()).filter_map(|o| o.value().attr("value").map(str::to_owned)).collect();
+    assert_eq!(sets.len(), 2);
+    let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    let updated = &got[1].body;
+    assert_eq!(updated["type"], "work_order.updated");
+    assert_eq!(updated["data"]["revision"], 2);
+    assert_eq!(updated["data"]["measurements"]["chest_girth"], 1080);
+    assert_eq!(got[0].body["data"]["id"], updated["data"]["id"], "the same work order, revised");
+    let (_, html) = app.get_html(&order).await;
+    assert_eq!(select(&html, ".wo-revision"), vec!["revision 2"]);
+
+    // The printable job ticket carries the revision, the choices and a QR code of its id.
+    let ticket = attr(&html, ".work-order a[href$='/ticket']", "href").unwrap();
+    let (status, t) = app.get_html(&ticket).await;
+    assert_eq!(status, StatusCode::OK);
+    let wo_id = updated["data"]["id"].as_i64().unwrap();
+    assert_eq!(select(&t, "#ticket-qr figcaption"), vec![format!("WO-{wo_id}")]);
+    assert_eq!(t.select(&scraper::Selector::parse("#ticket-qr svg path").unwrap()).count(), 1);
+    let text = select(&t, "#ticket").concat();
+    assert!(text.contains("revision 2") && text.contains("ANA") && text.contains("108") && text.contains("Club"), "{text}");
+    // Another store's fitter may not print it.
+    let south = app.browser();
+    south.sign_in_as(FITTER_SOUTH).await;
+    assert_eq!(south.get(&ticket).await.status(), StatusCode::FORBIDDEN);
+
+    // Once production has started, a change is refused with the reason.
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/work-orders/{wo_id}/events")))
+        .bearer_auth(&reg.token)
+        .header("idempotency-key", "go")
+        .json(&serde_json::json!({"status": "in_production"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[1])]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#order-error"), vec!["This order cannot be changed any more: production has started."]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(factory.accepted().len(), 2, "nothing more was sent");
+}
+
+async fn factory_settings_are_checked_at_the_field(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let reg = app.register_factory("settings", None).await;
+    let admin = admin(&app).await;
+    let token = admin.csrf(&reg.page).await;
+    let res = admin
+        .post_form(
+            &reg.page,
+            &[("csrf_token", &token), ("name", "Settings Ltd"), ("families", "bicycle"), ("push_url", "ftp://x"), ("lead_time_days", "10"),
+              ("weekly_capacity", "many"), ("cannot_build", "brakes=disc, bad code!"), ("enabled", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#f-push_url-error"), vec!["Use an http:// or https:// address."]);
+    assert_eq!(select(&html, "#f-weekly_capacity-error"), vec!["Enter a whole number of work orders, 0 for no limit."]);
+    assert_eq!(select(&html, "#f-cannot_build-error"), vec!["Use option codes, or option=value, separated by commas."]);
+    assert_eq!(attr(&html, "#f-name", "value").as_deref(), Some("Settings Ltd"), "what was typed is kept");
+
+    // Saved: it no longer builds apparel, so a jersey finds no factory.
+    let res = admin
+        .post_form(
+            &reg.page,
+            &[("csrf_token", &token), ("name", "Settings Ltd"), ("families", "bicycle"), ("push_url", ""), ("lead_time_days", "10"),
+              ("weekly_capacity", "5"), ("cannot_build", "brakes=rim"), ("enabled", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_html(&location(&res)).await;
+    assert_eq!(select(&page, "#factory-notice"), vec!["Saved."]);
+    assert_eq!(attr(&page, "#f-weekly_capacity", "value").as_deref(), Some("5"));
+    let db = app.db.clone();
+    let refused = tokio::task::spawn_blocking(move || {
+        let jerseys = JerseyOrders::prepare(&db);
+        db.write_blocking(|c| jerseys.place(c, "no-factory")).err().map(|e| e.to_string())
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused.as_deref(), Some("no factory builds apparel products"));
+}
+
+#[tokio::test]
+async fn an_allowlist_keeps_push_destinations_to_its_hosts() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut settings = app.settings.clone();
+    settings.dispatcher.allowed_hosts = vec!["factory.example".into()];
+    let restricted = app.on_server(start(&settings, app.db.clone()));
+    restricted.sign_in_as(ADMIN).await;
+    let token = restricted.csrf("/staff/factories").await;
+    let form = |url: &'static str| {
+        [("csrf_token", token.clone()), ("name", "Far".into()), ("code", "far".into()), ("families", "bicycle".into()), ("push_url", url.into()), ("lead_time_days", "10".into())]
+    };
+    let res = restricted.client.post(restricted.url("/staff/factories")).form(&form("http://127.0.0.1:9/hooks")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#f-push_url-error"), vec!["This host is not on the allowed list of push destinations."]);
+    let res = restricted.client.post(restricted.url("/staff/factories")).form(&form("https://factory.example/hooks")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// On PostgreSQL sequence values commit out of order: a work order with a smaller id can
+/// become visible after one with a larger id. A client paging with the cursor still sees both.
+#[tokio::test]
+async fn a_paging_client_never_skips_a_work_order_that_commits_late() {
+    if !postgres_configured() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let reg = app.register_factory("pager", None).await;
+    let db = app.db.clone();
+    let jerseys = std::sync::Arc::new(tokio::task::spawn_blocking(move || JerseyOrders::prepare(&db)).await.unwrap());
+    let (placed_tx, placed_rx) = std::sync::mpsc::channel();
+    let (commit_tx, commit_rx) = std::sync::mpsc::channel::<()>();
+    let (db, j) = (app.db.clone(), jerseys.clone());
+    // A: placed first (smaller id), committed last.
+    let slow = std::thread::spawn(move || {
+        db.write_blocking(|c| {
+            let o = j.place(c, "late-commit")?;
+            placed_tx.send(o.id).unwrap();
+            commit_rx.recv().unwrap();
+            Ok::<_, atelier::orders::PlaceError>(o)
+        })
+        .unwrap()
+    });
+    placed_rx.recv().unwrap();
+    // B: placed and committed while A is still open.
+    let (db, j) = (app.db.clone(), jerseys.clone());
+    tokio::task::spawn_blocking(move || db.write_blocking(|c| j.place(c, "early-commit")).unwrap()).await.unwrap();
+
+    let http = reqwest::Client::new();
+    let mut seen = vec![];
+    let mut cursor = String::new();
+    let page = |cursor: String| {
+        let (http, url, token) = (http.clone(), app.url(&format!("/api/v1/work-orders?after={cursor}")), reg.token.clone());
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let first = page(cursor.clone()).await;
+    seen.extend(first["items"].as_array().unwrap().iter().map(|w| w["id"].as_i64().unwrap()));
+    cursor = first["next"].as_str().unwrap().to_owned();
+    assert!(seen.is_empty(), "B waits until everything older than it has committed: {seen:?}");
+    commit_tx.send(()).unwrap();
+    slow.join().unwrap();
+    let second = page(cursor.clone()).await;
+    seen.extend(second["items"].as_array().unwrap().iter().map(|w| w["id"].as_i64().unwrap()));
+    assert_eq!(seen.len(), 2, "both work orders are seen: {second}");
+    assert!(seen[0] < seen[1], "the late one comes first: it committed first in order of visibility");
+}
+
+/// Two more app instances on one PostgreSQL database: three dispatchers, each event once.
+#[tokio::test]
+async fn several_dispatchers_on_one_postgres_database_deliver_each_event_once() {
+    if !postgres_configured() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let factory = TestFactory::start(Mode::Accept);
+    app.register_factory("shared", Some(&factory)).await;
+    let total = 150;
+    place_many(&app, total).await;
+    for _ in 0..2 {
+        let db = atelier::store::Db::connect(&app.settings.database).unwrap();
+        start(&app.settings, db);
+    }
+    let got = factory.wait_for(total, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = factory.accepted();
+    let ids: BTreeSet<_> = all.iter().map(|r| r.webhook_id.clone()).collect();
+    assert_eq!(got.len(), total);
+    assert_eq!(ids.len(), total, "every event arrived");
+    assert_eq!(all.len(), total, "none arrived twice");
+    assert!(all.iter().all(|r| r.signature_ok));
+}
