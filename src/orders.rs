@@ -188,6 +188,11 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
             updated_at: at,
         },
     )?;
+    let Some(order_id) = order_id else {
+        // Placed by a concurrent request with the same key, which has committed by now.
+        let existing = orders::find_by_idempotency_key(conn, &req.idempotency_key)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+        return Ok((existing, false));
+    };
     let due = due.to_string();
     let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due)?;
     let doc = work_order_document(c, version, cfg, &DocumentHead {

@@ -7,6 +7,7 @@ pub mod schema;
 
 pub mod audit;
 pub mod catalogs;
+pub mod channels;
 pub mod customers;
 pub mod factories;
 pub mod orders;

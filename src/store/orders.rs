@@ -53,8 +53,19 @@ pub struct NewOrder<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<i64> {
-    diesel::insert_into(o::table).values(new).returning(o::id).get_result(conn)
+/// Inserts the order unless one with its idempotency key exists (`None`). A concurrent
+/// placement with the same key waits for the other to commit instead of failing.
+pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<Option<i64>> {
+    // `ON CONFLICT` is not in diesel's multi-backend dialect: the same statement per backend.
+    macro_rules! insert_or_nothing {
+        ($c:expr) => {
+            diesel::insert_into(o::table).values(new).on_conflict(o::idempotency_key).do_nothing().returning(o::id).get_result($c).optional()
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => insert_or_nothing!(c),
+        DbConn::Postgres(c) => insert_or_nothing!(c),
+    }
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrderRow>> {

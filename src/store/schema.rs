@@ -209,6 +209,7 @@ diesel::table! {
         placed_by_staff_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        channel_id -> Nullable<BigInt>,
     }
 }
 
@@ -296,6 +297,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sales_channels (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        store_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    channel_keys (id) {
+        id -> BigInt,
+        channel_id -> BigInt,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(channel_keys -> sales_channels (channel_id));
 diesel::joinable!(factory_tokens -> factories (factory_id));
 diesel::joinable!(work_orders -> orders (order_id));
 diesel::joinable!(delivery_attempts -> outbox (outbox_id));
@@ -323,4 +345,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     delivery_attempts,
     api_idempotency,
     staff_notices,
+    sales_channels,
+    channel_keys,
 );

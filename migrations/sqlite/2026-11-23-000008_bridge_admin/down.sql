@@ -1,3 +1,6 @@
+ALTER TABLE orders DROP COLUMN channel_id;
+DROP TABLE channel_keys;
+DROP TABLE sales_channels;
 DROP TABLE staff_notices;
 DROP INDEX work_orders_factory_seq;
 ALTER TABLE work_orders DROP COLUMN commit_seq;

@@ -21,3 +21,24 @@ CREATE TABLE staff_notices (
     created_at TIMESTAMP NOT NULL,
     dismissed_at TIMESTAMP
 );
+
+-- Other sales channels (a partner web shop, a point of sale, a kiosk) order through the API
+-- with per-channel keys, shown once and stored as SHA-256.
+CREATE TABLE sales_channels (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    -- The store whose tax rate applies and where orders are recorded, if any.
+    store_id BIGINT REFERENCES stores (id),
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE channel_keys (
+    id INTEGER PRIMARY KEY,
+    channel_id BIGINT NOT NULL REFERENCES sales_channels (id),
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+
+ALTER TABLE orders ADD COLUMN channel_id BIGINT REFERENCES sales_channels (id);

@@ -14,6 +14,16 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The bearer token of a request, if it has one.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
 /// The factory whose bearer token came with the request.
 pub struct AuthedFactory(pub Factory);
 
@@ -22,15 +32,10 @@ impl FromRequest for AuthedFactory {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned());
+        let token = bearer(req);
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
-            let (Some(token), Some(db)) = (token.filter(|t| !t.is_empty()), db) else {
+            let (Some(token), Some(db)) = (token, db) else {
                 return Err(ApiError::Unauthorized);
             };
             let hash = token_hash(&token);

@@ -1,7 +1,10 @@
-//! The factory API (`/api/v1`): bearer-token authentication, each factory sees only its own
-//! work orders, every error is RFC 9457 `application/problem+json` with a stable `type`.
+//! The JSON API (`/api/v1`): factories pull their work orders; sales channels read the
+//! catalog, get quotes and place orders. Bearer-token authentication (each factory sees only
+//! its own work orders, each channel only its own orders); every error is RFC 9457
+//! `application/problem+json` with a stable `type`.
 
 mod auth;
+mod channels;
 mod problem;
 mod work_orders;
 
@@ -28,5 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/work-orders/{id}", web::get().to(work_orders::show_work_order))
     .route("/work-orders/{id}/ack", web::post().to(work_orders::ack_work_order))
     .route("/work-orders/{id}/events", web::post().to(work_orders::post_event))
+    .route("/catalog", web::get().to(channels::read_catalog))
+    .route("/quote", web::post().to(channels::quote))
+    .route("/orders", web::post().to(channels::place_order))
+    .route("/orders/{reference}", web::get().to(channels::show_order))
     .default_service(web::to(|| async { ApiError::NotFound }));
 }

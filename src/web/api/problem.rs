@@ -22,6 +22,12 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
     Unavailable,
+    /// A well-formed request the domain refuses: a stable slug and the reason.
+    #[error("{1}")]
+    Unprocessable(&'static str, String),
+    /// The configuration breaks the catalog's rules; `violations` says which and why.
+    #[error("the configuration is not valid: see violations")]
+    InvalidConfiguration(serde_json::Value),
     #[error("internal error")]
     Internal(anyhow::Error),
 }
@@ -36,6 +42,8 @@ impl ApiError {
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
             ApiError::LeaseConflict => "lease-conflict",
             ApiError::Unavailable => "unavailable",
+            ApiError::Unprocessable(slug, _) => slug,
+            ApiError::InvalidConfiguration(_) => "invalid-configuration",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -63,7 +71,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::IllegalTransition(_) | ApiError::LeaseConflict => StatusCode::CONFLICT,
-            ApiError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,12 +82,15 @@ impl ResponseError for ApiError {
             tracing::error!(error = ?e, "API request failed");
         }
         let status = self.status_code();
-        let body = json!({
+        let mut body = json!({
             "type": format!("/api/v1/problems/{}", self.slug()),
             "title": status.canonical_reason().unwrap_or("Error"),
             "status": status.as_u16(),
             "detail": self.to_string(),
         });
+        if let ApiError::InvalidConfiguration(violations) = self {
+            body["violations"] = violations.clone();
+        }
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if matches!(self, ApiError::Unauthorized) {

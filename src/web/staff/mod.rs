@@ -1,6 +1,7 @@
 //! Staff pages (`/staff/...`): used by fitters and managers in a store, on a tablet.
 
 mod catalogs;
+mod channels;
 mod customer_notes;
 mod customer_page;
 mod customers;
@@ -35,6 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/factories/{id}/secret", web::post().to(factories::rotate_secret))
         .route("/factories/{id}/push/enable", web::post().to(factories::enable_push))
         .route("/factories/{id}/replay", web::post().to(factories::replay_failed))
+        .route("/channels", web::get().to(channels::list_channels))
+        .route("/channels", web::post().to(channels::create_channel))
+        .route("/channels/{id}", web::get().to(channels::show_channel))
+        .route("/channels/{id}/keys", web::post().to(channels::create_key))
+        .route("/channels/{id}/keys/{key}/revoke", web::post().to(channels::revoke_key))
         .route("/notices/{id}/dismiss", web::post().to(home::dismiss_notice))
         .route("/orders/{id}", web::get().to(orders::show_order))
         .route("/orders/{id}/cancel", web::post().to(orders::cancel_order))

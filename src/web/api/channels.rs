@@ -1,0 +1,300 @@
+//! The sales-channel API: a partner web shop, a point of sale or a kiosk reads the catalog,
+//! has a configuration checked and priced by the same engine as the shop and the staff pages,
+//! and places orders for a customer reference, idempotently.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::bridge::Dispatcher;
+use crate::catalogs::CatalogCache;
+use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind};
+use crate::orders::{PlaceError, PlaceOrder, estimate, place};
+use crate::store::catalogs::{self as catalog_store, CatalogVersion};
+use crate::store::channels::{self, Channel};
+use crate::store::{Db, StoreError, customers, stores};
+
+use super::auth::token_hash;
+use super::problem::ApiError;
+
+/// The sales channel whose key came with the request (`Authorization: Bearer atc_…`).
+pub struct AuthedChannel(pub Channel);
+
+impl FromRequest for AuthedChannel {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = super::auth::bearer(req);
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let (Some(key), Some(db)) = (key, db) else { return Err(ApiError::Unauthorized) };
+            let hash = token_hash(&key);
+            let channel = db.read(move |conn| Ok::<_, StoreError>(channels::by_key(conn, &hash)?)).await?;
+            channel.map(AuthedChannel).ok_or(ApiError::Unauthorized)
+        })
+    }
+}
+
+/// The current version of every catalog, compiled.
+async fn current(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, ApiError> {
+    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
+    let mut out = vec![];
+    for v in versions {
+        if let Some(pair) = cache.get(db, v.id).await? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/catalog`: every product on sale, its options and values with surcharges.
+pub async fn read_catalog(_c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>) -> Result<HttpResponse, ApiError> {
+    let catalogs = current(&db, &cache).await?;
+    let products: Vec<Value> = catalogs
+        .iter()
+        .flat_map(|(v, cat)| {
+            cat.products().map(move |p| {
+                json!({
+                    "code": p.code,
+                    "label": p.label,
+                    "family": format!("{:?}", p.family).to_lowercase(),
+                    "catalog": cat.id,
+                    "catalog_version": cat.version,
+                    "catalog_revision": v.revision,
+                    "currency": p.currency,
+                    "base_price": p.base_price.to_string(),
+                    "options": p.options.iter().map(|o| json!({
+                        "code": o.code,
+                        "label": o.label,
+                        "kind": format!("{:?}", o.kind).to_lowercase(),
+                        "required": o.required,
+                        "values": o.values.iter().map(|val| json!({"code": val.code, "label": val.label, "surcharge": val.surcharge.to_string()})).collect::<Vec<_>>(),
+                        "number": o.number.as_ref().map(|n| json!({"unit": n.unit, "min": n.min.to_string(), "max": n.max.to_string(), "step": n.step.to_string()})),
+                        "text": o.text.as_ref().map(|t| json!({"max_length": t.max_len, "surcharge": t.surcharge.to_string()})),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "products": products })))
+}
+
+/// A configuration as a client sends it: plain JSON values per option.
+#[derive(Deserialize)]
+pub struct ConfigurationBody {
+    product: String,
+    #[serde(default)]
+    choices: BTreeMap<String, Value>,
+    /// Canonical integers: millimetres, body mass in grams.
+    #[serde(default)]
+    measurements: BTreeMap<String, i64>,
+}
+
+/// Reads plain JSON choices by each option's kind: a code, a list of codes, a number, a text.
+fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Configuration, ApiError> {
+    let product = cat.product(&body.product).ok_or(ApiError::NotFound)?;
+    let mut choices = BTreeMap::new();
+    for (code, value) in &body.choices {
+        let kind = product.options.iter().find(|o| &o.code == code).map(|o| o.kind);
+        let bad = || ApiError::BadRequest(format!("choice `{code}` has the wrong type for its option"));
+        let choice = match (kind, value) {
+            (Some(OptionKind::Multi), Value::Array(items)) => {
+                Choice::Many(items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(bad)).collect::<Result<_, _>>()?)
+            }
+            (Some(OptionKind::Multi), Value::String(s)) => Choice::Many([s.clone()].into()),
+            (Some(OptionKind::Number), Value::Number(n)) => Choice::Number(n.to_string().parse::<Decimal>().map_err(|_| bad())?),
+            (Some(OptionKind::Number), Value::String(s)) => Choice::Number(s.trim().replace(',', ".").parse::<Decimal>().map_err(|_| bad())?),
+            (Some(OptionKind::Text), Value::String(s)) => Choice::Text(s.clone()),
+            // Single choices, and unknown options (the engine names them in its answer).
+            (Some(OptionKind::Single) | None, Value::String(s)) => Choice::One(s.clone()),
+            (_, Value::Null) => continue,
+            _ => return Err(bad()),
+        };
+        choices.insert(code.clone(), choice);
+    }
+    Ok(Configuration { product: body.product.clone(), choices, measurements: body.measurements.clone() })
+}
+
+async fn find_product(db: &Db, cache: &CatalogCache, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
+    current(db, cache).await?.into_iter().find(|(_, cat)| cat.product(product).is_some()).ok_or(ApiError::NotFound)
+}
+
+async fn tax_of(db: &Db, channel: &Channel) -> Result<i32, ApiError> {
+    let Some(id) = channel.store_id else { return Ok(0) };
+    Ok(db.read(move |conn| Ok::<_, StoreError>(stores::find(conn, id)?)).await?.map(|s| s.tax_rate_bp).unwrap_or(0))
+}
+
+fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
+    ApiError::BadRequest(e.to_string())
+}
+
+/// `POST /api/v1/quote`: the engine's whole answer for a configuration.
+pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: web::Json<ConfigurationBody>) -> Result<HttpResponse, ApiError> {
+    let (_, cat) = find_product(&db, &cache, &body.product).await?;
+    let cfg = configuration(&cat, &body)?;
+    let tax = tax_of(&db, &c.0).await?;
+    let validation = cat.validate(&cfg).map_err(engine_error)?;
+    let availability = cat.availability(&cfg).map_err(engine_error)?;
+    let repair = if validation.valid { None } else { Some(cat.repair(&cfg).map_err(engine_error)?) };
+    let derived = cat.derive(&cfg).map_err(engine_error)?;
+    let price = cat.price(&cfg, Decimal::new(i64::from(tax), 4)).map_err(engine_error)?;
+    let (cat2, cfg2) = (cat.clone(), cfg.clone());
+    let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "valid": validation.valid,
+        "violations": validation.violations,
+        "availability": availability.options,
+        "repair": repair,
+        "derived": derived,
+        "price": price,
+        "estimated_ship_date": ship.map(|d| d.to_string()),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct OrderBody {
+    customer_reference: String,
+    #[serde(flatten)]
+    configuration: ConfigurationBody,
+    /// `{"store": "NORTH"}` (a store code) or `{"address": {...}}`; default: the channel's store.
+    #[serde(default)]
+    ship_to: Option<Value>,
+}
+
+fn order_json(o: &crate::store::orders::OrderRow) -> Value {
+    let money = |minor: i64| crate::domain::money::from_minor(minor, &o.currency).map(|d| d.to_string()).unwrap_or_default();
+    json!({
+        "reference": o.reference,
+        "status": o.status,
+        "product": o.product_code,
+        "currency": o.currency,
+        "subtotal": money(o.subtotal_minor),
+        "tax": money(o.tax_minor),
+        "total": money(o.total_minor),
+        "placed_at": o.created_at.and_utc().to_rfc3339(),
+    })
+}
+
+/// `POST /api/v1/orders` with `Idempotency-Key`: re-validated on the server and placed
+/// through the one placement service; the same key answers with the same order.
+pub async fn place_order(
+    c: AuthedChannel,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
+    dispatcher: web::Data<Dispatcher>,
+    body: web::Json<OrderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| ApiError::BadRequest("an Idempotency-Key header (1 to 200 characters) is required".into()))?;
+    let channel = c.0;
+    let (version, cat) = find_product(&db, &cache, &body.configuration.product).await?;
+    let cfg = configuration(&cat, &body.configuration)?;
+    let tax = tax_of(&db, &channel).await?;
+    let reference = body.customer_reference.trim().to_owned();
+    let ship_to = body.ship_to.clone();
+    let scoped_key = format!("channel:{}:{key}", channel.id);
+    let placed = db
+        .write(move |conn| -> Result<_, ChannelOrderError> {
+            let customer = customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()).ok_or(ChannelOrderError::UnknownCustomer)?;
+            let ship_to = match ship_to {
+                None => json!({ "store": channel.store_id }),
+                Some(Value::Object(m)) if m.contains_key("address") => json!({ "address": m["address"] }),
+                Some(Value::Object(m)) => {
+                    let code = m.get("store").and_then(Value::as_str).unwrap_or_default();
+                    let store = stores::list(conn)?.into_iter().find(|s| s.code == code).ok_or(ChannelOrderError::UnknownStore)?;
+                    json!({ "store": store.id })
+                }
+                Some(_) => return Err(ChannelOrderError::UnknownStore),
+            };
+            let request = PlaceOrder {
+                customer_id: customer.id,
+                customer_reference: customer.reference.clone(),
+                store_id: channel.store_id,
+                configuration: cfg.clone(),
+                measurement_set_id: None,
+                ship_to,
+                idempotency_key: scoped_key,
+                staff_id: None,
+                tax_rate_bp: tax,
+            };
+            let (order, created) = place(conn, &cat, &version, &request)?;
+            if created {
+                channels::set_order_channel(conn, order.id, channel.id)?;
+            } else {
+                // The same key with another request is a client bug, not a retry.
+                let same = order.customer_id == customer.id
+                    && order.product_code == cfg.product
+                    && serde_json::from_str::<Value>(&order.configuration).ok() == Some(json!({ "choices": cfg.choices, "measurements": cfg.measurements }));
+                if !same {
+                    return Err(ChannelOrderError::KeyReused);
+                }
+            }
+            Ok((order, created))
+        })
+        .await;
+    match placed {
+        Ok((order, created)) => {
+            if created {
+                dispatcher.wake();
+            }
+            let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+            Ok(HttpResponse::build(status)
+                .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.reference)))
+                .json(order_json(&order)))
+        }
+        Err(ChannelOrderError::UnknownCustomer) => Err(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into())),
+        Err(ChannelOrderError::UnknownStore) => Err(ApiError::Unprocessable("unknown-store", "ship_to must be {\"store\": CODE} of a store, or {\"address\": {...}}".into())),
+        Err(ChannelOrderError::KeyReused) => Err(ApiError::IdempotencyMismatch),
+        Err(ChannelOrderError::Place(PlaceError::Invalid(v))) => Err(ApiError::InvalidConfiguration(serde_json::to_value(v).unwrap_or_default())),
+        Err(ChannelOrderError::Place(PlaceError::NoFactory(f))) => Err(ApiError::Unprocessable("no-factory", format!("no factory builds {f} products now"))),
+        Err(ChannelOrderError::Place(PlaceError::Store(e))) | Err(ChannelOrderError::Store(e)) => Err(e.into()),
+        Err(ChannelOrderError::Place(e)) => Err(ApiError::BadRequest(e.to_string())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ChannelOrderError {
+    #[error("unknown customer")]
+    UnknownCustomer,
+    #[error("unknown store")]
+    UnknownStore,
+    #[error("idempotency key reused")]
+    KeyReused,
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ChannelOrderError {
+    fn from(e: diesel::result::Error) -> Self {
+        ChannelOrderError::Store(e.into())
+    }
+}
+
+/// `GET /api/v1/orders/{reference}`: an order this channel placed, with its status.
+pub async fn show_order(c: AuthedChannel, db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (channel_id, reference) = (c.0.id, path.into_inner());
+    let order = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let Some(id) = channels::order_of_channel(conn, channel_id, &reference)? else { return Ok(None) };
+            Ok(crate::store::orders::find(conn, id)?)
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(order_json(&order)))
+}

@@ -1,0 +1,191 @@
+//! The sales-channel API: a partner shop reads the catalog, gets quotes and places orders
+//! with its own key, idempotently, through the same engine and placement service.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::bridge::with_demo_catalogs;
+use crate::helpers::*;
+use crate::on_both_backends;
+
+impl TestApp {
+    /// An admin adds a sales channel for the north store; returns its key, shown once.
+    pub async fn add_channel(&self, code: &str) -> String {
+        let admin = self.browser();
+        admin.sign_in_as(ADMIN).await;
+        let token = admin.csrf("/staff/channels").await;
+        let north = self.north.to_string();
+        let res = admin.post_form("/staff/channels", &[("csrf_token", &token), ("name", &format!("Partner {code}")), ("code", code), ("store", &north)]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = scraper::Html::parse_document(&res.text().await.unwrap());
+        select(&html, "#channel-key").first().cloned().expect("the key, shown once")
+    }
+
+    /// A customer enrolled in the north store; returns their reference.
+    pub async fn customer_reference(&self, name: &str) -> String {
+        let staff = self.browser();
+        staff.sign_in_as(FITTER_NORTH).await;
+        let id = staff.enroll(name, &format!("{}@example.com", name.to_lowercase().replace(' ', ".")), "").await;
+        self.db
+            .read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::customers::find(c, id)?))
+            .await
+            .unwrap()
+            .unwrap()
+            .reference
+    }
+}
+
+fn jersey(customer: &str) -> Value {
+    json!({
+        "customer_reference": customer,
+        "product": "cycling_jersey",
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "name_print": "ANA"},
+        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
+        "ship_to": {"store": "NORTH"},
+    })
+}
+
+on_both_backends!(a_partner_shop_quotes_and_places_orders_idempotently, channel_errors_are_problems_with_stable_types);
+
+async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("sewing", None).await;
+    let key = app.add_channel("webshop").await;
+    let customer = app.customer_reference("Ana Silva").await;
+    let http = reqwest::Client::new();
+
+    let catalog: Value = http.get(app.url("/api/v1/catalog")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    let codes: Vec<&str> = catalog["products"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"cycling_jersey") && codes.contains(&"road"), "{codes:?}");
+
+    // A quote: the engine's answer, with the north store's 20 % tax and a ship date.
+    let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&jersey(&customer)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let quote: Value = res.json().await.unwrap();
+    assert_eq!(quote["valid"], true, "{quote}");
+    assert_eq!(quote["price"]["tax_rate"], "0.2000");
+    assert!(quote["estimated_ship_date"].is_string());
+    // Something missing: invalid, with the reasons and a repair.
+    let partial = json!({"product": "cycling_jersey", "choices": {"cut": "men"}, "measurements": {}});
+    let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&partial).send().await.unwrap().json().await.unwrap();
+    assert_eq!(quote["valid"], false);
+    assert!(!quote["violations"].as_array().unwrap().is_empty());
+    assert!(quote["repair"].is_object());
+
+    // Ten identical submissions at once (a retrying client): one order.
+    let mut tries = vec![];
+    for _ in 0..10 {
+        let (http, url, key, body) = (http.clone(), app.url("/api/v1/orders"), key.clone(), jersey(&customer));
+        tries.push(tokio::spawn(async move {
+            let res = http.post(url).bearer_auth(key).header("idempotency-key", "cart-1").json(&body).send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut references = std::collections::BTreeSet::new();
+    let mut created = 0;
+    for t in tries {
+        let (status, body) = t.await.unwrap();
+        assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status} {body}");
+        created += usize::from(status == StatusCode::CREATED);
+        references.insert(body["reference"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(references.len(), 1, "one order for one key");
+    assert_eq!(created, 1);
+    let reference = references.into_iter().next().unwrap();
+    let order: Value = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!(order["status"], "placed");
+    assert_eq!(order["total"], quote_total(&app, &key, &customer).await);
+
+    // The same key with another request is refused; another channel cannot see the order.
+    let mut other = jersey(&customer);
+    other["choices"]["sleeve"] = json!("long");
+    let res = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-1").json(&other).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
+    let kiosk = app.add_channel("kiosk").await;
+    let res = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&kiosk).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn quote_total(app: &TestApp, key: &str, customer: &str) -> Value {
+    let quote: Value = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(key).json(&jersey(customer)).send().await.unwrap().json().await.unwrap();
+    quote["price"]["total"].clone()
+}
+
+async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = app.register_factory("sewing", None).await;
+    let key = app.add_channel("pos").await;
+    let customer = app.customer_reference("Li Na").await;
+    let http = reqwest::Client::new();
+    let post = |body: Value, idem: Option<&'static str>| {
+        let mut req = http.post(app.url("/api/v1/orders")).bearer_auth(&key).json(&body);
+        if let Some(k) = idem {
+            req = req.header("idempotency-key", k);
+        }
+        req.send()
+    };
+    let problem = |res: reqwest::Response| async move {
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        (res.status(), res.json::<Value>().await.unwrap())
+    };
+
+    let (status, p) = problem(post(jersey(&customer), None).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "an Idempotency-Key header (1 to 200 characters) is required"));
+    let (status, p) = problem(post(jersey("AT-NOPE-NOPE"), Some("a")).await.unwrap()).await;
+    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-customer"));
+    let mut bad = jersey(&customer);
+    bad["choices"]["sleeve"] = json!("none-such");
+    let (status, p) = problem(post(bad, Some("b")).await.unwrap()).await;
+    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-configuration"));
+    assert!(!p["violations"].as_array().unwrap().is_empty(), "{p}");
+    let mut wrong_type = jersey(&customer);
+    wrong_type["choices"]["sleeve"] = json!({"x": 1});
+    let (status, p) = problem(post(wrong_type, Some("c")).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "choice `sleeve` has the wrong type for its option"));
+    let mut nowhere = jersey(&customer);
+    nowhere["ship_to"] = json!({"store": "MOON"});
+    let (status, p) = problem(post(nowhere, Some("d")).await.unwrap()).await;
+    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"));
+    let mut unknown = jersey(&customer);
+    unknown["product"] = json!("teleporter");
+    let (status, _) = problem(post(unknown, Some("e")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(problem(res).await.0, StatusCode::BAD_REQUEST);
+
+    // Keys are not interchangeable: a factory token is not a channel key, nor the reverse.
+    let res = http.get(app.url("/api/v1/catalog")).bearer_auth(&factory.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http.get(app.url("/api/v1/work-orders")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // A revoked key stops working.
+    let admin = app.browser();
+    admin.sign_in_as(ADMIN).await;
+    let (_, list) = admin.get_html("/staff/channels").await;
+    let page = attr(&list, "#channels a", "href").unwrap();
+    let (_, html) = admin.get_html(&page).await;
+    let revoke = attr(&html, "#channel-keys form[action$='/revoke']", "action").unwrap();
+    let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    assert_eq!(admin.post_form(&revoke, &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    let res = http.get(app.url("/api/v1/catalog")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn channel_form_errors_show_at_the_field() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.sign_in_as(ADMIN).await;
+    let token = app.csrf("/staff/channels").await;
+    let res = app.post_form("/staff/channels", &[("csrf_token", &token), ("name", ""), ("code", "bad code"), ("store", "999")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#c-name-error"), vec!["Enter the channel's name (up to 120 characters)."]);
+    assert_eq!(select(&html, "#c-code-error"), vec!["Use 1 to 40 letters, digits or dashes."]);
+    assert_eq!(select(&html, "#c-store-error"), vec!["Choose one of the stores."]);
+    assert_eq!(attr(&html, "#c-code", "value").as_deref(), Some("bad code"));
+    // Fitters cannot manage channels.
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    assert_eq!(fitter.get("/staff/channels").await.status(), StatusCode::FORBIDDEN);
+}
