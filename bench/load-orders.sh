@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Order placement over HTTP (sales-channel API, 32 concurrent clients by default) with the
+# dispatcher pushing every work order to a local, signature-verifying factory receiver.
+#
+#   bench/load-orders.sh sqlite|postgres [SECONDS] [CONNECTIONS] [push|pull]
+#
+# Builds the release binary and the two helpers in examples/, starts everything on a fresh
+# database, runs wrk, prints wrk's figures and the receiver's (deliveries/s, commit->receipt
+# latency, duplicates, bad signatures). Needs wrk; PostgreSQL on 127.0.0.1:5432 for postgres.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend=${1:-sqlite}
+seconds=${2:-10}
+connections=${3:-32}
+mode=${4:-push}
+target=${CARGO_TARGET_DIR:-target}
+cargo build --release --locked --bin atelier --example bench_fixture --example webhook_receiver
+dir=$(mktemp -d)
+pgdb=""
+cleanup() {
+  kill "${server:-}" "${receiver:-}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  [ -n "$pgdb" ] && dropdb -h 127.0.0.1 -U postgres --if-exists "$pgdb" || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+case $backend in
+  sqlite) export DATABASE_URL="sqlite://$dir/load.db" ;;
+  postgres)
+    pgdb="atelier_load_$$"
+    createdb -h 127.0.0.1 -U postgres "$pgdb"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$pgdb" ;;
+  *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
+esac
+export ATELIER_ADDR=127.0.0.1:18080 RUST_LOG=warn
+"$target/release/atelier" serve > "$dir/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -fs http://127.0.0.1:18080/readyz > /dev/null && break; sleep 0.1; done
+push_url=""
+[ "$mode" = push ] && push_url="http://127.0.0.1:18099/hooks"
+read -r key customer secret < <("$target/release/examples/bench_fixture" $push_url)
+if [ "$mode" = push ]; then
+  "$target/release/examples/webhook_receiver" 127.0.0.1:18099 "$secret" "$seconds" > "$dir/receiver.txt" &
+  receiver=$!
+fi
+echo "== $backend, $connections connections, $seconds s, $mode"
+KEY=$key CUSTOMER=$customer wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/place_orders.lua http://127.0.0.1:18080 | tail -n 1
+if [ "$mode" = push ]; then
+  wait "$receiver"
+  receiver=""
+  cat "$dir/receiver.txt"
+fi
