@@ -334,3 +334,6 @@ channel-key-shown-once = Copy this key now: it is shown only once.
 channel-key = API key
 channel-keys = API keys
 channel-new-key = New API key
+board-any-status = Any status
+board-attention-only = Needs attention only
+board-filter = Filter

@@ -334,3 +334,6 @@ channel-key-shown-once = 请立即复制此密钥：它只显示这一次。
 channel-key = API 密钥
 channel-keys = API 密钥
 channel-new-key = 新建 API 密钥
+board-any-status = 全部状态
+board-attention-only = 仅显示需要处理的
+board-filter = 筛选

@@ -325,6 +325,12 @@ async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(factory.received.lock().unwrap().len(), 1, "no retries to a gone endpoint");
+    // The board's filters.
+    let (_, html) = app.get_html("/staff/work-orders?attention=1").await;
+    assert_eq!(select(&html, "#board tbody tr").len(), 1);
+    let (_, html) = app.get_html("/staff/work-orders?status=shipped").await;
+    assert!(select(&html, "#board tbody tr").is_empty());
+    assert_eq!(attr(&html, "#b-status option[selected]", "value").as_deref(), Some("shipped"));
 }
 
 #[tokio::test]

@@ -468,10 +468,21 @@ pub struct BoardRow {
 pub struct BoardPage {
     pub ctx: Ctx,
     pub rows: Vec<BoardRow>,
+    pub statuses: Vec<&'static str>,
+    pub filter_status: String,
+    pub filter_attention: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct BoardQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    attention: Option<String>,
 }
 
 /// `GET /staff/work-orders`: the store's work orders, those needing attention first.
-pub async fn show_board(page: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn show_board(page: StaffPage, db: web::Data<Db>, q: web::Query<BoardQuery>) -> Result<HttpResponse, AppError> {
     let store = if page.staff.role == crate::domain::staff::Role::Admin { None } else { page.staff.store_id };
     let rows = db.read(move |conn| Ok::<_, StoreError>(order_store::all_work_orders(conn, store)?)).await?;
     let now = crate::store::now();
@@ -490,8 +501,11 @@ pub async fn show_board(page: StaffPage, db: web::Data<Db>) -> Result<HttpRespon
             }
         })
         .collect();
+    let filter_attention = q.attention.is_some();
+    rows.retain(|r| (q.status.is_empty() || r.status == q.status) && (!filter_attention || r.attention.is_some()));
     rows.sort_by_key(|r| (r.attention.is_none(), -r.id));
-    render::ok(&BoardPage { ctx: page.ctx, rows })
+    let statuses = crate::domain::work_order::Status::ALL.iter().map(|s| s.as_str()).collect();
+    render::ok(&BoardPage { ctx: page.ctx, rows, statuses, filter_status: q.status.clone(), filter_attention })
 }
 
 /// `POST /staff/work-orders/{id}/retry`: deliver a failed push again now.
