@@ -41,7 +41,11 @@ impl DispatcherSettings {
 pub fn host_of(url: &str) -> Option<String> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let host = if let Some(v6) = authority.strip_prefix('[') { v6.split(']').next()? } else { authority.rsplit_once(':').map_or(authority, |(h, _)| h) };
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
@@ -71,7 +75,11 @@ pub struct Dispatcher {
 enum Outcome {
     Delivered(u16),
     Gone,
-    Failed { status: Option<u16>, retry_after: Option<u64>, error: String },
+    Failed {
+        status: Option<u16>,
+        retry_after: Option<u64>,
+        error: String,
+    },
 }
 
 impl Dispatcher {
@@ -83,7 +91,12 @@ impl Dispatcher {
             .timeout(settings.timeout)
             .user_agent(concat!("atelier-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { db, wake: Arc::new(Notify::new()), client, settings })
+        Ok(Self {
+            db,
+            wake: Arc::new(Notify::new()),
+            client,
+            settings,
+        })
     }
 
     /// Call after a transaction that wrote outbox rows has committed.
@@ -111,12 +124,7 @@ impl Dispatcher {
     /// Sleeps until woken or until the next event falls due (at most 30 s, to pick up work
     /// written by other instances).
     async fn idle(&self) {
-        let next = self
-            .db
-            .read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?))
-            .await
-            .ok()
-            .flatten();
+        let next = self.db.read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?)).await.ok().flatten();
         let wait = next
             .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
             .unwrap_or(Duration::from_secs(30))
@@ -140,9 +148,18 @@ impl Dispatcher {
             .write(move |conn| -> Result<_, StoreError> {
                 let at = now();
                 let mut out = vec![];
+                let mut known: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
                 for row in outbox::due(conn, at, batch)? {
                     if outbox::lease(conn, row.id, at, at + lease)? {
-                        if let Some(f) = factories::find(conn, row.factory_id)? {
+                        let factory = match known.get(&row.factory_id) {
+                            Some(f) => f.clone(),
+                            None => {
+                                let f = factories::find(conn, row.factory_id)?;
+                                known.insert(row.factory_id, f.clone());
+                                f
+                            }
+                        };
+                        if let Some(f) = factory {
                             out.push((row, f));
                         }
                     }
@@ -152,34 +169,53 @@ impl Dispatcher {
             .await?;
         let n = claimed.len();
         let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
-        for result in futures_util::future::join_all(deliveries).await {
-            result?;
-        }
+        let outcomes = futures_util::future::join_all(deliveries).await;
+        // One transaction records the whole batch: on SQLite's single writer that is what
+        // lets deliveries keep pace with order placement.
+        self.record(outcomes).await?;
         Ok(n)
     }
 
-    async fn deliver(&self, row: OutboxRow, factory: Factory) -> Result<(), StoreError> {
+    async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {
         let started = Instant::now();
         let outcome = if !factory.pushes() {
-            Outcome::Failed { status: None, retry_after: None, error: "push is disabled for this factory".into() }
+            Outcome::Failed {
+                status: None,
+                retry_after: None,
+                error: "push is disabled for this factory".into(),
+            }
         } else {
             self.send(&row, &factory).await
         };
         let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-        self.record(row, factory, outcome, latency_ms).await
+        (row, factory, outcome, latency_ms)
     }
 
     async fn send(&self, row: &OutboxRow, factory: &Factory) -> Outcome {
         let (Some(url), Some(_)) = (factory.push_url.as_deref(), factory.signing_secret.as_deref()) else {
-            return Outcome::Failed { status: None, retry_after: None, error: "no push URL or secret".into() };
+            return Outcome::Failed {
+                status: None,
+                retry_after: None,
+                error: "no push URL or secret".into(),
+            };
         };
         if !self.settings.allows(url) {
-            return Outcome::Failed { status: None, retry_after: None, error: "the push URL's host is not on the allowlist".into() };
+            return Outcome::Failed {
+                status: None,
+                retry_after: None,
+                error: "the push URL's host is not on the allowlist".into(),
+            };
         }
         let timestamp = chrono::Utc::now().timestamp();
         let signature = match super::signing::sign_all(&factory.signing_secrets(now()), &row.webhook_id, timestamp, &row.payload) {
             Ok(s) => s,
-            Err(e) => return Outcome::Failed { status: None, retry_after: None, error: e.to_string() },
+            Err(e) => {
+                return Outcome::Failed {
+                    status: None,
+                    retry_after: None,
+                    error: e.to_string(),
+                };
+            }
         };
         let response = self
             .client
@@ -197,57 +233,79 @@ impl Dispatcher {
             Ok(r) => {
                 let status = r.status();
                 let retry_after = (status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::SERVICE_UNAVAILABLE)
-                    .then(|| r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()))
+                    .then(|| {
+                        r.headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                    })
                     .flatten();
-                Outcome::Failed { status: Some(status.as_u16()), retry_after, error: format!("HTTP {status}") }
+                Outcome::Failed {
+                    status: Some(status.as_u16()),
+                    retry_after,
+                    error: format!("HTTP {status}"),
+                }
             }
             // The error text names the URL, never the secret.
-            Err(e) => Outcome::Failed { status: None, retry_after: None, error: if e.is_timeout() { "timed out".into() } else { e.to_string() } },
+            Err(e) => Outcome::Failed {
+                status: None,
+                retry_after: None,
+                error: if e.is_timeout() { "timed out".into() } else { e.to_string() },
+            },
         }
     }
 
-    async fn record(&self, row: OutboxRow, factory: Factory, outcome: Outcome, latency_ms: i32) -> Result<(), StoreError> {
+    async fn record(&self, outcomes: Vec<(OutboxRow, Factory, Outcome, i32)>) -> Result<(), StoreError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let schedule = self.settings.retry_schedule.clone();
         let disable_after = chrono::Duration::from_std(self.settings.disable_after).unwrap_or(chrono::Duration::days(5));
-        let jitter: f64 = rand::random();
         self.db
             .write(move |conn| -> Result<(), StoreError> {
-                match outcome {
-                    Outcome::Delivered(code) => {
-                        outbox::record_attempt(conn, row.id, Some(i32::from(code)), latency_ms, None)?;
-                        outbox::mark_delivered(conn, row.id)?;
-                        factories::note_success(conn, factory.id)?;
-                        if let Some(wo) = row.work_order_id {
-                            let from = Status::Queued.as_str();
-                            orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None)?;
-                        }
-                        tracing::info!(outbox.id = row.id, factory.id = factory.id, http.status = code, "webhook delivered");
-                    }
-                    Outcome::Gone => {
-                        outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
-                        factories::disable_push(conn, factory.id, "the endpoint answered 410 Gone")?;
-                        outbox::give_up_for_factory(conn, factory.id, "endpoint gone")?;
-                        if let Some(wo) = row.work_order_id {
-                            orders::set_attention(conn, wo, Some("push_endpoint_gone"))?;
-                        }
-                        tracing::warn!(factory.id = factory.id, "factory endpoint answered 410 Gone; push disabled");
-                    }
-                    Outcome::Failed { status, retry_after, error } => {
-                        outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;
-                        let failures = usize::try_from(row.attempts).unwrap_or(0) + 1;
-                        let next: Option<NaiveDateTime> = retry_delay(&schedule, failures, retry_after, jitter)
-                            .map(|s| now() + chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2)));
-                        outbox::mark_failed(conn, row.id, next, &error)?;
-                        if next.is_none() {
+                // Factories whose endpoint this batch disabled: their other events need no more.
+                let mut disabled = std::collections::HashSet::new();
+                for (row, factory, outcome, latency_ms) in outcomes {
+                    let jitter: f64 = rand::random();
+                    match outcome {
+                        Outcome::Delivered(code) => {
+                            outbox::record_attempt(conn, row.id, Some(i32::from(code)), latency_ms, None)?;
+                            outbox::mark_delivered(conn, row.id)?;
+                            factories::note_success(conn, factory.id)?;
                             if let Some(wo) = row.work_order_id {
-                                orders::set_attention(conn, wo, Some("delivery_failed"))?;
+                                let from = Status::Queued.as_str();
+                                orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None)?;
                             }
+                            tracing::info!(outbox.id = row.id, factory.id = factory.id, http.status = code, "webhook delivered");
                         }
-                        tracing::warn!(outbox.id = row.id, factory.id = factory.id, attempt = failures, error = %error, "webhook delivery failed");
-                        if factory.pushes() {
-                            let since = factories::note_failure(conn, factory.id, now())?.unwrap_or_else(now);
-                            if now() - since >= disable_after {
-                                disable_failing_endpoint(conn, &factory, since)?;
+                        Outcome::Gone => {
+                            outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
+                            disabled.insert(factory.id);
+                            factories::disable_push(conn, factory.id, "the endpoint answered 410 Gone")?;
+                            outbox::give_up_for_factory(conn, factory.id, "endpoint gone")?;
+                            if let Some(wo) = row.work_order_id {
+                                orders::set_attention(conn, wo, Some("push_endpoint_gone"))?;
+                            }
+                            tracing::warn!(factory.id = factory.id, "factory endpoint answered 410 Gone; push disabled");
+                        }
+                        Outcome::Failed { status, retry_after, error } => {
+                            outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;
+                            let failures = usize::try_from(row.attempts).unwrap_or(0) + 1;
+                            let next: Option<NaiveDateTime> = retry_delay(&schedule, failures, retry_after, jitter)
+                                .map(|s| now() + chrono::Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 2)));
+                            outbox::mark_failed(conn, row.id, next, &error)?;
+                            if next.is_none() {
+                                if let Some(wo) = row.work_order_id {
+                                    orders::set_attention(conn, wo, Some("delivery_failed"))?;
+                                }
+                            }
+                            tracing::warn!(outbox.id = row.id, factory.id = factory.id, attempt = failures, error = %error, "webhook delivery failed");
+                            if factory.pushes() && !disabled.contains(&factory.id) {
+                                let since = factories::note_failure(conn, factory.id, now())?.unwrap_or_else(now);
+                                if now() - since >= disable_after {
+                                    disabled.insert(factory.id);
+                                    disable_failing_endpoint(conn, &factory, since)?;
+                                }
                             }
                         }
                     }
@@ -265,7 +323,12 @@ fn disable_failing_endpoint(conn: &mut crate::store::DbConn, factory: &Factory, 
     let reason = format!("every delivery failed since {}", since.format("%Y-%m-%d %H:%M UTC"));
     factories::disable_push(conn, factory.id, &reason)?;
     outbox::give_up_for_factory(conn, factory.id, "endpoint disabled after repeated failures")?;
-    crate::store::notices::insert(conn, "push_disabled", &format!("factory:{}", factory.id), &format!("{}: {reason}", factory.name))?;
+    crate::store::notices::insert(
+        conn,
+        "push_disabled",
+        &format!("factory:{}", factory.id),
+        &format!("{}: {reason}", factory.name),
+    )?;
     crate::store::audit::record(conn, None, "factory.push_disabled", &format!("factory:{}", factory.id), &reason)?;
     tracing::warn!(factory.id = factory.id, "push endpoint disabled after failing for too long");
     Ok(())
