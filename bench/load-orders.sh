@@ -38,7 +38,7 @@ server=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18080/readyz > /dev/null && break; sleep 0.1; done
 push_url=""
 [ "$mode" = push ] && push_url="http://127.0.0.1:18099/hooks"
-read -r key customer secret < <("$target/release/examples/bench_fixture" $push_url)
+read -r key customer secret _factory_token < <("$target/release/examples/bench_fixture" $push_url)
 if [ "$mode" = push ]; then
   "$target/release/examples/webhook_receiver" 127.0.0.1:18099 "$secret" "$seconds" > "$dir/receiver.txt" &
   receiver=$!

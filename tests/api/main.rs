@@ -15,5 +15,6 @@ mod errors;
 mod health;
 mod i18n;
 mod measurements;
+mod schemathesis;
 mod sessions;
 mod sign_in;

@@ -95,7 +95,7 @@ pub struct ConfigurationBody {
     choices: BTreeMap<String, Value>,
     /// Canonical integers: millimetres, body mass in grams.
     #[serde(default)]
-    measurements: BTreeMap<String, i64>,
+    measurements: BTreeMap<String, super::json::Int>,
 }
 
 /// Reads plain JSON choices by each option's kind: a code, a list of codes, a number, a text.
@@ -120,7 +120,8 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
         };
         choices.insert(code.clone(), choice);
     }
-    Ok(Configuration { product: body.product.clone(), choices, measurements: body.measurements.clone() })
+    let measurements = body.measurements.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    Ok(Configuration { product: body.product.clone(), choices, measurements })
 }
 
 async fn find_product(db: &Db, cache: &CatalogCache, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {

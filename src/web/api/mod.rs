@@ -5,6 +5,7 @@
 
 mod auth;
 mod channels;
+mod json;
 mod problem;
 mod work_orders;
 
@@ -19,21 +20,32 @@ async fn openapi() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(OPENAPI)
 }
 
+/// A path of the API: a method it does not answer gets 405 (with `Allow`), not 404.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|req: actix_web::HttpRequest| async move {
+        let allow = match req.match_pattern().as_deref() {
+            Some(p) if p.ends_with("/claim") || p.ends_with("/ack") || p.ends_with("/events") || p.ends_with("/quote") || p.ends_with("/orders") => "POST",
+            _ => "GET",
+        };
+        ApiError::MethodNotAllowed(allow)
+    }))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
         ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")).into()
     }))
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
-    .route("/openapi.json", web::get().to(openapi))
-    .route("/work-orders", web::get().to(work_orders::list_work_orders))
-    .route("/work-orders/claim", web::post().to(work_orders::claim_work_orders))
-    .route("/work-orders/{id}", web::get().to(work_orders::show_work_order))
-    .route("/work-orders/{id}/ack", web::post().to(work_orders::ack_work_order))
-    .route("/work-orders/{id}/events", web::post().to(work_orders::post_event))
-    .route("/catalog", web::get().to(channels::read_catalog))
-    .route("/quote", web::post().to(channels::quote))
-    .route("/orders", web::post().to(channels::place_order))
-    .route("/orders/{reference}", web::get().to(channels::show_order))
+    .service(resource("/openapi.json").route(web::get().to(openapi)))
+    .service(resource("/work-orders").route(web::get().to(work_orders::list_work_orders)))
+    .service(resource("/work-orders/claim").route(web::post().to(work_orders::claim_work_orders)))
+    .service(resource("/work-orders/{id}").route(web::get().to(work_orders::show_work_order)))
+    .service(resource("/work-orders/{id}/ack").route(web::post().to(work_orders::ack_work_order)))
+    .service(resource("/work-orders/{id}/events").route(web::post().to(work_orders::post_event)))
+    .service(resource("/catalog").route(web::get().to(channels::read_catalog)))
+    .service(resource("/quote").route(web::post().to(channels::quote)))
+    .service(resource("/orders").route(web::post().to(channels::place_order)))
+    .service(resource("/orders/{reference}").route(web::get().to(channels::show_order)))
     .default_service(web::to(|| async { ApiError::NotFound }));
 }

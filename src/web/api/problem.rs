@@ -12,6 +12,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("no such resource")]
     NotFound,
+    #[error("this resource does not answer that method; it answers {0}")]
+    MethodNotAllowed(&'static str),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -37,6 +39,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound => "not-found",
+            ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::BadRequest(_) => "bad-request",
             ApiError::IllegalTransition(_) => "illegal-transition",
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
@@ -69,6 +72,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::IllegalTransition(_) | ApiError::LeaseConflict => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -95,6 +99,9 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if matches!(self, ApiError::Unauthorized) {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::MethodNotAllowed(allow) = self {
+            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
         }
         if matches!(self, ApiError::Unavailable) {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));

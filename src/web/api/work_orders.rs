@@ -132,20 +132,20 @@ const MAX_CLAIMS: i32 = 5;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimBody {
-    limit: i64,
-    lease_seconds: i64,
+    limit: super::json::Int,
+    lease_seconds: super::json::Int,
 }
 
 /// `POST /api/v1/work-orders/claim`: leases up to `limit` unacknowledged work orders to this
 /// client. Concurrent clients never hold a live lease on the same work order.
 pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: web::Json<ClaimBody>) -> Result<HttpResponse, ApiError> {
-    if !(1..=100).contains(&body.limit) {
+    if !(1..=100).contains(&body.limit.0) {
         return Err(ApiError::BadRequest("limit must be between 1 and 100".into()));
     }
-    if !(1..=3600).contains(&body.lease_seconds) {
+    if !(1..=3600).contains(&body.lease_seconds.0) {
         return Err(ApiError::BadRequest("lease_seconds must be between 1 and 3600".into()));
     }
-    let (factory_id, limit, seconds) = (f.0.id, body.limit, body.lease_seconds);
+    let (factory_id, limit, seconds) = (f.0.id, body.limit.0, body.lease_seconds.0);
     let claimed = db
         .write(move |conn| -> Result<Vec<Value>, ApiError> {
             let at = crate::store::now();
