@@ -8,6 +8,7 @@ mod bridge;
 mod bridge_admin;
 mod browser;
 mod catalogs;
+mod crash;
 mod channels;
 mod cli;
 mod customers;
