@@ -141,28 +141,57 @@ pub fn new_webhook_id() -> String {
     format!("msg_{}", hex::encode(bytes))
 }
 
+/// The engine's share of placing an order: validated, priced, specified and described for
+/// the factory. Computed before the transaction, so no lock is held while the engine works.
+pub struct Prepared {
+    family: String,
+    price: crate::domain::catalog::PriceBreakdown,
+    minor: (i64, i64, i64),
+    spec_hash: String,
+    configuration: String,
+    breakdown: String,
+    /// The work order document without what the transaction decides (ids, dates, factory).
+    body: Value,
+}
+
+pub fn prepare(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, tax_rate_bp: i32) -> Result<Prepared, PlaceError> {
+    let validation = c.validate(cfg)?;
+    if !validation.valid {
+        return Err(PlaceError::Invalid(validation.violations));
+    }
+    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+    let price = c.price(cfg, Decimal::new(i64::from(tax_rate_bp), 4))?;
+    let minor = (to_minor(price.subtotal, &price.currency)?, to_minor(price.tax, &price.currency)?, to_minor(price.total, &price.currency)?);
+    let body = document_body(c, version, cfg)?;
+    let configuration = serde_json::to_string(&json!({ "choices": cfg.choices, "measurements": cfg.measurements }))
+        .map_err(|e| StoreError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+    Ok(Prepared {
+        family: format!("{:?}", product.family).to_lowercase(),
+        breakdown: serde_json::to_string(&price).unwrap_or_default(),
+        spec_hash: body["spec_hash"].as_str().unwrap_or_default().to_owned(),
+        price,
+        minor,
+        configuration,
+        body,
+    })
+}
+
 /// Places the order in the caller's transaction. The same idempotency key returns the order
 /// placed first (`false`: nothing new was created).
 pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, req: &PlaceOrder) -> Result<(OrderRow, bool), PlaceError> {
     if let Some(existing) = orders::find_by_idempotency_key(conn, &req.idempotency_key)? {
         return Ok((existing, false));
     }
+    place_prepared(conn, version, req, &prepare(c, version, &req.configuration, req.tax_rate_bp)?)
+}
+
+/// Writes a prepared order: the order, its work order, the event for the factory, in the
+/// caller's transaction.
+pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOrder, p: &Prepared) -> Result<(OrderRow, bool), PlaceError> {
     let cfg = &req.configuration;
-    let validation = c.validate(cfg)?;
-    if !validation.valid {
-        return Err(PlaceError::Invalid(validation.violations));
-    }
-    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
-    let family = format!("{:?}", product.family).to_lowercase();
-    let (factory, due) = route_in_db(conn, &family, cfg)?.ok_or_else(|| PlaceError::NoFactory(family.clone()))?;
-    let factory = &factory;
-    let price = c.price(cfg, Decimal::new(i64::from(req.tax_rate_bp), 4))?;
-    let spec = c.work_spec(cfg)?;
+    let (factory, due) = route_in_db(conn, &p.family, cfg)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
     let at = now();
     let reference = new_reference();
-    let configuration = serde_json::to_string(&json!({ "choices": cfg.choices, "measurements": cfg.measurements }))
-        .map_err(|e| StoreError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
-    let breakdown = serde_json::to_string(&price).unwrap_or_default();
     let ship_to = req.ship_to.to_string();
     let order_id = orders::insert(
         conn,
@@ -172,14 +201,14 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
             store_id: req.store_id,
             catalog_version_id: version.id,
             product_code: &cfg.product,
-            configuration: &configuration,
+            configuration: &p.configuration,
             measurement_set_id: req.measurement_set_id,
-            currency: &price.currency,
-            subtotal_minor: to_minor(price.subtotal, &price.currency)?,
-            tax_minor: to_minor(price.tax, &price.currency)?,
-            total_minor: to_minor(price.total, &price.currency)?,
-            price_breakdown: &breakdown,
-            spec_hash: &spec.spec_hash,
+            currency: &p.price.currency,
+            subtotal_minor: p.minor.0,
+            tax_minor: p.minor.1,
+            total_minor: p.minor.2,
+            price_breakdown: &p.breakdown,
+            spec_hash: &p.spec_hash,
             status: "placed",
             ship_to: &ship_to,
             idempotency_key: &req.idempotency_key,
@@ -194,22 +223,44 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
         return Ok((existing, false));
     };
     let due = due.to_string();
-    let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due)?;
-    let doc = work_order_document(c, version, cfg, &DocumentHead {
-        work_order_id: wo_id,
+    // The stored document gets its id when read (see `document`); the event carries it.
+    let head = |work_order_id| DocumentHead {
+        work_order_id,
         order_reference: &reference,
         revision: 1,
         factory_code: &factory.code,
         due_date: &due,
         ship_to: &req.ship_to,
         customer_reference: &req.customer_reference,
-    })?;
-    let document = doc.to_string();
-    orders::set_document(conn, wo_id, &document)?;
+    };
+    let stored = with_head(p.body.clone(), &head(0)).to_string();
+    let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due, &stored)?;
+    let doc = with_head(p.body.clone(), &head(wo_id));
     orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
-    enqueue(conn, factory, Some(wo_id), "work_order.created", &doc)?;
+    enqueue(conn, &factory, Some(wo_id), "work_order.created", &doc)?;
     audit::record(conn, req.staff_id, "order.placed", &format!("customer:{}", req.customer_id), &format!("order:{order_id}"))?;
-    let order = orders::find(conn, order_id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+    let order = OrderRow {
+        id: order_id,
+        reference,
+        customer_id: req.customer_id,
+        store_id: req.store_id,
+        catalog_version_id: version.id,
+        product_code: cfg.product.clone(),
+        configuration: p.configuration.clone(),
+        measurement_set_id: req.measurement_set_id,
+        currency: p.price.currency.clone(),
+        subtotal_minor: p.minor.0,
+        tax_minor: p.minor.1,
+        total_minor: p.minor.2,
+        price_breakdown: p.breakdown.clone(),
+        spec_hash: p.spec_hash.clone(),
+        status: "placed".into(),
+        ship_to,
+        idempotency_key: req.idempotency_key.clone(),
+        placed_by_staff_id: req.staff_id,
+        created_at: at,
+        updated_at: at,
+    };
     Ok((order, true))
 }
 
@@ -227,16 +278,17 @@ struct DocumentHead<'a> {
 /// The work order as the factory gets it (shaped after an ISA-95 production request): what
 /// it needs to build and ship, and nothing else about the customer than a reference.
 fn work_order_document(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, head: &DocumentHead) -> Result<Value, PlaceError> {
+    Ok(with_head(document_body(c, version, cfg)?, head))
+}
+
+/// The part of the document the configuration decides.
+fn document_body(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration) -> Result<Value, PlaceError> {
     let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
     let family = format!("{:?}", product.family).to_lowercase();
     let spec = c.work_spec(cfg)?;
     let derived = c.derive(cfg)?;
     Ok(json!({
-        "id": head.work_order_id,
-        "order_reference": head.order_reference,
-        "revision": head.revision,
         "status": Status::Queued.as_str(),
-        "factory": head.factory_code,
         "product": {
             "code": cfg.product,
             "label": product.label.en,
@@ -246,7 +298,6 @@ fn work_order_document(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Conf
             "catalog_revision": version.revision,
         },
         "quantity": 1,
-        "due_date": head.due_date,
         "options": options_of(c, cfg),
         "derived": derived.iter().filter_map(|d| d.value.as_ref().map(|v| json!({
             "code": d.code, "label": d.label.en, "value": v.to_string(), "unit": d.unit,
@@ -256,9 +307,21 @@ fn work_order_document(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Conf
         "spec_hash": spec.spec_hash,
         "measurements": used_measurements(c, cfg),
         "personalisation": personalisation(c, cfg),
-        "ship_to": head.ship_to,
-        "customer_reference": head.customer_reference,
     }))
+}
+
+/// Adds what the transaction decides to a document body.
+fn with_head(mut body: Value, head: &DocumentHead) -> Value {
+    if let Value::Object(map) = &mut body {
+        map.insert("id".into(), json!(head.work_order_id));
+        map.insert("order_reference".into(), json!(head.order_reference));
+        map.insert("revision".into(), json!(head.revision));
+        map.insert("factory".into(), json!(head.factory_code));
+        map.insert("due_date".into(), json!(head.due_date));
+        map.insert("ship_to".into(), head.ship_to.clone());
+        map.insert("customer_reference".into(), json!(head.customer_reference));
+    }
+    body
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -172,6 +172,7 @@ pub fn insert_work_order(
     factory_id: i64,
     status: &str,
     due_date: &str,
+    document: &str,
 ) -> QueryResult<i64> {
     let at = now();
     diesel::insert_into(wo::table)
@@ -180,7 +181,7 @@ pub fn insert_work_order(
             wo::factory_id.eq(factory_id),
             wo::revision.eq(1),
             wo::status.eq(status),
-            wo::document.eq("{}"),
+            wo::document.eq(document),
             wo::due_date.eq(due_date),
             wo::created_at.eq(at),
             wo::updated_at.eq(at),

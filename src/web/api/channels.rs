@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
 use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind};
-use crate::orders::{PlaceError, PlaceOrder, estimate, place};
+use crate::orders::{PlaceError, PlaceOrder, estimate};
 use crate::store::catalogs::{self as catalog_store, CatalogVersion};
 use crate::store::channels::{self, Channel};
 use crate::store::{Db, StoreError, customers, stores};
@@ -208,36 +208,47 @@ pub async fn place_order(
     let reference = body.customer_reference.trim().to_owned();
     let ship_to = body.ship_to.clone();
     let scoped_key = format!("channel:{}:{key}", channel.id);
+    // Everything that only reads happens before the write transaction: on SQLite all writes
+    // share one connection, so the time spent holding it bounds the order rate.
+    let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax) {
+        Ok(p) => p,
+        Err(e) => return Err(place_error(e)),
+    };
+    let store_id = channel.store_id;
+    let (customer, stores) = db
+        .read(move |conn| Ok::<_, StoreError>((customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()), stores::list(conn)?)))
+        .await?;
+    let customer = customer.ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
+    let ship_to = match ship_to {
+        None => json!({ "store": store_id }),
+        Some(Value::Object(m)) if m.contains_key("address") => json!({ "address": m["address"] }),
+        Some(Value::Object(m)) => {
+            let code = m.get("store").and_then(Value::as_str).unwrap_or_default();
+            let store = stores.iter().find(|s| s.code == code).ok_or_else(unknown_store)?;
+            json!({ "store": store.id })
+        }
+        Some(_) => return Err(unknown_store()),
+    };
+    let request = PlaceOrder {
+        customer_id: customer.id,
+        customer_reference: customer.reference.clone(),
+        store_id,
+        configuration: cfg.clone(),
+        measurement_set_id: None,
+        ship_to,
+        idempotency_key: scoped_key,
+        staff_id: None,
+        tax_rate_bp: tax,
+    };
+    let channel_id = channel.id;
     let placed = db
         .write(move |conn| -> Result<_, ChannelOrderError> {
-            let customer = customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()).ok_or(ChannelOrderError::UnknownCustomer)?;
-            let ship_to = match ship_to {
-                None => json!({ "store": channel.store_id }),
-                Some(Value::Object(m)) if m.contains_key("address") => json!({ "address": m["address"] }),
-                Some(Value::Object(m)) => {
-                    let code = m.get("store").and_then(Value::as_str).unwrap_or_default();
-                    let store = stores::list(conn)?.into_iter().find(|s| s.code == code).ok_or(ChannelOrderError::UnknownStore)?;
-                    json!({ "store": store.id })
-                }
-                Some(_) => return Err(ChannelOrderError::UnknownStore),
-            };
-            let request = PlaceOrder {
-                customer_id: customer.id,
-                customer_reference: customer.reference.clone(),
-                store_id: channel.store_id,
-                configuration: cfg.clone(),
-                measurement_set_id: None,
-                ship_to,
-                idempotency_key: scoped_key,
-                staff_id: None,
-                tax_rate_bp: tax,
-            };
-            let (order, created) = place(conn, &cat, &version, &request)?;
+            let (order, created) = crate::orders::place_prepared(conn, &version, &request, &prepared)?;
             if created {
-                channels::set_order_channel(conn, order.id, channel.id)?;
+                channels::set_order_channel(conn, order.id, channel_id)?;
             } else {
                 // The same key with another request is a client bug, not a retry.
-                let same = order.customer_id == customer.id
+                let same = order.customer_id == request.customer_id
                     && order.product_code == cfg.product
                     && serde_json::from_str::<Value>(&order.configuration).ok() == Some(json!({ "choices": cfg.choices, "measurements": cfg.measurements }));
                 if !same {
@@ -257,22 +268,27 @@ pub async fn place_order(
                 .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.reference)))
                 .json(order_json(&order)))
         }
-        Err(ChannelOrderError::UnknownCustomer) => Err(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into())),
-        Err(ChannelOrderError::UnknownStore) => Err(ApiError::Unprocessable("unknown-store", "ship_to must be {\"store\": CODE} of a store, or {\"address\": {...}}".into())),
         Err(ChannelOrderError::KeyReused) => Err(ApiError::IdempotencyMismatch),
-        Err(ChannelOrderError::Place(PlaceError::Invalid(v))) => Err(ApiError::InvalidConfiguration(serde_json::to_value(v).unwrap_or_default())),
-        Err(ChannelOrderError::Place(PlaceError::NoFactory(f))) => Err(ApiError::Unprocessable("no-factory", format!("no factory builds {f} products now"))),
-        Err(ChannelOrderError::Place(PlaceError::Store(e))) | Err(ChannelOrderError::Store(e)) => Err(e.into()),
-        Err(ChannelOrderError::Place(e)) => Err(ApiError::BadRequest(e.to_string())),
+        Err(ChannelOrderError::Place(e)) => Err(place_error(e)),
+        Err(ChannelOrderError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn unknown_store() -> ApiError {
+    ApiError::Unprocessable("unknown-store", "ship_to must be {\"store\": CODE} of a store, or {\"address\": {...}}".into())
+}
+
+fn place_error(e: PlaceError) -> ApiError {
+    match e {
+        PlaceError::Invalid(v) => ApiError::InvalidConfiguration(serde_json::to_value(v).unwrap_or_default()),
+        PlaceError::NoFactory(f) => ApiError::Unprocessable("no-factory", format!("no factory builds {f} products now")),
+        PlaceError::Store(e) => e.into(),
+        e => ApiError::BadRequest(e.to_string()),
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 enum ChannelOrderError {
-    #[error("unknown customer")]
-    UnknownCustomer,
-    #[error("unknown store")]
-    UnknownStore,
     #[error("idempotency key reused")]
     KeyReused,
     #[error(transparent)]
