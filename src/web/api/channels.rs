@@ -202,10 +202,25 @@ pub async fn place_order(
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::BadRequest("an Idempotency-Key header (1 to 200 characters) is required".into()))?;
     let channel = c.0;
-    let (version, cat) = find_product(&db, &cache, &body.configuration.product).await?;
-    let cfg = configuration(&cat, &body.configuration)?;
-    let tax = tax_of(&db, &channel).await?;
+    // One read for everything the order needs from the database before it is written.
     let reference = body.customer_reference.trim().to_owned();
+    let (versions, customer, stores) = db
+        .read(move |conn| {
+            Ok::<_, StoreError>((catalog_store::current(conn)?, customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()), stores::list(conn)?))
+        })
+        .await?;
+    let mut found = None;
+    for v in versions {
+        if let Some((version, cat)) = cache.get(&db, v.id).await? {
+            if cat.product(&body.configuration.product).is_some() {
+                found = Some((version, cat));
+                break;
+            }
+        }
+    }
+    let (version, cat) = found.ok_or(ApiError::NotFound)?;
+    let cfg = configuration(&cat, &body.configuration)?;
+    let tax = stores.iter().find(|s| Some(s.id) == channel.store_id).map(|s| s.tax_rate_bp).unwrap_or(0);
     let ship_to = body.ship_to.clone();
     let scoped_key = format!("channel:{}:{key}", channel.id);
     // Everything that only reads happens before the write transaction: on SQLite all writes
@@ -215,9 +230,6 @@ pub async fn place_order(
         Err(e) => return Err(place_error(e)),
     };
     let store_id = channel.store_id;
-    let (customer, stores) = db
-        .read(move |conn| Ok::<_, StoreError>((customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()), stores::list(conn)?)))
-        .await?;
     let customer = customer.ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
     let ship_to = match ship_to {
         None => json!({ "store": store_id }),
