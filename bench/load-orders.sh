@@ -2,8 +2,10 @@
 # Order placement over HTTP (sales-channel API, 32 concurrent clients by default) with the
 # dispatcher pushing every work order to a local, signature-verifying factory receiver.
 #
-#   bench/load-orders.sh sqlite|postgres [SECONDS] [CONNECTIONS] [push|pull]
+#   bench/load-orders.sh sqlite|postgres [SECONDS] [CONNECTIONS] [push|pull|backlog]
 #
+# backlog: no HTTP load; 20,000 orders are placed at once and the dispatcher drains them to
+# the receiver: the delivery rate on its own.
 # Builds the release binary and the two helpers in examples/, starts everything on a fresh
 # database, runs wrk, prints wrk's figures and the receiver's (deliveries/s, commit->receipt
 # latency, duplicates, bad signatures). Needs wrk; PostgreSQL on 127.0.0.1:5432 for postgres.
@@ -37,7 +39,21 @@ export ATELIER_ADDR=127.0.0.1:18080 RUST_LOG=warn
 server=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18080/readyz > /dev/null && break; sleep 0.1; done
 push_url=""
-[ "$mode" = push ] && push_url="http://127.0.0.1:18099/hooks"
+[ "$mode" != pull ] && push_url="http://127.0.0.1:18099/hooks"
+backlog=0
+[ "$mode" = backlog ] && backlog=20000
+if [ "$mode" = backlog ]; then
+  # The receiver listens before the first event can be sent.
+  secret="whsec_$(head -c 32 /dev/urandom | base64)"
+  "$target/release/examples/webhook_receiver" 127.0.0.1:18099 "$secret" "$seconds" > "$dir/receiver.txt" &
+  receiver=$!
+  echo "== $backend, backlog of $backlog orders"
+  SECRET=$secret BACKLOG=$backlog "$target/release/examples/bench_fixture" $push_url > /dev/null
+  wait "$receiver"
+  receiver=""
+  cat "$dir/receiver.txt"
+  exit 0
+fi
 read -r key customer secret _factory_token < <("$target/release/examples/bench_fixture" $push_url)
 if [ "$mode" = push ]; then
   "$target/release/examples/webhook_receiver" 127.0.0.1:18099 "$secret" "$seconds" > "$dir/receiver.txt" &

@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::connect(&settings.database)?;
     atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())?;
     let key = format!("atc_load_{}", atelier::domain::codes::random_code(16));
-    let secret = atelier::bridge::signing::new_secret();
+    let secret = std::env::var("SECRET").ok().filter(|s| s.starts_with("whsec_")).unwrap_or_else(atelier::bridge::signing::new_secret);
     let factory_token = format!("atf_load_{}", atelier::domain::codes::random_code(16));
     let (k, s, ft) = (key.clone(), secret.clone(), factory_token.clone());
     let reference = db.write_blocking(move |conn| -> Result<String, StoreError> {
@@ -43,6 +43,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let staff: i64 = atelier::store::schema::staff::table.select(atelier::store::schema::staff::id).first(conn)?;
         Ok(atelier::customers::enroll(conn, &enrollment, staff, Some(store))?.reference)
     })?;
+    // BACKLOG=N: N orders placed at once (through the placement service), so the dispatcher
+    // has a backlog to drain: the delivery rate is then measured on its own.
+    let backlog: usize = std::env::var("BACKLOG").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if backlog > 0 {
+        place_backlog(&db, &reference, backlog)?;
+    }
     println!("{key} {reference} {secret} {factory_token}");
+    Ok(())
+}
+
+fn place_backlog(db: &Db, reference: &str, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use atelier::domain::catalog::{Choice, CompiledCatalog, Configuration};
+    let reference = reference.to_owned();
+    let (version, text) = db.write_blocking(|c| -> Result<_, StoreError> {
+        let v = atelier::store::catalogs::current(c)?.into_iter().find(|v| v.catalog_code == "atelier-sportswear").ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+        Ok(atelier::store::catalogs::source(c, v.id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?)
+    })?;
+    let cat = CompiledCatalog::compile("sportswear.toml", &text).map_err(|e| format!("{e:?}"))?;
+    let mut cfg = Configuration::new("cycling_jersey");
+    for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
+        cfg = cfg.with(o, Choice::One(v.into()));
+    }
+    for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600), ("inside_leg", 845), ("shoulder_width", 415)] {
+        cfg = cfg.measure(m, v);
+    }
+    let customer = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::customers::find_by_reference(c, &reference)?))?.ok_or("no customer")?;
+    let run = atelier::domain::codes::random_code(8);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        db.write_blocking(|c| -> Result<(), atelier::orders::PlaceError> {
+            for i in chunk {
+                let req = atelier::orders::PlaceOrder {
+                    customer_id: customer.id,
+                    customer_reference: customer.reference.clone(),
+                    store_id: None,
+                    configuration: cfg.clone(),
+                    measurement_set_id: None,
+                    ship_to: serde_json::json!({"store": null}),
+                    idempotency_key: format!("backlog-{run}-{i}"),
+                    staff_id: None,
+                    tax_rate_bp: 2000,
+                };
+                atelier::orders::place(c, &cat, &version, &req)?;
+            }
+            Ok(())
+        })?;
+    }
     Ok(())
 }
