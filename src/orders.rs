@@ -132,7 +132,7 @@ pub fn estimate(conn: &mut DbConn, c: &CompiledCatalog, cfg: &Configuration) -> 
 }
 
 fn new_reference() -> String {
-    format!("O-{}-{}", Utc::now().format("%y%m%d"), crate::domain::codes::random_code(6))
+    format!("O-{}-{}", Utc::now().format("%y%m%d"), crate::domain::codes::random_code(8))
 }
 
 pub fn new_webhook_id() -> String {
@@ -191,37 +191,45 @@ pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOr
     let cfg = &req.configuration;
     let (factory, due) = route_in_db(conn, &p.family, cfg)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
     let at = now();
-    let reference = new_reference();
     let ship_to = req.ship_to.to_string();
-    let order_id = orders::insert(
-        conn,
-        &NewOrder {
-            reference: &reference,
-            customer_id: req.customer_id,
-            store_id: req.store_id,
-            catalog_version_id: version.id,
-            product_code: &cfg.product,
-            configuration: &p.configuration,
-            measurement_set_id: req.measurement_set_id,
-            currency: &p.price.currency,
-            subtotal_minor: p.minor.0,
-            tax_minor: p.minor.1,
-            total_minor: p.minor.2,
-            price_breakdown: &p.breakdown,
-            spec_hash: &p.spec_hash,
-            status: "placed",
-            ship_to: &ship_to,
-            idempotency_key: &req.idempotency_key,
-            placed_by_staff_id: req.staff_id,
-            created_at: at,
-            updated_at: at,
-        },
-    )?;
-    let Some(order_id) = order_id else {
+    // A reference is random: on the rare collision with another order's, draw again.
+    let mut placed = None;
+    for _ in 0..5 {
+        let reference = new_reference();
+        let inserted = orders::insert(
+            conn,
+            &NewOrder {
+                reference: &reference,
+                customer_id: req.customer_id,
+                store_id: req.store_id,
+                catalog_version_id: version.id,
+                product_code: &cfg.product,
+                configuration: &p.configuration,
+                measurement_set_id: req.measurement_set_id,
+                currency: &p.price.currency,
+                subtotal_minor: p.minor.0,
+                tax_minor: p.minor.1,
+                total_minor: p.minor.2,
+                price_breakdown: &p.breakdown,
+                spec_hash: &p.spec_hash,
+                status: "placed",
+                ship_to: &ship_to,
+                idempotency_key: &req.idempotency_key,
+                placed_by_staff_id: req.staff_id,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        if let Some(id) = inserted {
+            placed = Some((id, reference));
+            break;
+        }
         // Placed by a concurrent request with the same key, which has committed by now.
-        let existing = orders::find_by_idempotency_key(conn, &req.idempotency_key)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
-        return Ok((existing, false));
-    };
+        if let Some(existing) = orders::find_by_idempotency_key(conn, &req.idempotency_key)? {
+            return Ok((existing, false));
+        }
+    }
+    let (order_id, reference) = placed.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
     let due = due.to_string();
     // The stored document gets its id when read (see `document`); the event carries it.
     let head = |work_order_id| DocumentHead {

@@ -53,13 +53,14 @@ pub struct NewOrder<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// Inserts the order unless one with its idempotency key exists (`None`). A concurrent
-/// placement with the same key waits for the other to commit instead of failing.
+/// Inserts the order unless one with its idempotency key or its reference exists (`None`).
+/// A concurrent placement with the same key waits for the other to commit instead of
+/// failing, and the transaction stays usable (on PostgreSQL an error would abort it).
 pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<Option<i64>> {
     // `ON CONFLICT` is not in diesel's multi-backend dialect: the same statement per backend.
     macro_rules! insert_or_nothing {
         ($c:expr) => {
-            diesel::insert_into(o::table).values(new).on_conflict(o::idempotency_key).do_nothing().returning(o::id).get_result($c).optional()
+            diesel::insert_into(o::table).values(new).on_conflict_do_nothing().returning(o::id).get_result($c).optional()
         };
     }
     match conn {
