@@ -7,8 +7,11 @@ pub mod schema;
 
 pub mod audit;
 pub mod catalogs;
+pub mod customer_accounts;
 pub mod customers;
+pub mod drafts;
 pub mod factories;
+pub mod mail_outbox;
 pub mod orders;
 pub mod outbox;
 pub mod secrets;
