@@ -382,3 +382,5 @@ shop-erase-mismatch = That is not the email of this account.
 shop-erase-submit = Delete my account
 customer-drafts = Saved configurations
 customer-draft-open = Continue in the configurator
+shop-name-required = Enter your name.
+shop-name-too-long = The name is too long (120 characters at most).

@@ -382,3 +382,5 @@ shop-erase-mismatch = 这不是此账户的邮箱。
 shop-erase-submit = 删除我的账户
 customer-drafts = 已保存的配置
 customer-draft-open = 在配置器中继续
+shop-name-required = 请输入您的姓名。
+shop-name-too-long = 姓名太长（最多 120 个字符）。

@@ -30,9 +30,9 @@ pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str
     let mut errors = FieldErrors::new();
     let name = name.trim();
     if need_name && name.is_empty() {
-        errors.insert("name", "customer-name-required");
+        errors.insert("name", "shop-name-required");
     } else if name.chars().count() > NAME_MAX_CHARS {
-        errors.insert("name", "customer-name-too-long");
+        errors.insert("name", "shop-name-too-long");
     }
     let email = match StaffEmail::parse(email) {
         Ok(e) => Some(e),
@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(e.get("email"), Some(&"email-invalid"));
         assert_eq!(e.get("password"), Some(&"password-too-short"));
         let e = parse_sign_up("", "mei@example.com", "correct horse battery", "correct horse batterY", true).err().unwrap();
-        assert_eq!(e.get("name"), Some(&"customer-name-required"));
+        assert_eq!(e.get("name"), Some(&"shop-name-required"));
         assert_eq!(e.get("password"), Some(&"password-mismatch"));
         let ok = parse_sign_up(" Mei ", " Mei@Example.com ", "correct horse battery", "correct horse battery", true).ok().unwrap();
         assert_eq!((ok.name.as_str(), ok.email.as_str()), ("Mei", "mei@example.com"));

@@ -31,7 +31,10 @@ pub struct ValueView {
     pub label: String,
     pub surcharge: String,
     pub chosen: bool,
+    /// May be chosen (a chosen value always may: staff pages disable the others).
     pub available: bool,
+    /// Fits next to the other choices; when not, `reason` says why (even if chosen).
+    pub fits: bool,
     pub reason: String,
 }
 
@@ -203,6 +206,7 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
                             surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", format_amount(val.surcharge, &p.currency, lang)) },
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available || a.chosen),
+                            fits: a.is_none_or(|a| a.available),
                             reason: a.map(|a| a.blocked_by.iter().map(|b| b.explanation.get(lang)).collect::<Vec<_>>().join(" ")).unwrap_or_default(),
                         }
                     })

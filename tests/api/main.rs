@@ -14,4 +14,6 @@ mod health;
 mod i18n;
 mod measurements;
 mod sessions;
+mod shop;
+mod shop_helpers;
 mod sign_in;

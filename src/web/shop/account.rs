@@ -63,26 +63,31 @@ pub struct NextQuery {
 
 impl SignUpPage {
     pub fn err(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|k| self.ctx.t.t(k))
+        self.errors.get(field).map(|k| message(self.ctx.t, k))
     }
 }
 
 impl SignInPage {
     pub fn err(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|k| self.ctx.t.t(k))
+        self.errors.get(field).map(|k| message(self.ctx.t, k))
     }
 }
 
 impl ForgotPage {
     pub fn err(&self) -> Option<String> {
-        self.error.map(|k| self.ctx.t.t(k))
+        self.error.map(|k| message(self.ctx.t, k))
     }
 }
 
 impl ResetPage {
     pub fn err(&self) -> Option<String> {
-        self.error.map(|k| self.ctx.t.t(k))
+        self.error.map(|k| message(self.ctx.t, k))
     }
+}
+
+/// A field message; the password ones say how long a password must be.
+fn message(t: crate::i18n::Tr, key: &str) -> String {
+    t.t1(key, "min", crate::domain::staff::PASSWORD_MIN_CHARS)
 }
 
 fn blank(ctx: ShopCtx, claim: bool, next: String) -> SignUpPage {
