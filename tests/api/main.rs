@@ -15,5 +15,6 @@ mod i18n;
 mod measurements;
 mod sessions;
 mod shop;
+mod shop_browser;
 mod shop_helpers;
 mod sign_in;
