@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, Family, OptionKind, Repair};
+use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, Repair};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -248,8 +248,11 @@ pub fn price_view(cat: &CompiledCatalog, cfg: &Configuration, tax_bp: i32, t: Tr
 }
 
 pub fn derived_view(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> Vec<(String, String, String)> {
-    cat.derive(cfg)
-        .unwrap_or_default()
+    derived_lines(&cat.derive(cfg).unwrap_or_default(), lang)
+}
+
+fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
+    derived
         .iter()
         .map(|d| {
             let value = d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default()).trim().to_owned()).unwrap_or_else(|| "–".into());
@@ -301,13 +304,15 @@ fn chosen_colours(cat: &CompiledCatalog, cfg: &Configuration) -> Vec<&'static st
 
 /// The preview for the configuration: a bicycle from its geometry, or a garment sketch.
 pub fn preview(cat: &CompiledCatalog, cfg: &Configuration) -> Drawing {
+    preview_with(cat, cfg, &cat.derive(cfg).unwrap_or_default())
+}
+
+fn preview_with(cat: &CompiledCatalog, cfg: &Configuration, derived: &[DerivedOutput]) -> Drawing {
     let Some(p) = cat.product(&cfg.product) else { return Drawing::default() };
     let colours = chosen_colours(cat, cfg);
     match p.family {
         Family::Bicycle => {
-            let derived_frame = cat.derive(cfg).ok().and_then(|ds| {
-                ds.into_iter().find(|d| d.code == "frame_size_cm").and_then(|d| d.value).and_then(|v| v.to_string().parse::<f64>().ok())
-            });
+            let derived_frame = derived.iter().find(|d| d.code == "frame_size_cm").and_then(|d| d.value.as_ref()).and_then(|v| v.to_string().parse::<f64>().ok());
             let wheel = chosen_one(cfg, "wheel_size").unwrap_or("700c");
             preview::bicycle(&preview::Bike {
                 frame_cm: attr(cat, cfg, "frame_size", "size_cm").or(derived_frame).unwrap_or(54.0),
@@ -352,6 +357,7 @@ pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, S
     let valid = validation.as_ref().is_some_and(|v| v.valid);
     let (repair, ruled_out) = if valid { (vec![], false) } else { repair_view(cat, cfg, lang) };
     let (price_lines, total) = price_view(cat, cfg, tax_bp, t);
+    let derived = cat.derive(cfg).unwrap_or_default();
     LiveView {
         steps: steps(option_views(cat, cfg, pairs, lang, from_profile), cat, &cfg.product),
         valid,
@@ -360,8 +366,8 @@ pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, S
         ruled_out,
         price_lines,
         total,
-        derived: derived_view(cat, cfg, lang),
-        preview: preview(cat, cfg),
+        derived: derived_lines(&derived, lang),
+        preview: preview_with(cat, cfg, &derived),
         preview_title: preview_title(cat, cfg, t),
     }
 }
