@@ -59,8 +59,24 @@ impl Browser {
         }
     }
 
+    /// Clicks a value; with our script the part it sits in may be swapped in meanwhile
+    /// (a text field's change goes out when it loses focus), so a stale element is found again.
     async fn choose(&self, option: &str, value: &str, javascript: bool) {
-        self.click(&format!("label[for=o_{option}_{value}]")).await;
+        let css = format!("label[for=o_{option}_{value}]");
+        if javascript {
+            self.settled().await;
+        }
+        for attempt in 0.. {
+            let clicked = match self.client.find(Locator::Css(&css)).await {
+                Ok(e) => e.click().await.is_ok(),
+                Err(_) => false,
+            };
+            if clicked {
+                break;
+            }
+            assert!(attempt < 20, "cannot click {css}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         if javascript {
             self.settled().await;
         }
