@@ -21,6 +21,8 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
       });
+      // Signed out meanwhile: go where the server sends us instead of swapping its page in.
+      if (res.redirected) { window.location.assign(res.url); return; }
       // Answers can overtake each other: only the newest one is shown.
       if (!res.ok || mine !== latest) return;
       live.innerHTML = await res.text();

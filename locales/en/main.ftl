@@ -384,3 +384,4 @@ customer-drafts = Saved configurations
 customer-draft-open = Continue in the configurator
 shop-name-required = Enter your name.
 shop-name-too-long = The name is too long (120 characters at most).
+draft-saved-store = Saved. The customer finds it online under “Saved”, and it is listed on their page here.

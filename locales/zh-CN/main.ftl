@@ -384,3 +384,4 @@ customer-drafts = 已保存的配置
 customer-draft-open = 在配置器中继续
 shop-name-required = 请输入您的姓名。
 shop-name-too-long = 姓名太长（最多 120 个字符）。
+draft-saved-store = 已保存。客户可在线上“已保存”中找到，此处客户页面也会列出。

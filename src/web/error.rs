@@ -119,6 +119,8 @@ pub fn safe_next(next: &str, fallback: &str) -> String {
 #[template(path = "error.html")]
 struct ErrorPage {
     t: Tr,
+    /// Where "home" is for the reader: the shop for customers, the staff pages for staff.
+    home: &'static str,
     status: u16,
     title: String,
     message: String,
@@ -168,6 +170,7 @@ fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
     };
     let page = ErrorPage {
         t,
+        home: if req.path().starts_with("/shop") { "/shop" } else { "/staff" },
         status: status.as_u16(),
         title: t.t(&format!("{key}-title")),
         message: t.t(key),

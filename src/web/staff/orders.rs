@@ -161,7 +161,7 @@ pub async fn place_order(
         let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
         crate::drafts::save(&db, None, draft).await?;
         let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax);
-        again.notice = Some(again.ctx.t.t("draft-saved"));
+        again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
     }
     if get("action") == "place" {
