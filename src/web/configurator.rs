@@ -207,7 +207,7 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available || a.chosen),
                             fits: a.is_none_or(|a| a.available),
-                            reason: a.map(|a| a.blocked_by.iter().map(|b| b.explanation.get(lang)).collect::<Vec<_>>().join(" ")).unwrap_or_default(),
+                            reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.get(lang)))).unwrap_or_default(),
                         }
                     })
                     .collect(),
@@ -222,6 +222,19 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
             }
         })
         .collect()
+}
+
+/// Why a value does not fit, in plain words: each rule's message once, without the list of
+/// choices involved that the engine appends (the value's neighbours show those already).
+pub fn reasons(explanations: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = vec![];
+    for e in explanations {
+        let plain = e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim().to_owned();
+        if !plain.is_empty() && !seen.contains(&plain) {
+            seen.push(plain);
+        }
+    }
+    seen.join(" ")
 }
 
 pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
@@ -398,6 +411,19 @@ mod tests {
         assert_eq!(step_of("groupset", OptionKind::Single), "step-build");
         assert_eq!(step_of("paint", OptionKind::Single), "step-look");
         assert_eq!(step_of("name_decal", OptionKind::Text), "step-look");
+    }
+
+    #[test]
+    fn reasons_are_the_rules_messages_once_each() {
+        let r = reasons(
+            [
+                "Disc brakes need 12 mm thru-axles on this frame. — Brakes: Rim caliper; Wheel axles: Thru-axle 12 mm".to_owned(),
+                "Disc brakes need 12 mm thru-axles on this frame. — Brakes: Hydraulic disc".to_owned(),
+                "此车架使用碟刹时需配 12 毫米桶轴。 —— 刹车：圈刹".to_owned(),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(r, "Disc brakes need 12 mm thru-axles on this frame. 此车架使用碟刹时需配 12 毫米桶轴。");
     }
 
     #[test]

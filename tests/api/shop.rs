@@ -259,6 +259,20 @@ async fn concurrent_duplicate_submissions_place_one_order(backend: Backend) {
     assert_eq!(select(&html, "#total"), vec!["€142.80"], "119.00 + 20 % tax, in euros");
     let (_, html) = app.get_html("/shop/orders").await;
     assert_eq!(select(&html, "#orders .order-line").len(), 1);
+
+    // The factory reports progress; the customer's order page follows it.
+    let order_id: i64 = places[0].rsplit('/').next().unwrap().parse().unwrap();
+    app.db
+        .write_blocking(|conn| -> Result<(), atelier::orders::UpdateError> {
+            let wo = atelier::store::orders::work_orders_of_order(conn, order_id)?.remove(0);
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::Acknowledged, "", None)?;
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::InProduction, "cutting", None)?;
+            Ok(())
+        })
+        .unwrap();
+    let (_, html) = app.get_html(&places[0]).await;
+    assert_eq!(select(&html, "#order-status"), vec!["In production"]);
+    assert_eq!(select(&html, "ol.progress li.done").len(), 3);
 }
 
 async fn another_customers_order_and_draft_answer_404(backend: Backend) {

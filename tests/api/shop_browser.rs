@@ -141,6 +141,10 @@ async fn configure_with_a_conflict(browser: &Browser, app: &TestApp, javascript:
     browser.wait_text("#valid", "This configuration can be built.").await;
     browser.wait_text("#total", &valid_total).await;
     assert!(c.find(Locator::Css("#o_brakes_disc_hydraulic")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"));
+    if javascript {
+        let _ = c.execute("window.scrollTo(0, 0); return true;", vec![]).await;
+        browser.shot("shop-configurator").await;
+    }
     (valid_total, conflict_total)
 }
 
@@ -198,4 +202,14 @@ async fn the_configurator_and_checkout_pass_the_accessibility_scan_in_chinese() 
     let v = axe_violations(&browser).await.unwrap_or_default();
     assert!(v.is_empty(), "configurator (zh-CN): {v:?}");
     assert!(browser.text("#total").await.starts_with('€'));
+
+    // At a phone's width the same page still passes, and nothing is wider than the screen.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.client.refresh().await.unwrap();
+    browser.wait_text("h1", "骑行上衣").await;
+    let v = axe_violations(&browser).await.unwrap_or_default();
+    assert!(v.is_empty(), "configurator at phone width: {v:?}");
+    let overflow = browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
+    assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
+    browser.shot("shop-phone").await;
 }
