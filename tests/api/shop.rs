@@ -25,6 +25,7 @@ on_both_backends!(
     the_repair_is_applied_with_one_click_and_the_price_changes,
     a_customer_exports_and_erases_their_account,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
+    a_garment_preview_shows_its_colours_and_print,
 );
 
 async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
@@ -414,4 +415,23 @@ async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend:
     assert_eq!(attr(&html, "#o_name_print", "value").as_deref(), Some("MEI"));
     assert_ne!(attr(&html, "input[name=idempotency_key]", "value"), fields.iter().find(|(k, _)| k == "idempotency_key").map(|(_, v)| v.clone()), "a new order, not the old one");
     assert!(select(&html, "#measurements-note")[0].starts_with("From your profile: measured"), "{:?}", select(&html, "#measurements-note"));
+}
+
+async fn a_garment_preview_shows_its_colours_and_print(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let mut jersey = JERSEY.to_vec();
+    jersey.extend([("o_body_colour", "red"), ("o_panel_colour", "yellow"), ("o_name_print", "MEI")]);
+    let (status, html) = app.configure("cycling_jersey", &jersey, "check").await;
+    assert_eq!(status, StatusCode::OK);
+    let fills: Vec<String> = html
+        .select(&scraper::Selector::parse("#preview polygon").unwrap())
+        .filter_map(|p| p.value().attr("fill").map(str::to_owned))
+        .collect();
+    assert!(fills.contains(&"#b42318".to_owned()) && fills.contains(&"#e0b000".to_owned()), "body red, panels yellow: {fills:?}");
+    assert_eq!(select(&html, "#preview svg text"), vec!["MEI"]);
+    // The fluo panel costs extra, shown at the value and in the price.
+    assert!(select(&html, "label[for=o_panel_colour_yellow] .surcharge")[0].contains("€5.00"));
+    assert!(select(&html, "#price-lines dt").iter().any(|l| l == "Side panel colour: Fluo yellow"));
 }
