@@ -26,6 +26,8 @@ on_both_backends!(
     a_customer_exports_and_erases_their_account,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
     a_garment_preview_shows_its_colours_and_print,
+    an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
+    a_fitter_saves_a_draft_the_customer_finishes_online,
 );
 
 async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
@@ -434,4 +436,58 @@ async fn a_garment_preview_shows_its_colours_and_print(backend: Backend) {
     // The fluo panel costs extra, shown at the value and in the price.
     assert!(select(&html, "label[for=o_panel_colour_yellow] .surcharge")[0].contains("€5.00"));
     assert!(select(&html, "#price-lines dt").iter().any(|l| l == "Side panel colour: Fluo yellow"));
+}
+
+async fn an_older_measurement_set_can_be_chosen_and_is_used_at_checkout(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    // A newer set with a longer inside leg.
+    let mut newer = MEDIAN_MAN.to_vec();
+    newer.retain(|(k, _)| *k != "m_inside_leg");
+    newer.push(("m_inside_leg", "86.5"));
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &newer).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/shop/configure/road").await;
+    let options = html.select(&scraper::Selector::parse("#set option").unwrap()).map(|o| o.value().attr("value").unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(options.len(), 2, "both sets to choose from");
+    assert_eq!(attr(&html, "#set option[selected]", "value").as_deref(), Some(options[0].as_str()), "the latest first and chosen");
+    let older = options[1].clone();
+    let mut choices = JERSEY.to_vec();
+    choices.push(("set", older.as_str()));
+    let fields = app.checkout("cycling_jersey", &choices).await;
+    assert!(fields.contains(&("set".to_owned(), older.clone())), "the checkout keeps the chosen set");
+    let (_, html) = app.configure("cycling_jersey", &choices, "checkout").await;
+    let used = select(&html, "#measurements-used dd");
+    assert!(used.contains(&"84.5 cm".to_owned()), "the older inside leg is used: {used:?}");
+}
+
+async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
+    let app = with_shop(backend).await;
+    let code = {
+        let staff = app.browser();
+        staff.sign_in_as(FITTER_NORTH).await;
+        let id = staff.enroll("Ana Silva", "", "+49 171 5550000").await;
+        let (_, html) = staff.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+        let href = attr(&html, "#products a[href$='product=cycling_jersey']", "href").unwrap().replace("&amp;", "&");
+        let (_, html) = staff.get_html(&href).await;
+        let f = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
+        let (csrf, version) = (f("csrf_token"), f("version"));
+        let res = staff.post_form(&format!("/staff/customers/{id}/orders"), &[("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("o_cut", "women"), ("o_fit", "relaxed"), ("action", "draft")]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(select(&html, "#notice").len(), 1);
+        let res = staff.post_on_customer(id, "claim-code", &[]).await;
+        let html = Html::parse_document(&res.text().await.unwrap());
+        select(&html, "#claim-code").remove(0)
+    };
+    let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/shop/drafts").await;
+    assert!(select(&html, "#drafts .draft .muted")[0].contains("saved in the store"));
+    let href = attr(&html, "#drafts .draft a", "href").unwrap();
+    let (status, html) = app.get_html(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "input[name=o_cut][checked]", "value").as_deref(), Some("women"));
+    assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("relaxed"));
 }
