@@ -385,6 +385,24 @@ pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, S
     }
 }
 
+/// The chosen options in words, in catalog order (checkout and order pages).
+pub fn choice_labels(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> Vec<(String, String)> {
+    let Some(prod) = cat.product(&cfg.product) else { return vec![] };
+    prod.options
+        .iter()
+        .filter_map(|o| {
+            let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.get(lang)).unwrap_or_else(|| code.to_owned());
+            let shown = match cfg.choices.get(&o.code)? {
+                Choice::One(v) => label_of(v),
+                Choice::Many(vs) => vs.iter().map(|v| label_of(v)).collect::<Vec<_>>().join(", "),
+                Choice::Number(n) => format!("{} {}", n.normalize(), o.number.as_ref().map(|x| x.unit.as_str()).unwrap_or("")),
+                Choice::Text(t) => format!("“{t}”"),
+            };
+            Some((o.label.get(lang), shown.trim().to_owned()))
+        })
+        .collect()
+}
+
 pub fn new_key() -> String {
     crate::orders::new_webhook_id().replace("msg_", "ord_")
 }

@@ -339,6 +339,8 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     let res = app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street, Springfield")]).await;
     let (_, html) = app.get_html(&location(&res)).await;
     assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: 1 Main Street, Springfield"]);
+    assert_eq!(select(&html, "#order-product"), vec!["Cycling jersey"]);
+    assert!(select(&html, "#order-choices dd").contains(&"Standard knit".to_owned()));
 }
 
 async fn the_repair_is_applied_with_one_click_and_the_price_changes(backend: Backend) {

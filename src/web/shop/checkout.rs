@@ -9,7 +9,6 @@ use askama::Template;
 
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::Choice;
 use crate::domain::measurement::{Measurement, UnitSystem};
 use crate::orders::{PlaceError, PlaceOrder};
 use crate::store::stores::Store;
@@ -53,23 +52,9 @@ pub struct CheckoutPage {
     pub form_error: Option<String>,
 }
 
-/// The chosen options in words, in catalog order.
 fn chosen_labels(p: &Prepared, product: &str, pairs: &[(String, String)], lang: crate::i18n::Lang) -> Vec<(String, String)> {
     let cfg = configurator::configuration(product, &p.cat, pairs, BTreeMap::new());
-    let Some(prod) = p.cat.product(product) else { return vec![] };
-    prod.options
-        .iter()
-        .filter_map(|o| {
-            let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.get(lang)).unwrap_or_else(|| code.to_owned());
-            let shown = match cfg.choices.get(&o.code)? {
-                Choice::One(v) => label_of(v),
-                Choice::Many(vs) => vs.iter().map(|v| label_of(v)).collect::<Vec<_>>().join(", "),
-                Choice::Number(n) => format!("{} {}", n.normalize(), o.number.as_ref().map(|x| x.unit.as_str()).unwrap_or("")),
-                Choice::Text(t) => format!("“{t}”"),
-            };
-            Some((o.label.get(lang), shown.trim().to_owned()))
-        })
-        .collect()
+    configurator::choice_labels(&p.cat, &cfg, lang)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -58,6 +58,8 @@ pub struct OrderPage {
     pub delivery: String,
     pub steps: Vec<(String, bool, String)>,
     pub tracking: Option<String>,
+    pub product_label: String,
+    pub choices: Vec<(String, String)>,
 }
 
 impl OrderPage {
@@ -86,7 +88,7 @@ fn progress(status: &str, events: &[(String, String)], t: crate::i18n::Tr) -> Ve
 }
 
 /// `GET /shop/orders/{id}`
-pub async fn show_order(page: Shopper, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let customer_id = page.customer.customer_id;
     let loaded = db
@@ -126,6 +128,19 @@ pub async fn show_order(page: Shopper, db: web::Data<Db>, path: web::Path<i64>) 
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),
         _ => String::new(),
     };
+    let (product_label, choices) = match cache.get(&db, order.catalog_version_id).await? {
+        Some((_, cat)) => {
+            #[derive(serde::Deserialize)]
+            struct Stored {
+                #[serde(default)]
+                choices: std::collections::BTreeMap<String, crate::domain::catalog::Choice>,
+            }
+            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
+            let cfg = crate::domain::catalog::Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
+            (cat.product(&order.product_code).map(|p| p.label.get(lang)).unwrap_or_default(), crate::web::configurator::choice_labels(&cat, &cfg, lang))
+        }
+        None => (order.product_code.clone(), vec![]),
+    };
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
-    render::ok(&OrderPage { placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, ctx: page.ctx })
+    render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, ctx: page.ctx })
 }
