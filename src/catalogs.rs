@@ -97,6 +97,9 @@ pub fn import_blocking(db: &Db, file_name: &str, text: &str, staff_id: Option<i6
 #[derive(Clone, Default)]
 pub struct CatalogCache {
     compiled: Arc<RwLock<HashMap<i64, Arc<CompiledCatalog>>>>,
+    /// The version rows seen, so that a hit needs no database read (the configurator asks on
+    /// every live update).
+    versions: Arc<RwLock<HashMap<i64, CatalogVersion>>>,
 }
 
 impl CatalogCache {
@@ -108,8 +111,16 @@ impl CatalogCache {
 
     /// The compiled catalog of a stored version, compiling it on first use.
     pub async fn get(&self, db: &Db, version_id: i64) -> Result<Option<(CatalogVersion, Arc<CompiledCatalog>)>, StoreError> {
+        let known = self.versions.read().ok().and_then(|m| m.get(&version_id).cloned());
+        let compiled = self.compiled.read().ok().and_then(|m| m.get(&version_id).cloned());
+        if let (Some(version), Some(hit)) = (known, compiled) {
+            return Ok(Some((version, hit)));
+        }
         let row = db.read(move |conn| Ok::<_, StoreError>(catalogs::source(conn, version_id)?)).await?;
         let Some((version, source)) = row else { return Ok(None) };
+        if let Ok(mut m) = self.versions.write() {
+            m.insert(version_id, version.clone());
+        }
         if let Some(hit) = self.compiled.read().ok().and_then(|m| m.get(&version_id).cloned()) {
             return Ok(Some((version, hit)));
         }
