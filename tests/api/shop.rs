@@ -28,6 +28,7 @@ on_both_backends!(
     a_garment_preview_shows_its_colours_and_print,
     an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
     a_fitter_saves_a_draft_the_customer_finishes_online,
+    self_measurement_mistakes_are_shown_at_the_field,
 );
 
 async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
@@ -492,4 +493,32 @@ async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(attr(&html, "input[name=o_cut][checked]", "value").as_deref(), Some("women"));
     assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("relaxed"));
+}
+
+async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Enter at least one measurement."]);
+
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "tall")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#m_stature-error"), vec!["Stature: enter a number, such as 81.5 or 81,5."]);
+    assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("tall"), "what was typed is kept");
+
+    // An unusual combination is a warning to confirm, as in the store; confirmed, it is saved.
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "150"), ("m_inside_leg", "88")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#warnings h2"), vec!["Please check these values"]);
+    let fingerprint = attr(&html, "input[name=fingerprint]", "value").unwrap();
+    let confirm = attr(&html, "input[name=confirm]", "value").unwrap();
+    let res = app
+        .shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "150"), ("m_inside_leg", "88"), ("fingerprint", &fingerprint), ("confirm", &confirm)])
+        .await;
+    assert_eq!(location(&res), "/shop/measurements");
+    let (_, html) = app.get_html("/shop/measurements").await;
+    assert!(select(&html, ".measurement-set h2")[0].ends_with("by yourself"));
 }
