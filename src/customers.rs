@@ -132,3 +132,57 @@ pub fn enroll(conn: &mut DbConn, e: &Enrollment, staff_id: i64, store_id: Option
     }
     Err(StoreError::Query(diesel::result::Error::RollbackTransaction))
 }
+
+/// Everything held about a customer, as one JSON document (the right of access): the same
+/// for a staff export and for the customer's own download.
+pub fn export_document(conn: &mut DbConn, id: i64) -> Result<serde_json::Value, StoreError> {
+    let c = customers::find(conn, id)?.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+    let sets: Vec<serde_json::Value> = customers::measurement_sets(conn, id)?
+        .into_iter()
+        .map(|(s, values)| {
+            let values: serde_json::Map<String, serde_json::Value> = values.into_iter().map(|(k, v)| (k, serde_json::Value::from(v))).collect();
+            serde_json::json!({ "set": s, "values_canonical_mm_or_g": values })
+        })
+        .collect();
+    let orders: Vec<serde_json::Value> = crate::store::orders::for_customer(conn, id)?
+        .into_iter()
+        .map(|o| {
+            serde_json::json!({
+                "reference": o.reference, "product": o.product_code, "status": o.status, "placed_at": o.created_at,
+                "currency": o.currency, "total_minor": o.total_minor,
+                "configuration": serde_json::from_str::<serde_json::Value>(&o.configuration).unwrap_or_default(),
+                "ship_to": serde_json::from_str::<serde_json::Value>(&o.ship_to).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let drafts: Vec<serde_json::Value> = crate::store::drafts::for_customer(conn, id)?
+        .into_iter()
+        .map(|d| serde_json::json!({ "product": d.product_code, "choices": serde_json::from_str::<serde_json::Value>(&d.choices).unwrap_or_default(), "updated_at": d.updated_at }))
+        .collect();
+    let account = crate::store::customer_accounts::find_by_customer(conn, id)?;
+    Ok(serde_json::json!({
+        "format": "atelier-customer-export/1",
+        "exported_at": now(),
+        "customer": c,
+        "shop_account": account.map(|a| serde_json::json!({ "email": a.email, "created_at": a.created_at })),
+        "preferences": customers::preferences(conn, id)?,
+        "contacts": customers::contacts(conn, id)?,
+        "measurement_sets": sets,
+        "orders": orders,
+        "drafts": drafts,
+        "audit": audit::list_for_subject(conn, &format!("customer:{id}"))?
+            .into_iter()
+            .map(|e| serde_json::json!({ "at": e.at, "action": e.action, "by_staff_id": e.actor_staff_id }))
+            .collect::<Vec<_>>(),
+    }))
+}
+
+/// Erases a customer (by staff, or by the customer: `staff_id` is then `None`): factories
+/// that hold ship-to data are told, personal data goes, orders stay without identity.
+pub fn erase(conn: &mut DbConn, id: i64, reference: &str, staff_id: Option<i64>) -> Result<(), StoreError> {
+    crate::orders::announce_erasure(conn, id, reference)?;
+    customers::erase(conn, id)?;
+    let by = if staff_id.is_some() { "" } else { "by the customer" };
+    audit::record(conn, staff_id, "customer.erased", &format!("customer:{id}"), by)?;
+    Ok(())
+}

@@ -60,6 +60,13 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    pub fn t2(&self, key: &str, a: (&str, &dyn ToString), b: (&str, &dyn ToString)) -> String {
+        let mut args = FluentArgs::new();
+        args.set(a.0.to_owned(), FluentValue::from(a.1.to_string()));
+        args.set(b.0.to_owned(), FluentValue::from(b.1.to_string()));
+        self.format(key, Some(&args))
+    }
+
     pub fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
         let bundle = match self.lang {
             Lang::En => &CATALOGS.en,

@@ -63,6 +63,12 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Print the newest mail waiting in the outbox (password-reset links), newest first:
+    /// how to read customers' mail in development.
+    MailOutbox {
+        #[arg(long, default_value_t = 10)]
+        limit: i64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -103,6 +109,17 @@ fn main() -> anyhow::Result<()> {
             let password = accounts::one_time_password();
             accounts::reset_password_blocking(&db, &email, &password)?;
             println!("new one-time password for {}: {password}", email.trim().to_lowercase());
+            Ok(())
+        }
+        Command::MailOutbox { limit } => {
+            let db = Db::connect(&settings.database)?;
+            let mails = db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, limit.max(1)).map_err(atelier::store::StoreError::from))?;
+            if mails.is_empty() {
+                println!("the mail outbox is empty");
+            }
+            for m in mails {
+                println!("#{} {} to {}\nSubject: {}\n\n{}\n", m.id, m.created_at.format("%Y-%m-%d %H:%M:%S"), m.to_address, m.subject, m.body);
+            }
             Ok(())
         }
     }

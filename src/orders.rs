@@ -568,6 +568,20 @@ pub fn document(wo: &orders::WorkOrderRow) -> Value {
     doc
 }
 
+/// Places an order in its own transaction, once per idempotency key even when two requests
+/// with the same key race: the loser of the unique key reads the winner's order.
+pub async fn place_once(db: &crate::store::Db, c: &std::sync::Arc<CompiledCatalog>, version: &CatalogVersion, req: PlaceOrder) -> Result<OrderRow, PlaceError> {
+    let (cat, v, key) = (c.clone(), version.clone(), req.idempotency_key.clone());
+    match db.write(move |conn| place(conn, &cat, &v, &req)).await {
+        Ok((order, _)) => Ok(order),
+        Err(PlaceError::Store(e)) if e.is_unique_violation() => db
+            .read(move |conn| Ok::<_, StoreError>(orders::find_by_idempotency_key(conn, &key)?))
+            .await?
+            .ok_or(PlaceError::Store(e)),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

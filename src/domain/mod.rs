@@ -7,5 +7,7 @@ pub mod customer_search;
 pub mod lang;
 pub mod measurement;
 pub mod money;
+pub mod preview;
+pub mod shop_account;
 pub mod staff;
 pub mod work_order;

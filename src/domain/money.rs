@@ -70,3 +70,60 @@ mod tests {
         }
     }
 }
+
+/// An amount for people: the currency's symbol, thousands grouped, the minor digits
+/// (CLDR's pattern for both our languages: "€2,490.00", "¥1,200").
+pub fn format_amount(amount: Decimal, currency: &str, lang: crate::domain::lang::Lang) -> String {
+    let digits = minor_digits(currency).unwrap_or(2);
+    let rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", digits as usize, rounded.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let number = if frac.is_empty() { grouped } else { format!("{grouped}.{frac}") };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    match (symbol(currency, lang), lang) {
+        (Some(s), _) => format!("{sign}{s}{number}"),
+        (None, _) => format!("{sign}{currency} {number}"),
+    }
+}
+
+fn symbol(currency: &str, lang: crate::domain::lang::Lang) -> Option<&'static str> {
+    use crate::domain::lang::Lang;
+    Some(match (currency, lang) {
+        ("EUR", _) => "€",
+        ("GBP", _) => "£",
+        ("USD", Lang::En) => "$",
+        ("USD", Lang::ZhCn) => "US$",
+        ("CNY", Lang::En) => "CN¥",
+        ("CNY", Lang::ZhCn) => "¥",
+        ("JPY", Lang::En) => "¥",
+        ("JPY", Lang::ZhCn) => "JP¥",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use crate::domain::lang::Lang;
+    use std::str::FromStr;
+
+    #[test]
+    fn amounts_show_the_symbol_grouping_and_minor_digits_per_language() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(format_amount(d("2490"), "EUR", Lang::En), "€2,490.00");
+        assert_eq!(format_amount(d("1234567.5"), "EUR", Lang::ZhCn), "€1,234,567.50");
+        assert_eq!(format_amount(d("120"), "CNY", Lang::ZhCn), "¥120.00");
+        assert_eq!(format_amount(d("120"), "CNY", Lang::En), "CN¥120.00");
+        assert_eq!(format_amount(d("1200"), "JPY", Lang::En), "¥1,200");
+        assert_eq!(format_amount(d("-15"), "EUR", Lang::En), "-€15.00");
+        assert_eq!(format_amount(d("5"), "CHF", Lang::En), "CHF 5.00");
+        assert_eq!(format_amount(d("999.995"), "EUR", Lang::En), "€1,000.00");
+    }
+}

@@ -282,6 +282,16 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
     diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(ms::table.filter(ms::customer_id.eq(source.id))).set(ms::customer_id.eq(target.id)).execute(conn)?;
+    diesel::update(super::schema::drafts::table.filter(super::schema::drafts::customer_id.eq(source.id)))
+        .set(super::schema::drafts::customer_id.eq(target.id))
+        .execute(conn)?;
+    // The shop account follows the person, unless the kept record has one already.
+    if super::customer_accounts::find_by_customer(conn, target.id)?.is_none() {
+        diesel::update(super::schema::customer_accounts::table.filter(super::schema::customer_accounts::customer_id.eq(source.id)))
+            .set(super::schema::customer_accounts::customer_id.eq(target.id))
+            .execute(conn)?;
+    }
+    super::customer_accounts::delete_claim_codes(conn, source.id)?;
     diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(source.id)))
         .set(super::schema::orders::customer_id.eq(target.id))
         .execute(conn)?;
@@ -306,6 +316,14 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
 /// and production records keep pointing somewhere.
 pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     let at = now();
+    // The shop account goes too: its sessions, mail and saved configurations with it.
+    super::drafts::delete_for_customer(conn, id)?;
+    super::customer_accounts::delete_claim_codes(conn, id)?;
+    if let Some(account) = super::customer_accounts::find_by_customer(conn, id)? {
+        super::sessions::delete_for_customer_account(conn, account.id)?;
+        super::mail_outbox::delete_to(conn, &account.email)?;
+        super::customer_accounts::delete(conn, account.id)?;
+    }
     diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
     diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
     // Orders keep what they were built from, without the link to the person's sets.

@@ -33,6 +33,7 @@ diesel::table! {
         state -> Text,
         staff_id -> Nullable<BigInt>,
         expires_at -> Timestamp,
+        customer_account_id -> Nullable<BigInt>,
     }
 }
 
@@ -322,6 +323,69 @@ diesel::joinable!(factory_tokens -> factories (factory_id));
 diesel::joinable!(work_orders -> orders (order_id));
 diesel::joinable!(delivery_attempts -> outbox (outbox_id));
 
+diesel::table! {
+    customer_accounts (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_codes (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        code_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_by_staff_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    drafts (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        catalog_version_id -> BigInt,
+        product_code -> Text,
+        choices -> Text,
+        measurement_set_id -> Nullable<BigInt>,
+        saved_by_staff_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(customer_accounts -> customers (customer_id));
+diesel::joinable!(password_resets -> customer_accounts (account_id));
+diesel::joinable!(drafts -> customers (customer_id));
+
 // One list of every table: the macro may only be invoked once per pair.
 diesel::allow_tables_to_appear_in_same_query!(
     stores,
@@ -347,4 +411,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_notices,
     sales_channels,
     channel_keys,
+    customer_accounts,
+    claim_codes,
+    password_resets,
+    mail_outbox,
+    drafts,
 );

@@ -11,6 +11,7 @@ pub struct SessionRow<'a> {
     pub state: &'a str,
     pub staff_id: Option<i64>,
     pub expires_at: NaiveDateTime,
+    pub customer_account_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
@@ -46,6 +47,11 @@ pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<usize> {
 /// Ends every session of a staff member (account disabled, password changed elsewhere).
 pub fn delete_for_staff(conn: &mut DbConn, staff_id: i64) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::staff_id.eq(staff_id))).execute(conn)
+}
+
+/// Ends every session of a customer account (password reset, account erased).
+pub fn delete_for_customer_account(conn: &mut DbConn, account_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::customer_account_id.eq(account_id))).execute(conn)
 }
 
 pub fn delete_expired(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {

@@ -27,6 +27,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("sign-in required")]
     SignInRequired { next: String },
+    #[error("shop sign-in required")]
+    ShopSignInRequired { next: String },
     #[error("password change required")]
     PasswordChangeRequired,
     #[error("conflict: {0}")]
@@ -67,7 +69,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::SignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::SignInRequired { .. } | AppError::ShopSignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +82,7 @@ impl ResponseError for AppError {
                 let target = format!("/staff/sign-in?next={}", urlencode(next));
                 see_other(&target)
             }
+            AppError::ShopSignInRequired { next } => see_other(&format!("/shop/sign-in?next={}", urlencode(next))),
             AppError::PasswordChangeRequired => see_other("/staff/password"),
             AppError::Unexpected(e) => {
                 // Logged once, here, where it is turned into a response.
@@ -116,6 +119,8 @@ pub fn safe_next(next: &str, fallback: &str) -> String {
 #[template(path = "error.html")]
 struct ErrorPage {
     t: Tr,
+    /// Where "home" is for the reader: the shop for customers, the staff pages for staff.
+    home: &'static str,
     status: u16,
     title: String,
     message: String,
@@ -165,6 +170,7 @@ fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
     };
     let page = ErrorPage {
         t,
+        home: if req.path().starts_with("/shop") { "/shop" } else { "/staff" },
         status: status.as_u16(),
         title: t.t(&format!("{key}-title")),
         message: t.t(key),

@@ -2,12 +2,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod configurator;
 pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod lang;
 pub mod render;
 pub mod session_store;
+pub mod shop;
 pub mod staff;
 
 use actix_web::http::header::{self, HeaderName};
@@ -44,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
                 .prefer_utf8(true),
         )
         .service(web::scope("/staff").configure(staff::routes))
+        .service(web::scope("/shop").configure(shop::routes))
         .service(web::scope("/api/v1").configure(api::routes))
         .default_service(web::to(|| async { HttpResponse::NotFound().finish() }));
 }

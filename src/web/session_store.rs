@@ -16,6 +16,10 @@ use crate::store::{Db, StoreError, now};
 /// The session state key under which the signed-in staff member's id is kept.
 pub const STAFF_ID: &str = "staff_id";
 
+/// The session state key under which the signed-in customer's account id is kept; a shop
+/// session and a staff session are separate identities, never one standing in for the other.
+pub const CUSTOMER_ACCOUNT_ID: &str = "customer_account_id";
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
@@ -49,6 +53,10 @@ fn staff_id_of(state: &State) -> Option<i64> {
     state.get(STAFF_ID).and_then(|v| v.parse().ok())
 }
 
+fn customer_account_of(state: &State) -> Option<i64> {
+    state.get(CUSTOMER_ACCOUNT_ID).and_then(|v| v.parse().ok())
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = key_hash(session_key.as_ref());
@@ -70,9 +78,10 @@ impl SessionStore for DbSessionStore {
         let hash = key_hash(key.as_ref());
         let expires_at = expiry(ttl);
         let staff_id = staff_id_of(&state);
+        let customer_account_id = customer_account_of(&state);
         self.db
             .write(move |conn| {
-                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at })
+                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
                     .map_err(StoreError::from)
             })
             .await
@@ -90,10 +99,11 @@ impl SessionStore for DbSessionStore {
         let hash = key_hash(session_key.as_ref());
         let expires_at = expiry(ttl);
         let staff_id = staff_id_of(&state);
+        let customer_account_id = customer_account_of(&state);
         let updated = self
             .db
             .write(move |conn| {
-                sessions::update(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at })
+                sessions::update(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
                     .map_err(StoreError::from)
             })
             .await

@@ -40,6 +40,15 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start() -> Option<Browser> {
+        Self::start_with(true).await
+    }
+
+    /// A browser with JavaScript switched off, to check that pages work without our script.
+    pub async fn start_without_javascript() -> Option<Browser> {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(javascript: bool) -> Option<Browser> {
         let driver_path = chromedriver()?;
         let port = free_port();
         let driver = Command::new(driver_path)
@@ -64,7 +73,8 @@ impl Browser {
             "--window-size=1280,1000".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args }));
+        let prefs = if javascript { serde_json::json!({}) } else { serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 }) };
+        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "args": args, "prefs": prefs }));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {

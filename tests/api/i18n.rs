@@ -53,6 +53,15 @@ fn every_message_the_code_uses_is_defined() {
         "factory-families-required", "factory-url-scheme", "factory-url-invalid", "factory-lead-time-invalid"] {
         used.insert(key.to_owned());
     }
+    for key in ["step-fit", "step-build", "step-look", "shop-name-required", "shop-name-too-long", "shop-email-taken",
+        "claim-code-required", "claim-code-invalid", "claim-code-claimed", "delivery-required", "delivery-store-required",
+        "delivery-address-required", "delivery-address-too-long", "shop-erase-mismatch", "shop-signed-out", "reset-done",
+        "password-mismatch", "email-required"] {
+        used.insert(key.to_owned());
+    }
+    for status in ["placed", "queued", "sent", "acknowledged", "in_production", "shipped", "rejected", "cancelled"] {
+        used.insert(format!("order-status-{status}"));
+    }
     let missing: Vec<_> = used.difference(&defined).collect();
     assert!(missing.is_empty(), "used but not defined: {missing:?}");
 }
@@ -65,7 +74,7 @@ fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        for marker in [".t(\"", ".t1(\""] {
+        for marker in [".t(\"", ".t1(\"", ".t2(\""] {
             for piece in text.split(marker).skip(1) {
                 if let Some(key) = piece.split('"').next() {
                     if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {

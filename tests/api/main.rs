@@ -18,4 +18,7 @@ mod i18n;
 mod measurements;
 mod schemathesis;
 mod sessions;
+mod shop;
+mod shop_browser;
+mod shop_helpers;
 mod sign_in;

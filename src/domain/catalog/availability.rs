@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::compile::CompiledCatalog;
+use super::compile::{CompiledCatalog, RuleBody};
 use super::eval::{Ctx, DerivedFail, Outcome};
 use super::input::{Configuration, Val, normalize};
 use super::model::{OptionKind, Text};
@@ -42,12 +42,17 @@ impl CompiledCatalog {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
+        // Requires/excludes rules read only the choices; a CEL snapshot per trial is needed
+        // only where a constraint or a derived value reads the option. Elsewhere the
+        // snapshot of the configuration as it stands serves every trial.
+        let base = ctx.snapshot(&a);
         let mut options = Vec::new();
         for (o, spec) in p.options.iter().enumerate() {
             if !matches!(spec.kind, OptionKind::Single | OptionKind::Multi) {
                 continue;
             }
             let derived: Vec<usize> = p.derived.iter().enumerate().filter(|(_, d)| d.options.contains(&o)).map(|(i, _)| i).collect();
+            let needs_snapshot = !derived.is_empty() || p.rules_by_option[o].iter().any(|&r| matches!(p.rules[r].body, RuleBody::Constraint(_)));
             let mut values = Vec::new();
             for (vi, v) in spec.values.iter().enumerate() {
                 let mut trial = a.clone();
@@ -68,7 +73,13 @@ impl CompiledCatalog {
                     _ if spec.kind == OptionKind::Multi => Val::Many(vec![vi]),
                     _ => Val::One(vi),
                 });
-                let snap = ctx.snapshot(&trial);
+                let own;
+                let snap = if needs_snapshot {
+                    own = ctx.snapshot(&trial);
+                    &own
+                } else {
+                    &base
+                };
                 let mut blocked_by = Vec::new();
                 for &d in &derived {
                     if let Err(f @ (DerivedFail::OutOfChart { .. } | DerivedFail::Failed(_))) = &snap.derived[d] {
@@ -86,9 +97,9 @@ impl CompiledCatalog {
                 }
                 for &r in &p.rules_by_option[o] {
                     let rule = &p.rules[r];
-                    match ctx.check(rule, &trial, &snap, false) {
-                        Outcome::Violated => blocked_by.push(blocker(rule_violation(&ctx, &trial, &snap, rule, None).violation)),
-                        Outcome::Error(e) => blocked_by.push(blocker(rule_violation(&ctx, &trial, &snap, rule, Some(e)).violation)),
+                    match ctx.check(rule, &trial, snap, false) {
+                        Outcome::Violated => blocked_by.push(blocker(rule_violation(&ctx, &trial, snap, rule, None).violation)),
+                        Outcome::Error(e) => blocked_by.push(blocker(rule_violation(&ctx, &trial, snap, rule, Some(e)).violation)),
                         _ => {}
                     }
                 }

@@ -4,14 +4,14 @@
 //! never negative, so the subtotal is exact and never below the base price.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compile::CompiledCatalog;
 use super::input::{Configuration, Val, normalize};
 use super::model::Text;
 use super::EngineError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceLine {
     pub option: String,
     pub value: Option<String>,
@@ -19,7 +19,7 @@ pub struct PriceLine {
     pub amount: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceBreakdown {
     pub currency: String,
     pub base: Decimal,

@@ -76,6 +76,10 @@ pub struct CustomerPage {
     pub erase_form: EraseForm,
     pub channels: [Channel; 4],
     pub contact_kinds: [ContactKind; 5],
+    /// Whether the customer has claimed or opened a shop account.
+    pub has_account: bool,
+    /// Saved configurations (the customer's own and the store's): id, product, when.
+    pub drafts: Vec<(i64, String, String)>,
 }
 
 struct Loaded {
@@ -86,6 +90,8 @@ struct Loaded {
     sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
     staff_names: BTreeMap<i64, String>,
     store_names: BTreeMap<i64, String>,
+    has_account: bool,
+    drafts: Vec<crate::store::drafts::DraftRow>,
 }
 
 /// Why a customer page is not the page of a live customer.
@@ -118,7 +124,9 @@ impl CustomerPage {
                 let orders = crate::store::orders::for_customer(conn, id)?;
                 let staff_names = crate::store::staff::names(conn)?;
                 let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
-                Ok(Some(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names }))
+                let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
+                let drafts = crate::store::drafts::for_customer(conn, id)?;
+                Ok(Some(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts }))
             })
             .await?
             .ok_or(AppError::NotFound)?;
@@ -204,6 +212,8 @@ impl CustomerPage {
             erase_form: EraseForm::default(),
             channels: Channel::ALL,
             contact_kinds: ContactKind::ALL,
+            has_account: l.has_account,
+            drafts: l.drafts.iter().map(|d| (d.id, d.product_code.clone(), fmt_time(&d.updated_at))).collect(),
             ctx,
         }
     }

@@ -172,31 +172,12 @@ pub async fn update_consent(
 /// `GET /staff/customers/{id}/export`: everything held about the customer, as JSON.
 pub async fn export_customer(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let c = live_customer(&db, id).await?;
+    live_customer(&db, id).await?;
     let staff_id = page.staff.id;
     let doc = db
         .write(move |conn| -> Result<serde_json::Value, StoreError> {
             audit::record(conn, Some(staff_id), "customer.exported", &format!("customer:{id}"), "")?;
-            let sets: Vec<serde_json::Value> = customers::measurement_sets(conn, id)?
-                .into_iter()
-                .map(|(s, values)| {
-                    let values: serde_json::Map<String, serde_json::Value> =
-                        values.into_iter().map(|(k, v)| (k, serde_json::Value::from(v))).collect();
-                    serde_json::json!({ "set": s, "values_canonical_mm_or_g": values })
-                })
-                .collect();
-            Ok(serde_json::json!({
-                "format": "atelier-customer-export/1",
-                "exported_at": crate::store::now(),
-                "customer": c,
-                "preferences": customers::preferences(conn, id)?,
-                "contacts": customers::contacts(conn, id)?,
-                "measurement_sets": sets,
-                "audit": audit::list_for_subject(conn, &format!("customer:{id}"))?
-                    .into_iter()
-                    .map(|e| serde_json::json!({ "at": e.at, "action": e.action, "by_staff_id": e.actor_staff_id }))
-                    .collect::<Vec<_>>(),
-            }))
+            service::export_document(conn, id)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -232,13 +213,7 @@ pub async fn erase_customer(
     }
     let staff_id = page.staff.id;
     let reference = c.reference.clone();
-    db.write(move |conn| -> Result<(), StoreError> {
-        crate::orders::announce_erasure(conn, id, &reference)?;
-        customers::erase(conn, id)?;
-        audit::record(conn, Some(staff_id), "customer.erased", &format!("customer:{id}"), "")?;
-        Ok(())
-    })
-    .await?;
+    db.write(move |conn| service::erase(conn, id, &reference, Some(staff_id))).await?;
     dir.forget(id);
     dispatcher.wake();
     tracing::info!(customer.id = id, "customer erased");
@@ -322,3 +297,25 @@ pub async fn merge_customers(
     Ok(see_other(&format!("/staff/customers/{id}")))
 }
 
+
+#[derive(Template)]
+#[template(path = "staff/claim_code.html")]
+pub struct ClaimCodePage {
+    pub ctx: Ctx,
+    pub c: CustomerRow,
+    pub code: String,
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// `POST /staff/customers/{id}/claim-code`: a one-time code for the customer to claim this
+/// profile online; shown once here, stored hashed, valid for two weeks.
+pub async fn make_claim_code(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<NoFields>) -> Result<HttpResponse, AppError> {
+    let c = live_customer(&db, path.into_inner()).await?;
+    match crate::shop_accounts::new_claim_code(&db, c.id, page.staff.id).await {
+        Ok(code) => render::ok(&ClaimCodePage { ctx: page.ctx, c, code }),
+        Err(crate::shop_accounts::ShopAccountError::AlreadyClaimed) => Err(AppError::Conflict("customer already has a shop account".into())),
+        Err(e) => Err(crate::web::shop::account_error(e)),
+    }
+}

@@ -48,14 +48,14 @@ pub struct MeasurementFormPage {
     pub form_error: Option<String>,
 }
 
-fn system_name(s: UnitSystem) -> &'static str {
+pub(crate) fn system_name(s: UnitSystem) -> &'static str {
     match s {
         UnitSystem::Imperial => "imperial",
         UnitSystem::Metric => "metric",
     }
 }
 
-fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]) -> Vec<Field> {
+pub(crate) fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]) -> Vec<Field> {
     Measurement::ALL
         .iter()
         .map(|m| Field {
@@ -70,7 +70,7 @@ fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]) -> Vec<Fi
 }
 
 /// What was measured, as one string: a confirmation counts only for the values it was given for.
-fn fingerprint(set: &MeasurementSet) -> String {
+pub(crate) fn fingerprint(set: &MeasurementSet) -> String {
     set.iter().map(|(m, v)| format!("{}={v}", m.code())).collect::<Vec<_>>().join(";")
 }
 

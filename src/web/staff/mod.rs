@@ -7,10 +7,12 @@ mod customer_page;
 mod customers;
 mod factories;
 mod home;
-mod measurements;
+pub(crate) mod measurements;
 mod orders;
 mod password;
 mod sign_in;
+
+pub use customer_page::{fmt_time, format_values, unit_system};
 
 use actix_web::web;
 
@@ -57,6 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/consent", web::post().to(customers::update_consent))
         .route("/customers/{id}/export", web::get().to(customers::export_customer))
         .route("/customers/{id}/erase", web::post().to(customers::erase_customer))
+        .route("/customers/{id}/claim-code", web::post().to(customers::make_claim_code))
         .route("/customers/{id}/merge", web::get().to(customers::merge_form))
         .route("/customers/{id}/merge", web::post().to(customers::merge_customers))
         .route("/customers/{id}/preferences", web::post().to(customer_notes::add_preference))

@@ -2,54 +2,28 @@
 //! their reason, price, derived values and ship date, all from the engine), placing the
 //! order, the order page and the work-order board.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind};
-use crate::orders::{PlaceError, PlaceOrder, estimate, place};
-use crate::store::catalogs::{self as catalog_store, CatalogVersion};
+use crate::domain::catalog::{CompiledCatalog, Configuration};
+use crate::orders::{PlaceError, PlaceOrder, estimate};
+use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, CustomerRow};
 use crate::store::{Db, StoreError, orders as order_store};
 use crate::web::auth::{Ctx, StaffPage};
+use crate::web::configurator::{self, OptionView, ProductLink, current_catalogs, new_key, store_tax};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
 
 use super::customer_page::fmt_time;
 use super::customers::live_customer;
-
-pub struct ProductLink {
-    pub version_id: i64,
-    pub code: String,
-    pub label: String,
-    pub base_price: String,
-}
-
-pub struct ValueView {
-    pub code: String,
-    pub label: String,
-    pub surcharge: String,
-    pub chosen: bool,
-    pub available: bool,
-    pub reason: String,
-}
-
-pub struct OptionView {
-    pub code: String,
-    pub label: String,
-    pub kind: &'static str,
-    pub values: Vec<ValueView>,
-    pub typed: String,
-    pub hint: String,
-}
 
 #[derive(Template)]
 #[template(path = "staff/order_new.html")]
@@ -70,6 +44,7 @@ pub struct ConfigurePage {
     pub valid: bool,
     pub idempotency_key: String,
     pub form_error: Option<String>,
+    pub notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,17 +53,9 @@ pub struct ConfigureQuery {
     version: Option<i64>,
     #[serde(default)]
     product: Option<String>,
-}
-
-async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
-    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
-    let mut out = vec![];
-    for v in versions {
-        if let Some(pair) = cache.get(db, v.id).await? {
-            out.push(pair);
-        }
-    }
-    Ok(out)
+    /// A saved configuration (the customer's or a colleague's) to continue.
+    #[serde(default)]
+    draft: Option<i64>,
 }
 
 /// The latest measurement set of the customer, as the engine reads it.
@@ -100,70 +67,13 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
     })
 }
 
-fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, String)], measurements: BTreeMap<String, i64>) -> Configuration {
-    let mut cfg = Configuration { product: product.to_owned(), choices: BTreeMap::new(), measurements };
-    let Some(p) = c.product(product) else { return cfg };
-    for o in &p.options {
-        let field = format!("o_{}", o.code);
-        let values: Vec<&str> = pairs.iter().filter(|(k, v)| *k == field && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect();
-        let choice = match o.kind {
-            OptionKind::Single => values.first().map(|v| Choice::One((*v).to_owned())),
-            OptionKind::Multi => (!values.is_empty()).then(|| Choice::Many(values.iter().map(|v| (*v).to_owned()).collect::<BTreeSet<_>>())),
-            OptionKind::Number => values.first().and_then(|v| v.replace(',', ".").parse::<Decimal>().ok()).map(Choice::Number),
-            OptionKind::Text => values.first().map(|v| Choice::Text((*v).to_owned())),
-        };
-        if let Some(choice) = choice {
-            cfg.choices.insert(o.code.clone(), choice);
-        }
-    }
-    cfg
-}
-
 #[allow(clippy::too_many_arguments)]
 fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
-    let availability = cat.availability(cfg).ok();
-    let options = product
-        .map(|p| {
-            p.options
-                .iter()
-                .map(|o| {
-                    let avail = availability.as_ref().and_then(|a| a.options.iter().find(|x| x.option == o.code));
-                    OptionView {
-                        code: o.code.clone(),
-                        label: o.label.get(lang),
-                        kind: match o.kind {
-                            OptionKind::Single => "single",
-                            OptionKind::Multi => "multi",
-                            OptionKind::Number => "number",
-                            OptionKind::Text => "text",
-                        },
-                        values: o
-                            .values
-                            .iter()
-                            .map(|val| {
-                                let a = avail.and_then(|x| x.values.iter().find(|y| y.value == val.code));
-                                ValueView {
-                                    code: val.code.clone(),
-                                    label: val.label.get(lang),
-                                    surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", val.surcharge) },
-                                    chosen: a.is_some_and(|a| a.chosen),
-                                    available: a.is_none_or(|a| a.available || a.chosen),
-                                    reason: a.map(|a| a.blocked_by.iter().map(|b| b.explanation.get(lang)).collect::<Vec<_>>().join("; ")).unwrap_or_default(),
-                                }
-                            })
-                            .collect(),
-                        typed: pairs.iter().find(|(k, _)| *k == format!("o_{}", o.code)).map(|(_, v)| v.clone()).unwrap_or_default(),
-                        hint: o.number.as_ref().map(|n| format!("{}–{} {}", n.min, n.max, n.unit)).or_else(|| o.text.as_ref().map(|t| format!("≤ {}", t.max_len))).unwrap_or_default(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let options = configurator::option_views(cat, cfg, pairs, lang, &Default::default());
     let validation = cat.validate(cfg).ok();
-    let price = cat.price(cfg, Decimal::new(i64::from(tax_bp), 4)).ok();
-    let derived = cat.derive(cfg).unwrap_or_default();
+    let (price_lines, total) = configurator::price_view(cat, cfg, tax_bp, ctx.t);
     ConfigurePage {
         c,
         products: vec![],
@@ -173,36 +83,20 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
         options,
         measurements_note: note,
         violations: validation.as_ref().map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
-        price_lines: price
-            .as_ref()
-            .map(|p| {
-                let mut lines = vec![(ctx.t.t("price-base"), p.base.to_string())];
-                lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), l.amount.to_string())));
-                lines.push((ctx.t.t1("price-tax", "rate", (p.tax_rate * Decimal::from(100)).normalize()), p.tax.to_string()));
-                lines
-            })
-            .unwrap_or_default(),
-        total: price.map(|p| format!("{} {}", p.total, p.currency)).unwrap_or_default(),
-        derived: derived.iter().map(|d| (d.label.get(lang), d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default())).unwrap_or_else(|| "–".into()), d.formula.clone())).collect(),
+        price_lines,
+        total,
+        derived: configurator::derived_view(cat, cfg, lang),
         ship_date: ship,
         valid: validation.is_some_and(|v| v.valid),
         idempotency_key: key,
         form_error: None,
+        notice: None,
         ctx,
     }
 }
 
-fn new_key() -> String {
-    crate::orders::new_webhook_id().replace("msg_", "ord_")
-}
-
-async fn store_tax(db: &Db, store_id: Option<i64>) -> Result<i32, AppError> {
-    let Some(id) = store_id else { return Ok(0) };
-    let store = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
-    Ok(store.map(|s| s.tax_rate_bp).unwrap_or(0))
-}
-
-/// `GET /staff/customers/{id}/orders/new[?version=&product=]`: choose a product, then configure.
+/// `GET /staff/customers/{id}/orders/new[?version=&product=|?draft=]`: choose a product (or
+/// continue a saved draft), then configure.
 pub async fn new_order_form(
     page: StaffPage,
     db: web::Data<Db>,
@@ -211,34 +105,37 @@ pub async fn new_order_form(
     q: web::Query<ConfigureQuery>,
 ) -> Result<HttpResponse, AppError> {
     let c = live_customer(&db, path.into_inner()).await?;
-    let catalogs = current_catalogs(&db, &cache).await?;
     let lang = page.ctx.t.lang;
-    let chosen = q.version.zip(q.product.clone()).and_then(|(vid, code)| {
-        catalogs.iter().find(|(v, cat)| v.id == vid && cat.product(&code).is_some()).map(|(v, cat)| (v.clone(), cat.clone(), code))
-    });
+    let (mut version_id, mut code, mut pairs) = (q.version, q.product.clone(), vec![]);
+    if let Some(draft_id) = q.draft {
+        let d = crate::drafts::load(&db, draft_id, c.id).await?.ok_or(AppError::NotFound)?;
+        (version_id, code, pairs) = (Some(d.catalog_version_id), Some(d.product_code.clone()), crate::drafts::pairs_of(&d));
+    }
+    let chosen = match version_id.zip(code) {
+        Some((vid, code)) => cache.get(&db, vid).await?.filter(|(_, cat)| cat.product(&code).is_some()).map(|(v, cat)| (v, cat, code)),
+        None => None,
+    };
     let Some((version, cat, code)) = chosen else {
-        let products = catalogs
-            .iter()
-            .flat_map(|(v, cat)| cat.products().map(move |p| ProductLink { version_id: v.id, code: p.code.clone(), label: p.label.get(lang), base_price: format!("{} {}", p.base_price, p.currency) }))
-            .collect();
+        let catalogs = current_catalogs(&db, &cache).await?;
         let empty = ConfigurePage {
-            ctx: page.ctx, c, products, version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
+            ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
-            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None,
+            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None,
         };
         return render::ok(&empty);
     };
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
-    let cfg = configuration(&code, &cat, &[], measurements);
+    let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
     let tax = store_tax(&db, page.staff.store_id).await?;
-    render::ok(&configure_page(page.ctx, c, &version, &cat, &cfg, &[], note, ship, new_key(), tax))
+    render::ok(&configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax))
 }
 
 /// `POST /staff/customers/{id}/orders`: `action=check` shows the engine's answer for the
-/// choices; `action=place` places the order (idempotent by the form's key).
+/// choices; `action=draft` saves them for the customer to continue online; `action=place`
+/// places the order (idempotent by the form's key).
 pub async fn place_order(
     page: StaffPage,
     db: web::Data<Db>,
@@ -257,9 +154,16 @@ pub async fn place_order(
     }
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
-    let cfg = configuration(&code, &cat, &pairs, measurements);
+    let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let tax = store_tax(&db, page.staff.store_id).await?;
-    let key = Some(get("idempotency_key")).filter(|k| k.starts_with("ord_") && k.len() < 100).unwrap_or_else(new_key);
+    let key = configurator::key_from_form(&get("idempotency_key"));
+    if get("action") == "draft" {
+        let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
+        crate::drafts::save(&db, None, draft).await?;
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax);
+        again.notice = Some(again.ctx.t.t("draft-saved-store"));
+        return render::ok(&again);
+    }
     if get("action") == "place" {
         let req = PlaceOrder {
             customer_id: c.id,
@@ -272,9 +176,8 @@ pub async fn place_order(
             staff_id: Some(page.staff.id),
             tax_rate_bp: tax,
         };
-        let (cat2, version2) = (cat.clone(), version.clone());
-        match db.write(move |conn| place(conn, &cat2, &version2, &req)).await {
-            Ok((order, _)) => {
+        match crate::orders::place_once(&db, &cat, &version, req).await {
+            Ok(order) => {
                 dispatcher.wake();
                 tracing::info!(order.id = order.id, "order placed");
                 return Ok(see_other(&format!("/staff/orders/{}", order.id)));

@@ -1,0 +1,112 @@
+//! Customers' shop accounts, the claim codes that link an account to a store-made profile,
+//! and password-reset tokens. Codes and tokens are stored as SHA-256 hashes only.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{claim_codes as cc, customer_accounts as ca, password_resets as pr};
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = ca)]
+pub struct AccountRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, customer_id: i64, email: &str, password_hash: &str) -> QueryResult<i64> {
+    let at = now();
+    diesel::insert_into(ca::table)
+        .values((
+            ca::customer_id.eq(customer_id),
+            ca::email.eq(email),
+            ca::password_hash.eq(password_hash),
+            ca::created_at.eq(at),
+            ca::updated_at.eq(at),
+        ))
+        .returning(ca::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
+    ca::table.find(id).select(AccountRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<AccountRow>> {
+    ca::table.filter(ca::email.eq(email)).select(AccountRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<AccountRow>> {
+    ca::table.filter(ca::customer_id.eq(customer_id)).select(AccountRow::as_select()).first(conn).optional()
+}
+
+pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryResult<usize> {
+    diesel::update(ca::table.find(id))
+        .set((ca::password_hash.eq(password_hash), ca::updated_at.eq(now())))
+        .execute(conn)
+}
+
+/// Removes the account and everything that could sign in to it (erasure).
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(pr::table.filter(pr::account_id.eq(id))).execute(conn)?;
+    diesel::delete(ca::table.find(id)).execute(conn)
+}
+
+pub fn insert_claim_code(conn: &mut DbConn, customer_id: i64, code_hash: &str, expires_at: NaiveDateTime, staff_id: Option<i64>) -> QueryResult<usize> {
+    // A new code replaces any earlier unused one: only the latest handed-over code works.
+    diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id).and(cc::used_at.is_null()))).execute(conn)?;
+    diesel::insert_into(cc::table)
+        .values((
+            cc::customer_id.eq(customer_id),
+            cc::code_hash.eq(code_hash),
+            cc::expires_at.eq(expires_at),
+            cc::created_by_staff_id.eq(staff_id),
+            cc::created_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// Uses up a live claim code, returning its customer; `None` when unknown, used or expired.
+pub fn take_claim_code(conn: &mut DbConn, code_hash: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+    let found: Option<(i64, i64)> = cc::table
+        .filter(cc::code_hash.eq(code_hash).and(cc::used_at.is_null()).and(cc::expires_at.gt(at)))
+        .select((cc::id, cc::customer_id))
+        .first(conn)
+        .optional()?;
+    let Some((id, customer_id)) = found else { return Ok(None) };
+    // Compare-and-set, so two claims racing for one code cannot both win.
+    let taken = diesel::update(cc::table.find(id).filter(cc::used_at.is_null())).set(cc::used_at.eq(Some(at))).execute(conn)?;
+    Ok((taken == 1).then_some(customer_id))
+}
+
+pub fn delete_claim_codes(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
+    diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id))).execute(conn)
+}
+
+pub fn insert_reset(conn: &mut DbConn, account_id: i64, token_hash: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(pr::table)
+        .values((pr::account_id.eq(account_id), pr::token_hash.eq(token_hash), pr::expires_at.eq(expires_at), pr::created_at.eq(now())))
+        .execute(conn)
+}
+
+/// The account a live reset token belongs to (not used up, not expired).
+pub fn live_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+    pr::table
+        .filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at)))
+        .select(pr::account_id)
+        .first(conn)
+        .optional()
+}
+
+/// Uses up a live reset token; `false` when someone used it first.
+pub fn take_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(pr::table.filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at))))
+        .set(pr::used_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,38 @@
+//! Mail to customers waits in this table; a sender or a developer reads it from here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::mail_outbox as m;
+use super::{DbConn, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = m)]
+pub struct MailRow {
+    pub id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, to: &str, subject: &str, body: &str) -> QueryResult<usize> {
+    diesel::insert_into(m::table)
+        .values((m::to_address.eq(to), m::subject.eq(subject), m::body.eq(body), m::created_at.eq(now())))
+        .execute(conn)
+}
+
+/// The newest mail first.
+pub fn latest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<MailRow>> {
+    m::table.order(m::id.desc()).limit(limit).select(MailRow::as_select()).load(conn)
+}
+
+pub fn latest_to(conn: &mut DbConn, to: &str) -> QueryResult<Option<MailRow>> {
+    m::table.filter(m::to_address.eq(to)).order(m::id.desc()).select(MailRow::as_select()).first(conn).optional()
+}
+
+/// Erasure: mail to the person goes with them.
+pub fn delete_to(conn: &mut DbConn, to: &str) -> QueryResult<usize> {
+    diesel::delete(m::table.filter(m::to_address.eq(to))).execute(conn)
+}

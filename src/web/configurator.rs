@@ -1,0 +1,459 @@
+//! The configurator both the staff pages and the shop use: reading the form into a
+//! configuration, and turning the engine's answers (availability with reasons, validity,
+//! repair, price, derived values) and the preview into what the templates show.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::catalogs::CatalogCache;
+use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, Repair};
+use crate::domain::lang::Lang;
+use crate::domain::money::format_amount;
+use crate::domain::preview::{self, Drawing};
+use crate::i18n::Tr;
+use crate::store::catalogs::{self as catalog_store, CatalogVersion};
+use crate::store::{Db, StoreError};
+
+use super::error::AppError;
+
+pub struct ProductLink {
+    pub version_id: i64,
+    pub code: String,
+    pub label: String,
+    pub family: &'static str,
+    pub base_price: String,
+}
+
+pub struct ValueView {
+    pub code: String,
+    pub label: String,
+    pub surcharge: String,
+    pub chosen: bool,
+    /// May be chosen (a chosen value always may: staff pages disable the others).
+    pub available: bool,
+    /// Fits next to the other choices; when not, `reason` says why (even if chosen).
+    pub fits: bool,
+    pub reason: String,
+}
+
+pub struct OptionView {
+    pub code: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub values: Vec<ValueView>,
+    pub typed: String,
+    pub hint: String,
+    /// The value came from the customer's standing preferences, not from a choice made here.
+    pub from_profile: bool,
+}
+
+/// A group of options shown together, under a message id.
+pub struct Step {
+    pub key: &'static str,
+    pub options: Vec<OptionView>,
+}
+
+/// Everything the live part of a configurator shows.
+pub struct LiveView {
+    pub steps: Vec<Step>,
+    pub valid: bool,
+    pub violations: Vec<String>,
+    pub repair: Vec<String>,
+    pub ruled_out: bool,
+    pub price_lines: Vec<(String, String)>,
+    pub total: String,
+    pub derived: Vec<(String, String, String)>,
+    pub preview: Drawing,
+    pub preview_title: String,
+}
+
+pub async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
+    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
+    let mut out = vec![];
+    for v in versions {
+        if let Some(pair) = cache.get(db, v.id).await? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}
+
+pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: Lang) -> Vec<ProductLink> {
+    catalogs
+        .iter()
+        .flat_map(|(v, cat)| {
+            cat.products().map(move |p| ProductLink {
+                version_id: v.id,
+                code: p.code.clone(),
+                label: p.label.get(lang),
+                family: if p.family == Family::Bicycle { "bicycle" } else { "apparel" },
+                base_price: format_amount(p.base_price, &p.currency, lang),
+            })
+        })
+        .collect()
+}
+
+/// The configuration the form's `o_<option>` fields describe; unparsable numbers are left
+/// out (the engine then asks for them).
+pub fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, String)], measurements: BTreeMap<String, i64>) -> Configuration {
+    let mut cfg = Configuration { product: product.to_owned(), choices: BTreeMap::new(), measurements };
+    let Some(p) = c.product(product) else { return cfg };
+    for o in &p.options {
+        let field = format!("o_{}", o.code);
+        let values: Vec<&str> = pairs.iter().filter(|(k, v)| *k == field && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect();
+        let choice = match o.kind {
+            OptionKind::Single => values.first().map(|v| Choice::One((*v).to_owned())),
+            OptionKind::Multi => (!values.is_empty()).then(|| Choice::Many(values.iter().map(|v| (*v).to_owned()).collect::<BTreeSet<_>>())),
+            OptionKind::Number => values.first().and_then(|v| v.replace(',', ".").parse::<Decimal>().ok()).map(Choice::Number),
+            OptionKind::Text => values.first().map(|v| Choice::Text((*v).to_owned())),
+        };
+        if let Some(choice) = choice {
+            cfg.choices.insert(o.code.clone(), choice);
+        }
+    }
+    cfg
+}
+
+/// Only the option fields of a form, to keep in a draft or carry to the checkout.
+pub fn option_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs.iter().filter(|(k, v)| k.starts_with("o_") && !v.trim().is_empty()).cloned().collect()
+}
+
+/// A choice the customer's profile prefers (issue #7 learns these). Applied only to options
+/// the form leaves open, and always shown as coming from the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreferredChoice {
+    pub option: String,
+    pub value: String,
+}
+
+/// Fills open options from standing preferences; returns the options so filled.
+pub fn apply_preferred(pairs: &mut Vec<(String, String)>, preferred: &[PreferredChoice]) -> BTreeSet<String> {
+    let mut applied = BTreeSet::new();
+    for p in preferred {
+        let field = format!("o_{}", p.option);
+        if !pairs.iter().any(|(k, _)| *k == field) {
+            pairs.push((field, p.value.clone()));
+            applied.insert(p.option.clone());
+        }
+    }
+    applied
+}
+
+/// The form fields after applying the engine's repair (every change at once).
+pub fn apply_repair(c: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)]) -> Vec<(String, String)> {
+    let Ok(Repair::Changes { changes, .. }) = c.repair(cfg) else { return pairs.to_vec() };
+    let mut out: Vec<(String, String)> = pairs.to_vec();
+    for ch in changes {
+        let field = format!("o_{}", ch.option);
+        out.retain(|(k, _)| *k != field);
+        match ch.to {
+            Some(Choice::One(v)) | Some(Choice::Text(v)) => out.push((field, v)),
+            Some(Choice::Many(vs)) => out.extend(vs.into_iter().map(|v| (field.clone(), v))),
+            Some(Choice::Number(n)) => out.push((field, n.normalize().to_string())),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Which step an option belongs to: fit first (sizes, cut), then how it is built, then how
+/// it looks and what is added. Catalogs do not group options, so the codes tell.
+pub fn step_of(code: &str, kind: OptionKind) -> &'static str {
+    let fit = ["size", "cut", "fit", "leg_length", "crank", "handlebar", "stem_length", "frame_size"];
+    let look = ["paint", "colour", "color", "name", "print", "decal", "extras", "features", "luggage", "hood"];
+    if kind == OptionKind::Text || look.iter().any(|k| code.contains(k)) {
+        "step-look"
+    } else if fit.iter().any(|k| code == *k || code.contains(k)) {
+        "step-fit"
+    } else {
+        "step-build"
+    }
+}
+
+fn kind_name(k: OptionKind) -> &'static str {
+    match k {
+        OptionKind::Single => "single",
+        OptionKind::Multi => "multi",
+        OptionKind::Number => "number",
+        OptionKind::Text => "text",
+    }
+}
+
+pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+    let Some(p) = cat.product(&cfg.product) else { return vec![] };
+    let availability = cat.availability(cfg).ok();
+    p.options
+        .iter()
+        .map(|o| {
+            let avail = availability.as_ref().and_then(|a| a.options.iter().find(|x| x.option == o.code));
+            OptionView {
+                code: o.code.clone(),
+                label: o.label.get(lang),
+                kind: kind_name(o.kind),
+                required: o.required,
+                values: o
+                    .values
+                    .iter()
+                    .map(|val| {
+                        let a = avail.and_then(|x| x.values.iter().find(|y| y.value == val.code));
+                        ValueView {
+                            code: val.code.clone(),
+                            label: val.label.get(lang),
+                            surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", format_amount(val.surcharge, &p.currency, lang)) },
+                            chosen: a.is_some_and(|a| a.chosen),
+                            available: a.is_none_or(|a| a.available || a.chosen),
+                            fits: a.is_none_or(|a| a.available),
+                            reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.get(lang)))).unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+                typed: pairs.iter().find(|(k, _)| *k == format!("o_{}", o.code)).map(|(_, v)| v.clone()).unwrap_or_default(),
+                hint: o
+                    .number
+                    .as_ref()
+                    .map(|n| format!("{}–{} {}", n.min, n.max, n.unit))
+                    .or_else(|| o.text.as_ref().map(|t| format!("≤ {}", t.max_len)))
+                    .unwrap_or_default(),
+                from_profile: from_profile.contains(&o.code),
+            }
+        })
+        .collect()
+}
+
+/// Why a value does not fit, in plain words: each rule's message once, without the list of
+/// choices involved that the engine appends (the value's neighbours show those already).
+pub fn reasons(explanations: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = vec![];
+    for e in explanations {
+        let plain = e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim().to_owned();
+        if !plain.is_empty() && !seen.contains(&plain) {
+            seen.push(plain);
+        }
+    }
+    seen.join(" ")
+}
+
+pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
+    let kinds: BTreeMap<String, OptionKind> = cat.product(product).map(|p| p.options.iter().map(|o| (o.code.clone(), o.kind)).collect()).unwrap_or_default();
+    let mut out: Vec<Step> = ["step-fit", "step-build", "step-look"].into_iter().map(|key| Step { key, options: vec![] }).collect();
+    for o in options {
+        let key = step_of(&o.code, kinds.get(&o.code).copied().unwrap_or(OptionKind::Single));
+        if let Some(s) = out.iter_mut().find(|s| s.key == key) {
+            s.options.push(o);
+        }
+    }
+    out.retain(|s| !s.options.is_empty());
+    out
+}
+
+pub fn price_view(cat: &CompiledCatalog, cfg: &Configuration, tax_bp: i32, t: Tr) -> (Vec<(String, String)>, String) {
+    let lang = t.lang;
+    let Ok(p) = cat.price(cfg, Decimal::new(i64::from(tax_bp), 4)) else { return (vec![], String::new()) };
+    let money = |d: Decimal| format_amount(d, &p.currency, lang);
+    let mut lines = vec![(t.t("price-base"), money(p.base))];
+    lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
+    lines.push((t.t1("price-tax", "rate", (p.tax_rate * Decimal::from(100)).normalize()), money(p.tax)));
+    (lines, money(p.total))
+}
+
+pub fn derived_view(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> Vec<(String, String, String)> {
+    derived_lines(&cat.derive(cfg).unwrap_or_default(), lang)
+}
+
+fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
+    derived
+        .iter()
+        .map(|d| {
+            let value = d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default()).trim().to_owned()).unwrap_or_else(|| "–".into());
+            (d.label.get(lang), value, d.formula.clone())
+        })
+        .collect()
+}
+
+/// The engine's repair in plain words; `true` when no choice can help (the measurements
+/// rule the product out).
+pub fn repair_view(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> (Vec<String>, bool) {
+    match cat.repair(cfg) {
+        Ok(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
+        Ok(Repair::RuledOutByMeasurements { reasons }) => (reasons.iter().map(|r| r.explanation.get(lang)).collect(), true),
+        _ => (vec![], false),
+    }
+}
+
+fn chosen_one<'a>(cfg: &'a Configuration, option: &str) -> Option<&'a str> {
+    match cfg.choices.get(option) {
+        Some(Choice::One(v)) => Some(v.as_str()),
+        _ => None,
+    }
+}
+
+fn attr(cat: &CompiledCatalog, cfg: &Configuration, option: &str, name: &str) -> Option<f64> {
+    let p = cat.product(&cfg.product)?;
+    let chosen = chosen_one(cfg, option)?;
+    p.options.iter().find(|o| o.code == option)?.values.iter().find(|v| v.code == chosen)?.attrs.get(name).copied()
+}
+
+fn text_choice(cat: &CompiledCatalog, cfg: &Configuration) -> String {
+    let Some(p) = cat.product(&cfg.product) else { return String::new() };
+    p.options
+        .iter()
+        .filter(|o| o.kind == OptionKind::Text)
+        .find_map(|o| match cfg.choices.get(&o.code) {
+            Some(Choice::Text(t)) => Some(t.chars().take(24).collect()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Colours chosen for the panels: any option whose chosen value names a colour, in order.
+fn chosen_colours(cat: &CompiledCatalog, cfg: &Configuration) -> Vec<&'static str> {
+    let Some(p) = cat.product(&cfg.product) else { return vec![] };
+    p.options.iter().filter_map(|o| chosen_one(cfg, &o.code).and_then(preview::colour_of)).collect()
+}
+
+/// The preview for the configuration: a bicycle from its geometry, or a garment sketch.
+pub fn preview(cat: &CompiledCatalog, cfg: &Configuration) -> Drawing {
+    preview_with(cat, cfg, &cat.derive(cfg).unwrap_or_default())
+}
+
+fn preview_with(cat: &CompiledCatalog, cfg: &Configuration, derived: &[DerivedOutput]) -> Drawing {
+    let Some(p) = cat.product(&cfg.product) else { return Drawing::default() };
+    let colours = chosen_colours(cat, cfg);
+    match p.family {
+        Family::Bicycle => {
+            let derived_frame = derived.iter().find(|d| d.code == "frame_size_cm").and_then(|d| d.value.as_ref()).and_then(|v| v.to_string().parse::<f64>().ok());
+            let wheel = chosen_one(cfg, "wheel_size").unwrap_or("700c");
+            preview::bicycle(&preview::Bike {
+                frame_cm: attr(cat, cfg, "frame_size", "size_cm").or(derived_frame).unwrap_or(54.0),
+                wheel_bsd_mm: if wheel.starts_with("650") { 584.0 } else { 622.0 },
+                tyre_mm: attr(cat, cfg, "tyre", "width_mm").unwrap_or(28.0),
+                stack_mm: attr(cat, cfg, "frame_size", "stack_mm"),
+                reach_mm: attr(cat, cfg, "frame_size", "reach_mm"),
+                colour: colours.first().copied().unwrap_or("#1f5f8b").to_owned(),
+                decal: text_choice(cat, cfg),
+            })
+        }
+        Family::Apparel => {
+            let body = colours.first().copied().unwrap_or(match chosen_one(cfg, "fabric") {
+                Some("thermal") => "#1d1d1f",
+                Some("light") => "#f4f4f4",
+                _ => "#1f5f8b",
+            });
+            let side = colours.get(1).copied().unwrap_or(if chosen_one(cfg, "cut") == Some("women") { "#d6457a" } else { "#1e2a5a" });
+            let sleeve = colours.get(2).copied().unwrap_or(body);
+            preview::garment(&preview::Garment {
+                kind: if p.code.contains("short") { preview::GarmentKind::Shorts } else { preview::GarmentKind::Top },
+                long_sleeves: chosen_one(cfg, "sleeve") == Some("long") || p.code.contains("jacket"),
+                body: body.to_owned(),
+                side: side.to_owned(),
+                sleeve: sleeve.to_owned(),
+                text: text_choice(cat, cfg),
+            })
+        }
+    }
+}
+
+fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
+    let label = cat.product(&cfg.product).map(|p| p.label.get(t.lang)).unwrap_or_default();
+    t.t1("preview-title", "product", label)
+}
+
+/// Everything the live part shows, for one configuration: validity, availability, repair,
+/// price, derived values and the preview.
+pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
+    let lang = t.lang;
+    let validation = cat.validate(cfg).ok();
+    let valid = validation.as_ref().is_some_and(|v| v.valid);
+    let (repair, ruled_out) = if valid { (vec![], false) } else { repair_view(cat, cfg, lang) };
+    let (price_lines, total) = price_view(cat, cfg, tax_bp, t);
+    let derived = cat.derive(cfg).unwrap_or_default();
+    LiveView {
+        steps: steps(option_views(cat, cfg, pairs, lang, from_profile), cat, &cfg.product),
+        valid,
+        violations: validation.map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
+        repair,
+        ruled_out,
+        price_lines,
+        total,
+        derived: derived_lines(&derived, lang),
+        preview: preview_with(cat, cfg, &derived),
+        preview_title: preview_title(cat, cfg, t),
+    }
+}
+
+/// The chosen options in words, in catalog order (checkout and order pages).
+pub fn choice_labels(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> Vec<(String, String)> {
+    let Some(prod) = cat.product(&cfg.product) else { return vec![] };
+    prod.options
+        .iter()
+        .filter_map(|o| {
+            let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.get(lang)).unwrap_or_else(|| code.to_owned());
+            let shown = match cfg.choices.get(&o.code)? {
+                Choice::One(v) => label_of(v),
+                Choice::Many(vs) => vs.iter().map(|v| label_of(v)).collect::<Vec<_>>().join(", "),
+                Choice::Number(n) => format!("{} {}", n.normalize(), o.number.as_ref().map(|x| x.unit.as_str()).unwrap_or("")),
+                Choice::Text(t) => format!("“{t}”"),
+            };
+            Some((o.label.get(lang), shown.trim().to_owned()))
+        })
+        .collect()
+}
+
+pub fn new_key() -> String {
+    crate::orders::new_webhook_id().replace("msg_", "ord_")
+}
+
+/// A key the form sent back, if it looks like one of ours; otherwise a new one.
+pub fn key_from_form(sent: &str) -> String {
+    Some(sent.to_owned()).filter(|k| k.starts_with("ord_") && k.len() < 100).unwrap_or_else(new_key)
+}
+
+pub async fn store_tax(db: &Db, store_id: Option<i64>) -> Result<i32, AppError> {
+    let Some(id) = store_id else { return Ok(0) };
+    let store = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
+    Ok(store.map(|s| s.tax_rate_bp).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_fall_into_fit_build_and_look_steps() {
+        assert_eq!(step_of("frame_size", OptionKind::Single), "step-fit");
+        assert_eq!(step_of("cut", OptionKind::Single), "step-fit");
+        assert_eq!(step_of("groupset", OptionKind::Single), "step-build");
+        assert_eq!(step_of("paint", OptionKind::Single), "step-look");
+        assert_eq!(step_of("name_decal", OptionKind::Text), "step-look");
+    }
+
+    #[test]
+    fn reasons_are_the_rules_messages_once_each() {
+        let r = reasons(
+            [
+                "Disc brakes need 12 mm thru-axles on this frame. — Brakes: Rim caliper; Wheel axles: Thru-axle 12 mm".to_owned(),
+                "Disc brakes need 12 mm thru-axles on this frame. — Brakes: Hydraulic disc".to_owned(),
+                "此车架使用碟刹时需配 12 毫米桶轴。 —— 刹车：圈刹".to_owned(),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(r, "Disc brakes need 12 mm thru-axles on this frame. 此车架使用碟刹时需配 12 毫米桶轴。");
+    }
+
+    #[test]
+    fn preferences_fill_only_open_options_and_say_so() {
+        let mut pairs = vec![("o_fit".to_owned(), "race".to_owned())];
+        let preferred = [
+            PreferredChoice { option: "fit".into(), value: "relaxed".into() },
+            PreferredChoice { option: "sleeve".into(), value: "long".into() },
+        ];
+        let applied = apply_preferred(&mut pairs, &preferred);
+        assert_eq!(applied.into_iter().collect::<Vec<_>>(), vec!["sleeve".to_owned()]);
+        assert!(pairs.contains(&("o_fit".into(), "race".into())));
+        assert!(pairs.contains(&("o_sleeve".into(), "long".into())));
+    }
+}

@@ -1,0 +1,192 @@
+//! The checkout: a summary (choices, measurements used, price breakdown), the delivery point
+//! (a store, or an address), and placing the order once however often the form is sent.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::bridge::Dispatcher;
+use crate::catalogs::CatalogCache;
+use crate::domain::measurement::{Measurement, UnitSystem};
+use crate::orders::{PlaceError, PlaceOrder};
+use crate::store::stores::Store;
+use crate::store::{Db, StoreError, drafts, stores};
+use crate::web::configurator;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::{AppError, see_other};
+use crate::web::render;
+
+use super::auth::{ShopCtx, Shopper};
+use super::configure::{Prepared, prepare};
+
+pub const ADDRESS_MAX_CHARS: usize = 500;
+
+#[derive(Default)]
+pub struct Delivery {
+    pub kind: String,
+    pub store_id: String,
+    pub address: String,
+    pub errors: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/checkout.html")]
+pub struct CheckoutPage {
+    pub ctx: ShopCtx,
+    pub product: String,
+    pub product_label: String,
+    pub version_id: i64,
+    pub set_id: Option<i64>,
+    pub draft_id: Option<i64>,
+    pub idempotency_key: String,
+    pub hidden: Vec<(String, String)>,
+    pub choices: Vec<(String, String)>,
+    pub measurements_note: String,
+    pub measurements: Vec<(String, String)>,
+    pub price_lines: Vec<(String, String)>,
+    pub total: String,
+    pub stores: Vec<Store>,
+    pub delivery: Delivery,
+    pub form_error: Option<String>,
+}
+
+fn chosen_labels(p: &Prepared, product: &str, pairs: &[(String, String)], lang: crate::i18n::Lang) -> Vec<(String, String)> {
+    let cfg = configurator::configuration(product, &p.cat, pairs, BTreeMap::new());
+    configurator::choice_labels(&p.cat, &cfg, lang)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn render_checkout(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs: &[(String, String)], draft_id: Option<i64>, key: String, delivery: Delivery) -> Result<HttpResponse, AppError> {
+    let status = if delivery.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = checkout_page(ctx, db, p, product, pairs, draft_id, key, delivery).await?;
+    render::page(status, &page)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs: &[(String, String)], draft_id: Option<i64>, key: String, delivery: Delivery) -> Result<CheckoutPage, AppError> {
+    let lang = ctx.t.lang;
+    let stores = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?;
+    let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
+    let (price_lines, total) = configurator::price_view(&p.cat, &cfg, p.tax, ctx.t);
+    let measurements = Measurement::ALL
+        .iter()
+        .filter_map(|m| {
+            let v = u32::try_from(*p.measured.values.get(m.code())?).ok()?;
+            Some((m.name(lang).to_owned(), m.format(v, UnitSystem::Metric)))
+        })
+        .collect();
+    let delivery = Delivery { kind: if delivery.kind.is_empty() { "store".into() } else { delivery.kind }, ..delivery };
+    Ok(CheckoutPage {
+        product: product.to_owned(),
+        product_label: p.cat.product(product).map(|x| x.label.get(lang)).unwrap_or_default(),
+        version_id: p.version.id,
+        set_id: p.measured.set_id,
+        draft_id,
+        idempotency_key: key,
+        hidden: configurator::option_pairs(pairs),
+        choices: chosen_labels(&p, product, pairs, lang),
+        measurements_note: p.measured.note,
+        measurements,
+        price_lines,
+        total,
+        stores,
+        delivery,
+        form_error: None,
+        ctx,
+    })
+}
+
+fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// Checks the delivery point: a store that exists, or an address of sensible length.
+pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery, Option<(serde_json::Value, Option<i64>)>) {
+    let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address: field(pairs, "address").trim().to_owned(), errors: BTreeMap::new() };
+    let ship = match d.kind.as_str() {
+        "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id)) {
+            Some(s) => Some((serde_json::json!({ "store": s.id, "store_name": s.name }), Some(s.id))),
+            None => {
+                d.errors.insert("store", "delivery-store-required");
+                None
+            }
+        },
+        "address" if d.address.is_empty() => {
+            d.errors.insert("address", "delivery-address-required");
+            None
+        }
+        "address" if d.address.chars().count() > ADDRESS_MAX_CHARS => {
+            d.errors.insert("address", "delivery-address-too-long");
+            None
+        }
+        "address" => Some((serde_json::json!({ "address": d.address }), None)),
+        _ => {
+            d.errors.insert("delivery", "delivery-required");
+            None
+        }
+    };
+    (d, ship)
+}
+
+/// `POST /shop/orders`: places the order (the engine checks it again); the form's key makes
+/// a double click, a reload or a retry return the same order.
+pub async fn place_order(
+    page_in: Shopper,
+    db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
+    dispatcher: web::Data<Dispatcher>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let customer = page_in.customer.clone();
+    let product = field(&pairs, "product");
+    let p = prepare(&db, &cache, &customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
+    let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    let draft_id = field(&pairs, "draft").parse::<i64>().ok();
+    let all_stores = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?;
+    let (delivery, ship) = parse_delivery(&pairs, &all_stores);
+    let Some((ship_to, delivery_store)) = ship else {
+        return render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await;
+    };
+    let store_id = delivery_store.or(customer.home_store_id);
+    let tax = all_stores.iter().find(|s| Some(s.id) == store_id).or(all_stores.first()).map(|s| s.tax_rate_bp).unwrap_or(0);
+    let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+    let req = PlaceOrder {
+        customer_id: customer.customer_id,
+        customer_reference: customer.reference.clone(),
+        store_id,
+        configuration: cfg,
+        measurement_set_id: p.measured.set_id,
+        ship_to,
+        idempotency_key: key.clone(),
+        staff_id: None,
+        tax_rate_bp: tax,
+    };
+    match crate::orders::place_once(&db, &p.cat, &p.version, req).await {
+        Ok(order) if order.customer_id == customer.customer_id => {
+            dispatcher.wake();
+            if let Some(id) = draft_id {
+                let cid = customer.customer_id;
+                db.write(move |conn| Ok::<_, StoreError>(drafts::delete(conn, id, cid)?)).await?;
+            }
+            tracing::info!(order.id = order.id, "order placed online");
+            Ok(see_other(&format!("/shop/orders/{}", order.id)))
+        }
+        // Someone else's key: never show their order.
+        Ok(_) => Err(AppError::NotFound),
+        Err(PlaceError::Invalid(_)) => {
+            let mut again = super::configure::page(page_in.ctx, p, &product, &pairs, &Default::default(), draft_id, key);
+            again.form_error = Some(again.ctx.t.t("order-invalid-now"));
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
+        }
+        Err(PlaceError::NoFactory(_)) => {
+            let t = page_in.ctx.t;
+            let mut page = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await?;
+            page.form_error = Some(t.t("order-no-factory"));
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(PlaceError::Store(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Unexpected(e.into())),
+    }
+}

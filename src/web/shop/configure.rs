@@ -1,0 +1,287 @@
+//! The shop's configurator: the product list, the configurator page (options in steps,
+//! greyed-out values with reasons, live price and validity, repair, preview, measurements
+//! from the profile), its live fragment for our script, drafts and "the same again".
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::catalogs::CatalogCache;
+use crate::domain::catalog::{Choice, CompiledCatalog};
+use crate::store::catalogs::CatalogVersion;
+use crate::store::customers::{self, MeasurementSetRow};
+use crate::store::{Db, StoreError, orders as order_store, stores};
+use crate::web::configurator::{self, LiveView, PreferredChoice, ProductLink};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::render;
+use crate::web::staff::fmt_time;
+
+use super::auth::{Customer, ShopCtx, Shopper, Visitor};
+
+#[derive(Template)]
+#[template(path = "shop/products.html")]
+pub struct ProductsPage {
+    pub ctx: ShopCtx,
+    pub products: Vec<ProductLink>,
+}
+
+/// `GET /shop`: the products of both lines.
+pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>) -> Result<HttpResponse, AppError> {
+    let catalogs = configurator::current_catalogs(&db, &cache).await?;
+    let products = configurator::product_links(&catalogs, page.ctx.t.lang);
+    render::ok(&ProductsPage { ctx: page.ctx, products })
+}
+
+pub struct SetChoice {
+    pub id: i64,
+    pub label: String,
+    pub chosen: bool,
+}
+
+/// The measurement set a configuration uses, as the customer chose it.
+pub struct Measured {
+    pub set_id: Option<i64>,
+    pub values: BTreeMap<String, i64>,
+    pub choices: Vec<SetChoice>,
+    pub note: String,
+}
+
+/// Where a set was taken, in words: the store, or "measured yourself".
+pub fn set_label(s: &MeasurementSetRow, stores: &BTreeMap<i64, String>, t: crate::i18n::Tr) -> String {
+    let place = match s.store_id.and_then(|id| stores.get(&id)) {
+        Some(store) if !s.self_measured => store.clone(),
+        _ => t.t("measured-yourself"),
+    };
+    t.t2("measurements-from-place", ("date", &fmt_time(&s.taken_at)), ("place", &place))
+}
+
+/// The customer's sets, newest first; `wanted` picks one of them (the latest otherwise).
+pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::i18n::Tr) -> Result<Measured, AppError> {
+    let (sets, store_names) = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let names: BTreeMap<i64, String> = stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
+            Ok((customers::measurement_sets(conn, customer_id)?, names))
+        })
+        .await?;
+    let chosen = wanted.filter(|w| sets.iter().any(|(s, _)| s.id == *w)).or_else(|| sets.first().map(|(s, _)| s.id));
+    let choices = sets.iter().map(|(s, _)| SetChoice { id: s.id, label: set_label(s, &store_names, t), chosen: Some(s.id) == chosen }).collect::<Vec<_>>();
+    let picked = sets.iter().find(|(s, _)| Some(s.id) == chosen);
+    let note = match picked {
+        Some((s, _)) => t.t1("measurements-profile-note", "set", set_label(s, &store_names, t)),
+        None => t.t("order-no-measurements"),
+    };
+    Ok(Measured { set_id: chosen, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note })
+}
+
+/// The tax of the store the customer belongs to, else of the first store (a shop with one).
+pub async fn shop_tax(db: &Db, home_store_id: Option<i64>) -> Result<i32, AppError> {
+    let all = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?;
+    Ok(home_store_id.and_then(|h| all.iter().find(|s| s.id == h)).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0))
+}
+
+/// The customer's standing preferences as choices. Preferences are free text today; the
+/// learned ones (issue #7) will come through here, and are shown as from the profile.
+pub fn standing_preferences(_customer: &Customer) -> Vec<PreferredChoice> {
+    vec![]
+}
+
+#[derive(Template)]
+#[template(path = "shop/configure.html")]
+pub struct ConfigurePage {
+    pub ctx: ShopCtx,
+    pub product: String,
+    pub product_label: String,
+    pub version_id: i64,
+    pub sets: Vec<SetChoice>,
+    pub measurements_note: String,
+    pub draft_id: Option<i64>,
+    pub idempotency_key: String,
+    pub live: LiveView,
+    pub notice: Option<String>,
+    pub form_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/_live.html")]
+pub struct LiveFragment {
+    pub ctx: ShopCtx,
+    pub live: LiveView,
+}
+
+/// The catalog version to configure `product` in: the one asked for if it has the product,
+/// else the current one that has it.
+async fn version_for(db: &Db, cache: &CatalogCache, product: &str, asked: Option<i64>) -> Result<(CatalogVersion, Arc<CompiledCatalog>), AppError> {
+    if let Some(id) = asked {
+        if let Some(pair) = cache.get(db, id).await?.filter(|(_, c)| c.product(product).is_some()) {
+            return Ok(pair);
+        }
+    }
+    configurator::current_catalogs(db, cache).await?.into_iter().find(|(_, c)| c.product(product).is_some()).ok_or(AppError::NotFound)
+}
+
+/// The form fields of a placed order's choices, to order "the same again".
+fn pairs_of_order(configuration: &str) -> Vec<(String, String)> {
+    #[derive(Deserialize)]
+    struct Stored {
+        #[serde(default)]
+        choices: BTreeMap<String, Choice>,
+    }
+    let Ok(stored) = serde_json::from_str::<Stored>(configuration) else { return vec![] };
+    let mut out = vec![];
+    for (option, choice) in stored.choices {
+        let field = format!("o_{option}");
+        match choice {
+            Choice::One(v) | Choice::Text(v) => out.push((field, v)),
+            Choice::Many(vs) => out.extend(vs.into_iter().map(|v| (field.clone(), v))),
+            Choice::Number(n) => out.push((field, n.normalize().to_string())),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+pub struct ConfigureQuery {
+    #[serde(default)]
+    draft: Option<i64>,
+    #[serde(default)]
+    from_order: Option<i64>,
+    #[serde(default)]
+    set: Option<i64>,
+}
+
+pub struct Prepared {
+    pub version: CatalogVersion,
+    pub cat: Arc<CompiledCatalog>,
+    pub measured: Measured,
+    pub tax: i32,
+}
+
+pub async fn prepare(db: &Db, cache: &CatalogCache, customer: &Customer, product: &str, version: Option<i64>, set: Option<i64>, t: crate::i18n::Tr) -> Result<Prepared, AppError> {
+    let (version, cat) = version_for(db, cache, product, version).await?;
+    let measured = measured(db, customer.customer_id, set, t).await?;
+    let tax = shop_tax(db, customer.home_store_id).await?;
+    Ok(Prepared { version, cat, measured, tax })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)], from_profile: &BTreeSet<String>, draft_id: Option<i64>, key: String) -> ConfigurePage {
+    let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
+    let live = configurator::live_view(&p.cat, &cfg, pairs, p.tax, ctx.t, from_profile);
+    ConfigurePage {
+        product: product.to_owned(),
+        product_label: p.cat.product(product).map(|x| x.label.get(ctx.t.lang)).unwrap_or_default(),
+        version_id: p.version.id,
+        sets: p.measured.choices,
+        measurements_note: p.measured.note,
+        draft_id,
+        idempotency_key: key,
+        live,
+        notice: None,
+        form_error: None,
+        ctx,
+    }
+}
+
+/// `GET /shop/configure/{product}[?draft=|?from_order=|?set=]`
+pub async fn configure_form(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<ConfigureQuery>) -> Result<HttpResponse, AppError> {
+    let product = path.into_inner();
+    let customer = page_in.customer.clone();
+    let (mut pairs, mut version, mut set, mut draft_id) = (vec![], None, q.set, None);
+    if let Some(id) = q.draft {
+        let d = crate::drafts::load(&db, id, customer.customer_id).await?.filter(|d| d.product_code == product).ok_or(AppError::NotFound)?;
+        (pairs, version, draft_id) = (crate::drafts::pairs_of(&d), Some(d.catalog_version_id), Some(d.id));
+        set = set.or(d.measurement_set_id);
+    } else if let Some(id) = q.from_order {
+        let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?;
+        let order = order.filter(|o| o.customer_id == customer.customer_id && o.product_code == product).ok_or(AppError::NotFound)?;
+        pairs = pairs_of_order(&order.configuration);
+    }
+    let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&customer));
+    let prepared = prepare(&db, &cache, &customer, &product, version, set, page_in.ctx.t).await?;
+    render::ok(&page(page_in.ctx, prepared, &product, &pairs, &from_profile, draft_id, configurator::new_key()))
+}
+
+fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// `POST /shop/configure/{product}/live`: the live fragment for our script; `action=repair`
+/// applies the engine's repair first.
+pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+    let product = path.into_inner();
+    let p = prepare(&db, &cache, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
+    let live = live_for(&p, &product, &pairs, page_in.ctx.t);
+    render::ok(&LiveFragment { ctx: page_in.ctx, live })
+}
+
+/// The live view for a form, with the repair applied when the form asked for it.
+pub fn live_for(p: &Prepared, product: &str, pairs: &[(String, String)], t: crate::i18n::Tr) -> LiveView {
+    let mut pairs = pairs.to_vec();
+    if field(&pairs, "action") == "repair" {
+        let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
+        pairs = configurator::apply_repair(&p.cat, &cfg, &pairs);
+    }
+    let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
+    configurator::live_view(&p.cat, &cfg, &pairs, p.tax, t, &BTreeSet::new())
+}
+
+/// `POST /shop/configure/{product}`: without our script, every button comes here: check,
+/// repair, save as draft, or go to the checkout.
+pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+    let product = path.into_inner();
+    let customer = page_in.customer.clone();
+    let action = field(&pairs, "action");
+    let mut pairs = pairs;
+    let p = prepare(&db, &cache, &customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
+    if action == "repair" {
+        let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+        pairs = configurator::apply_repair(&p.cat, &cfg, &pairs);
+    }
+    let mut draft_id = field(&pairs, "draft").parse::<i64>().ok();
+    let mut notice = None;
+    if action == "draft" {
+        let input = crate::drafts::DraftInput {
+            customer_id: customer.customer_id,
+            version_id: p.version.id,
+            product: product.clone(),
+            pairs: configurator::option_pairs(&pairs),
+            measurement_set_id: p.measured.set_id,
+            staff_id: None,
+        };
+        draft_id = Some(crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?);
+        notice = Some(page_in.ctx.t.t("draft-saved"));
+    }
+    if action == "checkout" {
+        let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+        if p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
+            let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+            return super::checkout::render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await;
+        }
+    }
+    let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    let mut again = page(page_in.ctx, p, &product, &pairs, &BTreeSet::new(), draft_id, key);
+    again.notice = notice;
+    let status = if action == "checkout" && !again.live.valid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render::page(status, &again)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_orders_stored_choices_become_form_fields_again() {
+        let stored = r#"{"choices":{"extras":{"many":["a","b"]},"frame_size":{"one":"s56"},"stem_length":{"number":"100"},"name_decal":{"text":"MEI"}},"measurements":{}}"#;
+        let pairs = pairs_of_order(stored);
+        assert!(pairs.contains(&("o_frame_size".into(), "s56".into())));
+        assert!(pairs.contains(&("o_extras".into(), "a".into())) && pairs.contains(&("o_extras".into(), "b".into())));
+        assert!(pairs.contains(&("o_stem_length".into(), "100".into())));
+        assert!(pairs.contains(&("o_name_decal".into(), "MEI".into())));
+        assert!(pairs_of_order("not json").is_empty());
+    }
+}

@@ -1,0 +1,218 @@
+//! The customer's own pages: account (export, erase), saved drafts, and measurements
+//! (history, and a self-measured set with the guide and the plausibility checks).
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::customers::Directory;
+use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
+use crate::store::customers::{self as customer_store, NewMeasurementSet};
+use crate::store::{Db, StoreError, audit, drafts as draft_store};
+use crate::web::csrf::CsrfForm;
+use crate::web::error::{AppError, safe_next, see_other};
+use crate::web::render;
+use crate::web::staff::fmt_time;
+use crate::web::staff::measurements::{Field, ShownWarning, fields, fingerprint, system_name};
+
+use super::auth::{ShopCtx, Shopper};
+
+#[derive(Template)]
+#[template(path = "shop/account.html")]
+pub struct AccountPage {
+    pub ctx: ShopCtx,
+    pub erase_error: Option<&'static str>,
+    pub confirm: String,
+}
+
+/// `GET /shop/account`
+pub async fn show_account(page: Shopper) -> Result<HttpResponse, AppError> {
+    render::ok(&AccountPage { ctx: page.ctx, erase_error: None, confirm: String::new() })
+}
+
+/// `GET /shop/account/export`: everything held about me, as JSON.
+pub async fn export(page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = page.customer.customer_id;
+    let doc = db
+        .write(move |conn| -> Result<serde_json::Value, StoreError> {
+            audit::record(conn, None, "customer.exported", &format!("customer:{id}"), "by the customer")?;
+            crate::customers::export_document(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"my-atelier-data.json\""))
+        .body(serde_json::to_string_pretty(&doc).map_err(|e| AppError::Unexpected(e.into()))?))
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /shop/account/erase`: the account's email must be typed to confirm; the same
+/// erasure as in the store (orders stay, without identity; factories are told).
+pub async fn erase(
+    page: Shopper,
+    session: Session,
+    db: web::Data<Db>,
+    dir: web::Data<Directory>,
+    dispatcher: web::Data<crate::bridge::Dispatcher>,
+    CsrfForm(form): CsrfForm<EraseForm>,
+) -> Result<HttpResponse, AppError> {
+    if form.confirm.trim().to_lowercase() != page.customer.email {
+        let again = AccountPage { ctx: page.ctx, erase_error: Some("shop-erase-mismatch"), confirm: form.confirm };
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    let (id, reference) = (page.customer.customer_id, page.customer.reference.clone());
+    db.write(move |conn| crate::customers::erase(conn, id, &reference, None)).await?;
+    dir.forget(id);
+    dispatcher.wake();
+    session.purge();
+    tracing::info!(customer.id = id, "customer erased their account");
+    Ok(see_other("/shop?erased=1"))
+}
+
+pub struct DraftLine {
+    pub id: i64,
+    pub product: String,
+    pub product_label: String,
+    pub saved: String,
+    pub by_store: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shop/drafts.html")]
+pub struct DraftsPage {
+    pub ctx: ShopCtx,
+    pub drafts: Vec<DraftLine>,
+}
+
+/// `GET /shop/drafts`: saved configurations, the store's included.
+pub async fn list_drafts(page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>) -> Result<HttpResponse, AppError> {
+    let rows = crate::drafts::list(&db, page.customer.customer_id).await?;
+    let lang = page.ctx.t.lang;
+    let mut drafts = vec![];
+    for d in rows {
+        let label = cache.get(&db, d.catalog_version_id).await?.and_then(|(_, c)| c.product(&d.product_code).map(|p| p.label.get(lang))).unwrap_or_else(|| d.product_code.clone());
+        drafts.push(DraftLine { id: d.id, product: d.product_code.clone(), product_label: label, saved: fmt_time(&d.updated_at), by_store: d.saved_by_staff_id.is_some() });
+    }
+    render::ok(&DraftsPage { ctx: page.ctx, drafts })
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `POST /shop/drafts/{id}/delete`
+pub async fn delete_draft(page: Shopper, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
+    let (id, cid) = (path.into_inner(), page.customer.customer_id);
+    let n = db.write(move |conn| Ok::<_, StoreError>(draft_store::delete(conn, id, cid)?)).await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/shop/drafts"))
+}
+
+pub struct SetView {
+    pub label: String,
+    pub values: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/measurements.html")]
+pub struct MeasurementsPage {
+    pub ctx: ShopCtx,
+    pub sets: Vec<SetView>,
+}
+
+/// `GET /shop/measurements`: every set, newest first, with where it was taken.
+pub async fn list_measurements(page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = page.customer.customer_id;
+    let (sets, stores) = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let names: std::collections::BTreeMap<i64, String> = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
+            Ok((customer_store::measurement_sets(conn, id)?, names))
+        })
+        .await?;
+    let t = page.ctx.t;
+    let sets = sets
+        .iter()
+        .map(|(s, values)| SetView {
+            label: super::configure::set_label(s, &stores, t),
+            values: crate::web::staff::format_values(values, crate::web::staff::unit_system(&s.unit_system), t.lang),
+        })
+        .collect();
+    render::ok(&MeasurementsPage { ctx: page.ctx, sets })
+}
+
+#[derive(Template)]
+#[template(path = "shop/measurements_new.html")]
+pub struct MeasureYourselfPage {
+    pub ctx: ShopCtx,
+    pub fields: Vec<Field>,
+    pub warnings: Vec<ShownWarning>,
+    pub fingerprint: String,
+    pub next: String,
+    pub form_error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /shop/measurements/new?next=`: measuring yourself, with the guide for each.
+pub async fn new_measurements_form(page: Shopper, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    render::ok(&MeasureYourselfPage { fields: fields(page.ctx.t.lang, UnitSystem::Metric, &[]), ctx: page.ctx, warnings: vec![], fingerprint: String::new(), next: q.next.clone(), form_error: None })
+}
+
+/// `POST /shop/measurements`: a self-measured set, checked as in the store: impossible
+/// values refused at the field, unusual ones confirmed with one click.
+pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let lang = page.ctx.t.lang;
+    let system = UnitSystem::Metric;
+    let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
+    let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
+    let validation = parsed.set.validate_in(system);
+    let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, ctx: page.ctx };
+    let mut refused = false;
+    for e in parsed.errors.iter().chain(validation.errors.iter()) {
+        if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
+            f.error = Some(e.message(lang));
+            refused = true;
+        }
+    }
+    if parsed.set.is_empty() && !refused {
+        again.form_error = Some(again.ctx.t.t("measurements-empty"));
+        refused = true;
+    }
+    if refused {
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    let confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint { pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect() } else { vec![] };
+    if !validation.unconfirmed(&confirmed).is_empty() {
+        again.warnings = validation.warnings.iter().map(|w| ShownWarning { id: w.id(), message: w.message(lang) }).collect();
+        return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+    }
+    let confirmed_ids: Vec<String> = validation.warnings.iter().map(|w| w.id()).collect();
+    let confirmed_json = serde_json::to_string(&confirmed_ids).map_err(|e| AppError::Unexpected(e.into()))?;
+    let values: Vec<(String, i64)> = parsed.set.iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
+    let id = page.customer.customer_id;
+    db.write(move |conn| -> Result<(), StoreError> {
+        let set_id = customer_store::insert_measurement_set(
+            conn,
+            &NewMeasurementSet { customer_id: id, staff_id: None, store_id: None, unit_system: system_name(system), self_measured: true, confirmed_warnings: &confirmed_json, values: &values },
+        )?;
+        audit::record(conn, None, "customer.measured", &format!("customer:{id}"), &format!("set:{set_id} self-measured online"))?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other(&safe_next(&again.next, "/shop/measurements")))
+}
+

@@ -1,0 +1,146 @@
+//! The customer's orders: the list, and one order with its status as production goes on.
+//! Another customer's order answers 404, as if it did not exist.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::domain::catalog::PriceBreakdown;
+use crate::domain::money::{format_amount, from_minor};
+use crate::store::orders::{self as order_store, OrderRow};
+use crate::store::{Db, StoreError};
+use crate::web::error::AppError;
+use crate::web::render;
+use crate::web::staff::fmt_time;
+
+use super::auth::{ShopCtx, Shopper};
+
+pub struct OrderLine {
+    pub id: i64,
+    pub reference: String,
+    pub product: String,
+    pub placed: String,
+    pub total: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "shop/orders.html")]
+pub struct OrdersPage {
+    pub ctx: ShopCtx,
+    pub orders: Vec<OrderLine>,
+}
+
+fn total_of(o: &OrderRow, lang: crate::i18n::Lang) -> String {
+    from_minor(o.total_minor, &o.currency).map(|d| format_amount(d, &o.currency, lang)).unwrap_or_default()
+}
+
+/// `GET /shop/orders`
+pub async fn list_orders(page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = page.customer.customer_id;
+    let rows = db.read(move |conn| Ok::<_, StoreError>(order_store::for_customer(conn, id)?)).await?;
+    let lang = page.ctx.t.lang;
+    let mut orders: Vec<OrderLine> = rows
+        .iter()
+        .map(|o| OrderLine { id: o.id, reference: o.reference.clone(), product: o.product_code.clone(), placed: fmt_time(&o.created_at), total: total_of(o, lang), status: o.status.clone() })
+        .collect();
+    orders.sort_by_key(|o| -o.id);
+    render::ok(&OrdersPage { ctx: page.ctx, orders })
+}
+
+#[derive(Template)]
+#[template(path = "shop/order.html")]
+pub struct OrderPage {
+    pub ctx: ShopCtx,
+    pub order: OrderRow,
+    pub placed: String,
+    pub total: String,
+    pub price_lines: Vec<(String, String)>,
+    pub delivery: String,
+    pub steps: Vec<(String, bool, String)>,
+    pub tracking: Option<String>,
+    pub product_label: String,
+    pub choices: Vec<(String, String)>,
+}
+
+impl OrderPage {
+    pub fn status_text(&self) -> String {
+        self.ctx.t.t(&format!("order-status-{}", self.order.status))
+    }
+}
+
+/// The production steps in order, each with whether it is reached and when.
+fn progress(status: &str, events: &[(String, String)], t: crate::i18n::Tr) -> Vec<(String, bool, String)> {
+    const STEPS: [&str; 4] = ["placed", "acknowledged", "in_production", "shipped"];
+    let reached = match status {
+        "shipped" => 4,
+        "in_production" => 3,
+        "acknowledged" => 2,
+        _ => 1,
+    };
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let when = if *s == "placed" { String::new() } else { events.iter().find(|(to, _)| to == s).map(|(_, at)| at.clone()).unwrap_or_default() };
+            (t.t(&format!("order-status-{s}")), i < reached, when)
+        })
+        .collect()
+}
+
+/// `GET /shop/orders/{id}`
+pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let customer_id = page.customer.customer_id;
+    let loaded = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let Some(order) = order_store::find(conn, id)?.filter(|o| o.customer_id == customer_id) else { return Ok(None) };
+            let mut events = vec![];
+            let mut tracking = None;
+            let mut status = order.status.clone();
+            for wo in order_store::work_orders_of_order(conn, id)? {
+                tracking = tracking.or(wo.tracking_number.clone());
+                if order.status == "placed" && wo.status == "acknowledged" {
+                    status = "acknowledged".into();
+                }
+                for e in order_store::events(conn, wo.id)? {
+                    events.push((e.to_status, fmt_time(&e.at)));
+                }
+            }
+            Ok(Some((order, events, tracking, status)))
+        })
+        .await?;
+    let (order, events, tracking, status) = loaded.ok_or(AppError::NotFound)?;
+    let t = page.ctx.t;
+    let lang = t.lang;
+    let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
+    let price_lines = breakdown
+        .map(|p| {
+            let money = |d| format_amount(d, &p.currency, lang);
+            let mut lines = vec![(t.t("price-base"), money(p.base))];
+            lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
+            lines.push((t.t1("price-tax", "rate", (p.tax_rate * rust_decimal::Decimal::from(100)).normalize()), money(p.tax)));
+            lines
+        })
+        .unwrap_or_default();
+    let ship: serde_json::Value = serde_json::from_str(&order.ship_to).unwrap_or_default();
+    let delivery = match (ship.get("store_name").and_then(|v| v.as_str()), ship.get("address").and_then(|v| v.as_str())) {
+        (Some(store), _) => t.t1("delivery-to-store", "store", store),
+        (_, Some(address)) => t.t1("delivery-to-address", "address", address),
+        _ => String::new(),
+    };
+    let (product_label, choices) = match cache.get(&db, order.catalog_version_id).await? {
+        Some((_, cat)) => {
+            #[derive(serde::Deserialize)]
+            struct Stored {
+                #[serde(default)]
+                choices: std::collections::BTreeMap<String, crate::domain::catalog::Choice>,
+            }
+            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
+            let cfg = crate::domain::catalog::Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
+            (cat.product(&order.product_code).map(|p| p.label.get(lang)).unwrap_or_default(), crate::web::configurator::choice_labels(&cat, &cfg, lang))
+        }
+        None => (order.product_code.clone(), vec![]),
+    };
+    let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
+    render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, ctx: page.ctx })
+}

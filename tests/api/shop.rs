@@ -1,0 +1,524 @@
+//! The online shop: accounts, claim codes, password resets, drafts, placing orders once,
+//! and the messages a customer sees for each mistake.
+
+use chrono::Duration;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use scraper::Html;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use crate::shop_helpers::*;
+
+on_both_backends!(
+    a_customer_signs_up_and_sees_their_account,
+    sign_up_mistakes_are_shown_at_the_field,
+    a_fitter_hands_over_a_claim_code_that_works_once,
+    a_claim_code_expires,
+    a_reset_link_works_once_and_ends_old_sessions,
+    a_reset_link_expires,
+    failed_shop_sign_ins_are_throttled,
+    a_draft_is_saved_resumed_and_seen_by_the_store,
+    concurrent_duplicate_submissions_place_one_order,
+    another_customers_order_and_draft_answer_404,
+    checkout_mistakes_are_shown_at_the_field,
+    the_repair_is_applied_with_one_click_and_the_price_changes,
+    a_customer_exports_and_erases_their_account,
+    the_same_again_reuses_the_choices_with_the_latest_measurements,
+    a_garment_preview_shows_its_colours_and_print,
+    an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
+    a_fitter_saves_a_draft_the_customer_finishes_online,
+    self_measurement_mistakes_are_shown_at_the_field,
+);
+
+async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.sign_up("Mei Chen", " Mei.Chen@Example.com ").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/shop");
+    let (status, html) = app.get_html("/shop/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#account-email"), vec!["mei.chen@example.com"]);
+    assert_eq!(select(&html, "#who-name"), vec!["Mei Chen"]);
+
+    // A shop session is not a staff session.
+    let res = app.get("/staff").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/staff/sign-in"));
+
+    // Signed out means signed out, on the server.
+    assert_eq!(app.shop_sign_out().await.status(), StatusCode::SEE_OTHER);
+    let res = app.get("/shop/account").await;
+    assert_eq!(location(&res), "/shop/sign-in?next=%2Fshop%2Faccount");
+    // And back in with the password.
+    assert_eq!(app.shop_sign_in("mei.chen@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn sign_up_mistakes_are_shown_at_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.shop_form("/shop/sign-up", "/shop/sign-up", &[("name", ""), ("email", "not-an-email"), ("password", "short"), ("confirmation", "short")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#name-error"), vec!["Enter your name."]);
+    assert_eq!(select(&html, "#email-error"), vec!["Enter an email address such as name@example.com."]);
+    assert_eq!(select(&html, "#password-error"), vec!["Use at least 12 characters."]);
+    assert_eq!(attr(&html, "#email", "value").as_deref(), Some("not-an-email"), "what was typed is kept");
+
+    let res = app.shop_form("/shop/sign-up", "/shop/sign-up", &[("name", "Mei"), ("email", "mei@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", "something else entirely")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#password-error"), vec!["The two new passwords are not the same."]);
+
+    app.signed_up("Mei", "mei@example.com").await;
+    let other = app.browser();
+    let res = other.sign_up("Someone", "MEI@example.com").await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#email-error"), vec!["An account with this email already exists. Sign in, or reset the password."]);
+}
+
+async fn make_claim_code(app: &TestApp, name: &str) -> (i64, String) {
+    let staff = app.browser();
+    staff.sign_in_as(FITTER_NORTH).await;
+    let id = staff.enroll(name, "", "+49 171 5550000").await;
+    let res = staff.post_on_customer(id, "claim-code", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    (id, select(&html, "#claim-code").remove(0))
+}
+
+async fn a_fitter_hands_over_a_claim_code_that_works_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, code) = make_claim_code(&app, "Ana Silva").await;
+    assert_eq!(code.len(), 14);
+
+    let wrong = app.shop_form("/shop/claim", "/shop/claim", &[("code", "AAAA-AAAA-AAAA"), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&wrong.text().await.unwrap());
+    assert_eq!(select(&html, "#code-error"), vec!["This code is not valid: it may be mistyped, used already or expired. Ask the store for a new one."]);
+
+    // Typed loosely: lower case, spaces for dashes.
+    let typed = code.to_lowercase().replace('-', " ");
+    let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", &typed), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/shop/account").await;
+    assert_eq!(select(&html, "#who-name"), vec!["Ana Silva"], "the store's profile, now the customer's");
+
+    // Used once: the same code again is refused.
+    let again = app.browser();
+    let res = again.shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "ana2@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The fitter sees the account, and no new code can be made.
+    let staff = app.browser();
+    staff.sign_in_as(FITTER_NORTH).await;
+    let (_, html) = staff.get_html(&format!("/staff/customers/{id}")).await;
+    assert_eq!(select(&html, "#has-account").len(), 1);
+    assert_eq!(staff.post_on_customer(id, "claim-code", &[]).await.status(), StatusCode::CONFLICT);
+}
+
+async fn a_claim_code_expires(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, code) = make_claim_code(&app, "Ana Silva").await;
+    app.db
+        .write_blocking(|conn| {
+            use atelier::store::schema::claim_codes::dsl::*;
+            diesel::update(claim_codes).set(expires_at.eq(atelier::store::now() - Duration::minutes(1))).execute(conn).map_err(atelier::store::StoreError::from)
+        })
+        .unwrap();
+    let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", ""), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#code-error"), vec!["Enter the code from the store."]);
+}
+
+/// The reset link from the newest mail to `to`, as a path.
+fn reset_path(app: &TestApp, to: &str) -> String {
+    let to = to.to_owned();
+    let mail = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest_to(conn, &to).map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
+    let start = mail.body.find("/shop/reset/").expect("a link in the mail");
+    mail.body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+async fn a_reset_link_works_once_and_ends_old_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    let stranger = app.browser();
+    let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#notice"), vec!["If an account uses this email, we have sent it a link. It works once, for one hour."]);
+    // An unknown email gets the same answer and no mail.
+    let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "nobody@example.com")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#email-error"), vec!["Enter your email address."]);
+
+    let path = reset_path(&app, "mei@example.com");
+    let res = stranger.shop_form(&path, &path, &[("password", "short"), ("confirmation", "short")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#password-error"), vec!["Use at least 12 characters."]);
+
+    let new_password = "a brand new password";
+    let res = stranger.shop_form(&path, &path, &[("password", new_password), ("confirmation", new_password)]).await;
+    assert_eq!(location(&res), "/shop/sign-in?notice=reset");
+    // The session from before the reset has ended.
+    assert_eq!(app.get("/shop/account").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.shop_sign_in("mei@example.com", new_password).await.status(), StatusCode::SEE_OTHER);
+
+    // Single use: the link is dead now.
+    let (status, html) = stranger.get_html(&path).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(select(&html, "#form-error"), vec!["This link does not work any more: it was used already or has expired. Ask for a new one."]);
+}
+
+async fn a_reset_link_expires(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await;
+    let path = reset_path(&app, "mei@example.com");
+    assert_eq!(app.get(&path).await.status(), StatusCode::OK);
+    app.db
+        .write_blocking(|conn| {
+            use atelier::store::schema::password_resets::dsl::*;
+            diesel::update(password_resets).set(expires_at.eq(atelier::store::now() - Duration::seconds(1))).execute(conn).map_err(atelier::store::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(app.get(&path).await.status(), StatusCode::GONE);
+    let res = app.shop_form("/shop/forgot", &path, &[("password", "a brand new password"), ("confirmation", "a brand new password")]).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+}
+
+async fn failed_shop_sign_ins_are_throttled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.shop_sign_out().await;
+    let res = app.shop_sign_in("mei@example.com", "").await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#password-error"), vec!["Enter your password."]);
+    for _ in 0..5 {
+        let res = app.shop_sign_in("mei@example.com", "wrong password here").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let html = Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(select(&html, "#form-error"), vec!["The email or password is not right. Check both and try again."]);
+    }
+    let res = app.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert!(select(&html, "#form-error")[0].starts_with("Too many failed sign-ins."), "{:?}", select(&html, "#form-error"));
+}
+
+async fn a_draft_is_saved_resumed_and_seen_by_the_store(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    let (status, html) = app.configure("road", &ROAD[..5], "draft").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#notice"), vec!["Saved. You find it under “Saved”, and so does the store."]);
+    let draft: i64 = attr(&html, "input[name=draft]", "value").unwrap().parse().unwrap();
+
+    let (_, html) = app.get_html("/shop/drafts").await;
+    assert_eq!(select(&html, "#drafts .draft a"), vec!["Road bicycle"]);
+    let (status, html) = app.get_html(&format!("/shop/configure/road?draft={draft}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "input[name=o_frame_size][checked]", "value").as_deref(), Some("s56"));
+    assert_eq!(attr(&html, "input[name=o_groupset][checked]", "value").as_deref(), Some("shimano_ultegra_di2"));
+
+    // The fitter sees it on the customer's page and opens it in the staff configurator.
+    let staff = app.browser();
+    staff.sign_in_as(FITTER_NORTH).await;
+    let customer_id = app.db.write_blocking(|conn| atelier::store::customer_accounts::find_by_email(conn, "mei@example.com").map_err(atelier::store::StoreError::from)).unwrap().unwrap().customer_id;
+    let (_, html) = staff.get_html(&format!("/staff/customers/{customer_id}")).await;
+    let link = attr(&html, &format!("#staff-draft-{draft}"), "href").expect("the draft on the customer page");
+    let (status, html) = staff.get_html(&link.replace("&amp;", "&")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "#o_frame_size option[selected]", "value").as_deref(), Some("s56"));
+}
+
+async fn concurrent_duplicate_submissions_place_one_order(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let north = app.north.to_string();
+    let delivery = [("delivery", "store"), ("store", north.as_str())];
+    let submissions = (0..6).map(|_| app.place(&fields, &delivery));
+    let answers = futures_util::future::join_all(submissions).await;
+    let places: Vec<String> = answers.iter().map(|r| {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        location(r)
+    }).collect();
+    assert!(places.iter().all(|p| p == &places[0] && p.starts_with("/shop/orders/")), "{places:?}");
+    // A reload later still answers with the same order.
+    assert_eq!(location(&app.place(&fields, &delivery).await), places[0]);
+    let customer_id = app.db.write_blocking(|conn| atelier::store::customer_accounts::find_by_email(conn, "mei@example.com").map_err(atelier::store::StoreError::from)).unwrap().unwrap().customer_id;
+    let orders = app.db.write_blocking(|conn| atelier::store::orders::for_customer(conn, customer_id).map_err(atelier::store::StoreError::from)).unwrap();
+    assert_eq!(orders.len(), 1);
+
+    let (status, html) = app.get_html(&places[0]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#order-status"), vec!["Placed"]);
+    assert_eq!(select(&html, "#total"), vec!["€142.80"], "119.00 + 20 % tax, in euros");
+    let (_, html) = app.get_html("/shop/orders").await;
+    assert_eq!(select(&html, "#orders .order-line").len(), 1);
+
+    // The factory reports progress; the customer's order page follows it.
+    let order_id: i64 = places[0].rsplit('/').next().unwrap().parse().unwrap();
+    app.db
+        .write_blocking(|conn| -> Result<(), atelier::orders::UpdateError> {
+            let wo = atelier::store::orders::work_orders_of_order(conn, order_id)?.remove(0);
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::Acknowledged, "", None)?;
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::InProduction, "cutting", None)?;
+            Ok(())
+        })
+        .unwrap();
+    let (_, html) = app.get_html(&places[0]).await;
+    assert_eq!(select(&html, "#order-status"), vec!["In production"]);
+    assert_eq!(select(&html, "ol.progress li.done").len(), 3);
+}
+
+async fn another_customers_order_and_draft_answer_404(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let north = app.north.to_string();
+    let order = location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await);
+    let order_id = order.rsplit('/').next().unwrap().to_owned();
+    let (_, html) = app.configure("cycling_jersey", &JERSEY, "draft").await;
+    let draft = attr(&html, "input[name=draft]", "value").unwrap();
+
+    let other = app.browser();
+    other.signed_up("Tom", "tom@example.com").await;
+    assert_eq!(other.get(&order).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/shop/configure/cycling_jersey?draft={draft}")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/shop/configure/cycling_jersey?from_order={order_id}")).await.status(), StatusCode::NOT_FOUND);
+    let token = other.csrf("/shop/drafts").await;
+    assert_eq!(other.post_form(&format!("/shop/drafts/{draft}/delete"), &[("csrf_token", &token)]).await.status(), StatusCode::NOT_FOUND);
+    // Reusing someone's idempotency key does not reveal their order either.
+    assert_eq!(other.place(&fields.iter().map(|(k, v)| if k == "csrf_token" { (k.clone(), token.clone()) } else { (k.clone(), v.clone()) }).collect::<Vec<_>>(), &[("delivery", "store"), ("store", north.as_str())]).await.status(), StatusCode::NOT_FOUND);
+    // Signed out, the order page asks to sign in.
+    let stranger = app.browser();
+    assert_eq!(stranger.get(&order).await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let res = app.place(&fields, &[("delivery", "address"), ("address", "  ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#address-error"), vec!["Enter the delivery address."]);
+    let long = "x".repeat(501);
+    let res = app.place(&fields, &[("delivery", "address"), ("address", &long)]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#address-error"), vec!["The address is too long (500 characters at most)."]);
+    let res = app.place(&fields, &[("delivery", "store"), ("store", "999999")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#store-error"), vec!["Choose a store."]);
+    let res = app.place(&fields, &[]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#delivery-error"), vec!["Choose how you want to receive it."]);
+
+    // A configuration that is not valid (changed by hand) is checked again and refused.
+    let broken: Vec<(String, String)> = fields.iter().map(|(k, v)| if k == "o_fabric" { (k.clone(), "thermal".into()) } else { (k.clone(), v.clone()) }).collect();
+    let res = app.place(&broken, &[("delivery", "address"), ("address", "1 Main Street")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["The configuration is no longer valid; see what to change."]);
+    assert!(select(&html, "#violations li").iter().any(|v| v.contains("thermal fabric")), "{:?}", select(&html, "#violations li"));
+
+    // Going to the checkout with an invalid configuration stays on the configurator.
+    let (status, _) = app.configure("cycling_jersey", &[("o_cut", "men")], "checkout").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Delivered to an address: the order says where.
+    let res = app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street, Springfield")]).await;
+    let (_, html) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: 1 Main Street, Springfield"]);
+    assert_eq!(select(&html, "#order-product"), vec!["Cycling jersey"]);
+    assert!(select(&html, "#order-choices dd").contains(&"Standard knit".to_owned()));
+}
+
+async fn the_repair_is_applied_with_one_click_and_the_price_changes(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let (status, html) = app.configure("road", &ROAD, "check").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
+    let before = select(&html, "#total").remove(0);
+
+    // Rim brakes with disc wheels and thru-axles: a conflict, greyed-out values say why.
+    let mut conflicting: Vec<(&str, &str)> = ROAD.iter().map(|(k, v)| if *k == "o_brakes" { (*k, "rim_caliper") } else { (*k, *v) }).collect();
+    let (status, html) = app.configure("road", &conflicting, "check").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!select(&html, "#violations li").is_empty());
+    assert_eq!(select(&html, "#repair-changes li"), vec!["Change Brakes from Rim caliper to Hydraulic disc."]);
+    assert!(select(&html, "#why_axle_quick_release").is_empty(), "quick release fits rim brakes");
+    assert!(!select(&html, "#why_wheelset_carbon_disc_45").is_empty(), "a disc wheel says why it does not fit");
+    assert!(select(&html, "#checkout").is_empty(), "no checkout while invalid");
+
+    conflicting.push(("action", "repair"));
+    let (status, html) = app.configure("road", &conflicting[..conflicting.len() - 1], "repair").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#valid").len(), 1);
+    assert_eq!(attr(&html, "input[name=o_brakes][checked]", "value").as_deref(), Some("disc_hydraulic"));
+    assert_eq!(select(&html, "#total").remove(0), before);
+
+    // The live fragment answers the same, for our script.
+    let (csrf, version, key) = app.configurator_fields("road").await;
+    let mut form = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str())];
+    form.extend(ROAD.iter().map(|(k, v)| if *k == "o_paint" { (*k, "custom") } else { (*k, *v) }));
+    let res = app.post_form("/shop/configure/road/live", &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = Html::parse_fragment(&res.text().await.unwrap());
+    assert_ne!(select(&html, "#total").remove(0), before, "a custom paint costs more");
+    assert_eq!(select(&html, "#preview svg title"), vec!["Preview of your Road bicycle"]);
+    assert!(select(&html, "#preview svg text").contains(&"MEI".to_owned()), "the decal is drawn");
+}
+
+async fn a_customer_exports_and_erases_their_account(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let res = app.get("/shop/account/export").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["shop_account"]["email"], "mei@example.com");
+    assert_eq!(doc["measurement_sets"].as_array().map(Vec::len), Some(1));
+
+    let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "someone@else.example")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#erase-error"), vec!["That is not the email of this account."]);
+
+    let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "MEI@example.com")]).await;
+    assert_eq!(location(&res), "/shop?erased=1");
+    assert_eq!(app.get("/shop/account").await.status(), StatusCode::SEE_OTHER, "signed out");
+    assert_eq!(app.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    // The email is free again for a new account.
+    app.browser().signed_up("Mei", "mei@example.com").await;
+}
+
+async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let mut jersey = JERSEY.to_vec();
+    jersey.push(("o_name_print", "MEI"));
+    let fields = app.checkout("cycling_jersey", &jersey).await;
+    let order = location(&app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street")]).await);
+    let id = order.rsplit('/').next().unwrap();
+    let (status, html) = app.get_html(&format!("/shop/configure/cycling_jersey?from_order={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("club"));
+    assert_eq!(attr(&html, "#o_name_print", "value").as_deref(), Some("MEI"));
+    assert_ne!(attr(&html, "input[name=idempotency_key]", "value"), fields.iter().find(|(k, _)| k == "idempotency_key").map(|(_, v)| v.clone()), "a new order, not the old one");
+    assert!(select(&html, "#measurements-note")[0].starts_with("From your profile: measured"), "{:?}", select(&html, "#measurements-note"));
+}
+
+async fn a_garment_preview_shows_its_colours_and_print(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let mut jersey = JERSEY.to_vec();
+    jersey.extend([("o_body_colour", "red"), ("o_panel_colour", "yellow"), ("o_name_print", "MEI")]);
+    let (status, html) = app.configure("cycling_jersey", &jersey, "check").await;
+    assert_eq!(status, StatusCode::OK);
+    let fills: Vec<String> = html
+        .select(&scraper::Selector::parse("#preview polygon").unwrap())
+        .filter_map(|p| p.value().attr("fill").map(str::to_owned))
+        .collect();
+    assert!(fills.contains(&"#b42318".to_owned()) && fills.contains(&"#e0b000".to_owned()), "body red, panels yellow: {fills:?}");
+    assert_eq!(select(&html, "#preview svg text"), vec!["MEI"]);
+    // The fluo panel costs extra, shown at the value and in the price.
+    assert!(select(&html, "label[for=o_panel_colour_yellow] .surcharge")[0].contains("€5.00"));
+    assert!(select(&html, "#price-lines dt").iter().any(|l| l == "Side panel colour: Fluo yellow"));
+}
+
+async fn an_older_measurement_set_can_be_chosen_and_is_used_at_checkout(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    // A newer set with a longer inside leg.
+    let mut newer = MEDIAN_MAN.to_vec();
+    newer.retain(|(k, _)| *k != "m_inside_leg");
+    newer.push(("m_inside_leg", "86.5"));
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &newer).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/shop/configure/road").await;
+    let options = html.select(&scraper::Selector::parse("#set option").unwrap()).map(|o| o.value().attr("value").unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(options.len(), 2, "both sets to choose from");
+    assert_eq!(attr(&html, "#set option[selected]", "value").as_deref(), Some(options[0].as_str()), "the latest first and chosen");
+    let older = options[1].clone();
+    let mut choices = JERSEY.to_vec();
+    choices.push(("set", older.as_str()));
+    let fields = app.checkout("cycling_jersey", &choices).await;
+    assert!(fields.contains(&("set".to_owned(), older.clone())), "the checkout keeps the chosen set");
+    let (_, html) = app.configure("cycling_jersey", &choices, "checkout").await;
+    let used = select(&html, "#measurements-used dd");
+    assert!(used.contains(&"84.5 cm".to_owned()), "the older inside leg is used: {used:?}");
+}
+
+async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
+    let app = with_shop(backend).await;
+    let code = {
+        let staff = app.browser();
+        staff.sign_in_as(FITTER_NORTH).await;
+        let id = staff.enroll("Ana Silva", "", "+49 171 5550000").await;
+        let (_, html) = staff.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+        let href = attr(&html, "#products a[href$='product=cycling_jersey']", "href").unwrap().replace("&amp;", "&");
+        let (_, html) = staff.get_html(&href).await;
+        let f = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
+        let (csrf, version) = (f("csrf_token"), f("version"));
+        let res = staff.post_form(&format!("/staff/customers/{id}/orders"), &[("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("o_cut", "women"), ("o_fit", "relaxed"), ("action", "draft")]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(select(&html, "#notice").len(), 1);
+        let res = staff.post_on_customer(id, "claim-code", &[]).await;
+        let html = Html::parse_document(&res.text().await.unwrap());
+        select(&html, "#claim-code").remove(0)
+    };
+    let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/shop/drafts").await;
+    assert!(select(&html, "#drafts .draft .muted")[0].contains("saved in the store"));
+    let href = attr(&html, "#drafts .draft a", "href").unwrap();
+    let (status, html) = app.get_html(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "input[name=o_cut][checked]", "value").as_deref(), Some("women"));
+    assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("relaxed"));
+}
+
+async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Enter at least one measurement."]);
+
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "tall")]).await;
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#m_stature-error"), vec!["Stature: enter a number, such as 81.5 or 81,5."]);
+    assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("tall"), "what was typed is kept");
+
+    // An unusual combination is a warning to confirm, as in the store; confirmed, it is saved.
+    let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "150"), ("m_inside_leg", "88")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#warnings h2"), vec!["Please check these values"]);
+    let fingerprint = attr(&html, "input[name=fingerprint]", "value").unwrap();
+    let confirm = attr(&html, "input[name=confirm]", "value").unwrap();
+    let res = app
+        .shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "150"), ("m_inside_leg", "88"), ("fingerprint", &fingerprint), ("confirm", &confirm)])
+        .await;
+    assert_eq!(location(&res), "/shop/measurements");
+    let (_, html) = app.get_html("/shop/measurements").await;
+    assert!(select(&html, ".measurement-set h2")[0].ends_with("by yourself"));
+}

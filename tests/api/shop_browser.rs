@@ -1,0 +1,215 @@
+//! The shop in a real browser: sign up, measure, configure a road bicycle, hit a conflict,
+//! apply the proposed repair, see the price change and place the order; with our script and
+//! without it; and an axe-core scan of the configurator and the checkout.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+
+use crate::browser::Browser;
+use crate::helpers::*;
+use crate::shop_helpers::*;
+
+/// axe-core as installed by `.ci/run` (`npm ci` in `tests/axe`).
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
+            panic!("axe-core missing at {}: CI must run the accessibility scan (.ci/run installs it)", path.display())
+        }
+        Err(_) => {
+            eprintln!("skipped the accessibility scan: run `npm ci` in tests/axe");
+            None
+        }
+    }
+}
+
+/// Serious and critical axe-core violations on the current page, as "rule: target" lines.
+async fn axe_violations(browser: &Browser) -> Option<Vec<String>> {
+    let source = axe_source()?;
+    browser.client.execute(&format!("{source}\nreturn true;"), vec![]).await.expect("inject axe-core");
+    let result = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+               .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    Some(serde_json::from_value(result).unwrap_or_default())
+}
+
+impl Browser {
+    /// Waits until our script has swapped in the answer to the last change.
+    async fn settled(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let busy = match self.client.find(Locator::Css("#live")).await {
+                Ok(e) => e.attr("aria-busy").await.ok().flatten().is_some(),
+                Err(_) => false,
+            };
+            if !busy {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the live update did not finish");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    /// Clicks a value; with our script the part it sits in may be swapped in meanwhile
+    /// (a text field's change goes out when it loses focus), so a stale element is found again.
+    async fn choose(&self, option: &str, value: &str, javascript: bool) {
+        let css = format!("label[for=o_{option}_{value}]");
+        if javascript {
+            self.settled().await;
+        }
+        for attempt in 0.. {
+            let clicked = match self.client.find(Locator::Css(&css)).await {
+                Ok(e) => e.click().await.is_ok(),
+                Err(_) => false,
+            };
+            if clicked {
+                break;
+            }
+            assert!(attempt < 20, "cannot click {css}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if javascript {
+            self.settled().await;
+        }
+    }
+
+    async fn value_of(&self, css: &str) -> String {
+        self.client.find(Locator::Css(css)).await.expect(css).prop("value").await.ok().flatten().unwrap_or_default()
+    }
+}
+
+async fn sign_up_and_measure(browser: &Browser, app: &TestApp) {
+    let c = &browser.client;
+    c.goto(&app.url("/shop/sign-up")).await.unwrap();
+    browser.wait_text("h1", "Create your account").await;
+    browser.fill("#name", "Mei Chen").await;
+    browser.fill("#email", "mei.chen@example.com").await;
+    browser.fill("#password", CUSTOMER_PASSWORD).await;
+    browser.fill("#confirmation", CUSTOMER_PASSWORD).await;
+    browser.click("#create-account").await;
+    browser.wait_text("h1", "Made to measure, online").await;
+
+    c.goto(&app.url("/shop/measurements/new")).await.unwrap();
+    for (field, value) in MEDIAN_MAN {
+        browser.fill(&format!("#{field}"), value).await;
+    }
+    browser.click("#save-measurements").await;
+    browser.wait_text("h1", "My measurements").await;
+}
+
+/// Configures the road bicycle, hits a conflict, repairs it; returns (total before the
+/// conflict, total with the conflict).
+async fn configure_with_a_conflict(browser: &Browser, app: &TestApp, javascript: bool) -> (String, String) {
+    let c = &browser.client;
+    c.goto(&app.url("/shop")).await.unwrap();
+    browser.click("#product-road").await;
+    browser.wait_text("h1", "Road bicycle").await;
+    browser.fill("#o_stem_length", "100").await;
+    browser.fill("#o_name_decal", "MEI").await;
+    for (option, value) in ROAD.iter().filter(|(o, _)| *o != "o_stem_length" && *o != "o_name_decal") {
+        browser.choose(option.trim_start_matches("o_"), value, javascript).await;
+    }
+    if !javascript {
+        browser.click("#check").await;
+    }
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    let valid_total = browser.text("#total").await;
+
+    // Rim brakes do not go with disc wheels and thru-axles.
+    browser.choose("brakes", "rim_caliper", javascript).await;
+    if !javascript {
+        browser.click("#check").await;
+    }
+    browser.wait_text("#repair-changes li", "Change Brakes from Rim caliper to Hydraulic disc.").await;
+    let conflict_total = browser.text("#total").await;
+    assert_ne!(conflict_total, valid_total, "rim brakes cost less than hydraulic discs");
+    browser.shot(if javascript { "shop-conflict" } else { "shop-conflict-nojs" }).await;
+
+    browser.click("#apply-repair").await;
+    if javascript {
+        browser.settled().await;
+    }
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    browser.wait_text("#total", &valid_total).await;
+    assert!(c.find(Locator::Css("#o_brakes_disc_hydraulic")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"));
+    if javascript {
+        let _ = c.execute("window.scrollTo(0, 0); return true;", vec![]).await;
+        browser.shot("shop-configurator").await;
+    }
+    (valid_total, conflict_total)
+}
+
+async fn place(browser: &Browser) {
+    browser.click("#checkout").await;
+    browser.wait_text("h1", "Check and place your order").await;
+    browser.click("#delivery-store").await;
+    browser.click("#place").await;
+    browser.wait_text("#order-status", "Placed").await;
+}
+
+#[tokio::test]
+async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    configure_with_a_conflict(&browser, &app, true).await;
+    assert_eq!(browser.value_of("#o_name_decal").await, "MEI", "what was typed survives the live updates");
+    if let Some(v) = axe_violations(&browser).await {
+        assert!(v.is_empty(), "configurator: {v:?}");
+    }
+    browser.click("#checkout").await;
+    browser.wait_text("h1", "Check and place your order").await;
+    if let Some(v) = axe_violations(&browser).await {
+        assert!(v.is_empty(), "checkout: {v:?}");
+    }
+    browser.click("#place").await;
+    browser.wait_text("#order-status", "Placed").await;
+    browser.shot("shop-order").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_same_works_with_javascript_switched_off() {
+    let Some(browser) = Browser::start_without_javascript().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    configure_with_a_conflict(&browser, &app, false).await;
+    place(&browser).await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_configurator_and_checkout_pass_the_accessibility_scan_in_chinese() {
+    let Some(browser) = Browser::start().await else { return };
+    if axe_source().is_none() {
+        return;
+    }
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    browser.client.find(Locator::Css("#lang-select")).await.unwrap().select_by_value("zh-CN").await.unwrap();
+    browser.wait_text("h1", "我的尺寸").await;
+    browser.client.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
+    browser.wait_text("h1", "骑行上衣").await;
+    let v = axe_violations(&browser).await.unwrap_or_default();
+    assert!(v.is_empty(), "configurator (zh-CN): {v:?}");
+    assert!(browser.text("#total").await.starts_with('€'));
+
+    // At a phone's width the same page still passes, and nothing is wider than the screen.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.client.refresh().await.unwrap();
+    browser.wait_text("h1", "骑行上衣").await;
+    let v = axe_violations(&browser).await.unwrap_or_default();
+    assert!(v.is_empty(), "configurator at phone width: {v:?}");
+    let overflow = browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
+    assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
+    browser.shot("shop-phone").await;
+}
