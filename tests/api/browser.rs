@@ -119,14 +119,35 @@ impl Browser {
         }
     }
 
+    /// Types into a field. A live update may swap the element out between finding and
+    /// typing (on a loaded machine, late): then it is found again, for up to 10 s.
     pub async fn fill(&self, css: &str, value: &str) {
-        let field = self.client.find(Locator::Css(css)).await.expect(css);
-        field.clear().await.expect("clear");
-        field.send_keys(value).await.expect("type");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let attempt = async {
+                let field = self.client.find(Locator::Css(css)).await?;
+                field.clear().await?;
+                field.send_keys(value).await
+            };
+            match attempt.await {
+                Ok(()) => return,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => panic!("could not fill {css}: {e}"),
+            }
+        }
     }
 
+    /// Clicks an element, finding it again if a live update swapped it out.
     pub async fn click(&self, css: &str) {
-        self.client.find(Locator::Css(css)).await.expect(css).click().await.expect("click");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let attempt = async { self.client.find(Locator::Css(css)).await?.click().await };
+            match attempt.await {
+                Ok(()) => return,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => panic!("could not click {css}: {e}"),
+            }
+        }
     }
 }
 
