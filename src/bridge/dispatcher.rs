@@ -149,19 +149,19 @@ impl Dispatcher {
                 let at = now();
                 let mut out = vec![];
                 let mut known: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
-                for row in outbox::due(conn, at, batch)? {
-                    if outbox::lease(conn, row.id, at, at + lease)? {
-                        let factory = match known.get(&row.factory_id) {
-                            Some(f) => f.clone(),
-                            None => {
-                                let f = factories::find(conn, row.factory_id)?;
-                                known.insert(row.factory_id, f.clone());
-                                f
-                            }
-                        };
-                        if let Some(f) = factory {
-                            out.push((row, f));
+                let due: Vec<i64> = outbox::due(conn, at, batch)?.iter().map(|r| r.id).collect();
+                // One compare-and-set for the batch: rows another dispatcher leased first are skipped.
+                for row in outbox::lease_many(conn, &due, at, at + lease)? {
+                    let factory = match known.get(&row.factory_id) {
+                        Some(f) => f.clone(),
+                        None => {
+                            let f = factories::find(conn, row.factory_id)?;
+                            known.insert(row.factory_id, f.clone());
+                            f
                         }
+                    };
+                    if let Some(f) = factory {
+                        out.push((row, f));
                     }
                 }
                 Ok(out)
@@ -265,7 +265,31 @@ impl Dispatcher {
             .write(move |conn| -> Result<(), StoreError> {
                 // Factories whose endpoint this batch disabled: their other events need no more.
                 let mut disabled = std::collections::HashSet::new();
+                // Successful deliveries, the common case, are written in a few statements.
+                let mut delivered = vec![];
+                let mut sent = vec![];
+                let mut succeeded = std::collections::BTreeSet::new();
+                let mut others = vec![];
                 for (row, factory, outcome, latency_ms) in outcomes {
+                    if let Outcome::Delivered(code) = outcome {
+                        delivered.push((row.id, i32::from(code), latency_ms));
+                        succeeded.insert(factory.id);
+                        if let Some(wo) = row.work_order_id {
+                            sent.push(wo);
+                        }
+                    } else {
+                        others.push((row, factory, outcome, latency_ms));
+                    }
+                }
+                outbox::delivered_many(conn, &delivered)?;
+                orders::set_status_many(conn, &sent, Status::Queued.as_str(), Status::Sent.as_str(), "dispatcher", "work_order.created")?;
+                for factory_id in succeeded {
+                    factories::note_success(conn, factory_id)?;
+                }
+                if !delivered.is_empty() {
+                    tracing::info!(count = delivered.len(), "webhooks delivered");
+                }
+                for (row, factory, outcome, latency_ms) in others {
                     let jitter: f64 = rand::random();
                     match outcome {
                         Outcome::Delivered(code) => {

@@ -370,3 +370,26 @@ pub fn set_revision(conn: &mut DbConn, id: i64, revision: i32, document: &str) -
         .set((wo::revision.eq(revision), wo::document.eq(document), wo::updated_at.eq(now())))
         .execute(conn)
 }
+
+/// Moves every work order of `ids` that is in `from` to `to`, with one event each.
+pub fn set_status_many(conn: &mut DbConn, ids: &[i64], from: &str, to: &str, actor: &str, note: &str) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let at = now();
+    let moving: Vec<i64> = wo::table.filter(wo::id.eq_any(ids).and(wo::status.eq(from))).select(wo::id).load(conn)?;
+    if moving.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(wo::table.filter(wo::id.eq_any(&moving).and(wo::status.eq(from)))).set((wo::status.eq(to), wo::updated_at.eq(at))).execute(conn)?;
+    let events: Vec<_> = moving
+        .iter()
+        .map(|id| (we::work_order_id.eq(*id), we::from_status.eq(Some(from)), we::to_status.eq(to), we::actor.eq(actor), we::note.eq(note), we::at.eq(at)))
+        .collect();
+    // Multi-row inserts are not in diesel's multi-backend dialect: per backend.
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(we::table).values(events).execute(c)?,
+        DbConn::Postgres(c) => diesel::insert_into(we::table).values(events).execute(c)?,
+    };
+    Ok(moving.len())
+}

@@ -178,3 +178,40 @@ pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Leases due events in one statement per batch: the ids that were due, and of those the rows
+/// whose lease this call took (another dispatcher may have taken some first).
+pub fn lease_many(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    diesel::update(ob::table.filter(ob::id.eq_any(ids).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at)))))
+        .set(ob::lease_until.eq(Some(until)))
+        .execute(conn)?;
+    // The rows now leased until exactly this instant are this call's.
+    ob::table.filter(ob::id.eq_any(ids).and(ob::lease_until.eq(Some(until)))).order(ob::id.asc()).select(OutboxRow::as_select()).load(conn)
+}
+
+/// Records a batch of successful deliveries: one attempt row each, all marked delivered.
+pub fn delivered_many(conn: &mut DbConn, delivered: &[(i64, i32, i32)]) -> QueryResult<()> {
+    if delivered.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    for chunk in delivered.chunks(200) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, code, ms)| (da::outbox_id.eq(*id), da::at.eq(at), da::status_code.eq(Some(*code)), da::latency_ms.eq(*ms), da::error.eq(None::<String>)))
+            .collect();
+        // Multi-row inserts are not in diesel's multi-backend dialect: per backend.
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(da::table).values(rows).execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(da::table).values(rows).execute(c)?,
+        };
+        let ids: Vec<i64> = chunk.iter().map(|d| d.0).collect();
+        diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
+            .set((ob::delivered_at.eq(Some(at)), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
