@@ -8,6 +8,7 @@ pub mod customers;
 pub mod domain;
 pub mod generate;
 pub mod i18n;
+pub mod learning;
 pub mod orders;
 pub mod store;
 pub mod telemetry;
@@ -55,6 +56,7 @@ impl Application {
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
         dispatcher.clone().spawn();
         let dispatcher = aweb::Data::new(dispatcher);
+        learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db);
 
         let mut server = HttpServer::new(move || {

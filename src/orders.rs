@@ -12,7 +12,8 @@ use crate::domain::work_order::Status;
 use crate::store::catalogs::CatalogVersion;
 use crate::store::factories::{self, Factory};
 use crate::store::orders::{self, NewOrder, OrderRow};
-use crate::store::{DbConn, StoreError, audit, now, outbox};
+use crate::domain::profile::activity as profile_activity;
+use crate::store::{DbConn, StoreError, activity, audit, now, outbox};
 
 #[derive(Debug, Clone)]
 pub struct PlaceOrder {
@@ -131,6 +132,8 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
             updated_at: at,
         },
     )?;
+    let total_minor = to_minor(price.total, &price.currency)?;
+    activity::record(conn, req.customer_id, at, &profile_activity::order_placed(total_minor, "placed", at))?;
     let due = ship_date(factory, Utc::now().date_naive()).to_string();
     let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due)?;
     let doc = json!({
@@ -200,7 +203,7 @@ pub fn cancel(conn: &mut DbConn, order_id: i64, staff_id: i64) -> Result<(), Upd
             enqueue(conn, &factory, Some(wo.id), "work_order.cancelled", &document(&updated))?;
         }
     }
-    orders::set_status(conn, order_id, "cancelled")?;
+    change_status(conn, order_id, "cancelled")?;
     audit::record(conn, Some(staff_id), "order.cancelled", &format!("order:{order_id}"), "")?;
     Ok(())
 }
@@ -299,13 +302,26 @@ pub fn factory_update(
         let actor = format!("factory:{factory_id}");
         orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number)?;
         if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) {
-            orders::set_status(conn, wo.order_id, to.as_str())?;
+            change_status(conn, wo.order_id, to.as_str())?;
         }
         if to == Status::Rejected {
             orders::set_attention(conn, wo.id, Some("rejected"))?;
         }
     }
     orders::find_work_order(conn, wo.id)?.ok_or(UpdateError::NotFound)
+}
+
+/// Moves an order to `to` and adds the change to the customer's activity of the order's
+/// month, in the caller's transaction.
+fn change_status(conn: &mut DbConn, order_id: i64, to: &str) -> Result<(), StoreError> {
+    let Some(order) = orders::find(conn, order_id)? else { return Ok(()) };
+    if order.status == to {
+        return Ok(());
+    }
+    orders::set_status(conn, order_id, to)?;
+    let delta = profile_activity::order_status_changed(order.total_minor, Some(&order.status), to);
+    activity::record(conn, order.customer_id, order.created_at, &delta)?;
+    Ok(())
 }
 
 /// The work order as a factory sees it: the stored document with its current state.

@@ -7,5 +7,6 @@ pub mod customer_search;
 pub mod lang;
 pub mod measurement;
 pub mod money;
+pub mod profile;
 pub mod staff;
 pub mod work_order;

@@ -5,10 +5,13 @@
 
 pub mod schema;
 
+pub mod activity;
 pub mod audit;
 pub mod catalogs;
+pub mod classes;
 pub mod customers;
 pub mod factories;
+pub mod learned;
 pub mod orders;
 pub mod outbox;
 pub mod secrets;

@@ -107,6 +107,7 @@ pub fn test_settings(url: String) -> Settings {
             lease: Duration::from_secs(5),
             batch: 64,
         },
+        learning: Default::default(),
     }
 }
 
