@@ -11,6 +11,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 
 use crate::domain::catalog::Choice;
+use crate::domain::customer::NewContact;
 use crate::domain::profile::activity::{self, Activity};
 use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
 use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
@@ -18,11 +19,22 @@ use crate::store::classes::{self, ClassRow};
 use crate::store::learned::{self, DecisionRow};
 use crate::store::{Db, DbConn, StoreError, activity as activity_store, customers};
 
-/// Feedback or a complaint, with what it changes in the customer's figures.
-pub fn record_contact(conn: &mut DbConn, customer_id: i64, kind: &str, rating: Option<i32>, remedy: Option<&str>, order_total_minor: Option<i64>) -> Result<(), StoreError> {
-    let d = activity::contact_logged(kind, rating, remedy, order_total_minor);
+/// A contact logged on the customer page, with what it changes in the customer's figures
+/// (feedback and complaints do), in the caller's transaction.
+pub fn log_contact(conn: &mut DbConn, customer_id: i64, c: &NewContact, staff_id: i64, store_id: Option<i64>) -> Result<i64, StoreError> {
+    let id = customers::insert_contact(conn, customer_id, c.kind.as_str(), &c.summary, c.rating, staff_id, store_id)?;
+    let d = activity::contact_logged(c.kind.as_str(), c.rating, None, None);
     activity_store::record(conn, customer_id, crate::store::now(), &d)?;
-    Ok(())
+    Ok(id)
+}
+
+/// Feedback or a complaint about one order (from its page); a remake or a return costs the
+/// shop the order's total.
+pub fn log_order_contact(conn: &mut DbConn, c: &customers::OrderContact, order_total_minor: i64) -> Result<i64, StoreError> {
+    let id = customers::insert_order_contact(conn, c)?;
+    let d = activity::contact_logged(c.kind, c.rating, c.remedy, Some(order_total_minor));
+    activity_store::record(conn, c.customer_id, crate::store::now(), &d)?;
+    Ok(id)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@ pub mod catalogs;
 pub mod classes;
 pub mod customers;
 pub mod factories;
+pub mod insights;
 pub mod learned;
 pub mod orders;
 pub mod outbox;

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod learned;
 pub mod loyalty;
+pub mod order_contact;
 pub mod recommend;
 pub mod segment;
 pub mod value_class;

@@ -107,10 +107,11 @@ mod tests {
 
     #[test]
     fn the_few_who_make_most_of_the_revenue_are_a() {
-        // 100 + 50 + 30 + 15 + 5 = 200: A holds the first 80 % (100 and 50 start below 160).
+        // 100 + 50 + 30 + 15 + 5 = 200. Whoever starts below 80 % (160) is A, so the one who
+        // crosses it (30, starting at 150) is too; B starts below 95 % (190).
         let c = classify(&[(1, 100), (2, 50), (3, 30), (4, 15), (5, 5), (6, 0), (7, -20)], Thresholds::default());
         let class = |id| c.iter().find(|x| x.0 == id).unwrap().1;
-        assert_eq!([class(1), class(2), class(3), class(4), class(5)], [ValueClass::A, ValueClass::A, ValueClass::B, ValueClass::C, ValueClass::C]);
+        assert_eq!([class(1), class(2), class(3), class(4), class(5)], [ValueClass::A, ValueClass::A, ValueClass::A, ValueClass::B, ValueClass::C]);
         assert_eq!(class(6), ValueClass::D, "no revenue");
         assert_eq!(class(7), ValueClass::D, "a net cost");
     }

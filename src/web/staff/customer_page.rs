@@ -76,6 +76,7 @@ pub struct CustomerPage {
     pub erase_form: EraseForm,
     pub channels: [Channel; 4],
     pub contact_kinds: [ContactKind; 5],
+    pub profile: super::customer_profile::ProfileView,
 }
 
 struct Loaded {
@@ -108,7 +109,7 @@ pub async fn find_customer(db: &Db, id: i64) -> Result<Found, AppError> {
 }
 
 impl CustomerPage {
-    pub async fn load(db: &Db, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
         let loaded = db
             .read(move |conn| -> Result<Option<Loaded>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
@@ -122,7 +123,9 @@ impl CustomerPage {
             })
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok(Self::build(ctx, staff, loaded))
+        let mut page = Self::build(ctx, staff, loaded);
+        page.profile = super::customer_profile::ProfileView::load(db, cache, page.ctx.t, &page.c, page.marketing_ok).await?;
+        Ok(page)
     }
 
     fn build(ctx: Ctx, staff: &Staff, l: Loaded) -> CustomerPage {
@@ -204,6 +207,7 @@ impl CustomerPage {
             erase_form: EraseForm::default(),
             channels: Channel::ALL,
             contact_kinds: ContactKind::ALL,
+            profile: Default::default(),
             ctx,
         }
     }

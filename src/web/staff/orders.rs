@@ -49,6 +49,8 @@ pub struct OptionView {
     pub values: Vec<ValueView>,
     pub typed: String,
     pub hint: String,
+    /// The choice comes from an accepted learned preference.
+    pub learned: bool,
 }
 
 #[derive(Template)]
@@ -70,6 +72,8 @@ pub struct ConfigurePage {
     pub valid: bool,
     pub idempotency_key: String,
     pub form_error: Option<String>,
+    /// Where the choices that were filled in came from, if anywhere.
+    pub prefill_note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,9 +82,12 @@ pub struct ConfigureQuery {
     version: Option<i64>,
     #[serde(default)]
     product: Option<String>,
+    /// Start from this earlier order's choices ("the same again").
+    #[serde(default)]
+    again: Option<i64>,
 }
 
-async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
+pub(super) async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
     let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
     let mut out = vec![];
     for v in versions {
@@ -119,8 +126,35 @@ fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, String)],
     cfg
 }
 
+/// Form fields (`o_<option>`) for stored choices.
+fn choice_pairs(choices: &BTreeMap<String, Choice>) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for (option, choice) in choices {
+        let field = format!("o_{option}");
+        match choice {
+            Choice::One(v) | Choice::Text(v) => out.push((field, v.clone())),
+            Choice::Many(vs) => out.extend(vs.iter().map(|v| (field.clone(), v.clone()))),
+            Choice::Number(n) => out.push((field, n.to_string())),
+        }
+    }
+    out
+}
+
+fn learned_pairs(learned: &BTreeMap<String, BTreeSet<String>>) -> Vec<(String, String)> {
+    learned.iter().flat_map(|(o, vs)| vs.iter().map(move |v| (format!("o_{o}"), v.clone()))).collect()
+}
+
+fn is_learned(cfg: &Configuration, option: &str, learned: &BTreeMap<String, BTreeSet<String>>) -> bool {
+    let Some(values) = learned.get(option) else { return false };
+    match cfg.choices.get(option) {
+        Some(Choice::One(v)) => values.contains(v),
+        Some(Choice::Many(vs)) => vs.iter().any(|v| values.contains(v)),
+        _ => false,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
-fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32) -> ConfigurePage {
+fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeMap<String, BTreeSet<String>>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
     let availability = cat.availability(cfg).ok();
@@ -156,6 +190,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
                             .collect(),
                         typed: pairs.iter().find(|(k, _)| *k == format!("o_{}", o.code)).map(|(_, v)| v.clone()).unwrap_or_default(),
                         hint: o.number.as_ref().map(|n| format!("{}–{} {}", n.min, n.max, n.unit)).or_else(|| o.text.as_ref().map(|t| format!("≤ {}", t.max_len))).unwrap_or_default(),
+                        learned: is_learned(cfg, &o.code, learned),
                     }
                 })
                 .collect()
@@ -188,6 +223,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
         valid: validation.is_some_and(|v| v.valid),
         idempotency_key: key,
         form_error: None,
+        prefill_note: None,
         ctx,
     }
 }
@@ -224,17 +260,38 @@ pub async fn new_order_form(
         let empty = ConfigurePage {
             ctx: page.ctx, c, products, version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
-            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None,
+            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, prefill_note: None,
         };
         return render::ok(&empty);
     };
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
-    let cfg = configuration(&code, &cat, &[], measurements);
+    let (customer_id, code2, again) = (c.id, code.clone(), q.again);
+    let (learned, previous) = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let learned = crate::learning::defaults_for(conn, customer_id, &code2)?;
+            let previous = match again {
+                Some(oid) => order_store::find(conn, oid)?.filter(|o| o.customer_id == customer_id && o.product_code == code2),
+                None => None,
+            };
+            Ok((learned, previous))
+        })
+        .await?;
+    let (pairs, prefill_note) = match &previous {
+        Some(o) => {
+            let past = crate::learning::past_order(&o.product_code, &o.configuration);
+            (choice_pairs(&past.choices), Some(page.ctx.t.t1("order-prefilled-again", "order", &o.reference)))
+        }
+        None if !learned.is_empty() => (learned_pairs(&learned), Some(page.ctx.t.t("order-prefilled-learned"))),
+        None => (vec![], None),
+    };
+    let cfg = configuration(&code, &cat, &pairs, measurements);
     let (cat2, code2) = (cat.clone(), code.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &code2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
     let tax = store_tax(&db, page.staff.store_id).await?;
-    render::ok(&configure_page(page.ctx, c, &version, &cat, &cfg, &[], note, ship, new_key(), tax))
+    let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax, &learned);
+    form.prefill_note = prefill_note;
+    render::ok(&form)
 }
 
 /// `POST /staff/customers/{id}/orders`: `action=check` shows the engine's answer for the
@@ -259,6 +316,8 @@ pub async fn place_order(
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
     let cfg = configuration(&code, &cat, &pairs, measurements);
     let tax = store_tax(&db, page.staff.store_id).await?;
+    let (customer_id, code2) = (c.id, code.clone());
+    let learned = db.read(move |conn| crate::learning::defaults_for(conn, customer_id, &code2)).await?;
     let key = Some(get("idempotency_key")).filter(|k| k.starts_with("ord_") && k.len() < 100).unwrap_or_else(new_key);
     if get("action") == "place" {
         let req = PlaceOrder {
@@ -281,7 +340,7 @@ pub async fn place_order(
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
-                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax);
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned);
                 again.form_error = Some(again.ctx.t.t("order-no-factory"));
                 return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
@@ -290,7 +349,7 @@ pub async fn place_order(
     }
     let (cat2, code2) = (cat.clone(), code.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &code2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax);
+    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned);
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render::page(status, &again)
 }
@@ -315,6 +374,8 @@ pub struct OrderPage {
     pub customer: CustomerRow,
     pub total: String,
     pub work_orders: Vec<WorkOrderView>,
+    pub contacts: Vec<super::order_feedback::OrderContactView>,
+    pub feedback_form: super::order_feedback::OrderContactForm,
 }
 
 /// `GET /staff/orders/{id}`
@@ -351,7 +412,7 @@ pub async fn cancel_order(
     }
 }
 
-async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
+pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
     let loaded = db
         .read(move |conn| -> Result<_, StoreError> {
             let Some(order) = order_store::find(conn, id)? else { return Ok(None) };
@@ -363,10 +424,11 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 let deliveries = crate::store::outbox::for_work_order(conn, wo.id)?;
                 wos.push((wo, events, deliveries));
             }
-            Ok(Some((order, customer, factories, wos)))
+            let contacts = crate::learning::order_contacts(conn, id)?;
+            Ok(Some((order, customer, factories, wos, contacts)))
         })
         .await?;
-    let Some((order, Some(customer), factories, wos)) = loaded else { return Err(AppError::NotFound) };
+    let Some((order, Some(customer), factories, wos, contacts)) = loaded else { return Err(AppError::NotFound) };
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| format!("{d} {}", order.currency)).unwrap_or_default();
@@ -393,7 +455,8 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 .collect(),
         })
         .collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders })
+    let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
+    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders, contacts, feedback_form: Default::default() })
 }
 
 pub struct BoardRow {
