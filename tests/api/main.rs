@@ -12,6 +12,7 @@ mod customers;
 mod errors;
 mod health;
 mod i18n;
+mod learning;
 mod measurements;
 mod sessions;
 mod sign_in;
