@@ -13,6 +13,7 @@ mod errors;
 mod health;
 mod i18n;
 mod learning;
+mod learning_pages;
 mod measurements;
 mod sessions;
 mod sign_in;
