@@ -216,11 +216,13 @@ pub fn recommendations_for(conn: &mut DbConn, orders: &[PastOrder], marketing_ok
     })
 }
 
-/// Runs the classification and the neighbours now and then every `every`: a missed run is
-/// only late, and each run replaces the last whole, so repeating one is harmless.
+/// Runs the classification and the neighbours every `every` (the first run one period after
+/// start-up: the last results are stored, and a restart should not compete with the first
+/// requests). A missed run is only late, and each run replaces the last whole, so repeating
+/// one is harmless.
 pub fn spawn_schedule(db: Db, t: Thresholds, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             tick.tick().await;
             match classify(&db, t).await {
@@ -233,6 +235,12 @@ pub fn spawn_schedule(db: Db, t: Thresholds, every: std::time::Duration) {
             }
         }
     });
+}
+
+/// Planner statistics after a bulk load, so that the rebuild's plans fit the data.
+pub fn analyze(conn: &mut DbConn) -> Result<(), StoreError> {
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
 }
 
 /// For the command line: the stop flag is shared with a Ctrl-C handler.

@@ -159,6 +159,9 @@ fn generate_customers(settings: &Settings, count: usize, orders: usize, seed: u6
         started.elapsed().as_secs_f64()
     );
     if done.orders > 0 {
+        if let Err(e) = db.write_blocking(atelier::learning::analyze) {
+            eprintln!("planner statistics not updated: {e}");
+        }
         println!("run `atelier rebuild-stats` to compute their figures");
     }
     Ok(())
