@@ -178,3 +178,78 @@ async fn value_classes_in_sql_follow_the_pareto_rule(backend: Backend) {
     .await
     .unwrap();
 }
+
+on_both_backends!(generated_histories_rebuild_classify_and_recommend_at_a_small_size);
+
+/// The code the scale figures in BENCHMARKS.md come from, at a size CI can afford.
+async fn generated_histories_rebuild_classify_and_recommend_at_a_small_size(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let cache = atelier::catalogs::CatalogCache::default();
+        atelier::catalogs::load_demo(&db, &cache).unwrap();
+        let catalogs = db
+            .write_blocking(|c| -> Result<Vec<_>, StoreError> {
+                let mut out = vec![];
+                for v in atelier::store::catalogs::current(c)? {
+                    let (_, text) = atelier::store::catalogs::source(c, v.id)?.unwrap();
+                    out.push((v.id, std::sync::Arc::new(CompiledCatalog::compile(&v.file_name, &text).unwrap())));
+                }
+                Ok(out)
+            })
+            .unwrap();
+        let histories = atelier::generate::Histories { orders: 2_000, catalogs };
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let done = atelier::generate::customers(&db, 400, 3, &histories, stop, |_| {}).unwrap();
+        assert_eq!(done.customers, 400);
+        assert!(done.orders > 1_500 && done.contacts > 100, "{done:?}");
+        db.write_blocking(atelier::learning::analyze).unwrap();
+        let rows = atelier::learning::rebuild_all(&db, &AtomicBool::new(false), |_, _| {}).unwrap();
+        assert!(rows > 0);
+        let all = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::activity::all(c)?)).unwrap();
+        assert_eq!(all.iter().map(|r| r.orders).sum::<i64>() as usize, done.orders);
+        let report = db.write_blocking(|c| atelier::learning::classify_blocking(c, chrono::Utc::now().date_naive(), Thresholds::default())).unwrap();
+        assert!(report.customers > 300);
+        let classes = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::classes::all(c)?)).unwrap();
+        let a = classes.iter().filter(|c| c.value_class == "A").count();
+        // Revenue concentrates: far fewer than 80 % of the customers make 80 % of it.
+        assert!(a > 0 && a * 100 < classes.len() * 60, "{a} of {}", classes.len());
+        let pairs = db.write_blocking(|c| atelier::learning::refresh_neighbours(c, atelier::learning::NEIGHBOUR_ORDERS)).unwrap();
+        assert!(pairs > 0);
+        // Habits of generated customers show up as suggestions.
+        let suggested = (1..=40)
+            .filter(|id| {
+                let past = db.write_blocking(|c| atelier::learning::past_orders(c, *id)).unwrap();
+                let past: Vec<_> = past.into_iter().map(|(_, p)| p).collect();
+                !atelier::domain::profile::suggestions(&past).is_empty()
+            })
+            .count();
+        assert!(suggested > 0);
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn rebuild_stats_reports_each_phase_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_atelier"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("cli.db").display()))
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run atelier")
+    };
+    let out = run(&["generate-customers", "--count", "300", "--orders", "900", "--seed", "5"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("done: 300 customers"));
+    let out = run(&["rebuild-stats"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for phase in ["customer figures:", "value classes and segments:", "recommendations:"] {
+        assert!(stdout.contains(phase), "{stdout}");
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("customer figures: 100 %"));
+}

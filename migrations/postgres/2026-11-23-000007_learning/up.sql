@@ -5,9 +5,10 @@ ALTER TABLE customer_contacts ADD COLUMN remedy TEXT CHECK (remedy IS NULL OR re
 
 -- What a customer did in one calendar month ('YYYY-MM'), kept up to date in the transaction
 -- of each event; lifetime and trailing-12-month figures are sums over these rows, and
--- `atelier rebuild-stats` recomputes them from the orders and contacts.
+-- `atelier rebuild-stats` recomputes them from the orders and contacts. Derived data, rebuilt
+-- in bulk: no foreign key (customers are never deleted, only erased or merged).
 CREATE TABLE customer_activity (
-    customer_id BIGINT NOT NULL REFERENCES customers (id),
+    customer_id BIGINT NOT NULL,
     month TEXT NOT NULL,
     orders BIGINT NOT NULL DEFAULT 0,
     -- Money in minor units; cancelled and rejected orders do not count.
@@ -25,9 +26,9 @@ CREATE TABLE customer_activity (
 );
 
 -- The latest value classification (recomputed on a schedule and on demand), one row per
--- customer with any activity.
+-- customer with activity in the last 24 months. Derived too: no foreign key.
 CREATE TABLE customer_classes (
-    customer_id BIGINT PRIMARY KEY NOT NULL REFERENCES customers (id),
+    customer_id BIGINT PRIMARY KEY NOT NULL,
     revenue_12m_minor BIGINT NOT NULL,
     cost_12m_minor BIGINT NOT NULL,
     revenue_prev_12m_minor BIGINT NOT NULL,
