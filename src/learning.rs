@@ -61,7 +61,7 @@ pub fn rebuild_all(db: &Db, stop: &AtomicBool, mut progress: impl FnMut(i64, i64
     db.write_blocking(|conn| -> Result<usize, RebuildError> {
         activity_store::lock_history(conn)?;
         let (min, max) = activity_store::customer_id_range(conn)?;
-        activity_store::clear(conn)?;
+        let rebuild = activity_store::Rebuild::begin(conn)?;
         let mut rows = 0;
         let mut from = min;
         while from <= max {
@@ -69,10 +69,11 @@ pub fn rebuild_all(db: &Db, stop: &AtomicBool, mut progress: impl FnMut(i64, i64
                 return Err(RebuildError::Interrupted);
             }
             let to = (from + REBUILD_SLICE - 1).min(max);
-            rows += activity_store::insert_range(conn, from, to)?;
+            rows += rebuild.slice(conn, from, to)?;
             progress(to - min + 1, max - min + 1);
             from = to + 1;
         }
+        rebuild.finish(conn)?;
         Ok(rows)
     })
 }

@@ -114,8 +114,56 @@ pub fn rebuild_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize
 
 /// Adds the recomputed months of customers `from..=to` (which have none yet).
 pub fn insert_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
-    let insert = dialect(conn, &format!("INSERT INTO customer_activity ({COLUMNS}) {}", recompute_sql(conn)));
+    insert_range_into(conn, "customer_activity", from, to)
+}
+
+fn insert_range_into(conn: &mut DbConn, table: &str, from: i64, to: i64) -> QueryResult<usize> {
+    let insert = dialect(conn, &format!("INSERT INTO {table} ({COLUMNS}) {}", recompute_sql(conn)));
     diesel::sql_query(insert).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(conn)
+}
+
+/// A rebuild of every customer's months, inside the caller's transaction: `begin`, then
+/// `slice` for consecutive ranges of customer ids, then `finish`. On PostgreSQL the months
+/// are computed into a new table without an index, which gets its key at the end and then
+/// takes the old table's place (maintaining the key row by row was most of the time); on
+/// SQLite, where an index cannot be added to a key afterwards, the table is emptied and
+/// refilled in key order.
+pub struct Rebuild {
+    table: &'static str,
+}
+
+impl Rebuild {
+    pub fn begin(conn: &mut DbConn) -> QueryResult<Rebuild> {
+        match conn {
+            DbConn::Postgres(_) => {
+                diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+                diesel::sql_query("CREATE TABLE customer_activity_next (LIKE customer_activity INCLUDING DEFAULTS)").execute(conn)?;
+                Ok(Rebuild { table: "customer_activity_next" })
+            }
+            DbConn::Sqlite(_) => {
+                clear(conn)?;
+                Ok(Rebuild { table: "customer_activity" })
+            }
+        }
+    }
+
+    pub fn slice(&self, conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
+        insert_range_into(conn, self.table, from, to)
+    }
+
+    pub fn finish(self, conn: &mut DbConn) -> QueryResult<()> {
+        if let DbConn::Postgres(_) = conn {
+            for sql in [
+                "ALTER TABLE customer_activity_next ADD CONSTRAINT customer_activity_next_pkey PRIMARY KEY (customer_id, month)",
+                "DROP TABLE customer_activity",
+                "ALTER TABLE customer_activity_next RENAME TO customer_activity",
+                "ALTER INDEX customer_activity_next_pkey RENAME TO customer_activity_pkey",
+            ] {
+                diesel::sql_query(sql).execute(conn)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// After a merge or an erasure moved or removed a customer's history.

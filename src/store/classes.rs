@@ -97,7 +97,7 @@ pub fn pareto_curve(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     Ok(points)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = cl)]
 pub struct ClassRow {
     pub customer_id: i64,

@@ -8,7 +8,7 @@ use super::schema::{item_neighbours as n, learned_preferences as lp};
 use super::{DbConn, now};
 use crate::domain::profile::recommend::Neighbour;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = lp)]
 pub struct DecisionRow {
     pub id: i64,

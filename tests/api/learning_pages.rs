@@ -100,6 +100,11 @@ async fn a_habit_becomes_a_preference_that_prefills_the_configurator(backend: Ba
     assert!(select(&html, "#learned-accepted li")[0].contains("Thermal brushed"));
     assert!(select(&html, "#learned-suggestions .learned-evidence").iter().all(|e| !e.starts_with("Fabric") && !e.starts_with("Zip")));
 
+    // The customer's export holds what was learned.
+    let doc: serde_json::Value = app.get(&format!("/staff/customers/{id}/export")).await.json().await.unwrap();
+    let learned = doc["learned_preferences"].as_array().unwrap();
+    assert!(learned.iter().any(|l| l["value_code"] == "thermal" && l["decision"] == "accepted" && l["evidence"] == "3/3"));
+
     // The configurator starts from the accepted preference, marked as learned.
     let html = app.configurator(id, "cycling_jersey", "").await;
     assert_eq!(attr(&html, "#o_fabric option[selected]", "value").as_deref(), Some("thermal"));

@@ -192,6 +192,9 @@ pub async fn export_customer(page: StaffPage, db: web::Data<Db>, path: web::Path
                 "preferences": customers::preferences(conn, id)?,
                 "contacts": customers::contacts(conn, id)?,
                 "measurement_sets": sets,
+                // What the shop learned from the history is the customer's data too.
+                "learned_preferences": crate::store::learned::for_customer(conn, id)?,
+                "classification": crate::store::classes::find(conn, id)?,
                 "audit": audit::list_for_subject(conn, &format!("customer:{id}"))?
                     .into_iter()
                     .map(|e| serde_json::json!({ "at": e.at, "action": e.action, "by_staff_id": e.actor_staff_id }))
