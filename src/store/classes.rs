@@ -16,6 +16,10 @@ use crate::domain::profile::segment::LOW_COMPLAINTS;
 /// months start at `start`, the 12 before them at `prev_start`). Returns the customers
 /// classified.
 pub fn classify_all(conn: &mut DbConn, start: &str, prev_start: &str, t: Thresholds) -> QueryResult<usize> {
+    if let DbConn::Postgres(_) = conn {
+        // The window functions sort every customer: in memory rather than in temporary files.
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+    }
     diesel::delete(cl::table).execute(conn)?;
     let (a, b) = (i64::from(t.a_pct), i64::from(t.b_pct));
     let sql = format!(
