@@ -28,6 +28,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [_, b, e, p, m, n] => (b, e, p, m.parse::<u64>()?, Some(n)),
         _ => return Err("usage: customer_page_latency BASE_URL EMAIL PASSWORD MAX_CUSTOMER_ID [NEW_PASSWORD]".into()),
     };
+    // The HTTP client is built on rustls without a default crypto provider (as the app's).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
     let token = csrf(&client.get(format!("{base}/staff/sign-in")).send().await?.text().await?)?;
     let res = client
