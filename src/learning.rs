@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use crate::domain::catalog::Choice;
 use crate::domain::customer::NewContact;
 use crate::domain::profile::activity::{self, Activity};
+use crate::domain::profile::loyalty::PricingProfile;
 use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
 use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
 use crate::store::classes::{self, ClassRow};
@@ -236,6 +237,23 @@ pub fn spawn_schedule(db: Db, t: Thresholds, every: std::time::Duration) {
             }
         }
     });
+}
+
+/// What pricing knows about the customer: the input [`price_for`] must never let raise a
+/// price (see its property test).
+///
+/// [`price_for`]: crate::domain::profile::loyalty::price_for
+pub fn pricing_profile(conn: &mut DbConn, customer_id: i64) -> Result<PricingProfile, StoreError> {
+    use crate::domain::profile::{Satisfaction, ValueClass, Volume};
+    let orders = activity_store::of_customer(conn, customer_id)?.iter().map(|r| r.orders).sum();
+    let class = classes::find(conn, customer_id)?;
+    let mut p = PricingProfile { orders, ..PricingProfile::new_customer() };
+    if let Some(c) = class {
+        p.value_class = ValueClass::parse(&c.value_class).unwrap_or(p.value_class);
+        p.volume = Volume::parse(&c.volume).unwrap_or(p.volume);
+        p.satisfaction = Satisfaction::parse(&c.satisfaction).unwrap_or(p.satisfaction);
+    }
+    Ok(p)
 }
 
 /// Planner statistics after a bulk load, so that the rebuild's plans fit the data.

@@ -99,7 +99,8 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     let family = format!("{:?}", product.family).to_lowercase();
     let all = factories::list(conn)?;
     let factory = route(&all, &family).ok_or_else(|| PlaceError::NoFactory(family.clone()))?;
-    let price = c.price(cfg, Decimal::new(i64::from(req.tax_rate_bp), 4))?;
+    let who = crate::learning::pricing_profile(conn, req.customer_id)?;
+    let price = crate::domain::profile::loyalty::price_for(c, cfg, Decimal::new(i64::from(req.tax_rate_bp), 4), &who)?;
     let spec = c.work_spec(cfg)?;
     let derived = c.derive(cfg)?;
     let at = now();

@@ -80,6 +80,20 @@ async fn a_habit_becomes_a_preference_that_prefills_the_configurator(backend: Ba
     app.order_jersey(id, &[("o_cut", "men"), ("o_fit", "relaxed"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "full")]).await;
     let last = app.order_jersey(id, &THERMAL).await;
 
+    // Loyalty never raises a price: the third order, with a history, costs what the first did.
+    let db = app.db.clone();
+    let totals: Vec<i64> = tokio::task::spawn_blocking(move || {
+        db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::orders::for_customer(c, id)?))
+            .unwrap()
+            .into_iter()
+            .map(|o| o.total_minor)
+            .collect()
+    })
+    .await
+    .unwrap();
+    assert_eq!(totals.len(), 3);
+    assert_eq!(totals[0], totals[2], "the same configuration, with and without a history");
+
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     let evidence = select(&html, "#learned-suggestions .learned-evidence");
     assert!(evidence.contains(&"Fabric: Thermal brushed — chosen in 3 of 3 Cycling jersey orders".to_owned()), "{evidence:?}");
