@@ -142,6 +142,21 @@ async fn figures_kept_with_each_event_equal_a_rebuild_from_history(backend: Back
             assert_eq!(rows, rebuilt.len());
             assert_eq!(kept, rebuilt, "incremental and rebuilt figures differ (seed {seed})");
         }
+        // Merging and erasing move or remove history: the figures follow at once.
+        db.write_blocking(|c| -> Result<(), StoreError> {
+            let with_orders: Vec<i64> = atelier::store::activity::all(c)?.iter().map(|r| r.customer_id).collect();
+            let (a, b, e) = (with_orders[0], *with_orders.last().unwrap(), with_orders[with_orders.len() / 2]);
+            let source = atelier::store::customers::find(c, a)?.unwrap();
+            let target = atelier::store::customers::find(c, b)?.unwrap();
+            atelier::store::customers::merge(c, &source, &target)?;
+            atelier::store::customers::erase(c, e)?;
+            Ok(())
+        })
+        .unwrap();
+        let kept = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::activity::all(c)?)).unwrap();
+        atelier::learning::rebuild_all(&db, &AtomicBool::new(false), |_, _| {}).unwrap();
+        assert_eq!(kept, db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::activity::all(c)?)).unwrap(), "after a merge and an erasure");
+
         // An interrupted rebuild changes nothing.
         let before = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::activity::all(c)?)).unwrap();
         let stopped = atelier::learning::rebuild_all(&db, &AtomicBool::new(true), |_, _| {});
