@@ -1,5 +1,5 @@
 //! Customer page latency over HTTP (figures, class, segment, learned preferences and
-//! recommendations included), as a fitter sees it.
+//! recommendations included), as a fitter sees it; then the managers' dashboard.
 //!
 //! Against a running server with generated histories (`atelier generate-customers --count N
 //! --orders M`, then `atelier rebuild-stats`), signed in as a staff member. A one-time
@@ -87,5 +87,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
     println!("{} pages: p50 {:.2?}, p99 {:.2?}, max {:.2?}", times.len(), pct(0.5), pct(0.99), times[times.len() - 1]);
     println!("pages with recommendations: {with_recs}, with learned suggestions: {with_suggestions}");
+    // The managers' dashboard reads every classified customer: timed too (needs a manager or
+    // an administrator).
+    let mut dashboard = vec![];
+    for _ in 0..5 {
+        let started = Instant::now();
+        let res = client.get(format!("{base}/staff/insights")).send().await?;
+        let ok = res.status().is_success();
+        let _ = res.bytes().await?;
+        if ok {
+            dashboard.push(started.elapsed());
+        }
+    }
+    dashboard.sort();
+    if let (Some(first), Some(last)) = (dashboard.first(), dashboard.last()) {
+        println!("dashboard ({} requests): fastest {first:.2?}, slowest {last:.2?}", dashboard.len());
+    }
     Ok(())
 }

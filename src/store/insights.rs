@@ -22,12 +22,12 @@ fn listed(rows: Vec<(ClassRow, i64, String, String)>) -> Vec<Listed> {
     rows.into_iter().map(|(class, id, name, reference)| Listed { id, name, reference, class }).collect()
 }
 
-/// Class A, by net value over the trailing twelve months.
+/// Class A, by revenue over the trailing twelve months (the class's index serves the order).
 pub fn top_a(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
     let rows = cl::table
         .inner_join(c::table)
         .filter(cl::value_class.eq("A"))
-        .order(((cl::revenue_12m_minor - cl::cost_12m_minor).desc(), cl::customer_id.asc()))
+        .order((cl::revenue_12m_minor.desc(), cl::customer_id.asc()))
         .limit(limit)
         .select((ClassRow::as_select(), c::id, c::name, c::reference))
         .load(conn)?;

@@ -43,6 +43,10 @@ CREATE TABLE customer_classes (
     satisfaction TEXT NOT NULL
 );
 CREATE INDEX customer_classes_class ON customer_classes (value_class, revenue_12m_minor);
+-- The dashboard's questions: the costliest, last year's best, the segment matrix.
+CREATE INDEX customer_classes_cost ON customer_classes (cost_12m_minor, complaints_12m, cancellations_12m);
+CREATE INDEX customer_classes_prev ON customer_classes (revenue_prev_12m_minor);
+CREATE INDEX customer_classes_segment ON customer_classes (volume, satisfaction);
 
 CREATE TABLE classification_runs (
     id INTEGER PRIMARY KEY,
