@@ -58,6 +58,30 @@ pub struct Settings {
     pub static_dir: String,
     /// Webhook delivery to factories: retry schedule and timeout.
     pub dispatcher: crate::bridge::DispatcherSettings,
+    /// Value classes: thresholds and how often they are recomputed.
+    pub learning: LearningSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct LearningSettings {
+    pub thresholds: crate::domain::profile::Thresholds,
+    /// Value classes, segments and recommendations are recomputed this often.
+    pub classify_every: Duration,
+}
+
+impl Default for LearningSettings {
+    fn default() -> Self {
+        Self { thresholds: Default::default(), classify_every: Duration::from_secs(3600) }
+    }
+}
+
+fn learning_settings() -> anyhow::Result<LearningSettings> {
+    let thresholds = crate::domain::profile::Thresholds::parse(&env_or("ATELIER_VALUE_CLASS_THRESHOLDS", "80,95"))
+        .context("ATELIER_VALUE_CLASS_THRESHOLDS")?;
+    let secs: u64 = env_or("ATELIER_CLASSIFY_EVERY_SECS", "3600")
+        .parse()
+        .context("ATELIER_CLASSIFY_EVERY_SECS must be a whole number of seconds")?;
+    Ok(LearningSettings { thresholds, classify_every: Duration::from_secs(secs.max(60)) })
 }
 
 impl Settings {
@@ -90,6 +114,7 @@ impl Settings {
             seed_demo,
             static_dir: env_or("ATELIER_STATIC_DIR", "static"),
             dispatcher: dispatcher_settings()?,
+            learning: learning_settings()?,
         })
     }
 

@@ -7,9 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use diesel::prelude::*;
+
+use crate::domain::catalog::{CompiledCatalog, OptionKind};
 use crate::domain::customer::phone_digits;
-use crate::store::customers::{self, NewCustomer};
-use crate::store::{Db, StoreError, now};
+use crate::domain::money::to_minor;
+use crate::store::customers::NewCustomer;
+use crate::store::{Db, DbConn, StoreError, now};
 
 const GIVEN: &[&str] = &[
     "Ana", "José", "María", "Lucía", "Jürgen", "Müge", "Søren", "Zoë", "François", "Chloé", "Łukasz", "Ágnes",
@@ -23,52 +27,284 @@ const FAMILY: &[&str] = &[
 ];
 const CHINESE: &[&str] = &["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄丽", "周杰", "吴婷"];
 
-/// Inserts `count` generated customers in batches; calls `progress(done)` after each batch.
-/// Stops after the current batch once `stop` is set.
+/// Order histories to generate with the customers: `orders` in all, spread unevenly (a few
+/// customers order much more than most), with feedback and complaints.
+#[derive(Debug, Clone, Default)]
+pub struct Histories {
+    pub orders: usize,
+    /// The current catalogs, compiled, with their version ids.
+    pub catalogs: Vec<(i64, Arc<CompiledCatalog>)>,
+}
+
+/// What a run inserted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generated {
+    pub customers: usize,
+    pub orders: usize,
+    pub contacts: usize,
+}
+
+/// Inserts `count` generated customers (and their histories) in batches; calls
+/// `progress(customers done)` after each batch. Stops after the current batch once `stop`
+/// is set.
 pub fn customers(
     db: &Db,
     count: usize,
     seed: u64,
+    histories: &Histories,
     stop: Arc<AtomicBool>,
     mut progress: impl FnMut(usize),
-) -> Result<usize, StoreError> {
-    const BATCH: usize = 500;
+) -> Result<Generated, StoreError> {
+    const BATCH: usize = 1000;
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut done = 0;
-    while done < count && !stop.load(Ordering::Relaxed) {
-        let n = BATCH.min(count - done);
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = (0..n).map(|i| person(&mut rng, seed, done + i)).collect();
-        db.write_blocking(|conn| -> Result<(), StoreError> {
-            let at = now();
-            for (reference, name, email, phone) in &rows {
-                let digits = phone.as_deref().and_then(phone_digits);
-                customers::insert(
-                    conn,
-                    &NewCustomer {
-                        reference,
-                        name,
-                        email: email.as_deref(),
-                        phone: phone.as_deref(),
-                        phone_digits: digits.as_deref(),
-                        home_store_id: None,
-                        marketing_consent: false,
-                        consent_changed_at: None,
-                        preferred_channel: if email.is_some() { "email" } else { "phone" },
-                        created_by_staff_id: None,
-                        created_at: at,
-                        updated_at: at,
-                    },
-                )?;
+    let per_customer = histories.orders as f64 / count.max(1) as f64;
+    let menu = Menu::new(&histories.catalogs);
+    let mut done = Generated::default();
+    while done.customers < count && !stop.load(Ordering::Relaxed) {
+        let n = BATCH.min(count - done.customers);
+        let people: Vec<Person> = (0..n).map(|i| person(&mut rng, seed, done.customers + i)).collect();
+        let order_counts: Vec<usize> = (0..n).map(|_| orders_for(&mut rng, per_customer)).collect();
+        let batch = db.write_blocking(|conn| -> Result<Generated, StoreError> {
+            let ids = insert_people(conn, &people)?;
+            let mut g = Generated { customers: ids.len(), ..Generated::default() };
+            if !menu.is_empty() {
+                let (o, c) = insert_histories(conn, &mut rng, &menu, seed, &ids, &order_counts)?;
+                g.orders = o;
+                g.contacts = c;
             }
-            Ok(())
+            Ok(g)
         })?;
-        done += n;
-        progress(done);
+        done.customers += batch.customers;
+        done.orders += batch.orders;
+        done.contacts += batch.contacts;
+        progress(done.customers);
     }
     Ok(done)
 }
 
-fn person(rng: &mut StdRng, seed: u64, i: usize) -> (String, String, Option<String>, Option<String>) {
+struct Person {
+    reference: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    consent: bool,
+}
+
+/// Inserts in one statement per backend (multi-row inserts exist only per backend) and
+/// returns the new ids in insertion order.
+fn insert_people(conn: &mut DbConn, people: &[Person]) -> Result<Vec<i64>, StoreError> {
+    use crate::store::schema::customers as c;
+    let at = now();
+    let digits: Vec<Option<String>> = people.iter().map(|p| p.phone.as_deref().and_then(phone_digits)).collect();
+    let rows: Vec<NewCustomer> = people
+        .iter()
+        .zip(&digits)
+        .map(|(p, d)| NewCustomer {
+            reference: &p.reference,
+            name: &p.name,
+            email: p.email.as_deref(),
+            phone: p.phone.as_deref(),
+            phone_digits: d.as_deref(),
+            home_store_id: None,
+            marketing_consent: p.consent,
+            consent_changed_at: p.consent.then_some(at),
+            preferred_channel: if p.email.is_some() { "email" } else { "phone" },
+            created_by_staff_id: None,
+            created_at: at,
+            updated_at: at,
+        })
+        .collect();
+    let before: Option<i64> = c::table.select(diesel::dsl::max(c::id)).first(conn)?;
+    let insert = diesel::insert_into(c::table).values(&rows);
+    match conn {
+        DbConn::Sqlite(x) => insert.execute(x)?,
+        DbConn::Postgres(x) => insert.execute(x)?,
+    };
+    Ok(c::table.filter(c::id.gt(before.unwrap_or(0))).order(c::id.asc()).select(c::id).load(conn)?)
+}
+
+/// How many orders a customer has: exponential around the average, so that revenue
+/// concentrates as it does in a real shop.
+fn orders_for(rng: &mut StdRng, average: f64) -> usize {
+    if average <= 0.0 {
+        return 0;
+    }
+    let u: f64 = rng.random_range(f64::EPSILON..1.0);
+    (-u.ln() * average).round() as usize
+}
+
+/// The products on offer, with their options' values and surcharges in minor units.
+struct Menu {
+    products: Vec<MenuProduct>,
+}
+
+struct MenuProduct {
+    version_id: i64,
+    code: String,
+    currency: String,
+    base_minor: i64,
+    options: Vec<(String, Vec<(String, i64)>)>,
+}
+
+impl Menu {
+    fn new(catalogs: &[(i64, Arc<CompiledCatalog>)]) -> Menu {
+        let mut products = vec![];
+        for (version_id, c) in catalogs {
+            for p in c.products() {
+                let options = p
+                    .options
+                    .iter()
+                    .filter(|o| matches!(o.kind, OptionKind::Single) && !o.values.is_empty())
+                    .map(|o| (o.code.clone(), o.values.iter().map(|v| (v.code.clone(), to_minor(v.surcharge, &p.currency).unwrap_or(0))).collect()))
+                    .collect();
+                products.push(MenuProduct {
+                    version_id: *version_id,
+                    code: p.code.clone(),
+                    currency: p.currency.clone(),
+                    base_minor: to_minor(p.base_price, &p.currency).unwrap_or(0),
+                    options,
+                });
+            }
+        }
+        Menu { products }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+}
+
+/// Orders with the customer's own habits (mostly the same value per option, sometimes not),
+/// spread over the last three years; feedback on about a third, complaints on a few.
+fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64, ids: &[i64], counts: &[usize]) -> Result<(usize, usize), StoreError> {
+    use crate::store::schema::{customer_contacts as cc, orders as o};
+    let now = now();
+    struct Row {
+        customer: i64,
+        reference: String,
+        product: usize,
+        configuration: String,
+        currency: String,
+        total: i64,
+        status: &'static str,
+        at: chrono::NaiveDateTime,
+    }
+    let mut rows: Vec<Row> = vec![];
+    for (customer, n) in ids.iter().zip(counts) {
+        let favourites = [rng.random_range(0..menu.products.len()), rng.random_range(0..menu.products.len())];
+        let habits: Vec<Vec<usize>> = menu.products.iter().map(|p| p.options.iter().map(|(_, vs)| rng.random_range(0..vs.len())).collect()).collect();
+        for k in 0..*n {
+            let pi = favourites[usize::from(rng.random_ratio(1, 4))];
+            let p = &menu.products[pi];
+            let mut choices = serde_json::Map::new();
+            let mut total = p.base_minor;
+            for (oi, (code, values)) in p.options.iter().enumerate() {
+                let vi = if rng.random_ratio(4, 5) { habits[pi][oi] } else { rng.random_range(0..values.len()) };
+                choices.insert(code.clone(), serde_json::json!({ "one": values[vi].0 }));
+                total += values[vi].1;
+            }
+            let status = match rng.random_range(0..100) {
+                0..=5 => "cancelled",
+                6 => "rejected",
+                7..=12 => "in_production",
+                _ => "shipped",
+            };
+            rows.push(Row {
+                customer: *customer,
+                reference: format!("G{seed:X}-{customer}-{k}"),
+                product: pi,
+                configuration: serde_json::json!({ "choices": choices }).to_string(),
+                currency: p.currency.clone(),
+                // Tax included at 20 %, as in the demo store.
+                total: total + total / 5,
+                status,
+                at: now - chrono::Duration::minutes(rng.random_range(0..3 * 365 * 24 * 60)),
+            });
+        }
+    }
+    let mut order_ids: Vec<(i64, i64, chrono::NaiveDateTime, &'static str, i64)> = vec![];
+    for chunk in rows.chunks(1000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                let p = &menu.products[r.product];
+                (
+                    o::reference.eq(&r.reference),
+                    o::customer_id.eq(r.customer),
+                    o::catalog_version_id.eq(p.version_id),
+                    o::product_code.eq(&p.code),
+                    o::configuration.eq(&r.configuration),
+                    o::currency.eq(&r.currency),
+                    o::subtotal_minor.eq(r.total - r.total / 6),
+                    o::tax_minor.eq(r.total / 6),
+                    o::total_minor.eq(r.total),
+                    o::price_breakdown.eq("{}"),
+                    o::spec_hash.eq(""),
+                    o::status.eq(r.status),
+                    o::ship_to.eq("{}"),
+                    (o::idempotency_key.eq(&r.reference), o::created_at.eq(r.at), o::updated_at.eq(r.at)),
+                )
+            })
+            .collect();
+        let before: Option<i64> = o::table.select(diesel::dsl::max(o::id)).first(conn)?;
+        let insert = diesel::insert_into(o::table).values(values);
+        match conn {
+            DbConn::Sqlite(x) => insert.execute(x)?,
+            DbConn::Postgres(x) => insert.execute(x)?,
+        };
+        let new_ids: Vec<i64> = o::table.filter(o::id.gt(before.unwrap_or(0))).order(o::id.asc()).select(o::id).load(conn)?;
+        order_ids.extend(new_ids.into_iter().zip(chunk).map(|(id, r)| (id, r.customer, r.at, r.status, r.total)));
+    }
+    let mut contacts = vec![];
+    for (order_id, customer, at, status, _) in order_ids.iter().filter(|x| x.3 == "shipped") {
+        let when = *at + chrono::Duration::days(rng.random_range(14..40));
+        if when > now {
+            continue;
+        }
+        match rng.random_range(0..100) {
+            0..=29 => {
+                let rating = [5, 5, 5, 4, 4, 4, 3, 2, 1][rng.random_range(0..9)];
+                contacts.push((*customer, *order_id, "feedback", Some(rating), None, None, when, *status));
+            }
+            30..=34 => {
+                let remedy = match rng.random_range(0..10) {
+                    0..=2 => Some("remake"),
+                    3..=4 => Some("return"),
+                    _ => None,
+                };
+                let state = if rng.random_ratio(7, 10) { "resolved" } else { "open" };
+                contacts.push((*customer, *order_id, "complaint", None, remedy, Some(state), when, *status));
+            }
+            _ => {}
+        }
+    }
+    for chunk in contacts.chunks(1000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(customer, order, kind, rating, remedy, state, when, _)| {
+                (
+                    cc::customer_id.eq(*customer),
+                    cc::order_id.eq(Some(*order)),
+                    cc::kind.eq(*kind),
+                    cc::summary.eq(if *kind == "complaint" { "Generated complaint" } else { "" }),
+                    cc::rating.eq(*rating),
+                    cc::remedy.eq(*remedy),
+                    cc::status.eq(*state),
+                    cc::resolved_at.eq(state.filter(|s| *s == "resolved").map(|_| *when)),
+                    cc::at.eq(*when),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(cc::table).values(values);
+        match conn {
+            DbConn::Sqlite(x) => insert.execute(x)?,
+            DbConn::Postgres(x) => insert.execute(x)?,
+        };
+    }
+    Ok((order_ids.len(), contacts.len()))
+}
+
+fn person(rng: &mut StdRng, seed: u64, i: usize) -> Person {
     let name = if rng.random_ratio(1, 10) {
         CHINESE[rng.random_range(0..CHINESE.len())].to_owned()
     } else {
@@ -80,5 +316,6 @@ fn person(rng: &mut StdRng, seed: u64, i: usize) -> (String, String, Option<Stri
     let email = (!rng.random_ratio(1, 5)).then(|| format!("{ascii}{i}@example.com"));
     let phone = (email.is_none() || rng.random_ratio(1, 2))
         .then(|| format!("+44 7{:03} {:06}", rng.random_range(0..1000), rng.random_range(0..1_000_000)));
-    (reference, name, email, phone)
+    let consent = rng.random_ratio(1, 3);
+    Person { reference, name, email, phone, consent }
 }

@@ -67,6 +67,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// A message with several arguments.
+    pub fn t_args(&self, key: &str, args: &[(&str, String)]) -> String {
+        let mut fa = FluentArgs::new();
+        for (name, value) in args {
+            fa.set((*name).to_owned(), FluentValue::from(value.clone()));
+        }
+        self.format(key, Some(&fa))
+    }
+
     pub fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
         let bundle = match self.lang {
             Lang::En => &CATALOGS.en,

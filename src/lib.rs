@@ -9,6 +9,7 @@ pub mod domain;
 pub mod drafts;
 pub mod generate;
 pub mod i18n;
+pub mod learning;
 pub mod orders;
 pub mod shop_accounts;
 pub mod store;
@@ -57,6 +58,7 @@ impl Application {
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
         dispatcher.clone().spawn();
         let dispatcher = aweb::Data::new(dispatcher);
+        learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db);
 
         let mut server = HttpServer::new(move || {

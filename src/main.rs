@@ -45,9 +45,16 @@ enum Command {
     GenerateCustomers {
         #[arg(long, default_value_t = 1000)]
         count: usize,
+        /// Orders to generate for them in all (with feedback and complaints); needs the demo
+        /// catalogs, which are loaded if missing.
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Recompute every customer's figures from the order history, then value classes,
+    /// segments and recommendations. Ctrl-C stops it with nothing changed.
+    RebuildStats,
     /// Run the current catalogs over the anthropometric reference population (ANSUR II) and
     /// report who can be fitted, which sizes are derived, and what excludes the rest.
     CoverageReport {
@@ -101,7 +108,8 @@ fn main() -> anyhow::Result<()> {
             println!("created {role} {}; one-time password: {password}", email.as_str());
             Ok(())
         }
-        Command::GenerateCustomers { count, seed } => generate_customers(&settings, count, seed),
+        Command::GenerateCustomers { count, orders, seed } => generate_customers(&settings, count, orders, seed),
+        Command::RebuildStats => rebuild_stats(&settings),
         Command::CoverageReport { catalog, lang } => coverage_report(&settings, catalog.as_deref(), &lang),
         Command::ImportCatalog { files } => import_catalogs(&settings, &files),
         Command::ResetPassword { email } => {
@@ -125,18 +133,28 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn generate_customers(settings: &Settings, count: usize, seed: u64) -> anyhow::Result<()> {
+fn generate_customers(settings: &Settings, count: usize, orders: usize, seed: u64) -> anyhow::Result<()> {
     use std::io::Write;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::Ordering;
     let db = Db::connect(&settings.database)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("cannot handle Ctrl-C")?;
+    let stop = interrupt_flag()?;
+    let mut histories = atelier::generate::Histories { orders, catalogs: vec![] };
+    if orders > 0 {
+        let cache = CatalogCache::default();
+        catalogs::load_demo(&db, &cache).map_err(|e| anyhow::anyhow!("cannot load the demo catalogs: {e:?}"))?;
+        for v in db.write_blocking(|conn| atelier::store::catalogs::current(conn).map_err(atelier::store::StoreError::from))? {
+            let source = db
+                .write_blocking(|conn| atelier::store::catalogs::source(conn, v.id).map_err(atelier::store::StoreError::from))?
+                .map(|(_, s)| s)
+                .context("catalog version vanished")?;
+            let compiled = atelier::domain::catalog::CompiledCatalog::compile(&v.file_name, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
+            histories.catalogs.push((v.id, std::sync::Arc::new(compiled)));
+        }
+    }
     let started = std::time::Instant::now();
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut last_tenth = 0;
-    let done = atelier::generate::customers(&db, count, seed, stop.clone(), |done| {
+    let done = atelier::generate::customers(&db, count, seed, &histories, stop.clone(), |done| {
         let tenth = done * 10 / count.max(1);
         if interactive {
             eprint!("\r  {done} of {count} customers ({} %)", done * 100 / count.max(1));
@@ -150,7 +168,59 @@ fn generate_customers(settings: &Settings, count: usize, seed: u64) -> anyhow::R
         eprintln!();
     }
     let how = if stop.load(Ordering::Relaxed) { "interrupted after" } else { "done:" };
-    println!("{how} {done} customers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{how} {} customers, {} orders, {} feedback and complaints in {:.1} s",
+        done.customers,
+        done.orders,
+        done.contacts,
+        started.elapsed().as_secs_f64()
+    );
+    if done.orders > 0 {
+        if let Err(e) = db.write_blocking(atelier::learning::analyze) {
+            eprintln!("planner statistics not updated: {e}");
+        }
+        println!("run `atelier rebuild-stats` to compute their figures");
+    }
+    Ok(())
+}
+
+/// A flag Ctrl-C sets, for commands that stop cleanly between steps.
+fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    let stop = atelier::learning::stop_flag();
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed)).context("cannot handle Ctrl-C")?;
+    Ok(stop)
+}
+
+fn rebuild_stats(settings: &Settings) -> anyhow::Result<()> {
+    use atelier::learning::{self, RebuildError};
+    let db = Db::connect(&settings.database)?;
+    let stop = interrupt_flag()?;
+    let started = std::time::Instant::now();
+    let mut last_tenth = -1;
+    let rows = match learning::rebuild_all(&db, &stop, |done, of| {
+        let tenth = done * 10 / of.max(1);
+        if tenth > last_tenth {
+            last_tenth = tenth;
+            eprintln!("  customer figures: {} %", done * 100 / of.max(1));
+        }
+    }) {
+        Ok(rows) => rows,
+        Err(RebuildError::Interrupted) => {
+            println!("interrupted: nothing was changed");
+            return Ok(());
+        }
+        Err(RebuildError::Store(e)) => return Err(e.into()),
+    };
+    println!("customer figures: {rows} customer-months in {:.1} s", started.elapsed().as_secs_f64());
+    let t = settings.learning.thresholds;
+    let started = std::time::Instant::now();
+    let today = chrono::Utc::now().date_naive();
+    let report = db.write_blocking(|conn| learning::classify_blocking(conn, today, t))?;
+    println!("value classes and segments: {} customers in {:.1} s", report.customers, started.elapsed().as_secs_f64());
+    let started = std::time::Instant::now();
+    let pairs = db.write_blocking(|conn| learning::refresh_neighbours(conn, learning::NEIGHBOUR_ORDERS))?;
+    println!("recommendations: {pairs} item pairs in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

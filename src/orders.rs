@@ -12,7 +12,8 @@ use crate::domain::work_order::Status;
 use crate::store::catalogs::CatalogVersion;
 use crate::store::factories::{self, Factory};
 use crate::store::orders::{self, NewOrder, OrderRow};
-use crate::store::{DbConn, StoreError, audit, now, outbox};
+use crate::domain::profile::activity as profile_activity;
+use crate::store::{DbConn, StoreError, activity, audit, now, outbox};
 
 #[derive(Debug, Clone)]
 pub struct PlaceOrder {
@@ -154,13 +155,21 @@ pub struct Prepared {
     body: Value,
 }
 
-pub fn prepare(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, tax_rate_bp: i32) -> Result<Prepared, PlaceError> {
+/// `who` is the customer's pricing profile (`learning::pricing_profile`): loyalty may lower a
+/// price, never raise it.
+pub fn prepare(
+    c: &CompiledCatalog,
+    version: &CatalogVersion,
+    cfg: &Configuration,
+    tax_rate_bp: i32,
+    who: &crate::domain::profile::loyalty::PricingProfile,
+) -> Result<Prepared, PlaceError> {
     let validation = c.validate(cfg)?;
     if !validation.valid {
         return Err(PlaceError::Invalid(validation.violations));
     }
     let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
-    let price = c.price(cfg, Decimal::new(i64::from(tax_rate_bp), 4))?;
+    let price = crate::domain::profile::loyalty::price_for(c, cfg, Decimal::new(i64::from(tax_rate_bp), 4), who)?;
     let minor = (to_minor(price.subtotal, &price.currency)?, to_minor(price.tax, &price.currency)?, to_minor(price.total, &price.currency)?);
     let body = document_body(c, version, cfg)?;
     let configuration = serde_json::to_string(&json!({ "choices": cfg.choices, "measurements": cfg.measurements }))
@@ -182,7 +191,8 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
     if let Some(existing) = orders::find_by_idempotency_key(conn, &req.idempotency_key)? {
         return Ok((existing, false));
     }
-    place_prepared(conn, version, req, &prepare(c, version, &req.configuration, req.tax_rate_bp)?)
+    let who = crate::learning::pricing_profile(conn, req.customer_id)?;
+    place_prepared(conn, version, req, &prepare(c, version, &req.configuration, req.tax_rate_bp, &who)?)
 }
 
 /// Writes a prepared order: the order, its work order, the event for the factory, in the
@@ -230,6 +240,8 @@ pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOr
         }
     }
     let (order_id, reference) = placed.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
+    // The customer's figures change in the same transaction as the order.
+    activity::record(conn, req.customer_id, at, &profile_activity::order_placed(p.minor.2, "placed", at))?;
     let due = due.to_string();
     // The stored document gets its id when read (see `document`); the event carries it.
     let head = |work_order_id| DocumentHead {
@@ -359,7 +371,6 @@ impl From<diesel::result::Error> for ReviseError {
 /// engine validates the new configuration, each work order gets a new revision of its
 /// document, and its factory is sent `work_order.updated`. Once any work order is in
 /// production (or past it), the change is refused.
-#[allow(clippy::too_many_arguments)]
 pub fn revise(
     conn: &mut DbConn,
     c: &CompiledCatalog,
@@ -368,7 +379,6 @@ pub fn revise(
     measurements: std::collections::BTreeMap<String, i64>,
     measurement_set_id: Option<i64>,
     staff_id: i64,
-    tax_rate_bp: i32,
 ) -> Result<OrderRow, ReviseError> {
     let order = orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)?;
     let work_orders = orders::work_orders_of_order(conn, order_id)?;
@@ -382,16 +392,17 @@ pub fn revise(
     if !validation.valid {
         return Err(PlaceError::Invalid(validation.violations).into());
     }
-    let price = c.price(&cfg, Decimal::new(i64::from(tax_rate_bp), 4)).map_err(PlaceError::from)?;
+    // The price stays the one the customer agreed to (and the customer's figures with it):
+    // new measurements change how the product is cut, not what it costs.
     let spec = c.work_spec(&cfg).map_err(PlaceError::from)?;
     let configuration = json!({ "choices": cfg.choices, "measurements": cfg.measurements }).to_string();
     orders::revise(conn, order_id, &orders::Revision {
         configuration: &configuration,
         measurement_set_id,
-        subtotal_minor: to_minor(price.subtotal, &price.currency).map_err(PlaceError::from)?,
-        tax_minor: to_minor(price.tax, &price.currency).map_err(PlaceError::from)?,
-        total_minor: to_minor(price.total, &price.currency).map_err(PlaceError::from)?,
-        price_breakdown: &serde_json::to_string(&price).unwrap_or_default(),
+        subtotal_minor: order.subtotal_minor,
+        tax_minor: order.tax_minor,
+        total_minor: order.total_minor,
+        price_breakdown: &order.price_breakdown,
         spec_hash: &spec.spec_hash,
     })?;
     let customer_reference = crate::store::customers::find(conn, order.customer_id)?.map(|c| c.reference).unwrap_or_default();
@@ -447,7 +458,7 @@ pub fn cancel(conn: &mut DbConn, order_id: i64, staff_id: i64) -> Result<(), Upd
             enqueue(conn, &factory, Some(wo.id), "work_order.cancelled", &document(&updated))?;
         }
     }
-    orders::set_status(conn, order_id, "cancelled")?;
+    change_status(conn, order_id, "cancelled")?;
     audit::record(conn, Some(staff_id), "order.cancelled", &format!("order:{order_id}"), "")?;
     Ok(())
 }
@@ -546,13 +557,26 @@ pub fn factory_update(
         let actor = format!("factory:{factory_id}");
         orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number)?;
         if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) {
-            orders::set_status(conn, wo.order_id, to.as_str())?;
+            change_status(conn, wo.order_id, to.as_str())?;
         }
         if to == Status::Rejected {
             orders::set_attention(conn, wo.id, Some("rejected"))?;
         }
     }
     orders::find_work_order(conn, wo.id)?.ok_or(UpdateError::NotFound)
+}
+
+/// Moves an order to `to` and adds the change to the customer's activity of the order's
+/// month, in the caller's transaction.
+fn change_status(conn: &mut DbConn, order_id: i64, to: &str) -> Result<(), StoreError> {
+    let Some(order) = orders::find(conn, order_id)? else { return Ok(()) };
+    if order.status == to {
+        return Ok(());
+    }
+    orders::set_status(conn, order_id, to)?;
+    let delta = profile_activity::order_status_changed(order.total_minor, Some(&order.status), to);
+    activity::record(conn, order.customer_id, order.created_at, &delta)?;
+    Ok(())
 }
 
 /// The work order as a factory sees it: the stored document with its current state.

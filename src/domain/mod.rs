@@ -9,5 +9,6 @@ pub mod measurement;
 pub mod money;
 pub mod preview;
 pub mod shop_account;
+pub mod profile;
 pub mod staff;
 pub mod work_order;

@@ -192,6 +192,50 @@ pub fn insert_contact(
         .get_result(conn)
 }
 
+/// Feedback or a complaint about one order, from the order page. A complaint may ask for a
+/// remake or a return, and may be resolved on the spot.
+pub struct OrderContact<'a> {
+    pub customer_id: i64,
+    pub order_id: i64,
+    pub kind: &'a str,
+    pub summary: &'a str,
+    pub rating: Option<i32>,
+    pub remedy: Option<&'a str>,
+    pub resolved: bool,
+    pub staff_id: i64,
+    pub store_id: Option<i64>,
+}
+
+pub fn insert_order_contact(conn: &mut DbConn, new: &OrderContact) -> QueryResult<i64> {
+    let at = now();
+    let complaint = new.kind == "complaint";
+    let status = complaint.then_some(if new.resolved { "resolved" } else { "open" });
+    diesel::insert_into(cc::table)
+        .values((
+            cc::customer_id.eq(new.customer_id),
+            cc::order_id.eq(Some(new.order_id)),
+            cc::kind.eq(new.kind),
+            cc::summary.eq(new.summary),
+            cc::rating.eq(new.rating),
+            cc::remedy.eq(new.remedy.filter(|_| complaint)),
+            cc::status.eq(status),
+            cc::resolved_at.eq((complaint && new.resolved).then_some(at)),
+            cc::staff_id.eq(new.staff_id),
+            cc::store_id.eq(new.store_id),
+            cc::at.eq(at),
+        ))
+        .returning(cc::id)
+        .get_result(conn)
+}
+
+pub fn contacts_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<(ContactRow, Option<String>)>> {
+    cc::table
+        .filter(cc::order_id.eq(order_id))
+        .order((cc::at.desc(), cc::id.desc()))
+        .select((ContactRow::as_select(), cc::remedy))
+        .load(conn)
+}
+
 pub fn contacts(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<ContactRow>> {
     cc::table
         .filter(cc::customer_id.eq(customer_id))
@@ -308,6 +352,11 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
         .set((c::merged_into_id.eq(Some(target.id)), c::email.eq(None::<String>), c::phone.eq(None::<String>),
               c::phone_digits.eq(None::<String>), c::updated_at.eq(at)))
         .execute(conn)?;
+    // Decisions on learned preferences stay with the person; their history moved, so their
+    // monthly figures are recomputed for both records.
+    super::learned::move_to(conn, source.id, target.id)?;
+    super::activity::rebuild_customer(conn, source.id)?;
+    super::activity::rebuild_customer(conn, target.id)?;
     Ok(())
 }
 
@@ -326,6 +375,7 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     }
     diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
     diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
+    super::learned::delete_for(conn, id)?;
     // Orders keep what they were built from, without the link to the person's sets.
     diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(id)))
         .set(super::schema::orders::measurement_set_id.eq(None::<i64>))
@@ -333,6 +383,7 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     let sets = ms::table.filter(ms::customer_id.eq(id)).select(ms::id);
     diesel::delete(mv::table.filter(mv::set_id.eq_any(sets))).execute(conn)?;
     diesel::delete(ms::table.filter(ms::customer_id.eq(id))).execute(conn)?;
+    super::activity::rebuild_customer(conn, id)?;
     diesel::update(c::table.find(id))
         .set((
             c::name.eq(""),

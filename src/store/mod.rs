@@ -5,14 +5,18 @@
 
 pub mod schema;
 
+pub mod activity;
 pub mod audit;
 pub mod catalogs;
 pub mod channels;
 pub mod customer_accounts;
+pub mod classes;
 pub mod customers;
 pub mod drafts;
 pub mod factories;
 pub mod mail_outbox;
+pub mod insights;
+pub mod learned;
 pub mod orders;
 pub mod notices;
 pub mod outbox;

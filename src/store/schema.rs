@@ -115,6 +115,8 @@ diesel::table! {
         staff_id -> Nullable<BigInt>,
         store_id -> Nullable<BigInt>,
         at -> Timestamp,
+        order_id -> Nullable<BigInt>,
+        remedy -> Nullable<Text>,
     }
 }
 
@@ -386,6 +388,81 @@ diesel::joinable!(customer_accounts -> customers (customer_id));
 diesel::joinable!(password_resets -> customer_accounts (account_id));
 diesel::joinable!(drafts -> customers (customer_id));
 
+diesel::table! {
+    customer_activity (customer_id, month) {
+        customer_id -> BigInt,
+        month -> Text,
+        orders -> BigInt,
+        revenue_minor -> BigInt,
+        cancellations -> BigInt,
+        shipped -> BigInt,
+        feedbacks -> BigInt,
+        rating_sum -> BigInt,
+        complaints -> BigInt,
+        remakes -> BigInt,
+        returns -> BigInt,
+        cost_minor -> BigInt,
+        last_order_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    customer_classes (customer_id) {
+        customer_id -> BigInt,
+        revenue_12m_minor -> BigInt,
+        cost_12m_minor -> BigInt,
+        revenue_prev_12m_minor -> BigInt,
+        orders_12m -> BigInt,
+        cancellations_12m -> BigInt,
+        complaints_12m -> BigInt,
+        remakes_12m -> BigInt,
+        feedbacks_12m -> BigInt,
+        rating_sum_12m -> BigInt,
+        value_class -> Text,
+        volume -> Text,
+        satisfaction -> Text,
+    }
+}
+
+diesel::table! {
+    classification_runs (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        customers -> BigInt,
+        revenue_12m_minor -> BigInt,
+        curve -> Text,
+        a_share -> Integer,
+        b_share -> Integer,
+        millis -> BigInt,
+    }
+}
+
+diesel::table! {
+    learned_preferences (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        product_code -> Text,
+        option_code -> Text,
+        value_code -> Text,
+        decision -> Text,
+        evidence -> Text,
+        staff_id -> Nullable<BigInt>,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_neighbours (item, other) {
+        item -> Text,
+        other -> Text,
+        together -> BigInt,
+        score_ppm -> BigInt,
+    }
+}
+
+diesel::joinable!(customer_classes -> customers (customer_id));
+diesel::joinable!(customer_activity -> customers (customer_id));
+
 // One list of every table: the macro may only be invoked once per pair.
 diesel::allow_tables_to_appear_in_same_query!(
     stores,
@@ -416,4 +493,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     mail_outbox,
     drafts,
+    customer_activity,
+    customer_classes,
+    classification_runs,
+    learned_preferences,
+    item_neighbours,
 );

@@ -108,6 +108,7 @@ pub fn test_settings(url: String) -> Settings {
             batch: 64,
             ..Default::default()
         },
+        learning: Default::default(),
     }
 }
 

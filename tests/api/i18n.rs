@@ -36,6 +36,11 @@ fn every_message_the_code_uses_is_defined() {
     for kind in ["visit", "call", "message", "complaint", "feedback", "measurements", "order"] {
         used.insert(format!("contact-{kind}"));
     }
+    for key in ["remedy-remake", "remedy-return", "strategy-one-to-one", "strategy-one-to-many", "strategy-self-service",
+        "strategy-partner", "strategy-improve", "strategy-correct", "volume-high", "volume-medium", "volume-low",
+        "satisfaction-high", "satisfaction-medium", "satisfaction-low", "complaint-reason-required", "remedy-invalid"] {
+        used.insert(key.to_owned());
+    }
     for channel in ["email", "phone", "sms", "none"] {
         used.insert(format!("channel-{channel}"));
     }
@@ -74,7 +79,7 @@ fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        for marker in [".t(\"", ".t1(\"", ".t2(\""] {
+        for marker in [".t(\"", ".t1(\"", ".t2(\"", ".t_args(\""] {
             for piece in text.split(marker).skip(1) {
                 if let Some(key) = piece.split('"').next() {
                     if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {

@@ -15,6 +15,8 @@ mod customers;
 mod errors;
 mod health;
 mod i18n;
+mod learning;
+mod learning_pages;
 mod measurements;
 mod schemathesis;
 mod sessions;

@@ -206,7 +206,12 @@ pub async fn place_order(
     let reference = body.customer_reference.trim().to_owned();
     let (versions, customer, stores) = db
         .read(move |conn| {
-            Ok::<_, StoreError>((catalog_store::current(conn)?, customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live()), stores::list(conn)?))
+            let customer = customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live());
+            let who = match &customer {
+                Some(c) => Some(crate::learning::pricing_profile(conn, c.id)?),
+                None => None,
+            };
+            Ok::<_, StoreError>((catalog_store::current(conn)?, customer.zip(who), stores::list(conn)?))
         })
         .await?;
     let mut found = None;
@@ -225,12 +230,12 @@ pub async fn place_order(
     let scoped_key = format!("channel:{}:{key}", channel.id);
     // Everything that only reads happens before the write transaction: on SQLite all writes
     // share one connection, so the time spent holding it bounds the order rate.
-    let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax) {
+    let (customer, who) = customer.ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
+    let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax, &who) {
         Ok(p) => p,
         Err(e) => return Err(place_error(e)),
     };
     let store_id = channel.store_id;
-    let customer = customer.ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
     let ship_to = match ship_to {
         None => json!({ "store": store_id }),
         Some(Value::Object(m)) if m.contains_key("address") => json!({ "address": m["address"] }),

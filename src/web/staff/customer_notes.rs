@@ -29,6 +29,7 @@ pub struct PreferenceRequest {
 pub async fn add_preference(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<PreferenceRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -46,7 +47,7 @@ pub async fn add_preference(
         errors.insert("kind", "preference-kind-required");
     }
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        let mut again = CustomerPage::load(&db, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?;
         again.pref_form = PreferenceForm { text: form.text, kind: form.kind, pinned: form.pinned.is_some(), errors };
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     };
@@ -110,6 +111,7 @@ pub struct ContactRequest {
 pub async fn log_contact(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<ContactRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -118,14 +120,14 @@ pub async fn log_contact(
     let contact = match NewContact::parse(&form.kind, &form.summary, &form.rating) {
         Ok(c) => c,
         Err(errors) => {
-            let mut again = CustomerPage::load(&db, page.ctx, &page.staff, id).await?;
+            let mut again = CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?;
             again.contact_form = ContactForm { kind: form.kind, summary: form.summary, rating: form.rating, errors };
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
         }
     };
     let (staff_id, store_id) = (page.staff.id, page.staff.store_id);
     db.write(move |conn| -> Result<(), StoreError> {
-        let cid = customers::insert_contact(conn, id, contact.kind.as_str(), &contact.summary, contact.rating, staff_id, store_id)?;
+        let cid = crate::learning::log_contact(conn, id, &contact, staff_id, store_id)?;
         audit::record(conn, Some(staff_id), "customer.contact_logged", &format!("customer:{id}"), &format!("{}:{cid}", contact.kind.as_str()))?;
         Ok(())
     })
@@ -143,6 +145,7 @@ pub struct ResolveRequest {
 pub async fn resolve_complaint(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
     path: web::Path<(i64, i64)>,
     CsrfForm(form): CsrfForm<ResolveRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -150,7 +153,7 @@ pub async fn resolve_complaint(
     live_customer(&db, id).await?;
     let resolution = form.resolution.trim().to_owned();
     if resolution.is_empty() || resolution.chars().count() > TEXT_MAX_CHARS {
-        let mut again = CustomerPage::load(&db, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?;
         let key = if resolution.is_empty() { "resolution-required" } else { "text-too-long" };
         again.resolve_error = Some((cid, key));
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
@@ -169,4 +172,63 @@ pub async fn resolve_complaint(
         return Err(AppError::NotFound);
     }
     Ok(see_other(&format!("/staff/customers/{id}#timeline")))
+}
+
+#[derive(Deserialize)]
+pub struct LearnedRequest {
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    option: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// `POST /staff/customers/{id}/learned`: accept or dismiss a learned preference. Only a
+/// choice the history shows as a habit can be accepted; anything accepted can be dismissed.
+pub async fn decide_learned(
+    page: StaffPage,
+    db: web::Data<Db>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<LearnedRequest>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    live_customer(&db, id).await?;
+    if !matches!(form.decision.as_str(), "accepted" | "dismissed") {
+        return Err(AppError::BadRequest("decision".into()));
+    }
+    let staff_id = page.staff.id;
+    let decided = db
+        .write(move |conn| -> Result<bool, StoreError> {
+            let past: Vec<_> = crate::learning::past_orders(conn, id)?.into_iter().map(|(_, p)| p).collect();
+            let habit = crate::domain::profile::suggestions(&past)
+                .into_iter()
+                .find(|s| s.product == form.product && s.option == form.option && s.value == form.value);
+            let was_accepted = crate::store::learned::for_customer(conn, id)?
+                .iter()
+                .any(|d| d.product_code == form.product && d.option_code == form.option && d.value_code == form.value && d.decision == "accepted");
+            let evidence = match (&habit, form.decision.as_str()) {
+                (Some(h), _) => format!("{}/{}", h.times, h.of),
+                (None, "dismissed") if was_accepted => String::new(),
+                _ => return Ok(false),
+            };
+            let lid = crate::store::learned::decide(conn, &crate::store::learned::Decide {
+                customer_id: id,
+                product: &form.product,
+                option: &form.option,
+                value: &form.value,
+                decision: &form.decision,
+                evidence: &evidence,
+                staff_id: Some(staff_id),
+            })?;
+            audit::record(conn, Some(staff_id), &format!("customer.learned_{}", form.decision), &format!("customer:{id}"), &format!("learned:{lid}"))?;
+            Ok(true)
+        })
+        .await?;
+    if !decided {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/staff/customers/{id}#learned")))
 }

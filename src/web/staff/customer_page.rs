@@ -80,6 +80,7 @@ pub struct CustomerPage {
     pub has_account: bool,
     /// Saved configurations (the customer's own and the store's): id, product, when.
     pub drafts: Vec<(i64, String, String)>,
+    pub profile: super::customer_profile::ProfileView,
 }
 
 struct Loaded {
@@ -114,7 +115,7 @@ pub async fn find_customer(db: &Db, id: i64) -> Result<Found, AppError> {
 }
 
 impl CustomerPage {
-    pub async fn load(db: &Db, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
         let loaded = db
             .read(move |conn| -> Result<Option<Loaded>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
@@ -130,7 +131,9 @@ impl CustomerPage {
             })
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok(Self::build(ctx, staff, loaded))
+        let mut page = Self::build(ctx, staff, loaded);
+        page.profile = super::customer_profile::ProfileView::load(db, cache, page.ctx.t, &page.c, page.marketing_ok).await?;
+        Ok(page)
     }
 
     fn build(ctx: Ctx, staff: &Staff, l: Loaded) -> CustomerPage {
@@ -214,6 +217,7 @@ impl CustomerPage {
             contact_kinds: ContactKind::ALL,
             has_account: l.has_account,
             drafts: l.drafts.iter().map(|d| (d.id, d.product_code.clone(), fmt_time(&d.updated_at))).collect(),
+            profile: Default::default(),
             ctx,
         }
     }

@@ -113,12 +113,12 @@ pub async fn create_customer(
 }
 
 /// `GET /staff/customers/{id}`
-pub async fn show_customer(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show_customer(page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     match find_customer(&db, id).await? {
         Found::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Found::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx: page.ctx }),
-        Found::Live(_) => render::ok(&CustomerPage::load(&db, page.ctx, &page.staff, id).await?),
+        Found::Live(_) => render::ok(&CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?),
     }
 }
 
@@ -196,6 +196,7 @@ pub struct EraseRequest {
 pub async fn erase_customer(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
     dir: web::Data<Directory>,
     dispatcher: web::Data<crate::bridge::Dispatcher>,
     path: web::Path<i64>,
@@ -207,7 +208,7 @@ pub async fn erase_customer(
         return Err(AppError::Forbidden);
     }
     if form.confirm.trim().to_uppercase() != c.reference {
-        let mut again = CustomerPage::load(&db, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?;
         again.erase_form = EraseForm { confirm: form.confirm, error: Some("erase-confirm-mismatch") };
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }

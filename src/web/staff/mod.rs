@@ -4,11 +4,15 @@ mod catalogs;
 mod channels;
 mod customer_notes;
 mod customer_page;
+mod customer_profile;
 mod customers;
 mod factories;
 mod home;
+mod insights;
 pub(crate) mod measurements;
+mod order_feedback;
 mod orders;
+mod pareto_chart;
 mod password;
 mod sign_in;
 
@@ -48,6 +52,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orders/{id}/cancel", web::post().to(orders::cancel_order))
         .route("/orders/{id}/revise", web::post().to(orders::revise_order))
         .route("/work-orders/{id}/ticket", web::get().to(orders::job_ticket))
+        .route("/orders/{id}/contacts", web::post().to(order_feedback::log_order_contact))
+        .route("/insights", web::get().to(insights::show_insights))
+        .route("/insights/classify", web::post().to(insights::classify_now))
         .route("/work-orders", web::get().to(orders::show_board))
         .route("/work-orders/{id}/retry", web::post().to(orders::retry_work_order))
         .route("/customers/{id}/orders/new", web::get().to(orders::new_order_form))
@@ -65,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/customers/{id}/preferences", web::post().to(customer_notes::add_preference))
         .route("/customers/{id}/preferences/{pid}", web::post().to(customer_notes::change_preference))
         .route("/customers/{id}/contacts", web::post().to(customer_notes::log_contact))
+        .route("/customers/{id}/learned", web::post().to(customer_notes::decide_learned))
         .route("/customers/{id}/complaints/{cid}/resolve", web::post().to(customer_notes::resolve_complaint))
         .route("/customers/{id}/measurements", web::get().to(measurements::measurement_history))
         .route("/customers/{id}/measurements", web::post().to(measurements::create_measurements))

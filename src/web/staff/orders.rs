@@ -2,7 +2,7 @@
 //! their reason, price, derived values and ship date, all from the engine), placing the
 //! order, the order page and the work-order board.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -45,6 +45,8 @@ pub struct ConfigurePage {
     pub idempotency_key: String,
     pub form_error: Option<String>,
     pub notice: Option<String>,
+    /// Where the choices that were filled in came from, if anywhere.
+    pub prefill_note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +58,29 @@ pub struct ConfigureQuery {
     /// A saved configuration (the customer's or a colleague's) to continue.
     #[serde(default)]
     draft: Option<i64>,
+    /// Start from this earlier order's choices ("the same again").
+    #[serde(default)]
+    again: Option<i64>,
+}
+
+/// Form fields (`o_<option>`) for stored choices.
+fn choice_pairs(choices: &BTreeMap<String, crate::domain::catalog::Choice>) -> Vec<(String, String)> {
+    use crate::domain::catalog::Choice;
+    let mut out = vec![];
+    for (option, choice) in choices {
+        let field = format!("o_{option}");
+        match choice {
+            Choice::One(v) | Choice::Text(v) => out.push((field, v.clone())),
+            Choice::Many(vs) => out.extend(vs.iter().map(|v| (field.clone(), v.clone()))),
+            Choice::Number(n) => out.push((field, n.to_string())),
+        }
+    }
+    out
+}
+
+/// Accepted learned preferences as preferred choices for the configurator.
+fn learned_choices(learned: &BTreeMap<String, BTreeSet<String>>) -> Vec<configurator::PreferredChoice> {
+    learned.iter().flat_map(|(o, vs)| vs.iter().map(move |v| configurator::PreferredChoice { option: o.clone(), value: v.clone() })).collect()
 }
 
 /// The latest measurement set of the customer, as the engine reads it.
@@ -68,10 +93,10 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32) -> ConfigurePage {
+fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
-    let options = configurator::option_views(cat, cfg, pairs, lang, &Default::default());
+    let options = configurator::option_views(cat, cfg, pairs, lang, learned);
     let validation = cat.validate(cfg).ok();
     let (price_lines, total) = configurator::price_view(cat, cfg, tax_bp, ctx.t);
     ConfigurePage {
@@ -91,6 +116,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
         idempotency_key: key,
         form_error: None,
         notice: None,
+        prefill_note: None,
         ctx,
     }
 }
@@ -120,17 +146,41 @@ pub async fn new_order_form(
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
-            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None,
+            ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
         };
         return render::ok(&empty);
     };
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
+    let (customer_id, code2, again) = (c.id, code.clone(), q.again);
+    let (learned, previous) = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let learned = crate::learning::defaults_for(conn, customer_id, &code2)?;
+            let previous = match again {
+                Some(oid) => order_store::find(conn, oid)?.filter(|o| o.customer_id == customer_id && o.product_code == code2),
+                None => None,
+            };
+            Ok((learned, previous))
+        })
+        .await?;
+    // A draft or an earlier order decides the choices; otherwise accepted learned preferences
+    // fill what is open, visibly marked.
+    let mut prefill_note = None;
+    let mut from_learned = BTreeSet::new();
+    if let Some(o) = &previous {
+        pairs = choice_pairs(&crate::learning::past_order(&o.product_code, &o.configuration).choices);
+        prefill_note = Some(page.ctx.t.t1("order-prefilled-again", "order", &o.reference));
+    } else if q.draft.is_none() && !learned.is_empty() {
+        from_learned = configurator::apply_preferred(&mut pairs, &learned_choices(&learned));
+        prefill_note = (!from_learned.is_empty()).then(|| page.ctx.t.t("order-prefilled-learned"));
+    }
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
     let tax = store_tax(&db, page.staff.store_id).await?;
-    render::ok(&configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax))
+    let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax, &from_learned);
+    form.prefill_note = prefill_note;
+    render::ok(&form)
 }
 
 /// `POST /staff/customers/{id}/orders`: `action=check` shows the engine's answer for the
@@ -157,10 +207,22 @@ pub async fn place_order(
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let tax = store_tax(&db, page.staff.store_id).await?;
     let key = configurator::key_from_form(&get("idempotency_key"));
+    // Options whose choice is an accepted learned preference keep their mark.
+    let (customer_id, code2) = (c.id, code.clone());
+    let learned = db.read(move |conn| crate::learning::defaults_for(conn, customer_id, &code2)).await?;
+    let learned: BTreeSet<String> = learned
+        .into_iter()
+        .filter(|(o, values)| match cfg.choices.get(o) {
+            Some(crate::domain::catalog::Choice::One(v)) => values.contains(v),
+            Some(crate::domain::catalog::Choice::Many(vs)) => vs.iter().any(|v| values.contains(v)),
+            _ => false,
+        })
+        .map(|(o, _)| o)
+        .collect();
     if get("action") == "draft" {
         let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
         crate::drafts::save(&db, None, draft).await?;
-        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax);
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned);
         again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
     }
@@ -184,7 +246,7 @@ pub async fn place_order(
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
-                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax);
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned);
                 again.form_error = Some(again.ctx.t.t("order-no-factory"));
                 return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
@@ -193,7 +255,7 @@ pub async fn place_order(
     }
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax);
+    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned);
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render::page(status, &again)
 }
@@ -222,6 +284,8 @@ pub struct OrderPage {
     /// The customer's measurement sets (id, when and where taken), newest first.
     pub measurement_sets: Vec<(i64, String)>,
     pub violations: Vec<String>,
+    pub contacts: Vec<super::order_feedback::OrderContactView>,
+    pub feedback_form: super::order_feedback::OrderContactForm,
 }
 
 /// `GET /staff/orders/{id}`
@@ -258,7 +322,7 @@ pub async fn cancel_order(
     }
 }
 
-async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
+pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
     let loaded = db
         .read(move |conn| -> Result<_, StoreError> {
             let Some(order) = order_store::find(conn, id)? else { return Ok(None) };
@@ -271,10 +335,11 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 wos.push((wo, events, deliveries));
             }
             let sets = customers::measurement_sets(conn, order.customer_id)?;
-            Ok(Some((order, customer, factories, wos, sets)))
+            let contacts = crate::learning::order_contacts(conn, id)?;
+            Ok(Some((order, customer, factories, wos, sets, contacts)))
         })
         .await?;
-    let Some((order, Some(customer), factories, wos, sets)) = loaded else { return Err(AppError::NotFound) };
+    let Some((order, Some(customer), factories, wos, sets, contacts)) = loaded else { return Err(AppError::NotFound) };
     let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, fmt_time(&s.taken_at))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
@@ -303,7 +368,8 @@ async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) ->
                 .collect(),
         })
         .collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders, measurement_sets, violations: vec![] })
+    let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
+    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
 }
 
 #[derive(serde::Deserialize)]
@@ -331,10 +397,9 @@ pub async fn revise_order(
     // Only one of this customer's own sets.
     let (_, values) = sets.into_iter().find(|(s, _)| s.id == set_id).ok_or(AppError::NotFound)?;
     let (version, cat) = cache.get(&db, order.catalog_version_id).await?.ok_or(AppError::NotFound)?;
-    let tax = store_tax(&db, order.store_id).await?;
     let staff_id = page.staff.id;
     let measurements: BTreeMap<String, i64> = values.into_iter().collect();
-    match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id, tax)).await {
+    match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id)).await {
         Ok(_) => {
             dispatcher.wake();
             Ok(see_other(&format!("/staff/orders/{id}")))

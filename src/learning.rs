@@ -1,0 +1,273 @@
+//! Every order teaches us: the customer's figures kept with each event, the rebuild from
+//! history, value classes and segments, learned preferences and recommendations. These are
+//! the entry points the staff pages use and the shop can call.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+
+use crate::domain::catalog::Choice;
+use crate::domain::customer::NewContact;
+use crate::domain::profile::activity::{self, Activity};
+use crate::domain::profile::loyalty::PricingProfile;
+use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
+use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
+use crate::store::classes::{self, ClassRow};
+use crate::store::learned::{self, DecisionRow};
+use crate::store::{Db, DbConn, StoreError, activity as activity_store, customers};
+
+/// A contact logged on the customer page, with what it changes in the customer's figures
+/// (feedback and complaints do), in the caller's transaction.
+pub fn log_contact(conn: &mut DbConn, customer_id: i64, c: &NewContact, staff_id: i64, store_id: Option<i64>) -> Result<i64, StoreError> {
+    let id = customers::insert_contact(conn, customer_id, c.kind.as_str(), &c.summary, c.rating, staff_id, store_id)?;
+    let d = activity::contact_logged(c.kind.as_str(), c.rating, None, None);
+    activity_store::record(conn, customer_id, crate::store::now(), &d)?;
+    Ok(id)
+}
+
+/// Feedback or a complaint about one order (from its page); a remake or a return costs the
+/// shop the order's total.
+pub fn log_order_contact(conn: &mut DbConn, c: &customers::OrderContact, order_total_minor: i64) -> Result<i64, StoreError> {
+    let id = customers::insert_order_contact(conn, c)?;
+    let d = activity::contact_logged(c.kind, c.rating, c.remedy, Some(order_total_minor));
+    activity_store::record(conn, c.customer_id, crate::store::now(), &d)?;
+    Ok(id)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error("interrupted: nothing was changed")]
+    Interrupted,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for RebuildError {
+    fn from(e: diesel::result::Error) -> Self {
+        RebuildError::Store(e.into())
+    }
+}
+
+/// Customers per slice of the rebuild: the unit of progress and of interruption.
+pub const REBUILD_SLICE: i64 = 50_000;
+
+/// Recomputes every customer's monthly figures from orders and contacts, in one
+/// transaction: an interruption (`stop`) or a failure leaves the previous figures intact.
+/// `progress(done, of)` counts customer ids.
+pub fn rebuild_all(db: &Db, stop: &AtomicBool, mut progress: impl FnMut(i64, i64)) -> Result<usize, RebuildError> {
+    db.write_blocking(|conn| -> Result<usize, RebuildError> {
+        activity_store::lock_history(conn)?;
+        let (min, max) = activity_store::customer_id_range(conn)?;
+        let rebuild = activity_store::Rebuild::begin(conn)?;
+        let mut rows = 0;
+        let mut from = min;
+        while from <= max {
+            if stop.load(Ordering::Relaxed) {
+                return Err(RebuildError::Interrupted);
+            }
+            let to = (from + REBUILD_SLICE - 1).min(max);
+            rows += rebuild.slice(conn, from, to)?;
+            progress(to - min + 1, max - min + 1);
+            from = to + 1;
+        }
+        rebuild.finish(conn)?;
+        Ok(rows)
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassifyReport {
+    pub customers: usize,
+    pub millis: i64,
+}
+
+/// Recomputes value classes and segments of every customer (on a schedule and on demand).
+pub fn classify_blocking(conn: &mut DbConn, today: NaiveDate, t: Thresholds) -> Result<ClassifyReport, StoreError> {
+    let started = Instant::now();
+    let (start, prev) = (window_start(today, 12), window_start(today, 24));
+    let n = classes::classify_all(conn, &start, &prev, t)?;
+    let curve = classes::pareto_curve(conn)?;
+    let (customers, revenue) = classes::totals(conn)?;
+    let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    classes::record_run(conn, customers, revenue, &curve, t, millis)?;
+    Ok(ClassifyReport { customers: n, millis })
+}
+
+pub async fn classify(db: &Db, t: Thresholds) -> Result<ClassifyReport, StoreError> {
+    let today = Utc::now().date_naive();
+    db.write(move |conn| classify_blocking(conn, today, t)).await
+}
+
+/// Orders read for recommendations: the most recent ones, so that the pairs follow what
+/// customers choose now and the work stays bounded however long the history.
+pub const NEIGHBOUR_ORDERS: i64 = 200_000;
+
+/// Recomputes the item neighbours from the most recent orders.
+pub fn refresh_neighbours(conn: &mut DbConn, max_orders: i64) -> Result<usize, StoreError> {
+    use crate::store::schema::orders as o;
+    let rows: Vec<(i64, String, String)> = o::table
+        .filter(o::status.ne("cancelled"))
+        .order(o::id.desc())
+        .limit(max_orders)
+        .select((o::customer_id, o::product_code, o::configuration))
+        .load(conn)?;
+    let mut per_customer: BTreeMap<i64, Vec<PastOrder>> = BTreeMap::new();
+    for (customer, product, configuration) in rows {
+        per_customer.entry(customer).or_default().push(past_order(&product, &configuration));
+    }
+    let mut co = Cooccurrence::default();
+    for orders in per_customer.values() {
+        co.add_basket(&recommend::basket(orders));
+    }
+    let neighbours = co.neighbours();
+    Ok(learned::replace_neighbours(conn, &neighbours)?)
+}
+
+/// An order's choices as stored (`{"choices": …}`); an unreadable one counts as no choices.
+pub fn past_order(product: &str, configuration: &str) -> PastOrder {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        #[serde(default)]
+        choices: BTreeMap<String, Choice>,
+    }
+    let choices = serde_json::from_str::<Stored>(configuration).map(|s| s.choices).unwrap_or_default();
+    PastOrder { product: product.to_owned(), choices }
+}
+
+/// The customer's orders that count as choices (not cancelled), newest first, with ids.
+pub fn past_orders(conn: &mut DbConn, customer_id: i64) -> Result<Vec<(crate::store::orders::OrderRow, PastOrder)>, StoreError> {
+    Ok(crate::store::orders::for_customer(conn, customer_id)?
+        .into_iter()
+        .filter(|o| o.status != "cancelled")
+        .map(|o| {
+            let p = past_order(&o.product_code, &o.configuration);
+            (o, p)
+        })
+        .collect())
+}
+
+/// Suggestions not decided yet, and the decisions taken.
+pub struct LearnedPreferences {
+    pub open: Vec<Suggestion>,
+    pub decided: Vec<DecisionRow>,
+}
+
+pub fn learned_preferences(conn: &mut DbConn, customer_id: i64, orders: &[PastOrder]) -> Result<LearnedPreferences, StoreError> {
+    let decided = learned::for_customer(conn, customer_id)?;
+    let open = suggestions(orders)
+        .into_iter()
+        .filter(|s| !decided.iter().any(|d| d.product_code == s.product && d.option_code == s.option && d.value_code == s.value))
+        .collect();
+    Ok(LearnedPreferences { open, decided })
+}
+
+/// The choices to pre-fill for this customer and product: accepted preferences only. For
+/// the staff configurator now and the shop later.
+pub fn defaults_for(conn: &mut DbConn, customer_id: i64, product: &str) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for d in learned::accepted(conn, customer_id, product)? {
+        out.entry(d.option_code).or_default().insert(d.value_code);
+    }
+    Ok(out)
+}
+
+/// What the customer page shows about a customer's history.
+pub struct Figures {
+    pub lifetime: Activity,
+    pub trailing: Activity,
+    pub class: Option<ClassRow>,
+}
+
+pub fn figures(conn: &mut DbConn, customer_id: i64, today: NaiveDate) -> Result<Figures, StoreError> {
+    let start = window_start(today, 12);
+    let (mut lifetime, mut trailing) = (Activity::default(), Activity::default());
+    for row in activity_store::of_customer(conn, customer_id)? {
+        let a = row.activity();
+        lifetime.add(&a);
+        if row.month >= start {
+            trailing.add(&a);
+        }
+    }
+    Ok(Figures { lifetime, trailing, class: classes::find(conn, customer_id)? })
+}
+
+/// Recommendations for a customer: items similar customers chose, split into those that
+/// help configure what the customer already orders and cross-selling, which is marketing
+/// and only offered with consent.
+pub struct Recommendations {
+    pub options: Vec<(String, i64)>,
+    pub products: Vec<(String, i64)>,
+}
+
+pub fn recommendations_for(conn: &mut DbConn, orders: &[PastOrder], marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
+    let own = recommend::basket(orders);
+    if own.is_empty() {
+        return Ok(Recommendations { options: vec![], products: vec![] });
+    }
+    let items: Vec<String> = own.iter().cloned().collect();
+    let neighbours: Vec<Neighbour> = learned::neighbours_of(conn, &items)?;
+    let all = recommend::recommend(&own, &neighbours, limit * 4);
+    let (products, options): (Vec<_>, Vec<_>) = all.into_iter().partition(|(item, _)| item.starts_with("p:"));
+    Ok(Recommendations {
+        options: options.into_iter().take(limit).collect(),
+        products: if marketing_ok { products.into_iter().take(limit).collect() } else { vec![] },
+    })
+}
+
+/// Runs the classification and the neighbours every `every` (the first run one period after
+/// start-up: the last results are stored, and a restart should not compete with the first
+/// requests). A missed run is only late, and each run replaces the last whole, so repeating
+/// one is harmless.
+pub fn spawn_schedule(db: Db, t: Thresholds, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            match classify(&db, t).await {
+                Ok(r) => tracing::info!(customers = r.customers, millis = r.millis, "value classes recomputed"),
+                Err(e) => tracing::warn!(error = %e, "value classes not recomputed"),
+            }
+            let refreshed = db.write(|conn| refresh_neighbours(conn, NEIGHBOUR_ORDERS)).await;
+            if let Err(e) = refreshed {
+                tracing::warn!(error = %e, "recommendations not refreshed");
+            }
+        }
+    });
+}
+
+/// What pricing knows about the customer: the input [`price_for`] must never let raise a
+/// price (see its property test).
+///
+/// [`price_for`]: crate::domain::profile::loyalty::price_for
+pub fn pricing_profile(conn: &mut DbConn, customer_id: i64) -> Result<PricingProfile, StoreError> {
+    use crate::domain::profile::{Satisfaction, ValueClass, Volume};
+    let orders = activity_store::of_customer(conn, customer_id)?.iter().map(|r| r.orders).sum();
+    let class = classes::find(conn, customer_id)?;
+    let mut p = PricingProfile { orders, ..PricingProfile::new_customer() };
+    if let Some(c) = class {
+        p.value_class = ValueClass::parse(&c.value_class).unwrap_or(p.value_class);
+        p.volume = Volume::parse(&c.volume).unwrap_or(p.volume);
+        p.satisfaction = Satisfaction::parse(&c.satisfaction).unwrap_or(p.satisfaction);
+    }
+    Ok(p)
+}
+
+/// Planner statistics after a bulk load, so that the rebuild's plans fit the data.
+pub fn analyze(conn: &mut DbConn) -> Result<(), StoreError> {
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
+}
+
+/// For the command line: the stop flag is shared with a Ctrl-C handler.
+pub fn stop_flag() -> Arc<AtomicBool> {
+    Arc::new(AtomicBool::new(false))
+}
+
+/// Contacts on an order, for its page.
+pub fn order_contacts(conn: &mut DbConn, order_id: i64) -> Result<Vec<(customers::ContactRow, Option<String>)>, StoreError> {
+    Ok(customers::contacts_of_order(conn, order_id)?)
+}

@@ -1,0 +1,170 @@
+//! Value classes and service segments for every customer, in one set-based statement over
+//! the monthly activity: the Pareto rule of [`crate::domain::profile::value_class`] with
+//! window functions, the satisfaction rule of [`crate::domain::profile::segment`].
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::DbConn;
+use super::activity::dialect;
+use super::schema::{classification_runs as run, customer_classes as cl};
+use crate::domain::profile::Thresholds;
+use crate::domain::profile::segment::LOW_COMPLAINTS;
+
+/// Recomputes every customer's class from the activity since `prev_start` (the trailing 12
+/// months start at `start`, the 12 before them at `prev_start`). Returns the customers
+/// classified.
+pub fn classify_all(conn: &mut DbConn, start: &str, prev_start: &str, t: Thresholds) -> QueryResult<usize> {
+    if let DbConn::Postgres(_) = conn {
+        // The window functions sort every customer: in memory rather than in temporary files.
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+    }
+    diesel::delete(cl::table).execute(conn)?;
+    let (a, b) = (i64::from(t.a_pct), i64::from(t.b_pct));
+    let sql = format!(
+        "WITH w AS ( \
+           SELECT customer_id, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN revenue_minor ELSE 0 END) AS BIGINT) AS rev, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN cost_minor ELSE 0 END) AS BIGINT) AS cost, \
+             CAST(SUM(CASE WHEN month < ?1 THEN revenue_minor ELSE 0 END) AS BIGINT) AS prev, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN orders ELSE 0 END) AS BIGINT) AS orders, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN cancellations ELSE 0 END) AS BIGINT) AS cancellations, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN complaints ELSE 0 END) AS BIGINT) AS complaints, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN remakes + returns ELSE 0 END) AS BIGINT) AS remakes, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN feedbacks ELSE 0 END) AS BIGINT) AS feedbacks, \
+             CAST(SUM(CASE WHEN month >= ?1 THEN rating_sum ELSE 0 END) AS BIGINT) AS rating_sum \
+           FROM customer_activity WHERE month >= ?2 GROUP BY customer_id \
+         ), r AS ( \
+           SELECT w.*, rev - cost AS net, \
+             COALESCE(SUM(CASE WHEN rev - cost > 0 THEN rev - cost ELSE 0 END) OVER \
+               (ORDER BY rev - cost DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before, \
+             SUM(CASE WHEN rev - cost > 0 THEN rev - cost ELSE 0 END) OVER () AS total \
+           FROM w \
+         ), c AS ( \
+           SELECT r.*, CASE WHEN net <= 0 OR total <= 0 THEN 'D' \
+             WHEN before * 100 < {a} * total THEN 'A' \
+             WHEN before * 100 < {b} * total THEN 'B' ELSE 'C' END AS value_class \
+           FROM r \
+         ) \
+         INSERT INTO customer_classes (customer_id, revenue_12m_minor, cost_12m_minor, revenue_prev_12m_minor, orders_12m, \
+           cancellations_12m, complaints_12m, remakes_12m, feedbacks_12m, rating_sum_12m, value_class, volume, satisfaction) \
+         SELECT customer_id, rev, cost, prev, orders, cancellations, complaints, remakes, feedbacks, rating_sum, value_class, \
+           CASE value_class WHEN 'A' THEN 'high' WHEN 'B' THEN 'medium' ELSE 'low' END, \
+           CASE WHEN complaints >= {LOW_COMPLAINTS} OR (feedbacks > 0 AND rating_sum < 3 * feedbacks) THEN 'low' \
+             WHEN complaints = 0 AND feedbacks > 0 AND rating_sum >= 4 * feedbacks THEN 'high' ELSE 'medium' END \
+         FROM c"
+    );
+    let sql = dialect(conn, &sql);
+    diesel::sql_query(sql).bind::<Text, _>(start).bind::<Text, _>(prev_start).execute(conn)
+}
+
+#[derive(QueryableByName)]
+struct Tile {
+    #[diesel(sql_type = BigInt)]
+    tile: i64,
+    #[diesel(sql_type = BigInt)]
+    net: i64,
+}
+
+/// The Pareto curve: for each percentile of customers with a positive net value, ranked,
+/// the cumulative share of the total in per mille (101 points from 0 %).
+pub fn pareto_curve(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    let tiles: Vec<Tile> = diesel::sql_query(
+        "SELECT CAST(tile AS BIGINT) AS tile, CAST(SUM(net) AS BIGINT) AS net FROM ( \
+           SELECT revenue_12m_minor - cost_12m_minor AS net, \
+             NTILE(100) OVER (ORDER BY revenue_12m_minor - cost_12m_minor DESC, customer_id) AS tile \
+           FROM customer_classes WHERE revenue_12m_minor - cost_12m_minor > 0) x \
+         GROUP BY tile ORDER BY tile",
+    )
+    .load(conn)?;
+    let total: i128 = tiles.iter().map(|t| i128::from(t.net)).sum();
+    let mut points = vec![0i64; 101];
+    if total <= 0 {
+        return Ok(points);
+    }
+    let mut running: i128 = 0;
+    let mut last = 0usize;
+    for t in &tiles {
+        running += i128::from(t.net);
+        let at = usize::try_from(t.tile).unwrap_or(100).min(100);
+        let value = (running * 1000 / total) as i64;
+        for p in points.iter_mut().take(at + 1).skip(last + 1) {
+            *p = value;
+        }
+        last = at;
+    }
+    // With fewer than 100 customers some percentiles are empty: the curve stays flat there.
+    for i in 1..points.len() {
+        points[i] = points[i].max(points[i - 1]);
+    }
+    Ok(points)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cl)]
+pub struct ClassRow {
+    pub customer_id: i64,
+    pub revenue_12m_minor: i64,
+    pub cost_12m_minor: i64,
+    pub revenue_prev_12m_minor: i64,
+    pub orders_12m: i64,
+    pub cancellations_12m: i64,
+    pub complaints_12m: i64,
+    pub remakes_12m: i64,
+    pub feedbacks_12m: i64,
+    pub rating_sum_12m: i64,
+    pub value_class: String,
+    pub volume: String,
+    pub satisfaction: String,
+}
+
+pub fn find(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<ClassRow>> {
+    cl::table.find(customer_id).select(ClassRow::as_select()).first(conn).optional()
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<ClassRow>> {
+    cl::table.order(cl::customer_id.asc()).select(ClassRow::as_select()).load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = run)]
+pub struct RunRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub customers: i64,
+    pub revenue_12m_minor: i64,
+    pub curve: String,
+    pub a_share: i32,
+    pub b_share: i32,
+    pub millis: i64,
+}
+
+pub fn record_run(conn: &mut DbConn, customers: i64, revenue: i64, curve: &[i64], t: Thresholds, millis: i64) -> QueryResult<()> {
+    let curve = serde_json::to_string(curve).unwrap_or_else(|_| "[]".into());
+    diesel::insert_into(run::table)
+        .values((
+            run::at.eq(super::now()),
+            run::customers.eq(customers),
+            run::revenue_12m_minor.eq(revenue),
+            run::curve.eq(curve),
+            run::a_share.eq(i32::from(t.a_pct)),
+            run::b_share.eq(i32::from(t.b_pct)),
+            run::millis.eq(millis),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn latest_run(conn: &mut DbConn) -> QueryResult<Option<RunRow>> {
+    run::table.order(run::id.desc()).select(RunRow::as_select()).first(conn).optional()
+}
+
+pub fn totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let n: i64 = cl::table.count().get_result(conn)?;
+    let rev: Option<i64> = diesel::sql_query("SELECT CAST(COALESCE(SUM(revenue_12m_minor), 0) AS BIGINT) AS net, CAST(0 AS BIGINT) AS tile FROM customer_classes")
+        .get_result::<Tile>(conn)
+        .optional()?
+        .map(|t| t.net);
+    Ok((n, rev.unwrap_or(0)))
+}

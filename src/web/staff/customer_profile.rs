@@ -1,0 +1,238 @@
+//! What the customer's history says, on the customer page: figures, value class and
+//! service segment with its strategy, learned preferences to accept or dismiss, and
+//! recommendations (cross-selling only with marketing consent).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::catalogs::CatalogCache;
+use crate::domain::catalog::CompiledCatalog;
+use crate::domain::money::from_minor;
+use crate::domain::profile::recommend::{ItemRef, parse_item};
+use crate::domain::profile::segment::strategy_keys;
+use crate::domain::profile::{Activity, Satisfaction, Volume};
+use crate::i18n::Tr;
+use crate::learning::{self, Figures, LearnedPreferences, Recommendations};
+use crate::store::catalogs::CatalogVersion;
+use crate::store::customers::CustomerRow;
+use crate::store::{Db, StoreError};
+use crate::web::error::AppError;
+
+use super::customer_page::fmt_time;
+
+pub struct SuggestionView {
+    pub product: String,
+    pub option: String,
+    pub value: String,
+    pub evidence: String,
+}
+
+pub struct DecisionView {
+    pub product: String,
+    pub option: String,
+    pub value: String,
+    pub text: String,
+}
+
+pub struct Link {
+    pub text: String,
+    pub href: String,
+}
+
+#[derive(Default)]
+pub struct ProfileView {
+    pub orders: i64,
+    pub revenue: String,
+    pub revenue_12m: String,
+    pub last_order: String,
+    pub average_rating: String,
+    pub complaints_12m: i64,
+    pub remakes: i64,
+    pub returns: i64,
+    pub cancellations: i64,
+    pub value_class: String,
+    pub volume: String,
+    pub satisfaction: String,
+    /// The service strategy: who looks after the customer, and the aim.
+    pub strategy: Option<(String, String)>,
+    pub suggestions: Vec<SuggestionView>,
+    pub accepted: Vec<DecisionView>,
+    pub dismissed: Vec<DecisionView>,
+    pub again: Vec<Link>,
+    pub option_recs: Vec<String>,
+    pub product_recs: Vec<Link>,
+    pub marketing_ok: bool,
+}
+
+/// Labels from the current catalogs, falling back to codes for what they no longer sell.
+pub struct Labels {
+    catalogs: Vec<(CatalogVersion, Arc<CompiledCatalog>)>,
+    t: Tr,
+}
+
+impl Labels {
+    pub async fn load(db: &Db, cache: &CatalogCache, t: Tr) -> Result<Labels, AppError> {
+        Ok(Labels { catalogs: crate::web::configurator::current_catalogs(db, cache).await?, t })
+    }
+
+    pub fn version_of(&self, product: &str) -> Option<i64> {
+        self.catalogs.iter().find(|(_, c)| c.product(product).is_some()).map(|(v, _)| v.id)
+    }
+
+    pub fn product(&self, code: &str) -> String {
+        self.catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(self.t.lang)).unwrap_or_else(|| code.to_owned())
+    }
+
+    pub fn option(&self, product: &str, option: &str) -> String {
+        self.catalogs
+            .iter()
+            .find_map(|(_, c)| c.product(product))
+            .and_then(|p| p.options.iter().find(|o| o.code == option))
+            .map(|o| o.label.get(self.t.lang))
+            .unwrap_or_else(|| option.to_owned())
+    }
+
+    pub fn value(&self, product: &str, option: &str, value: &str) -> String {
+        self.catalogs
+            .iter()
+            .find_map(|(_, c)| c.product(product))
+            .and_then(|p| p.options.iter().find(|o| o.code == option))
+            .and_then(|o| o.values.iter().find(|v| v.code == value))
+            .map(|v| v.label.get(self.t.lang))
+            .unwrap_or_else(|| value.to_owned())
+    }
+}
+
+struct Loaded {
+    figures: Figures,
+    learned: LearnedPreferences,
+    recs: Recommendations,
+    /// Latest order per product: (product, order id, reference).
+    latest: Vec<(String, i64, String)>,
+    currency: String,
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    from_minor(minor, currency).map(|d| format!("{d} {currency}")).unwrap_or_default()
+}
+
+impl ProfileView {
+    pub async fn load(db: &Db, cache: &CatalogCache, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
+        let id = c.id;
+        let today = Utc::now().date_naive();
+        let l = db
+            .read(move |conn| -> Result<Loaded, StoreError> {
+                let figures = learning::figures(conn, id, today)?;
+                let orders = learning::past_orders(conn, id)?;
+                let past: Vec<_> = orders.iter().map(|(_, p)| p.clone()).collect();
+                let learned = learning::learned_preferences(conn, id, &past)?;
+                let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
+                let mut seen = BTreeSet::new();
+                let latest = orders
+                    .iter()
+                    .filter(|(o, _)| seen.insert(o.product_code.clone()))
+                    .map(|(o, _)| (o.product_code.clone(), o.id, o.reference.clone()))
+                    .collect();
+                let currency = orders.first().map(|(o, _)| o.currency.clone()).unwrap_or_else(|| "EUR".into());
+                Ok(Loaded { figures, learned, recs, latest, currency })
+            })
+            .await?;
+        let labels = Labels::load(db, cache, t).await?;
+        Ok(Self::build(t, c.id, l, &labels, marketing_ok))
+    }
+
+    fn build(t: Tr, customer_id: i64, l: Loaded, labels: &Labels, marketing_ok: bool) -> ProfileView {
+        let (life, trailing): (&Activity, &Activity) = (&l.figures.lifetime, &l.figures.trailing);
+        let class = l.figures.class.as_ref();
+        let strategy = class.and_then(|c| Some((Volume::parse(&c.volume)?, Satisfaction::parse(&c.satisfaction)?))).map(|(v, s)| {
+            let (who, aim) = strategy_keys(v, s);
+            (t.t(who), t.t(aim))
+        });
+        let evidence = |product: &str, option: &str, value: &str, times: usize, of: usize| {
+            t.t_args(
+                "learned-evidence",
+                &[
+                    ("option", labels.option(product, option)),
+                    ("value", labels.value(product, option, value)),
+                    ("times", times.to_string()),
+                    ("of", of.to_string()),
+                    ("product", labels.product(product)),
+                ],
+            )
+        };
+        let decision = |d: &crate::store::learned::DecisionRow| DecisionView {
+            product: d.product_code.clone(),
+            option: d.option_code.clone(),
+            value: d.value_code.clone(),
+            text: format!("{} · {}: {}", labels.product(&d.product_code), labels.option(&d.product_code, &d.option_code), labels.value(&d.product_code, &d.option_code, &d.value_code)),
+        };
+        ProfileView {
+            orders: life.orders,
+            revenue: money(life.revenue_minor, &l.currency),
+            revenue_12m: money(trailing.revenue_minor, &l.currency),
+            last_order: life.last_order_at.as_ref().map(fmt_time).unwrap_or_default(),
+            average_rating: life.average_rating_tenths().map(|r| format!("{}.{}", r / 10, r % 10)).unwrap_or_default(),
+            complaints_12m: trailing.complaints,
+            remakes: life.remakes,
+            returns: life.returns,
+            cancellations: life.cancellations,
+            value_class: class.map(|c| c.value_class.clone()).unwrap_or_default(),
+            volume: class.map(|c| t.t(&format!("volume-{}", c.volume))).unwrap_or_default(),
+            satisfaction: class.map(|c| t.t(&format!("satisfaction-{}", c.satisfaction))).unwrap_or_default(),
+            strategy,
+            suggestions: l
+                .learned
+                .open
+                .iter()
+                .map(|s| SuggestionView {
+                    product: s.product.clone(),
+                    option: s.option.clone(),
+                    value: s.value.clone(),
+                    evidence: evidence(&s.product, &s.option, &s.value, s.times, s.of),
+                })
+                .collect(),
+            accepted: l.learned.decided.iter().filter(|d| d.decision == "accepted").map(decision).collect(),
+            dismissed: l.learned.decided.iter().filter(|d| d.decision == "dismissed").map(decision).collect(),
+            again: l
+                .latest
+                .iter()
+                .filter_map(|(product, order_id, reference)| {
+                    let v = labels.version_of(product)?;
+                    Some(Link {
+                        text: t.t_args("recommend-again", &[("product", labels.product(product)), ("order", reference.clone())]),
+                        href: format!("/staff/customers/{customer_id}/orders/new?version={v}&product={product}&again={order_id}"),
+                    })
+                })
+                .collect(),
+            option_recs: l
+                .recs
+                .options
+                .iter()
+                .filter_map(|(item, _)| match parse_item(item)? {
+                    ItemRef::Value { product, option, value } => Some(format!(
+                        "{} · {}: {}",
+                        labels.product(&product),
+                        labels.option(&product, &option),
+                        labels.value(&product, &option, &value)
+                    )),
+                    ItemRef::Product(_) => None,
+                })
+                .collect(),
+            product_recs: l
+                .recs
+                .products
+                .iter()
+                .filter_map(|(item, _)| match parse_item(item)? {
+                    ItemRef::Product(p) => {
+                        let v = labels.version_of(&p)?;
+                        Some(Link { text: labels.product(&p), href: format!("/staff/customers/{customer_id}/orders/new?version={v}&product={p}") })
+                    }
+                    ItemRef::Value { .. } => None,
+                })
+                .collect(),
+            marketing_ok,
+        }
+    }
+}
