@@ -450,7 +450,7 @@ async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend:
 /// What it takes to place jersey orders through the placement service directly.
 pub struct JerseyOrders {
     pub version: atelier::store::catalogs::CatalogVersion,
-    pub catalog: atelier::domain::catalog::CompiledCatalog,
+    pub catalog: std::sync::Arc<atelier::domain::catalog::CompiledCatalog>,
     pub request: atelier::orders::PlaceOrder,
 }
 
@@ -466,7 +466,7 @@ impl JerseyOrders {
                 Ok(atelier::store::catalogs::source(c, v.id)?.unwrap())
             })
             .unwrap();
-        let catalog = atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap();
+        let catalog = std::sync::Arc::new(atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap());
         let mut cfg = Configuration::new("cycling_jersey");
         for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
             cfg = cfg.with(o, Choice::One(v.into()));
@@ -492,6 +492,20 @@ impl JerseyOrders {
             tax_rate_bp: 2000,
         };
         JerseyOrders { version, catalog, request }
+    }
+
+    /// The same order for another, new customer (orders of one customer share the row of
+    /// their figures, so they commit one after the other).
+    pub fn for_another_customer(&self, db: &atelier::store::Db, name: &str) -> JerseyOrders {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let customer = db
+            .write_blocking(|c| {
+                let e = atelier::domain::customer::Enrollment::parse(&atelier::domain::customer::EnrollmentInput { name: name.into(), email, ..Default::default() }).unwrap();
+                atelier::customers::enroll(c, &e, 1, None)
+            })
+            .unwrap();
+        let request = atelier::orders::PlaceOrder { customer_id: customer.id, customer_reference: customer.reference.clone(), ..self.request.clone() };
+        JerseyOrders { version: self.version.clone(), catalog: self.catalog.clone(), request }
     }
 
     pub fn place(&self, conn: &mut atelier::store::DbConn, key: &str) -> Result<atelier::store::orders::OrderRow, atelier::orders::PlaceError> {

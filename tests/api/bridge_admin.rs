@@ -309,8 +309,11 @@ async fn a_paging_client_never_skips_a_work_order_that_commits_late() {
         .unwrap()
     });
     placed_rx.recv().unwrap();
-    // B: placed and committed while A is still open.
+    // B: placed and committed while A is still open (for another customer, whose figures
+    // A's transaction does not hold).
     let (db, j) = (app.db.clone(), jerseys.clone());
+    let j = std::sync::Arc::new(tokio::task::spawn_blocking(move || j.for_another_customer(&db, "Other Buyer")).await.unwrap());
+    let db = app.db.clone();
     tokio::task::spawn_blocking(move || db.write_blocking(|c| j.place(c, "early-commit")).unwrap()).await.unwrap();
 
     let http = reqwest::Client::new();
