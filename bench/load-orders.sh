@@ -54,13 +54,13 @@ if [ "$mode" = backlog ]; then
   cat "$dir/receiver.txt"
   exit 0
 fi
-read -r key customer secret _factory_token < <("$target/release/examples/bench_fixture" $push_url)
+read -r key customer secret _factory_token < <(CUSTOMERS_FILE="$dir/customers.txt" "$target/release/examples/bench_fixture" $push_url)
 if [ "$mode" = push ]; then
   "$target/release/examples/webhook_receiver" 127.0.0.1:18099 "$secret" "$seconds" > "$dir/receiver.txt" &
   receiver=$!
 fi
 echo "== $backend, $connections connections, $seconds s, $mode"
-KEY=$key CUSTOMER=$customer wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/place_orders.lua http://127.0.0.1:18080 | tail -n 1
+KEY=$key CUSTOMER=$customer CUSTOMERS_FILE="$dir/customers.txt" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/place_orders.lua http://127.0.0.1:18080 | tail -n 1
 if [ "$mode" = push ]; then
   wait "$receiver"
   receiver=""

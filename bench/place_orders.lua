@@ -1,5 +1,6 @@
 -- wrk script: order placement through the sales-channel API, a fresh Idempotency-Key per
--- request. KEY (channel API key) and CUSTOMER (customer reference) come from the environment.
+-- request. KEY (channel API key) comes from the environment, and CUSTOMERS_FILE (customer
+-- references, one per line; each request picks one at random) or CUSTOMER (just one).
 local threads = {}
 local next_id = 0
 
@@ -11,11 +12,19 @@ end
 
 function init(args)
   key = os.getenv("KEY")
-  customer = os.getenv("CUSTOMER")
+  customers = {}
+  local file = os.getenv("CUSTOMERS_FILE")
+  if file then
+    for line in io.lines(file) do
+      if #line > 0 then table.insert(customers, line) end
+    end
+  end
+  if #customers == 0 then customers = { os.getenv("CUSTOMER") } end
+  math.randomseed(os.time() + tid)
   prefix = "load-" .. tostring(os.time()) .. "-" .. tostring(tid) .. "-"
   counter = 0
   failed = 0
-  body = '{"customer_reference":"' .. customer .. '","product":"cycling_jersey",'
+  rest = '","product":"cycling_jersey",'
     .. '"choices":{"cut":"men","fit":"club","sleeve":"short","fabric":"standard","zip":"full","name_print":"ANA"},'
     .. '"measurements":{"stature":1755,"chest_girth":1056,"waist_girth":937,"hip_girth":1017,'
     .. '"arm_length":592,"body_mass":84600,"inside_leg":845,"shoulder_width":415}}'
@@ -23,6 +32,7 @@ end
 
 function request()
   counter = counter + 1
+  local body = '{"customer_reference":"' .. customers[math.random(#customers)] .. rest
   return wrk.format("POST", "/api/v1/orders", {
     ["Authorization"] = "Bearer " .. key,
     ["Content-Type"] = "application/json",

@@ -49,6 +49,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if backlog > 0 {
         place_backlog(&db, &reference, backlog)?;
     }
+    // CUSTOMERS_FILE=PATH: that many more customers (CUSTOMERS, default 1000), their references
+    // one per line, so a load spreads over customers as real orders do.
+    if let Ok(path) = std::env::var("CUSTOMERS_FILE") {
+        let n: usize = std::env::var("CUSTOMERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+        let refs = db.write_blocking(|conn| -> Result<Vec<String>, StoreError> {
+            use diesel::prelude::*;
+            let staff: i64 = atelier::store::schema::staff::table.select(atelier::store::schema::staff::id).first(conn)?;
+            let mut out = vec![reference.clone()];
+            for i in 1..n {
+                let e = Enrollment::parse(&EnrollmentInput { name: format!("Load Customer {i}"), email: format!("load{i}@example.com"), ..Default::default() })
+                    .map_err(|e| StoreError::Query(diesel::result::Error::QueryBuilderError(format!("{e:?}").into())))?;
+                out.push(atelier::customers::enroll(conn, &e, staff, None)?.reference);
+            }
+            Ok(out)
+        })?;
+        std::fs::write(&path, refs.join("\n") + "\n")?;
+    }
     println!("{key} {reference} {secret} {factory_token}");
     Ok(())
 }
