@@ -29,7 +29,36 @@ on_both_backends!(
     an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
     a_fitter_saves_a_draft_the_customer_finishes_online,
     self_measurement_mistakes_are_shown_at_the_field,
+    accepted_learned_preferences_prefill_the_shop_configurator_visibly,
 );
+
+async fn accepted_learned_preferences_prefill_the_shop_configurator_visibly(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei Chen", "mei@example.com").await;
+    // A fitter accepted a learned preference for long sleeves on jerseys; a dismissed one for
+    // a full zip must not pre-fill anything.
+    app.db
+        .write(|conn| -> Result<(), atelier::store::StoreError> {
+            let account = atelier::store::customer_accounts::find_by_email(conn, "mei@example.com")?.expect("the account");
+            for (option, value, decision) in [("sleeve", "long", "accepted"), ("zip", "full", "dismissed")] {
+                atelier::store::learned::decide(
+                    conn,
+                    &atelier::store::learned::Decide {
+                        customer_id: account.customer_id, product: "cycling_jersey", option, value, decision,
+                        evidence: "chose it in 3 of 3 jersey orders", staff_id: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (status, html) = app.get_html("/shop/configure/cycling_jersey").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attr(&html, "input[name=o_sleeve][value=long]", "checked").as_deref(), Some(""), "pre-filled");
+    assert_eq!(select(&html, "#opt-sleeve .badge.profile"), vec!["from your profile"]);
+    assert!(attr(&html, "input[name=o_zip][value=full]", "checked").is_none(), "a dismissed suggestion pre-fills nothing");
+}
 
 async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -84,10 +84,12 @@ pub async fn shop_tax(db: &Db, home_store_id: Option<i64>) -> Result<i32, AppErr
     Ok(home_store_id.and_then(|h| all.iter().find(|s| s.id == h)).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0))
 }
 
-/// The customer's standing preferences as choices. Preferences are free text today; the
-/// learned ones (issue #7) will come through here, and are shown as from the profile.
-pub fn standing_preferences(_customer: &Customer) -> Vec<PreferredChoice> {
-    vec![]
+/// The customer's standing preferences as choices: the learned preferences they (or a fitter)
+/// accepted for this product. Shown as coming from the profile.
+pub async fn standing_preferences(db: &Db, customer: &Customer, product: &str) -> Result<Vec<PreferredChoice>, AppError> {
+    let (id, product) = (customer.customer_id, product.to_owned());
+    let learned = db.read(move |conn| crate::learning::defaults_for(conn, id, &product)).await?;
+    Ok(learned.into_iter().flat_map(|(option, values)| values.into_iter().map(move |value| PreferredChoice { option: option.clone(), value })).collect())
 }
 
 #[derive(Template)]
@@ -201,7 +203,7 @@ pub async fn configure_form(page_in: Shopper, db: web::Data<Db>, cache: web::Dat
         let order = order.filter(|o| o.customer_id == customer.customer_id && o.product_code == product).ok_or(AppError::NotFound)?;
         pairs = pairs_of_order(&order.configuration);
     }
-    let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&customer));
+    let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&db, &customer, &product).await?);
     let prepared = prepare(&db, &cache, &customer, &product, version, set, page_in.ctx.t).await?;
     render::ok(&page(page_in.ctx, prepared, &product, &pairs, &from_profile, draft_id, configurator::new_key()))
 }
