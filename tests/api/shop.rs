@@ -443,6 +443,10 @@ async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend:
     let fields = app.checkout("cycling_jersey", &jersey).await;
     let order = location(&app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street")]).await);
     let id = order.rsplit('/').next().unwrap();
+    // The account page recommends it, with a link that starts from this order.
+    let (_, account) = app.get_html("/shop/account").await;
+    assert_eq!(attr(&account, "#shop-again a", "href"), Some(format!("/shop/configure/cycling_jersey?from_order={id}")));
+    assert!(select(&account, "#shop-recommend-products").is_empty(), "no product suggestions without marketing consent");
     let (status, html) = app.get_html(&format!("/shop/configure/cycling_jersey?from_order={id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("club"));

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::catalogs::CatalogCache;
 use crate::customers::Directory;
 use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
 use crate::store::customers::{self as customer_store, NewMeasurementSet};
@@ -26,11 +27,46 @@ pub struct AccountPage {
     pub ctx: ShopCtx,
     pub erase_error: Option<&'static str>,
     pub confirm: String,
+    pub recs: ShopRecommendations,
+}
+
+/// What the history suggests, for the shop: the same again, options others with similar
+/// orders chose, and (only with marketing consent) products.
+#[derive(Default)]
+pub struct ShopRecommendations {
+    pub again: Vec<(String, String)>,
+    pub options: Vec<String>,
+    pub products: Vec<(String, String)>,
+}
+
+/// A query parameter of a link the staff profile made.
+fn param(href: &str, name: &str) -> Option<String> {
+    href.split(['?', '&']).find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_owned))
+}
+
+async fn recommendations(db: &Db, cache: &CatalogCache, page: &Shopper) -> Result<ShopRecommendations, AppError> {
+    let id = page.customer.customer_id;
+    let Some(c) = db.read(move |conn| Ok::<_, StoreError>(customer_store::find(conn, id)?)).await? else { return Ok(ShopRecommendations::default()) };
+    let profile = crate::web::staff::customer_profile::ProfileView::load(db, cache, page.ctx.t, &c, c.marketing_consent).await?;
+    Ok(ShopRecommendations {
+        again: profile
+            .again
+            .iter()
+            .filter_map(|l| Some((l.text.clone(), format!("/shop/configure/{}?from_order={}", param(&l.href, "product")?, param(&l.href, "again")?))))
+            .collect(),
+        options: profile.option_recs.clone(),
+        products: if c.marketing_consent {
+            profile.product_recs.iter().filter_map(|l| Some((l.text.clone(), format!("/shop/configure/{}", param(&l.href, "product")?)))).collect()
+        } else {
+            vec![]
+        },
+    })
 }
 
 /// `GET /shop/account`
-pub async fn show_account(page: Shopper) -> Result<HttpResponse, AppError> {
-    render::ok(&AccountPage { ctx: page.ctx, erase_error: None, confirm: String::new() })
+pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>) -> Result<HttpResponse, AppError> {
+    let recs = recommendations(&db, &cache, &page).await?;
+    render::ok(&AccountPage { ctx: page.ctx, erase_error: None, confirm: String::new(), recs })
 }
 
 /// `GET /shop/account/export`: everything held about me, as JSON.
@@ -65,7 +101,7 @@ pub async fn erase(
     CsrfForm(form): CsrfForm<EraseForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.confirm.trim().to_lowercase() != page.customer.email {
-        let again = AccountPage { ctx: page.ctx, erase_error: Some("shop-erase-mismatch"), confirm: form.confirm };
+        let again = AccountPage { ctx: page.ctx, erase_error: Some("shop-erase-mismatch"), confirm: form.confirm, recs: ShopRecommendations::default() };
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     let (id, reference) = (page.customer.customer_id, page.customer.reference.clone());

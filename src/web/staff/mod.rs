@@ -4,7 +4,7 @@ mod catalogs;
 mod channels;
 mod customer_notes;
 mod customer_page;
-mod customer_profile;
+pub(crate) mod customer_profile;
 mod customers;
 mod factories;
 mod home;
