@@ -24,6 +24,17 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The `Idempotency-Key` header, required: 1 to `max` characters.
+pub fn idempotency_key(req: &HttpRequest, max: usize) -> Result<String, super::problem::ApiError> {
+    req.headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= max)
+        .map(str::to_owned)
+        .ok_or_else(|| super::problem::ApiError::BadRequest(format!("an Idempotency-Key header (1 to {max} characters) is required")))
+}
+
 /// The factory whose bearer token came with the request.
 pub struct AuthedFactory(pub Factory);
 

@@ -194,13 +194,7 @@ pub async fn place_order(
     dispatcher: web::Data<Dispatcher>,
     body: web::Json<OrderBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::BadRequest("an Idempotency-Key header (1 to 200 characters) is required".into()))?;
+    let key = super::auth::idempotency_key(&req, 200)?;
     let channel = c.0;
     // One read for everything the order needs from the database before it is written.
     let reference = body.customer_reference.trim().to_owned();

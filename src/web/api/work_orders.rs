@@ -195,14 +195,7 @@ pub async fn post_event(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| ApiError::BadRequest("an Idempotency-Key header (1 to 255 characters) is required".into()))?
-        .to_owned();
+    let key = super::auth::idempotency_key(&req, 255)?;
     let event: StatusEvent = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
     let to = match event.status.as_str() {
         "in_production" => Status::InProduction,
