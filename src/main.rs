@@ -1,4 +1,9 @@
 use anyhow::Context;
+
+// Many small allocations on many threads (requests, JSON, diesel): mimalloc measured faster
+// than the system allocator on the order-placement load test (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 
 use atelier::accounts::{self, CreateStaff};
