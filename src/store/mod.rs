@@ -56,6 +56,25 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database was busy past the configured wait: a lock held by another writer
+    /// (SQLite's busy timeout, PostgreSQL's lock or statement timeout, a deadlock victim).
+    /// Nothing was written; the request can be retried.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
+                let m = info.message();
+                matches!(kind, diesel::result::DatabaseErrorKind::SerializationFailure)
+                    || m.contains("database is locked")
+                    || m.contains("database table is locked")
+                    || m.contains("lock timeout")
+                    || m.contains("statement timeout")
+                    || m.contains("deadlock detected")
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         matches!(
             self,
@@ -178,7 +197,7 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
     {
-        run_blocking(self.write.clone(), move |conn| conn.transaction(f)).await
+        run_blocking(self.write.clone(), move |conn| write_transaction(conn, f)).await
     }
 
     /// Blocking access for the command line and for start-up.
@@ -188,7 +207,34 @@ impl Db {
     {
         let mut pooled = self.write.get().map_err(StoreError::from)?;
         let conn: &mut DbConn = &mut pooled;
-        conn.transaction(f)
+        write_transaction(conn, f)
+    }
+}
+
+/// A write transaction. On SQLite it begins `IMMEDIATE`: the write lock is taken at the start,
+/// waiting up to the busy timeout when another process holds it. A deferred `BEGIN` would
+/// fail at once when its read turns into a write while someone else writes.
+fn write_transaction<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(c) = conn else { return conn.transaction(f) };
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConn::Sqlite(c) = conn else { return result };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(c) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = AnsiTransactionManager::rollback_transaction(c);
+            Err(e)
+        }
     }
 }
 

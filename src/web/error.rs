@@ -41,10 +41,10 @@ pub enum AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(_) => AppError::Unavailable,
-            other => AppError::Unexpected(other.into()),
+        if e.is_busy() {
+            return AppError::Unavailable;
         }
+        AppError::Unexpected(e.into())
     }
 }
 

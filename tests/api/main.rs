@@ -13,6 +13,7 @@ mod channels;
 mod cli;
 mod customers;
 mod errors;
+mod faults;
 mod health;
 mod i18n;
 mod learning;

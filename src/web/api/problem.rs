@@ -54,10 +54,10 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(_) => ApiError::Unavailable,
-            other => ApiError::Internal(other.into()),
+        if e.is_busy() {
+            return ApiError::Unavailable;
         }
+        ApiError::Internal(e.into())
     }
 }
 
