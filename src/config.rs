@@ -136,6 +136,12 @@ fn dispatcher_settings() -> anyhow::Result<crate::bridge::DispatcherSettings> {
         .parse()
         .context("ATELIER_WEBHOOK_TIMEOUT_SECS must be a whole number of seconds")?;
     d.timeout = Duration::from_secs(timeout.max(1));
+    // How long a dispatcher holds an event it is sending: after a crash, that event waits this
+    // long before another dispatcher takes it. It must outlast one attempt.
+    let lease: u64 = env_or("ATELIER_WEBHOOK_LEASE_SECS", "60")
+        .parse()
+        .context("ATELIER_WEBHOOK_LEASE_SECS must be a whole number of seconds")?;
+    d.lease = Duration::from_secs(lease.max(timeout.max(1) + 2));
     d.allowed_hosts = env_or("ATELIER_WEBHOOK_ALLOWED_HOSTS", "")
         .split(',')
         .map(|h| h.trim().to_ascii_lowercase())

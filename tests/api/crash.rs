@@ -24,6 +24,9 @@ fn start_server(db_url: &str, port: u16) -> Server {
         .env("DATABASE_URL", db_url)
         .env("ATELIER_ADDR", format!("127.0.0.1:{port}"))
         .env("ATELIER_WEBHOOK_RETRY_SCHEDULE", "0,1,1,1,1,1,1,1")
+        // An event in flight when the process is killed is taken again once its lease ends.
+        .env("ATELIER_WEBHOOK_TIMEOUT_SECS", "2")
+        .env("ATELIER_WEBHOOK_LEASE_SECS", "4")
         .env("ATELIER_WORKERS", "2")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
