@@ -191,10 +191,6 @@ pub fn insert_work_order(
         .get_result(conn)
 }
 
-pub fn set_document(conn: &mut DbConn, id: i64, document: &str) -> QueryResult<usize> {
-    diesel::update(wo::table.find(id)).set(wo::document.eq(document)).execute(conn)
-}
-
 pub fn find_work_order(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkOrderRow>> {
     wo::table.find(id).select(WorkOrderRow::as_select()).first(conn).optional()
 }

@@ -49,17 +49,6 @@ pub fn due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// Takes the lease on one event, unless another dispatcher (or instance) took it first: a
-/// compare-and-set on the lease, which works the same on SQLite and PostgreSQL.
-pub fn lease(conn: &mut DbConn, id: i64, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
-        ob::table.filter(ob::id.eq(id).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at)))),
-    )
-    .set(ob::lease_until.eq(Some(until)))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
 /// When the next event falls due, to sleep until then.
 pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
     ob::table

@@ -138,7 +138,20 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
 }
 
 async fn find_product(db: &Db, cache: &CatalogCache, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
-    current(db, cache).await?.into_iter().find(|(_, cat)| cat.product(product).is_some()).ok_or(ApiError::NotFound)
+    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
+    product_in(db, cache, versions, product).await
+}
+
+/// The current catalog version that sells `product` (compiled catalogs come from the cache).
+async fn product_in(db: &Db, cache: &CatalogCache, versions: Vec<CatalogVersion>, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
+    for v in versions {
+        if let Some((version, cat)) = cache.get(db, v.id).await? {
+            if cat.product(product).is_some() {
+                return Ok((version, cat));
+            }
+        }
+    }
+    Err(ApiError::NotFound)
 }
 
 async fn tax_of(db: &Db, channel: &Channel) -> Result<i32, ApiError> {
@@ -223,16 +236,7 @@ pub async fn place_order(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     let key = super::auth::idempotency_key(&req, 200)?;
-    let mut found = None;
-    for v in versions {
-        if let Some((version, cat)) = cache.get(&db, v.id).await? {
-            if cat.product(&body.configuration.product).is_some() {
-                found = Some((version, cat));
-                break;
-            }
-        }
-    }
-    let (version, cat) = found.ok_or(ApiError::NotFound)?;
+    let (version, cat) = product_in(&db, &cache, versions, &body.configuration.product).await?;
     let cfg = configuration(&cat, &body.configuration)?;
     let tax = stores.iter().find(|s| Some(s.id) == channel.store_id).map(|s| s.tax_rate_bp).unwrap_or(0);
     let ship_to = body.ship_to.clone();
