@@ -25,7 +25,18 @@
       if (res.redirected) { window.location.assign(res.url); return; }
       // Answers can overtake each other: only the newest one is shown.
       if (!res.ok || mine !== latest) return;
-      live.innerHTML = await res.text();
+      const html = await res.text();
+      // Text typed while the answer was on its way is not in it: keep it, and ask again.
+      const typed = [];
+      for (const el of live.querySelectorAll("input[type=text], input[type=number], input:not([type]), textarea")) {
+        if (el.name && el.value !== (data.get(el.name) ?? "")) typed.push([el.name, el.value]);
+      }
+      live.innerHTML = html;
+      for (const [name, value] of typed) {
+        const el = live.querySelector(`[name="${CSS.escape(name)}"]`);
+        if (el) el.value = value;
+      }
+      if (typed.length > 0) queueMicrotask(() => refresh());
       const again = focused && document.getElementById(focused);
       if (again) {
         again.focus();
