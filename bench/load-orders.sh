@@ -35,6 +35,8 @@ case $backend in
   *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
 esac
 export ATELIER_ADDR=127.0.0.1:18080 RUST_LOG=warn
+# The receiver listens on loopback, which the SSRF guard refuses unless allowed.
+export ATELIER_WEBHOOK_ALLOW_PRIVATE=true
 "$target/release/atelier" serve > "$dir/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:18080/readyz > /dev/null && break; sleep 0.1; done

@@ -147,6 +147,7 @@ fn dispatcher_settings() -> anyhow::Result<crate::bridge::DispatcherSettings> {
         .map(|h| h.trim().to_ascii_lowercase())
         .filter(|h| !h.is_empty())
         .collect();
+    d.allow_private = parse_bool("ATELIER_WEBHOOK_ALLOW_PRIVATE", false)?;
     let hours: u64 = env_or("ATELIER_WEBHOOK_DISABLE_AFTER_HOURS", "120")
         .parse()
         .context("ATELIER_WEBHOOK_DISABLE_AFTER_HOURS must be a whole number of hours")?;
@@ -156,6 +157,16 @@ fn dispatcher_settings() -> anyhow::Result<crate::bridge::DispatcherSettings> {
         .context("ATELIER_WEBHOOK_SECRET_OVERLAP_HOURS must be a whole number of hours")?;
     d.secret_overlap = Duration::from_secs(overlap * 3600);
     Ok(d)
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`); anything else is a start-up error, so a typo
+/// cannot silently open or close a guard.
+fn parse_bool(name: &str, default: bool) -> anyhow::Result<bool> {
+    match env_or(name, if default { "true" } else { "false" }).to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        other => bail!("{name} must be true or false, not {other:?}"),
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {

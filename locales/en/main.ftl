@@ -529,3 +529,7 @@ insights-complainers = More than one complaint in 12 months
 insights-complaints = { $count } complaints
 insights-open = { $count } open
 insights-all-resolved = all resolved
+
+# Push destinations (SSRF guard) and storage faults
+factory-url-userinfo = Remove the user name or password from the address; the factory authenticates pushes by their signature.
+factory-url-private = This address is loopback, private, link-local or reserved. Pushes go to public addresses only, unless the operator allows private destinations.

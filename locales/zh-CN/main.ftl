@@ -529,3 +529,7 @@ insights-complainers = 12 个月内投诉超过一次
 insights-complaints = { $count } 次投诉
 insights-open = { $count } 项未解决
 insights-all-resolved = 均已解决
+
+# Push destinations (SSRF guard) and storage faults
+factory-url-userinfo = 请从地址中删除用户名或密码；工厂通过签名验证推送。
+factory-url-private = 该地址是回环、私有、链路本地或保留地址。推送只发往公网地址，除非运维人员允许私有目标。

@@ -24,6 +24,8 @@ pub struct DispatcherSettings {
     pub batch: i64,
     /// Hosts pushes may go to; empty means any (`ATELIER_WEBHOOK_ALLOWED_HOSTS`).
     pub allowed_hosts: Vec<String>,
+    /// Pushes may go to loopback, private and reserved addresses (`ATELIER_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
     /// An endpoint that has failed every attempt for this long is disabled.
     pub disable_after: Duration,
     /// How long the previous secret keeps signing after a rotation.
@@ -57,6 +59,7 @@ impl Default for DispatcherSettings {
             lease: Duration::from_secs(60),
             batch: 64,
             allowed_hosts: vec![],
+            allow_private: false,
             disable_after: Duration::from_secs(5 * 24 * 3600),
             secret_overlap: Duration::from_secs(24 * 3600),
         }
@@ -86,8 +89,7 @@ impl Dispatcher {
     pub fn new(db: Db, settings: DispatcherSettings) -> Result<Self, reqwest::Error> {
         // ring as the TLS crypto provider; a second install (tests, two dispatchers) is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let client = super::destination::client_builder(&settings, std::sync::Arc::new(super::destination::SystemResolver))
             .timeout(settings.timeout)
             .user_agent(concat!("atelier-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
@@ -199,11 +201,11 @@ impl Dispatcher {
                 error: "no push URL or secret".into(),
             };
         };
-        if !self.settings.allows(url) {
+        if let Err(refusal) = super::destination::check(url, &self.settings) {
             return Outcome::Failed {
                 status: None,
                 retry_after: None,
-                error: "the push URL's host is not on the allowlist".into(),
+                error: refusal.to_string(),
             };
         }
         let timestamp = chrono::Utc::now().timestamp();
@@ -250,7 +252,7 @@ impl Dispatcher {
             Err(e) => Outcome::Failed {
                 status: None,
                 retry_after: None,
-                error: if e.is_timeout() { "timed out".into() } else { e.to_string() },
+                error: if e.is_timeout() { "timed out".into() } else { super::destination::describe(&e) },
             },
         }
     }

@@ -28,6 +28,7 @@ fn start_server(db_url: &str, port: u16) -> Server {
         .env("ATELIER_WEBHOOK_TIMEOUT_SECS", "2")
         .env("ATELIER_WEBHOOK_LEASE_SECS", "4")
         .env("ATELIER_WORKERS", "2")
+        .env("ATELIER_WEBHOOK_ALLOW_PRIVATE", "true")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

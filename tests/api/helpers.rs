@@ -106,6 +106,8 @@ pub fn test_settings(url: String) -> Settings {
             timeout: Duration::from_secs(2),
             lease: Duration::from_secs(5),
             batch: 64,
+            // The test factories listen on loopback: the tests opt in, as an operator would.
+            allow_private: true,
             ..Default::default()
         },
         learning: Default::default(),

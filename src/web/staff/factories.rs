@@ -78,10 +78,8 @@ impl FactoryForm {
             form.errors.insert("families", "factory-families-required");
         }
         if !form.push_url.is_empty() {
-            if let Err(key) = check_push_url(&form.push_url) {
+            if let Err(key) = check_push_url(&form.push_url, settings) {
                 form.errors.insert("push_url", key);
-            } else if !settings.allows(&form.push_url) {
-                form.errors.insert("push_url", "factory-url-not-allowed");
             }
         }
         if form.lead_time_days.parse::<i32>().ok().filter(|d| (0..=365).contains(d)).is_none() {
@@ -139,14 +137,10 @@ fn new_token() -> String {
     format!("atf_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Only `http`/`https` destinations, with a host.
-pub fn check_push_url(url: &str) -> Result<(), &'static str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or("factory-url-scheme")?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || host.contains('@') || url.chars().any(char::is_whitespace) {
-        return Err("factory-url-invalid");
-    }
-    Ok(())
+/// Only `http`/`https` destinations with a host and no user info, on the allowlist if there
+/// is one, and public unless the operator allows private ones (the SSRF guard).
+pub fn check_push_url(url: &str, settings: &DispatcherSettings) -> Result<(), &'static str> {
+    crate::bridge::destination::check(url, settings).map(|_| ()).map_err(|r| r.form_key())
 }
 
 /// `POST /staff/factories`: creates a factory with a signing secret (if it takes pushes) and
@@ -443,11 +437,14 @@ mod tests {
 
     #[test]
     fn push_urls_must_be_http_or_https_with_a_host() {
-        assert!(check_push_url("https://factory.example/hooks").is_ok());
-        assert!(check_push_url("http://127.0.0.1:9000/x").is_ok());
-        assert_eq!(check_push_url("ftp://x"), Err("factory-url-scheme"));
-        assert_eq!(check_push_url("file:///etc/passwd"), Err("factory-url-scheme"));
-        assert_eq!(check_push_url("https:///nohost"), Err("factory-url-invalid"));
-        assert_eq!(check_push_url("https://user@host/"), Err("factory-url-invalid"));
+        let strict = crate::bridge::DispatcherSettings::default();
+        let open = crate::bridge::DispatcherSettings { allow_private: true, ..Default::default() };
+        assert!(check_push_url("https://factory.example/hooks", &strict).is_ok());
+        assert_eq!(check_push_url("http://127.0.0.1:9000/x", &strict), Err("factory-url-private"));
+        assert!(check_push_url("http://127.0.0.1:9000/x", &open).is_ok());
+        assert_eq!(check_push_url("ftp://x", &open), Err("factory-url-scheme"));
+        assert_eq!(check_push_url("file:///etc/passwd", &open), Err("factory-url-scheme"));
+        assert_eq!(check_push_url("https:///nohost", &open), Err("factory-url-invalid"));
+        assert_eq!(check_push_url("https://user@host/", &open), Err("factory-url-userinfo"));
     }
 }
