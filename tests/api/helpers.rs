@@ -115,6 +115,12 @@ pub fn test_settings(url: String) -> Settings {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// A server whose settings the test adjusts first (a compressed retry schedule, a short
+/// timeout, a strict push-destination guard).
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -123,7 +129,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         }
         Backend::Postgres => (fresh_postgres_url(), None),
     };
-    let settings = test_settings(url);
+    let mut settings = test_settings(url);
+    adjust(&mut settings);
     let db = Db::connect(&settings.database).expect("database");
     let (north, south) = seed(&db);
     let address = start(&settings, db.clone());

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod bridge;
 mod bridge_admin;
+mod bridge_faults;
 mod browser;
 mod catalogs;
 mod crash;
