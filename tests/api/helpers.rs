@@ -78,7 +78,7 @@ fn random_suffix() -> String {
 }
 
 /// A new, empty PostgreSQL database next to the one the URL names.
-fn fresh_postgres_url() -> String {
+pub fn fresh_postgres_url() -> String {
     let base = std::env::var("ATELIER_TEST_DATABASE_URL").expect("ATELIER_TEST_DATABASE_URL");
     let name = format!("atelier_t_{}", random_suffix());
     let mut admin = diesel::PgConnection::establish(&base).expect("connect to the test PostgreSQL");
