@@ -533,3 +533,7 @@ insights-all-resolved = all resolved
 # Push destinations (SSRF guard) and storage faults
 factory-url-userinfo = Remove the user name or password from the address; the factory authenticates pushes by their signature.
 factory-url-private = This address is loopback, private, link-local or reserved. Pushes go to public addresses only, unless the operator allows private destinations.
+error-read-only-title = Saving is paused
+error-read-only = The database is read-only at the moment, so nothing was saved. What you sent was not half-saved; please try again once the system is back.
+error-storage-full-title = Saving is paused
+error-storage-full = The database has run out of space, so nothing was saved. What you sent was not half-saved; please try again once the system is back.

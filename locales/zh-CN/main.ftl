@@ -533,3 +533,7 @@ insights-all-resolved = 均已解决
 # Push destinations (SSRF guard) and storage faults
 factory-url-userinfo = 请从地址中删除用户名或密码；工厂通过签名验证推送。
 factory-url-private = 该地址是回环、私有、链路本地或保留地址。推送只发往公网地址，除非运维人员允许私有目标。
+error-read-only-title = 暂停保存
+error-read-only = 数据库当前为只读，因此没有保存任何内容。您提交的内容不会被部分保存；请在系统恢复后重试。
+error-storage-full-title = 暂停保存
+error-storage-full = 数据库空间已满，因此没有保存任何内容。您提交的内容不会被部分保存；请在系统恢复后重试。

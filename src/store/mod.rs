@@ -75,6 +75,32 @@ impl StoreError {
         }
     }
 
+    /// The database cannot grow: SQLite's "database or disk is full" (the disk, or
+    /// `max_page_count`), PostgreSQL's disk_full (53100) / "could not extend file". The
+    /// transaction was rolled back; nothing was written.
+    pub fn is_full(&self) -> bool {
+        self.database_message().is_some_and(|m| {
+            m.contains("database or disk is full") || m.contains("could not extend file") || m.contains("No space left on device")
+        })
+    }
+
+    /// The database refuses writes: SQLite's "attempt to write a readonly database" (a
+    /// read-only file or connection) or "disk I/O error" (the file became unwritable under an
+    /// open connection: an immutable file, a file system remounted read-only), PostgreSQL's
+    /// read_only_sql_transaction (25006, a read-only database or a standby). SQLite's atomic
+    /// commit and PostgreSQL's transactions leave nothing half-written.
+    pub fn is_read_only(&self) -> bool {
+        self.database_message()
+            .is_some_and(|m| m.contains("readonly database") || m.contains("read-only transaction") || m.contains("disk I/O error"))
+    }
+
+    fn database_message(&self) -> Option<&str> {
+        match self {
+            StoreError::Query(diesel::result::Error::DatabaseError(_, info)) => Some(info.message()),
+            _ => None,
+        }
+    }
+
     pub fn is_unique_violation(&self) -> bool {
         matches!(
             self,

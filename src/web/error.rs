@@ -35,6 +35,10 @@ pub enum AppError {
     Conflict(String),
     #[error("the database is busy; try again")]
     Unavailable,
+    #[error("the database cannot be written (read-only or failing storage); nothing was written")]
+    ReadOnly,
+    #[error("the database has no space left; nothing was written")]
+    StorageFull,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -43,6 +47,12 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         if e.is_busy() {
             return AppError::Unavailable;
+        }
+        if e.is_read_only() {
+            return AppError::ReadOnly;
+        }
+        if e.is_full() {
+            return AppError::StorageFull;
         }
         AppError::Unexpected(e.into())
     }
@@ -71,7 +81,8 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::SignInRequired { .. } | AppError::ShopSignInRequired { .. } | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,6 +99,12 @@ impl ResponseError for AppError {
                 // Logged once, here, where it is turned into a response.
                 tracing::error!(error = ?e, "unexpected error");
                 HttpResponse::new(self.status_code())
+            }
+            AppError::ReadOnly | AppError::StorageFull => {
+                tracing::error!(error = %self, "a write was refused by the database");
+                let mut res = HttpResponse::new(self.status_code());
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+                res
             }
             // The body is rendered by `render_error`, which knows the request.
             _ => HttpResponse::new(self.status_code()),
@@ -137,24 +154,35 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let detail = res.response().error().and_then(|e| e.as_error::<AppError>()).map(|e| match e {
+    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
+    let detail = app_error.map(|e| match e {
         AppError::BadRequest(d) | AppError::Conflict(d) => d.clone(),
+        AppError::ReadOnly | AppError::StorageFull => e.to_string(),
         _ => String::new(),
     });
+    let storage = app_error.and_then(|e| match e {
+        AppError::ReadOnly => Some("error-read-only"),
+        AppError::StorageFull => Some("error-storage-full"),
+        _ => None,
+    });
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
     let (req, _) = res.into_parts();
-    let response = if req.path().starts_with("/api/") {
+    let mut response = if req.path().starts_with("/api/") {
         problem_response(status, detail.as_deref().unwrap_or(""))
     } else {
-        error_page(&req, status)
+        error_page(&req, status, storage)
     };
+    if let Some(v) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, response).map_into_right_body(),
     ))
 }
 
-fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
+fn error_page(req: &HttpRequest, status: StatusCode, key: Option<&'static str>) -> HttpResponse<BoxBody> {
     let t = Tr::new(request_lang(req));
-    let key = match status.as_u16() {
+    let key = key.unwrap_or(match status.as_u16() {
         400 => "error-bad-request",
         403 => "error-forbidden",
         404 => "error-not-found",
@@ -167,7 +195,7 @@ fn error_page(req: &HttpRequest, status: StatusCode) -> HttpResponse<BoxBody> {
         503 => "error-unavailable",
         s if s >= 500 => "error-unexpected",
         _ => "error-bad-request",
-    };
+    });
     let page = ErrorPage {
         t,
         home: if req.path().starts_with("/shop") { "/shop" } else { "/staff" },

@@ -1,28 +1,103 @@
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 
+use crate::config::{Backend, Settings, sqlite_path};
 use crate::store::{Db, StoreError};
-
-use super::error::problem_response;
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
 }
 
-/// The database answers. A load balancer sends traffic only to instances that are ready.
-pub async fn readyz(db: web::Data<Db>) -> HttpResponse {
-    let probe = db
-        .read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from))
-        .await;
-    match probe {
-        Ok(()) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body(r#"{"status":"ready","database":"ok"}"#),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            problem_response(StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable")
+/// What the write probe found.
+#[derive(Debug, thiserror::Error)]
+enum Probe {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The probe's own, deliberate rollback: the write went through.
+    #[error("rolled back")]
+    Written,
+}
+
+impl From<diesel::result::Error> for Probe {
+    fn from(e: diesel::result::Error) -> Self {
+        Probe::Store(e.into())
+    }
+}
+
+/// The database answers and takes writes. A load balancer sends traffic only to instances
+/// that are ready; an instance whose database is read-only or full is not, since most of
+/// what people do here writes.
+///
+/// The write probe is a scratch table with one 8 KiB row, created and rolled back in the
+/// writer's transaction: it needs new pages (so a database that cannot grow fails it) and a
+/// write lock (so a read-only file, connection or database fails it), touches no application
+/// table and leaves nothing behind. On SQLite it waits behind the single writer like any
+/// write, so its answer also says whether writes get through at all. A rolled-back SQLite
+/// transaction never reaches the file, so there the files are also opened for writing
+/// (and closed at once): an immutable file or a read-only file system fails that.
+pub async fn readyz(db: web::Data<Db>, settings: web::Data<Settings>) -> HttpResponse {
+    if let Err(e) = db.read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from)).await {
+        tracing::warn!(error = %e, "readiness check failed: no database");
+        return not_ready("unreachable", "the database is not reachable");
+    }
+    if db.backend() == Backend::Sqlite {
+        let path = sqlite_path(&settings.database.url).to_owned();
+        let unwritable = tokio::task::spawn_blocking(move || {
+            [path.clone(), format!("{path}-wal")].into_iter().find_map(|p| match std::fs::OpenOptions::new().write(true).open(&p) {
+                Ok(_) => None,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => Some(format!("{p}: {e}")),
+            })
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some(e) = unwritable {
+            tracing::warn!(error = %e, "readiness check failed: the database file cannot be written");
+            return not_ready("read_only", "the database file cannot be written");
         }
     }
+    let sql = match db.backend() {
+        Backend::Sqlite => "CREATE TABLE atelier_write_probe (b BLOB); INSERT INTO atelier_write_probe VALUES (randomblob(8192));",
+        Backend::Postgres => "CREATE TABLE atelier_write_probe (b bytea); INSERT INTO atelier_write_probe SELECT decode(repeat('00', 8192), 'hex');",
+    };
+    let probe = db
+        .write(move |conn| -> Result<(), Probe> {
+            conn.batch_execute(sql)?;
+            Err(Probe::Written)
+        })
+        .await;
+    match probe {
+        Err(Probe::Written) | Ok(()) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(r#"{"status":"ready","database":"ok","writes":"ok"}"#),
+        Err(Probe::Store(e)) => {
+            tracing::warn!(error = %e, "readiness check failed: the database takes no writes");
+            if e.is_read_only() {
+                not_ready("read_only", "the database is read-only: writes are refused")
+            } else if e.is_full() {
+                not_ready("full", "the database or its disk is full: writes are refused")
+            } else if e.is_busy() {
+                not_ready("busy", "the database is busy: writes wait past the bound")
+            } else {
+                not_ready("write_failed", "the database refuses writes")
+            }
+        }
+    }
+}
+
+fn not_ready(reason: &str, detail: &str) -> HttpResponse {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": detail,
+        "reason": reason,
+    });
+    HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")))
+        .body(body.to_string())
 }

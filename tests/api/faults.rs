@@ -1,6 +1,9 @@
-//! Faults: the database is busy (another process holds SQLite's write lock). Requests wait a
-//! bounded time, then fail cleanly with a message and `Retry-After`; nothing is half-written,
-//! and the retry with the same Idempotency-Key places the order once.
+//! Storage faults. The database is busy (another process holds SQLite's write lock, another
+//! session holds a table lock on PostgreSQL): requests wait a bounded time, then fail cleanly
+//! with a message and `Retry-After`. The database is full or read-only: `/readyz` says so
+//! with a reason, writes are refused with a clear error (problem+json on the API, a readable
+//! page on forms). In every case nothing is half-written, and once the condition clears the
+//! retry with the same Idempotency-Key places the order, once.
 
 use std::time::{Duration, Instant};
 
@@ -9,61 +12,287 @@ use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::bridge::with_demo_catalogs;
 use crate::helpers::*;
+use crate::on_both_backends;
 
-#[tokio::test]
-async fn a_busy_database_makes_a_request_wait_then_fail_cleanly_and_the_retry_succeeds() {
-    let app = with_demo_catalogs(Backend::Sqlite).await;
-    app.register_factory("busy", None).await;
-    let key = app.add_channel("busy").await;
+const BUSY_BOUND: Duration = Duration::from_millis(1500);
+
+/// An app with the demo catalogs, a short busy bound, a pull-only factory, a sales channel and
+/// a customer; returns the channel key and an order body.
+async fn storage_app(backend: Backend) -> (TestApp, String, Value) {
+    let app = spawn_app_with(backend, |s| s.database.busy_timeout = BUSY_BOUND).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    app.register_factory("storage", None).await;
+    let key = app.add_channel("storage").await;
     let customer = app.customer_reference("Busy Buyer").await;
     let body = json!({
         "customer_reference": customer, "product": "cycling_jersey",
         "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full"},
         "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
     });
+    (app, key, body)
+}
 
-    // Another process's long write transaction.
-    let path = app.settings.database.url.trim_start_matches("sqlite://").to_owned();
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let mut c = diesel::SqliteConnection::establish(&path).unwrap();
-        c.batch_execute("BEGIN IMMEDIATE").unwrap();
-        locked_tx.send(()).unwrap();
-        release_rx.recv().unwrap();
-        c.batch_execute("ROLLBACK").unwrap();
-    });
-    locked_rx.recv().unwrap();
+async fn place(app: &TestApp, key: &str, idem: &str, body: &Value) -> reqwest::Response {
+    reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(key).header("idempotency-key", idem).json(body).send().await.unwrap()
+}
 
-    let http = reqwest::Client::new();
-    let order = || http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "busy-1").json(&body).send();
-    let started = Instant::now();
-    let res = order().await.unwrap();
-    let waited = started.elapsed();
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.headers()["retry-after"], "1");
-    let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["type"], "/api/v1/problems/unavailable");
-    assert_eq!(problem["detail"], "the database is busy; try again");
-    let bound = app.settings.database.busy_timeout;
-    assert!(waited >= bound - Duration::from_millis(500) && waited < bound + Duration::from_secs(3), "waited {waited:?} for a {bound:?} bound");
+/// Orders, work orders and outbox rows: what one placement writes together.
+async fn written(app: &TestApp) -> (i64, i64, i64) {
+    app.db
+        .read(|conn| {
+            use atelier::store::schema::{orders, outbox, work_orders};
+            use diesel::prelude::*;
+            Ok::<_, atelier::store::StoreError>((
+                orders::table.count().get_result(conn)?,
+                work_orders::table.count().get_result(conn)?,
+                outbox::table.count().get_result(conn)?,
+            ))
+        })
+        .await
+        .unwrap()
+}
 
-    release_tx.send(()).unwrap();
-    holder.join().unwrap();
-    // Nothing was written by the failed attempt; the retry places the order, once.
-    let res = order().await.unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let again = order().await.unwrap();
-    assert_eq!(again.status(), StatusCode::OK);
-    let count: i64 = app
+/// SQLite's own check of the file: pages, indexes and free lists are consistent.
+async fn sqlite_intact(app: &TestApp) {
+    let ok: Vec<String> = app
         .db
         .read(|conn| {
-            use diesel::prelude::*;
-            Ok::<_, atelier::store::StoreError>(atelier::store::schema::orders::table.count().get_result(conn)?)
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                integrity_check: String,
+            }
+            use diesel::RunQueryDsl;
+            let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+            Ok::<_, atelier::store::StoreError>(rows.into_iter().map(|r| r.integrity_check).collect())
         })
         .await
         .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(ok, vec!["ok"]);
+}
+
+async fn readyz(app: &TestApp) -> (StatusCode, Value) {
+    let res = app.get("/readyz").await;
+    (res.status(), res.json().await.unwrap())
+}
+
+/// A fitter enrolling a customer through the form: the answer's status and page text.
+async fn enroll_form(app: &TestApp, n: usize) -> (StatusCode, String, String) {
+    let token = app.csrf("/staff/customers/new").await;
+    let (name, email) = (format!("Form Filler {n}"), format!("form.filler.{n}@example.com"));
+    let res = app
+        .post_form("/staff/customers", &[("csrf_token", &token), ("name", &name), ("email", &email), ("phone", ""), ("not_a_duplicate", "yes")])
+        .await;
+    let status = res.status();
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    (status, select(&html, ".error-title").concat(), select(&html, ".error-message").concat())
+}
+
+/// Holds the lock another process or session would: SQLite's write lock (`BEGIN IMMEDIATE`),
+/// or an ACCESS EXCLUSIVE lock on PostgreSQL's orders table, in an open transaction, until
+/// the returned sender is used.
+fn hold_lock(app: &TestApp, backend: Backend) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let url = app.settings.database.url.clone();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut c: Box<dyn FnMut(&str)> = match backend {
+            Backend::Sqlite => {
+                let mut c = diesel::SqliteConnection::establish(atelier::config::sqlite_path(&url)).unwrap();
+                Box::new(move |sql| c.batch_execute(sql).unwrap())
+            }
+            Backend::Postgres => {
+                let mut c = diesel::PgConnection::establish(&url).unwrap();
+                Box::new(move |sql| c.batch_execute(sql).unwrap())
+            }
+        };
+        c(match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE",
+        });
+        locked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        c("ROLLBACK");
+    });
+    locked_rx.recv().unwrap();
+    (release_tx, holder)
+}
+
+on_both_backends!(
+    a_busy_database_makes_a_request_wait_then_fail_cleanly_and_the_retry_succeeds,
+    a_read_only_database_is_reported_and_refuses_writes_until_it_is_writable,
+);
+
+async fn a_busy_database_makes_a_request_wait_then_fail_cleanly_and_the_retry_succeeds(backend: Backend) {
+    let (app, key, body) = storage_app(backend).await;
+    let (release, holder) = hold_lock(&app, backend);
+
+    let started = Instant::now();
+    let res = place(&app, &key, "busy-1", &body).await;
+    let waited = started.elapsed();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/unavailable");
+    assert_eq!(problem["detail"], "the database is busy; try again");
+    assert!(waited >= BUSY_BOUND - Duration::from_millis(300) && waited < BUSY_BOUND + Duration::from_secs(3), "waited {waited:?} for a {BUSY_BOUND:?} bound");
+    assert_eq!(written(&app).await, (0, 0, 0), "nothing half-written");
+
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    // The retry places the order, once.
+    assert_eq!(place(&app, &key, "busy-1", &body).await.status(), StatusCode::CREATED);
+    assert_eq!(place(&app, &key, "busy-1", &body).await.status(), StatusCode::OK);
+    assert_eq!(written(&app).await, (1, 1, 0), "one order with its work order (a pull-only factory has no outbox)");
+}
+
+/// Runs `chattr` on the database files: an immutable file refuses writes even to root, and
+/// even through the connections the server already has open.
+fn chattr(flag: &str, files: &[String]) -> bool {
+    let ok = std::process::Command::new("chattr").arg(flag).args(files).status().is_ok_and(|s| s.success());
+    if !ok && std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!("chattr {flag} failed: the read-only test needs a file system with immutable files (ext4, xfs, btrfs) and root");
+    }
+    ok
+}
+
+/// Makes the database read-only under the running server: SQLite's files immutable;
+/// PostgreSQL's database `default_transaction_read_only`, with the server's sessions ended so
+/// that its pool reconnects into the new setting (as after a failover to a standby).
+fn set_read_only(app: &TestApp, backend: Backend, on: bool) -> bool {
+    match backend {
+        Backend::Sqlite => {
+            let path = atelier::config::sqlite_path(&app.settings.database.url).to_owned();
+            chattr(if on { "+i" } else { "-i" }, &[path.clone(), format!("{path}-wal")])
+        }
+        Backend::Postgres => {
+            let url = &app.settings.database.url;
+            let name = url.rsplit('/').next().unwrap();
+            let mut c = diesel::PgConnection::establish(url).unwrap();
+            let setting = if on { "SET default_transaction_read_only = on" } else { "RESET default_transaction_read_only" };
+            c.batch_execute(&format!(
+                "ALTER DATABASE {name} {setting}; \
+                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();"
+            ))
+            .unwrap();
+            true
+        }
+    }
+}
+
+async fn a_read_only_database_is_reported_and_refuses_writes_until_it_is_writable(backend: Backend) {
+    let (app, key, body) = storage_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    assert_eq!(readyz(&app).await.0, StatusCode::OK);
+    assert_eq!(place(&app, &key, "before", &body).await.status(), StatusCode::CREATED);
+    if !set_read_only(&app, backend, true) {
+        eprintln!("skipped: chattr is not available here (needs root and ext4/xfs/btrfs)");
+        return;
+    }
+    // Writable again even if an assertion fails, so the temporary files can be removed.
+    struct Restore<'a>(&'a TestApp, Backend, bool);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            if self.2 {
+                set_read_only(self.0, self.1, false);
+            }
+        }
+    }
+    let mut restore = Restore(&app, backend, true);
+    let (status, ready) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["reason"], "read_only");
+
+    let res = place(&app, &key, "ro-1", &body).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert_eq!(res.headers()["retry-after"], "30");
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/read-only");
+    assert_eq!(problem["detail"], "the database cannot be written (read-only or failing storage); nothing was written");
+    let (status, title, message) = enroll_form(&app, 0).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(title, "Saving is paused");
+    assert!(message.starts_with("The database is read-only at the moment, so nothing was saved."), "{message}");
+    assert_eq!(written(&app).await, (1, 1, 0), "nothing half-written");
+
+    restore.2 = false;
+    assert!(set_read_only(&app, backend, false));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while readyz(&app).await.0 != StatusCode::OK {
+        assert!(Instant::now() < deadline, "the server did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(place(&app, &key, "ro-1", &body).await.status(), StatusCode::CREATED);
+    assert_eq!(place(&app, &key, "ro-1", &body).await.status(), StatusCode::OK);
+    assert_eq!(written(&app).await, (2, 2, 0));
+    assert_eq!(enroll_form(&app, 1).await.0, StatusCode::SEE_OTHER);
+    if backend == Backend::Sqlite {
+        sqlite_intact(&app).await;
+    }
+}
+
+/// SQLite cannot grow the file: `max_page_count` at the current size, on the server's writer
+/// connection, gives the same SQLITE_FULL ("database or disk is full") as a full disk.
+/// (PostgreSQL reports a full disk as disk_full/"could not extend file", mapped the same way;
+/// filling a disk is not something a test here can do safely.)
+#[tokio::test]
+async fn a_full_database_is_reported_and_refuses_writes_until_it_has_room() {
+    let (app, key, body) = storage_app(Backend::Sqlite).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    assert_eq!(place(&app, &key, "before", &body).await.status(), StatusCode::CREATED);
+    let limit = |pages: u64| {
+        let db = app.db.clone();
+        tokio::task::spawn_blocking(move || {
+            // It cannot go below the current size: 1 means "exactly as big as it is now".
+            db.write_blocking(|c| c.batch_execute(&format!("PRAGMA max_page_count = {pages}")).map_err(atelier::store::StoreError::from)).unwrap()
+        })
+    };
+    limit(1).await.unwrap();
+
+    // Orders keep coming; they fill what room the last pages had, then one finds none.
+    let mut placed = 1;
+    let failed = loop {
+        let idem = format!("full-{placed}");
+        let res = place(&app, &key, &idem, &body).await;
+        if res.status() == StatusCode::CREATED {
+            placed += 1;
+            assert!(placed < 200, "the database never filled up");
+            continue;
+        }
+        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["type"], "/api/v1/problems/storage-full");
+        assert_eq!(problem["detail"], "the database has no space left; nothing was written");
+        break idem;
+    };
+    let (status, ready) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["reason"], "full");
+    // A form, too, until the last room is gone: then a readable page, not a half-saved record.
+    let mut n = 0;
+    let (status, title, message) = loop {
+        let answer = enroll_form(&app, n).await;
+        n += 1;
+        if answer.0 != StatusCode::SEE_OTHER || n > 200 {
+            break answer;
+        }
+    };
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(title, "Saving is paused");
+    assert!(message.starts_with("The database has run out of space, so nothing was saved."), "{message}");
+    assert_eq!(written(&app).await, (placed, placed, 0), "every acknowledged order, nothing of the refused one");
+    sqlite_intact(&app).await;
+
+    limit(4_294_967_294).await.unwrap();
+    assert_eq!(readyz(&app).await.0, StatusCode::OK);
+    assert_eq!(place(&app, &key, &failed, &body).await.status(), StatusCode::CREATED);
+    assert_eq!(place(&app, &key, &failed, &body).await.status(), StatusCode::OK);
+    assert_eq!(written(&app).await, (placed + 1, placed + 1, 0));
+    assert_eq!(enroll_form(&app, n).await.0, StatusCode::SEE_OTHER);
+    sqlite_intact(&app).await;
 }

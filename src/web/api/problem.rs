@@ -24,6 +24,10 @@ pub enum ApiError {
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
     Unavailable,
+    #[error("the database cannot be written (read-only or failing storage); nothing was written")]
+    ReadOnly,
+    #[error("the database has no space left; nothing was written")]
+    StorageFull,
     /// A well-formed request the domain refuses: a stable slug and the reason.
     #[error("{1}")]
     Unprocessable(&'static str, String),
@@ -45,6 +49,8 @@ impl ApiError {
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
             ApiError::LeaseConflict => "lease-conflict",
             ApiError::Unavailable => "unavailable",
+            ApiError::ReadOnly => "read-only",
+            ApiError::StorageFull => "storage-full",
             ApiError::Unprocessable(slug, _) => slug,
             ApiError::InvalidConfiguration(_) => "invalid-configuration",
             ApiError::Internal(_) => "internal",
@@ -56,6 +62,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         if e.is_busy() {
             return ApiError::Unavailable;
+        }
+        if e.is_read_only() {
+            return ApiError::ReadOnly;
+        }
+        if e.is_full() {
+            return ApiError::StorageFull;
         }
         ApiError::Internal(e.into())
     }
@@ -76,7 +88,8 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::IllegalTransition(_) | ApiError::LeaseConflict => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +118,11 @@ impl ResponseError for ApiError {
         }
         if matches!(self, ApiError::Unavailable) {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        // Space or write access comes back when an operator acts: ask for a later retry.
+        if matches!(self, ApiError::ReadOnly | ApiError::StorageFull) {
+            tracing::error!(error = %self, "a write was refused by the database");
+            res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("30")));
         }
         res.body(body.to_string())
     }
