@@ -193,6 +193,22 @@ impl Resolve for SystemResolver {
     }
 }
 
+/// The resolver push hosts are looked up with, behind the guard.
+#[derive(Clone)]
+pub struct Resolver(pub Arc<dyn Resolve>);
+
+impl Default for Resolver {
+    fn default() -> Self {
+        Resolver(Arc::new(SystemResolver))
+    }
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Resolver")
+    }
+}
+
 /// The error a connection attempt fails with when a name resolves only to forbidden addresses.
 #[derive(Debug, thiserror::Error)]
 #[error("refused: {name} resolves only to loopback, private, link-local or reserved addresses")]

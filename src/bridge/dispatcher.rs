@@ -26,6 +26,8 @@ pub struct DispatcherSettings {
     pub allowed_hosts: Vec<String>,
     /// Pushes may go to loopback, private and reserved addresses (`ATELIER_WEBHOOK_ALLOW_PRIVATE`).
     pub allow_private: bool,
+    /// Resolves push hosts (the system's resolver unless set; tests set a stub).
+    pub resolver: super::destination::Resolver,
     /// An endpoint that has failed every attempt for this long is disabled.
     pub disable_after: Duration,
     /// How long the previous secret keeps signing after a rotation.
@@ -60,6 +62,7 @@ impl Default for DispatcherSettings {
             batch: 64,
             allowed_hosts: vec![],
             allow_private: false,
+            resolver: Default::default(),
             disable_after: Duration::from_secs(5 * 24 * 3600),
             secret_overlap: Duration::from_secs(24 * 3600),
         }
@@ -89,7 +92,7 @@ impl Dispatcher {
     pub fn new(db: Db, settings: DispatcherSettings) -> Result<Self, reqwest::Error> {
         // ring as the TLS crypto provider; a second install (tests, two dispatchers) is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = super::destination::client_builder(&settings, std::sync::Arc::new(super::destination::SystemResolver))
+        let client = super::destination::client_builder(&settings, settings.resolver.0.clone())
             .timeout(settings.timeout)
             .user_agent(concat!("atelier-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;

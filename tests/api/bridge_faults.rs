@@ -129,11 +129,22 @@ impl ScriptedFactory {
 /// An app with the demo catalogs, a compressed schedule and a one-second timeout, a factory
 /// pushing to `factory` (registered through the admin form), a sales channel and a customer.
 async fn bridge_app(backend: Backend, schedule: &[u64], factory: &ScriptedFactory) -> (TestApp, String, String) {
+    bridge_app_with(backend, schedule, factory, &factory.url.clone(), |_| {}).await
+}
+
+async fn bridge_app_with(
+    backend: Backend,
+    schedule: &[u64],
+    factory: &ScriptedFactory,
+    push_url: &str,
+    adjust: impl FnOnce(&mut atelier::config::Settings),
+) -> (TestApp, String, String) {
     let schedule = schedule.to_vec();
     let app = spawn_app_with(backend, move |s| {
         s.dispatcher.retry_schedule = schedule;
         s.dispatcher.timeout = Duration::from_secs(1);
         s.dispatcher.lease = Duration::from_secs(3);
+        adjust(s);
     })
     .await;
     let db = app.db.clone();
@@ -144,7 +155,7 @@ async fn bridge_app(backend: Backend, schedule: &[u64], factory: &ScriptedFactor
     let res = admin
         .post_form(
             "/staff/factories",
-            &[("csrf_token", &token), ("name", "Scripted"), ("code", "scripted"), ("families", "apparel"), ("families", "bicycle"), ("push_url", &factory.url), ("lead_time_days", "10")],
+            &[("csrf_token", &token), ("name", "Scripted"), ("code", "scripted"), ("families", "apparel"), ("families", "bicycle"), ("push_url", push_url), ("lead_time_days", "10")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -426,4 +437,72 @@ async fn private_push_destinations_are_refused_at_the_form_and_at_send_time() {
     assert_eq!(errors[0].as_deref(), Some("the push URL points to a loopback, private, link-local or reserved address"));
     assert_eq!(errors[1].as_deref(), Some("the push URL points to a loopback, private, link-local or reserved address"));
     assert!(receiver.calls().is_empty(), "nothing reached the loopback receiver");
+}
+
+/// A resolver standing in for DNS: it records every name it is asked for and answers with the
+/// address the test chose. Nothing is looked up.
+struct StubResolver {
+    answer: std::net::IpAddr,
+    asked: Mutex<Vec<String>>,
+}
+
+impl reqwest::dns::Resolve for StubResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        self.asked.lock().unwrap().push(name.as_str().to_owned());
+        let addr = std::net::SocketAddr::new(self.answer, 0);
+        Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs) })
+    }
+}
+
+fn stub(answer: &str) -> (Arc<StubResolver>, atelier::bridge::destination::Resolver) {
+    let r = Arc::new(StubResolver { answer: answer.parse().unwrap(), asked: Mutex::default() });
+    (r.clone(), atelier::bridge::destination::Resolver(r))
+}
+
+/// DNS rebinding: a public-looking name passes the form, and at send time resolves to a
+/// private address. The dispatcher refuses to connect (the receiver on loopback sees
+/// nothing), logs why, and flags the work order once the schedule is spent. With the host
+/// named in the allowlist, the same answer is used and the event is delivered.
+#[tokio::test]
+async fn a_name_resolving_to_a_private_address_at_send_time_is_refused() {
+    let factory = ScriptedFactory::start(vec![], Duration::ZERO);
+    let port = factory.url.rsplit(':').next().unwrap().trim_end_matches("/hooks").to_owned();
+    let named = format!("http://factory.example:{port}/hooks");
+
+    let (resolver, guarded) = stub("10.0.0.7");
+    let (app, key, customer) = bridge_app_with(Backend::Sqlite, &[0], &factory, &named, move |s| {
+        s.dispatcher.allow_private = false;
+        s.dispatcher.resolver = guarded;
+    })
+    .await;
+    let work_orders = place(&app, &key, &customer, 1).await;
+    board_settles(&app, &work_orders, "queued delivery_failed", Duration::from_secs(10)).await;
+    let errors: Vec<Option<String>> = app
+        .db
+        .read(|c| -> Result<_, atelier::store::StoreError> {
+            use atelier::store::schema::delivery_attempts::dsl as d;
+            use diesel::prelude::*;
+            Ok(d::delivery_attempts.order(d::id.asc()).select(d::error).load(c)?)
+        })
+        .await
+        .unwrap();
+    let refusal = "refused: factory.example resolves only to loopback, private, link-local or reserved addresses";
+    assert_eq!(errors, vec![Some(refusal.to_owned()), Some(refusal.to_owned())]);
+    assert_eq!(*resolver.asked.lock().unwrap(), vec!["factory.example", "factory.example"], "the name was resolved at each send");
+    assert!(factory.calls().is_empty(), "nothing was sent");
+
+    // The operator names the host: the resolver's answer (loopback, where the test factory
+    // listens) is what the dispatcher connects to.
+    let (resolver, guarded) = stub("127.0.0.1");
+    let (app, key, customer) = bridge_app_with(Backend::Sqlite, &[0], &factory, &named, move |s| {
+        s.dispatcher.allow_private = false;
+        s.dispatcher.allowed_hosts = vec!["factory.example".into()];
+        s.dispatcher.resolver = guarded;
+    })
+    .await;
+    let work_orders = place(&app, &key, &customer, 1).await;
+    settled(&factory, 1, Duration::from_secs(10)).await;
+    assert_each_delivered_once(&factory, &work_orders);
+    assert_eq!(*resolver.asked.lock().unwrap(), vec!["factory.example"]);
+    board_settles(&app, &work_orders, "sent", Duration::from_secs(5)).await;
 }
