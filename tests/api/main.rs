@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod authz;
 mod bridge;
 mod bridge_admin;
 mod browser;
@@ -13,6 +14,7 @@ mod channels;
 mod cli;
 mod customers;
 mod errors;
+mod erasure_trace;
 mod faults;
 mod health;
 mod i18n;
