@@ -22,6 +22,7 @@ mod learning;
 mod learning_pages;
 mod measurements;
 mod schemathesis;
+mod security;
 mod sessions;
 mod shop;
 mod shop_browser;
