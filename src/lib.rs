@@ -96,7 +96,7 @@ impl Application {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?;
         if workers > 0 {

@@ -244,3 +244,121 @@ async fn signing_out_of_the_shop_ends_the_session_on_the_server(backend: Backend
     let replay = app.with_cookie(&cookie).get(app.url("/shop/account")).send().await.unwrap();
     assert!(location(&replay).starts_with("/shop/sign-in"), "{}", location(&replay));
 }
+
+/// The server binary on the test's SQLite file, logging at debug level into `log`.
+fn serve_logging(app: &TestApp, log: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = std::fs::File::create(log).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.settings.database.url)
+        .env("ATELIER_ADDR", format!("127.0.0.1:{port}"))
+        .env("ATELIER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("ATELIER_SEED_DEMO", "false")
+        .env("ATELIER_WORKERS", "1")
+        .env("ATELIER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
+        .env("ATELIER_WEBHOOK_RETRY_SCHEDULE", "0,1,1")
+        .env("RUST_LOG", "debug")
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("start the server");
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Every secret a run makes (passwords, one-time passwords, session ids, reset links, tokens,
+/// keys, signing secrets, claim codes) is kept out of the server's logs, even at debug level;
+/// so is an erased customer's name and email.
+#[tokio::test]
+async fn no_secret_reaches_the_logs() {
+    let app = crate::bridge::with_demo_catalogs(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let (mut child, address) = serve_logging(&app, &log);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(format!("{address}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let server = app.on_server(address);
+    let mut secrets: Vec<String> = vec![PASSWORD.into(), CUSTOMER_PASSWORD.into()];
+
+    // A staff member's one-time password, replaced at first sign-in.
+    let otp = atelier::accounts::one_time_password();
+    atelier::accounts::reset_password_blocking(&app.db, MANAGER_NORTH, &otp).unwrap();
+    let res = server.sign_in(MANAGER_NORTH, &otp).await;
+    assert_eq!(location(&res), "/staff/password");
+    secrets.push(session_cookie(res.headers()).unwrap().split_once('=').unwrap().1.to_owned());
+    let chosen = "a manager's own new passphrase";
+    let token = server.csrf("/staff/password").await;
+    secrets.extend([otp.clone(), chosen.into(), token.clone()]);
+    let res = server.post_form("/staff/password", &[("csrf_token", &token), ("current", &otp), ("new_password", chosen), ("confirm", chosen)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let guess = "a wrong guess at the password";
+    secrets.push(guess.into());
+    assert_eq!(server.browser().sign_in(MANAGER_NORTH, guess).await.status(), StatusCode::UNAUTHORIZED);
+
+    // A factory's API token and webhook signing secret, used; a channel's key, used.
+    let receiver = crate::bridge::TestFactory::start(crate::bridge::Mode::Accept);
+    let factory = server.register_factory("LOGS", Some(&receiver)).await;
+    let secret = factory.secret.clone().expect("a signing secret");
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(server.url("/api/v1/work-orders")).bearer_auth(&factory.token).send().await.unwrap().status(), StatusCode::OK);
+    let key = server.add_channel("logs").await;
+    assert_eq!(http.get(server.url("/api/v1/catalog")).bearer_auth(&key).send().await.unwrap().status(), StatusCode::OK);
+    // A wrong token is refused, and not logged either.
+    let wrong_token = "atf_not_a_real_token_0123456789";
+    assert_eq!(http.get(server.url("/api/v1/work-orders")).bearer_auth(wrong_token).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    secrets.extend([factory.token.clone(), secret, key, wrong_token.into()]);
+
+    // A claim code, claimed with a password; a reset link, used.
+    let fitter = server.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    let id = fitter.enroll("Lou Logs", "lou@example.com", "").await;
+    let res = fitter.post_on_customer(id, "claim-code", &[]).await;
+    let code = select(&Html::parse_document(&res.text().await.unwrap()), "#claim-code").remove(0);
+    secrets.push(code.clone());
+    let shopper = server.browser();
+    let res = shopper
+        .shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "lou@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "claimed");
+    secrets.push(session_cookie(res.headers()).unwrap().split_once('=').unwrap().1.to_owned());
+    assert_eq!(shopper.shop_form("/shop/forgot", "/shop/forgot", &[("email", "lou@example.com")]).await.status(), StatusCode::OK);
+    let mail = app
+        .db
+        .read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::mail_outbox::latest_to(c, "lou@example.com")?))
+        .await
+        .unwrap()
+        .unwrap();
+    let path = mail.body[mail.body.find("/shop/reset/").unwrap()..].split_whitespace().next().unwrap().to_owned();
+    secrets.push(path.trim_start_matches("/shop/reset/").to_owned());
+    assert_eq!(shopper.get(&path).await.status(), StatusCode::OK);
+    let renewed = "the password after the reset";
+    secrets.push(renewed.into());
+    let res = shopper.shop_form(&path, &path, &[("password", renewed), ("confirmation", renewed)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "password reset");
+
+    // A customer searched for and erased: the marker in their name and email is not logged.
+    let marker = format!("Qzl{}", &hex::encode(rand::random::<[u8; 4]>())[..7]);
+    let admin = server.browser();
+    admin.sign_in_as(ADMIN).await;
+    let erased = admin.enroll(&format!("Mia {marker}"), &format!("{}@example.com", marker.to_lowercase()), "").await;
+    assert_eq!(admin.get(&format!("/staff/customers?q={marker}")).await.status(), StatusCode::OK);
+    let reference = app.db.read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::customers::find(c, erased)?)).await.unwrap().unwrap().reference;
+    assert_eq!(admin.post_on_customer(erased, "erase", &[("confirm", &reference)]).await.status(), StatusCode::SEE_OTHER);
+    secrets.push(marker.to_lowercase());
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("staff signed in") && logged.contains("customer erased") && logged.contains("DEBUG"), "the log was captured at debug level:\n{logged}");
+    let logged = logged.to_lowercase();
+    for secret in &secrets {
+        assert!(secret.len() >= 8, "{secret}");
+        if let Some(at) = logged.find(secret.to_lowercase().as_str()) {
+            let line = logged[..at].rsplit('\n').next().unwrap_or_default().to_owned() + &logged[at..].lines().next().unwrap_or_default();
+            panic!("a secret is in the log: {secret}\n{line}");
+        }
+    }
+}
