@@ -6,7 +6,7 @@
 //! asked by every caller without a CSRF token (refused: sign-in for who may not be there, 403
 //! for the rest), and, with a valid token, by every caller the rule refuses (refused with the
 //! rule's answer); nothing is stored by either. That allowed callers' POSTs work is what the
-//! feature tests show.
+//! feature tests show. Every HTML answer on the way must carry the security headers.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -231,8 +231,21 @@ struct Callers {
     csrf: BTreeMap<Who, String>,
 }
 
+/// The status and redirect of an answer; an HTML answer without the security headers is
+/// reported as a status of its own (0), so that the matrix shows where.
 async fn answer_of(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
+    let h = res.headers();
+    let html = h.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let guarded = csp.contains("frame-ancestors 'none'")
+        && !csp.contains("unsafe-inline")
+        && h.get("x-content-type-options").is_some_and(|v| v == "nosniff")
+        && h.get("referrer-policy").is_some()
+        && h.get("cache-control").is_some_and(|v| v == "no-store");
+    if html && !guarded {
+        return (0, format!("HTML without the security headers: {h:?}"));
+    }
     (status, location(&res))
 }
 

@@ -362,3 +362,68 @@ async fn no_secret_reaches_the_logs() {
         }
     }
 }
+
+on_both_backends!(a_name_with_markup_is_shown_as_text_everywhere);
+
+/// A customer called `<script>alert(1)</script>`, with markup in their address and notes too,
+/// is shown as text on every page that names them: staff and shop pages, search results, the
+/// timeline, orders and the job ticket.
+async fn a_name_with_markup_is_shown_as_text_everywhere(backend: Backend) {
+    const NAME: &str = "<script>alert(1)</script>";
+    let app = crate::bridge::with_demo_catalogs(backend).await;
+    app.register_factory("WORKS", None).await;
+    app.signed_up(NAME, "xss@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &crate::shop_helpers::JERSEY).await;
+    let res = app.place(&fields, &[("delivery", "address"), ("address", "<img src=x onerror=alert(2)>")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "order placed");
+    let shop_order = location(&res);
+
+    let (customer_id, order_id, wo_id) = app
+        .db
+        .read(|c| -> Result<_, atelier::store::StoreError> {
+            let account = atelier::store::customer_accounts::find_by_email(c, "xss@example.com")?.unwrap();
+            let order = atelier::store::orders::for_customer(c, account.customer_id)?.remove(0);
+            let wo = atelier::store::orders::work_orders_of_order(c, order.id)?.remove(0);
+            Ok((account.customer_id, order.id, wo.id))
+        })
+        .await
+        .unwrap();
+    let staff = app.browser();
+    staff.sign_in_as(ADMIN).await;
+    let res = staff.post_on_customer(customer_id, "contacts", &[("kind", "call"), ("summary", "<b onmouseover=alert(3)>called</b>")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let reference = app.db.read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::customers::find(c, customer_id)?)).await.unwrap().unwrap().reference;
+    let pages: Vec<(&TestApp, String, bool)> = vec![
+        (&staff, format!("/staff/customers?q={reference}"), true),
+        (&staff, format!("/staff/customers/{customer_id}"), true),
+        (&staff, format!("/staff/customers/{customer_id}/measurements"), true),
+        (&staff, format!("/staff/orders/{order_id}"), true),
+        // The ticket names the customer by reference only; the address is on it.
+        (&staff, format!("/staff/work-orders/{wo_id}/ticket"), false),
+        (&staff, "/staff/work-orders".into(), false),
+        (&app, "/shop".into(), true),
+        (&app, "/shop/account".into(), true),
+        (&app, "/shop/orders".into(), false),
+        (&app, shop_order.clone(), false),
+    ];
+    for (who, path, names_them) in pages {
+        let res = who.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let body = res.text().await.unwrap();
+        for raw in [NAME, "<img src=x", "<b onmouseover"] {
+            assert!(!body.contains(raw), "{path} has {raw} unescaped");
+        }
+        // Parsed as a browser would: the markup is text, never an element.
+        let html = Html::parse_document(&body);
+        assert!(select(&html, "script").iter().all(|s| !s.contains("alert")), "{path} runs a script");
+        assert!(attr(&html, "img[onerror]", "onerror").is_none() && attr(&html, "[onmouseover]", "onmouseover").is_none(), "{path}");
+        if names_them {
+            assert!(select(&html, "body").concat().contains(NAME), "{path} shows the name as text");
+        }
+    }
+    // The address, as text, on the ticket that shows it.
+    let (_, html) = staff.get_html(&format!("/staff/work-orders/{wo_id}/ticket")).await;
+    assert!(select(&html, "body").concat().contains("<img src=x onerror=alert(2)>"), "the address is shown as text");
+}
