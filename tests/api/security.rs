@@ -427,3 +427,19 @@ async fn a_name_with_markup_is_shown_as_text_everywhere(backend: Backend) {
     let (_, html) = staff.get_html(&format!("/staff/work-orders/{wo_id}/ticket")).await;
     assert!(select(&html, "body").concat().contains("<img src=x onerror=alert(2)>"), "the address is shown as text");
 }
+
+on_both_backends!(a_shop_sign_in_issues_a_new_session_id);
+
+async fn a_shop_sign_in_issues_a_new_session_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Nico New", "nico@example.com").await;
+    let visitor = app.browser();
+    let before = session_cookie(visitor.get("/shop/sign-in").await.headers()).expect("a session for the form's CSRF token");
+    let res = visitor.shop_sign_in("nico@example.com", CUSTOMER_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let after = session_cookie(res.headers()).expect("a new session cookie at sign-in");
+    assert_ne!(before, after);
+    // The id from before signing in does not sign anyone in.
+    let replay = app.with_cookie(&before).get(app.url("/shop/account")).send().await.unwrap();
+    assert!(location(&replay).starts_with("/shop/sign-in"), "{}", location(&replay));
+}
