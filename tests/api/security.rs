@@ -443,3 +443,36 @@ async fn a_shop_sign_in_issues_a_new_session_id(backend: Backend) {
     let replay = app.with_cookie(&before).get(app.url("/shop/account")).send().await.unwrap();
     assert!(location(&replay).starts_with("/shop/sign-in"), "{}", location(&replay));
 }
+
+on_both_backends!(disabling_a_staff_account_deletes_its_sessions_on_the_server);
+
+async fn disabling_a_staff_account_deletes_its_sessions_on_the_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tablet = app.browser();
+    tablet.sign_in_as(FITTER_NORTH).await;
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let cookie = session_cookie(res.headers()).unwrap();
+    let sessions_of = |db: atelier::store::Db| async move {
+        db.read(|c| -> Result<i64, atelier::store::StoreError> {
+            use atelier::store::schema::sessions::dsl::*;
+            use diesel::prelude::*;
+            let id = atelier::store::staff::find_by_email(c, FITTER_NORTH)?.unwrap().id;
+            Ok(sessions.filter(staff_id.eq(id)).count().get_result(c)?)
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(sessions_of(app.db.clone()).await, 2, "two devices signed in");
+    app.db
+        .write(|c| -> Result<_, atelier::store::StoreError> {
+            let id = atelier::store::staff::find_by_email(c, FITTER_NORTH)?.unwrap().id;
+            atelier::store::staff::set_active(c, id, false)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(sessions_of(app.db.clone()).await, 0, "every session row is gone at once");
+    for res in [tablet.get("/staff").await, app.with_cookie(&cookie).get(app.url("/staff")).send().await.unwrap()] {
+        assert!(location(&res).starts_with("/staff/sign-in"), "{}", location(&res));
+    }
+}
