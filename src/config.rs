@@ -60,6 +60,38 @@ pub struct Settings {
     pub dispatcher: crate::bridge::DispatcherSettings,
     /// Value classes: thresholds and how often they are recomputed.
     pub learning: LearningSettings,
+    /// When a session ends without a sign-out.
+    pub sessions: SessionSettings,
+}
+
+/// Session timeouts (OWASP ASVS 5.0, 7.3.1 and 7.3.2): a session unused for `idle` ends, and
+/// every session ends `absolute` after it began, however busy.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { idle: Duration::from_secs(30 * 60), absolute: Duration::from_secs(12 * 3600) }
+    }
+}
+
+fn session_settings() -> anyhow::Result<SessionSettings> {
+    let idle: u64 = env_or("ATELIER_SESSION_IDLE_MINUTES", "30")
+        .parse()
+        .context("ATELIER_SESSION_IDLE_MINUTES must be a whole number of minutes")?;
+    let absolute: u64 = env_or("ATELIER_SESSION_ABSOLUTE_HOURS", "12")
+        .parse()
+        .context("ATELIER_SESSION_ABSOLUTE_HOURS must be a whole number of hours")?;
+    if idle == 0 || absolute == 0 {
+        bail!("ATELIER_SESSION_IDLE_MINUTES and ATELIER_SESSION_ABSOLUTE_HOURS must be at least 1");
+    }
+    if idle > absolute * 60 {
+        bail!("ATELIER_SESSION_IDLE_MINUTES ({idle}) cannot be longer than ATELIER_SESSION_ABSOLUTE_HOURS ({absolute} h)");
+    }
+    Ok(SessionSettings { idle: Duration::from_secs(idle * 60), absolute: Duration::from_secs(absolute * 3600) })
 }
 
 #[derive(Debug, Clone)]
@@ -115,11 +147,18 @@ impl Settings {
             static_dir: env_or("ATELIER_STATIC_DIR", "static"),
             dispatcher: dispatcher_settings()?,
             learning: learning_settings()?,
+            sessions: session_settings()?,
         })
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// Over https the session cookie takes the `__Host-` prefix: browsers then accept it only
+    /// `Secure`, for this host alone and the whole path, so a sibling subdomain cannot plant one.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies() { "__Host-atelier_session" } else { "atelier_session" }
     }
 }
 

@@ -59,15 +59,19 @@ impl Application {
         dispatcher.clone().spawn();
         let dispatcher = aweb::Data::new(dispatcher);
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
-        spawn_housekeeping(db);
+        spawn_housekeeping(db, settings.sessions);
 
         let mut server = HttpServer::new(move || {
-            let sessions = SessionMiddleware::builder(web::session_store::DbSessionStore::new(db_data.get_ref().clone()), key.clone())
-                .cookie_name("atelier_session".to_owned())
+            let timeouts = settings.sessions;
+            let idle = CookieDuration::seconds(timeouts.idle.as_secs().try_into().unwrap_or(i64::MAX));
+            let sessions = SessionMiddleware::builder(web::session_store::DbSessionStore::new(db_data.get_ref().clone(), timeouts), key.clone())
+                .cookie_name(settings.session_cookie_name().to_owned())
                 .cookie_secure(settings.secure_cookies())
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
-                .session_lifecycle(BrowserSession::default().state_ttl(CookieDuration::hours(12)))
+                .cookie_path("/".to_owned())
+                .cookie_domain(None)
+                .session_lifecycle(BrowserSession::default().state_ttl(idle))
                 .build();
             let static_dir = settings.static_dir.clone();
             App::new()
@@ -92,7 +96,7 @@ impl Application {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::RedactedRootSpan>::new())
         })
         .listen(listener)?;
         if workers > 0 {
@@ -128,7 +132,7 @@ fn session_key(db: &Db) -> anyhow::Result<Key> {
 }
 
 /// Removes expired sessions and old sign-in failures every hour.
-fn spawn_housekeeping(db: Db) {
+fn spawn_housekeeping(db: Db, timeouts: config::SessionSettings) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -137,7 +141,8 @@ fn spawn_housekeeping(db: Db) {
             let swept = db
                 .write(move |conn| -> Result<usize, StoreError> {
                     let window = at - chrono::Duration::minutes(accounts::THROTTLE_WINDOW_MINUTES);
-                    Ok(store::sessions::delete_expired(conn, at)?
+                    let begun_before = at - chrono::Duration::from_std(timeouts.absolute).unwrap_or(chrono::Duration::hours(12));
+                    Ok(store::sessions::delete_expired(conn, at, begun_before)?
                         + store::sign_in_failures::delete_before(conn, window)?)
                 })
                 .await;

@@ -7,3 +7,53 @@ pub fn init(default_filter: &str) {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
+
+/// The span of each request, as tracing-actix-web's default but for what it records of the
+/// URL: the path without its query (searches carry names, `next` carries paths), and only the
+/// route pattern where a path segment is itself a secret (a password-reset link).
+pub struct RedactedRootSpan;
+
+/// What of a request's URL may be logged.
+pub fn loggable_target(path: &str, route: &str) -> String {
+    if route.contains("{token}") { route.to_owned() } else { path.to_owned() }
+}
+
+impl tracing_actix_web::RootSpanBuilder for RedactedRootSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let target = loggable_target(request.path(), &route);
+        let request_id = request.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string()).unwrap_or_default();
+        let method = request.method().as_str().to_owned();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %method,
+            http.route = %route,
+            http.target = %target,
+            http.status_code = tracing::field::Empty,
+            otel.name = %format!("{method} {route}"),
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_path_segment_is_logged_as_its_pattern() {
+        assert_eq!(loggable_target("/shop/reset/abc123", "/shop/reset/{token}"), "/shop/reset/{token}");
+        assert_eq!(loggable_target("/staff/customers/7", "/staff/customers/{id}"), "/staff/customers/7");
+    }
+}

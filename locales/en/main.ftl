@@ -41,6 +41,7 @@ password-submit = Save password
 password-current-wrong = This is not your current password.
 password-too-short = Use at least { $min } characters.
 password-too-long = Use at most 128 characters.
+password-common = This password is one of the most commonly used ones, so it is easy to guess. Choose another.
 password-mismatch = The two new passwords are not the same.
 password-unchanged = Choose a password different from the current one.
 

@@ -41,6 +41,7 @@ password-submit = 保存密码
 password-current-wrong = 当前密码不正确。
 password-too-short = 请至少使用 { $min } 个字符。
 password-too-long = 最多使用 128 个字符。
+password-common = 这个密码是最常用的密码之一，很容易被猜到。请换一个。
 password-mismatch = 两次输入的新密码不一致。
 password-unchanged = 请选择与当前密码不同的新密码。
 

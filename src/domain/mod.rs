@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod codes;
+pub mod common_passwords;
 pub mod customer;
 pub mod customer_search;
 pub mod lang;

@@ -45,6 +45,7 @@ pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str
         let key = match e {
             super::staff::PasswordError::TooShort => "password-too-short",
             super::staff::PasswordError::TooLong => "password-too-long",
+            super::staff::PasswordError::Common => "password-common",
             _ => "password-mismatch",
         };
         errors.insert("password", key);

@@ -95,6 +95,8 @@ pub enum PasswordError {
     TooShort,
     #[error("password-too-long")]
     TooLong,
+    #[error("password-common")]
+    Common,
     #[error("password-mismatch")]
     Mismatch,
     #[error("password-unchanged")]
@@ -108,6 +110,9 @@ pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), Pass
     }
     if chars > PASSWORD_MAX_CHARS {
         return Err(PasswordError::TooLong);
+    }
+    if super::common_passwords::is_common(password) {
+        return Err(PasswordError::Common);
     }
     if password != confirmation {
         return Err(PasswordError::Mismatch);
@@ -162,6 +167,12 @@ mod tests {
             Err(PasswordError::Mismatch)
         );
         assert!(check_new_password("correct horse battery", "correct horse battery").is_ok());
+        // One of the most common passwords is refused, however it is written.
+        assert_eq!(check_new_password("Qwerty123456", "Qwerty123456"), Err(PasswordError::Common));
+        // 64 characters and more are accepted (up to 128).
+        let sixty_four = "a sixty-four character passphrase, long enough for anybody at all";
+        assert!(sixty_four.chars().count() >= 64);
+        assert!(check_new_password(sixty_four, sixty_four).is_ok());
         // Length counts characters, not bytes.
         assert_eq!(check_new_password("密码密码密码密码密码密", "密码密码密码密码密码密"), Err(PasswordError::TooShort));
     }

@@ -360,6 +360,69 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
     Ok(())
 }
 
+/// Blanks the free text a person gave in a JSON document: delivery addresses (whatever their
+/// shape) and typed personalisation (`text`, e.g. a name print). Choices, measurements and
+/// prices stay: production and the books still need them, without anyone's identity.
+fn scrub(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match key.as_str() {
+                    "address" => *v = Value::String(String::new()),
+                    "text" if v.is_string() => *v = Value::String(String::new()),
+                    _ => scrub(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub),
+        _ => {}
+    }
+}
+
+fn scrubbed(text: &str) -> Option<String> {
+    let mut v: serde_json::Value = serde_json::from_str(text).ok()?;
+    scrub(&mut v);
+    let out = v.to_string();
+    (out != text).then_some(out)
+}
+
+/// The customer's orders keep what they were built from, but not their delivery address or
+/// personalisation: in the order, its work order documents, what was queued for factories
+/// (and so the delivery log), and the factories' cached API answers about them.
+fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
+    use super::schema::{api_idempotency as ai, orders as o, outbox as ob, work_orders as wo};
+    let orders: Vec<(i64, String, String, String)> = o::table
+        .filter(o::customer_id.eq(customer_id))
+        .select((o::id, o::reference, o::configuration, o::ship_to))
+        .load(conn)?;
+    for (order_id, reference, configuration, ship_to) in &orders {
+        let configuration = scrubbed(configuration).unwrap_or_else(|| configuration.clone());
+        let ship_to = scrubbed(ship_to).unwrap_or_else(|| ship_to.clone());
+        diesel::update(o::table.find(order_id)).set((o::configuration.eq(configuration), o::ship_to.eq(ship_to))).execute(conn)?;
+        let work_orders: Vec<(i64, String)> = wo::table.filter(wo::order_id.eq(order_id)).select((wo::id, wo::document)).load(conn)?;
+        for (wo_id, document) in work_orders {
+            if let Some(d) = scrubbed(&document) {
+                diesel::update(wo::table.find(wo_id)).set(wo::document.eq(d)).execute(conn)?;
+            }
+            let queued: Vec<(i64, String)> = ob::table.filter(ob::work_order_id.eq(wo_id)).select((ob::id, ob::payload)).load(conn)?;
+            for (ob_id, payload) in queued {
+                if let Some(p) = scrubbed(&payload) {
+                    diesel::update(ob::table.find(ob_id)).set(ob::payload.eq(p)).execute(conn)?;
+                }
+            }
+        }
+        let cached: Vec<(i64, String)> =
+            ai::table.filter(ai::body.like(format!("%{reference}%"))).select((ai::id, ai::body)).load(conn)?;
+        for (ai_id, body) in cached {
+            if let Some(b) = scrubbed(&body) {
+                diesel::update(ai::table.find(ai_id)).set(ai::body.eq(b)).execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Removes the personal data of a customer: contact details, notes, contacts and body
 /// measurements. The row and its reference stay, without identity, so that order financials
 /// and production records keep pointing somewhere.
@@ -371,8 +434,15 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let Some(account) = super::customer_accounts::find_by_customer(conn, id)? {
         super::sessions::delete_for_customer_account(conn, account.id)?;
         super::mail_outbox::delete_to(conn, &account.email)?;
+        // Failed sign-ins are kept under the email typed; shop ones with a `shop:` prefix.
+        super::sign_in_failures::clear_account(conn, &account.email)?;
+        super::sign_in_failures::clear_account(conn, &format!("shop:{}", account.email))?;
         super::customer_accounts::delete(conn, account.id)?;
     }
+    if let Some(email) = find(conn, id)?.and_then(|c| c.email) {
+        super::mail_outbox::delete_to(conn, &email)?;
+    }
+    scrub_orders(conn, id)?;
     diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
     diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
     super::learned::delete_for(conn, id)?;

@@ -131,9 +131,11 @@ impl ManageConnection for ConnectionManager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout must come before journal_mode: switching to WAL takes a lock,
                 // and parallel pool start-up on a new file would otherwise fail at once.
+                // secure_delete overwrites deleted and replaced rows with zeros, so an erased
+                // customer is not left readable in free space of the file (or the WAL).
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                     self.busy_timeout.as_millis()
                 ))
                 .map_err(r2d2::Error::QueryError)?;

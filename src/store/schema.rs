@@ -34,6 +34,7 @@ diesel::table! {
         staff_id -> Nullable<BigInt>,
         expires_at -> Timestamp,
         customer_account_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 

@@ -4,18 +4,29 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::sessions;
 
-#[derive(Debug, Insertable, AsChangeset)]
+#[derive(Debug, AsChangeset)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow<'a> {
     pub key_hash: &'a str,
     pub state: &'a str,
     pub staff_id: Option<i64>,
+    /// The idle timeout: the last use plus the idle time.
     pub expires_at: NaiveDateTime,
     pub customer_account_id: Option<i64>,
 }
 
-pub fn insert(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
-    diesel::insert_into(sessions::table).values(row).execute(conn)
+/// A new session; `created_at` starts its absolute timeout.
+pub fn insert(conn: &mut DbConn, row: &SessionRow, created_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::key_hash.eq(row.key_hash),
+            sessions::state.eq(row.state),
+            sessions::staff_id.eq(row.staff_id),
+            sessions::expires_at.eq(row.expires_at),
+            sessions::customer_account_id.eq(row.customer_account_id),
+            sessions::created_at.eq(created_at),
+        ))
+        .execute(conn)
 }
 
 /// Replaces the state of a live session; 0 rows means it has ended meanwhile.
@@ -25,11 +36,19 @@ pub fn update(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
-pub fn load_live(conn: &mut DbConn, key_hash: &str, at: NaiveDateTime) -> QueryResult<Option<String>> {
+/// The state and idle expiry of a session that has timed out neither way: used within its
+/// idle time (`expires_at` after `at`) and begun after `created_after`.
+pub fn load_live(
+    conn: &mut DbConn,
+    key_hash: &str,
+    at: NaiveDateTime,
+    created_after: NaiveDateTime,
+) -> QueryResult<Option<(String, NaiveDateTime)>> {
     sessions::table
         .find(key_hash)
         .filter(sessions::expires_at.gt(at))
-        .select(sessions::state)
+        .filter(sessions::created_at.gt(created_after))
+        .select((sessions::state, sessions::expires_at))
         .first(conn)
         .optional()
 }
@@ -54,6 +73,8 @@ pub fn delete_for_customer_account(conn: &mut DbConn, account_id: i64) -> QueryR
     diesel::delete(sessions::table.filter(sessions::customer_account_id.eq(account_id))).execute(conn)
 }
 
-pub fn delete_expired(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(at))).execute(conn)
+/// Removes sessions past their idle or their absolute timeout.
+pub fn delete_expired(conn: &mut DbConn, at: NaiveDateTime, created_before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(at).or(sessions::created_at.le(created_before))))
+        .execute(conn)
 }

@@ -90,10 +90,16 @@ pub fn set_locale(conn: &mut DbConn, id: i64, locale: &str) -> QueryResult<usize
         .execute(conn)
 }
 
+/// Disabling an account also ends its sessions on the server, in the same transaction: none
+/// of its cookies signs anyone in again, even where no request has checked the account yet.
 pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
-    diesel::update(staff::table.find(id))
+    let changed = diesel::update(staff::table.find(id))
         .set((staff::active.eq(active), staff::updated_at.eq(now())))
-        .execute(conn)
+        .execute(conn)?;
+    if !active {
+        super::sessions::delete_for_staff(conn, id)?;
+    }
+    Ok(changed)
 }
 
 /// Every staff member's display name, for timelines ("taken by …").

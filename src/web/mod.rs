@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod lang;
 pub mod render;
+pub mod route_table;
 pub mod session_store;
 pub mod shop;
 pub mod staff;
@@ -15,6 +16,8 @@ pub mod staff;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{HttpResponse, web};
+
+use route_table::{RouteInfo, Routes};
 
 /// Security headers on every response. The CSP allows no inline script or style: pages load
 /// only our own files from `/static`.
@@ -37,17 +40,25 @@ pub fn error_pages<B: 'static>() -> ErrorHandlers<B> {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
-    cfg.route("/", web::get().to(|| async { error::see_other("/staff") }))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/lang", web::post().to(lang::set_lang))
-        .service(
-            actix_files::Files::new("/static", static_dir)
-                .prefer_utf8(true),
-        )
-        .service(web::scope("/staff").configure(staff::routes))
-        .service(web::scope("/shop").configure(shop::routes))
-        .service(web::scope("/api/v1").configure(api::routes))
-        .default_service(web::to(|| async { HttpResponse::NotFound().finish() }));
+    register(cfg, static_dir, &mut Vec::new());
 }
 
+fn register(cfg: &mut web::ServiceConfig, static_dir: &str, seen: &mut Vec<RouteInfo>) {
+    Routes::new(cfg, "", seen)
+        .get("/", || async { error::see_other("/staff") })
+        .get("/healthz", health::healthz)
+        .get("/readyz", health::readyz)
+        .post("/lang", lang::set_lang)
+        .files("/static", static_dir)
+        .scope("/staff", staff::routes)
+        .scope("/shop", shop::routes)
+        .scope("/api/v1", api::routes)
+        .default_service(|| async { HttpResponse::NotFound().finish() });
+}
+
+/// Every route of the app (method and path pattern), as registered.
+pub fn route_list() -> Vec<RouteInfo> {
+    let mut seen = Vec::new();
+    let _ = actix_web::App::new().configure(|cfg| register(cfg, "static", &mut seen));
+    seen
+}

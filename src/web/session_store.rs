@@ -1,5 +1,6 @@
 //! actix-session's store over our own `sessions` table: sessions survive a restart, are shared
-//! by every app instance, and end on the server at sign-out (OWASP ASVS 7.4.1).
+//! by every app instance, end on the server at sign-out (OWASP ASVS 7.4.1), and time out on
+//! the server after the idle and the absolute time of [`SessionSettings`] (ASVS 7.3.1, 7.3.2).
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::config::SessionSettings;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::{Db, StoreError, now};
 
@@ -23,11 +25,28 @@ pub const CUSTOMER_ACCOUNT_ID: &str = "customer_account_id";
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
+    timeouts: SessionSettings,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, timeouts: SessionSettings) -> Self {
+        Self { db, timeouts }
+    }
+
+    fn idle(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.timeouts.idle).unwrap_or(chrono::Duration::minutes(30))
+    }
+
+    /// Sessions begun before this have reached the absolute timeout.
+    fn created_after(&self, at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        at - chrono::Duration::from_std(self.timeouts.absolute).unwrap_or(chrono::Duration::hours(12))
+    }
+
+    /// Using a session pushes its idle expiry back. Written at most every tenth of the idle
+    /// time (and at least every minute), not on every request: the idle timeout is then up to
+    /// that much early, which errs on the safe side.
+    fn touch_every(&self) -> chrono::Duration {
+        (self.idle() / 10).min(chrono::Duration::minutes(1))
     }
 }
 
@@ -43,8 +62,12 @@ fn new_key() -> Result<SessionKey, anyhow::Error> {
     SessionKey::try_from(URL_SAFE_NO_PAD.encode(bytes)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn expiry(ttl: &Duration) -> chrono::NaiveDateTime {
-    now() + chrono::Duration::seconds(ttl.whole_seconds())
+/// A session ended on the server (signed out elsewhere, account disabled) is not revived
+/// with its identity by a request that was under way.
+fn without_identity(mut state: State) -> State {
+    state.remove(STAFF_ID);
+    state.remove(CUSTOMER_ACCOUNT_ID);
+    state
 }
 
 /// The staff id is copied into its own column so that all sessions of an account can be
@@ -61,27 +84,44 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = key_hash(session_key.as_ref());
         let at = now();
-        let state = self
-            .db
-            .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &hash, at)?))
+        let created_after = self.created_after(at);
+        let (h, live) = (hash.clone(), self.db.clone());
+        let row = live
+            .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?))
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
+        let state = match row {
+            Some((state, expires_at)) => {
+                let fresh = at + self.idle();
+                if fresh - expires_at >= self.touch_every() {
+                    self.db
+                        .write(move |conn| sessions::touch(conn, &hash, fresh).map_err(StoreError::from))
+                        .await
+                        .map_err(|e| LoadError::Other(e.into()))?;
+                }
+                Some(state)
+            }
+            None => None,
+        };
         state
             .map(|s| serde_json::from_str(&s))
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))
     }
 
-    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+    /// A new session id (a new session, or a renewed one at sign-in): its absolute time
+    /// starts now.
+    async fn save(&self, state: State, _ttl: &Duration) -> Result<SessionKey, SaveError> {
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key().map_err(SaveError::Other)?;
         let hash = key_hash(key.as_ref());
-        let expires_at = expiry(ttl);
+        let at = now();
+        let expires_at = at + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
         self.db
             .write(move |conn| {
-                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
+                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id }, at)
                     .map_err(StoreError::from)
             })
             .await
@@ -97,7 +137,7 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let hash = key_hash(session_key.as_ref());
-        let expires_at = expiry(ttl);
+        let expires_at = now() + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
         let updated = self
@@ -109,15 +149,16 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         if updated == 0 {
-            // Ended meanwhile (signed out elsewhere): start a new one rather than revive it.
-            return self.save(state, ttl).await.map_err(|e| UpdateError::Other(e.into()));
+            // Ended meanwhile (signed out elsewhere, timed out): start a new one rather than
+            // revive it, and without the identity it had.
+            return self.save(without_identity(state), ttl).await.map_err(|e| UpdateError::Other(e.into()));
         }
         Ok(session_key)
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> Result<(), anyhow::Error> {
         let hash = key_hash(session_key.as_ref());
-        let expires_at = expiry(ttl);
+        let expires_at = now() + self.idle();
         self.db
             .write(move |conn| sessions::touch(conn, &hash, expires_at).map_err(StoreError::from))
             .await?;

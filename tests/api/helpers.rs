@@ -111,6 +111,7 @@ pub fn test_settings(url: String) -> Settings {
             ..Default::default()
         },
         learning: Default::default(),
+        sessions: Default::default(),
     }
 }
 

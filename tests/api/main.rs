@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod authz;
 mod bridge;
 mod bridge_admin;
 mod bridge_faults;
@@ -14,6 +15,7 @@ mod channels;
 mod cli;
 mod customers;
 mod errors;
+mod erasure_trace;
 mod faults;
 mod health;
 mod i18n;
@@ -21,6 +23,7 @@ mod learning;
 mod learning_pages;
 mod measurements;
 mod schemathesis;
+mod security;
 mod sessions;
 mod shop;
 mod shop_browser;

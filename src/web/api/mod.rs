@@ -9,7 +9,10 @@ mod json;
 mod problem;
 mod work_orders;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
+
+use super::route_table::Routes;
 
 pub use auth::token_hash;
 pub use problem::ApiError;
@@ -31,21 +34,21 @@ fn resource(path: &str) -> actix_web::Resource {
     }))
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+pub fn routes(r: &mut Routes) {
+    r.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
         ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")).into()
     }))
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
-    .service(resource("/openapi.json").route(web::get().to(openapi)))
-    .service(resource("/work-orders").route(web::get().to(work_orders::list_work_orders)))
-    .service(resource("/work-orders/claim").route(web::post().to(work_orders::claim_work_orders)))
-    .service(resource("/work-orders/{id}").route(web::get().to(work_orders::show_work_order)))
-    .service(resource("/work-orders/{id}/ack").route(web::post().to(work_orders::ack_work_order)))
-    .service(resource("/work-orders/{id}/events").route(web::post().to(work_orders::post_event)))
-    .service(resource("/catalog").route(web::get().to(channels::read_catalog)))
-    .service(resource("/quote").route(web::post().to(channels::quote)))
-    .service(resource("/orders").route(web::post().to(channels::place_order)))
-    .service(resource("/orders/{reference}").route(web::get().to(channels::show_order)))
-    .default_service(web::to(|| async { ApiError::NotFound }));
+    .resource(Method::GET, "/openapi.json", resource, openapi)
+    .resource(Method::GET, "/work-orders", resource, work_orders::list_work_orders)
+    .resource(Method::POST, "/work-orders/claim", resource, work_orders::claim_work_orders)
+    .resource(Method::GET, "/work-orders/{id}", resource, work_orders::show_work_order)
+    .resource(Method::POST, "/work-orders/{id}/ack", resource, work_orders::ack_work_order)
+    .resource(Method::POST, "/work-orders/{id}/events", resource, work_orders::post_event)
+    .resource(Method::GET, "/catalog", resource, channels::read_catalog)
+    .resource(Method::POST, "/quote", resource, channels::quote)
+    .resource(Method::POST, "/orders", resource, channels::place_order)
+    .resource(Method::GET, "/orders/{reference}", resource, channels::show_order)
+    .default_service(|| async { ApiError::NotFound });
 }

@@ -318,6 +318,7 @@ pub async fn reset(page: Visitor, db: web::Data<Db>, path: web::Path<String>, Cs
         again.error = Some(match e {
             crate::domain::staff::PasswordError::TooShort => "password-too-short",
             crate::domain::staff::PasswordError::TooLong => "password-too-long",
+            crate::domain::staff::PasswordError::Common => "password-common",
             _ => "password-mismatch",
         });
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);

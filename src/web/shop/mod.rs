@@ -7,36 +7,36 @@ pub mod configure;
 mod me;
 mod orders;
 
-use actix_web::web;
+use super::route_table::Routes;
 
 pub use account::shop_error as account_error;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(configure::list_products))
-        .route("/", web::get().to(configure::list_products))
-        .route("/sign-up", web::get().to(account::sign_up_form))
-        .route("/sign-up", web::post().to(account::sign_up))
-        .route("/claim", web::get().to(account::claim_form))
-        .route("/claim", web::post().to(account::claim))
-        .route("/sign-in", web::get().to(account::sign_in_form))
-        .route("/sign-in", web::post().to(account::sign_in))
-        .route("/sign-out", web::post().to(account::sign_out))
-        .route("/forgot", web::get().to(account::forgot_form))
-        .route("/forgot", web::post().to(account::request_reset))
-        .route("/reset/{token}", web::get().to(account::reset_form))
-        .route("/reset/{token}", web::post().to(account::reset))
-        .route("/configure/{product}", web::get().to(configure::configure_form))
-        .route("/configure/{product}", web::post().to(configure::configure))
-        .route("/configure/{product}/live", web::post().to(configure::live_fragment))
-        .route("/orders", web::get().to(orders::list_orders))
-        .route("/orders", web::post().to(checkout::place_order))
-        .route("/orders/{id}", web::get().to(orders::show_order))
-        .route("/drafts", web::get().to(me::list_drafts))
-        .route("/drafts/{id}/delete", web::post().to(me::delete_draft))
-        .route("/measurements", web::get().to(me::list_measurements))
-        .route("/measurements", web::post().to(me::create_measurements))
-        .route("/measurements/new", web::get().to(me::new_measurements_form))
-        .route("/account", web::get().to(me::show_account))
-        .route("/account/export", web::get().to(me::export))
-        .route("/account/erase", web::post().to(me::erase));
+pub fn routes(r: &mut Routes) {
+    r.get("", configure::list_products)
+        .get("/", configure::list_products)
+        .get("/sign-up", account::sign_up_form)
+        .post("/sign-up", account::sign_up)
+        .get("/claim", account::claim_form)
+        .post("/claim", account::claim)
+        .get("/sign-in", account::sign_in_form)
+        .post("/sign-in", account::sign_in)
+        .post("/sign-out", account::sign_out)
+        .get("/forgot", account::forgot_form)
+        .post("/forgot", account::request_reset)
+        .get("/reset/{token}", account::reset_form)
+        .post("/reset/{token}", account::reset)
+        .get("/configure/{product}", configure::configure_form)
+        .post("/configure/{product}", configure::configure)
+        .post("/configure/{product}/live", configure::live_fragment)
+        .get("/orders", orders::list_orders)
+        .post("/orders", checkout::place_order)
+        .get("/orders/{id}", orders::show_order)
+        .get("/drafts", me::list_drafts)
+        .post("/drafts/{id}/delete", me::delete_draft)
+        .get("/measurements", me::list_measurements)
+        .post("/measurements", me::create_measurements)
+        .get("/measurements/new", me::new_measurements_form)
+        .get("/account", me::show_account)
+        .get("/account/export", me::export)
+        .post("/account/erase", me::erase);
 }

@@ -478,13 +478,24 @@ pub async fn show_board(page: StaffPage, db: web::Data<Db>, q: web::Query<BoardQ
 
 /// `POST /staff/work-orders/{id}/retry`: deliver a failed push again now.
 pub async fn retry_work_order(
-    _page: StaffPage,
+    page: StaffPage,
     db: web::Data<Db>,
     dispatcher: web::Data<Dispatcher>,
     path: web::Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    // Acting on a work order is for its store, as cancelling or revising its order is.
+    let order = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let Some(wo) = order_store::find_work_order(conn, id)? else { return Ok(None) };
+            Ok(order_store::find(conn, wo.order_id)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
     db.write(move |conn| -> Result<(), StoreError> {
         crate::store::outbox::retry_now(conn, id)?;
         order_store::set_attention(conn, id, None)?;
