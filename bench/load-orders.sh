@@ -9,8 +9,8 @@
 # Builds the release binary and the two helpers in examples/, starts everything on a fresh
 # database, runs wrk, prints wrk's figures and the receiver's (deliveries/s, commit->receipt
 # latency, duplicates, bad signatures). Needs wrk; PostgreSQL on 127.0.0.1:5432 for postgres.
-# Ports: BENCH_SERVER_PORT (default 18080) and BENCH_RECEIVER_PORT (default 18099), so two
-# runs can share a machine.
+# BENCH_SKIP_BUILD=1 skips the release build. Ports: BENCH_SERVER_PORT (default 18080) and
+# BENCH_RECEIVER_PORT (default 18099), so two runs can share a machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
@@ -20,7 +20,8 @@ mode=${4:-push}
 target=${CARGO_TARGET_DIR:-target}
 server_port=${BENCH_SERVER_PORT:-18080}
 receiver_port=${BENCH_RECEIVER_PORT:-18099}
-cargo build --release --locked --bin atelier --example bench_fixture --example webhook_receiver
+# BENCH_SKIP_BUILD=1 measures the binaries already built (e.g. while the sources change).
+[ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --locked --bin atelier --example bench_fixture --example webhook_receiver
 dir=$(mktemp -d)
 pgdb=""
 cleanup() {
@@ -72,7 +73,16 @@ if [ "$mode" = push ]; then
   receiver=$!
 fi
 echo "== $backend, $connections connections, $seconds s, $mode"
-KEY=$key CUSTOMER=$customer CUSTOMERS_FILE="$dir/customers.txt" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/place_orders.lua http://127.0.0.1:$server_port | tail -n 1
+# The server's CPU time per order (user + system, from /proc) is steadier than orders/s when
+# other work shares the machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+before=$(cpu_ticks)
+KEY=$key CUSTOMER=$customer CUSTOMERS_FILE="$dir/customers.txt" wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/place_orders.lua "http://127.0.0.1:$server_port" | tail -n 1 | tee "$dir/wrk.txt"
+after=$(cpu_ticks)
+requests=$(sed -n 's/.*requests \([0-9]*\);.*/\1/p' "$dir/wrk.txt")
+awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="${requests:-0}" \
+  'BEGIN { if (n > 0) printf "server CPU %.1f s, %.0f us per order\n", t / hz, t / hz / n * 1e6 }'
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mode" = push ]; then
   wait "$receiver"
   receiver=""
