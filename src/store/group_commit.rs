@@ -173,3 +173,53 @@ fn run_batch(pool: &Pool<ConnectionManager>, batch: Vec<Job>) {
         finish(failure.as_ref());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::config::DatabaseSettings;
+    use crate::store::{Db, StoreError, audit};
+
+    fn count(db: &Db, subject: &str) -> usize {
+        let subject = subject.to_owned();
+        db.write_blocking(move |c| Ok::<_, StoreError>(audit::list_for_subject(c, &subject)?.len())).unwrap()
+    }
+
+    /// Many writers at once share commits; one that fails or panics leaves nothing behind
+    /// and does not take the others down with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_write_in_a_shared_commit_rolls_back_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("group.db").display());
+        let db = Db::connect(&DatabaseSettings { url, pool_size: 4, busy_timeout: Duration::from_secs(5) }).unwrap();
+        let mut writers = vec![];
+        for i in 0..60 {
+            let db = db.clone();
+            writers.push(tokio::spawn(async move {
+                db.write(move |c| -> Result<(), StoreError> {
+                    audit::record(c, None, "test.write", if i % 5 == 0 { "failed" } else { "kept" }, &i.to_string())?;
+                    match i % 5 {
+                        // Written, then refused: the row must go with it.
+                        0 if i % 10 == 0 => Err(StoreError::Cancelled),
+                        0 => panic!("a writer that panics after writing"),
+                        _ => Ok(()),
+                    }
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for (i, w) in writers.into_iter().enumerate() {
+            let result = w.await.unwrap();
+            assert_eq!(result.is_ok(), i % 5 != 0, "writer {i}: {result:?}");
+            ok += usize::from(result.is_ok());
+        }
+        assert_eq!(ok, 48);
+        assert_eq!(count(&db, "kept"), 48, "every successful write committed");
+        assert_eq!(count(&db, "failed"), 0, "no failed or panicked write left a row");
+        // The writer goes on after a panic.
+        db.write(|c| Ok::<_, StoreError>(audit::record(c, None, "test.write", "after", "")?)).await.unwrap();
+        assert_eq!(count(&db, "after"), 1);
+    }
+}
