@@ -198,6 +198,17 @@ pub fn place(conn: &mut DbConn, c: &CompiledCatalog, version: &CatalogVersion, r
 /// Writes a prepared order: the order, its work order, the event for the factory, in the
 /// caller's transaction.
 pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOrder, p: &Prepared) -> Result<(OrderRow, bool), PlaceError> {
+    place_prepared_via(conn, version, req, p, None)
+}
+
+/// [`place_prepared`] for an order that came through a sales channel (recorded with it).
+pub fn place_prepared_via(
+    conn: &mut DbConn,
+    version: &CatalogVersion,
+    req: &PlaceOrder,
+    p: &Prepared,
+    channel_id: Option<i64>,
+) -> Result<(OrderRow, bool), PlaceError> {
     let cfg = &req.configuration;
     let (factory, due) = route_in_db(conn, &p.family, cfg)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
     let at = now();
@@ -206,7 +217,7 @@ pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOr
     let mut placed = None;
     for _ in 0..5 {
         let reference = new_reference();
-        let inserted = orders::insert(
+        let inserted = orders::insert_via(
             conn,
             &NewOrder {
                 reference: &reference,
@@ -229,6 +240,7 @@ pub fn place_prepared(conn: &mut DbConn, version: &CatalogVersion, req: &PlaceOr
                 created_at: at,
                 updated_at: at,
             },
+            channel_id,
         )?;
         if let Some(id) = inserted {
             placed = Some((id, reference));

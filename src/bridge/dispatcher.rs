@@ -113,16 +113,30 @@ impl Dispatcher {
         tokio::spawn(async move { self.run().await })
     }
 
+    /// Rounds back to back: while one batch's results are being recorded (a write that
+    /// waits its turn at the database), the next batch is already leased and on its way, so
+    /// an order that commits meanwhile is not held up by the previous batch's bookkeeping.
+    /// At most one recording is outstanding.
     async fn run(self) {
+        let mut recording: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
         loop {
-            match self.round().await {
-                Ok(0) => self.idle().await,
-                Ok(_) => {}
+            let delivered = match self.lease_and_deliver().await {
+                Ok(outcomes) => outcomes,
                 Err(e) => {
                     tracing::warn!(error = %e, "webhook dispatch round failed");
                     tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
                 }
+            };
+            if let Some(previous) = recording.take() {
+                report(previous.await);
             }
+            if delivered.is_empty() {
+                self.idle().await;
+                continue;
+            }
+            let this = self.clone();
+            recording = Some(tokio::spawn(async move { this.record(delivered).await }));
         }
     }
 
@@ -130,22 +144,30 @@ impl Dispatcher {
     /// written by other instances).
     async fn idle(&self) {
         let next = self.db.read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?)).await.ok().flatten();
+        // Due events that are leased (in flight elsewhere) count as due: look again soon,
+        // but a commit still wakes at once.
         let wait = next
             .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
             .unwrap_or(Duration::from_secs(30))
-            .min(Duration::from_secs(30));
-        if wait.is_zero() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            return;
-        }
+            .clamp(Duration::from_millis(20), Duration::from_secs(30));
         tokio::select! {
             _ = self.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
         }
     }
 
-    /// Leases and delivers one batch of due events; returns how many were attempted.
+    /// Leases and delivers one batch of due events and records the results; returns how
+    /// many were attempted.
     pub async fn round(&self) -> Result<usize, StoreError> {
+        let outcomes = self.lease_and_deliver().await?;
+        let n = outcomes.len();
+        // One transaction records the whole batch: on SQLite's single writer that is what
+        // lets deliveries keep pace with order placement.
+        self.record(outcomes).await?;
+        Ok(n)
+    }
+
+    async fn lease_and_deliver(&self) -> Result<Vec<(OutboxRow, Factory, Outcome, i32)>, StoreError> {
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
         let batch = self.settings.batch;
         let claimed: Vec<(OutboxRow, Factory)> = self
@@ -172,13 +194,8 @@ impl Dispatcher {
                 Ok(out)
             })
             .await?;
-        let n = claimed.len();
         let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
-        let outcomes = futures_util::future::join_all(deliveries).await;
-        // One transaction records the whole batch: on SQLite's single writer that is what
-        // lets deliveries keep pace with order placement.
-        self.record(outcomes).await?;
-        Ok(n)
+        Ok(futures_util::future::join_all(deliveries).await)
     }
 
     async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {
@@ -342,6 +359,16 @@ impl Dispatcher {
                 Ok(())
             })
             .await
+    }
+}
+
+/// Logs a recording that failed: its events stay leased until the lease ends, then they are
+/// sent again (with the same `webhook-id`).
+fn report(recorded: Result<Result<(), StoreError>, tokio::task::JoinError>) {
+    match recorded {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "recording webhook deliveries failed"),
+        Err(e) => tracing::warn!(error = %e, "recording webhook deliveries was cancelled"),
     }
 }
 

@@ -32,44 +32,65 @@ pub fn record(conn: &mut DbConn, customer_id: i64, at: NaiveDateTime, d: &Activi
     if *d == Activity::default() {
         return Ok(());
     }
-    let sql = dialect(
-        conn,
-        "INSERT INTO customer_activity (customer_id, month, orders, revenue_minor, cancellations, shipped, feedbacks, \
-         rating_sum, complaints, remakes, returns, cost_minor, last_order_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-         ON CONFLICT (customer_id, month) DO UPDATE SET \
-         orders = customer_activity.orders + excluded.orders, \
-         revenue_minor = customer_activity.revenue_minor + excluded.revenue_minor, \
-         cancellations = customer_activity.cancellations + excluded.cancellations, \
-         shipped = customer_activity.shipped + excluded.shipped, \
-         feedbacks = customer_activity.feedbacks + excluded.feedbacks, \
-         rating_sum = customer_activity.rating_sum + excluded.rating_sum, \
-         complaints = customer_activity.complaints + excluded.complaints, \
-         remakes = customer_activity.remakes + excluded.remakes, \
-         returns = customer_activity.returns + excluded.returns, \
-         cost_minor = customer_activity.cost_minor + excluded.cost_minor, \
-         last_order_at = CASE WHEN customer_activity.last_order_at IS NULL THEN excluded.last_order_at \
-           WHEN excluded.last_order_at IS NULL THEN customer_activity.last_order_at \
-           WHEN excluded.last_order_at > customer_activity.last_order_at THEN excluded.last_order_at \
-           ELSE customer_activity.last_order_at END",
-    );
-    diesel::sql_query(sql)
-        .bind::<BigInt, _>(customer_id)
-        .bind::<Text, _>(month_of(at))
-        .bind::<BigInt, _>(d.orders)
-        .bind::<BigInt, _>(d.revenue_minor)
-        .bind::<BigInt, _>(d.cancellations)
-        .bind::<BigInt, _>(d.shipped)
-        .bind::<BigInt, _>(d.feedbacks)
-        .bind::<BigInt, _>(d.rating_sum)
-        .bind::<BigInt, _>(d.complaints)
-        .bind::<BigInt, _>(d.remakes)
-        .bind::<BigInt, _>(d.returns)
-        .bind::<BigInt, _>(d.cost_minor)
-        .bind::<Nullable<Timestamp>, _>(d.last_order_at)
-        .execute(conn)?;
+    Upsert { customer_id, month: month_of(at), d: d.clone() }.execute(conn)?;
     Ok(())
 }
+
+/// The upsert [`record`] runs, as a statement type of its own: diesel prepares `sql_query`
+/// text and its own upserts anew on every call, and this one runs in every order's
+/// transaction. A fixed type lets it be prepared once per connection. The placeholders
+/// come out as `?` or `$n` as the backend wants them.
+#[derive(diesel::query_builder::QueryId)]
+struct Upsert {
+    customer_id: i64,
+    month: String,
+    d: Activity,
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for Upsert
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Text> + diesel::sql_types::HasSqlType<Timestamp>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    Option<NaiveDateTime>: diesel::serialize::ToSql<Nullable<Timestamp>, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let d = &self.d;
+        out.push_sql(
+            "INSERT INTO customer_activity (customer_id, month, orders, revenue_minor, cancellations, shipped, feedbacks, \
+             rating_sum, complaints, remakes, returns, cost_minor, last_order_at) VALUES (",
+        );
+        out.push_bind_param::<BigInt, _>(&self.customer_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.month)?;
+        for v in [&d.orders, &d.revenue_minor, &d.cancellations, &d.shipped, &d.feedbacks, &d.rating_sum, &d.complaints, &d.remakes, &d.returns, &d.cost_minor] {
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(v)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&d.last_order_at)?;
+        out.push_sql(
+            ") ON CONFLICT (customer_id, month) DO UPDATE SET \
+             orders = customer_activity.orders + excluded.orders, \
+             revenue_minor = customer_activity.revenue_minor + excluded.revenue_minor, \
+             cancellations = customer_activity.cancellations + excluded.cancellations, \
+             shipped = customer_activity.shipped + excluded.shipped, \
+             feedbacks = customer_activity.feedbacks + excluded.feedbacks, \
+             rating_sum = customer_activity.rating_sum + excluded.rating_sum, \
+             complaints = customer_activity.complaints + excluded.complaints, \
+             remakes = customer_activity.remakes + excluded.remakes, \
+             returns = customer_activity.returns + excluded.returns, \
+             cost_minor = customer_activity.cost_minor + excluded.cost_minor, \
+             last_order_at = CASE WHEN customer_activity.last_order_at IS NULL THEN excluded.last_order_at \
+               WHEN excluded.last_order_at IS NULL THEN customer_activity.last_order_at \
+               WHEN excluded.last_order_at > customer_activity.last_order_at THEN excluded.last_order_at \
+               ELSE customer_activity.last_order_at END",
+        );
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for Upsert {}
 
 /// `SELECT` of the months of customers `?1..=?2`, recomputed from orders and contacts: the
 /// same figures [`crate::domain::profile::activity::from_history`] defines.

@@ -66,6 +66,20 @@ pub fn source(conn: &mut DbConn, id: i64) -> QueryResult<Option<(CatalogVersion,
         .optional()
 }
 
+/// The ids of the newest revision of each catalog, for a request that then takes the
+/// compiled catalogs from the cache. Only columns stored before the source text are read:
+/// the others would make SQLite walk the source's overflow pages on every call.
+pub fn current_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    let all: Vec<(i64, String)> = cv::table.order((cv::catalog_code.asc(), cv::revision.desc())).select((cv::id, cv::catalog_code)).load(conn)?;
+    let mut out: Vec<(i64, String)> = vec![];
+    for (id, code) in all {
+        if out.last().is_none_or(|(_, last)| *last != code) {
+            out.push((id, code));
+        }
+    }
+    Ok(out.into_iter().map(|(id, _)| id).collect())
+}
+
 /// Every version, newest revision first within each catalog.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<CatalogVersion>> {
     cv::table

@@ -59,11 +59,6 @@ pub fn revoke_key(conn: &mut DbConn, channel_id: i64, key_id: i64) -> QueryResul
         .execute(conn)
 }
 
-/// Records which channel an order came through.
-pub fn set_order_channel(conn: &mut DbConn, order_id: i64, channel_id: i64) -> QueryResult<usize> {
-    diesel::update(o::table.find(order_id)).set(o::channel_id.eq(Some(channel_id))).execute(conn)
-}
-
 /// The order with this reference, if this channel placed it.
 pub fn order_of_channel(conn: &mut DbConn, channel_id: i64, reference: &str) -> QueryResult<Option<i64>> {
     o::table.filter(o::reference.eq(reference).and(o::channel_id.eq(Some(channel_id)))).select(o::id).first(conn).optional()

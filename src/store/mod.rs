@@ -14,6 +14,8 @@ pub mod classes;
 pub mod customers;
 pub mod drafts;
 pub mod factories;
+mod group_commit;
+mod sqlite_tuning;
 pub mod mail_outbox;
 pub mod insights;
 pub mod learned;
@@ -53,6 +55,9 @@ pub enum StoreError {
     Query(#[from] diesel::result::Error),
     #[error("a database task was cancelled")]
     Cancelled,
+    /// The writer connection stayed taken past the busy timeout (group commit).
+    #[error("the database writer is busy: {0}")]
+    WriterBusy(String),
 }
 
 impl StoreError {
@@ -61,7 +66,7 @@ impl StoreError {
     /// Nothing was written; the request can be retried.
     pub fn is_busy(&self) -> bool {
         match self {
-            StoreError::Unavailable(_) => true,
+            StoreError::Unavailable(_) | StoreError::WriterBusy(_) => true,
             StoreError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
                 let m = info.message();
                 matches!(kind, diesel::result::DatabaseErrorKind::SerializationFailure)
@@ -127,6 +132,7 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match self.backend {
             Backend::Sqlite => {
+                sqlite_tuning::apply_once();
                 let mut conn = diesel::SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout must come before journal_mode: switching to WAL takes a lock,
@@ -173,6 +179,8 @@ pub struct Db {
     read: Pool<ConnectionManager>,
     write: Pool<ConnectionManager>,
     backend: Backend,
+    /// SQLite: the queue to the writer thread that commits waiting writes together.
+    group: Option<group_commit::GroupWriter>,
 }
 
 impl Db {
@@ -201,7 +209,11 @@ impl Db {
             Backend::Sqlite => build(1)?,
             Backend::Postgres => read.clone(),
         };
-        Ok(Self { read, write, backend })
+        let group = match backend {
+            Backend::Sqlite => Some(group_commit::GroupWriter::start(write.clone())?),
+            Backend::Postgres => None,
+        };
+        Ok(Self { read, write, backend, group })
     }
 
     pub fn backend(&self) -> Backend {
@@ -219,13 +231,18 @@ impl Db {
     }
 
     /// Runs `f` in one transaction on the writer connection: all of it commits, or none.
+    /// On SQLite the transaction may be shared with other writers waiting at the same time
+    /// (group commit, `f` in a savepoint of its own): the answer comes after the commit.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
     {
-        run_blocking(self.write.clone(), move |conn| write_transaction(conn, f)).await
+        match &self.group {
+            Some(group) => group.write(f).await,
+            None => run_blocking(self.write.clone(), move |conn| write_transaction(conn, f)).await,
+        }
     }
 
     /// Blocking access for the command line and for start-up.

@@ -57,10 +57,43 @@ pub struct NewOrder<'a> {
 /// A concurrent placement with the same key waits for the other to commit instead of
 /// failing, and the transaction stays usable (on PostgreSQL an error would abort it).
 pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<Option<i64>> {
+    insert_via(conn, new, None)
+}
+
+/// [`insert`], recording the sales channel the order came through in the same statement.
+pub fn insert_via(conn: &mut DbConn, new: &NewOrder, channel_id: Option<i64>) -> QueryResult<Option<i64>> {
+    // Every column as `column = value` (a NULL bound, never `DEFAULT`): diesel caches the
+    // prepared statement only then, and this runs for every order.
+    let values = (
+        (
+            o::reference.eq(new.reference),
+            o::customer_id.eq(new.customer_id),
+            o::store_id.eq(new.store_id),
+            o::catalog_version_id.eq(new.catalog_version_id),
+            o::product_code.eq(new.product_code),
+            o::configuration.eq(new.configuration),
+            o::measurement_set_id.eq(new.measurement_set_id),
+            o::currency.eq(new.currency),
+            o::subtotal_minor.eq(new.subtotal_minor),
+            o::tax_minor.eq(new.tax_minor),
+        ),
+        (
+            o::total_minor.eq(new.total_minor),
+            o::price_breakdown.eq(new.price_breakdown),
+            o::spec_hash.eq(new.spec_hash),
+            o::status.eq(new.status),
+            o::ship_to.eq(new.ship_to),
+            o::idempotency_key.eq(new.idempotency_key),
+            o::placed_by_staff_id.eq(new.placed_by_staff_id),
+            o::created_at.eq(new.created_at),
+            o::updated_at.eq(new.updated_at),
+            o::channel_id.eq(channel_id),
+        ),
+    );
     // `ON CONFLICT` is not in diesel's multi-backend dialect: the same statement per backend.
     macro_rules! insert_or_nothing {
         ($c:expr) => {
-            diesel::insert_into(o::table).values(new).on_conflict_do_nothing().returning(o::id).get_result($c).optional()
+            diesel::insert_into(o::table).values(&values).on_conflict_do_nothing().returning(o::id).get_result($c).optional()
         };
     }
     match conn {

@@ -138,14 +138,14 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
 }
 
 async fn find_product(db: &Db, cache: &CatalogCache, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
-    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
+    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current_ids(conn)?)).await?;
     product_in(db, cache, versions, product).await
 }
 
 /// The current catalog version that sells `product` (compiled catalogs come from the cache).
-async fn product_in(db: &Db, cache: &CatalogCache, versions: Vec<CatalogVersion>, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
-    for v in versions {
-        if let Some((version, cat)) = cache.get(db, v.id).await? {
+async fn product_in(db: &Db, cache: &CatalogCache, version_ids: Vec<i64>, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
+    for id in version_ids {
+        if let Some((version, cat)) = cache.get(db, id).await? {
             if cat.product(product).is_some() {
                 return Ok((version, cat));
             }
@@ -231,7 +231,7 @@ pub async fn place_order(
                 Some(c) => Some(crate::learning::pricing_profile(conn, c.id)?),
                 None => None,
             };
-            Ok::<_, StoreError>(Some((channel, catalog_store::current(conn)?, customer.zip(who), stores::list(conn)?)))
+            Ok::<_, StoreError>(Some((channel, catalog_store::current_ids(conn)?, customer.zip(who), stores::list(conn)?)))
         })
         .await?
         .ok_or(ApiError::Unauthorized)?;
@@ -273,10 +273,8 @@ pub async fn place_order(
     let channel_id = channel.id;
     let placed = db
         .write(move |conn| -> Result<_, ChannelOrderError> {
-            let (order, created) = crate::orders::place_prepared(conn, &version, &request, &prepared)?;
-            if created {
-                channels::set_order_channel(conn, order.id, channel_id)?;
-            } else {
+            let (order, created) = crate::orders::place_prepared_via(conn, &version, &request, &prepared, Some(channel_id))?;
+            if !created {
                 // The same key with another request is a client bug, not a retry.
                 let same = order.customer_id == request.customer_id
                     && order.product_code == cfg.product
