@@ -71,6 +71,25 @@ mixed_phase() {
   for spec in $2; do sed "s/\$/ ${spec##*:}/" "$work/mix.${spec%%:*}"; done
 }
 
+# RESULT kind requests seconds rps p50 p99 status_errors socket_errors [connections]
+# result_table SOLO HELLO_RPS ORDER_TARGET < RESULT lines: a Markdown table; with SOLO=1 each
+# row is checked against its target. A HELLO_RPS of 0 leaves the ratio out.
+result_table() {
+  awk -v solo="$1" -v hello="$2" -v order_target="$3" '
+    function target(k, rps, p99, ratio) {
+      if (!solo) return "—"
+      if (k == "staff_search" || k == "staff_customer" || k == "shop_products") return (ratio >= 0.5 ? "≥ 50 % ✔" : "≥ 50 % ✘")
+      if (k == "shop_live") return (ratio >= 0.25 ? "≥ 25 % ✔" : "≥ 25 % ✘")
+      if (k == "order") return (rps >= order_target && p99 < 100 ? "≥ " order_target "/s, p99 < 100 ms ✔" : "≥ " order_target "/s, p99 < 100 ms ✘")
+      if (k == "pull") return (rps >= 10000 ? "≥ 10,000/s ✔" : "≥ 10,000/s ✘")
+      return "—"
+    }
+    function share(rps) { return hello > 0 ? sprintf("%.1f %%", 100 * rps / hello) : "—" }
+    { errors = $8 + $9; ratio = hello > 0 ? $5 / hello : 0; total += $5; all_errors += errors
+      printf "| %s | %s | %.0f | %s | %.2f ms | %.2f ms | %d (%d status, %d socket) %s | %s |\n", $2, (solo ? 32 : $10), $5, share($5), $6, $7, errors, $8, $9, (errors == 0 ? "✔" : "✘"), target($2, $5, $7, ratio) }
+    END { if (!solo) printf "| all kinds together | | %.0f | %s | | | %d %s | |\n", total, share(total), all_errors, (all_errors == 0 ? "✔" : "✘") }'
+}
+
 receiver_report() {
   if [ -n "$receiver" ]; then
     # It stops by itself once its time is up; don't wait much longer than that.

@@ -8,7 +8,8 @@
 --   shop_products   GET /shop                                (signed-in customer)
 --   shop_live       POST /shop/configure/road/live           (partial update; every other one has a conflict)
 --   order           POST /api/v1/orders                      (sales channel; jersey -> push factory, road -> pull factory)
---   pull            GET /api/v1/work-orders?after=           (pull factory, following its cursor)
+--   pull            GET /api/v1/work-orders?after=           (pull factory polling from its cursor:
+--                                                            caught up at the start, then new work orders)
 --   factory         claim -> ack -> in_production -> shipped (pull factory)
 --
 -- done() prints one line: RESULT kind requests seconds rps p50_ms p99_ms status_errors socket_errors
@@ -73,7 +74,7 @@ function init(args)
   if kind == "order" then
     templates = { slurp("bench/mixed_cycling_jersey.json"), slurp("bench/mixed_road.json") }
   end
-  cursor = ""
+  cursor = os.getenv("PULL_CURSOR") or ""
   claimed, acked, producing = {}, {}, {}
   unexpected = 0
 end
@@ -181,6 +182,12 @@ if kind ~= "hello" then
     end
     if on_body then on_body(body) end
   end
+end
+
+-- DELAY_MS: each connection waits this long before each request (a moderate load for the soak).
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "")
+if delay_ms and delay_ms > 0 then
+  function delay() return delay_ms end
 end
 
 function done(summary, latency, requests)

@@ -7,17 +7,17 @@
 //!
 //! In the database (through the library, as the server would write it): a push factory for
 //! apparel (pushing to PUSH_URL), a pull factory for bicycles with a token and a backlog of
-//! bicycle orders to claim, a sales channel with an API key, fitters with known passwords and
-//! `CUSTOMERS` customers (default 1000). Over HTTP: each fitter signs in, `SHOP_CUSTOMERS`
-//! (default 16) shop customers sign up, enter measurements and open the road bicycle's
-//! configurator. Then one request of every kind the scripts send is tried, so a broken
-//! fixture fails here rather than as errors under load.
+//! `BACKLOG` bicycle orders (default 5000) to claim, a sales channel with an API key, fitters
+//! with known passwords and `CUSTOMERS` customers (default 1000). Over HTTP: each fitter signs
+//! in, `SHOP_CUSTOMERS` (default 16) shop customers sign up, enter measurements and open the
+//! road bicycle's configurator. Then one request of every kind the scripts send is tried, so a
+//! broken fixture fails here rather than as errors under load.
 //!
 //! `SECRET` (a `whsec_` secret) is the push factory's signing secret when given. Files
 //! written to OUT_DIR (tab-separated, one client per line):
 //! `staff.tsv` (cookie header, CSRF token), `customers.tsv` (id, reference, name),
 //! `shop.tsv` (cookie header, the configurator's hidden fields url-encoded), and
-//! `keys.env` (`KEY=`, `FACTORY_TOKEN=`, `SECRET=` for the shell).
+//! `keys.env` (`KEY=`, `FACTORY_TOKEN=`, `SECRET=`, `PULL_CURSOR=` for the shell).
 
 use atelier::accounts::{CreateStaff, create_staff_blocking};
 use atelier::domain::catalog::{Choice, CompiledCatalog, Configuration};
@@ -112,7 +112,7 @@ fn prepare_database(db: &Db, push_url: &str) -> Result<Prepared, Error> {
         })?;
         fitters.push((email, password));
     }
-    place_backlog(db, &customers[0].1, env_usize("BACKLOG", 2000))?;
+    place_backlog(db, &customers[0].1, env_usize("BACKLOG", 5000))?;
     Ok(Prepared { key, factory_token, secret, fitters, customers })
 }
 
@@ -238,8 +238,9 @@ async fn shopper(base: &str, n: usize) -> Result<(String, String), Error> {
     Ok((cookie_header(&jar, base)?, prefix))
 }
 
-/// One order and one pull through the API, as the scripts send them.
-async fn try_api(base: &str, p: &Prepared) -> Result<(), Error> {
+/// One order of each product through the API, as the scripts send them, then the pull
+/// factory pages through everything queued for it; returns its cursor.
+async fn try_api(base: &str, p: &Prepared) -> Result<String, Error> {
     let (client, _) = client()?;
     for product in ["cycling_jersey", "road"] {
         let body = std::fs::read_to_string(format!("bench/mixed_{product}.json"))?.replace("CUSTOMER", &p.customers[0].1);
@@ -255,9 +256,17 @@ async fn try_api(base: &str, p: &Prepared) -> Result<(), Error> {
             return Err(format!("order of {product}: {} {}", res.status(), res.text().await?).into());
         }
     }
-    let res = client.get(format!("{base}/api/v1/work-orders?limit=1")).bearer_auth(&p.factory_token).send().await?;
-    expect(&res, &[200], "work-order pull")?;
-    Ok(())
+    // A polling factory that has caught up: the pull kind starts from here.
+    let mut cursor = String::new();
+    loop {
+        let res = client.get(format!("{base}/api/v1/work-orders?limit=200&after={cursor}")).bearer_auth(&p.factory_token).send().await?;
+        expect(&res, &[200], "work-order pull")?;
+        let page: serde_json::Value = res.json().await?;
+        cursor = page["next"].as_str().ok_or("no cursor in the page")?.to_owned();
+        if page["has_more"] != true {
+            return Ok(cursor);
+        }
+    }
 }
 
 fn main() -> Result<(), Error> {
@@ -270,7 +279,7 @@ fn main() -> Result<(), Error> {
     let p = prepare_database(&db, push_url)?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let (staff, shop) = rt.block_on(async {
+    let (staff, shop, cursor) = rt.block_on(async {
         let mut staff = vec![];
         for (i, (email, password)) in p.fitters.iter().enumerate() {
             staff.push(fitter(base, email, password, p.customers[i % p.customers.len()].0).await?);
@@ -279,13 +288,13 @@ fn main() -> Result<(), Error> {
         for n in 0..env_usize("SHOP_CUSTOMERS", 16) {
             shop.push(shopper(base, n).await?);
         }
-        try_api(base, &p).await?;
-        Ok::<_, Error>((staff, shop))
+        let cursor = try_api(base, &p).await?;
+        Ok::<_, Error>((staff, shop, cursor))
     })?;
     let lines = |rows: Vec<String>| rows.join("\n") + "\n";
     std::fs::write(format!("{out}/staff.tsv"), lines(staff.into_iter().map(|(c, t)| format!("{c}\t{t}")).collect()))?;
     std::fs::write(format!("{out}/shop.tsv"), lines(shop.into_iter().map(|(c, f)| format!("{c}\t{f}")).collect()))?;
     std::fs::write(format!("{out}/customers.tsv"), lines(p.customers.iter().map(|(id, r, n)| format!("{id}\t{r}\t{n}")).collect()))?;
-    std::fs::write(format!("{out}/keys.env"), format!("KEY={}\nFACTORY_TOKEN={}\nSECRET={}\n", p.key, p.factory_token, p.secret))?;
+    std::fs::write(format!("{out}/keys.env"), format!("KEY={}\nFACTORY_TOKEN={}\nSECRET={}\nPULL_CURSOR={cursor}\n", p.key, p.factory_token, p.secret))?;
     Ok(())
 }

@@ -10,6 +10,8 @@ mod orders;
 use actix_web::web;
 
 pub use account::shop_error as account_error;
+// The form type is public for the fuzz targets (fuzz/).
+pub use account::SignUpForm;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(configure::list_products))
