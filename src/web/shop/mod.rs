@@ -10,6 +10,8 @@ mod orders;
 use super::route_table::Routes;
 
 pub use account::shop_error as account_error;
+// The form type is public for the fuzz targets (fuzz/).
+pub use account::SignUpForm;
 
 pub fn routes(r: &mut Routes) {
     r.get("", configure::list_products)

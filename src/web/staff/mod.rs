@@ -17,6 +17,8 @@ mod password;
 mod sign_in;
 
 pub use customer_page::{fmt_time, format_values, unit_system};
+// The form type is public for the fuzz targets (fuzz/).
+pub use sign_in::SignInForm;
 
 use super::route_table::Routes;
 
