@@ -441,7 +441,7 @@ fn compile_expr(
     issues: &mut Issues,
 ) -> Option<(Expr, BTreeSet<usize>, BTreeSet<String>, BTreeSet<usize>)> {
     let (product, option, rule) = at;
-    let expr = match Expr::parse(source) {
+    let mut expr = match Expr::parse(source) {
         Ok(e) => e,
         Err(e) => {
             issues.push(Some(product), option, rule, format!("{what} does not parse: {e}"));
@@ -488,6 +488,7 @@ fn compile_expr(
             None => issues.push(Some(product), option, rule, format!("{what} refers to unknown derived value `{d}` (only values defined above it can be used)")),
         }
     }
+    expr.bind(options, derived);
     (issues.len() == before).then_some((expr, opts, measures, ders))
 }
 
