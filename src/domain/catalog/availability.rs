@@ -37,19 +37,39 @@ pub struct Blocker {
     pub explanation: Text,
 }
 
+/// How much a blocker's explanation says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wording {
+    /// The rule's sentence with the choices and measurements involved (as validation words it).
+    Full,
+    /// Only the rule's sentence: a configurator shows the choices involved next to it already.
+    RuleOnly,
+}
+
 impl CompiledCatalog {
     pub fn availability(&self, cfg: &Configuration) -> Result<Availability, EngineError> {
+        self.availability_worded(cfg, Wording::Full)
+    }
+
+    /// The same answer, but a rule's explanation is only its sentence (its message, or the
+    /// generated "… requires …"), without the choices involved and any evaluation error
+    /// appended: what a configurator shows next to a value, at a fraction of the cost.
+    pub fn availability_brief(&self, cfg: &Configuration) -> Result<Availability, EngineError> {
+        self.availability_worded(cfg, Wording::RuleOnly)
+    }
+
+    fn availability_worded(&self, cfg: &Configuration, wording: Wording) -> Result<Availability, EngineError> {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
-        Ok(of(&ctx, &a, &ctx.snapshot(&a)))
+        Ok(of(&ctx, &a, &ctx.snapshot(&a), wording))
     }
 }
 
 /// Availability of every value next to `a`, whose snapshot is `base`. One trial assignment
 /// and one snapshot serve every value: a trial changes one option, so only the derived
 /// values reading that option are computed again, and only the rules on it are checked.
-pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>) -> Availability {
+pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording: Wording) -> Availability {
     let p = ctx.p;
     let mut trial = a.clone();
     let mut snap = base.clone_derived();
@@ -101,11 +121,15 @@ pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>) -> Avai
             }
             for &r in &p.rules_by_option[o] {
                 let rule = &p.rules[r];
-                match ctx.check(rule, &trial, &snap, false) {
-                    Outcome::Violated => blocked_by.push(blocker(rule_violation(ctx, &trial, &snap, rule, None).violation)),
-                    Outcome::Error(e) => blocked_by.push(blocker(rule_violation(ctx, &trial, &snap, rule, Some(e)).violation)),
-                    _ => {}
-                }
+                let error = match ctx.check(rule, &trial, &snap, false) {
+                    Outcome::Violated => None,
+                    Outcome::Error(e) => Some(e),
+                    _ => continue,
+                };
+                blocked_by.push(match wording {
+                    Wording::Full => blocker(rule_violation(ctx, &trial, &snap, rule, error).violation),
+                    Wording::RuleOnly => Blocker { rule: Some(rule.id.clone()), derived: None, explanation: rule.text.clone() },
+                });
             }
             values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), blocked_by });
         }

@@ -275,6 +275,29 @@ fn reference_availability(cat: &CompiledCatalog, cfg: &Configuration) -> Availab
     Availability { options }
 }
 
+/// The brief availability says the same, each rule's explanation cut before the choices
+/// involved (` — ` in English, ` —— ` in Chinese).
+fn check_brief(cat: &CompiledCatalog, cfg: &Configuration, full: &Availability) -> Result<(), TestCaseError> {
+    let brief = cat.availability_brief(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(brief.options.len(), full.options.len());
+    for (b, f) in brief.options.iter().zip(&full.options) {
+        prop_assert_eq!(&b.option, &f.option);
+        for (bv, fv) in b.values.iter().zip(&f.values) {
+            prop_assert_eq!((&bv.value, bv.chosen, bv.available, bv.blocked_by.len()), (&fv.value, fv.chosen, fv.available, fv.blocked_by.len()));
+            for (bb, fb) in bv.blocked_by.iter().zip(&fv.blocked_by) {
+                prop_assert_eq!((&bb.rule, &bb.derived), (&fb.rule, &fb.derived));
+                if bb.rule.is_some() {
+                    prop_assert!(fb.explanation.en.starts_with(&format!("{} — ", bb.explanation.en)), "{:?} / {:?}", fb, bb);
+                    prop_assert!(fb.explanation.zh.starts_with(&format!("{} —— ", bb.explanation.zh)), "{:?} / {:?}", fb, bb);
+                } else {
+                    prop_assert_eq!(&bb.explanation, &fb.explanation);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every expression of the product, evaluated natively where it can be and by CEL alone,
 /// gives the same result or the same error; and so do the derived values.
 fn check_native(cat: &CompiledCatalog, cfg: &Configuration) -> Result<(), TestCaseError> {
@@ -320,8 +343,9 @@ proptest! {
     fn road_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(BICYCLES, "road"))) {
         thread_local!(static CAT: CompiledCatalog = bicycles());
         CAT.with(|cat| -> Result<(), TestCaseError> {
-            prop_assert_eq!(cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?, reference_availability(cat, &cfg));
-            Ok(())
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
         })?;
     }
 
@@ -329,8 +353,9 @@ proptest! {
     fn gravel_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(BICYCLES, "gravel"))) {
         thread_local!(static CAT: CompiledCatalog = bicycles());
         CAT.with(|cat| -> Result<(), TestCaseError> {
-            prop_assert_eq!(cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?, reference_availability(cat, &cfg));
-            Ok(())
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
         })?;
     }
 
@@ -338,8 +363,9 @@ proptest! {
     fn apparel_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(SPORTSWEAR, "bib_shorts"))) {
         thread_local!(static CAT: CompiledCatalog = sportswear());
         CAT.with(|cat| -> Result<(), TestCaseError> {
-            prop_assert_eq!(cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?, reference_availability(cat, &cfg));
-            Ok(())
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
         })?;
     }
 
