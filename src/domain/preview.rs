@@ -55,6 +55,32 @@ impl Drawing {
     }
 }
 
+/// A coordinate as the SVG writes it: whole units, exactly as `{:.0}` formats it (half to
+/// even, `-0` kept) but without the float formatter, which was a tenth of a live update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Px(pub f64);
+
+/// For templates: `{{ crate::domain::preview::px(c.cx) }}`.
+pub fn px(x: impl std::borrow::Borrow<f64>) -> Px {
+    Px(*x.borrow())
+}
+
+impl std::fmt::Display for Px {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        // Below 2^53 every rounded double is an exact integer.
+        if x.is_finite() && x.abs() < 9.0e15 {
+            let r = x.round_ties_even();
+            if r == 0.0 && x.is_sign_negative() {
+                return f.write_str("-0");
+            }
+            write!(f, "{}", r as i64)
+        } else {
+            write!(f, "{x:.0}")
+        }
+    }
+}
+
 /// What a bicycle preview needs, already read from the configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bike {
@@ -229,7 +255,21 @@ mod tests {
         assert!(d.polygons.iter().any(|p| p.fill == "#b42318"));
     }
 
+    #[test]
+    fn px_writes_what_the_float_formatter_writes() {
+        let mut xs = vec![0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -0.4, -1.5, 0.49999999999999994, 4503599627370497.0, 1e300, -1e300, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        xs.extend((-4000..4000).map(|i| f64::from(i) * 0.25 + 0.001 * f64::from(i % 7)));
+        for x in xs {
+            assert_eq!(Px(x).to_string(), format!("{x:.0}"), "{x:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn px_agrees_with_the_float_formatter_everywhere(x in proptest::num::f64::ANY) {
+            prop_assert_eq!(Px(x).to_string(), format!("{x:.0}"));
+        }
+
         #[test]
         fn any_geometry_stays_inside_the_picture(frame in 0.0f64..200.0, bsd in 0.0f64..2000.0, tyre in 0.0f64..200.0) {
             let d = bicycle(&Bike { frame_cm: frame, wheel_bsd_mm: bsd, tyre_mm: tyre, stack_mm: None, reach_mm: None, colour: "#000".into(), decal: String::new() });

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, Repair};
+use crate::domain::catalog::{Availability, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, Repair};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -184,12 +184,19 @@ fn kind_name(k: OptionKind) -> &'static str {
 }
 
 pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+    option_views_with(cat, cfg, cat.availability_brief(cfg).ok().as_ref(), pairs, lang, from_profile)
+}
+
+/// The options as shown, with `availability` (in catalog order, one entry per choice
+/// option, values in catalog order: what the engine answers).
+fn option_views_with(cat: &CompiledCatalog, cfg: &Configuration, availability: Option<&Availability>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
     let Some(p) = cat.product(&cfg.product) else { return vec![] };
-    let availability = cat.availability(cfg).ok();
+    let mut avail = availability.map(|a| a.options.iter()).into_iter().flatten().peekable();
     p.options
         .iter()
         .map(|o| {
-            let avail = availability.as_ref().and_then(|a| a.options.iter().find(|x| x.option == o.code));
+            let av = avail.next_if(|x| x.option == o.code);
+            let mut av_values = av.map(|x| x.values.iter()).into_iter().flatten().peekable();
             OptionView {
                 code: o.code.clone(),
                 label: o.label.get(lang),
@@ -199,7 +206,7 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
                     .values
                     .iter()
                     .map(|val| {
-                        let a = avail.and_then(|x| x.values.iter().find(|y| y.value == val.code));
+                        let a = av_values.next_if(|y| y.value == val.code);
                         ValueView {
                             code: val.code.clone(),
                             label: val.label.get(lang),
@@ -207,11 +214,11 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available || a.chosen),
                             fits: a.is_none_or(|a| a.available),
-                            reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.get(lang)))).unwrap_or_default(),
+                            reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.text(lang)))).unwrap_or_default(),
                         }
                     })
                     .collect(),
-                typed: pairs.iter().find(|(k, _)| *k == format!("o_{}", o.code)).map(|(_, v)| v.clone()).unwrap_or_default(),
+                typed: pairs.iter().find(|(k, _)| k.strip_prefix("o_") == Some(o.code.as_str())).map(|(_, v)| v.clone()).unwrap_or_default(),
                 hint: o
                     .number
                     .as_ref()
@@ -226,15 +233,25 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
 /// choices involved that the engine appends (the value's neighbours show those already).
-pub fn reasons(explanations: impl Iterator<Item = String>) -> String {
-    let mut seen: Vec<String> = vec![];
+pub fn reasons<S: AsRef<str>>(explanations: impl Iterator<Item = S>) -> String {
+    fn plain(e: &str) -> &str {
+        e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim()
+    }
+    let mut seen: Vec<S> = vec![];
     for e in explanations {
-        let plain = e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim().to_owned();
-        if !plain.is_empty() && !seen.contains(&plain) {
-            seen.push(plain);
+        let p = plain(e.as_ref());
+        if !p.is_empty() && !seen.iter().any(|s| plain(s.as_ref()) == p) {
+            seen.push(e);
         }
     }
-    seen.join(" ")
+    let mut out = String::new();
+    for (i, e) in seen.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(plain(e.as_ref()));
+    }
+    out
 }
 
 pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
@@ -442,6 +459,37 @@ mod tests {
             .into_iter(),
         );
         assert_eq!(r, "Disc brakes need 12 mm thru-axles on this frame. 此车架使用碟刹时需配 12 毫米桶轴。");
+    }
+
+    /// The shop words a value's reasons from the brief availability; they must read as they
+    /// would from the full one.
+    #[test]
+    fn reasons_from_the_brief_availability_read_as_from_the_full_one() {
+        let cat = CompiledCatalog::compile("bicycles.toml", include_str!("../../catalog/bicycles.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let body = crate::domain::catalog::measures::TYPICAL[0].measurements();
+        let forms: [&[(&str, &str)]; 4] = [
+            &[("o_frame_size", "s56"), ("o_brakes", "rim_caliper"), ("o_axle", "thru_12"), ("o_wheelset", "carbon_disc_45"), ("o_groupset", "shimano_ultegra_di2"), ("o_stem_length", "100")],
+            &[("o_frame_size", "s45"), ("o_wheel_size", "700c"), ("o_crank", "c175"), ("o_extras", "mudguards"), ("o_tyre", "t32")],
+            &[("o_frame_size", "s52"), ("o_frame_material", "carbon"), ("o_cable_routing", "external"), ("o_stem_length", "oops")],
+            &[],
+        ];
+        let mut blocked = 0;
+        for (i, form) in forms.iter().enumerate() {
+            let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            let measured = if i == 3 { BTreeMap::new() } else { body.clone() };
+            let cfg = configuration("road", &cat, &pairs, measured);
+            for lang in [Lang::En, Lang::ZhCn] {
+                let full = option_views_with(&cat, &cfg, cat.availability(&cfg).ok().as_ref(), &pairs, lang, &BTreeSet::new());
+                let brief = option_views(&cat, &cfg, &pairs, lang, &BTreeSet::new());
+                for (f, b) in full.iter().zip(&brief) {
+                    for (fv, bv) in f.values.iter().zip(&b.values) {
+                        assert_eq!((&fv.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.code, bv.chosen, bv.available, bv.fits, &bv.reason));
+                        blocked += usize::from(!fv.fits);
+                    }
+                }
+            }
+        }
+        assert!(blocked > 20, "the forms grey out values ({blocked})");
     }
 
     #[test]

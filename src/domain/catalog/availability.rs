@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::compile::{CompiledCatalog, RuleBody};
-use super::eval::{Ctx, DerivedFail, Outcome};
-use super::input::{Configuration, Val, normalize};
+use super::compile::{CompiledCatalog, DerivedKind, Product};
+use super::eval::{Ctx, DerivedFail, Outcome, Snapshot};
+use super::input::{Assignment, Configuration, Val, normalize};
 use super::model::{OptionKind, Text};
 use super::validate::rule_violation;
 use super::EngineError;
@@ -37,78 +37,127 @@ pub struct Blocker {
     pub explanation: Text,
 }
 
+/// How much a blocker's explanation says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wording {
+    /// The rule's sentence with the choices and measurements involved (as validation words it).
+    Full,
+    /// Only the rule's sentence: a configurator shows the choices involved next to it already.
+    RuleOnly,
+}
+
 impl CompiledCatalog {
     pub fn availability(&self, cfg: &Configuration) -> Result<Availability, EngineError> {
+        self.availability_worded(cfg, Wording::Full)
+    }
+
+    /// The same answer, but a rule's explanation is only its sentence (its message, or the
+    /// generated "… requires …"), without the choices involved and any evaluation error
+    /// appended: what a configurator shows next to a value, at a fraction of the cost.
+    pub fn availability_brief(&self, cfg: &Configuration) -> Result<Availability, EngineError> {
+        self.availability_worded(cfg, Wording::RuleOnly)
+    }
+
+    fn availability_worded(&self, cfg: &Configuration, wording: Wording) -> Result<Availability, EngineError> {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
-        // Requires/excludes rules read only the choices; a CEL snapshot per trial is needed
-        // only where a constraint or a derived value reads the option. Elsewhere the
-        // snapshot of the configuration as it stands serves every trial.
-        let base = ctx.snapshot(&a);
-        let mut options = Vec::new();
-        for (o, spec) in p.options.iter().enumerate() {
-            if !matches!(spec.kind, OptionKind::Single | OptionKind::Multi) {
-                continue;
-            }
-            let derived: Vec<usize> = p.derived.iter().enumerate().filter(|(_, d)| d.options.contains(&o)).map(|(i, _)| i).collect();
-            let needs_snapshot = !derived.is_empty() || p.rules_by_option[o].iter().any(|&r| matches!(p.rules[r].body, RuleBody::Constraint(_)));
-            let mut values = Vec::new();
-            for (vi, v) in spec.values.iter().enumerate() {
-                let mut trial = a.clone();
-                let chosen = match &a[o] {
-                    Some(Val::One(i)) => *i == vi,
-                    Some(Val::Many(is)) => is.contains(&vi),
-                    _ => false,
-                };
-                trial[o] = Some(match &a[o] {
-                    Some(Val::Many(is)) if spec.kind == OptionKind::Multi => {
-                        let mut is = is.clone();
-                        if !is.contains(&vi) {
-                            is.push(vi);
-                            is.sort_unstable();
-                        }
-                        Val::Many(is)
-                    }
-                    _ if spec.kind == OptionKind::Multi => Val::Many(vec![vi]),
-                    _ => Val::One(vi),
-                });
-                let own;
-                let snap = if needs_snapshot {
-                    own = ctx.snapshot(&trial);
-                    &own
-                } else {
-                    &base
-                };
-                let mut blocked_by = Vec::new();
-                for &d in &derived {
-                    if let Err(f @ (DerivedFail::OutOfChart { .. } | DerivedFail::Failed(_))) = &snap.derived[d] {
-                        let why = match f {
-                            DerivedFail::OutOfChart { chart, .. } => Text::new(format!("no size in chart {chart} fits"), format!("尺码表 {chart} 中没有合适的尺码")),
-                            _ => Text::new("cannot be computed", "无法计算"),
-                        };
-                        let dl = &p.derived[d].label;
-                        blocked_by.push(Blocker {
-                            rule: None,
-                            derived: Some(p.derived[d].code.clone()),
-                            explanation: Text { en: format!("{}: {}.", dl.en, why.en), zh: format!("{}：{}。", dl.zh, why.zh) },
-                        });
-                    }
-                }
-                for &r in &p.rules_by_option[o] {
-                    let rule = &p.rules[r];
-                    match ctx.check(rule, &trial, snap, false) {
-                        Outcome::Violated => blocked_by.push(blocker(rule_violation(&ctx, &trial, snap, rule, None).violation)),
-                        Outcome::Error(e) => blocked_by.push(blocker(rule_violation(&ctx, &trial, snap, rule, Some(e)).violation)),
-                        _ => {}
-                    }
-                }
-                values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), blocked_by });
-            }
-            options.push(OptionAvailability { option: spec.code.clone(), values });
-        }
-        Ok(Availability { options })
+        Ok(of(&ctx, &a, &ctx.snapshot(&a), wording))
     }
+}
+
+/// Availability of every value next to `a`, whose snapshot is `base`. One trial assignment
+/// and one snapshot serve every value: a trial changes one option, so only the derived
+/// values reading that option are computed again, and only the rules on it are checked.
+pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording: Wording) -> Availability {
+    let p = ctx.p;
+    let mut trial = a.clone();
+    let mut snap = base.clone_derived();
+    let mut options = Vec::new();
+    for (o, spec) in p.options.iter().enumerate() {
+        if !matches!(spec.kind, OptionKind::Single | OptionKind::Multi) {
+            continue;
+        }
+        let blocking: Vec<usize> = p.derived.iter().enumerate().filter(|(_, d)| d.options.contains(&o)).map(|(i, _)| i).collect();
+        let recompute = derived_reading(p, o);
+        let mut values = Vec::with_capacity(spec.values.len());
+        for (vi, v) in spec.values.iter().enumerate() {
+            let chosen = match &a[o] {
+                Some(Val::One(i)) => *i == vi,
+                Some(Val::Many(is)) => is.contains(&vi),
+                _ => false,
+            };
+            trial[o] = Some(match &a[o] {
+                Some(Val::Many(is)) if spec.kind == OptionKind::Multi => {
+                    let mut is = is.clone();
+                    if !is.contains(&vi) {
+                        is.push(vi);
+                        is.sort_unstable();
+                    }
+                    Val::Many(is)
+                }
+                _ if spec.kind == OptionKind::Multi => Val::Many(vec![vi]),
+                _ => Val::One(vi),
+            });
+            for &d in &recompute {
+                let r = ctx.derive_one(&p.derived[d], &trial, &snap.derived[..d]);
+                snap.derived[d] = r;
+            }
+            snap.assignment_changed();
+            let mut blocked_by = Vec::new();
+            for &d in &blocking {
+                if let Err(f @ (DerivedFail::OutOfChart { .. } | DerivedFail::Failed(_))) = &snap.derived[d] {
+                    let why = match f {
+                        DerivedFail::OutOfChart { chart, .. } => Text::new(format!("no size in chart {chart} fits"), format!("尺码表 {chart} 中没有合适的尺码")),
+                        _ => Text::new("cannot be computed", "无法计算"),
+                    };
+                    let dl = &p.derived[d].label;
+                    blocked_by.push(Blocker {
+                        rule: None,
+                        derived: Some(p.derived[d].code.clone()),
+                        explanation: Text { en: format!("{}: {}.", dl.en, why.en), zh: format!("{}：{}。", dl.zh, why.zh) },
+                    });
+                }
+            }
+            for &r in &p.rules_by_option[o] {
+                let rule = &p.rules[r];
+                let error = match ctx.check(rule, &trial, &snap, false) {
+                    Outcome::Violated => None,
+                    Outcome::Error(e) => Some(e),
+                    _ => continue,
+                };
+                blocked_by.push(match wording {
+                    Wording::Full => blocker(rule_violation(ctx, &trial, &snap, rule, error).violation),
+                    Wording::RuleOnly => Blocker { rule: Some(rule.id.clone()), derived: None, explanation: rule.text.clone() },
+                });
+            }
+            values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), blocked_by });
+        }
+        trial[o] = a[o].clone();
+        for &d in &recompute {
+            snap.derived[d] = base.derived[d].clone();
+        }
+        snap.assignment_changed();
+        options.push(OptionAvailability { option: spec.code.clone(), values });
+    }
+    Availability { options }
+}
+
+/// The derived values (in order) whose value can change with option `o`: those reading it,
+/// testing it with `has()`, or reading a derived value that does.
+fn derived_reading(p: &Product, o: usize) -> Vec<usize> {
+    let code = &p.options[o].code;
+    let mut hit = vec![false; p.derived.len()];
+    for (i, d) in p.derived.iter().enumerate() {
+        hit[i] = d.options.contains(&o)
+            || match &d.kind {
+                DerivedKind::Formula(e) => {
+                    e.tested_options.contains(code) || e.derived.iter().any(|n| p.derived[..i].iter().position(|x| &x.code == n).is_some_and(|j| hit[j]))
+                }
+                DerivedKind::Chart { .. } => false,
+            };
+    }
+    (0..hit.len()).filter(|i| hit[*i]).collect()
 }
 
 fn blocker(v: super::validate::Violation) -> Blocker {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::compile::{CompiledCatalog, Line, Product};
-use super::eval::Ctx;
-use super::input::{Configuration, Val, normalize};
+use super::eval::{Ctx, Snapshot};
+use super::input::{Assignment, Configuration, Val, normalize};
 use super::model::Text;
 use super::EngineError;
 
@@ -47,24 +47,26 @@ impl CompiledCatalog {
             catalog: self.id.clone(),
             version: self.version.clone(),
             product: p.code.clone(),
-            materials: self.lines(&p.bom, &snap.cel)?,
-            operations: self.lines(&p.operations, &snap.cel)?,
+            materials: lines(&ctx, &a, &snap, &p.bom)?,
+            operations: lines(&ctx, &a, &snap, &p.operations)?,
             spec_hash: self.spec_hash(cfg)?,
         })
     }
 
-    fn lines(&self, lines: &[Line], scope: &cel::Context) -> Result<Vec<SpecLine>, EngineError> {
+}
+
+fn lines<'a>(ctx: &Ctx<'a>, a: &Assignment, snap: &Snapshot<'a>, lines: &[Line]) -> Result<Vec<SpecLine>, EngineError> {
         let mut out = Vec::new();
         for l in lines {
             let err = |reason: String| EngineError::Quantity { line: l.code.clone(), reason };
             if let Some(when) = &l.when {
-                if !self.eval.eval_bool_in(when, scope).map_err(|e| err(e.to_string()))? {
+                if !ctx.eval_bool(when, a, snap).map_err(|e| err(e.to_string()))? {
                     continue;
                 }
             }
             let qty = match &l.qty {
                 Some(q) => {
-                    let x = self.eval.eval_number_in(q, scope).map_err(|e| err(e.to_string()))?;
+                    let x = ctx.eval_number(q, a, snap).map_err(|e| err(e.to_string()))?;
                     Decimal::from_f64(x).ok_or_else(|| err(format!("{x} is not a quantity")))?.round_dp(l.decimals)
                 }
                 None => Decimal::ONE,
@@ -75,8 +77,9 @@ impl CompiledCatalog {
             out.push(SpecLine { code: l.code.clone(), label: l.label.clone(), qty: qty.normalize(), unit: l.unit.clone() });
         }
         Ok(out)
-    }
+}
 
+impl CompiledCatalog {
     /// SHA-256 over a canonical text: catalog id and version, product, each chosen option in
     /// catalog order (multi values sorted, numbers normalised), and the measurements the
     /// product reads (others are left out: they cannot change what is built). Every field is

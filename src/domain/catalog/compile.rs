@@ -86,6 +86,8 @@ pub(crate) struct Rule {
     pub kind: RuleKind,
     pub body: RuleBody,
     pub message: Option<Text>,
+    /// The sentence explaining a violation: the message, or one generated from the rule.
+    pub text: Text,
     /// Options the rule waits for (all must be chosen before it applies).
     pub options: BTreeSet<usize>,
     pub measures: BTreeSet<String>,
@@ -441,7 +443,7 @@ fn compile_expr(
     issues: &mut Issues,
 ) -> Option<(Expr, BTreeSet<usize>, BTreeSet<String>, BTreeSet<usize>)> {
     let (product, option, rule) = at;
-    let expr = match Expr::parse(source) {
+    let mut expr = match Expr::parse(source) {
         Ok(e) => e,
         Err(e) => {
             issues.push(Some(product), option, rule, format!("{what} does not parse: {e}"));
@@ -488,6 +490,7 @@ fn compile_expr(
             None => issues.push(Some(product), option, rule, format!("{what} refers to unknown derived value `{d}` (only values defined above it can be used)")),
         }
     }
+    expr.bind(options, derived);
     (issues.len() == before).then_some((expr, opts, measures, ders))
 }
 
@@ -504,7 +507,8 @@ fn compile_rule(product: &str, r: &RuleDoc, options: &[OptionSpec], derived: &[D
             let (when, then) = (when?, then?);
             let opts = when.iter().chain(&then).map(|(o, _)| *o).collect();
             let body = if r.kind == RuleKind::Requires { RuleBody::Requires { when, then } } else { RuleBody::Excludes { when, then } };
-            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), options: opts, measures: BTreeSet::new(), derived: BTreeSet::new() })
+            let text = super::validate::rule_text(options, r.kind, &body, r.message.as_ref());
+            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measures: BTreeSet::new(), derived: BTreeSet::new() })
         }
         RuleKind::Constraint => {
             let Some(src) = &r.expr else {
@@ -515,7 +519,9 @@ fn compile_rule(product: &str, r: &RuleDoc, options: &[OptionSpec], derived: &[D
                 issues.push(Some(product), None, Some(&r.id), "a constraint needs a `message` in en and zh");
             }
             let (expr, opts, measures, ders) = compile_expr(at, "expression", src, options, derived, issues)?;
-            Some(Rule { id: r.id.clone(), kind: r.kind, body: RuleBody::Constraint(expr), message: r.message.clone(), options: opts, measures, derived: ders })
+            let body = RuleBody::Constraint(expr);
+            let text = super::validate::rule_text(options, r.kind, &body, r.message.as_ref());
+            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measures, derived: ders })
         }
     }
 }

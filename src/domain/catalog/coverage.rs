@@ -411,7 +411,7 @@ fn combinations(p: &Product, options: &[usize]) -> Vec<Vec<(usize, Val)>> {
 /// cause); other checks are left out so that each cause is named for itself. This relaxes
 /// the whole product, so `false` proves the body excluded; too many combinations prove
 /// nothing and count as `true`.
-fn satisfiable(ctx: &Ctx, plan: &Plan, checks: &[&Check]) -> bool {
+fn satisfiable<'a>(ctx: &Ctx<'a>, plan: &Plan, checks: &[&Check]) -> bool {
     let p = ctx.p;
     let mut options: Vec<usize> = checks.iter().flat_map(|c| c.options.iter().copied()).collect();
     options.sort_unstable();
@@ -422,7 +422,7 @@ fn satisfiable(ctx: &Ctx, plan: &Plan, checks: &[&Check]) -> bool {
         return true;
     }
     let rules: Vec<&Rule> = plan.choice_rules.iter().filter_map(|&r| p.rules.get(r)).filter(|r| r.options.iter().all(|o| options.contains(o))).collect();
-    let passes = |c: &Check, a: &Assignment, snap: &Snapshot| match (c.rule.and_then(|r| p.rules.get(r)), c.derived) {
+    let passes = |c: &Check, a: &Assignment, snap: &Snapshot<'a>| match (c.rule.and_then(|r| p.rules.get(r)), c.derived) {
         // A rule reading a derived value without one is pending: that value is the cause.
         (Some(rule), _) => matches!(ctx.check(rule, a, snap, true), Outcome::Satisfied | Outcome::Pending),
         (None, Some(d)) => matches!(snap.derived.get(d), Some(Ok(_))),

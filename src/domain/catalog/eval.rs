@@ -1,6 +1,8 @@
 //! Evaluating rules and derived values on one assignment of choices. Everything above this
-//! (validate, availability, repair, lint) is built from `snapshot` and `check`.
+//! (validate, availability, repair, lint) is built from `snapshot` and `check`. Expressions
+//! run natively where they can (see `native`) and through CEL otherwise.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use cel::Value;
@@ -9,9 +11,10 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use super::compile::{CompiledCatalog, Derived, DerivedKind, Pattern, Product, Rule, RuleBody};
 use super::derive::DerivedValue;
-use super::expr::{EvalError, Scope, map_value, string_value};
+use super::expr::{EvalError, Expr, Scope, map_value, string_value};
 use super::input::{Assignment, Val};
 use super::measures;
+use super::native::{self, Env, V};
 
 /// Why a derived value has no value.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,8 +31,22 @@ pub(crate) type DerivedResult = Result<DerivedValue, DerivedFail>;
 
 pub(crate) struct Snapshot<'e> {
     pub derived: Vec<DerivedResult>,
-    /// The scope handed to CEL once, for every rule checked on this snapshot.
-    pub cel: cel::Context<'e, 'static>,
+    /// The scope handed to CEL, built only when an expression needs CEL (one the native
+    /// evaluator does not model, or an error whose message CEL words).
+    cel: OnceCell<cel::Context<'e, 'static>>,
+}
+
+impl<'e> Snapshot<'e> {
+    /// The same derived values, without the CEL scope (built again when needed).
+    pub fn clone_derived(&self) -> Snapshot<'e> {
+        Snapshot { derived: self.derived.clone(), cel: OnceCell::new() }
+    }
+
+    /// Availability changes one option at a time and keeps one snapshot: after a change,
+    /// the CEL scope (if one was built) no longer describes the assignment.
+    pub fn assignment_changed(&mut self) {
+        self.cel.take();
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,22 +63,44 @@ pub(crate) struct Ctx<'a> {
     pub cat: &'a CompiledCatalog,
     pub p: &'a Product,
     pub measurements: &'a BTreeMap<String, i64>,
-    m: Value,
+    /// `m` as CEL sees it, built on first use.
+    m: OnceCell<Value>,
+    /// `m` as the native evaluator sees it, by index into `measures::MEASURES`.
+    m_native: Vec<Option<f64>>,
+    /// Off only in tests that compare the native evaluator with CEL.
+    native: bool,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(cat: &'a CompiledCatalog, p: &'a Product, measurements: &'a BTreeMap<String, i64>) -> Self {
-        let m = map_value(measurements.iter().filter_map(|(code, v)| {
-            measures::measure(code).map(|def| (code.clone(), Value::Float(measures::expr_value(def, *v))))
-        }));
-        Ctx { cat, p, measurements, m }
+        let m_native = measures::MEASURES.iter().map(|def| measurements.get(def.code).map(|v| measures::expr_value(def, *v))).collect();
+        Ctx { cat, p, measurements, m: OnceCell::new(), m_native, native: true }
+    }
+
+    /// The same context evaluating every expression with CEL, as the reference.
+    #[cfg(test)]
+    pub fn cel_only(mut self) -> Self {
+        self.native = false;
+        self
+    }
+
+    fn m_value(&self) -> Value {
+        self.m
+            .get_or_init(|| {
+                map_value(self.measurements.iter().filter_map(|(code, v)| {
+                    measures::measure(code).map(|def| (code.clone(), Value::Float(measures::expr_value(def, *v))))
+                }))
+            })
+            .clone()
     }
 
     fn missing_measures<'b>(&self, codes: impl IntoIterator<Item = &'b String>) -> Vec<String> {
         codes.into_iter().filter(|c| !self.measurements.contains_key(*c)).cloned().collect()
     }
 
-    pub fn snapshot(&self, a: &Assignment) -> Snapshot<'a> {
+    /// The CEL scope of an assignment: `c` and `v` from the choices, `d` from the derived
+    /// values that have one.
+    fn cel_context(&self, a: &Assignment, derived: &[DerivedResult]) -> cel::Context<'a, 'static> {
         let mut c = Vec::with_capacity(a.len());
         let mut v = Vec::new();
         for (o, val) in self.p.options.iter().zip(a) {
@@ -85,33 +124,76 @@ impl<'a> Ctx<'a> {
             };
             c.push((o.code.clone(), value));
         }
-        let mut scope = Scope { m: self.m.clone(), c: map_value(c), d: map_value([]), v: map_value(v) };
-        let mut cel = self.cat.eval.context(&scope);
-        let mut derived: Vec<DerivedResult> = Vec::with_capacity(self.p.derived.len());
-        let mut d_entries: Vec<(String, Value)> = Vec::new();
-        for d in &self.p.derived {
-            let r = self.derive_one(d, a, &cel);
-            if let Ok(val) = &r {
-                d_entries.push((d.code.clone(), val.to_cel()));
-                scope.d = map_value(d_entries.iter().cloned());
-                cel.add_variable_from_value("d", scope.d.clone());
-            }
-            derived.push(r);
-        }
-        Snapshot { derived, cel }
+        let d = map_value(self.p.derived.iter().zip(derived).filter_map(|(d, r)| r.as_ref().ok().map(|x| (d.code.clone(), x.to_cel()))));
+        let scope = Scope { m: self.m_value(), c: map_value(c), d, v: map_value(v) };
+        self.cat.eval.context(&scope)
     }
 
-    fn derive_one(&self, d: &Derived, a: &Assignment, cel: &cel::Context) -> DerivedResult {
+    fn env<'x>(&'x self, a: &'x Assignment, derived: &'x [DerivedResult]) -> Env<'x> {
+        Env { options: &self.p.options, a, m: &self.m_native, d: derived }
+    }
+
+    fn native_bool(&self, e: &Expr, a: &Assignment, derived: &[DerivedResult]) -> Option<bool> {
+        if !self.native {
+            return None;
+        }
+        match native::eval(e.native.as_ref()?, &self.env(a, derived))? {
+            V::B(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// What `eval_number_in` would accept; anything else (a non-finite result, another
+    /// type) goes to CEL for its wording.
+    fn native_number(&self, e: &Expr, a: &Assignment, derived: &[DerivedResult]) -> Option<f64> {
+        if !self.native {
+            return None;
+        }
+        match native::eval(e.native.as_ref()?, &self.env(a, derived))? {
+            V::D(f) if f.is_finite() => Some(f),
+            V::I(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+
+    pub fn eval_bool(&self, e: &Expr, a: &Assignment, snap: &Snapshot<'a>) -> Result<bool, EvalError> {
+        if let Some(b) = self.native_bool(e, a, &snap.derived) {
+            return Ok(b);
+        }
+        self.cat.eval.eval_bool_in(e, snap.cel.get_or_init(|| self.cel_context(a, &snap.derived)))
+    }
+
+    pub fn eval_number(&self, e: &Expr, a: &Assignment, snap: &Snapshot<'a>) -> Result<f64, EvalError> {
+        if let Some(x) = self.native_number(e, a, &snap.derived) {
+            return Ok(x);
+        }
+        self.cat.eval.eval_number_in(e, snap.cel.get_or_init(|| self.cel_context(a, &snap.derived)))
+    }
+
+    pub fn snapshot(&self, a: &Assignment) -> Snapshot<'a> {
+        let mut derived: Vec<DerivedResult> = Vec::with_capacity(self.p.derived.len());
+        for d in &self.p.derived {
+            let r = self.derive_one(d, a, &derived);
+            derived.push(r);
+        }
+        Snapshot { derived, cel: OnceCell::new() }
+    }
+
+    /// One derived value; `earlier` holds the derived values before it (all it may read).
+    pub fn derive_one(&self, d: &Derived, a: &Assignment, earlier: &[DerivedResult]) -> DerivedResult {
         if d.options.iter().any(|o| a[*o].is_none()) {
             return Err(DerivedFail::Pending);
         }
-        let missing = self.missing_measures(&d.measures);
         match &d.kind {
             DerivedKind::Formula(expr) => {
+                let missing = self.missing_measures(&d.measures);
                 if !missing.is_empty() {
                     return Err(DerivedFail::MissingMeasures(missing));
                 }
-                let x = self.cat.eval.eval_number_in(expr, cel).map_err(|e| DerivedFail::Failed(e.to_string()))?;
+                let x = match self.native_number(expr, a, earlier) {
+                    Some(x) => x,
+                    None => self.cat.eval.eval_number_in(expr, &self.cel_context(a, earlier)).map_err(|e| DerivedFail::Failed(e.to_string()))?,
+                };
                 let x = Decimal::from_f64(x).ok_or_else(|| DerivedFail::Failed(format!("{x} is not representable")))?;
                 Ok(DerivedValue::Number(x.round_dp(d.decimals).normalize()))
             }
@@ -142,7 +224,7 @@ impl<'a> Ctx<'a> {
 
     /// `final_answer`: the configuration is complete, so an unchosen option will stay
     /// unchosen (a `requires` whose target is unchosen is then violated, not pending).
-    pub fn check(&self, rule: &Rule, a: &Assignment, snap: &Snapshot, final_answer: bool) -> Outcome {
+    pub fn check(&self, rule: &Rule, a: &Assignment, snap: &Snapshot<'a>, final_answer: bool) -> Outcome {
         match &rule.body {
             RuleBody::Requires { when, then } | RuleBody::Excludes { when, then } => {
                 let requires = matches!(rule.body, RuleBody::Requires { .. });
@@ -165,7 +247,7 @@ impl<'a> Ctx<'a> {
                 if !missing.is_empty() {
                     return Outcome::MissingMeasures(missing);
                 }
-                match self.cat.eval.eval_bool_in(expr, &snap.cel) {
+                match self.eval_bool(expr, a, snap) {
                     Ok(true) => Outcome::Satisfied,
                     Ok(false) => Outcome::Violated,
                     Err(EvalError::Failed(e)) | Err(EvalError::WrongType { expected: _, got: e }) => Outcome::Error(e),

@@ -31,6 +31,8 @@ pub struct Expr {
     pub attrs: BTreeSet<(String, String)>,
     /// Root names that are none of m, c, d, v, nor a comprehension variable.
     pub unknown_roots: BTreeSet<String>,
+    /// The same expression for the native evaluator, once bound to a product's options.
+    pub(crate) native: Option<super::native::Node>,
 }
 
 impl std::fmt::Debug for Expr {
@@ -51,11 +53,18 @@ impl Expr {
             derived: BTreeSet::new(),
             attrs: BTreeSet::new(),
             unknown_roots: BTreeSet::new(),
+            native: None,
         };
         let ast = expr.program.expression().clone();
         expr.collect(&ast, &mut Vec::new());
         expr.tested_options.retain(|o| !expr.options.contains(o));
         Ok(expr)
+    }
+
+    /// Resolves the names the expression reads against a product, so that it can run
+    /// natively; shapes the native evaluator lacks keep running in CEL only.
+    pub(crate) fn bind(&mut self, options: &[super::compile::OptionSpec], derived: &[super::compile::Derived]) {
+        self.native = super::native::compile(self.program.expression(), options, derived);
     }
 
     fn collect(&mut self, node: &IdedExpr, bound: &mut Vec<String>) {

@@ -123,8 +123,8 @@ pub(crate) fn type_check(cat: &CompiledCatalog, file: &str) -> Result<(), LintRe
                     }
                 }
                 for (what, l) in p.bom.iter().map(|l| ("bom", l)).chain(p.operations.iter().map(|l| ("operation", l))) {
-                    let when = l.when.as_ref().map(|w| cat.eval.eval_bool_in(w, &snap.cel).map(|_| ()));
-                    let qty = l.qty.as_ref().map(|q| cat.eval.eval_number_in(q, &snap.cel).map(|_| ()));
+                    let when = l.when.as_ref().map(|w| ctx.eval_bool(w, &a, &snap).map(|_| ()));
+                    let qty = l.qty.as_ref().map(|q| ctx.eval_number(q, &a, &snap).map(|_| ()));
                     for e in [when, qty].into_iter().flatten().filter_map(Result::err) {
                         if reported.insert(format!("{what}.{}", l.code), ()).is_none() {
                             issues.push(Some(&p.code), None, None, format!("{what} line `{}` fails or has the wrong type: {e}", l.code));

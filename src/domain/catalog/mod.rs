@@ -23,6 +23,7 @@ pub mod input;
 pub mod lint;
 pub mod measures;
 pub mod model;
+mod native;
 pub mod price;
 pub mod repair;
 pub mod search;

@@ -27,6 +27,14 @@ impl Text {
             crate::domain::lang::Lang::ZhCn => self.zh.clone(),
         }
     }
+
+    /// The same, borrowed.
+    pub fn text(&self, lang: crate::domain::lang::Lang) -> &str {
+        match lang {
+            crate::domain::lang::Lang::En => &self.en,
+            crate::domain::lang::Lang::ZhCn => &self.zh,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -215,3 +215,173 @@ proptest! {
         CAT.with(|cat| check_repair(cat, &pdoc, &cfg))?;
     }
 }
+
+/// The straightforward availability the engine's must equal: every trial value gets its own
+/// full snapshot (every derived value computed again) and CEL evaluates every expression.
+fn reference_availability(cat: &CompiledCatalog, cfg: &Configuration) -> Availability {
+    use super::availability::{Blocker, OptionAvailability, ValueAvailability};
+    use super::eval::{Ctx, DerivedFail, Outcome};
+    use super::input::{Val, normalize};
+    use super::validate::rule_violation;
+    let Some(p) = cat.product(&cfg.product) else { return Availability { options: vec![] } };
+    let ctx = Ctx::new(cat, p, &cfg.measurements).cel_only();
+    let (a, _) = normalize(p, &cfg.choices);
+    let mut options = vec![];
+    for (o, spec) in p.options.iter().enumerate().filter(|(_, s)| matches!(s.kind, OptionKind::Single | OptionKind::Multi)) {
+        let mut values = vec![];
+        for (vi, v) in spec.values.iter().enumerate() {
+            let mut trial = a.clone();
+            let chosen = match &a[o] {
+                Some(Val::One(i)) => *i == vi,
+                Some(Val::Many(is)) => is.contains(&vi),
+                _ => false,
+            };
+            trial[o] = Some(match (&a[o], spec.kind) {
+                (Some(Val::Many(is)), OptionKind::Multi) => {
+                    let mut is: BTreeSet<usize> = is.iter().copied().collect();
+                    is.insert(vi);
+                    Val::Many(is.into_iter().collect())
+                }
+                (_, OptionKind::Multi) => Val::Many(vec![vi]),
+                _ => Val::One(vi),
+            });
+            let snap = ctx.snapshot(&trial);
+            let mut blocked_by = vec![];
+            for (d, r) in p.derived.iter().zip(&snap.derived).filter(|(d, _)| d.options.contains(&o)) {
+                let why = match r {
+                    Err(DerivedFail::OutOfChart { chart, .. }) => Text::new(format!("no size in chart {chart} fits"), format!("尺码表 {chart} 中没有合适的尺码")),
+                    Err(DerivedFail::Failed(_)) => Text::new("cannot be computed", "无法计算"),
+                    _ => continue,
+                };
+                blocked_by.push(Blocker {
+                    rule: None,
+                    derived: Some(d.code.clone()),
+                    explanation: Text { en: format!("{}: {}.", d.label.en, why.en), zh: format!("{}：{}。", d.label.zh, why.zh) },
+                });
+            }
+            for rule in p.rules.iter().filter(|r| r.options.contains(&o)) {
+                let error = match ctx.check(rule, &trial, &snap, false) {
+                    Outcome::Violated => None,
+                    Outcome::Error(e) => Some(e),
+                    _ => continue,
+                };
+                let v = rule_violation(&ctx, &trial, &snap, rule, error).violation;
+                blocked_by.push(Blocker { rule: v.rule, derived: None, explanation: v.explanation });
+            }
+            values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), blocked_by });
+        }
+        options.push(OptionAvailability { option: spec.code.clone(), values });
+    }
+    Availability { options }
+}
+
+/// The brief availability says the same, each rule's explanation cut before the choices
+/// involved (` — ` in English, ` —— ` in Chinese).
+fn check_brief(cat: &CompiledCatalog, cfg: &Configuration, full: &Availability) -> Result<(), TestCaseError> {
+    let brief = cat.availability_brief(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(brief.options.len(), full.options.len());
+    for (b, f) in brief.options.iter().zip(&full.options) {
+        prop_assert_eq!(&b.option, &f.option);
+        for (bv, fv) in b.values.iter().zip(&f.values) {
+            prop_assert_eq!((&bv.value, bv.chosen, bv.available, bv.blocked_by.len()), (&fv.value, fv.chosen, fv.available, fv.blocked_by.len()));
+            for (bb, fb) in bv.blocked_by.iter().zip(&fv.blocked_by) {
+                prop_assert_eq!((&bb.rule, &bb.derived), (&fb.rule, &fb.derived));
+                if bb.rule.is_some() {
+                    prop_assert!(fb.explanation.en.starts_with(&format!("{} — ", bb.explanation.en)), "{:?} / {:?}", fb, bb);
+                    prop_assert!(fb.explanation.zh.starts_with(&format!("{} —— ", bb.explanation.zh)), "{:?} / {:?}", fb, bb);
+                } else {
+                    prop_assert_eq!(&bb.explanation, &fb.explanation);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every expression of the product, evaluated natively where it can be and by CEL alone,
+/// gives the same result or the same error; and so do the derived values.
+fn check_native(cat: &CompiledCatalog, cfg: &Configuration) -> Result<(), TestCaseError> {
+    use super::compile::{DerivedKind, RuleBody};
+    use super::eval::Ctx;
+    use super::input::normalize;
+    let Some(p) = cat.product(&cfg.product) else { return Ok(()) };
+    let fast = Ctx::new(cat, p, &cfg.measurements);
+    let slow = Ctx::new(cat, p, &cfg.measurements).cel_only();
+    let (a, _) = normalize(p, &cfg.choices);
+    let (fs, ss) = (fast.snapshot(&a), slow.snapshot(&a));
+    prop_assert_eq!(&fs.derived, &ss.derived);
+    let bools = p.rules.iter().filter_map(|r| if let RuleBody::Constraint(e) = &r.body { Some(e) } else { None }).chain(p.bom.iter().chain(&p.operations).filter_map(|l| l.when.as_ref()));
+    for e in bools {
+        prop_assert_eq!(fast.eval_bool(e, &a, &fs), slow.eval_bool(e, &a, &ss), "{}", e.source);
+    }
+    let numbers = p.derived.iter().filter_map(|d| if let DerivedKind::Formula(e) = &d.kind { Some(e) } else { None }).chain(p.bom.iter().chain(&p.operations).filter_map(|l| l.qty.as_ref()));
+    for e in numbers {
+        prop_assert_eq!(fast.eval_number(e, &a, &fs), slow.eval_number(e, &a, &ss), "{}", e.source);
+    }
+    Ok(())
+}
+
+#[test]
+fn every_demo_expression_runs_natively() {
+    use super::compile::{DerivedKind, RuleBody};
+    for cat in [bicycles(), sportswear()] {
+        for p in cat.products() {
+            let rules = p.rules.iter().filter_map(|r| if let RuleBody::Constraint(e) = &r.body { Some(e) } else { None });
+            let derived = p.derived.iter().filter_map(|d| if let DerivedKind::Formula(e) = &d.kind { Some(e) } else { None });
+            let lines = p.bom.iter().chain(&p.operations).flat_map(|l| l.when.iter().chain(&l.qty));
+            for e in rules.chain(derived).chain(lines) {
+                assert!(e.native.is_some(), "{}: `{}` runs in CEL only", p.code, e.source);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn road_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(BICYCLES, "road"))) {
+        thread_local!(static CAT: CompiledCatalog = bicycles());
+        CAT.with(|cat| -> Result<(), TestCaseError> {
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
+        })?;
+    }
+
+    #[test]
+    fn gravel_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(BICYCLES, "gravel"))) {
+        thread_local!(static CAT: CompiledCatalog = bicycles());
+        CAT.with(|cat| -> Result<(), TestCaseError> {
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
+        })?;
+    }
+
+    #[test]
+    fn apparel_availability_equals_a_full_recheck_of_every_trial(cfg in config(doc(SPORTSWEAR, "bib_shorts"))) {
+        thread_local!(static CAT: CompiledCatalog = sportswear());
+        CAT.with(|cat| -> Result<(), TestCaseError> {
+            let full = cat.availability(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&full, &reference_availability(cat, &cfg));
+            check_brief(cat, &cfg, &full)
+        })?;
+    }
+
+    #[test]
+    fn native_evaluation_agrees_with_cel_on_every_demo_expression(
+        road in config(doc(BICYCLES, "road")),
+        gravel in config(doc(BICYCLES, "gravel")),
+        jersey in config(doc(SPORTSWEAR, "cycling_jersey")),
+        shorts in config(doc(SPORTSWEAR, "bib_shorts")),
+    ) {
+        thread_local!(static CATS: (CompiledCatalog, CompiledCatalog) = (bicycles(), sportswear()));
+        CATS.with(|(b, s)| -> Result<(), TestCaseError> {
+            check_native(b, &road)?;
+            check_native(b, &gravel)?;
+            check_native(s, &jersey)?;
+            check_native(s, &shorts)
+        })?;
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::compile::{CompiledCatalog, Product, Rule, RuleBody};
+use super::compile::{CompiledCatalog, OptionSpec, Rule, RuleBody};
 use super::eval::{Ctx, DerivedFail, Outcome, Snapshot};
 use super::input::{Assignment, Configuration, InputProblem, Val, normalize};
 use super::measures;
@@ -159,19 +159,7 @@ fn derived_violation(ctx: &Ctx, a: &Assignment, d: &super::compile::Derived, fai
 
 pub(crate) fn rule_violation(ctx: &Ctx, a: &Assignment, snap: &Snapshot, rule: &Rule, error: Option<String>) -> Found {
     let p = ctx.p;
-    let mut text = match (&rule.message, &rule.body) {
-        (Some(m), _) => m.clone(),
-        (None, RuleBody::Requires { when, then }) | (None, RuleBody::Excludes { when, then }) => {
-            let w = describe_pattern(p, when);
-            let t = describe_pattern(p, then);
-            if rule.kind == RuleKind::Requires {
-                Text { en: format!("{} requires {}.", w.en, t.en), zh: format!("{}需要{}。", w.zh, t.zh) }
-            } else {
-                Text { en: format!("{} cannot be combined with {}.", w.en, t.en), zh: format!("{}不能与{}搭配。", w.zh, t.zh) }
-            }
-        }
-        (None, RuleBody::Constraint(e)) => Text { en: format!("Rule {} is not met.", e.source), zh: format!("不满足规则 {}。", e.source) },
-    };
+    let mut text = rule.text.clone();
     let mut involved = involved_options(ctx, a, &rule.options);
     for m in measures::MEASURES.iter().filter(|m| rule.measures.contains(m.code)) {
         if let Some(v) = ctx.measure_display(m.code) {
@@ -247,11 +235,29 @@ pub(crate) fn show_val(o: &super::compile::OptionSpec, v: Option<&Val>) -> Text 
     }
 }
 
-fn describe_pattern(p: &Product, pattern: &super::compile::Pattern) -> Text {
+/// A rule's sentence: its message, or one generated from `when` and `then` (computed once,
+/// when the catalog is compiled).
+pub(crate) fn rule_text(options: &[OptionSpec], kind: RuleKind, body: &RuleBody, message: Option<&Text>) -> Text {
+    match (message, body) {
+        (Some(m), _) => m.clone(),
+        (None, RuleBody::Requires { when, then }) | (None, RuleBody::Excludes { when, then }) => {
+            let w = describe_pattern(options, when);
+            let t = describe_pattern(options, then);
+            if kind == RuleKind::Requires {
+                Text { en: format!("{} requires {}.", w.en, t.en), zh: format!("{}需要{}。", w.zh, t.zh) }
+            } else {
+                Text { en: format!("{} cannot be combined with {}.", w.en, t.en), zh: format!("{}不能与{}搭配。", w.zh, t.zh) }
+            }
+        }
+        (None, RuleBody::Constraint(e)) => Text { en: format!("Rule {} is not met.", e.source), zh: format!("不满足规则 {}。", e.source) },
+    }
+}
+
+fn describe_pattern(options: &[OptionSpec], pattern: &super::compile::Pattern) -> Text {
     let parts: Vec<Text> = pattern
         .iter()
         .map(|(o, set)| {
-            let spec = &p.options[*o];
+            let spec = &options[*o];
             let vals: Vec<&Text> = set.iter().filter_map(|v| spec.values.get(*v)).map(|v| &v.label).collect();
             Text {
                 en: format!("{} “{}”", spec.label.en, vals.iter().map(|t| t.en.as_str()).collect::<Vec<_>>().join("” or “")),

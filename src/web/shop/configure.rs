@@ -62,12 +62,14 @@ pub fn set_label(s: &MeasurementSetRow, stores: &BTreeMap<i64, String>, t: crate
 
 /// The customer's sets, newest first; `wanted` picks one of them (the latest otherwise).
 pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::i18n::Tr) -> Result<Measured, AppError> {
-    let (sets, store_names) = db
-        .read(move |conn| -> Result<_, StoreError> {
-            let names: BTreeMap<i64, String> = stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
-            Ok((customers::measurement_sets(conn, customer_id)?, names))
-        })
+    let (sets, all_stores) = db
+        .read(move |conn| -> Result<_, StoreError> { Ok((customers::measurement_sets(conn, customer_id)?, stores::list(conn)?)) })
         .await?;
+    Ok(measured_from(sets, &all_stores, wanted, t))
+}
+
+fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores: &[stores::Store], wanted: Option<i64>, t: crate::i18n::Tr) -> Measured {
+    let store_names: BTreeMap<i64, String> = all_stores.iter().map(|s| (s.id, s.name.clone())).collect();
     let chosen = wanted.filter(|w| sets.iter().any(|(s, _)| s.id == *w)).or_else(|| sets.first().map(|(s, _)| s.id));
     let choices = sets.iter().map(|(s, _)| SetChoice { id: s.id, label: set_label(s, &store_names, t), chosen: Some(s.id) == chosen }).collect::<Vec<_>>();
     let picked = sets.iter().find(|(s, _)| Some(s.id) == chosen);
@@ -75,13 +77,17 @@ pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::
         Some((s, _)) => t.t1("measurements-profile-note", "set", set_label(s, &store_names, t)),
         None => t.t("order-no-measurements"),
     };
-    Ok(Measured { set_id: chosen, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note })
+    Measured { set_id: chosen, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note }
 }
 
 /// The tax of the store the customer belongs to, else of the first store (a shop with one).
 pub async fn shop_tax(db: &Db, home_store_id: Option<i64>) -> Result<i32, AppError> {
     let all = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?;
-    Ok(home_store_id.and_then(|h| all.iter().find(|s| s.id == h)).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0))
+    Ok(tax_of(&all, home_store_id))
+}
+
+fn tax_of(all: &[stores::Store], home_store_id: Option<i64>) -> i32 {
+    home_store_id.and_then(|h| all.iter().find(|s| s.id == h)).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0)
 }
 
 /// The customer's standing preferences as choices: the learned preferences they (or a fitter)
@@ -165,8 +171,14 @@ pub struct Prepared {
 
 pub async fn prepare(db: &Db, cache: &CatalogCache, customer: &Customer, product: &str, version: Option<i64>, set: Option<i64>, t: crate::i18n::Tr) -> Result<Prepared, AppError> {
     let (version, cat) = version_for(db, cache, product, version).await?;
-    let measured = measured(db, customer.customer_id, set, t).await?;
-    let tax = shop_tax(db, customer.home_store_id).await?;
+    // The measurement sets and the stores (their names, and the tax) in one round trip: the
+    // live update runs this on every change.
+    let customer_id = customer.customer_id;
+    let (sets, all_stores) = db
+        .read(move |conn| -> Result<_, StoreError> { Ok((customers::measurement_sets(conn, customer_id)?, stores::list(conn)?)) })
+        .await?;
+    let measured = measured_from(sets, &all_stores, set, t);
+    let tax = tax_of(&all_stores, customer.home_store_id);
     Ok(Prepared { version, cat, measured, tax })
 }
 
