@@ -13,18 +13,22 @@ seconds=${1:-20}
 shift || true
 targets=${*:-catalog_import measurement_parse form_decoders}
 sanitizer=${FUZZ_SANITIZER:-none}
+# A fuzz build instruments every crate, so it shares nothing with the main build and a cold
+# one costs as much as a release build. One target dir per user, outside the work tree, lets
+# every clone (CI's fresh one included) rebuild only what changed.
+target_dir=${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/atelier-fuzz-target}
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version > /dev/null 2>&1; then
   echo "installing cargo-fuzz"
   cargo install cargo-fuzz --locked
 fi
-cargo fuzz build -s "$sanitizer"
+cargo fuzz build -s "$sanitizer" --target-dir "$target_dir"
 for t in $targets; do
   mkdir -p "corpus/$t"
   echo "== fuzz $t for ${seconds} s"
   # The new corpus first: libFuzzer writes what it finds there, never into the seeds.
   log=$(mktemp)
-  if ! cargo fuzz run -s "$sanitizer" "$t" "corpus/$t" "seeds/$t" -- \
+  if ! cargo fuzz run -s "$sanitizer" --target-dir "$target_dir" "$t" "corpus/$t" "seeds/$t" -- \
       -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 > "$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $t failed; its input is in fuzz/artifacts/$t/" >&2

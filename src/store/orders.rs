@@ -276,6 +276,9 @@ pub fn page_for_factory(
     use diesel::sql_types::Bool;
     let mut q = wo::table
         .filter(wo::factory_id.eq(factory_id))
+        // The redundant `commit_seq >= seq` lets SQLite search the (factory_id, commit_seq, id)
+        // index as a range; with the OR alone it read every work order of the factory per poll.
+        .filter(wo::commit_seq.ge(after.seq))
         .filter(wo::commit_seq.gt(after.seq).or(wo::commit_seq.eq(after.seq).and(wo::id.gt(after.id))))
         .order((wo::commit_seq.asc(), wo::id.asc()))
         .limit(limit)
