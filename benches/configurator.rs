@@ -36,7 +36,7 @@ fn others() -> Vec<Vec<(String, String)>> {
         &[
             ("o_frame_size", "s54"), ("o_frame_material", "aluminium"), ("o_cable_routing", "internal"),
             ("o_groupset", "shimano_105_di2"), ("o_brakes", "disc_hydraulic"), ("o_axle", "thru_12"),
-            ("o_wheel_size", "700c"), ("o_wheelset", "alu_disc"), ("o_tyre", "t30"), ("o_crank", "c172"),
+            ("o_wheel_size", "700c"), ("o_wheelset", "alu_disc"), ("o_tyre", "t28"), ("o_crank", "c172"),
             ("o_chainrings", "r50_34"), ("o_cassette", "k11_34"), ("o_handlebar", "h44"), ("o_pedals", "look_keo"),
             ("o_paint", "white"), ("o_stem_length", "90"), ("o_extras", "mudguards"),
         ],
