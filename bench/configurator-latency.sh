@@ -18,7 +18,7 @@ clients=("$@")
 [ ${#clients[@]} -eq 0 ] && clients=(1 32)
 port=${PORT:-18081}
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release --locked --bin atelier --example configurator_latency
+[ -n "${BENCH_SKIP_BUILD:-}" ] || cargo build --release --locked --bin atelier --example configurator_latency
 dir=$(mktemp -d)
 cleanup() {
   kill "${server:-}" 2>/dev/null || true
