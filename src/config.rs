@@ -62,6 +62,11 @@ pub struct Settings {
     pub learning: LearningSettings,
     /// When a session ends without a sign-out.
     pub sessions: SessionSettings,
+    /// How long who a session, a staff id, a customer account or an API token stands for may
+    /// be answered from memory. Changes made through this process take effect at once; changes
+    /// made by another process (a second instance on PostgreSQL, the command line) within
+    /// this time. Zero asks the database on every request.
+    pub auth_cache: Duration,
 }
 
 /// Session timeouts (OWASP ASVS 5.0, 7.3.1 and 7.3.2): a session unused for `idle` ends, and
@@ -134,6 +139,9 @@ impl Settings {
             .context("ATELIER_WORKERS must be a whole number")?;
         let public_url = env_or("ATELIER_PUBLIC_URL", &format!("http://{addr}"));
         let seed_demo = env_or("ATELIER_SEED_DEMO", "true") != "false";
+        let auth_cache_ms: u64 = env_or("ATELIER_AUTH_CACHE_MS", "1000")
+            .parse()
+            .context("ATELIER_AUTH_CACHE_MS must be a whole number of milliseconds")?;
         Ok(Self {
             addr,
             database: DatabaseSettings {
@@ -148,6 +156,7 @@ impl Settings {
             dispatcher: dispatcher_settings()?,
             learning: learning_settings()?,
             sessions: session_settings()?,
+            auth_cache: Duration::from_millis(auth_cache_ms),
         })
     }
 

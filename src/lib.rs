@@ -58,13 +58,20 @@ impl Application {
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
         dispatcher.clone().spawn();
         let dispatcher = aweb::Data::new(dispatcher);
+        let identity = store::epoch::Topic::Identity;
+        let session_memo = std::sync::Arc::new(web::session_store::SessionMemo::new(identity, settings.auth_cache));
+        let staff_memo = aweb::Data::new(web::memo::Memo::<i64, web::auth::Staff>::new(identity, settings.auth_cache));
+        let customer_memo = aweb::Data::new(web::memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.auth_cache));
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db, settings.sessions);
 
         let mut server = HttpServer::new(move || {
             let timeouts = settings.sessions;
             let idle = CookieDuration::seconds(timeouts.idle.as_secs().try_into().unwrap_or(i64::MAX));
-            let sessions = SessionMiddleware::builder(web::session_store::DbSessionStore::new(db_data.get_ref().clone(), timeouts), key.clone())
+            let sessions = SessionMiddleware::builder(
+                web::session_store::DbSessionStore::new(db_data.get_ref().clone(), timeouts, session_memo.clone()),
+                key.clone(),
+            )
                 .cookie_name(settings.session_cookie_name().to_owned())
                 .cookie_secure(settings.secure_cookies())
                 .cookie_http_only(true)
@@ -80,6 +87,8 @@ impl Application {
                 .app_data(directory.clone())
                 .app_data(catalog_cache.clone())
                 .app_data(dispatcher.clone())
+                .app_data(staff_memo.clone())
+                .app_data(customer_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

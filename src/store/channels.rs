@@ -54,6 +54,7 @@ pub fn keys(conn: &mut DbConn, channel_id: i64) -> QueryResult<Vec<(i64, NaiveDa
 }
 
 pub fn revoke_key(conn: &mut DbConn, channel_id: i64, key_id: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(ck::table.filter(ck::id.eq(key_id).and(ck::channel_id.eq(channel_id)).and(ck::revoked_at.is_null())))
         .set(ck::revoked_at.eq(Some(now())))
         .execute(conn)

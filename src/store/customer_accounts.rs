@@ -46,6 +46,7 @@ pub fn find_by_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Opti
 }
 
 pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(ca::table.find(id))
         .set((ca::password_hash.eq(password_hash), ca::updated_at.eq(now())))
         .execute(conn)
@@ -53,6 +54,7 @@ pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryRes
 
 /// Removes the account and everything that could sign in to it (erasure).
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::delete(pr::table.filter(pr::account_id.eq(id))).execute(conn)?;
     diesel::delete(ca::table.find(id)).execute(conn)
 }

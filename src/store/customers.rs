@@ -322,6 +322,7 @@ pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<
 /// Moves everything of `source` to `target`, fills the target's missing contact details, and
 /// marks the source as merged. The caller records the merge in the audit log.
 pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> QueryResult<()> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     let at = now();
     diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
@@ -427,6 +428,7 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
 /// measurements. The row and its reference stay, without identity, so that order financials
 /// and production records keep pointing somewhere.
 pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     let at = now();
     // The shop account goes too: its sessions, mail and saved configurations with it.
     super::drafts::delete_for_customer(conn, id)?;

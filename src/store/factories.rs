@@ -119,6 +119,7 @@ pub struct FactoryChanges<'a> {
 }
 
 pub fn update(conn: &mut DbConn, id: i64, c: &FactoryChanges) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(f::table.find(id))
         .set((
             f::name.eq(c.name),
@@ -173,6 +174,7 @@ pub fn tokens(conn: &mut DbConn, factory_id: i64) -> QueryResult<Vec<Token>> {
 }
 
 pub fn revoke_token(conn: &mut DbConn, factory_id: i64, token_id: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(ft::table.filter(ft::id.eq(token_id).and(ft::factory_id.eq(factory_id)).and(ft::revoked_at.is_null())))
         .set(ft::revoked_at.eq(Some(now())))
         .execute(conn)

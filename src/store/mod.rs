@@ -13,6 +13,7 @@ pub mod customer_accounts;
 pub mod classes;
 pub mod customers;
 pub mod drafts;
+pub mod epoch;
 pub mod factories;
 mod group_commit;
 mod sqlite_tuning;
@@ -252,7 +253,9 @@ impl Db {
     {
         let mut pooled = self.write.get().map_err(StoreError::from)?;
         let conn: &mut DbConn = &mut pooled;
-        write_transaction(conn, f)
+        let result = write_transaction(conn, f);
+        epoch::publish();
+        result
     }
 }
 
@@ -293,7 +296,10 @@ where
     tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let mut conn: PooledConnection<ConnectionManager> = pool.get().map_err(StoreError::from)?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        // After the commit (a write runs its whole transaction in `f`).
+        epoch::publish();
+        result
     })
     .await
     .map_err(|_| StoreError::Cancelled)?

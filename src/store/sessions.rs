@@ -36,19 +36,27 @@ pub fn update(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// The state and idle expiry of a session that has timed out neither way: used within its
-/// idle time (`expires_at` after `at`) and begun after `created_after`.
+/// A live session as loaded: its state, idle expiry and beginning.
+#[derive(Debug, Queryable)]
+pub struct LiveSession {
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// A session that has timed out neither way: used within its idle time (`expires_at` after
+/// `at`) and begun after `created_after`.
 pub fn load_live(
     conn: &mut DbConn,
     key_hash: &str,
     at: NaiveDateTime,
     created_after: NaiveDateTime,
-) -> QueryResult<Option<(String, NaiveDateTime)>> {
+) -> QueryResult<Option<LiveSession>> {
     sessions::table
         .find(key_hash)
         .filter(sessions::expires_at.gt(at))
         .filter(sessions::created_at.gt(created_after))
-        .select((sessions::state, sessions::expires_at))
+        .select((sessions::state, sessions::expires_at, sessions::created_at))
         .first(conn)
         .optional()
 }
@@ -60,16 +68,19 @@ pub fn touch(conn: &mut DbConn, key_hash: &str, expires_at: NaiveDateTime) -> Qu
 }
 
 pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::delete(sessions::table.find(key_hash)).execute(conn)
 }
 
 /// Ends every session of a staff member (account disabled, password changed elsewhere).
 pub fn delete_for_staff(conn: &mut DbConn, staff_id: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::delete(sessions::table.filter(sessions::staff_id.eq(staff_id))).execute(conn)
 }
 
 /// Ends every session of a customer account (password reset, account erased).
 pub fn delete_for_customer_account(conn: &mut DbConn, account_id: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::delete(sessions::table.filter(sessions::customer_account_id.eq(account_id))).execute(conn)
 }
 

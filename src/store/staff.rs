@@ -75,6 +75,7 @@ pub fn set_password(
     password_hash: &str,
     must_change: bool,
 ) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(staff::table.find(id))
         .set((
             staff::password_hash.eq(password_hash),
@@ -85,6 +86,7 @@ pub fn set_password(
 }
 
 pub fn set_locale(conn: &mut DbConn, id: i64, locale: &str) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     diesel::update(staff::table.find(id))
         .set((staff::locale.eq(locale), staff::updated_at.eq(now())))
         .execute(conn)
@@ -93,6 +95,7 @@ pub fn set_locale(conn: &mut DbConn, id: i64, locale: &str) -> QueryResult<usize
 /// Disabling an account also ends its sessions on the server, in the same transaction: none
 /// of its cookies signs anyone in again, even where no request has checked the account yet.
 pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
     let changed = diesel::update(staff::table.find(id))
         .set((staff::active.eq(active), staff::updated_at.eq(now())))
         .execute(conn)?;

@@ -12,6 +12,7 @@ use crate::store::{Db, StoreError};
 use super::csrf;
 use super::error::AppError;
 use super::lang::request_lang;
+use super::memo::Memo;
 use super::session_store::STAFF_ID;
 
 /// The signed-in staff member, as loaded for this request.
@@ -57,8 +58,26 @@ impl Ctx {
     }
 }
 
+/// The staff member with this id, if the account is active.
+async fn active_staff(req: &HttpRequest, id: i64) -> Result<Option<Staff>, AppError> {
+    let db = req
+        .app_data::<web::Data<Db>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no database configured")))?;
+    let row = db.read(move |conn| Ok::<_, StoreError>(crate::store::staff::find(conn, id)?)).await?;
+    Ok(row.filter(|r| r.active).map(|r| Staff {
+        id: r.id,
+        role: Role::parse(&r.role).unwrap_or(Role::Fitter),
+        email: r.email,
+        name: r.name,
+        store_id: r.store_id,
+        must_change_password: r.must_change_password,
+        locale: r.locale.as_deref().and_then(Lang::parse),
+    }))
+}
+
 /// Loads the staff member of the session once per request. A session whose account is gone
-/// or disabled is ended here, so disabling an account takes effect on the next request.
+/// or disabled is ended here, so disabling an account takes effect on the next request (the
+/// answer kept in memory follows every committed change, see [`Memo`]).
 async fn load_staff(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
     if let Some(cached) = req.extensions().get::<Option<Staff>>() {
         return Ok(cached.clone());
@@ -68,27 +87,14 @@ async fn load_staff(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
     let staff = match staff_id {
         None => None,
         Some(id) => {
-            let db = req
-                .app_data::<web::Data<Db>>()
-                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no database configured")))?;
-            let row = db
-                .read(move |conn| Ok::<_, StoreError>(crate::store::staff::find(conn, id)?))
-                .await?;
-            match row {
-                Some(r) if r.active => Some(Staff {
-                    id: r.id,
-                    role: Role::parse(&r.role).unwrap_or(Role::Fitter),
-                    email: r.email,
-                    name: r.name,
-                    store_id: r.store_id,
-                    must_change_password: r.must_change_password,
-                    locale: r.locale.as_deref().and_then(Lang::parse),
-                }),
-                _ => {
-                    session.purge();
-                    None
-                }
+            let staff = match req.app_data::<web::Data<Memo<i64, Staff>>>() {
+                Some(memo) => memo.get_or_load(id, || active_staff(req, id)).await?,
+                None => active_staff(req, id).await?,
+            };
+            if staff.is_none() {
+                session.purge();
             }
+            staff
         }
     };
     req.extensions_mut().insert(staff.clone());

@@ -3,6 +3,7 @@
 //! the server after the idle and the absolute time of [`SessionSettings`] (ASVS 7.3.1, 7.3.2).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -15,6 +16,8 @@ use crate::config::SessionSettings;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::{Db, StoreError, now};
 
+use super::memo::Memo;
+
 /// The session state key under which the signed-in staff member's id is kept.
 pub const STAFF_ID: &str = "staff_id";
 
@@ -22,15 +25,27 @@ pub const STAFF_ID: &str = "staff_id";
 /// session and a staff session are separate identities, never one standing in for the other.
 pub const CUSTOMER_ACCOUNT_ID: &str = "customer_account_id";
 
+/// A session as kept in memory between requests (see [`Memo`]), by the hash of its key.
+#[derive(Debug, Clone)]
+pub struct KeptSession {
+    state: State,
+    expires_at: chrono::NaiveDateTime,
+    created_at: chrono::NaiveDateTime,
+}
+
+pub type SessionMemo = Memo<String, KeptSession>;
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
     timeouts: SessionSettings,
+    /// Shared by every worker of the server.
+    memo: Arc<SessionMemo>,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db, timeouts: SessionSettings) -> Self {
-        Self { db, timeouts }
+    pub fn new(db: Db, timeouts: SessionSettings, memo: Arc<SessionMemo>) -> Self {
+        Self { db, timeouts, memo }
     }
 
     fn idle(&self) -> chrono::Duration {
@@ -85,28 +100,35 @@ impl SessionStore for DbSessionStore {
         let hash = key_hash(session_key.as_ref());
         let at = now();
         let created_after = self.created_after(at);
-        let (h, live) = (hash.clone(), self.db.clone());
-        let row = live
-            .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?))
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?;
-        let state = match row {
-            Some((state, expires_at)) => {
-                let fresh = at + self.idle();
-                if fresh - expires_at >= self.touch_every() {
-                    self.db
-                        .write(move |conn| sessions::touch(conn, &hash, fresh).map_err(StoreError::from))
-                        .await
-                        .map_err(|e| LoadError::Other(e.into()))?;
-                }
-                Some(state)
+        // A kept session is checked against both timeouts here, as the query does.
+        let kept = self.memo.get(&hash).filter(|k| k.expires_at > at && k.created_at > created_after);
+        let kept = match kept {
+            Some(k) => k,
+            None => {
+                let stamp = self.memo.stamp();
+                let h = hash.clone();
+                let row = self
+                    .db
+                    .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?))
+                    .await
+                    .map_err(|e| LoadError::Other(e.into()))?;
+                let Some(row) = row else { return Ok(None) };
+                let state: State = serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+                let k = KeptSession { state, expires_at: row.expires_at, created_at: row.created_at };
+                self.memo.keep(hash.clone(), k.clone(), stamp);
+                k
             }
-            None => None,
         };
-        state
-            .map(|s| serde_json::from_str(&s))
-            .transpose()
-            .map_err(|e| LoadError::Deserialization(e.into()))
+        let fresh = at + self.idle();
+        if fresh - kept.expires_at >= self.touch_every() {
+            let h = hash.clone();
+            self.db
+                .write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from))
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?;
+            self.memo.update(&hash, |k| k.expires_at = fresh);
+        }
+        Ok(Some(kept.state))
     }
 
     /// A new session id (a new session, or a renewed one at sign-in): its absolute time
@@ -119,13 +141,16 @@ impl SessionStore for DbSessionStore {
         let expires_at = at + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
+        let stamp = self.memo.stamp();
+        let h = hash.clone();
         self.db
             .write(move |conn| {
-                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id }, at)
+                sessions::insert(conn, &SessionRow { key_hash: &h, state: &body, staff_id, expires_at, customer_account_id }, at)
                     .map_err(StoreError::from)
             })
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
+        self.memo.keep(hash, KeptSession { state, expires_at, created_at: at }, stamp);
         Ok(key)
     }
 
@@ -140,33 +165,42 @@ impl SessionStore for DbSessionStore {
         let expires_at = now() + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
+        let h = hash.clone();
         let updated = self
             .db
             .write(move |conn| {
-                sessions::update(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
+                sessions::update(conn, &SessionRow { key_hash: &h, state: &body, staff_id, expires_at, customer_account_id })
                     .map_err(StoreError::from)
             })
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         if updated == 0 {
+            self.memo.forget(&hash);
             // Ended meanwhile (signed out elsewhere, timed out): start a new one rather than
             // revive it, and without the identity it had.
             return self.save(without_identity(state), ttl).await.map_err(|e| UpdateError::Other(e.into()));
         }
+        self.memo.update(&hash, |k| {
+            k.state = state;
+            k.expires_at = expires_at;
+        });
         Ok(session_key)
     }
 
     async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> Result<(), anyhow::Error> {
         let hash = key_hash(session_key.as_ref());
         let expires_at = now() + self.idle();
+        let h = hash.clone();
         self.db
-            .write(move |conn| sessions::touch(conn, &hash, expires_at).map_err(StoreError::from))
+            .write(move |conn| sessions::touch(conn, &h, expires_at).map_err(StoreError::from))
             .await?;
+        self.memo.update(&hash, |k| k.expires_at = expires_at);
         Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = key_hash(session_key.as_ref());
+        self.memo.forget(&hash);
         self.db
             .write(move |conn| sessions::delete(conn, &hash).map_err(StoreError::from))
             .await?;

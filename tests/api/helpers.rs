@@ -112,6 +112,9 @@ pub fn test_settings(url: String) -> Settings {
         },
         learning: Default::default(),
         sessions: Default::default(),
+        // As in production: every test also checks that what is answered from memory
+        // follows the changes it makes.
+        auth_cache: Duration::from_secs(1),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::store::{Db, StoreError, customer_accounts, customers};
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::lang::request_lang;
+use crate::web::memo::Memo;
 use crate::web::session_store::CUSTOMER_ACCOUNT_ID;
 
 /// The signed-in customer, as loaded for this request.
@@ -39,6 +40,23 @@ impl ShopCtx {
     }
 }
 
+/// The customer an account belongs to, if both are still there (not erased); a merged
+/// record hands over to the one it was merged into.
+async fn live_customer(req: &HttpRequest, account_id: i64) -> Result<Option<Customer>, AppError> {
+    let db = req.app_data::<web::Data<Db>>().ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no database configured")))?;
+    let row = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let Some(a) = customer_accounts::find(conn, account_id)? else { return Ok(None) };
+            let mut c = customers::find(conn, a.customer_id)?;
+            if let Some(target) = c.as_ref().and_then(|c| c.merged_into_id) {
+                c = customers::find(conn, target)?;
+            }
+            Ok(c.filter(|c| c.is_live()).map(|c| (a, c)))
+        })
+        .await?;
+    Ok(row.map(|(a, c)| Customer { account_id: a.id, customer_id: c.id, email: a.email, name: c.name, reference: c.reference, home_store_id: c.home_store_id }))
+}
+
 /// Loads the customer of the session once per request; a session whose account or customer
 /// is gone (erased) is ended here.
 async fn load_customer(req: &HttpRequest) -> Result<Option<Customer>, AppError> {
@@ -50,25 +68,14 @@ async fn load_customer(req: &HttpRequest) -> Result<Option<Customer>, AppError> 
     let customer = match account_id {
         None => None,
         Some(id) => {
-            let db = req.app_data::<web::Data<Db>>().ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no database configured")))?;
-            let row = db
-                .read(move |conn| -> Result<_, StoreError> {
-                    let Some(a) = customer_accounts::find(conn, id)? else { return Ok(None) };
-                    let mut c = customers::find(conn, a.customer_id)?;
-                    // A merged record hands over to the one it was merged into.
-                    if let Some(target) = c.as_ref().and_then(|c| c.merged_into_id) {
-                        c = customers::find(conn, target)?;
-                    }
-                    Ok(c.filter(|c| c.is_live()).map(|c| (a, c)))
-                })
-                .await?;
-            match row {
-                Some((a, c)) => Some(Customer { account_id: a.id, customer_id: c.id, email: a.email, name: c.name, reference: c.reference, home_store_id: c.home_store_id }),
-                None => {
-                    session.remove(CUSTOMER_ACCOUNT_ID);
-                    None
-                }
+            let customer = match req.app_data::<web::Data<Memo<i64, Customer>>>() {
+                Some(memo) => memo.get_or_load(id, || live_customer(req, id)).await?,
+                None => live_customer(req, id).await?,
+            };
+            if customer.is_none() {
+                session.remove(CUSTOMER_ACCOUNT_ID);
             }
+            customer
         }
     };
     req.extensions_mut().insert(customer.clone());

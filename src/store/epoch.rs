@@ -1,0 +1,82 @@
+//! Counters of committed changes, one per topic, so that answers kept in memory (who is
+//! signed in, which key belongs to which factory) can tell whether they may still be used.
+//!
+//! A store function that changes a topic calls [`mark`]; the counter moves only when the
+//! database task that ran it has finished, i.e. after its commit. A reader takes the counter
+//! with [`current`] *before* it loads, and keeps the value with what it loaded: if a change
+//! commits while it loads, or at any time later, the counter has moved and the kept answer is
+//! refused. Moving after the commit (not when the change is made) matters: a reader that
+//! loaded the old row while the change was still uncommitted would otherwise keep it with the
+//! new counter.
+//!
+//! The counters are per process: another process (a second app instance on PostgreSQL, the
+//! command line) changes rows without moving them, which is why answers are also kept for a
+//! bounded time only (`ATELIER_AUTH_CACHE_MS`).
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    /// Sessions, staff accounts, customer accounts and their customers, factory API tokens,
+    /// sales-channel keys: anything that decides who a request comes from and what it may do.
+    Identity = 0,
+    /// Moved by one test module each, so that tests running at once do not race each other
+    /// or the store's own changes.
+    #[cfg(test)]
+    Test = 1,
+    #[cfg(test)]
+    TestMemo = 2,
+}
+
+const TOPICS: usize = 3;
+
+static COMMITTED: [AtomicU64; TOPICS] = [const { AtomicU64::new(0) }; TOPICS];
+
+thread_local! {
+    /// Topics changed by the database task running on this thread, not yet published.
+    static PENDING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The counter of `topic`, to keep with an answer loaded after this call.
+pub fn current(topic: Topic) -> u64 {
+    COMMITTED[topic as usize].load(Ordering::Acquire)
+}
+
+/// The running database task changes `topic`; published when the task has finished.
+pub fn mark(topic: Topic) {
+    PENDING.with(|p| p.set(p.get() | 1 << topic as u32));
+}
+
+/// Moves the counters of the topics this thread's finished task changed. Called after every
+/// database task and transaction, committed or not: a rolled-back change moves the counter
+/// needlessly, which only costs a reload.
+pub(crate) fn publish() {
+    let pending = PENDING.with(|p| p.replace(0));
+    if pending == 0 {
+        return;
+    }
+    for (i, counter) in COMMITTED.iter().enumerate() {
+        if pending & (1 << i) != 0 {
+            counter.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_moves_the_counter_only_once_published() {
+        let before = current(Topic::Test);
+        mark(Topic::Test);
+        mark(Topic::Test);
+        assert_eq!(current(Topic::Test), before, "not before the task has finished");
+        publish();
+        assert_eq!(current(Topic::Test), before + 1, "once per task, however many changes");
+        publish();
+        assert_eq!(current(Topic::Test), before + 1, "nothing pending any more");
+    }
+}
