@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use crate::domain::catalog::{CompiledCatalog, LintReport};
 use crate::store::catalogs::{self, CatalogVersion, NewCatalogVersion};
+use crate::memo::Memo;
+use crate::store::epoch::Topic;
 use crate::store::{Db, StoreError, audit, now};
 
 /// The demo lines loaded on first start (and updated when a release changes them).
@@ -94,14 +97,34 @@ pub fn import_blocking(db: &Db, file_name: &str, text: &str, staff_id: Option<i6
 }
 
 /// Compiled catalogs by version id. Versions never change, so entries never go stale.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct CatalogCache {
     compiled: Arc<RwLock<HashMap<i64, Arc<CompiledCatalog>>>>,
     /// The version rows of compiled catalogs: a hit needs no database read at all.
     versions: Arc<RwLock<HashMap<i64, CatalogVersion>>>,
+    /// Which versions are current: changes only when a catalog is imported.
+    current: Arc<Memo<(), Vec<CatalogVersion>>>,
+}
+
+impl Default for CatalogCache {
+    fn default() -> Self {
+        Self { compiled: Default::default(), versions: Default::default(), current: Arc::new(Memo::new(Topic::Settled, Duration::ZERO)) }
+    }
 }
 
 impl CatalogCache {
+    /// The same compiled catalogs, and the current versions kept for up to `ttl` (the server
+    /// sets it; the command line asks the database every time).
+    pub fn keeping_current_for(self, ttl: Duration) -> Self {
+        Self { current: Arc::new(Memo::new(Topic::Settled, ttl)), ..self }
+    }
+
+    /// The newest version of each catalog.
+    pub async fn current(&self, db: &Db) -> Result<Vec<CatalogVersion>, StoreError> {
+        let kept = self.current.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(catalogs::current(conn)?)))).await?;
+        Ok(kept.unwrap_or_default())
+    }
+
     pub fn insert(&self, version_id: i64, catalog: Arc<CompiledCatalog>) {
         if let Ok(mut map) = self.compiled.write() {
             map.insert(version_id, catalog);

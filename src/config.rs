@@ -62,11 +62,12 @@ pub struct Settings {
     pub learning: LearningSettings,
     /// When a session ends without a sign-out.
     pub sessions: SessionSettings,
-    /// How long who a session, a staff id, a customer account or an API token stands for may
-    /// be answered from memory. Changes made through this process take effect at once; changes
-    /// made by another process (a second instance on PostgreSQL, the command line) within
-    /// this time. Zero asks the database on every request.
-    pub auth_cache: Duration,
+    /// How long an answer kept in memory may be used: who a session, a staff id, a customer
+    /// account or an API token stands for, and rows that are written once (stores, catalog
+    /// versions, measurement sets). Changes made through this process take effect at once;
+    /// changes made by another process (a second instance on PostgreSQL, the command line)
+    /// within this time. Zero asks the database on every request.
+    pub cache_ttl: Duration,
 }
 
 /// Session timeouts (OWASP ASVS 5.0, 7.3.1 and 7.3.2): a session unused for `idle` ends, and
@@ -139,9 +140,9 @@ impl Settings {
             .context("ATELIER_WORKERS must be a whole number")?;
         let public_url = env_or("ATELIER_PUBLIC_URL", &format!("http://{addr}"));
         let seed_demo = env_or("ATELIER_SEED_DEMO", "true") != "false";
-        let auth_cache_ms: u64 = env_or("ATELIER_AUTH_CACHE_MS", "1000")
+        let cache_ttl_ms: u64 = env_or("ATELIER_CACHE_MS", "1000")
             .parse()
-            .context("ATELIER_AUTH_CACHE_MS must be a whole number of milliseconds")?;
+            .context("ATELIER_CACHE_MS must be a whole number of milliseconds")?;
         Ok(Self {
             addr,
             database: DatabaseSettings {
@@ -156,7 +157,7 @@ impl Settings {
             dispatcher: dispatcher_settings()?,
             learning: learning_settings()?,
             sessions: session_settings()?,
-            auth_cache: Duration::from_millis(auth_cache_ms),
+            cache_ttl: Duration::from_millis(cache_ttl_ms),
         })
     }
 

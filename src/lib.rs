@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod generate;
 pub mod i18n;
 pub mod learning;
+pub mod memo;
 pub mod orders;
 pub mod shop_accounts;
 pub mod store;
@@ -54,14 +55,16 @@ impl Application {
         let settings = aweb::Data::new(settings);
         let db_data = aweb::Data::new(db.clone());
         let directory = aweb::Data::new(customers::Directory::default());
-        let catalog_cache = aweb::Data::new(catalog_cache);
+        let catalog_cache = aweb::Data::new(catalog_cache.keeping_current_for(settings.cache_ttl));
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
         dispatcher.clone().spawn();
         let dispatcher = aweb::Data::new(dispatcher);
         let identity = store::epoch::Topic::Identity;
-        let session_memo = std::sync::Arc::new(web::session_store::SessionMemo::new(identity, settings.auth_cache));
-        let staff_memo = aweb::Data::new(web::memo::Memo::<i64, web::auth::Staff>::new(identity, settings.auth_cache));
-        let customer_memo = aweb::Data::new(web::memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.auth_cache));
+        let session_memo = std::sync::Arc::new(web::session_store::SessionMemo::new(identity, settings.cache_ttl));
+        let staff_memo = aweb::Data::new(memo::Memo::<i64, web::auth::Staff>::new(identity, settings.cache_ttl));
+        let customer_memo = aweb::Data::new(memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.cache_ttl));
+        let factory_memo = aweb::Data::new(web::api::auth::FactoryTokenMemo::new(identity, settings.cache_ttl));
+        let live_memo = aweb::Data::new(web::shop::configure::LiveMemo::new(settings.cache_ttl));
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db, settings.sessions);
 
@@ -89,6 +92,8 @@ impl Application {
                 .app_data(dispatcher.clone())
                 .app_data(staff_memo.clone())
                 .app_data(customer_memo.clone())
+                .app_data(factory_memo.clone())
+                .app_data(live_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

@@ -38,6 +38,7 @@ pub fn find_by_hash(conn: &mut DbConn, code: &str, sha256: &str) -> QueryResult<
 
 /// Inserts the next revision of a catalog.
 pub fn insert(conn: &mut DbConn, new: &NewCatalogVersion) -> QueryResult<CatalogVersion> {
+    super::epoch::mark(super::epoch::Topic::Settled);
     let last: Option<i32> = cv::table
         .filter(cv::catalog_code.eq(new.catalog_code))
         .select(diesel::dsl::max(cv::revision))

@@ -297,6 +297,13 @@ pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> Que
     Ok(id)
 }
 
+/// One set's customer and values (a set never changes once taken).
+pub fn set_values(conn: &mut DbConn, set_id: i64) -> QueryResult<Option<(i64, Vec<(String, i64)>)>> {
+    let Some(customer_id) = ms::table.find(set_id).select(ms::customer_id).first::<i64>(conn).optional()? else { return Ok(None) };
+    let values = mv::table.filter(mv::set_id.eq(set_id)).order(mv::code.asc()).select((mv::code, mv::value)).load(conn)?;
+    Ok(Some((customer_id, values)))
+}
+
 /// Every set of the customer, newest first, each with its values.
 pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<(MeasurementSetRow, Vec<(String, i64)>)>> {
     let sets: Vec<MeasurementSetRow> = ms::table
@@ -322,6 +329,7 @@ pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<
 /// Moves everything of `source` to `target`, fills the target's missing contact details, and
 /// marks the source as merged. The caller records the merge in the audit log.
 pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> QueryResult<()> {
+    super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
     let at = now();
     diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
@@ -428,6 +436,7 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
 /// measurements. The row and its reference stay, without identity, so that order financials
 /// and production records keep pointing somewhere.
 pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
     let at = now();
     // The shop account goes too: its sessions, mail and saved configurations with it.

@@ -11,7 +11,7 @@
 //!
 //! The counters are per process: another process (a second app instance on PostgreSQL, the
 //! command line) changes rows without moving them, which is why answers are also kept for a
-//! bounded time only (`ATELIER_AUTH_CACHE_MS`).
+//! bounded time only (`ATELIER_CACHE_MS`).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,15 +22,18 @@ pub enum Topic {
     /// Sessions, staff accounts, customer accounts and their customers, factory API tokens,
     /// sales-channel keys: anything that decides who a request comes from and what it may do.
     Identity = 0,
+    /// Rows written once and then only read: stores, catalog versions, measurement sets
+    /// (a set never changes once taken; it goes with an erasure or moves with a merge).
+    Settled = 1,
     /// Moved by one test module each, so that tests running at once do not race each other
     /// or the store's own changes.
     #[cfg(test)]
-    Test = 1,
+    Test = 2,
     #[cfg(test)]
-    TestMemo = 2,
+    TestMemo = 3,
 }
 
-const TOPICS: usize = 3;
+const TOPICS: usize = 4;
 
 static COMMITTED: [AtomicU64; TOPICS] = [const { AtomicU64::new(0) }; TOPICS];
 

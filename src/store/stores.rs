@@ -26,6 +26,7 @@ pub struct NewStore<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewStore) -> QueryResult<i64> {
+    super::epoch::mark(super::epoch::Topic::Settled);
     diesel::insert_into(stores::table)
         .values(new)
         .returning(stores::id)

@@ -12,7 +12,7 @@ use crate::store::{Db, StoreError};
 use super::csrf;
 use super::error::AppError;
 use super::lang::request_lang;
-use super::memo::Memo;
+use crate::memo::Memo;
 use super::session_store::STAFF_ID;
 
 /// The signed-in staff member, as loaded for this request.

@@ -13,7 +13,7 @@ use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
 use crate::i18n::Tr;
-use crate::store::catalogs::{self as catalog_store, CatalogVersion};
+use crate::store::catalogs::CatalogVersion;
 use crate::store::{Db, StoreError};
 
 use super::error::AppError;
@@ -71,7 +71,7 @@ pub struct LiveView {
 }
 
 pub async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
-    let versions = db.read(|conn| Ok::<_, StoreError>(catalog_store::current(conn)?)).await?;
+    let versions = cache.current(db).await?;
     let mut out = vec![];
     for v in versions {
         if let Some(pair) = cache.get(db, v.id).await? {

@@ -7,7 +7,6 @@ pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod lang;
-pub mod memo;
 pub mod render;
 pub mod route_table;
 pub mod session_store;

@@ -16,7 +16,7 @@ use crate::config::SessionSettings;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::{Db, StoreError, now};
 
-use super::memo::Memo;
+use crate::memo::Memo;
 
 /// The session state key under which the signed-in staff member's id is kept.
 pub const STAFF_ID: &str = "staff_id";

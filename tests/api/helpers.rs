@@ -114,7 +114,7 @@ pub fn test_settings(url: String) -> Settings {
         sessions: Default::default(),
         // As in production: every test also checks that what is answered from memory
         // follows the changes it makes.
-        auth_cache: Duration::from_secs(1),
+        cache_ttl: Duration::from_secs(1),
     }
 }
 

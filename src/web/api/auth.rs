@@ -4,7 +4,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
-use crate::store::factories::{self, Factory};
+use crate::store::factories;
+use crate::memo::Memo;
 use crate::store::{Db, StoreError};
 
 use super::problem::ApiError;
@@ -35,8 +36,14 @@ pub fn idempotency_key(req: &HttpRequest, max: usize) -> Result<String, super::p
         .ok_or_else(|| super::problem::ApiError::BadRequest(format!("an Idempotency-Key header (1 to {max} characters) is required")))
 }
 
-/// The factory whose bearer token came with the request.
-pub struct AuthedFactory(pub Factory);
+/// The factory whose bearer token came with the request (enabled, token not revoked).
+pub struct AuthedFactory {
+    pub id: i64,
+}
+
+/// Which factory a token hash belongs to, kept in memory (see [`Memo`]): revoking a token or
+/// disabling a factory moves the identity counter, so the next request asks again.
+pub type FactoryTokenMemo = Memo<String, i64>;
 
 impl FromRequest for AuthedFactory {
     type Error = ApiError;
@@ -45,13 +52,22 @@ impl FromRequest for AuthedFactory {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let db = req.app_data::<web::Data<Db>>().cloned();
+        let memo = req.app_data::<web::Data<FactoryTokenMemo>>().cloned();
         Box::pin(async move {
             let (Some(token), Some(db)) = (token, db) else {
                 return Err(ApiError::Unauthorized);
             };
             let hash = token_hash(&token);
-            let factory = db.read(move |conn| Ok::<_, StoreError>(factories::by_token(conn, &hash)?)).await?;
-            factory.map(AuthedFactory).ok_or(ApiError::Unauthorized)
+            let load = || async {
+                let h = hash.clone();
+                let factory = db.read(move |conn| Ok::<_, StoreError>(factories::by_token(conn, &h)?)).await?;
+                Ok::<_, ApiError>(factory.map(|f| f.id))
+            };
+            let id = match &memo {
+                Some(memo) => memo.get_or_load(hash.clone(), load).await?,
+                None => load().await?,
+            };
+            id.map(|id| AuthedFactory { id }).ok_or(ApiError::Unauthorized)
         })
     }
 }

@@ -3,7 +3,7 @@
 //! its own work orders, each channel only its own orders); every error is RFC 9457
 //! `application/problem+json` with a stable `type`.
 
-mod auth;
+pub mod auth;
 mod channels;
 mod json;
 mod problem;

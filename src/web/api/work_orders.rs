@@ -36,7 +36,7 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query
         None | Some("") => orders::Cursor::default(),
         Some(c) => orders::Cursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
     };
-    let factory_id = f.0.id;
+    let factory_id = f.id;
     let rows = db
         .read(move |conn| Ok::<_, StoreError>(orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?))
         .await?;
@@ -61,7 +61,7 @@ fn etag_of(body: &str) -> String {
 
 /// `GET /api/v1/work-orders/{id}`, with an `ETag`; `If-None-Match` answers 304.
 pub async fn show_work_order(req: HttpRequest, f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let wo = own_work_order(&db, f.0.id, path.into_inner()).await?;
+    let wo = own_work_order(&db, f.id, path.into_inner()).await?;
     let body = document(&wo).to_string();
     let etag = etag_of(&body);
     let unchanged = req
@@ -98,7 +98,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not an acknowledgement: {e}")))?
     };
-    let (factory_id, id) = (f.0.id, path.into_inner());
+    let (factory_id, id) = (f.id, path.into_inner());
     let wo = db
         .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
             let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
@@ -145,7 +145,7 @@ pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: web::J
     if !(1..=3600).contains(&body.lease_seconds.0) {
         return Err(ApiError::BadRequest("lease_seconds must be between 1 and 3600".into()));
     }
-    let (factory_id, limit, seconds) = (f.0.id, body.limit.0, body.lease_seconds.0);
+    let (factory_id, limit, seconds) = (f.id, body.limit.0, body.lease_seconds.0);
     let claimed = db
         .write(move |conn| -> Result<Vec<Value>, ApiError> {
             let at = crate::store::now();
@@ -209,7 +209,7 @@ pub async fn post_event(
     let note: String = event.note.unwrap_or_default().chars().take(2000).collect();
     let tracking: Option<String> = event.tracking_number.map(|t| t.chars().take(100).collect());
     let request_hash = hex::encode(Sha256::digest(&body));
-    let (factory_id, id) = (f.0.id, path.into_inner());
+    let (factory_id, id) = (f.id, path.into_inner());
     let answer = db
         .write(move |conn| -> Result<(i32, String), ApiError> {
             if let Some((hash, status, body)) = outbox::idempotent_answer(conn, factory_id, &key)? {

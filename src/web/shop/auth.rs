@@ -11,7 +11,7 @@ use crate::store::{Db, StoreError, customer_accounts, customers};
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::lang::request_lang;
-use crate::web::memo::Memo;
+use crate::memo::Memo;
 use crate::web::session_store::CUSTOMER_ACCOUNT_ID;
 
 /// The signed-in customer, as loaded for this request.

@@ -11,6 +11,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::catalogs::CatalogCache;
+use crate::memo::Memo;
+use crate::store::epoch::Topic;
 use crate::domain::catalog::{Choice, CompiledCatalog};
 use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, MeasurementSetRow};
@@ -169,6 +171,36 @@ pub struct Prepared {
     pub tax: i32,
 }
 
+/// What the live update keeps in memory between changes (see [`crate::memo`]): the stores
+/// (for the tax) and the values of measurement sets by id.
+pub struct LiveMemo {
+    stores: Memo<(), Vec<stores::Store>>,
+    sets: Memo<i64, (i64, Vec<(String, i64)>)>,
+}
+
+impl LiveMemo {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { stores: Memo::new(Topic::Settled, ttl), sets: Memo::new(Topic::Settled, ttl) }
+    }
+}
+
+/// [`prepare`] for the live update, which runs on every change: the form names its set, so
+/// the set's values and the tax are all it needs, both usually from memory. A set that is not
+/// the customer's goes the long way, which picks their latest instead.
+async fn prepare_live(db: &Db, cache: &CatalogCache, memo: &LiveMemo, customer: &Customer, product: &str, version: Option<i64>, set: Option<i64>, t: crate::i18n::Tr) -> Result<Prepared, AppError> {
+    let Some(set_id) = set else { return prepare(db, cache, customer, product, version, set, t).await };
+    let values = memo
+        .sets
+        .get_or_load(set_id, || db.read(move |conn| Ok::<_, StoreError>(customers::set_values(conn, set_id)?)))
+        .await?
+        .filter(|(owner, _)| *owner == customer.customer_id);
+    let Some((_, values)) = values else { return prepare(db, cache, customer, product, version, set, t).await };
+    let all_stores = memo.stores.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(stores::list(conn)?)))).await?.unwrap_or_default();
+    let (version, cat) = version_for(db, cache, product, version).await?;
+    let measured = Measured { set_id: Some(set_id), values: values.into_iter().collect(), choices: vec![], note: String::new() };
+    Ok(Prepared { version, cat, measured, tax: tax_of(&all_stores, customer.home_store_id) })
+}
+
 pub async fn prepare(db: &Db, cache: &CatalogCache, customer: &Customer, product: &str, version: Option<i64>, set: Option<i64>, t: crate::i18n::Tr) -> Result<Prepared, AppError> {
     let (version, cat) = version_for(db, cache, product, version).await?;
     // The measurement sets and the stores (their names, and the tax) in one round trip: the
@@ -226,9 +258,9 @@ fn field(pairs: &[(String, String)], k: &str) -> String {
 
 /// `POST /shop/configure/{product}/live`: the live fragment for our script; `action=repair`
 /// applies the engine's repair first.
-pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
-    let p = prepare(&db, &cache, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
+    let p = prepare_live(&db, &cache, &memo, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let live = live_for(&p, &product, &pairs, page_in.ctx.t);
     render::ok(&LiveFragment { ctx: page_in.ctx, live })
 }

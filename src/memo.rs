@@ -1,12 +1,13 @@
 //! Answers kept in memory for a short time: who a session, a staff id, a customer account or
-//! an API token stands for. Every page and API call asks this; keeping the answer saves a
-//! database round trip (and a hand-off to the blocking pool) on nearly every request.
+//! an API token stands for, which stores and catalog versions there are, what a measurement
+//! set holds. Every page and API call asks some of these; keeping the answer saves a database
+//! round trip (and a hand-off to the blocking pool) on nearly every request.
 //!
 //! An answer is used only while both hold:
 //! - no change of its topic has committed in this process since it was loaded
 //!   ([`crate::store::epoch`]): disabling an account, signing out, revoking a token take
 //!   effect on this instance at once;
-//! - it is younger than the configured time (`ATELIER_AUTH_CACHE_MS`): changes made by
+//! - it is younger than the configured time (`ATELIER_CACHE_MS`): changes made by
 //!   another process (a second instance on PostgreSQL) take effect within that time.
 //!
 //! A small map behind a lock rather than a caching crate: the rule "loaded before the change
