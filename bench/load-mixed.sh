@@ -5,7 +5,7 @@
 #
 # 1. hello world (examples/hello.rs) with wrk -t2 -c32 for HELLO_SECONDS (10): the ceiling;
 # 2. each request kind alone, wrk -t2 -c32 for SOLO_SECONDS (10; 0 skips): the figures the
-#    targets are about, as a ratio to the ceiling;
+#    targets are about, as a ratio to the ceiling (KINDS: only these);
 # 3. every kind at once for SECONDS (30), one wrk process per kind with its own connections
 #    (MIX, "kind:connections ..."): fitters searching, reading customer pages and saving
 #    measurements, customers on the shop and the configurator's live update, the sales
@@ -20,7 +20,8 @@ seconds=${2:-30}
 hello_seconds=${HELLO_SECONDS:-10}
 solo=${SOLO_SECONDS:-10}
 # pull and factory run before order: pull starts caught up, factory claims the fixture's backlog.
-kinds="staff_search staff_customer staff_measure shop_products shop_live pull factory order"
+# KINDS narrows the solo runs (e.g. KINDS="pull shop_live"); the order above matters.
+kinds=${KINDS:-"staff_search staff_customer staff_measure shop_products shop_live pull factory order"}
 mix=${MIX:-"staff_search:4 staff_customer:4 staff_measure:2 shop_products:4 shop_live:8 order:8 pull:2 factory:4"}
 . bench/mixed-common.sh
 mixed_build

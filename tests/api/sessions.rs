@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -9,6 +11,7 @@ on_both_backends!(
     disabling_an_account_ends_its_sessions_at_once,
     a_restart_does_not_sign_anyone_out,
     the_session_cookie_is_http_only_and_same_site,
+    a_session_ended_by_another_process_ends_here_within_the_cache_time,
 );
 
 async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
@@ -83,4 +86,25 @@ async fn the_session_cookie_is_http_only_and_same_site(backend: Backend) {
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     // Served over plain HTTP in the test, so not `Secure`; over https it is.
     assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+}
+
+/// Another process (a second instance, the command line) ends a session without this one
+/// being told: what this instance keeps in memory is used for at most `ATELIER_CACHE_MS`.
+async fn a_session_ended_by_another_process_ends_here_within_the_cache_time(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.cache_ttl = Duration::from_millis(300)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    assert_eq!(app.get("/staff").await.status(), StatusCode::OK);
+    // Deleted by plain SQL: no store function of this process runs, so nothing here moves.
+    app.db
+        .read(|c| -> Result<_, atelier::store::StoreError> {
+            use diesel::prelude::*;
+            diesel::delete(atelier::store::schema::sessions::table).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let res = app.get("/staff").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/staff/sign-in"), "{}", location(&res));
 }
