@@ -274,23 +274,29 @@ pub fn page_for_factory(
 ) -> QueryResult<Vec<WorkOrderRow>> {
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;
-    let mut q = wo::table
-        .filter(wo::factory_id.eq(factory_id))
-        // The redundant `commit_seq >= seq` lets SQLite search the (factory_id, commit_seq, id)
-        // index as a range; with the OR alone it read every work order of the factory per poll.
-        .filter(wo::commit_seq.ge(after.seq))
-        .filter(wo::commit_seq.gt(after.seq).or(wo::commit_seq.eq(after.seq).and(wo::id.gt(after.id))))
-        .order((wo::commit_seq.asc(), wo::id.asc()))
-        .limit(limit)
-        .select(WorkOrderRow::as_select())
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(wo::status.eq(s.to_owned()));
+    let postgres = matches!(conn, DbConn::Postgres(_));
+    // The factory's work orders (of one status) that a cursor may pass.
+    let visible = || {
+        let mut q = wo::table.filter(wo::factory_id.eq(factory_id)).select(WorkOrderRow::as_select()).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(wo::status.eq(s.to_owned()));
+        }
+        if postgres {
+            q = q.filter(sql::<Bool>("commit_seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
+        }
+        q
+    };
+    // In two index ranges, first the rest of the cursor's transaction, then the later ones:
+    // one range for `(commit_seq, id) > (seq, id)` would need an OR (or a row value), which
+    // SQLite answers by reading every work order of the factory from the cursor's
+    // transaction on; on SQLite that is all of them, `commit_seq` being 0 there.
+    let same_seq = visible().filter(wo::commit_seq.eq(after.seq)).filter(wo::id.gt(after.id)).order(wo::id.asc()).limit(limit).load(conn)?;
+    let rest = limit - same_seq.len() as i64;
+    if rest <= 0 {
+        return Ok(same_seq);
     }
-    if matches!(conn, DbConn::Postgres(_)) {
-        q = q.filter(sql::<Bool>("commit_seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
-    }
-    q.load(conn)
+    let later = visible().filter(wo::commit_seq.gt(after.seq)).order((wo::commit_seq.asc(), wo::id.asc())).limit(rest).load(conn)?;
+    Ok(same_seq.into_iter().chain(later).collect())
 }
 
 pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64)>> {
