@@ -66,8 +66,8 @@ pub fn order_of_channel(conn: &mut DbConn, channel_id: i64, reference: &str) -> 
 }
 
 /// What placing an order through a channel needs to know before it writes: the channel of a
-/// live key with its store's tax rate, and the customer with a reference, if any, with the
-/// figures its pricing profile is made of.
+/// live key with its store's tax rate, the customer with a reference, if any, with the
+/// figures its pricing profile is made of, and the catalog versions on sale.
 #[derive(Debug, Clone)]
 pub struct OrderContext {
     pub channel_id: i64,
@@ -75,6 +75,8 @@ pub struct OrderContext {
     /// The channel's store's rate in basis points (0 without a store).
     pub tax_rate_bp: i32,
     pub customer: Option<ContextCustomer>,
+    /// The current version of each catalog, by catalog code (as [`super::catalogs::current_ids`]).
+    pub catalog_versions: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,8 +95,10 @@ pub struct ContextCustomer {
 /// saved is a round trip saved. `None`: no live key has this hash.
 pub fn order_context(conn: &mut DbConn, key_hash: &str, customer_reference: &str) -> QueryResult<Option<OrderContext>> {
     let query = OrderContextQuery { reference: customer_reference.trim().to_uppercase(), key_hash: key_hash.to_owned() };
-    let row: Option<ContextRow> = query.get_result(conn).optional()?;
-    Ok(row.map(|(channel_id, store_id, tax, customer_id, reference, merged_into, erased_at, orders, value_class, volume, satisfaction)| {
+    // One row per current catalog version, the rest repeated on each.
+    let rows: Vec<ContextRow> = query.load(conn)?;
+    let catalog_versions = rows.iter().filter_map(|r| r.11).collect();
+    Ok(rows.into_iter().next().map(|(channel_id, store_id, tax, customer_id, reference, merged_into, erased_at, orders, value_class, volume, satisfaction, _)| {
         let customer = customer_id.zip(reference).map(|(id, reference)| ContextCustomer {
             id,
             reference,
@@ -102,7 +106,7 @@ pub fn order_context(conn: &mut DbConn, key_hash: &str, customer_reference: &str
             orders: orders.unwrap_or(0),
             class: value_class.zip(volume).zip(satisfaction).map(|((v, vol), s)| (v, vol, s)),
         });
-        OrderContext { channel_id, store_id, tax_rate_bp: tax.unwrap_or(0), customer }
+        OrderContext { channel_id, store_id, tax_rate_bp: tax.unwrap_or(0), customer, catalog_versions }
     }))
 }
 
@@ -118,6 +122,7 @@ type ContextRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
 /// The statement [`order_context`] runs, as a type of its own so that it is prepared once per
@@ -141,6 +146,7 @@ impl diesel::query_builder::Query for OrderContextQuery {
         Nullable<Text>,
         Nullable<Text>,
         Nullable<Text>,
+        Nullable<BigInt>,
     );
 }
 
@@ -154,16 +160,23 @@ where
             "SELECT sc.id, sc.store_id, st.tax_rate_bp, \
              c.id, c.reference, c.merged_into_id, c.erased_at, \
              (SELECT CAST(SUM(a.orders) AS BIGINT) FROM customer_activity a WHERE a.customer_id = c.id), \
-             cl.value_class, cl.volume, cl.satisfaction \
+             cl.value_class, cl.volume, cl.satisfaction, cv.id \
              FROM channel_keys ck \
              INNER JOIN sales_channels sc ON sc.id = ck.channel_id \
              LEFT JOIN stores st ON st.id = sc.store_id \
              LEFT JOIN customers c ON c.reference = ",
         );
         out.push_bind_param::<Text, _>(&self.reference)?;
-        out.push_sql(" LEFT JOIN customer_classes cl ON cl.customer_id = c.id WHERE ck.key_hash = ");
+        // A catalog's current version is its latest revision.
+        out.push_sql(
+            " LEFT JOIN customer_classes cl ON cl.customer_id = c.id \
+             LEFT JOIN catalog_versions cv ON NOT EXISTS (SELECT 1 FROM catalog_versions newer \
+               WHERE newer.catalog_code = cv.catalog_code AND newer.revision > cv.revision) \
+             WHERE ck.key_hash = ",
+        );
         out.push_bind_param::<Text, _>(&self.key_hash)?;
-        out.push_sql(" AND ck.revoked_at IS NULL LIMIT 1");
+        // Key hashes are unique: the rows are the current catalog versions.
+        out.push_sql(" AND ck.revoked_at IS NULL ORDER BY cv.catalog_code");
         Ok(())
     }
 }

@@ -223,15 +223,12 @@ pub async fn place_order(
     // One read, in one statement, for everything the order needs from the database before it
     // is written, the channel's key included.
     let reference = body.customer_reference.trim().to_owned();
-    let (context, versions) = db
-        .read(move |conn| {
-            let Some(context) = channels::order_context(conn, &key_hash.0, &reference)? else { return Ok(None) };
-            Ok::<_, StoreError>(Some((context, catalog_store::current_ids(conn)?)))
-        })
+    let context = db
+        .read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &key_hash.0, &reference)?))
         .await?
         .ok_or(ApiError::Unauthorized)?;
     let key = super::auth::idempotency_key(&req, 200)?;
-    let (version, cat) = product_in(&db, &cache, versions, &body.configuration.product).await?;
+    let (version, cat) = product_in(&db, &cache, context.catalog_versions.clone(), &body.configuration.product).await?;
     let cfg = configuration(&cat, &body.configuration)?;
     let tax = context.tax_rate_bp;
     let ship_to = body.ship_to.clone();
