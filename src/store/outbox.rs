@@ -166,7 +166,8 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
     if due.is_empty() {
         return Ok(vec![]);
     }
-    // The compare-and-set of `lease_many`, returning the rows it leased in the same statement.
+    // A compare-and-set that returns the rows it leased: a row another dispatcher leased since
+    // `due_ids` read it no longer matches when the update re-checks it.
     let leased = ob::table.filter(ob::id.eq_any(&due).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at))));
     macro_rules! lease_returning {
         ($c:expr) => {
