@@ -244,16 +244,22 @@ pub fn spawn_schedule(db: Db, t: Thresholds, every: std::time::Duration) {
 ///
 /// [`price_for`]: crate::domain::profile::loyalty::price_for
 pub fn pricing_profile(conn: &mut DbConn, customer_id: i64) -> Result<PricingProfile, StoreError> {
-    use crate::domain::profile::{Satisfaction, ValueClass, Volume};
     let orders = activity_store::of_customer(conn, customer_id)?.iter().map(|r| r.orders).sum();
     let class = classes::find(conn, customer_id)?;
+    Ok(profile_of(orders, class.as_ref().map(|c| (c.value_class.as_str(), c.volume.as_str(), c.satisfaction.as_str()))))
+}
+
+/// A pricing profile from the customer's order count and, once classified, its value class,
+/// volume and satisfaction (what [`pricing_profile`] reads, or a caller read in its own query).
+pub fn profile_of(orders: i64, class: Option<(&str, &str, &str)>) -> PricingProfile {
+    use crate::domain::profile::{Satisfaction, ValueClass, Volume};
     let mut p = PricingProfile { orders, ..PricingProfile::new_customer() };
-    if let Some(c) = class {
-        p.value_class = ValueClass::parse(&c.value_class).unwrap_or(p.value_class);
-        p.volume = Volume::parse(&c.volume).unwrap_or(p.volume);
-        p.satisfaction = Satisfaction::parse(&c.satisfaction).unwrap_or(p.satisfaction);
+    if let Some((value_class, volume, satisfaction)) = class {
+        p.value_class = ValueClass::parse(value_class).unwrap_or(p.value_class);
+        p.volume = Volume::parse(volume).unwrap_or(p.volume);
+        p.satisfaction = Satisfaction::parse(satisfaction).unwrap_or(p.satisfaction);
     }
-    Ok(p)
+    p
 }
 
 /// Planner statistics after a bulk load, so that the rebuild's plans fit the data.

@@ -2,7 +2,7 @@
 //! The order, its work orders and their outbox events commit in one transaction: if it
 //! fails nothing exists; if it commits, delivery will happen.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -209,91 +209,144 @@ pub fn place_prepared_via(
     p: &Prepared,
     channel_id: Option<i64>,
 ) -> Result<(OrderRow, bool), PlaceError> {
-    let cfg = &req.configuration;
-    let (factory, due) = route_in_db(conn, &p.family, cfg)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
+    let (factory, due) = route_in_db(conn, &p.family, &req.configuration)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
     let at = now();
     let ship_to = req.ship_to.to_string();
+    let due = due.to_string();
+    let placed = Placed { req, p, factory: &factory, due: &due, at };
     // A reference is random: on the rare collision with another order's, draw again.
-    let mut placed = None;
     for _ in 0..5 {
         let reference = new_reference();
-        let inserted = orders::insert_via(
-            conn,
-            &NewOrder {
-                reference: &reference,
-                customer_id: req.customer_id,
-                store_id: req.store_id,
-                catalog_version_id: version.id,
-                product_code: &cfg.product,
-                configuration: &p.configuration,
-                measurement_set_id: req.measurement_set_id,
-                currency: &p.price.currency,
-                subtotal_minor: p.minor.0,
-                tax_minor: p.minor.1,
-                total_minor: p.minor.2,
-                price_breakdown: &p.breakdown,
-                spec_hash: &p.spec_hash,
-                status: "placed",
-                ship_to: &ship_to,
-                idempotency_key: &req.idempotency_key,
-                placed_by_staff_id: req.staff_id,
-                created_at: at,
-                updated_at: at,
-            },
-            channel_id,
-        )?;
+        let order = new_order(version, req, p, &reference, &ship_to, at);
+        let inserted = match conn {
+            DbConn::Postgres(pg) => placed.write_in_one_statement(pg, &order, channel_id)?,
+            DbConn::Sqlite(_) => placed.write_row_by_row(conn, &order, channel_id)?,
+        };
         if let Some(id) = inserted {
-            placed = Some((id, reference));
-            break;
+            return Ok((order.stored(id), true));
         }
         // Placed by a concurrent request with the same key, which has committed by now.
         if let Some(existing) = orders::find_by_idempotency_key(conn, &req.idempotency_key)? {
             return Ok((existing, false));
         }
     }
-    let (order_id, reference) = placed.ok_or(StoreError::Query(diesel::result::Error::NotFound))?;
-    // The customer's figures change in the same transaction as the order.
-    activity::record(conn, req.customer_id, at, &profile_activity::order_placed(p.minor.2, "placed", at))?;
-    let due = due.to_string();
-    // The stored document gets its id when read (see `document`); the event carries it.
-    let head = |work_order_id| DocumentHead {
-        work_order_id,
-        order_reference: &reference,
-        revision: 1,
-        factory_code: &factory.code,
-        due_date: &due,
-        ship_to: &req.ship_to,
-        customer_reference: &req.customer_reference,
-    };
-    let stored = with_head(p.body.clone(), &head(0)).to_string();
-    let wo_id = orders::insert_work_order(conn, order_id, factory.id, Status::Queued.as_str(), &due, &stored)?;
-    let doc = with_head(p.body.clone(), &head(wo_id));
-    orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
-    enqueue(conn, &factory, Some(wo_id), "work_order.created", &doc)?;
-    audit::record(conn, req.staff_id, "order.placed", &format!("customer:{}", req.customer_id), &format!("order:{order_id}"))?;
-    let order = OrderRow {
-        id: order_id,
+    Err(StoreError::Query(diesel::result::Error::NotFound).into())
+}
+
+fn new_order<'a>(version: &CatalogVersion, req: &'a PlaceOrder, p: &'a Prepared, reference: &'a str, ship_to: &'a str, at: NaiveDateTime) -> NewOrder<'a> {
+    NewOrder {
         reference,
         customer_id: req.customer_id,
         store_id: req.store_id,
         catalog_version_id: version.id,
-        product_code: cfg.product.clone(),
-        configuration: p.configuration.clone(),
+        product_code: &req.configuration.product,
+        configuration: &p.configuration,
         measurement_set_id: req.measurement_set_id,
-        currency: p.price.currency.clone(),
+        currency: &p.price.currency,
         subtotal_minor: p.minor.0,
         tax_minor: p.minor.1,
         total_minor: p.minor.2,
-        price_breakdown: p.breakdown.clone(),
-        spec_hash: p.spec_hash.clone(),
-        status: "placed".into(),
+        price_breakdown: &p.breakdown,
+        spec_hash: &p.spec_hash,
+        status: "placed",
         ship_to,
-        idempotency_key: req.idempotency_key.clone(),
+        idempotency_key: &req.idempotency_key,
         placed_by_staff_id: req.staff_id,
         created_at: at,
         updated_at: at,
-    };
-    Ok((order, true))
+    }
+}
+
+/// What comes with a new order: the customer's figures change, the work order for the
+/// routed factory with its first event and the event for the factory, the audit record; all
+/// in the caller's transaction.
+struct Placed<'a> {
+    req: &'a PlaceOrder,
+    p: &'a Prepared,
+    factory: &'a Factory,
+    due: &'a str,
+    at: NaiveDateTime,
+}
+
+const PLACED_EVENT: &str = "work_order.created";
+
+impl Placed<'_> {
+    fn head<'h>(&'h self, work_order_id: i64, reference: &'h str) -> DocumentHead<'h> {
+        DocumentHead {
+            work_order_id,
+            order_reference: reference,
+            revision: 1,
+            factory_code: &self.factory.code,
+            due_date: self.due,
+            ship_to: &self.req.ship_to,
+            customer_reference: &self.req.customer_reference,
+        }
+    }
+
+    fn activity(&self) -> profile_activity::Activity {
+        profile_activity::order_placed(self.p.minor.2, "placed", self.at)
+    }
+
+    fn audit_subject(&self) -> String {
+        format!("customer:{}", self.req.customer_id)
+    }
+
+    /// Statement by statement (SQLite, where statements cost no round trip). `None`: an
+    /// order with the key or the reference exists.
+    fn write_row_by_row(&self, conn: &mut DbConn, order: &NewOrder, channel_id: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let Some(order_id) = orders::insert_via(conn, order, channel_id)? else { return Ok(None) };
+        // The customer's figures change in the same transaction as the order.
+        activity::record(conn, self.req.customer_id, self.at, &self.activity())?;
+        // The stored document gets its id when read (see `document`); the event carries it.
+        let stored = with_head(self.p.body.clone(), &self.head(0, order.reference)).to_string();
+        let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored)?;
+        let doc = with_head(self.p.body.clone(), &self.head(wo_id, order.reference));
+        orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
+        enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &doc)?;
+        audit::record(conn, self.req.staff_id, "order.placed", &self.audit_subject(), &format!("order:{order_id}"))?;
+        Ok(Some(order_id))
+    }
+
+    /// The same rows in one statement (PostgreSQL, where each statement is a round trip).
+    fn write_in_one_statement(&self, conn: &mut diesel::PgConnection, order: &NewOrder, channel_id: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let mut doc = with_head(self.p.body.clone(), &self.head(0, order.reference));
+        let stored = doc.to_string();
+        // The event's payload is the same text `enqueue` writes, with the work order's id,
+        // which only the statement knows, where a random marker stands now.
+        let marker = new_webhook_id();
+        if let Value::Object(map) = &mut doc {
+            map.insert("id".into(), json!(marker));
+        }
+        let payload = event_payload(PLACED_EVENT, &doc);
+        let (before, after) = payload
+            .split_once(&format!("\"{marker}\""))
+            .ok_or_else(|| StoreError::Query(diesel::result::Error::QueryBuilderError("the event payload lost its id marker".into())))?;
+        let webhook_id = new_webhook_id();
+        let event = self.factory.push_url.is_some().then_some(orders::EventRow {
+            event_type: PLACED_EVENT,
+            webhook_id: &webhook_id,
+            payload_before_id: before,
+            payload_after_id: after,
+        });
+        let rows = orders::PlacedRows {
+            order,
+            channel_id,
+            month: crate::domain::profile::month_of(self.at),
+            activity: self.activity(),
+            factory_id: self.factory.id,
+            work_order_status: Status::Queued.as_str(),
+            due_date: self.due,
+            document: &stored,
+            event_actor: "order",
+            event_note: "placed",
+            event,
+            audit_action: "order.placed",
+            audit_subject: &self.audit_subject(),
+            audit_detail_prefix: "order:",
+            at: self.at,
+        };
+        Ok(orders::insert_placed(conn, &rows)?)
+    }
 }
 
 /// What a work order document needs besides the configuration.
@@ -445,9 +498,14 @@ pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: Option<i64>,
     if factory.push_url.is_none() {
         return Ok(());
     }
-    let payload = json!({ "type": event_type, "timestamp": Utc::now().to_rfc3339(), "data": data }).to_string();
+    let payload = event_payload(event_type, data);
     outbox::insert(conn, factory.id, work_order_id, event_type, &new_webhook_id(), &payload)?;
     Ok(())
+}
+
+/// The body of a webhook event, as factories receive it.
+fn event_payload(event_type: &str, data: &Value) -> String {
+    json!({ "type": event_type, "timestamp": Utc::now().to_rfc3339(), "data": data }).to_string()
 }
 
 /// Cancels an order before production: every work order becomes `cancelled` and its factory

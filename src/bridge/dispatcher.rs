@@ -176,9 +176,8 @@ impl Dispatcher {
                 let at = now();
                 let mut out = vec![];
                 let mut known: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
-                let due: Vec<i64> = outbox::due(conn, at, batch)?.iter().map(|r| r.id).collect();
-                // One compare-and-set for the batch: rows another dispatcher leased first are skipped.
-                for row in outbox::lease_many(conn, &due, at, at + lease)? {
+                // Rows another dispatcher leased first are skipped.
+                for row in outbox::lease_due(conn, at, at + lease, batch)? {
                     let factory = match known.get(&row.factory_id) {
                         Some(f) => f.clone(),
                         None => {
@@ -303,11 +302,14 @@ impl Dispatcher {
                         others.push((row, factory, outcome, latency_ms));
                     }
                 }
-                outbox::delivered_many(conn, &delivered)?;
-                orders::set_status_many(conn, &sent, Status::Queued.as_str(), Status::Sent.as_str(), "dispatcher", "work_order.created")?;
-                for factory_id in succeeded {
-                    factories::note_success(conn, factory_id)?;
-                }
+                let factories: Vec<i64> = succeeded.into_iter().collect();
+                outbox::record_delivered(conn, &outbox::Delivered {
+                    deliveries: &delivered,
+                    work_orders: &sent,
+                    factories: &factories,
+                    actor: "dispatcher",
+                    note: "work_order.created",
+                })?;
                 if !delivered.is_empty() {
                     tracing::info!(count = delivered.len(), "webhooks delivered");
                 }

@@ -54,40 +54,65 @@ where
     String: diesel::serialize::ToSql<Text, DB>,
     Option<NaiveDateTime>: diesel::serialize::ToSql<Nullable<Timestamp>, DB>,
 {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let d = &self.d;
-        out.push_sql(
-            "INSERT INTO customer_activity (customer_id, month, orders, revenue_minor, cancellations, shipped, feedbacks, \
-             rating_sum, complaints, remakes, returns, cost_minor, last_order_at) VALUES (",
-        );
-        out.push_bind_param::<BigInt, _>(&self.customer_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.month)?;
-        for v in [&d.orders, &d.revenue_minor, &d.cancellations, &d.shipped, &d.feedbacks, &d.rating_sum, &d.complaints, &d.remakes, &d.returns, &d.cost_minor] {
-            out.push_sql(", ");
-            out.push_bind_param::<BigInt, _>(v)?;
-        }
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Timestamp>, _>(&d.last_order_at)?;
-        out.push_sql(
-            ") ON CONFLICT (customer_id, month) DO UPDATE SET \
-             orders = customer_activity.orders + excluded.orders, \
-             revenue_minor = customer_activity.revenue_minor + excluded.revenue_minor, \
-             cancellations = customer_activity.cancellations + excluded.cancellations, \
-             shipped = customer_activity.shipped + excluded.shipped, \
-             feedbacks = customer_activity.feedbacks + excluded.feedbacks, \
-             rating_sum = customer_activity.rating_sum + excluded.rating_sum, \
-             complaints = customer_activity.complaints + excluded.complaints, \
-             remakes = customer_activity.remakes + excluded.remakes, \
-             returns = customer_activity.returns + excluded.returns, \
-             cost_minor = customer_activity.cost_minor + excluded.cost_minor, \
-             last_order_at = CASE WHEN customer_activity.last_order_at IS NULL THEN excluded.last_order_at \
-               WHEN excluded.last_order_at IS NULL THEN customer_activity.last_order_at \
-               WHEN excluded.last_order_at > customer_activity.last_order_at THEN excluded.last_order_at \
-               ELSE customer_activity.last_order_at END",
-        );
-        Ok(())
+    fn walk_ast<'b>(&'b self, out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        walk_upsert(out, &self.customer_id, &self.month, &self.d, None)
     }
+}
+
+/// The upsert of a customer's month, for [`Upsert`] (`VALUES`) or for a statement that adds
+/// the month only for the rows of a `WITH` query named `from` (`SELECT … FROM from`).
+pub(crate) fn walk_upsert<'b, DB>(
+    mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    customer_id: &'b i64,
+    month: &'b String,
+    d: &'b Activity,
+    from: Option<&str>,
+) -> QueryResult<()>
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Text> + diesel::sql_types::HasSqlType<Timestamp>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    Option<NaiveDateTime>: diesel::serialize::ToSql<Nullable<Timestamp>, DB>,
+{
+    out.push_sql(
+        "INSERT INTO customer_activity (customer_id, month, orders, revenue_minor, cancellations, shipped, feedbacks, \
+         rating_sum, complaints, remakes, returns, cost_minor, last_order_at) ",
+    );
+    out.push_sql(if from.is_some() { "SELECT " } else { "VALUES (" });
+    out.push_bind_param::<BigInt, _>(customer_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(month)?;
+    for v in [&d.orders, &d.revenue_minor, &d.cancellations, &d.shipped, &d.feedbacks, &d.rating_sum, &d.complaints, &d.remakes, &d.returns, &d.cost_minor] {
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(v)?;
+    }
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Timestamp>, _>(&d.last_order_at)?;
+    match from {
+        Some(table) => {
+            out.push_sql(" FROM ");
+            out.push_sql(table);
+        }
+        None => out.push_sql(")"),
+    }
+    out.push_sql(
+        " ON CONFLICT (customer_id, month) DO UPDATE SET \
+         orders = customer_activity.orders + excluded.orders, \
+         revenue_minor = customer_activity.revenue_minor + excluded.revenue_minor, \
+         cancellations = customer_activity.cancellations + excluded.cancellations, \
+         shipped = customer_activity.shipped + excluded.shipped, \
+         feedbacks = customer_activity.feedbacks + excluded.feedbacks, \
+         rating_sum = customer_activity.rating_sum + excluded.rating_sum, \
+         complaints = customer_activity.complaints + excluded.complaints, \
+         remakes = customer_activity.remakes + excluded.remakes, \
+         returns = customer_activity.returns + excluded.returns, \
+         cost_minor = customer_activity.cost_minor + excluded.cost_minor, \
+         last_order_at = CASE WHEN customer_activity.last_order_at IS NULL THEN excluded.last_order_at \
+           WHEN excluded.last_order_at IS NULL THEN customer_activity.last_order_at \
+           WHEN excluded.last_order_at > customer_activity.last_order_at THEN excluded.last_order_at \
+           ELSE customer_activity.last_order_at END",
+    );
+    Ok(())
 }
 
 impl<Conn> RunQueryDsl<Conn> for Upsert {}

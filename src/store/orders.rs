@@ -4,6 +4,9 @@ use diesel::prelude::*;
 use super::schema::{orders as o, work_order_events as we, work_orders as wo};
 use super::{DbConn, now};
 
+mod placement;
+pub use placement::{EventRow, PlacedRows, insert_placed};
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = o)]
 pub struct OrderRow {
@@ -51,6 +54,34 @@ pub struct NewOrder<'a> {
     pub placed_by_staff_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl NewOrder<'_> {
+    /// The row as stored with `id`.
+    pub fn stored(&self, id: i64) -> OrderRow {
+        OrderRow {
+            id,
+            reference: self.reference.to_owned(),
+            customer_id: self.customer_id,
+            store_id: self.store_id,
+            catalog_version_id: self.catalog_version_id,
+            product_code: self.product_code.to_owned(),
+            configuration: self.configuration.to_owned(),
+            measurement_set_id: self.measurement_set_id,
+            currency: self.currency.to_owned(),
+            subtotal_minor: self.subtotal_minor,
+            tax_minor: self.tax_minor,
+            total_minor: self.total_minor,
+            price_breakdown: self.price_breakdown.to_owned(),
+            spec_hash: self.spec_hash.to_owned(),
+            status: self.status.to_owned(),
+            ship_to: self.ship_to.to_owned(),
+            idempotency_key: self.idempotency_key.to_owned(),
+            placed_by_staff_id: self.placed_by_staff_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 /// Inserts the order unless one with its idempotency key or its reference exists (`None`).

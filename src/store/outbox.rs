@@ -2,7 +2,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{api_idempotency as ai, delivery_attempts as da, outbox as ob};
-use super::{DbConn, now};
+use super::{DbConn, factories, now, orders};
+
+mod delivered;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ob)]
@@ -36,17 +38,6 @@ pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, ev
         ))
         .returning(ob::id)
         .get_result(conn)
-}
-
-/// Due, undelivered events whose lease (if any) has run out.
-pub fn due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    ob::table
-        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
-        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
-        .order((ob::next_attempt_at.asc(), ob::id.asc()))
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)
 }
 
 /// When the next event falls due, to sleep until then.
@@ -168,21 +159,77 @@ pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Leases due events in one statement per batch: the ids that were due, and of those the rows
-/// whose lease this call took (another dispatcher may have taken some first).
-pub fn lease_many(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
-    if ids.is_empty() {
+/// Leases up to `limit` due events until `until`, oldest due first, and returns them (in id
+/// order). Events another dispatcher leased first are not among them.
+pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    let due = due_ids(conn, at, limit)?;
+    if due.is_empty() {
         return Ok(vec![]);
     }
-    diesel::update(ob::table.filter(ob::id.eq_any(ids).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at)))))
-        .set(ob::lease_until.eq(Some(until)))
-        .execute(conn)?;
-    // The rows now leased until exactly this instant are this call's.
-    ob::table.filter(ob::id.eq_any(ids).and(ob::lease_until.eq(Some(until)))).order(ob::id.asc()).select(OutboxRow::as_select()).load(conn)
+    // A compare-and-set that returns the rows it leased: a row another dispatcher leased since
+    // `due_ids` read it no longer matches when the update re-checks it.
+    let leased = ob::table.filter(ob::id.eq_any(&due).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at))));
+    macro_rules! lease_returning {
+        ($c:expr) => {
+            diesel::update(leased).set(ob::lease_until.eq(Some(until))).returning(OutboxRow::as_returning()).get_results($c)
+        };
+    }
+    // `RETURNING` is not in diesel's multi-backend dialect: the same statement per backend.
+    let mut rows: Vec<OutboxRow> = match conn {
+        DbConn::Sqlite(c) => lease_returning!(c)?,
+        DbConn::Postgres(c) => lease_returning!(c)?,
+    };
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Due, undelivered events whose lease (if any) has run out: their ids (the payloads are
+/// read once, when the events are leased).
+fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
+        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .order((ob::next_attempt_at.asc(), ob::id.asc()))
+        .limit(limit)
+        .select(ob::id)
+        .load(conn)
+}
+
+/// A batch of successful deliveries: `(outbox id, HTTP status, latency in ms)` each, the work
+/// orders they announced (`queued` becomes `sent`), the factories that answered.
+pub struct Delivered<'a> {
+    pub deliveries: &'a [(i64, i32, i32)],
+    pub work_orders: &'a [i64],
+    pub factories: &'a [i64],
+    /// The work order event's actor and note.
+    pub actor: &'a str,
+    pub note: &'a str,
+}
+
+/// Records a batch of successful deliveries: an attempt row each, the events marked
+/// delivered, their work orders sent (with an event each), the factories' failure streaks
+/// ended. One statement on PostgreSQL (see [`delivered`]).
+pub fn record_delivered(conn: &mut DbConn, d: &Delivered) -> QueryResult<()> {
+    use crate::domain::work_order::Status;
+    if d.deliveries.is_empty() {
+        return Ok(());
+    }
+    let (from, to) = (Status::Queued.as_str(), Status::Sent.as_str());
+    match conn {
+        DbConn::Postgres(pg) => delivered::record(pg, d, from, to, now()),
+        DbConn::Sqlite(_) => {
+            delivered_many(conn, d.deliveries)?;
+            orders::set_status_many(conn, d.work_orders, from, to, d.actor, d.note)?;
+            for factory_id in d.factories {
+                factories::note_success(conn, *factory_id)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Records a batch of successful deliveries: one attempt row each, all marked delivered.
-pub fn delivered_many(conn: &mut DbConn, delivered: &[(i64, i32, i32)]) -> QueryResult<()> {
+fn delivered_many(conn: &mut DbConn, delivered: &[(i64, i32, i32)]) -> QueryResult<()> {
     if delivered.is_empty() {
         return Ok(());
     }

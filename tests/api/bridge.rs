@@ -209,6 +209,7 @@ on_both_backends!(
     an_order_reaches_the_factory_signed_once_after_failed_attempts,
     a_factory_pulls_acknowledges_and_reports_status_back,
     a_gone_endpoint_is_disabled_and_the_work_order_flagged,
+    an_order_commits_with_every_row_that_comes_with_it,
 );
 
 async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend: Backend) {
@@ -237,6 +238,51 @@ async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend:
     assert_eq!(select(&html, ".wo-status"), vec!["sent"]);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(factory.accepted().len(), 1, "nothing is delivered twice");
+}
+
+/// PostgreSQL writes these rows in one statement and SQLite one by one: the same rows.
+async fn an_order_commits_with_every_row_that_comes_with_it(backend: Backend) {
+    use atelier::store::{StoreError, activity, audit, orders, outbox};
+    use diesel::prelude::*;
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    let got = factory.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1);
+
+    let (order, work_orders, events, pending, audits, months) = app
+        .db
+        .read(|conn| -> Result<_, StoreError> {
+            let order = atelier::store::schema::orders::table.select(orders::OrderRow::as_select()).first(conn)?;
+            let work_orders = orders::work_orders_of_order(conn, order.id)?;
+            let events = orders::events(conn, work_orders[0].id)?;
+            let pending = outbox::for_work_order(conn, work_orders[0].id)?;
+            let audits = audit::list_for_subject(conn, &format!("customer:{}", order.customer_id))?;
+            let months = activity::of_customer(conn, order.customer_id)?;
+            Ok((order, work_orders, events, pending, audits, months))
+        })
+        .await
+        .unwrap();
+    assert_eq!(work_orders.len(), 1, "one work order");
+    let wo = &work_orders[0];
+    assert_eq!((wo.revision, wo.due_date.len()), (1, 10));
+    let first: Vec<_> = events.iter().map(|e| (e.from_status.as_deref(), e.to_status.as_str(), e.actor.as_str(), e.note.as_str())).collect();
+    assert_eq!(first[0], (None, "queued", "order", "placed"), "the work order's first event");
+    assert_eq!(pending.len(), 1, "one event for the factory");
+    assert_eq!((pending[0].event_type.as_str(), pending[0].webhook_id.as_str()), ("work_order.created", got[0].webhook_id.as_str()));
+    assert_eq!(pending[0].payload.as_bytes(), got[0].raw.as_slice(), "the stored payload is what the factory got");
+    // The stored document is the event's, without the id it gets when read.
+    let mut stored: Value = serde_json::from_str(&wo.document).unwrap();
+    assert_eq!(stored["id"], 0);
+    stored["id"] = wo.id.into();
+    assert_eq!(got[0].body["data"], stored);
+    assert_eq!(got[0].body["data"]["order_reference"], order.reference.as_str());
+    let placed: Vec<_> = audits.iter().filter(|a| a.action == "order.placed").map(|a| a.detail.clone()).collect();
+    assert_eq!(placed, vec![format!("order:{}", order.id)], "one audit record");
+    assert_eq!(months.len(), 1);
+    assert_eq!((months[0].orders, months[0].revenue_minor, months[0].last_order_at), (1, order.total_minor, Some(order.created_at)));
 }
 
 async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) {

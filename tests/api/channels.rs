@@ -105,6 +105,25 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     let kiosk = app.add_channel("kiosk").await;
     let res = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&kiosk).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // After a new revision of a catalog, orders are placed with the current versions, which
+    // the order's own read finds as the catalog read does.
+    let text = std::fs::read_to_string("catalog/sportswear.toml").unwrap() + "\n# revised\n";
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::import_blocking(&db, "sportswear.toml", &text, None)).await.unwrap().unwrap();
+    let (hash, reference) = (atelier::web::api::token_hash(&key), customer.clone());
+    let (context, current) = app
+        .db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            Ok((atelier::store::channels::order_context(c, &hash, &reference)?, atelier::store::catalogs::current_ids(c)?))
+        })
+        .await
+        .unwrap();
+    let context = context.expect("the channel of a live key");
+    assert_eq!(context.catalog_versions, current);
+    assert_eq!(current.len(), 2, "one current version per catalog");
+    let res = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-2").json(&jersey(&customer)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
 }
 
 async fn quote_total(app: &TestApp, key: &str, customer: &str) -> Value {

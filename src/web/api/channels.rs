@@ -19,7 +19,7 @@ use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind}
 use crate::orders::{PlaceError, PlaceOrder, estimate};
 use crate::store::catalogs::{self as catalog_store, CatalogVersion};
 use crate::store::channels::{self, Channel};
-use crate::store::{Db, StoreError, customers, stores};
+use crate::store::{Db, StoreError, stores};
 
 use super::auth::token_hash;
 use super::problem::ApiError;
@@ -220,48 +220,35 @@ pub async fn place_order(
     dispatcher: web::Data<Dispatcher>,
     body: web::Json<OrderBody>,
 ) -> Result<HttpResponse, ApiError> {
-    // One read for everything the order needs from the database before it is written,
-    // the channel's key included.
+    // One read, in one statement, for everything the order needs from the database before it
+    // is written, the channel's key included.
     let reference = body.customer_reference.trim().to_owned();
-    let (channel, versions, customer, stores) = db
-        .read(move |conn| {
-            let Some(channel) = channels::by_key(conn, &key_hash.0)? else { return Ok(None) };
-            let customer = customers::find_by_reference(conn, &reference)?.filter(|c| c.is_live());
-            let who = match &customer {
-                Some(c) => Some(crate::learning::pricing_profile(conn, c.id)?),
-                None => None,
-            };
-            Ok::<_, StoreError>(Some((channel, catalog_store::current_ids(conn)?, customer.zip(who), stores::list(conn)?)))
-        })
+    let context = db
+        .read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &key_hash.0, &reference)?))
         .await?
         .ok_or(ApiError::Unauthorized)?;
     let key = super::auth::idempotency_key(&req, 200)?;
-    let (version, cat) = product_in(&db, &cache, versions, &body.configuration.product).await?;
+    let (version, cat) = product_in(&db, &cache, context.catalog_versions.clone(), &body.configuration.product).await?;
     let cfg = configuration(&cat, &body.configuration)?;
-    let tax = stores.iter().find(|s| Some(s.id) == channel.store_id).map(|s| s.tax_rate_bp).unwrap_or(0);
+    let tax = context.tax_rate_bp;
     let ship_to = body.ship_to.clone();
-    let scoped_key = format!("channel:{}:{key}", channel.id);
+    let scoped_key = format!("channel:{}:{key}", context.channel_id);
     // Everything that only reads happens before the write transaction: on SQLite all writes
     // share one connection, so the time spent holding it bounds the order rate.
-    let (customer, who) = customer.ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
+    let customer = context
+        .customer
+        .filter(|c| c.live)
+        .ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
+    let who = crate::learning::profile_of(customer.orders, customer.class.as_ref().map(|(v, vol, s)| (v.as_str(), vol.as_str(), s.as_str())));
     let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax, &who) {
         Ok(p) => p,
         Err(e) => return Err(place_error(e)),
     };
-    let store_id = channel.store_id;
-    let ship_to = match ship_to {
-        None => json!({ "store": store_id }),
-        Some(Value::Object(m)) if m.contains_key("address") => json!({ "address": m["address"] }),
-        Some(Value::Object(m)) => {
-            let code = m.get("store").and_then(Value::as_str).unwrap_or_default();
-            let store = stores.iter().find(|s| s.code == code).ok_or_else(unknown_store)?;
-            json!({ "store": store.id })
-        }
-        Some(_) => return Err(unknown_store()),
-    };
+    let store_id = context.store_id;
+    let ship_to = ship_to_of(&db, ship_to, store_id).await?;
     let request = PlaceOrder {
         customer_id: customer.id,
-        customer_reference: customer.reference.clone(),
+        customer_reference: customer.reference,
         store_id,
         configuration: cfg.clone(),
         measurement_set_id: None,
@@ -270,7 +257,7 @@ pub async fn place_order(
         staff_id: None,
         tax_rate_bp: tax,
     };
-    let channel_id = channel.id;
+    let channel_id = context.channel_id;
     let placed = db
         .write(move |conn| -> Result<_, ChannelOrderError> {
             let (order, created) = crate::orders::place_prepared_via(conn, &version, &request, &prepared, Some(channel_id))?;
@@ -299,6 +286,21 @@ pub async fn place_order(
         Err(ChannelOrderError::KeyReused) => Err(ApiError::IdempotencyMismatch),
         Err(ChannelOrderError::Place(e)) => Err(place_error(e)),
         Err(ChannelOrderError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Where the order goes: `{"store": id}` (the channel's store by default, or the store with
+/// the code given) or `{"address": {...}}`. Only a store code costs a read.
+async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<i64>) -> Result<Value, ApiError> {
+    match ship_to {
+        None => Ok(json!({ "store": channel_store })),
+        Some(Value::Object(m)) if m.contains_key("address") => Ok(json!({ "address": m["address"] })),
+        Some(Value::Object(m)) => {
+            let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;
+            Ok(json!({ "store": store.ok_or_else(unknown_store)?.id }))
+        }
+        Some(_) => Err(unknown_store()),
     }
 }
 
