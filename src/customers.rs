@@ -1,6 +1,7 @@
 //! Customer records as the staff pages use them: finding, enrolling (with the duplicate check),
 //! merging and erasing, each with its audit entry.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDateTime;
@@ -22,6 +23,9 @@ pub struct Directory {
 struct State {
     index: CustomerIndex,
     synced_until: Option<NaiveDateTime>,
+    /// The `updated_at` of each row as indexed: the rows of the margin come back on every
+    /// sync, and indexing one again costs far more than comparing its time.
+    indexed_at: HashMap<i64, NaiveDateTime>,
 }
 
 /// Rows committed up to this long after their `updated_at` are still picked up.
@@ -40,66 +44,82 @@ fn doc(row: &CustomerRow) -> SearchDoc {
 impl Directory {
     /// Brings the index up to date with the database.
     pub async fn sync(&self, db: &Db) -> Result<(), StoreError> {
-        let since = self
-            .inner
-            .read()
-            .map(|s| s.synced_until)
-            .unwrap_or(None)
-            .map(|t| t - chrono::Duration::seconds(SYNC_MARGIN_SECONDS))
-            .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
-        let started = now();
-        let rows = db.read(move |conn| Ok::<_, StoreError>(customers::changed_since(conn, since)?)).await?;
-        if let Ok(mut state) = self.inner.write() {
-            for row in &rows {
-                if row.is_live() { state.index.upsert(&doc(row)) } else { state.index.remove(row.id) }
-            }
-            state.synced_until = Some(started);
-        }
-        Ok(())
+        let inner = self.inner.clone();
+        db.read(move |conn| sync_blocking(&inner, conn)).await
     }
 
-    /// Customers matching a query, best first.
+    /// Customers matching a query, best first. The sync, the search and the rows in one
+    /// database task: one hand-off to the blocking pool per search, not two.
     pub async fn search(&self, db: &Db, query: &str, limit: usize) -> Result<Vec<CustomerRow>, StoreError> {
-        self.sync(db).await?;
-        let ids: Vec<i64> = match self.inner.read() {
-            Ok(state) => state.index.search(query, limit).into_iter().map(|h| h.id).collect(),
-            Err(_) => vec![],
-        };
-        self.load_in_order(db, ids).await
+        let (inner, query) = (self.inner.clone(), query.to_owned());
+        db.read(move |conn| {
+            sync_blocking(&inner, conn)?;
+            let ids: Vec<i64> = match inner.read() {
+                Ok(state) => state.index.search(&query, limit).into_iter().map(|h| h.id).collect(),
+                Err(_) => vec![],
+            };
+            load_in_order(conn, ids)
+        })
+        .await
     }
 
     /// Live customers who are probably the same person as a new enrollment.
     pub async fn likely_duplicates(&self, db: &Db, e: &Enrollment) -> Result<Vec<CustomerRow>, StoreError> {
-        self.sync(db).await?;
-        let ids: Vec<i64> = match self.inner.read() {
-            Ok(state) => state
-                .index
-                .likely_duplicates(&e.name, e.email.as_deref(), e.phone.as_deref(), 5)
-                .into_iter()
-                .map(|h| h.id)
-                .collect(),
-            Err(_) => vec![],
-        };
-        self.load_in_order(db, ids).await
-    }
-
-    async fn load_in_order(&self, db: &Db, ids: Vec<i64>) -> Result<Vec<CustomerRow>, StoreError> {
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        let wanted = ids.clone();
-        let rows = db.read(move |conn| Ok::<_, StoreError>(customers::find_many(conn, &wanted)?)).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| rows.iter().find(|r| r.id == *id && r.is_live()).cloned())
-            .collect())
+        let (inner, e) = (self.inner.clone(), e.clone());
+        db.read(move |conn| {
+            sync_blocking(&inner, conn)?;
+            let ids: Vec<i64> = match inner.read() {
+                Ok(state) => state
+                    .index
+                    .likely_duplicates(&e.name, e.email.as_deref(), e.phone.as_deref(), 5)
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect(),
+                Err(_) => vec![],
+            };
+            load_in_order(conn, ids)
+        })
+        .await
     }
 
     pub fn forget(&self, id: i64) {
         if let Ok(mut state) = self.inner.write() {
             state.index.remove(id);
+            state.indexed_at.remove(&id);
         }
     }
+}
+
+/// Takes in the rows changed since the index last looked (with the margin).
+fn sync_blocking(inner: &RwLock<State>, conn: &mut DbConn) -> Result<(), StoreError> {
+    let since = inner
+        .read()
+        .map(|s| s.synced_until)
+        .unwrap_or(None)
+        .map(|t| t - chrono::Duration::seconds(SYNC_MARGIN_SECONDS))
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+    let started = now();
+    let rows = customers::changed_since(conn, since)?;
+    if let Ok(mut state) = inner.write() {
+        for row in &rows {
+            if state.indexed_at.get(&row.id) == Some(&row.updated_at) {
+                continue;
+            }
+            if row.is_live() { state.index.upsert(&doc(row)) } else { state.index.remove(row.id) }
+            state.indexed_at.insert(row.id, row.updated_at);
+        }
+        state.synced_until = Some(started);
+    }
+    Ok(())
+}
+
+/// The live rows of `ids`, in that order.
+fn load_in_order(conn: &mut DbConn, ids: Vec<i64>) -> Result<Vec<CustomerRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = customers::find_many(conn, &ids)?;
+    Ok(ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id && r.is_live()).cloned()).collect())
 }
 
 /// Enrolls a customer; retries the (rare) clash of a random reference.
