@@ -20,7 +20,10 @@ const BUSY_BOUND: Duration = Duration::from_millis(1500);
 /// An app with the demo catalogs, a short busy bound, a pull-only factory, a sales channel and
 /// a customer; returns the channel key and an order body.
 async fn storage_app(backend: Backend) -> (TestApp, String, Value) {
-    let app = spawn_app_with(backend, |s| s.database.busy_timeout = BUSY_BOUND).await;
+    storage_app_from(spawn_app_with(backend, |s| s.database.busy_timeout = BUSY_BOUND).await).await
+}
+
+async fn storage_app_from(app: TestApp) -> (TestApp, String, Value) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
     app.register_factory("storage", None).await;
@@ -240,8 +243,7 @@ async fn a_read_only_database_is_reported_and_refuses_writes_until_it_is_writabl
 
 /// SQLite cannot grow the file: `max_page_count` at the current size, on the server's writer
 /// connection, gives the same SQLITE_FULL ("database or disk is full") as a full disk.
-/// (PostgreSQL reports a full disk as disk_full/"could not extend file", mapped the same way;
-/// filling a disk is not something a test here can do safely.)
+/// (PostgreSQL on a really full disk: the next test.)
 #[tokio::test]
 async fn a_full_database_is_reported_and_refuses_writes_until_it_has_room() {
     let (app, key, body) = storage_app(Backend::Sqlite).await;
@@ -298,4 +300,113 @@ async fn a_full_database_is_reported_and_refuses_writes_until_it_has_room() {
     assert_eq!(written(&app).await, (placed + 1, placed + 1, 0));
     assert_eq!(enroll_form(&app, n).await.0, StatusCode::SEE_OTHER);
     sqlite_intact(&app).await;
+}
+
+/// A small disk of its own for one PostgreSQL database: a tmpfs mounted on a temporary
+/// directory, a tablespace there, the database in it. Dropped: the database, the tablespace
+/// and the mount go.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+    tablespace: String,
+    database_url: Option<String>,
+}
+
+impl SmallDisk {
+    /// `None` where this process may not mount a file system (not root); CI runs as root.
+    fn mount(megabytes: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_str().unwrap().to_owned();
+        let run = |cmd: &str, args: &[&str]| std::process::Command::new(cmd).args(args).status().is_ok_and(|s| s.success());
+        if !run("mount", &["-t", "tmpfs", "-o", &format!("size={megabytes}M"), "tmpfs", &path]) {
+            return None;
+        }
+        // The database server's own user writes the files.
+        assert!(run("chown", &["postgres:postgres", &path]));
+        let tablespace = format!("atelier_small_{}", random_suffix());
+        admin().batch_execute(&format!("CREATE TABLESPACE {tablespace} LOCATION '{path}'")).unwrap();
+        Some(Self { dir, tablespace, database_url: None })
+    }
+
+    fn grow(&self, megabytes: u32) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={megabytes}M"), self.dir.path().to_str().unwrap()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let mut admin = admin();
+        if let Some(name) = self.database_url.as_deref().and_then(|u| u.rsplit('/').next()) {
+            // One statement per call: DROP DATABASE refuses to run in a (multi-statement) transaction.
+            if let Err(e) = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {
+                eprintln!("could not drop the small disk's database: {e}");
+            }
+        }
+        if let Err(e) = admin.batch_execute(&format!("DROP TABLESPACE IF EXISTS {}", self.tablespace)) {
+            eprintln!("could not drop the small disk's tablespace: {e}");
+        }
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+fn admin() -> diesel::PgConnection {
+    diesel::PgConnection::establish(&std::env::var("ATELIER_TEST_DATABASE_URL").unwrap()).unwrap()
+}
+
+/// PostgreSQL's disk really fills up (its tablespace on a small tmpfs): "could not extend
+/// file … No space left on device". Orders are refused with 507 and nothing half-written,
+/// `/readyz` says `full`, and once the disk has room the same Idempotency-Key places the
+/// order, once.
+#[tokio::test]
+async fn a_full_disk_under_postgres_is_reported_and_refuses_writes_until_it_has_room() {
+    if std::env::var("ATELIER_TEST_DATABASE_URL").is_err() {
+        assert!(std::env::var("CI").is_err(), "CI runs every PostgreSQL test");
+        return;
+    }
+    let Some(mut disk) = SmallDisk::mount(12) else {
+        assert!(std::env::var("CI").is_err(), "CI runs as root and mounts the small disk");
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let url = fresh_postgres_url_in(Some(&disk.tablespace));
+    disk.database_url = Some(url.clone());
+    let (app, key, body) = storage_app_from(spawn_app_on(url.clone(), None, |s| s.database.busy_timeout = BUSY_BOUND)).await;
+    assert_eq!(place(&app, &key, "disk-first", &body).await.status(), StatusCode::CREATED, "the disk has room at first");
+    // Most of the room goes to a table of its own, half a megabyte at a time, so that only the
+    // last of it is filled by orders.
+    let mut filler = diesel::PgConnection::establish(&url).unwrap();
+    filler.batch_execute("CREATE TABLE filler (pad TEXT)").unwrap();
+    while filler.batch_execute("INSERT INTO filler SELECT md5(random()::text) || repeat('x', 1000) FROM generate_series(1, 500)").is_ok() {}
+
+    let mut placed = 1;
+    let failed = loop {
+        let idem = format!("disk-{placed}");
+        let res = place(&app, &key, &idem, &body).await;
+        if res.status() == StatusCode::CREATED {
+            placed += 1;
+            assert!(placed < 20_000, "the disk never filled up");
+            continue;
+        }
+        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["type"], "/api/v1/problems/storage-full");
+        assert_eq!(problem["detail"], "the database has no space left; nothing was written");
+        break idem;
+    };
+    let (status, ready) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["reason"], "full");
+    let (orders, work_orders, _) = written(&app).await;
+    assert_eq!((orders, work_orders), (placed, placed), "every acknowledged order with its work order, nothing of the refused one");
+
+    disk.grow(64);
+    assert_eq!(readyz(&app).await.0, StatusCode::OK);
+    assert_eq!(place(&app, &key, &failed, &body).await.status(), StatusCode::CREATED);
+    assert_eq!(place(&app, &key, &failed, &body).await.status(), StatusCode::OK);
+    let (orders, work_orders, _) = written(&app).await;
+    assert_eq!((orders, work_orders), (placed + 1, placed + 1));
 }

@@ -71,7 +71,7 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     let mut b = [0u8; 6];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)
@@ -79,11 +79,17 @@ fn random_suffix() -> String {
 
 /// A new, empty PostgreSQL database next to the one the URL names.
 pub fn fresh_postgres_url() -> String {
+    fresh_postgres_url_in(None)
+}
+
+/// [`fresh_postgres_url`], its files in `tablespace` when one is named.
+pub fn fresh_postgres_url_in(tablespace: Option<&str>) -> String {
     let base = std::env::var("ATELIER_TEST_DATABASE_URL").expect("ATELIER_TEST_DATABASE_URL");
     let name = format!("atelier_t_{}", random_suffix());
     let mut admin = diesel::PgConnection::establish(&base).expect("connect to the test PostgreSQL");
+    let placed = tablespace.map(|t| format!(" TABLESPACE {t}")).unwrap_or_default();
     admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .batch_execute(&format!("CREATE DATABASE {name}{placed}"))
         .expect("create a test database");
     let (head, _) = base.rsplit_once('/').expect("a database URL with a path");
     format!("{head}/{name}")
@@ -133,6 +139,11 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         }
         Backend::Postgres => (fresh_postgres_url(), None),
     };
+    spawn_app_on(url, dir, adjust)
+}
+
+/// A server on the database `url` names (kept alive with `dir`, for a SQLite file).
+pub fn spawn_app_on(url: String, dir: Option<tempfile::TempDir>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(url);
     adjust(&mut settings);
     let db = Db::connect(&settings.database).expect("database");
