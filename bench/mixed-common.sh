@@ -36,7 +36,8 @@ mixed_start() {
       export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$pgdb" ;;
     *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
   esac
-  ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
+  # The receiver listens on loopback, which the push-destination guard refuses unless allowed.
+  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 300); do curl -fs "$base/readyz" > /dev/null && break; sleep 0.1; done
   curl -fs "$base/readyz" > /dev/null || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
