@@ -241,6 +241,31 @@ async fn a_read_only_database_is_reported_and_refuses_writes_until_it_is_writabl
     }
 }
 
+/// Places orders until one is refused for want of space (within `most` orders): that refusal
+/// is a 507 problem, and `/readyz` then says `full`. Returns how many orders were placed
+/// (counting the `placed` before) and the refused order's Idempotency-Key.
+async fn place_until_full(app: &TestApp, key: &str, body: &Value, mut placed: i64, most: i64) -> (i64, String) {
+    let failed = loop {
+        let idem = format!("full-{placed}");
+        let res = place(app, key, &idem, body).await;
+        if res.status() == StatusCode::CREATED {
+            placed += 1;
+            assert!(placed < most, "the database never filled up");
+            continue;
+        }
+        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["type"], "/api/v1/problems/storage-full");
+        assert_eq!(problem["detail"], "the database has no space left; nothing was written");
+        break idem;
+    };
+    let (status, ready) = readyz(app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["reason"], "full");
+    (placed, failed)
+}
+
 /// SQLite cannot grow the file: `max_page_count` at the current size, on the server's writer
 /// connection, gives the same SQLITE_FULL ("database or disk is full") as a full disk.
 /// (PostgreSQL on a really full disk: the next test.)
@@ -259,25 +284,7 @@ async fn a_full_database_is_reported_and_refuses_writes_until_it_has_room() {
     limit(1).await.unwrap();
 
     // Orders keep coming; they fill what room the last pages had, then one finds none.
-    let mut placed = 1;
-    let failed = loop {
-        let idem = format!("full-{placed}");
-        let res = place(&app, &key, &idem, &body).await;
-        if res.status() == StatusCode::CREATED {
-            placed += 1;
-            assert!(placed < 200, "the database never filled up");
-            continue;
-        }
-        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
-        assert_eq!(res.headers()["content-type"], "application/problem+json");
-        let problem: Value = res.json().await.unwrap();
-        assert_eq!(problem["type"], "/api/v1/problems/storage-full");
-        assert_eq!(problem["detail"], "the database has no space left; nothing was written");
-        break idem;
-    };
-    let (status, ready) = readyz(&app).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
-    assert_eq!(ready["reason"], "full");
+    let (placed, failed) = place_until_full(&app, &key, &body, 1, 200).await;
     // A form, too, until the last room is gone: then a readable page, not a half-saved record.
     let mut n = 0;
     let (status, title, message) = loop {
@@ -381,25 +388,7 @@ async fn a_full_disk_under_postgres_is_reported_and_refuses_writes_until_it_has_
     filler.batch_execute("CREATE TABLE filler (pad TEXT)").unwrap();
     while filler.batch_execute("INSERT INTO filler SELECT md5(random()::text) || repeat('x', 1000) FROM generate_series(1, 500)").is_ok() {}
 
-    let mut placed = 1;
-    let failed = loop {
-        let idem = format!("disk-{placed}");
-        let res = place(&app, &key, &idem, &body).await;
-        if res.status() == StatusCode::CREATED {
-            placed += 1;
-            assert!(placed < 20_000, "the disk never filled up");
-            continue;
-        }
-        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
-        assert_eq!(res.headers()["content-type"], "application/problem+json");
-        let problem: Value = res.json().await.unwrap();
-        assert_eq!(problem["type"], "/api/v1/problems/storage-full");
-        assert_eq!(problem["detail"], "the database has no space left; nothing was written");
-        break idem;
-    };
-    let (status, ready) = readyz(&app).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
-    assert_eq!(ready["reason"], "full");
+    let (placed, failed) = place_until_full(&app, &key, &body, 1, 20_000).await;
     let (orders, work_orders, _) = written(&app).await;
     assert_eq!((orders, work_orders), (placed, placed), "every acknowledged order with its work order, nothing of the refused one");
 
