@@ -29,11 +29,8 @@ n_kinds=$(echo "$kinds" | wc -w)
 solo_total=0
 [ "$solo" -gt 0 ] && solo_total=$((solo * n_kinds + 2 * n_kinds))
 load_before=$(load_average)
-# The receiver counts its time from the first delivery (the order kind, the last one alone)
-# and outlives the load by 20 s, so the dispatcher can deliver the last orders.
-receiver_seconds=$((seconds + 20))
-[ "$solo" -gt 0 ] && receiver_seconds=$((solo + 2 + seconds + 20))
-mixed_start "$backend" "$receiver_seconds"
+# The receiver lives past the whole run; receiver_report stops it once the load is done.
+mixed_start "$backend" $((hello_seconds + solo_total + seconds + 60))
 rss_start=$(rss_kb "$server")
 
 "$target/release/examples/hello" "127.0.0.1:$hello_port" &

@@ -93,10 +93,12 @@ result_table() {
 
 receiver_report() {
   if [ -n "$receiver" ]; then
-    # It stops by itself once its time is up; don't wait much longer than that.
-    for _ in $(seq 600); do kill -0 "$receiver" 2>/dev/null || break; sleep 0.1; done
+    # The load is over: a few seconds for the dispatcher's last deliveries, then the receiver
+    # is stopped (it reports on SIGTERM as when its time is up).
+    # (Called in a subshell, which cannot `wait` for it: poll until it is gone.)
+    sleep 5
     kill "$receiver" 2>/dev/null || true
-    wait "$receiver" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$receiver" 2>/dev/null || break; sleep 0.1; done
     receiver=""
   fi
   cat "$work/receiver.txt"

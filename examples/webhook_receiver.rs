@@ -9,7 +9,7 @@
 //!
 //! Runs for SECONDS after the first delivery, then prints its figures and exits.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -74,9 +74,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: u64 = seconds.parse()?;
     let state = web::Data::new(State { hook: standardwebhooks::Webhook::new(secret)?, tally: Mutex::default() });
     let s2 = state.clone();
-    let server = HttpServer::new(move || App::new().app_data(s2.clone()).route("/hooks", web::post().to(receive))).workers(1).bind(addr)?.run();
+    let server = HttpServer::new(move || App::new().app_data(s2.clone()).route("/hooks", web::post().to(receive))).workers(1).disable_signals().bind(addr)?.run();
     let handle = server.handle();
-    let watcher = Arc::new(state);
+    let watcher = state.clone();
     let started = Instant::now();
     actix_web::rt::spawn(async move {
         loop {
@@ -89,25 +89,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         // Let the tail of the burst arrive.
         actix_web::rt::time::sleep(Duration::from_secs(3)).await;
-        let mut t = watcher.tally.lock().unwrap_or_else(|e| e.into_inner());
-        let span = match (t.first, t.last) {
-            (Some(a), Some(b)) => (b - a).as_secs_f64().max(0.001),
-            _ => 1.0,
-        };
-        t.latencies_ms.sort_by(f64::total_cmp);
-        println!(
-            "deliveries {} in {:.1} s = {:.0}/s; commit->receipt p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; duplicates {}; bad signatures {}",
-            t.ids.len(),
-            span,
-            t.ids.len() as f64 / span,
-            pct(&t.latencies_ms, 0.50),
-            pct(&t.latencies_ms, 0.99),
-            t.latencies_ms.last().copied().unwrap_or(0.0),
-            t.duplicates,
-            t.bad_signatures
-        );
         handle.stop(true).await;
     });
+    // A load script that is done stops it with SIGTERM: it reports as when its time is up.
+    let on_term = server.handle();
+    actix_web::rt::spawn(async move {
+        if let Ok(mut term) = actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate()) {
+            term.recv().await;
+            on_term.stop(false).await;
+        }
+    });
     server.await?;
+    let mut t = state.tally.lock().unwrap_or_else(|e| e.into_inner());
+    let span = match (t.first, t.last) {
+        (Some(a), Some(b)) => (b - a).as_secs_f64().max(0.001),
+        _ => 1.0,
+    };
+    t.latencies_ms.sort_by(f64::total_cmp);
+    println!(
+        "deliveries {} in {:.1} s = {:.0}/s; commit->receipt p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; duplicates {}; bad signatures {}",
+        t.ids.len(),
+        span,
+        t.ids.len() as f64 / span,
+        pct(&t.latencies_ms, 0.50),
+        pct(&t.latencies_ms, 0.99),
+        t.latencies_ms.last().copied().unwrap_or(0.0),
+        t.duplicates,
+        t.bad_signatures
+    );
     Ok(())
 }
