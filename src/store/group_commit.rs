@@ -169,6 +169,7 @@ fn run_batch(pool: &Pool<ConnectionManager>, batch: Vec<Job>) {
             Some(CommitFailure::of(&e))
         }
     };
+    pooled.used(failure.is_none());
     // Before anyone is answered: a caller that sees its write done sees the counters moved.
     super::epoch::publish();
     for finish in finishes {

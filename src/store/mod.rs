@@ -29,7 +29,7 @@ pub mod sign_in_failures;
 pub mod staff;
 pub mod stores;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::SimpleConnection;
@@ -127,10 +127,10 @@ pub struct ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
         match self.backend {
             Backend::Sqlite => {
                 sqlite_tuning::apply_once();
@@ -146,7 +146,7 @@ impl ManageConnection for ConnectionManager {
                     self.busy_timeout.as_millis()
                 ))
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
+                Ok(Pooled::new(DbConn::Sqlite(conn)))
             }
             Backend::Postgres => {
                 let mut conn = diesel::PgConnection::establish(&self.url)
@@ -157,17 +157,66 @@ impl ManageConnection for ConnectionManager {
                     self.busy_timeout.as_millis() * 6
                 ))
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Postgres(conn))
+                Ok(Pooled::new(DbConn::Postgres(conn)))
             }
         }
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    /// Pings a connection on check-out, unless its last use succeeded moments ago: that use
+    /// is as good a proof of life as the ping, which would otherwise be every third statement
+    /// of a pull on PostgreSQL. HikariCP skips its check the same way (its
+    /// `aliveBypassWindowMs`). A failed use always pings next time, so a connection the
+    /// server dropped is found and replaced instead of failing request after request.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        if conn.last_ok.is_some_and(|at| at.elapsed() < Pooled::TRUSTED_FOR) {
+            return Ok(());
+        }
+        conn.conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)?;
+        conn.last_ok = Some(Instant::now());
+        Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection given back inside a transaction, or whose transaction state diesel found
+    /// broken, is closed rather than handed to the next caller.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        std::thread::panicking()
+            || match &mut conn.conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+                DbConn::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            }
+    }
+}
+
+/// A pooled connection and when it last did its work without an error.
+pub struct Pooled {
+    conn: DbConn,
+    last_ok: Option<Instant>,
+}
+
+impl Pooled {
+    const TRUSTED_FOR: Duration = Duration::from_millis(500);
+
+    fn new(conn: DbConn) -> Self {
+        Self { conn, last_ok: Some(Instant::now()) }
+    }
+
+    /// Records how a use ended: an error of any kind makes the next check-out ping.
+    pub(crate) fn used(&mut self, ok: bool) {
+        self.last_ok = ok.then(Instant::now);
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
     }
 }
 
@@ -254,6 +303,7 @@ impl Db {
         let mut pooled = self.write.get().map_err(StoreError::from)?;
         let conn: &mut DbConn = &mut pooled;
         let result = write_transaction(conn, f);
+        pooled.used(result.is_ok());
         epoch::publish();
         result
     }
@@ -297,6 +347,7 @@ where
         let _entered = span.enter();
         let mut conn: PooledConnection<ConnectionManager> = pool.get().map_err(StoreError::from)?;
         let result = f(&mut conn);
+        conn.used(result.is_ok());
         // After the commit (a write runs its whole transaction in `f`).
         epoch::publish();
         result

@@ -303,8 +303,6 @@ pub fn page_for_factory(
     after: Cursor,
     limit: i64,
 ) -> QueryResult<Vec<WorkOrderRow>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::Bool;
     let postgres = matches!(conn, DbConn::Postgres(_));
     // The factory's work orders (of one status) that a cursor may pass.
     let visible = || {
@@ -313,14 +311,23 @@ pub fn page_for_factory(
             q = q.filter(wo::status.eq(s.to_owned()));
         }
         if postgres {
-            q = q.filter(sql::<Bool>("commit_seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
+            q = q.filter(wo::commit_seq.lt(visible_commit_seq()));
         }
         q
     };
-    // In two index ranges, first the rest of the cursor's transaction, then the later ones:
-    // one range for `(commit_seq, id) > (seq, id)` would need an OR (or a row value), which
-    // SQLite answers by reading every work order of the factory from the cursor's
-    // transaction on; on SQLite that is all of them, `commit_seq` being 0 there.
+    if postgres {
+        // One statement per poll: the index range starts at the cursor's transaction, and
+        // only its rows up to the cursor are filtered out.
+        return visible()
+            .filter(wo::commit_seq.ge(after.seq))
+            .filter(wo::commit_seq.gt(after.seq).or(wo::id.gt(after.id)))
+            .order((wo::commit_seq.asc(), wo::id.asc()))
+            .limit(limit)
+            .load(conn);
+    }
+    // SQLite: in two index ranges, first the rest of the cursor's transaction, then the
+    // later ones. One range with an OR would read every work order of the factory from the
+    // cursor's transaction on, which is all of them, `commit_seq` being 0 there.
     let same_seq = visible().filter(wo::commit_seq.eq(after.seq)).filter(wo::id.gt(after.id)).order(wo::id.asc()).limit(limit).load(conn)?;
     let rest = limit - same_seq.len() as i64;
     if rest <= 0 {
@@ -328,6 +335,12 @@ pub fn page_for_factory(
     }
     let later = visible().filter(wo::commit_seq.gt(after.seq)).order((wo::commit_seq.asc(), wo::id.asc())).limit(rest).load(conn)?;
     Ok(same_seq.into_iter().chain(later).collect())
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL only (a migration defines it): the commit sequence below which every
+    /// transaction has ended.
+    fn visible_commit_seq() -> diesel::sql_types::BigInt;
 }
 
 pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64)>> {

@@ -1,0 +1,1 @@
+DROP FUNCTION visible_commit_seq();
