@@ -63,14 +63,18 @@ pub enum StoreError {
 
 impl StoreError {
     /// The database was busy past the configured wait: a lock held by another writer
-    /// (SQLite's busy timeout, PostgreSQL's lock or statement timeout, a deadlock victim).
-    /// Nothing was written; the request can be retried.
+    /// (SQLite's busy timeout, PostgreSQL's lock or statement timeout, a deadlock victim), or
+    /// the server ended the pooled connection (a restart, a failover); the pool replaces it.
+    /// The request can be retried (with the same Idempotency-Key where it writes).
     pub fn is_busy(&self) -> bool {
+        use diesel::result::DatabaseErrorKind as Kind;
         match self {
             StoreError::Unavailable(_) | StoreError::WriterBusy(_) => true,
             StoreError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
                 let m = info.message();
-                matches!(kind, diesel::result::DatabaseErrorKind::SerializationFailure)
+                matches!(kind, Kind::SerializationFailure | Kind::ClosedConnection | Kind::UnableToSendCommand)
+                    || m.contains("terminating connection")
+                    || m.contains("server closed the connection")
                     || m.contains("database is locked")
                     || m.contains("database table is locked")
                     || m.contains("lock timeout")

@@ -399,3 +399,44 @@ async fn a_full_disk_under_postgres_is_reported_and_refuses_writes_until_it_has_
     let (orders, work_orders, _) = written(&app).await;
     assert_eq!((orders, work_orders), (placed + 1, placed + 1));
 }
+
+/// PostgreSQL ends the server's sessions (a restart, a failover) while they are in use. The
+/// pool trusts a connection used moments ago without pinging it, so each pooled connection
+/// may fail one request: cleanly, as a retryable 503. Then every request succeeds again.
+#[tokio::test]
+async fn ended_database_sessions_cost_at_most_one_clean_failure_per_pooled_connection() {
+    if !postgres_configured() {
+        return;
+    }
+    let (app, _key, _body) = storage_app(Backend::Postgres).await;
+    let token = app.register_factory("reconnect", None).await.token;
+    let poll = || {
+        let (url, token) = (app.url("/api/v1/work-orders"), token.clone());
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    // Every pooled connection in use moments ago.
+    for res in futures_util::future::join_all((0..32).map(|_| poll())).await {
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let mut c = diesel::PgConnection::establish(&app.settings.database.url).unwrap();
+    c.batch_execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .unwrap();
+    let pool = app.settings.database.pool_size as usize;
+    let mut failures = 0;
+    for _ in 0..pool + 10 {
+        let res = poll().await;
+        if res.status() == StatusCode::OK {
+            continue;
+        }
+        failures += 1;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["retry-after"], "1");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["detail"], "the database is busy; try again");
+    }
+    assert!(failures <= pool, "{failures} failed requests with a pool of {pool}");
+    for res in futures_util::future::join_all((0..32).map(|_| poll())).await {
+        assert_eq!(res.status(), StatusCode::OK, "every connection was replaced");
+    }
+}
