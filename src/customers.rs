@@ -3,26 +3,35 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
 use crate::domain::customer::{Enrollment, new_reference};
 use crate::domain::customer_search::{CustomerIndex, SearchDoc};
 use crate::store::customers::{self, CustomerRow, NewCustomer};
+use crate::store::epoch::{self, Topic};
 use crate::store::{Db, DbConn, StoreError, audit, now};
 
-/// The in-memory search index of every live customer, shared by the workers of one process.
-/// Other instances write to the same database, so before each search the index takes in the
-/// rows changed since it last looked (with a margin, as transactions commit out of order).
+/// The in-memory search index of every live customer, shared by the workers of one process,
+/// with what the result list shows of each. Other instances write to the same database, so
+/// the index takes in the rows changed since it last looked (with a margin, as transactions
+/// commit out of order): before a search, unless this process changed no customer since the
+/// last look and that look is younger than the cache time (`ATELIER_CACHE_MS`).
 #[derive(Clone, Default)]
 pub struct Directory {
     inner: Arc<RwLock<State>>,
+    fresh_for: Duration,
 }
 
 #[derive(Default)]
 struct State {
     index: CustomerIndex,
+    /// What a result shows of each live customer, by id.
+    listed: HashMap<i64, SearchDoc>,
     synced_until: Option<NaiveDateTime>,
+    /// When the last look started, and the customers' change counter before it.
+    looked: Option<(Instant, u64)>,
     /// The `updated_at` of each row as indexed: the rows of the margin come back on every
     /// sync, and indexing one again costs far more than comparing its time.
     indexed_at: HashMap<i64, NaiveDateTime>,
@@ -31,7 +40,8 @@ struct State {
 /// Rows committed up to this long after their `updated_at` are still picked up.
 const SYNC_MARGIN_SECONDS: i64 = 10;
 
-fn doc(row: &CustomerRow) -> SearchDoc {
+/// What the search index holds and a result list shows of a customer.
+pub fn listed(row: &CustomerRow) -> SearchDoc {
     SearchDoc {
         id: row.id,
         name: row.name.clone(),
@@ -41,24 +51,41 @@ fn doc(row: &CustomerRow) -> SearchDoc {
     }
 }
 
+impl State {
+    fn fresh(&self, fresh_for: Duration) -> bool {
+        self.looked.is_some_and(|(at, seen)| seen == epoch::current(Topic::Customers) && at.elapsed() < fresh_for)
+    }
+
+    fn search(&self, query: &str, limit: usize) -> Vec<SearchDoc> {
+        self.index.search(query, limit).into_iter().filter_map(|h| self.listed.get(&h.id).cloned()).collect()
+    }
+}
+
 impl Directory {
+    /// A directory that trusts its last look at the database for `fresh_for` when this
+    /// process changed no customer since (zero: it looks before every search).
+    pub fn new(fresh_for: Duration) -> Self {
+        Self { inner: Arc::default(), fresh_for }
+    }
+
     /// Brings the index up to date with the database.
     pub async fn sync(&self, db: &Db) -> Result<(), StoreError> {
         let inner = self.inner.clone();
         db.read(move |conn| sync_blocking(&inner, conn)).await
     }
 
-    /// Customers matching a query, best first. The sync, the search and the rows in one
-    /// database task: one hand-off to the blocking pool per search, not two.
-    pub async fn search(&self, db: &Db, query: &str, limit: usize) -> Result<Vec<CustomerRow>, StoreError> {
+    /// Customers matching a query, best first, as the result list shows them. From memory
+    /// when the last look is fresh; else the look and the search in one database task.
+    pub async fn search(&self, db: &Db, query: &str, limit: usize) -> Result<Vec<SearchDoc>, StoreError> {
+        if let Ok(state) = self.inner.read()
+            && state.fresh(self.fresh_for)
+        {
+            return Ok(state.search(query, limit));
+        }
         let (inner, query) = (self.inner.clone(), query.to_owned());
         db.read(move |conn| {
             sync_blocking(&inner, conn)?;
-            let ids: Vec<i64> = match inner.read() {
-                Ok(state) => state.index.search(&query, limit).into_iter().map(|h| h.id).collect(),
-                Err(_) => vec![],
-            };
-            load_in_order(conn, ids)
+            Ok(inner.read().map(|state| state.search(&query, limit)).unwrap_or_default())
         })
         .await
     }
@@ -85,6 +112,7 @@ impl Directory {
     pub fn forget(&self, id: i64) {
         if let Ok(mut state) = self.inner.write() {
             state.index.remove(id);
+            state.listed.remove(&id);
             state.indexed_at.remove(&id);
         }
     }
@@ -99,16 +127,25 @@ fn sync_blocking(inner: &RwLock<State>, conn: &mut DbConn) -> Result<(), StoreEr
         .map(|t| t - chrono::Duration::seconds(SYNC_MARGIN_SECONDS))
         .unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
     let started = now();
+    let looked = (Instant::now(), epoch::current(Topic::Customers));
     let rows = customers::changed_since(conn, since)?;
     if let Ok(mut state) = inner.write() {
         for row in &rows {
             if state.indexed_at.get(&row.id) == Some(&row.updated_at) {
                 continue;
             }
-            if row.is_live() { state.index.upsert(&doc(row)) } else { state.index.remove(row.id) }
+            if row.is_live() {
+                let d = listed(row);
+                state.index.upsert(&d);
+                state.listed.insert(row.id, d);
+            } else {
+                state.index.remove(row.id);
+                state.listed.remove(&row.id);
+            }
             state.indexed_at.insert(row.id, row.updated_at);
         }
         state.synced_until = Some(started);
+        state.looked = Some(looked);
     }
     Ok(())
 }

@@ -54,7 +54,7 @@ impl Application {
         let workers = settings.workers;
         let settings = aweb::Data::new(settings);
         let db_data = aweb::Data::new(db.clone());
-        let directory = aweb::Data::new(customers::Directory::default());
+        let directory = aweb::Data::new(customers::Directory::new(settings.cache_ttl));
         let catalog_cache = aweb::Data::new(catalog_cache.keeping_current_for(settings.cache_ttl));
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
         dispatcher.clone().spawn();

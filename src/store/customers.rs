@@ -49,6 +49,7 @@ pub struct NewCustomer<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewCustomer) -> QueryResult<i64> {
+    super::epoch::mark(super::epoch::Topic::Customers);
     diesel::insert_into(c::table).values(new).returning(c::id).get_result(conn)
 }
 
@@ -82,6 +83,7 @@ pub fn count_live(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, changed: bool) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Customers);
     let at = now();
     let q = diesel::update(c::table.find(id));
     if changed {
@@ -331,6 +333,7 @@ pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<
 pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> QueryResult<()> {
     super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
+    super::epoch::mark(super::epoch::Topic::Customers);
     let at = now();
     diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
     diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
@@ -438,6 +441,7 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
 pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
+    super::epoch::mark(super::epoch::Topic::Customers);
     let at = now();
     // The shop account goes too: its sessions, mail and saved configurations with it.
     super::drafts::delete_for_customer(conn, id)?;

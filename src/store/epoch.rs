@@ -25,15 +25,17 @@ pub enum Topic {
     /// Rows written once and then only read: stores, catalog versions, measurement sets
     /// (a set never changes once taken; it goes with an erasure or moves with a merge).
     Settled = 1,
+    /// Customer records: enrolled, changed, merged or erased (what the staff search lists).
+    Customers = 2,
     /// Moved by one test module each, so that tests running at once do not race each other
     /// or the store's own changes.
     #[cfg(test)]
-    Test = 2,
+    Test = 3,
     #[cfg(test)]
-    TestMemo = 3,
+    TestMemo = 4,
 }
 
-const TOPICS: usize = 4;
+const TOPICS: usize = 5;
 
 static COMMITTED: [AtomicU64; TOPICS] = [const { AtomicU64::new(0) }; TOPICS];
 

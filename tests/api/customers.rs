@@ -44,6 +44,7 @@ on_both_backends!(
     marketing_consent_is_recorded_with_its_date,
     a_customer_export_holds_everything_and_is_audited,
     erasing_removes_personal_data_but_keeps_the_record,
+    a_customer_renamed_by_another_process_is_found_within_the_cache_time,
 );
 
 async fn a_fitter_enrolls_a_customer_and_finds_them_again(backend: Backend) {
@@ -284,4 +285,29 @@ async fn erasing_removes_personal_data_but_keeps_the_record(backend: Backend) {
     assert_eq!(row.reference, reference, "the reference stays for order and production records");
     assert!(contacts.is_empty());
     assert!(audit.iter().any(|e| e.action == "customer.erased"));
+}
+
+/// The search answers from memory while this process changed no customer; a change made by
+/// another process (here plain SQL, which moves nothing in this one) shows within the cache
+/// time, and a change made here shows at once.
+async fn a_customer_renamed_by_another_process_is_found_within_the_cache_time(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.cache_ttl = std::time::Duration::from_millis(300)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ottilie Brenner", "ottilie@example.com", "").await;
+    assert_eq!(app.search("ottilie").await, vec!["Ottilie Brenner"], "found at once after enrolling here");
+    app.db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            use atelier::store::schema::customers as cu;
+            use diesel::prelude::*;
+            diesel::update(cu::table.find(id)).set((cu::name.eq("Ottilie Marchetti"), cu::updated_at.eq(atelier::store::now()))).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(app.search("marchetti").await, vec!["Ottilie Marchetti"]);
+    assert!(app.search("brenner").await.is_empty(), "the old name is gone from the index");
+    let other = app.enroll("Ottilie Brenner", "o.brenner@example.com", "").await;
+    assert_ne!(other, id);
+    assert_eq!(app.search("brenner").await, vec!["Ottilie Brenner"], "a second enrollment here shows at once");
 }

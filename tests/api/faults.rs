@@ -184,6 +184,10 @@ fn set_read_only(app: &TestApp, backend: Backend, on: bool) -> bool {
                  SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();"
             ))
             .unwrap();
+            // The pool pings a connection before reuse once it has been idle for 500 ms:
+            // past that, it finds every ended session instead of handing one out (see
+            // `ended_database_sessions_cost_at_most_one_clean_failure_per_pooled_connection`).
+            std::thread::sleep(Duration::from_millis(600));
             true
         }
     }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::customers::{self as service, Directory};
 use crate::domain::customer::{Channel, Enrollment, EnrollmentInput, FieldErrors, may_merge_or_erase};
+use crate::domain::customer_search::SearchDoc;
 use crate::store::customers::{self, CustomerRow};
 use crate::store::{Db, StoreError, audit};
 use crate::web::auth::{Ctx, StaffPage};
@@ -22,7 +23,7 @@ use super::customer_page::{CustomerPage, EraseForm, Found, find_customer};
 pub struct CustomersPage {
     pub ctx: Ctx,
     pub q: String,
-    pub results: Vec<CustomerRow>,
+    pub results: Vec<SearchDoc>,
     pub searched: bool,
 }
 
@@ -227,7 +228,7 @@ pub struct MergePage {
     pub ctx: Ctx,
     pub c: CustomerRow,
     pub q: String,
-    pub candidates: Vec<CustomerRow>,
+    pub candidates: Vec<SearchDoc>,
 }
 
 /// `GET /staff/customers/{id}/merge?q=`: choose the other record to fold into this one.
@@ -253,7 +254,7 @@ pub async fn merge_form(
             channel: Channel::None,
             marketing_consent: false,
         };
-        dir.likely_duplicates(&db, &probe).await?
+        dir.likely_duplicates(&db, &probe).await?.iter().map(service::listed).collect()
     } else {
         dir.search(&db, &q, 20).await?
     };
