@@ -22,6 +22,9 @@ pub use sign_in::SignInForm;
 
 use super::route_table::Routes;
 
+/// Grouped in scopes by their first segment: actix matches a scope's static prefix by
+/// comparing strings and only then tries its routes, and every route with a `{…}` segment
+/// it tries costs a regular-expression match (10 % of a search's time with one flat list).
 pub fn routes(r: &mut Routes) {
     r.get("", home::show_home)
         .get("/", home::show_home)
@@ -30,53 +33,69 @@ pub fn routes(r: &mut Routes) {
         .post("/sign-out", sign_in::sign_out)
         .get("/password", password::password_form)
         .post("/password", password::change_password)
-        .get("/stores/{id}", home::show_store)
-        .get("/catalogs", catalogs::list_catalogs)
-        .post("/catalogs", catalogs::import_catalog)
-        .get("/catalogs/{id}", catalogs::show_catalog)
-        .get("/catalogs/{id}/coverage", catalogs::show_coverage)
-        .get("/factories", factories::list_factories)
-        .post("/factories", factories::create_factory)
-        .get("/factories/{id}", factories::show_factory)
-        .post("/factories/{id}", factories::update_factory)
-        .post("/factories/{id}/tokens", factories::create_token)
-        .post("/factories/{id}/tokens/{token}/revoke", factories::revoke_token)
-        .post("/factories/{id}/secret", factories::rotate_secret)
-        .post("/factories/{id}/push/enable", factories::enable_push)
-        .post("/factories/{id}/replay", factories::replay_failed)
-        .get("/channels", channels::list_channels)
-        .post("/channels", channels::create_channel)
-        .get("/channels/{id}", channels::show_channel)
-        .post("/channels/{id}/keys", channels::create_key)
-        .post("/channels/{id}/keys/{key}/revoke", channels::revoke_key)
-        .post("/notices/{id}/dismiss", home::dismiss_notice)
-        .get("/orders/{id}", orders::show_order)
-        .post("/orders/{id}/cancel", orders::cancel_order)
-        .post("/orders/{id}/revise", orders::revise_order)
-        .get("/work-orders/{id}/ticket", orders::job_ticket)
-        .post("/orders/{id}/contacts", order_feedback::log_order_contact)
         .get("/insights", insights::show_insights)
         .post("/insights/classify", insights::classify_now)
-        .get("/work-orders", orders::show_board)
-        .post("/work-orders/{id}/retry", orders::retry_work_order)
-        .get("/customers/{id}/orders/new", orders::new_order_form)
-        .post("/customers/{id}/orders", orders::place_order)
-        .get("/customers", customers::list_customers)
-        .post("/customers", customers::create_customer)
-        .get("/customers/new", customers::new_customer_form)
-        .get("/customers/{id}", customers::show_customer)
-        .post("/customers/{id}/consent", customers::update_consent)
-        .get("/customers/{id}/export", customers::export_customer)
-        .post("/customers/{id}/erase", customers::erase_customer)
-        .post("/customers/{id}/claim-code", customers::make_claim_code)
-        .get("/customers/{id}/merge", customers::merge_form)
-        .post("/customers/{id}/merge", customers::merge_customers)
-        .post("/customers/{id}/preferences", customer_notes::add_preference)
-        .post("/customers/{id}/preferences/{pid}", customer_notes::change_preference)
-        .post("/customers/{id}/contacts", customer_notes::log_contact)
-        .post("/customers/{id}/learned", customer_notes::decide_learned)
-        .post("/customers/{id}/complaints/{cid}/resolve", customer_notes::resolve_complaint)
-        .get("/customers/{id}/measurements", measurements::measurement_history)
-        .post("/customers/{id}/measurements", measurements::create_measurements)
-        .get("/customers/{id}/measurements/new", measurements::new_measurements_form);
+        .scope("/customers", |r| {
+            r.get("", customers::list_customers)
+                .post("", customers::create_customer)
+                .get("/new", customers::new_customer_form)
+                .get("/{id}", customers::show_customer)
+                .get("/{id}/orders/new", orders::new_order_form)
+                .post("/{id}/orders", orders::place_order)
+                .post("/{id}/consent", customers::update_consent)
+                .get("/{id}/export", customers::export_customer)
+                .post("/{id}/erase", customers::erase_customer)
+                .post("/{id}/claim-code", customers::make_claim_code)
+                .get("/{id}/merge", customers::merge_form)
+                .post("/{id}/merge", customers::merge_customers)
+                .post("/{id}/preferences", customer_notes::add_preference)
+                .post("/{id}/preferences/{pid}", customer_notes::change_preference)
+                .post("/{id}/contacts", customer_notes::log_contact)
+                .post("/{id}/learned", customer_notes::decide_learned)
+                .post("/{id}/complaints/{cid}/resolve", customer_notes::resolve_complaint)
+                .get("/{id}/measurements", measurements::measurement_history)
+                .post("/{id}/measurements", measurements::create_measurements)
+                .get("/{id}/measurements/new", measurements::new_measurements_form);
+        })
+        .scope("/orders", |r| {
+            r.get("/{id}", orders::show_order)
+                .post("/{id}/cancel", orders::cancel_order)
+                .post("/{id}/revise", orders::revise_order)
+                .post("/{id}/contacts", order_feedback::log_order_contact);
+        })
+        .scope("/work-orders", |r| {
+            r.get("", orders::show_board)
+                .get("/{id}/ticket", orders::job_ticket)
+                .post("/{id}/retry", orders::retry_work_order);
+        })
+        .scope("/stores", |r| {
+            r.get("/{id}", home::show_store);
+        })
+        .scope("/notices", |r| {
+            r.post("/{id}/dismiss", home::dismiss_notice);
+        })
+        .scope("/catalogs", |r| {
+            r.get("", catalogs::list_catalogs)
+                .post("", catalogs::import_catalog)
+                .get("/{id}", catalogs::show_catalog)
+                .get("/{id}/coverage", catalogs::show_coverage);
+        })
+        .scope("/factories", |r| {
+            r.get("", factories::list_factories)
+                .post("", factories::create_factory)
+                .get("/{id}", factories::show_factory)
+                .post("/{id}", factories::update_factory)
+                .post("/{id}/tokens", factories::create_token)
+                .post("/{id}/tokens/{token}/revoke", factories::revoke_token)
+                .post("/{id}/secret", factories::rotate_secret)
+                .post("/{id}/push/enable", factories::enable_push)
+                .post("/{id}/replay", factories::replay_failed);
+        })
+        .scope("/channels", |r| {
+            r.get("", channels::list_channels)
+                .post("", channels::create_channel)
+                .get("/{id}", channels::show_channel)
+                .post("/{id}/keys", channels::create_key)
+                .post("/{id}/keys/{key}/revoke", channels::revoke_key);
+        });
 }
