@@ -275,18 +275,11 @@ impl CustomerIndex {
                     found.retain_mut(|(d, score)| add_score(score, self.score_doc(m, *d)));
                 }
                 Some(found) => {
-                    let (scores, _) = self.spread(m);
-                    found.retain_mut(|(d, score)| add_score(score, scores[*d as usize]));
+                    let scores = self.spread(m);
+                    let score_of = |d: u32| scores.binary_search_by_key(&d, |p| p.0).map_or(0, |i| scores[i].1);
+                    found.retain_mut(|(d, score)| add_score(score, score_of(*d)));
                 }
-                None => {
-                    let (scores, touched) = self.spread(m);
-                    found = Some(
-                        touched
-                            .into_iter()
-                            .map(|d| (d, scores[d as usize]))
-                            .collect(),
-                    );
-                }
+                None => found = Some(self.spread(m)),
             }
         }
         found.unwrap_or_default()
@@ -369,19 +362,17 @@ impl CustomerIndex {
         slots.iter().filter_map(|&d| Some((d, score(d)?))).collect()
     }
 
-    /// Each customer's best score for the term, by slot, and the slots that have one.
-    fn spread(&self, m: &TermMatch) -> (Vec<u32>, Vec<u32>) {
-        let mut best = vec![0_u32; self.docs.len()];
-        let mut touched = Vec::new();
+    /// Each customer's best score for the term, as `(slot, score)` sorted by slot. Sparse: a
+    /// dense array as long as the index, zeroed per term, cost more than the search itself
+    /// (fresh pages to clear) once there are a few hundred thousand customers.
+    fn spread(&self, m: &TermMatch) -> Vec<(u32, u32)> {
         let postings = |&(t, s): &(u32, u32)| self.postings(t).iter().map(move |&d| (d, s));
         let phones = self.phone_docs(m.term.phone.as_deref());
-        for (d, s) in m.tokens.iter().flat_map(postings).chain(phones) {
-            if best[d as usize] == 0 {
-                touched.push(d);
-            }
-            best[d as usize] = best[d as usize].max(s);
-        }
-        (best, touched)
+        let mut found: Vec<(u32, u32)> = m.tokens.iter().flat_map(postings).chain(phones).collect();
+        // Highest score first within a slot, so that dedup keeps it.
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        found.dedup_by_key(|p| p.0);
+        found
     }
 
     /// The same score as `spread` gives, read from one document's own words.
