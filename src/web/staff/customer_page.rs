@@ -93,32 +93,37 @@ struct Loaded {
     store_names: BTreeMap<i64, String>,
     has_account: bool,
     drafts: Vec<crate::store::drafts::DraftRow>,
+    profile: Option<super::customer_profile::ProfileData>,
 }
 
-/// Why a customer page is not the page of a live customer.
-pub enum Found {
-    Live(Box<CustomerRow>),
+/// What opening a customer's page finds: the page, or why there is none.
+pub enum Opened {
+    Page(Box<CustomerPage>),
     MergedInto(i64),
     Erased,
 }
 
-pub async fn find_customer(db: &Db, id: i64) -> Result<Found, AppError> {
-    let row = db.read(move |conn| Ok::<_, StoreError>(customers::find(conn, id)?)).await?;
-    match row {
-        None => Err(AppError::NotFound),
-        Some(c) if c.erased_at.is_some() => Ok(Found::Erased),
-        Some(c) => match c.merged_into_id {
-            Some(target) => Ok(Found::MergedInto(target)),
-            None => Ok(Found::Live(Box::new(c))),
-        },
-    }
-}
-
 impl CustomerPage {
+    /// The page of a customer known to be live (a form on it re-rendered with its errors).
     pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
-        let loaded = db
-            .read(move |conn| -> Result<Option<Loaded>, StoreError> {
+        match Self::open(db, cache, ctx, staff, id).await? {
+            Opened::Page(page) => Ok(*page),
+            Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
+        }
+    }
+
+    /// Everything the page shows, profile included, read in one database task: the orders
+    /// once for the timeline and for what the profile learns from them.
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<Opened, AppError> {
+        let read = db
+            .read(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
+                if c.erased_at.is_some() {
+                    return Ok(Some(Err(Opened::Erased)));
+                }
+                if let Some(target) = c.merged_into_id {
+                    return Ok(Some(Err(Opened::MergedInto(target))));
+                }
                 let prefs = customers::preferences(conn, id)?;
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
@@ -127,13 +132,21 @@ impl CustomerPage {
                 let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
                 let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
-                Ok(Some(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts }))
+                let profile = super::customer_profile::read(conn, id, &orders, marketing_ok(&c))?;
+                Ok(Some(Ok(Box::new(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts, profile: Some(profile) }))))
             })
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let mut page = Self::build(ctx, staff, loaded);
-        page.profile = super::customer_profile::ProfileView::load(db, cache, page.ctx.t, &page.c, page.marketing_ok).await?;
-        Ok(page)
+            .await?;
+        let mut loaded = match read {
+            None => return Err(AppError::NotFound),
+            Some(Err(gone)) => return Ok(gone),
+            Some(Ok(loaded)) => loaded,
+        };
+        let profile = loaded.profile.take();
+        let mut page = Self::build(ctx, staff, *loaded);
+        if let Some(data) = profile {
+            page.profile = super::customer_profile::ProfileView::labelled(db, cache, page.ctx.t, page.c.id, data, page.marketing_ok).await?;
+        }
+        Ok(Opened::Page(Box::new(page)))
     }
 
     fn build(ctx: Ctx, staff: &Staff, l: Loaded) -> CustomerPage {
@@ -200,11 +213,10 @@ impl CustomerPage {
             .into_iter()
             .filter(|g| !g.1.is_empty())
             .collect();
-        let channel = Channel::parse(&l.c.preferred_channel).unwrap_or(Channel::None);
         CustomerPage {
             home_store: l.c.home_store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default(),
             may_merge_erase: may_merge_or_erase(&staff.authority(), l.c.home_store_id),
-            marketing_ok: may_send_marketing(l.c.marketing_consent, channel),
+            marketing_ok: marketing_ok(&l.c),
             timeline: timeline.into_iter().map(|t| t.2).collect(),
             pref_groups,
             latest_set,
@@ -230,6 +242,11 @@ impl CustomerPage {
         let key = if taken == "self" { "timeline-measurements-self" } else { "timeline-measurements" };
         self.ctx.t.t1(key, "count", count)
     }
+}
+
+/// Whether the customer may be sent marketing: consent, and a channel to send it on.
+fn marketing_ok(c: &CustomerRow) -> bool {
+    may_send_marketing(c.marketing_consent, Channel::parse(&c.preferred_channel).unwrap_or(Channel::None))
 }
 
 pub fn unit_system(s: &str) -> UnitSystem {

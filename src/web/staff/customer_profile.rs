@@ -17,7 +17,7 @@ use crate::i18n::Tr;
 use crate::learning::{self, Figures, LearnedPreferences, Recommendations};
 use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::CustomerRow;
-use crate::store::{Db, StoreError};
+use crate::store::{Db, DbConn, StoreError};
 use crate::web::error::AppError;
 
 use super::customer_page::fmt_time;
@@ -105,7 +105,7 @@ impl Labels {
     }
 }
 
-struct Loaded {
+pub struct ProfileData {
     figures: Figures,
     learned: LearnedPreferences,
     recs: Recommendations,
@@ -118,32 +118,44 @@ fn money(minor: i64, currency: &str) -> String {
     from_minor(minor, currency).map(|d| format!("{d} {currency}")).unwrap_or_default()
 }
 
+/// What the profile shows, read in the caller's database task; `orders` are the customer's
+/// orders, newest first, as `store::orders::for_customer` gives them.
+pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderRow], marketing_ok: bool) -> Result<ProfileData, StoreError> {
+    let today = Utc::now().date_naive();
+    let figures = learning::figures(conn, id, today)?;
+    let orders: Vec<_> = orders.iter().filter(|o| o.status != "cancelled").map(|o| (o, learning::past_order(&o.product_code, &o.configuration))).collect();
+    let past: Vec<_> = orders.iter().map(|(_, p)| p.clone()).collect();
+    let learned = learning::learned_preferences(conn, id, &past)?;
+    let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
+    let mut seen = BTreeSet::new();
+    let latest = orders
+        .iter()
+        .filter(|(o, _)| seen.insert(o.product_code.clone()))
+        .map(|(o, _)| (o.product_code.clone(), o.id, o.reference.clone()))
+        .collect();
+    let currency = orders.first().map(|(o, _)| o.currency.clone()).unwrap_or_else(|| "EUR".into());
+    Ok(ProfileData { figures, learned, recs, latest, currency })
+}
+
 impl ProfileView {
     pub async fn load(db: &Db, cache: &CatalogCache, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
         let id = c.id;
-        let today = Utc::now().date_naive();
         let l = db
-            .read(move |conn| -> Result<Loaded, StoreError> {
-                let figures = learning::figures(conn, id, today)?;
-                let orders = learning::past_orders(conn, id)?;
-                let past: Vec<_> = orders.iter().map(|(_, p)| p.clone()).collect();
-                let learned = learning::learned_preferences(conn, id, &past)?;
-                let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
-                let mut seen = BTreeSet::new();
-                let latest = orders
-                    .iter()
-                    .filter(|(o, _)| seen.insert(o.product_code.clone()))
-                    .map(|(o, _)| (o.product_code.clone(), o.id, o.reference.clone()))
-                    .collect();
-                let currency = orders.first().map(|(o, _)| o.currency.clone()).unwrap_or_else(|| "EUR".into());
-                Ok(Loaded { figures, learned, recs, latest, currency })
+            .read(move |conn| -> Result<ProfileData, StoreError> {
+                let orders = crate::store::orders::for_customer(conn, id)?;
+                read(conn, id, &orders, marketing_ok)
             })
             .await?;
-        let labels = Labels::load(db, cache, t).await?;
-        Ok(Self::build(t, c.id, l, &labels, marketing_ok))
+        Self::labelled(db, cache, t, id, l, marketing_ok).await
     }
 
-    fn build(t: Tr, customer_id: i64, l: Loaded, labels: &Labels, marketing_ok: bool) -> ProfileView {
+    /// The view of data read with [`read`], with the catalogs' labels.
+    pub async fn labelled(db: &Db, cache: &CatalogCache, t: Tr, customer_id: i64, l: ProfileData, marketing_ok: bool) -> Result<ProfileView, AppError> {
+        let labels = Labels::load(db, cache, t).await?;
+        Ok(Self::build(t, customer_id, l, &labels, marketing_ok))
+    }
+
+    fn build(t: Tr, customer_id: i64, l: ProfileData, labels: &Labels, marketing_ok: bool) -> ProfileView {
         let (life, trailing): (&Activity, &Activity) = (&l.figures.lifetime, &l.figures.trailing);
         let class = l.figures.class.as_ref();
         let strategy = class.and_then(|c| Some((Volume::parse(&c.volume)?, Satisfaction::parse(&c.satisfaction)?))).map(|(v, s)| {

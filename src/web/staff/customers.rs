@@ -16,7 +16,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
 
-use super::customer_page::{CustomerPage, EraseForm, Found, find_customer};
+use super::customer_page::{CustomerPage, EraseForm, Opened};
 
 #[derive(Template)]
 #[template(path = "staff/customers.html")]
@@ -116,10 +116,11 @@ pub async fn create_customer(
 /// `GET /staff/customers/{id}`
 pub async fn show_customer(page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    match find_customer(&db, id).await? {
-        Found::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
-        Found::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx: page.ctx }),
-        Found::Live(_) => render::ok(&CustomerPage::load(&db, &cache, page.ctx, &page.staff, id).await?),
+    let ctx = page.ctx.clone();
+    match CustomerPage::open(&db, &cache, page.ctx, &page.staff, id).await? {
+        Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
+        Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
+        Opened::Page(p) => render::ok(&*p),
     }
 }
 
@@ -131,10 +132,8 @@ pub struct ErasedPage {
 
 /// The customer a form is about, which must be a live one.
 pub async fn live_customer(db: &Db, id: i64) -> Result<CustomerRow, AppError> {
-    match find_customer(db, id).await? {
-        Found::Live(c) => Ok(*c),
-        Found::MergedInto(_) | Found::Erased => Err(AppError::Conflict("customer-not-live".into())),
-    }
+    let c = db.read(move |conn| Ok::<_, StoreError>(customers::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    if c.is_live() { Ok(c) } else { Err(AppError::Conflict("customer-not-live".into())) }
 }
 
 #[derive(Deserialize)]
