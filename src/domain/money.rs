@@ -78,19 +78,29 @@ pub fn format_amount(amount: Decimal, currency: &str, lang: crate::domain::lang:
     let rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
     let text = format!("{:.*}", digits as usize, rounded.abs());
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
+    // One buffer: this runs for every surcharge of every option on each configurator update.
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 8);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        out.push('-');
+    }
+    match symbol(currency, lang) {
+        Some(s) => out.push_str(s),
+        None => {
+            out.push_str(currency);
+            out.push(' ');
+        }
+    }
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    let number = if frac.is_empty() { grouped } else { format!("{grouped}.{frac}") };
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
-    match (symbol(currency, lang), lang) {
-        (Some(s), _) => format!("{sign}{s}{number}"),
-        (None, _) => format!("{sign}{currency} {number}"),
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
     }
+    out
 }
 
 fn symbol(currency: &str, lang: crate::domain::lang::Lang) -> Option<&'static str> {

@@ -165,9 +165,12 @@ pub fn apply_repair(c: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, 
 pub fn step_of(code: &str, kind: OptionKind) -> &'static str {
     let fit = ["size", "cut", "fit", "leg_length", "crank", "handlebar", "stem_length", "frame_size"];
     let look = ["paint", "colour", "color", "name", "print", "decal", "extras", "features", "luggage", "hood"];
-    if kind == OptionKind::Text || look.iter().any(|k| code.contains(k)) {
+    // Codes and words are a few bytes: comparing windows beats setting up `str::contains`'s
+    // two-way searcher, which showed in the live update's profile.
+    let has = |word: &str| code.as_bytes().windows(word.len()).any(|w| w == word.as_bytes());
+    if kind == OptionKind::Text || look.iter().any(|k| has(k)) {
         "step-look"
-    } else if fit.iter().any(|k| code == *k || code.contains(k)) {
+    } else if fit.iter().any(|k| has(k)) {
         "step-fit"
     } else {
         "step-build"
@@ -233,7 +236,9 @@ fn option_views_with(cat: &CompiledCatalog, cfg: &Configuration, availability: O
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
 /// choices involved that the engine appends (the value's neighbours show those already).
-pub fn reasons<S: AsRef<str>>(explanations: impl Iterator<Item = S>) -> String {
+pub fn reasons<S: AsRef<str>>(mut explanations: impl Iterator<Item = S>) -> String {
+    let Some(first) = explanations.next() else { return String::new() };
+    let explanations = std::iter::once(first).chain(explanations);
     fn plain(e: &str) -> &str {
         e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim()
     }
@@ -255,10 +260,11 @@ pub fn reasons<S: AsRef<str>>(explanations: impl Iterator<Item = S>) -> String {
 }
 
 pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
-    let kinds: BTreeMap<String, OptionKind> = cat.product(product).map(|p| p.options.iter().map(|o| (o.code.clone(), o.kind)).collect()).unwrap_or_default();
+    let kinds = cat.product(product).map(|p| &p.options[..]).unwrap_or_default();
+    let kind_of = |code: &str| kinds.iter().find(|o| o.code == code).map_or(OptionKind::Single, |o| o.kind);
     let mut out: Vec<Step> = ["step-fit", "step-build", "step-look"].into_iter().map(|key| Step { key, options: vec![] }).collect();
     for o in options {
-        let key = step_of(&o.code, kinds.get(&o.code).copied().unwrap_or(OptionKind::Single));
+        let key = step_of(&o.code, kind_of(&o.code));
         if let Some(s) = out.iter_mut().find(|s| s.key == key) {
             s.options.push(o);
         }
