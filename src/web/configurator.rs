@@ -236,27 +236,32 @@ fn option_views_with(cat: &CompiledCatalog, cfg: &Configuration, availability: O
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
 /// choices involved that the engine appends (the value's neighbours show those already).
-pub fn reasons<S: AsRef<str>>(mut explanations: impl Iterator<Item = S>) -> String {
-    let Some(first) = explanations.next() else { return String::new() };
-    let explanations = std::iter::once(first).chain(explanations);
-    fn plain(e: &str) -> &str {
-        e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim()
-    }
-    let mut seen: Vec<S> = vec![];
-    for e in explanations {
-        let p = plain(e.as_ref());
-        if !p.is_empty() && !seen.iter().any(|s| plain(s.as_ref()) == p) {
-            seen.push(e);
+pub fn reasons<S: AsRef<str>>(explanations: impl Iterator<Item = S>) -> String {
+    let all: Vec<S> = explanations.collect();
+    let mut shown: Vec<&str> = Vec::with_capacity(all.len());
+    for e in &all {
+        let p = plain_reason(e.as_ref());
+        if !p.is_empty() && !shown.contains(&p) {
+            shown.push(p);
         }
     }
-    let mut out = String::new();
-    for (i, e) in seen.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
+    shown.join(" ")
+}
+
+/// An explanation up to the list of choices the engine appends after " — " (or " —— ").
+fn plain_reason(e: &str) -> &str {
+    const DASH: &str = " —";
+    let mut from = 0;
+    while let Some(at) = e[from..].find(' ').map(|i| from + i) {
+        let after = &e[at..];
+        if let Some(rest) = after.strip_prefix(DASH)
+            && (rest.starts_with(' ') || rest.starts_with("— "))
+        {
+            return e[..at].trim();
         }
-        out.push_str(plain(e.as_ref()));
+        from = at + 1;
     }
-    out
+    e.trim()
 }
 
 pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
@@ -465,6 +470,15 @@ mod tests {
             .into_iter(),
         );
         assert_eq!(r, "Disc brakes need 12 mm thru-axles on this frame. 此车架使用碟刹时需配 12 毫米桶轴。");
+    }
+
+    proptest::proptest! {
+        /// The hand-written scan cuts where splitting at " —— " and then at " — " would.
+        #[test]
+        fn a_reason_is_cut_where_the_splits_would_cut_it(e in "[a— ]{0,12}") {
+            let split = e.split(" —— ").next().unwrap_or_default().split(" — ").next().unwrap_or_default().trim();
+            proptest::prop_assert_eq!(plain_reason(&e), split);
+        }
     }
 
     /// The shop words a value's reasons from the brief availability; they must read as they
