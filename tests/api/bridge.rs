@@ -294,6 +294,15 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let api = reqwest::Client::new();
     let auth = format!("Bearer {}", reg.token);
 
+    // A status outside the document's enum is refused, an empty one too (schemathesis
+    // found `?status=` listing every work order).
+    for (query, detail) in [("status=", "unknown status ``"), ("status=done", "unknown status `done`")] {
+        let res = api.get(app.url(&format!("/api/v1/work-orders?{query}"))).header("authorization", &auth).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        assert_eq!(res.json::<Value>().await.unwrap()["detail"], detail);
+    }
+
     // On PostgreSQL a work order is listed once every older transaction has finished (in
     // the whole cluster): a client polls, as it would anyway.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -24,8 +24,9 @@ pub struct ListQuery {
 /// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
 /// the order they became visible, and the cursor to continue from.
 pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    // An empty status is refused like any other outside the document's enum.
     let status = match q.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`")))?),
     };
     let limit = q.limit.unwrap_or(50);
