@@ -138,16 +138,15 @@ pub fn past_order(product: &str, configuration: &str) -> PastOrder {
     PastOrder { product: product.to_owned(), choices }
 }
 
-/// The customer's orders that count as choices (not cancelled), newest first, with ids.
-pub fn past_orders(conn: &mut DbConn, customer_id: i64) -> Result<Vec<(crate::store::orders::OrderRow, PastOrder)>, StoreError> {
-    Ok(crate::store::orders::for_customer(conn, customer_id)?
-        .into_iter()
-        .filter(|o| o.status != "cancelled")
-        .map(|o| {
-            let p = past_order(&o.product_code, &o.configuration);
-            (o, p)
-        })
-        .collect())
+/// Of `orders`, those that count as choices (not cancelled), each with what was chosen.
+pub fn choices_in(orders: &[crate::store::orders::OrderRow]) -> impl Iterator<Item = (&crate::store::orders::OrderRow, PastOrder)> {
+    orders.iter().filter(|o| o.status != "cancelled").map(|o| (o, past_order(&o.product_code, &o.configuration)))
+}
+
+/// What the customer chose in the orders that count (not cancelled), newest first.
+pub fn past_orders(conn: &mut DbConn, customer_id: i64) -> Result<Vec<PastOrder>, StoreError> {
+    let orders = crate::store::orders::for_customer(conn, customer_id)?;
+    Ok(choices_in(&orders).map(|(_, p)| p).collect())
 }
 
 /// Suggestions not decided yet, and the decisions taken.

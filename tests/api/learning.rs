@@ -235,7 +235,6 @@ async fn generated_histories_rebuild_classify_and_recommend_at_a_small_size(back
         let suggested = (1..=40)
             .filter(|id| {
                 let past = db.write_blocking(|c| atelier::learning::past_orders(c, *id)).unwrap();
-                let past: Vec<_> = past.into_iter().map(|(_, p)| p).collect();
                 !atelier::domain::profile::suggestions(&past).is_empty()
             })
             .count();

@@ -202,7 +202,7 @@ pub async fn decide_learned(
     let staff_id = page.staff.id;
     let decided = db
         .write(move |conn| -> Result<bool, StoreError> {
-            let past: Vec<_> = crate::learning::past_orders(conn, id)?.into_iter().map(|(_, p)| p).collect();
+            let past = crate::learning::past_orders(conn, id)?;
             let habit = crate::domain::profile::suggestions(&past)
                 .into_iter()
                 .find(|s| s.product == form.product && s.option == form.option && s.value == form.value);

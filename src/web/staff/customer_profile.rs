@@ -123,7 +123,7 @@ fn money(minor: i64, currency: &str) -> String {
 pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderRow], marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
     let figures = learning::figures(conn, id, today)?;
-    let orders: Vec<_> = orders.iter().filter(|o| o.status != "cancelled").map(|o| (o, learning::past_order(&o.product_code, &o.configuration))).collect();
+    let orders: Vec<_> = learning::choices_in(orders).collect();
     let past: Vec<_> = orders.iter().map(|(_, p)| p.clone()).collect();
     let learned = learning::learned_preferences(conn, id, &past)?;
     let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
