@@ -18,7 +18,7 @@ use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
 use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
 use crate::store::classes::{self, ClassRow};
 use crate::store::learned::{self, DecisionRow};
-use crate::store::{Db, DbConn, StoreError, activity as activity_store, customers};
+use crate::store::{native, Db, DbConn, StoreError, activity as activity_store, customers};
 
 /// A contact logged on the customer page, with what it changes in the customer's figures
 /// (feedback and complaints do), in the caller's transaction.
@@ -109,12 +109,12 @@ pub const NEIGHBOUR_ORDERS: i64 = 200_000;
 /// Recomputes the item neighbours from the most recent orders.
 pub fn refresh_neighbours(conn: &mut DbConn, max_orders: i64) -> Result<usize, StoreError> {
     use crate::store::schema::orders as o;
-    let rows: Vec<(i64, String, String)> = o::table
+    let rows: Vec<(i64, String, String)> = native!(conn, |on| o::table
         .filter(o::status.ne("cancelled"))
         .order(o::id.desc())
         .limit(max_orders)
         .select((o::customer_id, o::product_code, o::configuration))
-        .load(conn)?;
+        .load(on))?;
     let mut per_customer: BTreeMap<i64, Vec<PastOrder>> = BTreeMap::new();
     for (customer, product, configuration) in rows {
         per_customer.entry(customer).or_default().push(past_order(&product, &configuration));
@@ -263,7 +263,7 @@ pub fn profile_of(orders: i64, class: Option<(&str, &str, &str)>) -> PricingProf
 
 /// Planner statistics after a bulk load, so that the rebuild's plans fit the data.
 pub fn analyze(conn: &mut DbConn) -> Result<(), StoreError> {
-    diesel::sql_query("ANALYZE").execute(conn)?;
+    native!(conn, |on| diesel::sql_query("ANALYZE").execute(on))?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::schema::customer_activity as ca;
 use crate::domain::profile::{Activity, month_of};
 
@@ -32,7 +32,7 @@ pub fn record(conn: &mut DbConn, customer_id: i64, at: NaiveDateTime, d: &Activi
     if *d == Activity::default() {
         return Ok(());
     }
-    Upsert { customer_id, month: month_of(at), d: d.clone() }.execute(conn)?;
+    native!(conn, |on| Upsert { customer_id, month: month_of(at), d: d.clone() }.execute(on))?;
     Ok(())
 }
 
@@ -155,7 +155,7 @@ const COLUMNS: &str = "customer_id, month, orders, revenue_minor, cancellations,
 /// Replaces the months of customers `from..=to` with what their history says.
 pub fn rebuild_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
     let delete = dialect(conn, "DELETE FROM customer_activity WHERE customer_id BETWEEN ?1 AND ?2");
-    diesel::sql_query(delete).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(conn)?;
+    native!(conn, |on| diesel::sql_query(delete).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(on))?;
     insert_range(conn, from, to)
 }
 
@@ -166,7 +166,7 @@ pub fn insert_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize>
 
 fn insert_range_into(conn: &mut DbConn, table: &str, from: i64, to: i64) -> QueryResult<usize> {
     let insert = dialect(conn, &format!("INSERT INTO {table} ({COLUMNS}) {}", recompute_sql(conn)));
-    diesel::sql_query(insert).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(conn)
+    native!(conn, |on| diesel::sql_query(insert).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(on))
 }
 
 /// A rebuild of every customer's months, inside the caller's transaction: `begin`, then
@@ -185,9 +185,9 @@ impl Rebuild {
             DbConn::Postgres(_) => {
                 // Twenty-odd statements of a second each: compiling them (JIT) costs more
                 // than it saves, and the grouping fits in memory.
-                diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
-                diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
-                diesel::sql_query("CREATE TABLE customer_activity_next (LIKE customer_activity INCLUDING DEFAULTS)").execute(conn)?;
+                native!(conn, |on| diesel::sql_query("SET LOCAL jit = off").execute(on))?;
+                native!(conn, |on| diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(on))?;
+                native!(conn, |on| diesel::sql_query("CREATE TABLE customer_activity_next (LIKE customer_activity INCLUDING DEFAULTS)").execute(on))?;
                 Ok(Rebuild { table: "customer_activity_next" })
             }
             DbConn::Sqlite(_) => {
@@ -209,7 +209,7 @@ impl Rebuild {
                 "ALTER TABLE customer_activity_next RENAME TO customer_activity",
                 "ALTER INDEX customer_activity_next_pkey RENAME TO customer_activity_pkey",
             ] {
-                diesel::sql_query(sql).execute(conn)?;
+                native!(conn, |on| diesel::sql_query(sql).execute(on))?;
             }
         }
         Ok(())
@@ -222,14 +222,14 @@ pub fn rebuild_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<usiz
 }
 
 pub fn clear(conn: &mut DbConn) -> QueryResult<usize> {
-    diesel::delete(ca::table).execute(conn)
+    native!(conn, |on| diesel::delete(ca::table).execute(on))
 }
 
 /// While a rebuild reads the history, no event may change it unseen: on PostgreSQL the
 /// tables the events write are locked against writes (reads go on); SQLite has one writer.
 pub fn lock_history(conn: &mut DbConn) -> QueryResult<()> {
     if let DbConn::Postgres(_) = conn {
-        diesel::sql_query("LOCK TABLE orders, customer_contacts, customer_activity IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+        native!(conn, |on| diesel::sql_query("LOCK TABLE orders, customer_contacts, customer_activity IN SHARE ROW EXCLUSIVE MODE").execute(on))?;
     }
     Ok(())
 }
@@ -272,17 +272,17 @@ impl ActivityRow {
 
 /// Every month of every customer, in key order (for comparing and exporting).
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<ActivityRow>> {
-    ca::table.order((ca::customer_id.asc(), ca::month.asc())).select(ActivityRow::as_select()).load(conn)
+    native!(conn, |on| ca::table.order((ca::customer_id.asc(), ca::month.asc())).select(ActivityRow::as_select()).load(on))
 }
 
 pub fn of_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<ActivityRow>> {
-    ca::table.filter(ca::customer_id.eq(customer_id)).order(ca::month.asc()).select(ActivityRow::as_select()).load(conn)
+    native!(conn, |on| ca::table.filter(ca::customer_id.eq(customer_id)).order(ca::month.asc()).select(ActivityRow::as_select()).load(on))
 }
 
 /// The range of customer ids, for rebuilding in slices.
 pub fn customer_id_range(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
     use super::schema::customers as c;
-    let min: Option<i64> = c::table.select(diesel::dsl::min(c::id)).first(conn)?;
-    let max: Option<i64> = c::table.select(diesel::dsl::max(c::id)).first(conn)?;
+    let min: Option<i64> = native!(conn, |on| c::table.select(diesel::dsl::min(c::id)).first(on))?;
+    let max: Option<i64> = native!(conn, |on| c::table.select(diesel::dsl::max(c::id)).first(on))?;
     Ok((min.unwrap_or(0), max.unwrap_or(-1)))
 }

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::audit_events;
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
@@ -23,7 +23,7 @@ pub fn record(
     subject: &str,
     detail: &str,
 ) -> QueryResult<usize> {
-    diesel::insert_into(audit_events::table)
+    native!(conn, |on| diesel::insert_into(audit_events::table)
         .values((
             audit_events::at.eq(now()),
             audit_events::actor_staff_id.eq(actor_staff_id),
@@ -31,13 +31,13 @@ pub fn record(
             audit_events::subject.eq(subject),
             audit_events::detail.eq(detail),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn list_for_subject(conn: &mut DbConn, subject: &str) -> QueryResult<Vec<AuditEvent>> {
-    audit_events::table
+    native!(conn, |on| audit_events::table
         .filter(audit_events::subject.eq(subject))
         .order(audit_events::id.asc())
         .select(AuditEvent::as_select())
-        .load(conn)
+        .load(on))
 }

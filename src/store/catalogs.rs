@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::schema::catalog_versions as cv;
 
 /// A catalog version without its source text (for lists).
@@ -29,21 +29,21 @@ pub struct NewCatalogVersion<'a> {
 }
 
 pub fn find_by_hash(conn: &mut DbConn, code: &str, sha256: &str) -> QueryResult<Option<CatalogVersion>> {
-    cv::table
+    native!(conn, |on| cv::table
         .filter(cv::catalog_code.eq(code).and(cv::source_sha256.eq(sha256)))
         .select(CatalogVersion::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 /// Inserts the next revision of a catalog.
 pub fn insert(conn: &mut DbConn, new: &NewCatalogVersion) -> QueryResult<CatalogVersion> {
     super::epoch::mark(super::epoch::Topic::Settled);
-    let last: Option<i32> = cv::table
+    let last: Option<i32> = native!(conn, |on| cv::table
         .filter(cv::catalog_code.eq(new.catalog_code))
         .select(diesel::dsl::max(cv::revision))
-        .first(conn)?;
-    let id: i64 = diesel::insert_into(cv::table)
+        .first(on))?;
+    let id: i64 = native!(conn, |on| diesel::insert_into(cv::table)
         .values((
             cv::catalog_code.eq(new.catalog_code),
             cv::label.eq(new.label),
@@ -55,15 +55,15 @@ pub fn insert(conn: &mut DbConn, new: &NewCatalogVersion) -> QueryResult<Catalog
             cv::imported_by_staff_id.eq(new.imported_by_staff_id),
         ))
         .returning(cv::id)
-        .get_result(conn)?;
-    cv::table.find(id).select(CatalogVersion::as_select()).first(conn)
+        .get_result(on))?;
+    native!(conn, |on| cv::table.find(id).select(CatalogVersion::as_select()).first(on))
 }
 
 pub fn source(conn: &mut DbConn, id: i64) -> QueryResult<Option<(CatalogVersion, String)>> {
-    cv::table
+    native!(conn, |on| cv::table
         .find(id)
         .select((CatalogVersion::as_select(), cv::source))
-        .first(conn)
+        .first(on))
         .optional()
 }
 
@@ -71,7 +71,7 @@ pub fn source(conn: &mut DbConn, id: i64) -> QueryResult<Option<(CatalogVersion,
 /// compiled catalogs from the cache. Only columns stored before the source text are read:
 /// the others would make SQLite walk the source's overflow pages on every call.
 pub fn current_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
-    let all: Vec<(i64, String)> = cv::table.order((cv::catalog_code.asc(), cv::revision.desc())).select((cv::id, cv::catalog_code)).load(conn)?;
+    let all: Vec<(i64, String)> = native!(conn, |on| cv::table.order((cv::catalog_code.asc(), cv::revision.desc())).select((cv::id, cv::catalog_code)).load(on))?;
     let mut out: Vec<(i64, String)> = vec![];
     for (id, code) in all {
         if out.last().is_none_or(|(_, last)| *last != code) {
@@ -83,10 +83,10 @@ pub fn current_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
 
 /// Every version, newest revision first within each catalog.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<CatalogVersion>> {
-    cv::table
+    native!(conn, |on| cv::table
         .order((cv::catalog_code.asc(), cv::revision.desc()))
         .select(CatalogVersion::as_select())
-        .load(conn)
+        .load(on))
 }
 
 /// The newest revision of each catalog.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::schema::{channel_keys as ck, orders as o, sales_channels as sc};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sc)]
@@ -18,52 +18,52 @@ pub struct Channel {
 }
 
 pub fn insert(conn: &mut DbConn, code: &str, name: &str, store_id: Option<i64>) -> QueryResult<i64> {
-    diesel::insert_into(sc::table)
+    native!(conn, |on| diesel::insert_into(sc::table)
         .values((sc::code.eq(code), sc::name.eq(name), sc::store_id.eq(store_id), sc::created_at.eq(now())))
         .returning(sc::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Channel>> {
-    sc::table.order(sc::name.asc()).select(Channel::as_select()).load(conn)
+    native!(conn, |on| sc::table.order(sc::name.asc()).select(Channel::as_select()).load(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Channel>> {
-    sc::table.find(id).select(Channel::as_select()).first(conn).optional()
+    native!(conn, |on| sc::table.find(id).select(Channel::as_select()).first(on)).optional()
 }
 
 pub fn insert_key(conn: &mut DbConn, channel_id: i64, key_hash: &str) -> QueryResult<i64> {
-    diesel::insert_into(ck::table)
+    native!(conn, |on| diesel::insert_into(ck::table)
         .values((ck::channel_id.eq(channel_id), ck::key_hash.eq(key_hash), ck::created_at.eq(now())))
         .returning(ck::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// The channel a live (not revoked) key belongs to.
 pub fn by_key(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<Channel>> {
-    ck::table
+    native!(conn, |on| ck::table
         .inner_join(sc::table)
         .filter(ck::key_hash.eq(key_hash).and(ck::revoked_at.is_null()))
         .select(Channel::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 /// Keys of a channel: (id, created, revoked).
 pub fn keys(conn: &mut DbConn, channel_id: i64) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
-    ck::table.filter(ck::channel_id.eq(channel_id)).order(ck::id.asc()).select((ck::id, ck::created_at, ck::revoked_at)).load(conn)
+    native!(conn, |on| ck::table.filter(ck::channel_id.eq(channel_id)).order(ck::id.asc()).select((ck::id, ck::created_at, ck::revoked_at)).load(on))
 }
 
 pub fn revoke_key(conn: &mut DbConn, channel_id: i64, key_id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(ck::table.filter(ck::id.eq(key_id).and(ck::channel_id.eq(channel_id)).and(ck::revoked_at.is_null())))
+    native!(conn, |on| diesel::update(ck::table.filter(ck::id.eq(key_id).and(ck::channel_id.eq(channel_id)).and(ck::revoked_at.is_null())))
         .set(ck::revoked_at.eq(Some(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// The order with this reference, if this channel placed it.
 pub fn order_of_channel(conn: &mut DbConn, channel_id: i64, reference: &str) -> QueryResult<Option<i64>> {
-    o::table.filter(o::reference.eq(reference).and(o::channel_id.eq(Some(channel_id)))).select(o::id).first(conn).optional()
+    native!(conn, |on| o::table.filter(o::reference.eq(reference).and(o::channel_id.eq(Some(channel_id)))).select(o::id).first(on)).optional()
 }
 
 /// What placing an order through a channel needs to know before it writes: the channel of a
@@ -97,7 +97,7 @@ pub struct ContextCustomer {
 pub fn order_context(conn: &mut DbConn, key_hash: &str, customer_reference: &str) -> QueryResult<Option<OrderContext>> {
     let query = OrderContextQuery { reference: customer_reference.trim().to_uppercase(), key_hash: key_hash.to_owned() };
     // One row per current catalog version, the rest repeated on each.
-    let rows: Vec<ContextRow> = query.load(conn)?;
+    let rows: Vec<ContextRow> = native!(conn, |on| query.load(on))?;
     let catalog_versions = rows.iter().filter_map(|r| r.11).collect();
     Ok(rows.into_iter().next().map(|(channel_id, store_id, tax, customer_id, reference, merged_into, erased_at, orders, value_class, volume, satisfaction, _)| {
         let customer = customer_id.zip(reference).map(|(id, reference)| ContextCustomer {

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::activity::dialect;
 use super::schema::{classification_runs as run, customer_classes as cl};
 use crate::domain::profile::Thresholds;
@@ -18,9 +18,9 @@ use crate::domain::profile::segment::LOW_COMPLAINTS;
 pub fn classify_all(conn: &mut DbConn, start: &str, prev_start: &str, t: Thresholds) -> QueryResult<usize> {
     if let DbConn::Postgres(_) = conn {
         // The window functions sort every customer: in memory rather than in temporary files.
-        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        native!(conn, |on| diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(on))?;
     }
-    diesel::delete(cl::table).execute(conn)?;
+    native!(conn, |on| diesel::delete(cl::table).execute(on))?;
     let (a, b) = (i64::from(t.a_pct), i64::from(t.b_pct));
     let sql = format!(
         "WITH w AS ( \
@@ -56,7 +56,7 @@ pub fn classify_all(conn: &mut DbConn, start: &str, prev_start: &str, t: Thresho
          FROM c"
     );
     let sql = dialect(conn, &sql);
-    diesel::sql_query(sql).bind::<Text, _>(start).bind::<Text, _>(prev_start).execute(conn)
+    native!(conn, |on| diesel::sql_query(sql).bind::<Text, _>(start).bind::<Text, _>(prev_start).execute(on))
 }
 
 #[derive(QueryableByName)]
@@ -70,14 +70,14 @@ struct Tile {
 /// The Pareto curve: for each percentile of customers with a positive net value, ranked,
 /// the cumulative share of the total in per mille (101 points from 0 %).
 pub fn pareto_curve(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
-    let tiles: Vec<Tile> = diesel::sql_query(
+    let tiles: Vec<Tile> = native!(conn, |on| diesel::sql_query(
         "SELECT CAST(tile AS BIGINT) AS tile, CAST(SUM(net) AS BIGINT) AS net FROM ( \
            SELECT revenue_12m_minor - cost_12m_minor AS net, \
              NTILE(100) OVER (ORDER BY revenue_12m_minor - cost_12m_minor DESC, customer_id) AS tile \
            FROM customer_classes WHERE revenue_12m_minor - cost_12m_minor > 0) x \
          GROUP BY tile ORDER BY tile",
     )
-    .load(conn)?;
+    .load(on))?;
     let total: i128 = tiles.iter().map(|t| i128::from(t.net)).sum();
     let mut points = vec![0i64; 101];
     if total <= 0 {
@@ -120,11 +120,11 @@ pub struct ClassRow {
 }
 
 pub fn find(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<ClassRow>> {
-    cl::table.find(customer_id).select(ClassRow::as_select()).first(conn).optional()
+    native!(conn, |on| cl::table.find(customer_id).select(ClassRow::as_select()).first(on)).optional()
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<ClassRow>> {
-    cl::table.order(cl::customer_id.asc()).select(ClassRow::as_select()).load(conn)
+    native!(conn, |on| cl::table.order(cl::customer_id.asc()).select(ClassRow::as_select()).load(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -142,7 +142,7 @@ pub struct RunRow {
 
 pub fn record_run(conn: &mut DbConn, customers: i64, revenue: i64, curve: &[i64], t: Thresholds, millis: i64) -> QueryResult<()> {
     let curve = serde_json::to_string(curve).unwrap_or_else(|_| "[]".into());
-    diesel::insert_into(run::table)
+    native!(conn, |on| diesel::insert_into(run::table)
         .values((
             run::at.eq(super::now()),
             run::customers.eq(customers),
@@ -152,16 +152,16 @@ pub fn record_run(conn: &mut DbConn, customers: i64, revenue: i64, curve: &[i64]
             run::b_share.eq(i32::from(t.b_pct)),
             run::millis.eq(millis),
         ))
-        .execute(conn)?;
+        .execute(on))?;
     Ok(())
 }
 
 pub fn latest_run(conn: &mut DbConn) -> QueryResult<Option<RunRow>> {
-    run::table.order(run::id.desc()).select(RunRow::as_select()).first(conn).optional()
+    native!(conn, |on| run::table.order(run::id.desc()).select(RunRow::as_select()).first(on)).optional()
 }
 
 pub fn totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
-    let n: i64 = cl::table.count().get_result(conn)?;
+    let n: i64 = native!(conn, |on| cl::table.count().get_result(on))?;
     let rev: Option<i64> = diesel::sql_query("SELECT CAST(COALESCE(SUM(revenue_12m_minor), 0) AS BIGINT) AS net, CAST(0 AS BIGINT) AS tile FROM customer_classes")
         .get_result::<Tile>(conn)
         .optional()?

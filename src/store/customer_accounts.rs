@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{claim_codes as cc, customer_accounts as ca, password_resets as pr};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = ca)]
@@ -21,7 +21,7 @@ pub struct AccountRow {
 
 pub fn insert(conn: &mut DbConn, customer_id: i64, email: &str, password_hash: &str) -> QueryResult<i64> {
     let at = now();
-    diesel::insert_into(ca::table)
+    native!(conn, |on| diesel::insert_into(ca::table)
         .values((
             ca::customer_id.eq(customer_id),
             ca::email.eq(email),
@@ -30,39 +30,39 @@ pub fn insert(conn: &mut DbConn, customer_id: i64, email: &str, password_hash: &
             ca::updated_at.eq(at),
         ))
         .returning(ca::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
-    ca::table.find(id).select(AccountRow::as_select()).first(conn).optional()
+    native!(conn, |on| ca::table.find(id).select(AccountRow::as_select()).first(on)).optional()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<AccountRow>> {
-    ca::table.filter(ca::email.eq(email)).select(AccountRow::as_select()).first(conn).optional()
+    native!(conn, |on| ca::table.filter(ca::email.eq(email)).select(AccountRow::as_select()).first(on)).optional()
 }
 
 pub fn find_by_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<AccountRow>> {
-    ca::table.filter(ca::customer_id.eq(customer_id)).select(AccountRow::as_select()).first(conn).optional()
+    native!(conn, |on| ca::table.filter(ca::customer_id.eq(customer_id)).select(AccountRow::as_select()).first(on)).optional()
 }
 
 pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(ca::table.find(id))
+    native!(conn, |on| diesel::update(ca::table.find(id))
         .set((ca::password_hash.eq(password_hash), ca::updated_at.eq(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Removes the account and everything that could sign in to it (erasure).
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::delete(pr::table.filter(pr::account_id.eq(id))).execute(conn)?;
-    diesel::delete(ca::table.find(id)).execute(conn)
+    native!(conn, |on| diesel::delete(pr::table.filter(pr::account_id.eq(id))).execute(on))?;
+    native!(conn, |on| diesel::delete(ca::table.find(id)).execute(on))
 }
 
 pub fn insert_claim_code(conn: &mut DbConn, customer_id: i64, code_hash: &str, expires_at: NaiveDateTime, staff_id: Option<i64>) -> QueryResult<usize> {
     // A new code replaces any earlier unused one: only the latest handed-over code works.
-    diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id).and(cc::used_at.is_null()))).execute(conn)?;
-    diesel::insert_into(cc::table)
+    native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id).and(cc::used_at.is_null()))).execute(on))?;
+    native!(conn, |on| diesel::insert_into(cc::table)
         .values((
             cc::customer_id.eq(customer_id),
             cc::code_hash.eq(code_hash),
@@ -70,45 +70,45 @@ pub fn insert_claim_code(conn: &mut DbConn, customer_id: i64, code_hash: &str, e
             cc::created_by_staff_id.eq(staff_id),
             cc::created_at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Uses up a live claim code, returning its customer; `None` when unknown, used or expired.
 pub fn take_claim_code(conn: &mut DbConn, code_hash: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
-    let found: Option<(i64, i64)> = cc::table
+    let found: Option<(i64, i64)> = native!(conn, |on| cc::table
         .filter(cc::code_hash.eq(code_hash).and(cc::used_at.is_null()).and(cc::expires_at.gt(at)))
         .select((cc::id, cc::customer_id))
-        .first(conn)
+        .first(on))
         .optional()?;
     let Some((id, customer_id)) = found else { return Ok(None) };
     // Compare-and-set, so two claims racing for one code cannot both win.
-    let taken = diesel::update(cc::table.find(id).filter(cc::used_at.is_null())).set(cc::used_at.eq(Some(at))).execute(conn)?;
+    let taken = native!(conn, |on| diesel::update(cc::table.find(id).filter(cc::used_at.is_null())).set(cc::used_at.eq(Some(at))).execute(on))?;
     Ok((taken == 1).then_some(customer_id))
 }
 
 pub fn delete_claim_codes(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
-    diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id))).execute(conn)
+    native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id))).execute(on))
 }
 
 pub fn insert_reset(conn: &mut DbConn, account_id: i64, token_hash: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::insert_into(pr::table)
+    native!(conn, |on| diesel::insert_into(pr::table)
         .values((pr::account_id.eq(account_id), pr::token_hash.eq(token_hash), pr::expires_at.eq(expires_at), pr::created_at.eq(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// The account a live reset token belongs to (not used up, not expired).
 pub fn live_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<Option<i64>> {
-    pr::table
+    native!(conn, |on| pr::table
         .filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at)))
         .select(pr::account_id)
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 /// Uses up a live reset token; `false` when someone used it first.
 pub fn take_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(pr::table.filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at))))
+    let n = native!(conn, |on| diesel::update(pr::table.filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at))))
         .set(pr::used_at.eq(Some(at)))
-        .execute(conn)?;
+        .execute(on))?;
     Ok(n == 1)
 }

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{customer_contacts as cc, customer_preferences as cp, customers as c, measurement_sets as ms, measurement_values as mv};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = c)]
@@ -50,36 +50,36 @@ pub struct NewCustomer<'a> {
 
 pub fn insert(conn: &mut DbConn, new: &NewCustomer) -> QueryResult<i64> {
     super::epoch::mark(super::epoch::Topic::Customers);
-    diesel::insert_into(c::table).values(new).returning(c::id).get_result(conn)
+    native!(conn, |on| diesel::insert_into(c::table).values(new).returning(c::id).get_result(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerRow>> {
-    c::table.find(id).select(CustomerRow::as_select()).first(conn).optional()
+    native!(conn, |on| c::table.find(id).select(CustomerRow::as_select()).first(on)).optional()
 }
 
 pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<CustomerRow>> {
-    c::table
+    native!(conn, |on| c::table
         .filter(c::reference.eq(reference.trim().to_uppercase()))
         .select(CustomerRow::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<CustomerRow>> {
-    c::table.filter(c::id.eq_any(ids)).select(CustomerRow::as_select()).load(conn)
+    native!(conn, |on| c::table.filter(c::id.eq_any(ids)).select(CustomerRow::as_select()).load(on))
 }
 
 /// Rows changed since `since`, to keep the in-memory search index current.
 pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<CustomerRow>> {
-    c::table
+    native!(conn, |on| c::table
         .filter(c::updated_at.ge(since))
         .order(c::updated_at.asc())
         .select(CustomerRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn count_live(conn: &mut DbConn) -> QueryResult<i64> {
-    c::table.filter(c::merged_into_id.is_null().and(c::erased_at.is_null())).count().get_result(conn)
+    native!(conn, |on| c::table.filter(c::merged_into_id.is_null().and(c::erased_at.is_null())).count().get_result(on))
 }
 
 pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, changed: bool) -> QueryResult<usize> {
@@ -87,10 +87,10 @@ pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, cha
     let at = now();
     let q = diesel::update(c::table.find(id));
     if changed {
-        q.set((c::marketing_consent.eq(consent), c::consent_changed_at.eq(Some(at)), c::preferred_channel.eq(channel), c::updated_at.eq(at)))
-            .execute(conn)
+        native!(conn, |on| q.set((c::marketing_consent.eq(consent), c::consent_changed_at.eq(Some(at)), c::preferred_channel.eq(channel), c::updated_at.eq(at)))
+            .execute(on))
     } else {
-        q.set((c::preferred_channel.eq(channel), c::updated_at.eq(at))).execute(conn)
+        native!(conn, |on| q.set((c::preferred_channel.eq(channel), c::updated_at.eq(at))).execute(on))
     }
 }
 
@@ -118,7 +118,7 @@ pub fn insert_preference(
     staff_id: i64,
     store_id: Option<i64>,
 ) -> QueryResult<i64> {
-    diesel::insert_into(cp::table)
+    native!(conn, |on| diesel::insert_into(cp::table)
         .values((
             cp::customer_id.eq(customer_id),
             cp::text.eq(text),
@@ -130,27 +130,27 @@ pub fn insert_preference(
             cp::created_at.eq(now()),
         ))
         .returning(cp::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn preferences(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<PreferenceRow>> {
-    cp::table
+    native!(conn, |on| cp::table
         .filter(cp::customer_id.eq(customer_id))
         .order((cp::pinned.desc(), cp::created_at.desc(), cp::id.desc()))
         .select(PreferenceRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn set_preference_pinned(conn: &mut DbConn, customer_id: i64, id: i64, pinned: bool) -> QueryResult<usize> {
-    diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
+    native!(conn, |on| diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
         .set(cp::pinned.eq(pinned))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn drop_preference(conn: &mut DbConn, customer_id: i64, id: i64) -> QueryResult<usize> {
-    diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
+    native!(conn, |on| diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
         .set((cp::dropped_at.eq(Some(now())), cp::pinned.eq(false)))
-        .execute(conn)
+        .execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -179,7 +179,7 @@ pub fn insert_contact(
     store_id: Option<i64>,
 ) -> QueryResult<i64> {
     let status = (kind == "complaint").then_some("open");
-    diesel::insert_into(cc::table)
+    native!(conn, |on| diesel::insert_into(cc::table)
         .values((
             cc::customer_id.eq(customer_id),
             cc::kind.eq(kind),
@@ -191,7 +191,7 @@ pub fn insert_contact(
             cc::at.eq(now()),
         ))
         .returning(cc::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// Feedback or a complaint about one order, from the order page. A complaint may ask for a
@@ -212,7 +212,7 @@ pub fn insert_order_contact(conn: &mut DbConn, new: &OrderContact) -> QueryResul
     let at = now();
     let complaint = new.kind == "complaint";
     let status = complaint.then_some(if new.resolved { "resolved" } else { "open" });
-    diesel::insert_into(cc::table)
+    native!(conn, |on| diesel::insert_into(cc::table)
         .values((
             cc::customer_id.eq(new.customer_id),
             cc::order_id.eq(Some(new.order_id)),
@@ -227,31 +227,31 @@ pub fn insert_order_contact(conn: &mut DbConn, new: &OrderContact) -> QueryResul
             cc::at.eq(at),
         ))
         .returning(cc::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn contacts_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<(ContactRow, Option<String>)>> {
-    cc::table
+    native!(conn, |on| cc::table
         .filter(cc::order_id.eq(order_id))
         .order((cc::at.desc(), cc::id.desc()))
         .select((ContactRow::as_select(), cc::remedy))
-        .load(conn)
+        .load(on))
 }
 
 pub fn contacts(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<ContactRow>> {
-    cc::table
+    native!(conn, |on| cc::table
         .filter(cc::customer_id.eq(customer_id))
         .order((cc::at.desc(), cc::id.desc()))
         .select(ContactRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn resolve_complaint(conn: &mut DbConn, customer_id: i64, id: i64, resolution: &str) -> QueryResult<usize> {
-    diesel::update(
+    native!(conn, |on| diesel::update(
         cc::table.filter(cc::id.eq(id).and(cc::customer_id.eq(customer_id)).and(cc::kind.eq("complaint"))),
     )
     .set((cc::status.eq(Some("resolved")), cc::resolution.eq(Some(resolution)), cc::resolved_at.eq(Some(now()))))
-    .execute(conn)
+    .execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -278,7 +278,7 @@ pub struct NewMeasurementSet<'a> {
 }
 
 pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> QueryResult<i64> {
-    let id = diesel::insert_into(ms::table)
+    let id = native!(conn, |on| diesel::insert_into(ms::table)
         .values((
             ms::customer_id.eq(new.customer_id),
             ms::taken_at.eq(now()),
@@ -289,36 +289,36 @@ pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> Que
             ms::confirmed_warnings.eq(new.confirmed_warnings),
         ))
         .returning(ms::id)
-        .get_result(conn)?;
+        .get_result(on))?;
     // Row by row: batch inserts are not available on the multi-backend connection.
     for (code, value) in new.values {
-        diesel::insert_into(mv::table)
+        native!(conn, |on| diesel::insert_into(mv::table)
             .values((mv::set_id.eq(id), mv::code.eq(code.as_str()), mv::value.eq(*value)))
-            .execute(conn)?;
+            .execute(on))?;
     }
     Ok(id)
 }
 
 /// One set's customer and values (a set never changes once taken).
 pub fn set_values(conn: &mut DbConn, set_id: i64) -> QueryResult<Option<(i64, Vec<(String, i64)>)>> {
-    let Some(customer_id) = ms::table.find(set_id).select(ms::customer_id).first::<i64>(conn).optional()? else { return Ok(None) };
-    let values = mv::table.filter(mv::set_id.eq(set_id)).order(mv::code.asc()).select((mv::code, mv::value)).load(conn)?;
+    let Some(customer_id) = native!(conn, |on| ms::table.find(set_id).select(ms::customer_id).first::<i64>(on)).optional()? else { return Ok(None) };
+    let values = native!(conn, |on| mv::table.filter(mv::set_id.eq(set_id)).order(mv::code.asc()).select((mv::code, mv::value)).load(on))?;
     Ok(Some((customer_id, values)))
 }
 
 /// Every set of the customer, newest first, each with its values.
 pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<(MeasurementSetRow, Vec<(String, i64)>)>> {
-    let sets: Vec<MeasurementSetRow> = ms::table
+    let sets: Vec<MeasurementSetRow> = native!(conn, |on| ms::table
         .filter(ms::customer_id.eq(customer_id))
         .order((ms::taken_at.desc(), ms::id.desc()))
         .select(MeasurementSetRow::as_select())
-        .load(conn)?;
+        .load(on))?;
     let ids: Vec<i64> = sets.iter().map(|s| s.id).collect();
-    let values: Vec<(i64, String, i64)> = mv::table
+    let values: Vec<(i64, String, i64)> = native!(conn, |on| mv::table
         .filter(mv::set_id.eq_any(&ids))
         .order((mv::set_id.asc(), mv::code.asc()))
         .select((mv::set_id, mv::code, mv::value))
-        .load(conn)?;
+        .load(on))?;
     Ok(sets
         .into_iter()
         .map(|s| {
@@ -335,35 +335,35 @@ pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> Q
     super::epoch::mark(super::epoch::Topic::Identity);
     super::epoch::mark(super::epoch::Topic::Customers);
     let at = now();
-    diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(conn)?;
-    diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(conn)?;
-    diesel::update(ms::table.filter(ms::customer_id.eq(source.id))).set(ms::customer_id.eq(target.id)).execute(conn)?;
-    diesel::update(super::schema::drafts::table.filter(super::schema::drafts::customer_id.eq(source.id)))
+    native!(conn, |on| diesel::update(cp::table.filter(cp::customer_id.eq(source.id))).set(cp::customer_id.eq(target.id)).execute(on))?;
+    native!(conn, |on| diesel::update(cc::table.filter(cc::customer_id.eq(source.id))).set(cc::customer_id.eq(target.id)).execute(on))?;
+    native!(conn, |on| diesel::update(ms::table.filter(ms::customer_id.eq(source.id))).set(ms::customer_id.eq(target.id)).execute(on))?;
+    native!(conn, |on| diesel::update(super::schema::drafts::table.filter(super::schema::drafts::customer_id.eq(source.id)))
         .set(super::schema::drafts::customer_id.eq(target.id))
-        .execute(conn)?;
+        .execute(on))?;
     // The shop account follows the person, unless the kept record has one already.
     if super::customer_accounts::find_by_customer(conn, target.id)?.is_none() {
-        diesel::update(super::schema::customer_accounts::table.filter(super::schema::customer_accounts::customer_id.eq(source.id)))
+        native!(conn, |on| diesel::update(super::schema::customer_accounts::table.filter(super::schema::customer_accounts::customer_id.eq(source.id)))
             .set(super::schema::customer_accounts::customer_id.eq(target.id))
-            .execute(conn)?;
+            .execute(on))?;
     }
     super::customer_accounts::delete_claim_codes(conn, source.id)?;
-    diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(source.id)))
+    native!(conn, |on| diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(source.id)))
         .set(super::schema::orders::customer_id.eq(target.id))
-        .execute(conn)?;
+        .execute(on))?;
     if target.email.is_none() && source.email.is_some() {
-        diesel::update(c::table.find(target.id)).set(c::email.eq(&source.email)).execute(conn)?;
+        native!(conn, |on| diesel::update(c::table.find(target.id)).set(c::email.eq(&source.email)).execute(on))?;
     }
     if target.phone.is_none() && source.phone.is_some() {
-        diesel::update(c::table.find(target.id))
+        native!(conn, |on| diesel::update(c::table.find(target.id))
             .set((c::phone.eq(&source.phone), c::phone_digits.eq(&source.phone_digits)))
-            .execute(conn)?;
+            .execute(on))?;
     }
-    diesel::update(c::table.find(target.id)).set(c::updated_at.eq(at)).execute(conn)?;
-    diesel::update(c::table.find(source.id))
+    native!(conn, |on| diesel::update(c::table.find(target.id)).set(c::updated_at.eq(at)).execute(on))?;
+    native!(conn, |on| diesel::update(c::table.find(source.id))
         .set((c::merged_into_id.eq(Some(target.id)), c::email.eq(None::<String>), c::phone.eq(None::<String>),
               c::phone_digits.eq(None::<String>), c::updated_at.eq(at)))
-        .execute(conn)?;
+        .execute(on))?;
     // Decisions on learned preferences stay with the person; their history moved, so their
     // monthly figures are recomputed for both records.
     super::learned::move_to(conn, source.id, target.id)?;
@@ -404,31 +404,31 @@ fn scrubbed(text: &str) -> Option<String> {
 /// (and so the delivery log), and the factories' cached API answers about them.
 fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
     use super::schema::{api_idempotency as ai, orders as o, outbox as ob, work_orders as wo};
-    let orders: Vec<(i64, String, String, String)> = o::table
+    let orders: Vec<(i64, String, String, String)> = native!(conn, |on| o::table
         .filter(o::customer_id.eq(customer_id))
         .select((o::id, o::reference, o::configuration, o::ship_to))
-        .load(conn)?;
+        .load(on))?;
     for (order_id, reference, configuration, ship_to) in &orders {
         let configuration = scrubbed(configuration).unwrap_or_else(|| configuration.clone());
         let ship_to = scrubbed(ship_to).unwrap_or_else(|| ship_to.clone());
-        diesel::update(o::table.find(order_id)).set((o::configuration.eq(configuration), o::ship_to.eq(ship_to))).execute(conn)?;
-        let work_orders: Vec<(i64, String)> = wo::table.filter(wo::order_id.eq(order_id)).select((wo::id, wo::document)).load(conn)?;
+        native!(conn, |on| diesel::update(o::table.find(order_id)).set((o::configuration.eq(configuration), o::ship_to.eq(ship_to))).execute(on))?;
+        let work_orders: Vec<(i64, String)> = native!(conn, |on| wo::table.filter(wo::order_id.eq(order_id)).select((wo::id, wo::document)).load(on))?;
         for (wo_id, document) in work_orders {
             if let Some(d) = scrubbed(&document) {
-                diesel::update(wo::table.find(wo_id)).set(wo::document.eq(d)).execute(conn)?;
+                native!(conn, |on| diesel::update(wo::table.find(wo_id)).set(wo::document.eq(d)).execute(on))?;
             }
-            let queued: Vec<(i64, String)> = ob::table.filter(ob::work_order_id.eq(wo_id)).select((ob::id, ob::payload)).load(conn)?;
+            let queued: Vec<(i64, String)> = native!(conn, |on| ob::table.filter(ob::work_order_id.eq(wo_id)).select((ob::id, ob::payload)).load(on))?;
             for (ob_id, payload) in queued {
                 if let Some(p) = scrubbed(&payload) {
-                    diesel::update(ob::table.find(ob_id)).set(ob::payload.eq(p)).execute(conn)?;
+                    native!(conn, |on| diesel::update(ob::table.find(ob_id)).set(ob::payload.eq(p)).execute(on))?;
                 }
             }
         }
         let cached: Vec<(i64, String)> =
-            ai::table.filter(ai::body.like(format!("%{reference}%"))).select((ai::id, ai::body)).load(conn)?;
+            native!(conn, |on| ai::table.filter(ai::body.like(format!("%{reference}%"))).select((ai::id, ai::body)).load(on))?;
         for (ai_id, body) in cached {
             if let Some(b) = scrubbed(&body) {
-                diesel::update(ai::table.find(ai_id)).set(ai::body.eq(b)).execute(conn)?;
+                native!(conn, |on| diesel::update(ai::table.find(ai_id)).set(ai::body.eq(b)).execute(on))?;
             }
         }
     }
@@ -458,18 +458,18 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
         super::mail_outbox::delete_to(conn, &email)?;
     }
     scrub_orders(conn, id)?;
-    diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(conn)?;
-    diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(conn)?;
+    native!(conn, |on| diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(on))?;
+    native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(on))?;
     super::learned::delete_for(conn, id)?;
     // Orders keep what they were built from, without the link to the person's sets.
-    diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(id)))
+    native!(conn, |on| diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(id)))
         .set(super::schema::orders::measurement_set_id.eq(None::<i64>))
-        .execute(conn)?;
+        .execute(on))?;
     let sets = ms::table.filter(ms::customer_id.eq(id)).select(ms::id);
-    diesel::delete(mv::table.filter(mv::set_id.eq_any(sets))).execute(conn)?;
-    diesel::delete(ms::table.filter(ms::customer_id.eq(id))).execute(conn)?;
+    native!(conn, |on| diesel::delete(mv::table.filter(mv::set_id.eq_any(sets))).execute(on))?;
+    native!(conn, |on| diesel::delete(ms::table.filter(ms::customer_id.eq(id))).execute(on))?;
     super::activity::rebuild_customer(conn, id)?;
-    diesel::update(c::table.find(id))
+    native!(conn, |on| diesel::update(c::table.find(id))
         .set((
             c::name.eq(""),
             c::email.eq(None::<String>),
@@ -480,6 +480,6 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
             c::erased_at.eq(Some(at)),
             c::updated_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute(on))?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::drafts as d;
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = d)]
@@ -31,7 +31,7 @@ pub struct NewDraft<'a> {
 
 pub fn insert(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i64> {
     let at = now();
-    diesel::insert_into(d::table)
+    native!(conn, |on| diesel::insert_into(d::table)
         .values((
             d::customer_id.eq(new.customer_id),
             d::catalog_version_id.eq(new.catalog_version_id),
@@ -43,12 +43,12 @@ pub fn insert(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i64> {
             d::updated_at.eq(at),
         ))
         .returning(d::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// Overwrites a draft of this customer; 0 rows when it is not theirs.
 pub fn update(conn: &mut DbConn, id: i64, customer_id: i64, new: &NewDraft) -> QueryResult<usize> {
-    diesel::update(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id))))
+    native!(conn, |on| diesel::update(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id))))
         .set((
             d::catalog_version_id.eq(new.catalog_version_id),
             d::product_code.eq(new.product_code),
@@ -57,25 +57,25 @@ pub fn update(conn: &mut DbConn, id: i64, customer_id: i64, new: &NewDraft) -> Q
             d::saved_by_staff_id.eq(new.saved_by_staff_id),
             d::updated_at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<DraftRow>> {
-    d::table.find(id).select(DraftRow::as_select()).first(conn).optional()
+    native!(conn, |on| d::table.find(id).select(DraftRow::as_select()).first(on)).optional()
 }
 
 pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<DraftRow>> {
-    d::table
+    native!(conn, |on| d::table
         .filter(d::customer_id.eq(customer_id))
         .order((d::updated_at.desc(), d::id.desc()))
         .select(DraftRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn delete(conn: &mut DbConn, id: i64, customer_id: i64) -> QueryResult<usize> {
-    diesel::delete(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id)))).execute(conn)
+    native!(conn, |on| diesel::delete(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id)))).execute(on))
 }
 
 pub fn delete_for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
-    diesel::delete(d::table.filter(d::customer_id.eq(customer_id))).execute(conn)
+    native!(conn, |on| diesel::delete(d::table.filter(d::customer_id.eq(customer_id))).execute(on))
 }

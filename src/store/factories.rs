@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{factories as f, factory_tokens as ft};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = f)]
@@ -63,7 +63,7 @@ pub struct NewFactory<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewFactory) -> QueryResult<i64> {
-    diesel::insert_into(f::table)
+    native!(conn, |on| diesel::insert_into(f::table)
         .values((
             f::code.eq(new.code),
             f::name.eq(new.name),
@@ -75,35 +75,35 @@ pub fn insert(conn: &mut DbConn, new: &NewFactory) -> QueryResult<i64> {
             f::created_at.eq(now()),
         ))
         .returning(f::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Factory>> {
-    f::table.find(id).select(Factory::as_select()).first(conn).optional()
+    native!(conn, |on| f::table.find(id).select(Factory::as_select()).first(on)).optional()
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Factory>> {
-    f::table.order(f::name.asc()).select(Factory::as_select()).load(conn)
+    native!(conn, |on| f::table.order(f::name.asc()).select(Factory::as_select()).load(on))
 }
 
 pub fn disable_push(conn: &mut DbConn, id: i64, reason: &str) -> QueryResult<usize> {
-    diesel::update(f::table.find(id)).set(f::push_disabled_reason.eq(Some(reason))).execute(conn)
+    native!(conn, |on| diesel::update(f::table.find(id)).set(f::push_disabled_reason.eq(Some(reason))).execute(on))
 }
 
 pub fn insert_token(conn: &mut DbConn, factory_id: i64, token_hash: &str, label: &str) -> QueryResult<i64> {
-    diesel::insert_into(ft::table)
+    native!(conn, |on| diesel::insert_into(ft::table)
         .values((ft::factory_id.eq(factory_id), ft::token_hash.eq(token_hash), ft::label.eq(label), ft::created_at.eq(now())))
         .returning(ft::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// The enabled factory a live (not revoked) token belongs to.
 pub fn by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Factory>> {
-    ft::table
+    native!(conn, |on| ft::table
         .inner_join(f::table)
         .filter(ft::token_hash.eq(token_hash).and(ft::revoked_at.is_null()).and(f::enabled.eq(true)))
         .select(Factory::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
@@ -120,7 +120,7 @@ pub struct FactoryChanges<'a> {
 
 pub fn update(conn: &mut DbConn, id: i64, c: &FactoryChanges) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(f::table.find(id))
+    native!(conn, |on| diesel::update(f::table.find(id))
         .set((
             f::name.eq(c.name),
             f::families.eq(c.families),
@@ -130,34 +130,34 @@ pub fn update(conn: &mut DbConn, id: i64, c: &FactoryChanges) -> QueryResult<usi
             f::cannot_build.eq(c.cannot_build),
             f::enabled.eq(c.enabled),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 /// A push URL needs a signing secret; one is made when the first URL is set.
 pub fn ensure_secret(conn: &mut DbConn, id: i64, secret: &str) -> QueryResult<usize> {
-    diesel::update(f::table.find(id).filter(f::signing_secret.is_null())).set(f::signing_secret.eq(Some(secret))).execute(conn)
+    native!(conn, |on| diesel::update(f::table.find(id).filter(f::signing_secret.is_null())).set(f::signing_secret.eq(Some(secret))).execute(on))
 }
 
 /// Replaces the signing secret; the previous one keeps signing too until `overlap_until`.
 pub fn rotate_secret(conn: &mut DbConn, id: i64, secret: &str, overlap_until: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(f::table.find(id))
+    native!(conn, |on| diesel::update(f::table.find(id))
         .set((f::previous_signing_secret.eq(f::signing_secret), f::previous_secret_until.eq(Some(overlap_until)), f::signing_secret.eq(Some(secret))))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Turns pushes back on after the endpoint was disabled; the failure clock starts again.
 pub fn enable_push(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(f::table.find(id)).set((f::push_disabled_reason.eq(None::<String>), f::failing_since.eq(None::<NaiveDateTime>))).execute(conn)
+    native!(conn, |on| diesel::update(f::table.find(id)).set((f::push_disabled_reason.eq(None::<String>), f::failing_since.eq(None::<NaiveDateTime>))).execute(on))
 }
 
 /// Remembers when an endpoint began failing (kept if it already was); returns that time.
 pub fn note_failure(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
-    diesel::update(f::table.find(id).filter(f::failing_since.is_null())).set(f::failing_since.eq(Some(at))).execute(conn)?;
-    f::table.find(id).select(f::failing_since).first(conn)
+    native!(conn, |on| diesel::update(f::table.find(id).filter(f::failing_since.is_null())).set(f::failing_since.eq(Some(at))).execute(on))?;
+    native!(conn, |on| f::table.find(id).select(f::failing_since).first(on))
 }
 
 pub fn note_success(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(f::table.find(id).filter(f::failing_since.is_not_null())).set(f::failing_since.eq(None::<NaiveDateTime>)).execute(conn)
+    native!(conn, |on| diesel::update(f::table.find(id).filter(f::failing_since.is_not_null())).set(f::failing_since.eq(None::<NaiveDateTime>)).execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -170,12 +170,12 @@ pub struct Token {
 }
 
 pub fn tokens(conn: &mut DbConn, factory_id: i64) -> QueryResult<Vec<Token>> {
-    ft::table.filter(ft::factory_id.eq(factory_id)).order(ft::id.asc()).select(Token::as_select()).load(conn)
+    native!(conn, |on| ft::table.filter(ft::factory_id.eq(factory_id)).order(ft::id.asc()).select(Token::as_select()).load(on))
 }
 
 pub fn revoke_token(conn: &mut DbConn, factory_id: i64, token_id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(ft::table.filter(ft::id.eq(token_id).and(ft::factory_id.eq(factory_id)).and(ft::revoked_at.is_null())))
+    native!(conn, |on| diesel::update(ft::table.filter(ft::id.eq(token_id).and(ft::factory_id.eq(factory_id)).and(ft::revoked_at.is_null())))
         .set(ft::revoked_at.eq(Some(now())))
-        .execute(conn)
+        .execute(on))
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::classes::ClassRow;
 use super::schema::{customer_classes as cl, customers as c};
 
@@ -24,37 +24,37 @@ fn listed(rows: Vec<(ClassRow, i64, String, String)>) -> Vec<Listed> {
 
 /// Class A, by revenue over the trailing twelve months (the class's index serves the order).
 pub fn top_a(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
-    let rows = cl::table
+    let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
         .filter(cl::value_class.eq("A"))
         .order((cl::revenue_12m_minor.desc(), cl::customer_id.asc()))
         .limit(limit)
         .select((ClassRow::as_select(), c::id, c::name, c::reference))
-        .load(conn)?;
+        .load(on))?;
     Ok(listed(rows))
 }
 
 /// What customers cost: remakes and returns first, then complaints and cancellations.
 pub fn costliest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
-    let rows = cl::table
+    let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
         .filter(cl::cost_12m_minor.gt(0).or(cl::complaints_12m.gt(0)).or(cl::cancellations_12m.gt(0)))
         .order((cl::cost_12m_minor.desc(), cl::complaints_12m.desc(), cl::cancellations_12m.desc(), cl::customer_id.asc()))
         .limit(limit)
         .select((ClassRow::as_select(), c::id, c::name, c::reference))
-        .load(conn)?;
+        .load(on))?;
     Ok(listed(rows))
 }
 
 /// Of last year's `top` customers by revenue, those who spent less in the last twelve months.
 pub fn ordering_less(conn: &mut DbConn, top: i64) -> QueryResult<Vec<Listed>> {
-    let rows = cl::table
+    let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
         .filter(cl::revenue_prev_12m_minor.gt(0))
         .order((cl::revenue_prev_12m_minor.desc(), cl::customer_id.asc()))
         .limit(top)
         .select((ClassRow::as_select(), c::id, c::name, c::reference))
-        .load(conn)?;
+        .load(on))?;
     let mut less: Vec<Listed> = listed(rows).into_iter().filter(|l| l.class.revenue_12m_minor < l.class.revenue_prev_12m_minor).collect();
     less.sort_by_key(|l| (l.class.revenue_12m_minor - l.class.revenue_prev_12m_minor, l.id));
     Ok(less)
@@ -85,18 +85,18 @@ pub fn repeat_complainers(conn: &mut DbConn, since: NaiveDateTime, limit: i64) -
          ) x JOIN customers c ON c.id = x.customer_id \
          ORDER BY x.open DESC, x.complaints DESC, c.id LIMIT ?2",
     );
-    diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).bind::<BigInt, _>(limit).load(conn)
+    native!(conn, |on| diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).bind::<BigInt, _>(limit).load(on))
 }
 
 /// Customers per (volume, satisfaction) cell.
 pub fn matrix(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
-    cl::table
+    native!(conn, |on| cl::table
         .group_by((cl::volume, cl::satisfaction))
         .select((cl::volume, cl::satisfaction, diesel::dsl::count_star()))
-        .load(conn)
+        .load(on))
 }
 
 /// Customers per value class.
 pub fn class_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
-    cl::table.group_by(cl::value_class).select((cl::value_class, diesel::dsl::count_star())).load(conn)
+    native!(conn, |on| cl::table.group_by(cl::value_class).select((cl::value_class, diesel::dsl::count_star())).load(on))
 }

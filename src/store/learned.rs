@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{item_neighbours as n, learned_preferences as lp};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 use crate::domain::profile::recommend::Neighbour;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -34,11 +34,11 @@ pub struct Decide<'a> {
 
 /// Records a decision; a later one on the same suggestion replaces the earlier.
 pub fn decide(conn: &mut DbConn, d: &Decide) -> QueryResult<i64> {
-    diesel::delete(lp::table.filter(
+    native!(conn, |on| diesel::delete(lp::table.filter(
         lp::customer_id.eq(d.customer_id).and(lp::product_code.eq(d.product)).and(lp::option_code.eq(d.option)).and(lp::value_code.eq(d.value)),
     ))
-    .execute(conn)?;
-    diesel::insert_into(lp::table)
+    .execute(on))?;
+    native!(conn, |on| diesel::insert_into(lp::table)
         .values((
             lp::customer_id.eq(d.customer_id),
             lp::product_code.eq(d.product),
@@ -50,20 +50,20 @@ pub fn decide(conn: &mut DbConn, d: &Decide) -> QueryResult<i64> {
             lp::decided_at.eq(now()),
         ))
         .returning(lp::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<DecisionRow>> {
-    lp::table.filter(lp::customer_id.eq(customer_id)).order(lp::id.asc()).select(DecisionRow::as_select()).load(conn)
+    native!(conn, |on| lp::table.filter(lp::customer_id.eq(customer_id)).order(lp::id.asc()).select(DecisionRow::as_select()).load(on))
 }
 
 /// Accepted preferences for one product: what pre-fills its configurator.
 pub fn accepted(conn: &mut DbConn, customer_id: i64, product: &str) -> QueryResult<Vec<DecisionRow>> {
-    lp::table
+    native!(conn, |on| lp::table
         .filter(lp::customer_id.eq(customer_id).and(lp::product_code.eq(product)).and(lp::decision.eq("accepted")))
         .order(lp::id.asc())
         .select(DecisionRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn move_to(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<()> {
@@ -71,21 +71,21 @@ pub fn move_to(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<()> {
     for d in for_customer(conn, from)? {
         let clash = theirs.iter().any(|t| t.product_code == d.product_code && t.option_code == d.option_code && t.value_code == d.value_code);
         if clash {
-            diesel::delete(lp::table.find(d.id)).execute(conn)?;
+            native!(conn, |on| diesel::delete(lp::table.find(d.id)).execute(on))?;
         } else {
-            diesel::update(lp::table.find(d.id)).set(lp::customer_id.eq(to)).execute(conn)?;
+            native!(conn, |on| diesel::update(lp::table.find(d.id)).set(lp::customer_id.eq(to)).execute(on))?;
         }
     }
     Ok(())
 }
 
 pub fn delete_for(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
-    diesel::delete(lp::table.filter(lp::customer_id.eq(customer_id))).execute(conn)
+    native!(conn, |on| diesel::delete(lp::table.filter(lp::customer_id.eq(customer_id))).execute(on))
 }
 
 /// Replaces every neighbour row (in the caller's transaction), in batches.
 pub fn replace_neighbours(conn: &mut DbConn, rows: &[Neighbour]) -> QueryResult<usize> {
-    diesel::delete(n::table).execute(conn)?;
+    native!(conn, |on| diesel::delete(n::table).execute(on))?;
     let mut done = 0;
     for chunk in rows.chunks(500) {
         let values: Vec<_> = chunk
@@ -103,9 +103,9 @@ pub fn replace_neighbours(conn: &mut DbConn, rows: &[Neighbour]) -> QueryResult<
 }
 
 pub fn neighbours_of(conn: &mut DbConn, items: &[String]) -> QueryResult<Vec<Neighbour>> {
-    let rows: Vec<(String, String, i64, i64)> = n::table
+    let rows: Vec<(String, String, i64, i64)> = native!(conn, |on| n::table
         .filter(n::item.eq_any(items))
         .select((n::item, n::other, n::together, n::score_ppm))
-        .load(conn)?;
+        .load(on))?;
     Ok(rows.into_iter().map(|(item, other, together, score_ppm)| Neighbour { item, other, together, score_ppm }).collect())
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::mail_outbox as m;
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = m)]
@@ -18,21 +18,21 @@ pub struct MailRow {
 }
 
 pub fn insert(conn: &mut DbConn, to: &str, subject: &str, body: &str) -> QueryResult<usize> {
-    diesel::insert_into(m::table)
+    native!(conn, |on| diesel::insert_into(m::table)
         .values((m::to_address.eq(to), m::subject.eq(subject), m::body.eq(body), m::created_at.eq(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// The newest mail first.
 pub fn latest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<MailRow>> {
-    m::table.order(m::id.desc()).limit(limit).select(MailRow::as_select()).load(conn)
+    native!(conn, |on| m::table.order(m::id.desc()).limit(limit).select(MailRow::as_select()).load(on))
 }
 
 pub fn latest_to(conn: &mut DbConn, to: &str) -> QueryResult<Option<MailRow>> {
-    m::table.filter(m::to_address.eq(to)).order(m::id.desc()).select(MailRow::as_select()).first(conn).optional()
+    native!(conn, |on| m::table.filter(m::to_address.eq(to)).order(m::id.desc()).select(MailRow::as_select()).first(on)).optional()
 }
 
 /// Erasure: mail to the person goes with them.
 pub fn delete_to(conn: &mut DbConn, to: &str) -> QueryResult<usize> {
-    diesel::delete(m::table.filter(m::to_address.eq(to))).execute(conn)
+    native!(conn, |on| diesel::delete(m::table.filter(m::to_address.eq(to))).execute(on))
 }

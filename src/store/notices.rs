@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::staff_notices as n;
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = n)]
@@ -19,16 +19,16 @@ pub struct Notice {
 }
 
 pub fn insert(conn: &mut DbConn, kind: &str, subject: &str, message: &str) -> QueryResult<i64> {
-    diesel::insert_into(n::table)
+    native!(conn, |on| diesel::insert_into(n::table)
         .values((n::kind.eq(kind), n::subject.eq(subject), n::message.eq(message), n::created_at.eq(now())))
         .returning(n::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn open(conn: &mut DbConn) -> QueryResult<Vec<Notice>> {
-    n::table.filter(n::dismissed_at.is_null()).order(n::id.desc()).limit(50).select(Notice::as_select()).load(conn)
+    native!(conn, |on| n::table.filter(n::dismissed_at.is_null()).order(n::id.desc()).limit(50).select(Notice::as_select()).load(on))
 }
 
 pub fn dismiss(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(n::table.find(id).filter(n::dismissed_at.is_null())).set(n::dismissed_at.eq(Some(now()))).execute(conn)
+    native!(conn, |on| diesel::update(n::table.find(id).filter(n::dismissed_at.is_null())).set(n::dismissed_at.eq(Some(now()))).execute(on))
 }

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{orders as o, work_order_events as we, work_orders as wo};
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 mod placement;
 pub use placement::{EventRow, PlacedRows, insert_placed};
@@ -134,23 +134,23 @@ pub fn insert_via(conn: &mut DbConn, new: &NewOrder, channel_id: Option<i64>) ->
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrderRow>> {
-    o::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+    native!(conn, |on| o::table.find(id).select(OrderRow::as_select()).first(on)).optional()
 }
 
 pub fn find_by_idempotency_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<OrderRow>> {
-    o::table.filter(o::idempotency_key.eq(key)).select(OrderRow::as_select()).first(conn).optional()
+    native!(conn, |on| o::table.filter(o::idempotency_key.eq(key)).select(OrderRow::as_select()).first(on)).optional()
 }
 
 pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<OrderRow>> {
-    o::table
+    native!(conn, |on| o::table
         .filter(o::customer_id.eq(customer_id))
         .order((o::created_at.desc(), o::id.desc()))
         .select(OrderRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn set_status(conn: &mut DbConn, id: i64, status: &str) -> QueryResult<usize> {
-    diesel::update(o::table.find(id)).set((o::status.eq(status), o::updated_at.eq(now()))).execute(conn)
+    native!(conn, |on| diesel::update(o::table.find(id)).set((o::status.eq(status), o::updated_at.eq(now()))).execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -181,7 +181,7 @@ impl WorkOrderRow {
 
 /// Claimable work orders of a factory: not yet acknowledged, no live lease, not set aside.
 pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<WorkOrderRow>> {
-    wo::table
+    native!(conn, |on| wo::table
         .filter(wo::factory_id.eq(factory_id))
         .filter(wo::status.eq_any(["queued", "sent"]))
         .filter(wo::attention.is_null().or(wo::attention.ne("dead_letter")))
@@ -189,18 +189,18 @@ pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i
         .order(wo::id.asc())
         .limit(limit)
         .select(WorkOrderRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 /// Takes a lease unless someone else took it first (compare-and-set on the lease).
 pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
+    let n = native!(conn, |on| diesel::update(
         wo::table
             .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
             .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
     )
         .set((wo::lease_token.eq(Some(token)), wo::lease_until.eq(Some(until)), wo::claim_count.eq(wo::claim_count + 1)))
-        .execute(conn)?;
+        .execute(on))?;
     Ok(n == 1)
 }
 
@@ -208,26 +208,26 @@ pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, un
 /// no claim can slip in before the acknowledgement commits. The token stays, to tell its
 /// holder's repeated acknowledgement from a stale client's. `false`: not the live lease.
 pub fn end_live_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
+    let n = native!(conn, |on| diesel::update(
         wo::table
             .filter(wo::id.eq(id).and(wo::lease_token.eq(token)).and(wo::lease_until.gt(at)))
             .filter(wo::status.eq_any(["queued", "sent"])),
     )
     .set(wo::lease_until.eq(None::<NaiveDateTime>))
-    .execute(conn)?;
+    .execute(on))?;
     Ok(n == 1)
 }
 
 /// For an acknowledgement without a lease: only when no live lease exists; forgets any old
 /// token (and locks the row) so that no stale holder can acknowledge afterwards.
 pub fn end_unleased(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(
+    let n = native!(conn, |on| diesel::update(
         wo::table
             .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
             .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
     )
     .set((wo::lease_token.eq(None::<String>), wo::lease_until.eq(None::<NaiveDateTime>)))
-    .execute(conn)?;
+    .execute(on))?;
     Ok(n == 1)
 }
 
@@ -240,7 +240,7 @@ pub fn insert_work_order(
     document: &str,
 ) -> QueryResult<i64> {
     let at = now();
-    diesel::insert_into(wo::table)
+    native!(conn, |on| diesel::insert_into(wo::table)
         .values((
             wo::order_id.eq(order_id),
             wo::factory_id.eq(factory_id),
@@ -252,15 +252,15 @@ pub fn insert_work_order(
             wo::updated_at.eq(at),
         ))
         .returning(wo::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn find_work_order(conn: &mut DbConn, id: i64) -> QueryResult<Option<WorkOrderRow>> {
-    wo::table.find(id).select(WorkOrderRow::as_select()).first(conn).optional()
+    native!(conn, |on| wo::table.find(id).select(WorkOrderRow::as_select()).first(on)).optional()
 }
 
 pub fn work_orders_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<WorkOrderRow>> {
-    wo::table.filter(wo::order_id.eq(order_id)).order(wo::id.asc()).select(WorkOrderRow::as_select()).load(conn)
+    native!(conn, |on| wo::table.filter(wo::order_id.eq(order_id)).order(wo::id.asc()).select(WorkOrderRow::as_select()).load(on))
 }
 
 /// Where a paging client stands: the `(commit_seq, id)` of the last work order it saw.
@@ -304,37 +304,40 @@ pub fn page_for_factory(
     limit: i64,
 ) -> QueryResult<Vec<WorkOrderRow>> {
     let postgres = matches!(conn, DbConn::Postgres(_));
-    // The factory's work orders (of one status) that a cursor may pass.
-    let visible = || {
-        let mut q = wo::table.filter(wo::factory_id.eq(factory_id)).select(WorkOrderRow::as_select()).into_boxed();
-        if let Some(s) = status {
-            q = q.filter(wo::status.eq(s.to_owned()));
-        }
+    // Built in each backend's arm: a boxed query is typed by its backend.
+    native!(conn, |on| {
+        // The factory's work orders (of one status) that a cursor may pass.
+        let visible = || {
+            let mut q = wo::table.filter(wo::factory_id.eq(factory_id)).select(WorkOrderRow::as_select()).into_boxed();
+            if let Some(s) = status {
+                q = q.filter(wo::status.eq(s.to_owned()));
+            }
+            if postgres {
+                q = q.filter(wo::commit_seq.lt(visible_commit_seq()));
+            }
+            q
+        };
         if postgres {
-            q = q.filter(wo::commit_seq.lt(visible_commit_seq()));
+            // One statement per poll: the index range starts at the cursor's transaction, and
+            // only its rows up to the cursor are filtered out.
+            return visible()
+                .filter(wo::commit_seq.ge(after.seq))
+                .filter(wo::commit_seq.gt(after.seq).or(wo::id.gt(after.id)))
+                .order((wo::commit_seq.asc(), wo::id.asc()))
+                .limit(limit)
+                .load(on);
         }
-        q
-    };
-    if postgres {
-        // One statement per poll: the index range starts at the cursor's transaction, and
-        // only its rows up to the cursor are filtered out.
-        return visible()
-            .filter(wo::commit_seq.ge(after.seq))
-            .filter(wo::commit_seq.gt(after.seq).or(wo::id.gt(after.id)))
-            .order((wo::commit_seq.asc(), wo::id.asc()))
-            .limit(limit)
-            .load(conn);
-    }
-    // SQLite: in two index ranges, first the rest of the cursor's transaction, then the
-    // later ones. One range with an OR would read every work order of the factory from the
-    // cursor's transaction on, which is all of them, `commit_seq` being 0 there.
-    let same_seq = visible().filter(wo::commit_seq.eq(after.seq)).filter(wo::id.gt(after.id)).order(wo::id.asc()).limit(limit).load(conn)?;
-    let rest = limit - same_seq.len() as i64;
-    if rest <= 0 {
-        return Ok(same_seq);
-    }
-    let later = visible().filter(wo::commit_seq.gt(after.seq)).order((wo::commit_seq.asc(), wo::id.asc())).limit(rest).load(conn)?;
-    Ok(same_seq.into_iter().chain(later).collect())
+        // SQLite: in two index ranges, first the rest of the cursor's transaction, then the
+        // later ones. One range with an OR would read every work order of the factory from the
+        // cursor's transaction on, which is all of them, `commit_seq` being 0 there.
+        let same_seq = visible().filter(wo::commit_seq.eq(after.seq)).filter(wo::id.gt(after.id)).order(wo::id.asc()).limit(limit).load(on)?;
+        let rest = limit - same_seq.len() as i64;
+        if rest <= 0 {
+            return Ok(same_seq);
+        }
+        let later = visible().filter(wo::commit_seq.gt(after.seq)).order((wo::commit_seq.asc(), wo::id.asc())).limit(rest).load(on)?;
+        Ok(same_seq.into_iter().chain(later).collect())
+    })
 }
 
 diesel::define_sql_function! {
@@ -344,16 +347,18 @@ diesel::define_sql_function! {
 }
 
 pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64)>> {
-    let mut q = wo::table
-        .inner_join(o::table)
-        .order(wo::id.desc())
-        .limit(500)
-        .select((WorkOrderRow::as_select(), o::reference, o::customer_id))
-        .into_boxed();
-    if let Some(s) = store_id {
-        q = q.filter(o::store_id.eq(s));
-    }
-    q.load(conn)
+    native!(conn, |on| {
+        let mut q = wo::table
+            .inner_join(o::table)
+            .order(wo::id.desc())
+            .limit(500)
+            .select((WorkOrderRow::as_select(), o::reference, o::customer_id))
+            .into_boxed();
+        if let Some(s) = store_id {
+            q = q.filter(o::store_id.eq(s));
+        }
+        q.load(on)
+    })
 }
 
 /// Moves a work order to `to`; the caller has checked that the transition is allowed.
@@ -367,12 +372,12 @@ pub fn set_work_order_status(
     tracking_number: Option<&str>,
 ) -> QueryResult<usize> {
     let at = now();
-    let n = diesel::update(wo::table.filter(wo::id.eq(id).and(wo::status.eq(from))))
+    let n = native!(conn, |on| diesel::update(wo::table.filter(wo::id.eq(id).and(wo::status.eq(from))))
         .set((wo::status.eq(to), wo::updated_at.eq(at)))
-        .execute(conn)?;
+        .execute(on))?;
     if n > 0 {
         if let Some(t) = tracking_number {
-            diesel::update(wo::table.find(id)).set(wo::tracking_number.eq(Some(t))).execute(conn)?;
+            native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::tracking_number.eq(Some(t))).execute(on))?;
         }
         record_event(conn, id, Some(from), to, actor, note)?;
     }
@@ -380,11 +385,11 @@ pub fn set_work_order_status(
 }
 
 pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> QueryResult<usize> {
-    diesel::update(wo::table.find(id)).set(wo::attention.eq(attention)).execute(conn)
+    native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::attention.eq(attention)).execute(on))
 }
 
 pub fn record_event(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, to: &str, actor: &str, note: &str) -> QueryResult<usize> {
-    diesel::insert_into(we::table)
+    native!(conn, |on| diesel::insert_into(we::table)
         .values((
             we::work_order_id.eq(work_order_id),
             we::from_status.eq(from),
@@ -393,7 +398,7 @@ pub fn record_event(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, t
             we::note.eq(note),
             we::at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -409,16 +414,16 @@ pub struct WorkOrderEvent {
 }
 
 pub fn events(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<WorkOrderEvent>> {
-    we::table.filter(we::work_order_id.eq(work_order_id)).order(we::id.asc()).select(WorkOrderEvent::as_select()).load(conn)
+    native!(conn, |on| we::table.filter(we::work_order_id.eq(work_order_id)).order(we::id.asc()).select(WorkOrderEvent::as_select()).load(on))
 }
 
 /// Work orders of a factory due in `[from, to)` (ISO dates) that still take capacity.
 pub fn booked_in_week(conn: &mut DbConn, factory_id: i64, from: &str, to: &str) -> QueryResult<i64> {
-    wo::table
+    native!(conn, |on| wo::table
         .filter(wo::factory_id.eq(factory_id).and(wo::due_date.ge(from)).and(wo::due_date.lt(to)))
         .filter(wo::status.ne_all(["cancelled", "rejected"]))
         .count()
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// What changes on an order when it is revised before production.
@@ -433,7 +438,7 @@ pub struct Revision<'a> {
 }
 
 pub fn revise(conn: &mut DbConn, id: i64, r: &Revision) -> QueryResult<usize> {
-    diesel::update(o::table.find(id))
+    native!(conn, |on| diesel::update(o::table.find(id))
         .set((
             o::configuration.eq(r.configuration),
             o::measurement_set_id.eq(r.measurement_set_id),
@@ -444,13 +449,13 @@ pub fn revise(conn: &mut DbConn, id: i64, r: &Revision) -> QueryResult<usize> {
             o::spec_hash.eq(r.spec_hash),
             o::updated_at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn set_revision(conn: &mut DbConn, id: i64, revision: i32, document: &str) -> QueryResult<usize> {
-    diesel::update(wo::table.find(id))
+    native!(conn, |on| diesel::update(wo::table.find(id))
         .set((wo::revision.eq(revision), wo::document.eq(document), wo::updated_at.eq(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Moves every work order of `ids` that is in `from` to `to`, with one event each.
@@ -459,11 +464,11 @@ pub fn set_status_many(conn: &mut DbConn, ids: &[i64], from: &str, to: &str, act
         return Ok(0);
     }
     let at = now();
-    let moving: Vec<i64> = wo::table.filter(wo::id.eq_any(ids).and(wo::status.eq(from))).select(wo::id).load(conn)?;
+    let moving: Vec<i64> = native!(conn, |on| wo::table.filter(wo::id.eq_any(ids).and(wo::status.eq(from))).select(wo::id).load(on))?;
     if moving.is_empty() {
         return Ok(0);
     }
-    diesel::update(wo::table.filter(wo::id.eq_any(&moving).and(wo::status.eq(from)))).set((wo::status.eq(to), wo::updated_at.eq(at))).execute(conn)?;
+    native!(conn, |on| diesel::update(wo::table.filter(wo::id.eq_any(&moving).and(wo::status.eq(from)))).set((wo::status.eq(to), wo::updated_at.eq(at))).execute(on))?;
     let events: Vec<_> = moving
         .iter()
         .map(|id| (we::work_order_id.eq(*id), we::from_status.eq(Some(from)), we::to_status.eq(to), we::actor.eq(actor), we::note.eq(note), we::at.eq(at)))

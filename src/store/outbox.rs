@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::native;
+
 use super::schema::{api_idempotency as ai, delivery_attempts as da, outbox as ob};
 use super::{DbConn, factories, now, orders};
 
@@ -26,7 +28,7 @@ pub struct OutboxRow {
 
 pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, event_type: &str, webhook_id: &str, payload: &str) -> QueryResult<i64> {
     let at = now();
-    diesel::insert_into(ob::table)
+    native!(conn, |on| diesel::insert_into(ob::table)
         .values((
             ob::factory_id.eq(factory_id),
             ob::work_order_id.eq(work_order_id),
@@ -37,26 +39,26 @@ pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, ev
             ob::created_at.eq(at),
         ))
         .returning(ob::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// When the next event falls due, to sleep until then.
 pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    ob::table
+    native!(conn, |on| ob::table
         .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()))
         .select(diesel::dsl::min(ob::next_attempt_at))
-        .first(conn)
+        .first(on))
 }
 
 pub fn mark_delivered(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::update(ob::table.find(id))
+    native!(conn, |on| diesel::update(ob::table.find(id))
         .set((ob::delivered_at.eq(Some(now())), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn mark_failed(conn: &mut DbConn, id: i64, next: Option<NaiveDateTime>, error: &str) -> QueryResult<usize> {
     let at = now();
-    diesel::update(ob::table.find(id))
+    native!(conn, |on| diesel::update(ob::table.find(id))
         .set((
             ob::attempts.eq(ob::attempts + 1),
             ob::next_attempt_at.eq(next.unwrap_or(at)),
@@ -64,31 +66,31 @@ pub fn mark_failed(conn: &mut DbConn, id: i64, next: Option<NaiveDateTime>, erro
             ob::lease_until.eq(None::<NaiveDateTime>),
             ob::last_error.eq(Some(error)),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Gives up on every pending event of a factory whose endpoint said it is gone.
 pub fn give_up_for_factory(conn: &mut DbConn, factory_id: i64, error: &str) -> QueryResult<usize> {
-    diesel::update(ob::table.filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null())))
+    native!(conn, |on| diesel::update(ob::table.filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null())))
         .set((ob::gave_up_at.eq(Some(now())), ob::last_error.eq(Some(error)), ob::lease_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Makes an event due now again (staff "retry now").
 pub fn retry_now(conn: &mut DbConn, work_order_id: i64) -> QueryResult<usize> {
-    diesel::update(ob::table.filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null())))
+    native!(conn, |on| diesel::update(ob::table.filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null())))
         .set((ob::next_attempt_at.eq(now()), ob::gave_up_at.eq(None::<NaiveDateTime>), ob::lease_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn for_work_order(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<OutboxRow>> {
-    ob::table.filter(ob::work_order_id.eq(work_order_id)).order(ob::id.asc()).select(OutboxRow::as_select()).load(conn)
+    native!(conn, |on| ob::table.filter(ob::work_order_id.eq(work_order_id)).order(ob::id.asc()).select(OutboxRow::as_select()).load(on))
 }
 
 pub fn record_attempt(conn: &mut DbConn, outbox_id: i64, status_code: Option<i32>, latency_ms: i32, error: Option<&str>) -> QueryResult<usize> {
-    diesel::insert_into(da::table)
+    native!(conn, |on| diesel::insert_into(da::table)
         .values((da::outbox_id.eq(outbox_id), da::at.eq(now()), da::status_code.eq(status_code), da::latency_ms.eq(latency_ms), da::error.eq(error)))
-        .execute(conn)
+        .execute(on))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -103,26 +105,26 @@ pub struct Attempt {
 }
 
 pub fn attempts_for_factory(conn: &mut DbConn, factory_id: i64, limit: i64) -> QueryResult<Vec<(Attempt, String, String)>> {
-    da::table
+    native!(conn, |on| da::table
         .inner_join(ob::table)
         .filter(ob::factory_id.eq(factory_id))
         .order(da::id.desc())
         .limit(limit)
         .select((Attempt::as_select(), ob::event_type, ob::webhook_id))
-        .load(conn)
+        .load(on))
 }
 
 /// The stored answer to an earlier request with the same idempotency key.
 pub fn idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str) -> QueryResult<Option<(String, i32, String)>> {
-    ai::table
+    native!(conn, |on| ai::table
         .filter(ai::factory_id.eq(factory_id).and(ai::key.eq(key)))
         .select((ai::request_sha256, ai::status, ai::body))
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn store_idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str, request_sha256: &str, status: i32, body: &str) -> QueryResult<usize> {
-    diesel::insert_into(ai::table)
+    native!(conn, |on| diesel::insert_into(ai::table)
         .values((
             ai::factory_id.eq(factory_id),
             ai::key.eq(key),
@@ -131,13 +133,13 @@ pub fn store_idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str, re
             ai::body.eq(body),
             ai::created_at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Makes a factory's failed events since `since` due again, with their `webhook-id`s, so a
 /// receiver that already has one can tell. Returns how many.
 pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
+    native!(conn, |on| diesel::update(
         ob::table
             .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
             .filter(ob::created_at.ge(since)),
@@ -148,15 +150,15 @@ pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -
         ob::next_attempt_at.eq(now()),
         ob::lease_until.eq(None::<NaiveDateTime>),
     ))
-    .execute(conn)
+    .execute(on))
 }
 
 /// Events of a factory that were given up on and not delivered.
 pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
-    ob::table
+    native!(conn, |on| ob::table
         .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
         .count()
-        .get_result(conn)
+        .get_result(on))
 }
 
 /// Leases up to `limit` due events until `until`, oldest due first, and returns them (in id
@@ -186,13 +188,13 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
 /// Due, undelivered events whose lease (if any) has run out: their ids (the payloads are
 /// read once, when the events are leased).
 fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
-    ob::table
+    native!(conn, |on| ob::table
         .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
         .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
         .order((ob::next_attempt_at.asc(), ob::id.asc()))
         .limit(limit)
         .select(ob::id)
-        .load(conn)
+        .load(on))
 }
 
 /// A batch of successful deliveries: `(outbox id, HTTP status, latency in ms)` each, the work
@@ -245,9 +247,9 @@ fn delivered_many(conn: &mut DbConn, delivered: &[(i64, i32, i32)]) -> QueryResu
             DbConn::Postgres(c) => diesel::insert_into(da::table).values(rows).execute(c)?,
         };
         let ids: Vec<i64> = chunk.iter().map(|d| d.0).collect();
-        diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
+        native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
             .set((ob::delivered_at.eq(Some(at)), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))
-            .execute(conn)?;
+            .execute(on))?;
     }
     Ok(())
 }

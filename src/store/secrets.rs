@@ -1,18 +1,18 @@
 use diesel::prelude::*;
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::schema::app_secrets;
 
 pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
-    app_secrets::table
+    native!(conn, |on| app_secrets::table
         .find(name)
         .select(app_secrets::value)
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn insert(conn: &mut DbConn, name: &str, value: &str) -> QueryResult<usize> {
-    diesel::insert_into(app_secrets::table)
+    native!(conn, |on| diesel::insert_into(app_secrets::table)
         .values((app_secrets::name.eq(name), app_secrets::value.eq(value)))
-        .execute(conn)
+        .execute(on))
 }

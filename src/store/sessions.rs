@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::schema::sessions;
 
 #[derive(Debug, AsChangeset)]
@@ -17,7 +17,7 @@ pub struct SessionRow<'a> {
 
 /// A new session; `created_at` starts its absolute timeout.
 pub fn insert(conn: &mut DbConn, row: &SessionRow, created_at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::insert_into(sessions::table)
+    native!(conn, |on| diesel::insert_into(sessions::table)
         .values((
             sessions::key_hash.eq(row.key_hash),
             sessions::state.eq(row.state),
@@ -26,14 +26,14 @@ pub fn insert(conn: &mut DbConn, row: &SessionRow, created_at: NaiveDateTime) ->
             sessions::customer_account_id.eq(row.customer_account_id),
             sessions::created_at.eq(created_at),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Replaces the state of a live session; 0 rows means it has ended meanwhile.
 pub fn update(conn: &mut DbConn, row: &SessionRow) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(row.key_hash))
+    native!(conn, |on| diesel::update(sessions::table.find(row.key_hash))
         .set(row)
-        .execute(conn)
+        .execute(on))
 }
 
 /// A live session as loaded: its state, idle expiry and beginning.
@@ -52,40 +52,40 @@ pub fn load_live(
     at: NaiveDateTime,
     created_after: NaiveDateTime,
 ) -> QueryResult<Option<LiveSession>> {
-    sessions::table
+    native!(conn, |on| sessions::table
         .find(key_hash)
         .filter(sessions::expires_at.gt(at))
         .filter(sessions::created_at.gt(created_after))
         .select((sessions::state, sessions::expires_at, sessions::created_at))
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn touch(conn: &mut DbConn, key_hash: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(key_hash))
+    native!(conn, |on| diesel::update(sessions::table.find(key_hash))
         .set(sessions::expires_at.eq(expires_at))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn delete(conn: &mut DbConn, key_hash: &str) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::delete(sessions::table.find(key_hash)).execute(conn)
+    native!(conn, |on| diesel::delete(sessions::table.find(key_hash)).execute(on))
 }
 
 /// Ends every session of a staff member (account disabled, password changed elsewhere).
 pub fn delete_for_staff(conn: &mut DbConn, staff_id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::delete(sessions::table.filter(sessions::staff_id.eq(staff_id))).execute(conn)
+    native!(conn, |on| diesel::delete(sessions::table.filter(sessions::staff_id.eq(staff_id))).execute(on))
 }
 
 /// Ends every session of a customer account (password reset, account erased).
 pub fn delete_for_customer_account(conn: &mut DbConn, account_id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::delete(sessions::table.filter(sessions::customer_account_id.eq(account_id))).execute(conn)
+    native!(conn, |on| diesel::delete(sessions::table.filter(sessions::customer_account_id.eq(account_id))).execute(on))
 }
 
 /// Removes sessions past their idle or their absolute timeout.
 pub fn delete_expired(conn: &mut DbConn, at: NaiveDateTime, created_before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(at).or(sessions::created_at.le(created_before))))
-        .execute(conn)
+    native!(conn, |on| diesel::delete(sessions::table.filter(sessions::expires_at.le(at).or(sessions::created_at.le(created_before))))
+        .execute(on))
 }

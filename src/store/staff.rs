@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::staff;
-use super::{DbConn, now};
+use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = staff)]
@@ -35,38 +35,38 @@ pub struct NewStaff<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewStaff) -> QueryResult<i64> {
-    diesel::insert_into(staff::table)
+    native!(conn, |on| diesel::insert_into(staff::table)
         .values(new)
         .returning(staff::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StaffRow>> {
-    staff::table
+    native!(conn, |on| staff::table
         .find(id)
         .select(StaffRow::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<StaffRow>> {
-    staff::table
+    native!(conn, |on| staff::table
         .filter(staff::email.eq(email))
         .select(StaffRow::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    staff::table.count().get_result(conn)
+    native!(conn, |on| staff::table.count().get_result(on))
 }
 
 pub fn list_for_store(conn: &mut DbConn, store_id: i64) -> QueryResult<Vec<StaffRow>> {
-    staff::table
+    native!(conn, |on| staff::table
         .filter(staff::store_id.eq(store_id))
         .order(staff::name.asc())
         .select(StaffRow::as_select())
-        .load(conn)
+        .load(on))
 }
 
 pub fn set_password(
@@ -76,29 +76,29 @@ pub fn set_password(
     must_change: bool,
 ) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(staff::table.find(id))
+    native!(conn, |on| diesel::update(staff::table.find(id))
         .set((
             staff::password_hash.eq(password_hash),
             staff::must_change_password.eq(must_change),
             staff::updated_at.eq(now()),
         ))
-        .execute(conn)
+        .execute(on))
 }
 
 pub fn set_locale(conn: &mut DbConn, id: i64, locale: &str) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    diesel::update(staff::table.find(id))
+    native!(conn, |on| diesel::update(staff::table.find(id))
         .set((staff::locale.eq(locale), staff::updated_at.eq(now())))
-        .execute(conn)
+        .execute(on))
 }
 
 /// Disabling an account also ends its sessions on the server, in the same transaction: none
 /// of its cookies signs anyone in again, even where no request has checked the account yet.
 pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
-    let changed = diesel::update(staff::table.find(id))
+    let changed = native!(conn, |on| diesel::update(staff::table.find(id))
         .set((staff::active.eq(active), staff::updated_at.eq(now())))
-        .execute(conn)?;
+        .execute(on))?;
     if !active {
         super::sessions::delete_for_staff(conn, id)?;
     }
@@ -107,5 +107,5 @@ pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize
 
 /// Every staff member's display name, for timelines ("taken by …").
 pub fn names(conn: &mut DbConn) -> QueryResult<std::collections::BTreeMap<i64, String>> {
-    Ok(staff::table.select((staff::id, staff::name)).load::<(i64, String)>(conn)?.into_iter().collect())
+    Ok(native!(conn, |on| staff::table.select((staff::id, staff::name)).load::<(i64, String)>(on))?.into_iter().collect())
 }

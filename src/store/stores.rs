@@ -1,7 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
+use super::{DbConn, native};
 use super::schema::stores;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -27,31 +27,31 @@ pub struct NewStore<'a> {
 
 pub fn insert(conn: &mut DbConn, new: &NewStore) -> QueryResult<i64> {
     super::epoch::mark(super::epoch::Topic::Settled);
-    diesel::insert_into(stores::table)
+    native!(conn, |on| diesel::insert_into(stores::table)
         .values(new)
         .returning(stores::id)
-        .get_result(conn)
+        .get_result(on))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Store>> {
-    stores::table
+    native!(conn, |on| stores::table
         .find(id)
         .select(Store::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Store>> {
-    stores::table
+    native!(conn, |on| stores::table
         .filter(stores::code.eq(code))
         .select(Store::as_select())
-        .first(conn)
+        .first(on))
         .optional()
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Store>> {
-    stores::table
+    native!(conn, |on| stores::table
         .order(stores::name.asc())
         .select(Store::as_select())
-        .load(conn)
+        .load(on))
 }
