@@ -12,8 +12,9 @@
 //!   order journals about 20 pages the batch's earlier orders had already changed: over
 //!   64 KiB, so every order's journal spilled to a temporary file, a `pwrite` per page on
 //!   the one writer thread (15 % of its time under the order-placement load). SQLite
-//!   allocates the in-memory journal in chunks of this size, only while a savepoint is open,
-//!   on the one writer connection; 4 MiB chunks measured no faster and held more memory.
+//!   allocates the in-memory journal in chunks of this size, each time a savepoint journals
+//!   its first page, on the one writer connection: enough for an order with room to spare,
+//!   and no bigger.
 //! - No memory statistics (`SQLITE_CONFIG_MEMSTATUS` off): they are counted under one global
 //!   mutex that every connection's every allocation takes, and we never read them.
 
