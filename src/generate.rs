@@ -13,7 +13,7 @@ use crate::domain::catalog::{CompiledCatalog, OptionKind};
 use crate::domain::customer::phone_digits;
 use crate::domain::money::to_minor;
 use crate::store::customers::NewCustomer;
-use crate::store::{Db, DbConn, StoreError, now};
+use crate::store::{Db, DbConn, StoreError, native, now};
 
 const GIVEN: &[&str] = &[
     "Ana", "José", "María", "Lucía", "Jürgen", "Müge", "Søren", "Zoë", "François", "Chloé", "Łukasz", "Ágnes",
@@ -114,13 +114,10 @@ fn insert_people(conn: &mut DbConn, people: &[Person]) -> Result<Vec<i64>, Store
             updated_at: at,
         })
         .collect();
-    let before: Option<i64> = c::table.select(diesel::dsl::max(c::id)).first(conn)?;
+    let before: Option<i64> = native!(conn, |on| c::table.select(diesel::dsl::max(c::id)).first(on))?;
     let insert = diesel::insert_into(c::table).values(&rows);
-    match conn {
-        DbConn::Sqlite(x) => insert.execute(x)?,
-        DbConn::Postgres(x) => insert.execute(x)?,
-    };
-    Ok(c::table.filter(c::id.gt(before.unwrap_or(0))).order(c::id.asc()).select(c::id).load(conn)?)
+    native!(conn, |on| insert.execute(on))?;
+    Ok(native!(conn, |on| c::table.filter(c::id.gt(before.unwrap_or(0))).order(c::id.asc()).select(c::id).load(on))?)
 }
 
 /// How many orders a customer has: exponential around the average, so that revenue
@@ -246,13 +243,10 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
                 )
             })
             .collect();
-        let before: Option<i64> = o::table.select(diesel::dsl::max(o::id)).first(conn)?;
+        let before: Option<i64> = native!(conn, |on| o::table.select(diesel::dsl::max(o::id)).first(on))?;
         let insert = diesel::insert_into(o::table).values(values);
-        match conn {
-            DbConn::Sqlite(x) => insert.execute(x)?,
-            DbConn::Postgres(x) => insert.execute(x)?,
-        };
-        let new_ids: Vec<i64> = o::table.filter(o::id.gt(before.unwrap_or(0))).order(o::id.asc()).select(o::id).load(conn)?;
+        native!(conn, |on| insert.execute(on))?;
+        let new_ids: Vec<i64> = native!(conn, |on| o::table.filter(o::id.gt(before.unwrap_or(0))).order(o::id.asc()).select(o::id).load(on))?;
         order_ids.extend(new_ids.into_iter().zip(chunk).map(|(id, r)| (id, r.customer, r.at, r.status, r.total)));
     }
     let mut contacts = vec![];
@@ -296,10 +290,7 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
             })
             .collect();
         let insert = diesel::insert_into(cc::table).values(values);
-        match conn {
-            DbConn::Sqlite(x) => insert.execute(x)?,
-            DbConn::Postgres(x) => insert.execute(x)?,
-        };
+        native!(conn, |on| insert.execute(on))?;
     }
     Ok((order_ids.len(), contacts.len()))
 }

@@ -162,8 +162,8 @@ pub fn latest_run(conn: &mut DbConn) -> QueryResult<Option<RunRow>> {
 
 pub fn totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
     let n: i64 = native!(conn, |on| cl::table.count().get_result(on))?;
-    let rev: Option<i64> = diesel::sql_query("SELECT CAST(COALESCE(SUM(revenue_12m_minor), 0) AS BIGINT) AS net, CAST(0 AS BIGINT) AS tile FROM customer_classes")
-        .get_result::<Tile>(conn)
+    let rev: Option<i64> = native!(conn, |on| diesel::sql_query("SELECT CAST(COALESCE(SUM(revenue_12m_minor), 0) AS BIGINT) AS net, CAST(0 AS BIGINT) AS tile FROM customer_classes")
+        .get_result::<Tile>(on))
         .optional()?
         .map(|t| t.net);
     Ok((n, rev.unwrap_or(0)))

@@ -94,10 +94,7 @@ pub fn replace_neighbours(conn: &mut DbConn, rows: &[Neighbour]) -> QueryResult<
             .collect();
         // Multi-row inserts exist per backend only, not on the multi-backend connection.
         let insert = diesel::insert_into(n::table).values(values);
-        done += match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Postgres(c) => insert.execute(c)?,
-        };
+        done += native!(conn, |on| insert.execute(on))?;
     }
     Ok(done)
 }

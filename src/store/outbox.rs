@@ -177,10 +177,7 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
         };
     }
     // `RETURNING` is not in diesel's multi-backend dialect: the same statement per backend.
-    let mut rows: Vec<OutboxRow> = match conn {
-        DbConn::Sqlite(c) => lease_returning!(c)?,
-        DbConn::Postgres(c) => lease_returning!(c)?,
-    };
+    let mut rows: Vec<OutboxRow> = native!(conn, |on| lease_returning!(on))?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
@@ -242,10 +239,7 @@ fn delivered_many(conn: &mut DbConn, delivered: &[(i64, i32, i32)]) -> QueryResu
             .map(|(id, code, ms)| (da::outbox_id.eq(*id), da::at.eq(at), da::status_code.eq(Some(*code)), da::latency_ms.eq(*ms), da::error.eq(None::<String>)))
             .collect();
         // Multi-row inserts are not in diesel's multi-backend dialect: per backend.
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(da::table).values(rows).execute(c)?,
-            DbConn::Postgres(c) => diesel::insert_into(da::table).values(rows).execute(c)?,
-        };
+        native!(conn, |on| diesel::insert_into(da::table).values(rows).execute(on))?;
         let ids: Vec<i64> = chunk.iter().map(|d| d.0).collect();
         native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&ids)))
             .set((ob::delivered_at.eq(Some(at)), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))
