@@ -361,6 +361,15 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production");
     let bad = event(serde_json::json!({"status": "teleported"}), "k4").await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // Longer than the document allows (characters, as JSON Schema counts them): refused whole.
+    for (body, detail) in [
+        (serde_json::json!({"status": "rejected", "note": "\u{e9441}".repeat(2001)}), "note must be at most 2000 characters"),
+        (serde_json::json!({"status": "rejected", "tracking_number": "T".repeat(101)}), "tracking_number must be at most 100 characters"),
+    ] {
+        let res = event(body, "k5").await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(res.json::<Value>().await.unwrap()["detail"], detail);
+    }
 
     let (_, html) = app.get_html(&order).await;
     assert_eq!(select(&html, "#order-status"), vec!["shipped"]);

@@ -207,8 +207,16 @@ pub async fn post_event(
     if let Some(at) = event.occurred_at.as_deref() {
         chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?;
     }
-    let note: String = event.note.unwrap_or_default().chars().take(2000).collect();
-    let tracking: Option<String> = event.tracking_number.map(|t| t.chars().take(100).collect());
+    // The document's limits, counted as JSON Schema counts (characters): refused, not cut,
+    // so a factory learns that what it sent was not kept whole.
+    let note = event.note.unwrap_or_default();
+    if note.chars().count() > 2000 {
+        return Err(ApiError::BadRequest("note must be at most 2000 characters".into()));
+    }
+    let tracking = event.tracking_number;
+    if tracking.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::BadRequest("tracking_number must be at most 100 characters".into()));
+    }
     let request_hash = hex::encode(Sha256::digest(&body));
     let (factory_id, id) = (f.id, path.into_inner());
     let answer = db
