@@ -15,6 +15,11 @@ use atelier::web::shop::auth::ShopCtx;
 use atelier::web::shop::configure::LiveFragment;
 use criterion::{Criterion, criterion_group, criterion_main};
 
+// The server's allocator (src/main.rs): an update makes hundreds of small allocations, so the
+// allocator is part of what it costs there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BICYCLES: &str = include_str!("../catalog/bicycles.toml");
 
 fn form(brakes: &str) -> Vec<(String, String)> {

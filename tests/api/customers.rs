@@ -41,6 +41,7 @@ on_both_backends!(
     a_manager_merges_two_records_and_keeps_all_history,
     preferences_are_standing_or_one_off_and_can_be_pinned_or_dropped,
     contacts_complaints_and_feedback_make_one_timeline,
+    a_long_history_shows_its_latest_entries_and_every_open_complaint,
     marketing_consent_is_recorded_with_its_date,
     a_customer_export_holds_everything_and_is_audited,
     erasing_removes_personal_data_but_keeps_the_record,
@@ -215,6 +216,42 @@ async fn contacts_complaints_and_feedback_make_one_timeline(backend: Backend) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, "#timeline .resolved"), vec!["Resolved new zip fitted"]);
+}
+
+async fn a_long_history_shows_its_latest_entries_and_every_open_complaint(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let token = app.csrf(&format!("/staff/customers/{id}")).await;
+    let contact = |kind: &'static str, summary: String| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let res = app.post_form(&format!("/staff/customers/{id}/contacts"), &[("csrf_token", &token), ("kind", kind), ("summary", &summary)]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{summary}");
+        }
+    };
+    contact("complaint", "seam came apart".into()).await;
+    for i in 1..=55 {
+        contact("visit", format!("visit {i}")).await;
+    }
+
+    let (status, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let texts = select(&html, "#timeline .event-text");
+    assert_eq!(texts.len(), 51, "the latest 50 and the open complaint");
+    assert_eq!(texts[0], "visit 55");
+    assert_eq!(texts[49], "visit 6");
+    assert_eq!(texts[50], "seam came apart", "an open complaint stays on the page to be resolved");
+    assert_eq!(select(&html, "#timeline-more"), vec!["The latest 50 of 56 entries, and every open complaint. Show the whole history"]);
+    let all = attr(&html, "#timeline-more a", "href").unwrap();
+    assert_eq!(all, format!("/staff/customers/{id}?history=all#timeline"));
+
+    let (status, html) = app.get_html(all.trim_end_matches("#timeline")).await;
+    assert_eq!(status, StatusCode::OK);
+    let texts = select(&html, "#timeline .event-text");
+    assert_eq!(texts.len(), 56);
+    assert_eq!(texts[55], "seam came apart");
+    assert!(select(&html, "#timeline-more").is_empty());
 }
 
 async fn marketing_consent_is_recorded_with_its_date(backend: Backend) {

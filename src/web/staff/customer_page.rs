@@ -53,6 +53,10 @@ pub struct TimelineItem {
     pub who: String,
 }
 
+/// How many timeline entries the page shows unless the whole history is asked for: a customer
+/// with thousands of orders would otherwise get a page of megabytes.
+pub const TIMELINE_SHOWN: usize = 50;
+
 pub struct SetSummary {
     pub at: String,
     pub values: Vec<(String, String)>,
@@ -67,6 +71,8 @@ pub struct CustomerPage {
     /// Standing preferences, then one-off ones, each under its message id.
     pub pref_groups: Vec<(&'static str, Vec<PreferenceRow>)>,
     pub timeline: Vec<TimelineItem>,
+    /// The number of entries in the whole history, when `timeline` holds only the latest.
+    pub timeline_cut: Option<usize>,
     pub latest_set: Option<SetSummary>,
     pub may_merge_erase: bool,
     pub marketing_ok: bool,
@@ -106,15 +112,16 @@ pub enum Opened {
 impl CustomerPage {
     /// The page of a customer known to be live (a form on it re-rendered with its errors).
     pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
-        match Self::open(db, cache, ctx, staff, id).await? {
+        match Self::open(db, cache, ctx, staff, id, false).await? {
             Opened::Page(page) => Ok(*page),
             Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
         }
     }
 
     /// Everything the page shows, profile included, read in one database task: the orders
-    /// once for the timeline and for what the profile learns from them.
-    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<Opened, AppError> {
+    /// once for the timeline and for what the profile learns from them. The timeline is the
+    /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
         let read = db
             .read(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
@@ -142,14 +149,14 @@ impl CustomerPage {
             Some(Ok(loaded)) => loaded,
         };
         let profile = loaded.profile.take();
-        let mut page = Self::build(ctx, staff, *loaded);
+        let mut page = Self::build(ctx, staff, *loaded, whole_history);
         if let Some(data) = profile {
             page.profile = super::customer_profile::ProfileView::labelled(db, cache, page.ctx.t, page.c.id, data, page.marketing_ok).await?;
         }
         Ok(Opened::Page(Box::new(page)))
     }
 
-    fn build(ctx: Ctx, staff: &Staff, l: Loaded) -> CustomerPage {
+    fn build(ctx: Ctx, staff: &Staff, l: Loaded, whole_history: bool) -> CustomerPage {
         let who = |staff_id: Option<i64>, store_id: Option<i64>| {
             let s = staff_id.and_then(|i| l.staff_names.get(&i)).cloned().unwrap_or_default();
             let st = store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default();
@@ -203,6 +210,16 @@ impl CustomerPage {
             }));
         }
         timeline.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let timeline_total = timeline.len();
+        let timeline_cut = (!whole_history && timeline_total > TIMELINE_SHOWN).then_some(timeline_total);
+        if timeline_cut.is_some() {
+            // An open complaint waits for a fitter to resolve it here, however old it is.
+            let mut i = 0;
+            timeline.retain(|(_, _, item)| {
+                i += 1;
+                i <= TIMELINE_SHOWN || (item.complaint_id.is_some() && item.open)
+            });
+        }
         let latest_set = l.sets.first().map(|(s, values)| SetSummary {
             at: fmt_time(&s.taken_at),
             values: format_values(values, unit_system(&s.unit_system), lang),
@@ -218,6 +235,7 @@ impl CustomerPage {
             may_merge_erase: may_merge_or_erase(&staff.authority(), l.c.home_store_id),
             marketing_ok: marketing_ok(&l.c),
             timeline: timeline.into_iter().map(|t| t.2).collect(),
+            timeline_cut,
             pref_groups,
             latest_set,
             c: l.c,
@@ -232,6 +250,10 @@ impl CustomerPage {
             profile: Default::default(),
             ctx,
         }
+    }
+
+    pub fn timeline_shown(&self) -> usize {
+        TIMELINE_SHOWN
     }
 
     pub fn timeline_text(&self, item: &TimelineItem) -> String {

@@ -113,11 +113,24 @@ pub async fn create_customer(
     Ok(see_other(&format!("/staff/customers/{}", customer.id)))
 }
 
-/// `GET /staff/customers/{id}`
-pub async fn show_customer(page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    /// `all`: the whole timeline, not only its latest entries.
+    #[serde(default)]
+    history: String,
+}
+
+/// `GET /staff/customers/{id}` (`?history=all`: the whole timeline)
+pub async fn show_customer(
+    page: StaffPage,
+    db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
+    path: web::Path<i64>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    match CustomerPage::open(&db, &cache, page.ctx, &page.staff, id).await? {
+    match CustomerPage::open(&db, &cache, page.ctx, &page.staff, id, query.history == "all").await? {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) => render::ok(&*p),
