@@ -139,13 +139,13 @@ pub fn past_order(product: &str, configuration: &str) -> PastOrder {
 }
 
 /// Of `orders`, those that count as choices (not cancelled), each with what was chosen.
-pub fn choices_in(orders: &[crate::store::orders::OrderRow]) -> impl Iterator<Item = (&crate::store::orders::OrderRow, PastOrder)> {
+pub fn choices_in(orders: &[crate::store::orders::OrderSummary]) -> impl Iterator<Item = (&crate::store::orders::OrderSummary, PastOrder)> {
     orders.iter().filter(|o| o.status != "cancelled").map(|o| (o, past_order(&o.product_code, &o.configuration)))
 }
 
 /// What the customer chose in the orders that count (not cancelled), newest first.
 pub fn past_orders(conn: &mut DbConn, customer_id: i64) -> Result<Vec<PastOrder>, StoreError> {
-    let orders = crate::store::orders::for_customer(conn, customer_id)?;
+    let orders = crate::store::orders::history_of_customer(conn, customer_id)?;
     Ok(choices_in(&orders).map(|(_, p)| p).collect())
 }
 

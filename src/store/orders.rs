@@ -141,6 +141,33 @@ pub fn find_by_idempotency_key(conn: &mut DbConn, key: &str) -> QueryResult<Opti
     native!(conn, |on| o::table.filter(o::idempotency_key.eq(key)).select(OrderRow::as_select()).first(on)).optional()
 }
 
+/// What a customer's history (their page, their profile, what is learned from them) needs of
+/// an order: not its price breakdown, delivery or keys, which a long history made the
+/// larger part of reading it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = o)]
+pub struct OrderSummary {
+    pub id: i64,
+    pub reference: String,
+    pub store_id: Option<i64>,
+    pub product_code: String,
+    pub configuration: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub status: String,
+    pub placed_by_staff_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A customer's orders as [`OrderSummary`], newest first.
+pub fn history_of_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<OrderSummary>> {
+    native!(conn, |on| o::table
+        .filter(o::customer_id.eq(customer_id))
+        .order((o::created_at.desc(), o::id.desc()))
+        .select(OrderSummary::as_select())
+        .load(on))
+}
+
 pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<OrderRow>> {
     native!(conn, |on| o::table
         .filter(o::customer_id.eq(customer_id))

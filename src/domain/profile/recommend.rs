@@ -38,22 +38,24 @@ pub fn parse_item(item: &str) -> Option<ItemRef> {
     Some(ItemRef::Value { product: product.into(), option: option.into(), value: value.into() })
 }
 
-/// A customer's items: every product ordered and every value chosen.
+/// A customer's items: every product ordered and every value chosen. Collected distinct
+/// first and formatted once each: a long history repeats the same few choices.
 pub fn basket(orders: &[PastOrder]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    let mut products: BTreeSet<&str> = BTreeSet::new();
+    let mut values: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     for o in orders {
-        out.insert(product_item(&o.product));
+        products.insert(&o.product);
         for (option, choice) in &o.choices {
             match choice {
                 Choice::One(v) => {
-                    out.insert(value_item(&o.product, option, v));
+                    values.insert((&o.product, option, v));
                 }
-                Choice::Many(vs) => out.extend(vs.iter().map(|v| value_item(&o.product, option, v))),
+                Choice::Many(vs) => values.extend(vs.iter().map(|v| (o.product.as_str(), option.as_str(), v.as_str()))),
                 Choice::Number(_) | Choice::Text(_) => {}
             }
         }
     }
-    out
+    products.into_iter().map(product_item).chain(values.into_iter().map(|(p, o, v)| value_item(p, o, v))).collect()
 }
 
 fn product_of(item: &str) -> &str {

@@ -91,7 +91,7 @@ pub struct CustomerPage {
 
 struct Loaded {
     c: CustomerRow,
-    orders: Vec<crate::store::orders::OrderRow>,
+    orders: Vec<crate::store::orders::OrderSummary>,
     prefs: Vec<PreferenceRow>,
     contacts: Vec<ContactRow>,
     sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
@@ -134,7 +134,7 @@ impl CustomerPage {
                 let prefs = customers::preferences(conn, id)?;
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
-                let orders = crate::store::orders::for_customer(conn, id)?;
+                let orders = crate::store::orders::history_of_customer(conn, id)?;
                 let staff_names = crate::store::staff::names(conn)?;
                 let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
                 let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();

@@ -119,21 +119,20 @@ fn money(minor: i64, currency: &str) -> String {
 }
 
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
-/// orders, newest first, as `store::orders::for_customer` gives them.
-pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderRow], marketing_ok: bool) -> Result<ProfileData, StoreError> {
+/// orders, newest first, as `store::orders::history_of_customer` gives them.
+pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
     let figures = learning::figures(conn, id, today)?;
-    let orders: Vec<_> = learning::choices_in(orders).collect();
-    let past: Vec<_> = orders.iter().map(|(_, p)| p.clone()).collect();
+    let (orders, past): (Vec<_>, Vec<_>) = learning::choices_in(orders).unzip();
     let learned = learning::learned_preferences(conn, id, &past)?;
     let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
     let mut seen = BTreeSet::new();
     let latest = orders
         .iter()
-        .filter(|(o, _)| seen.insert(o.product_code.clone()))
-        .map(|(o, _)| (o.product_code.clone(), o.id, o.reference.clone()))
+        .filter(|o| seen.insert(o.product_code.as_str()))
+        .map(|o| (o.product_code.clone(), o.id, o.reference.clone()))
         .collect();
-    let currency = orders.first().map(|(o, _)| o.currency.clone()).unwrap_or_else(|| "EUR".into());
+    let currency = orders.first().map(|o| o.currency.clone()).unwrap_or_else(|| "EUR".into());
     Ok(ProfileData { figures, learned, recs, latest, currency })
 }
 
@@ -142,7 +141,7 @@ impl ProfileView {
         let id = c.id;
         let l = db
             .read(move |conn| -> Result<ProfileData, StoreError> {
-                let orders = crate::store::orders::for_customer(conn, id)?;
+                let orders = crate::store::orders::history_of_customer(conn, id)?;
                 read(conn, id, &orders, marketing_ok)
             })
             .await?;
