@@ -102,6 +102,18 @@ struct Loaded {
     profile: Option<super::customer_profile::ProfileData>,
 }
 
+/// A timeline entry before it is worded (only the entries shown are).
+enum Entry<'a> {
+    Contact(&'a ContactRow),
+    /// A measurement set and how many values it holds.
+    Set(&'a MeasurementSetRow, usize),
+    Order(&'a crate::store::orders::OrderSummary),
+}
+
+fn is_open_complaint(c: &ContactRow) -> bool {
+    ContactKind::parse(&c.kind) == Some(ContactKind::Complaint) && c.status.as_deref() == Some("open")
+}
+
 /// What opening a customer's page finds: the page, or why there is none.
 pub enum Opened {
     Page(Box<CustomerPage>),
@@ -162,64 +174,73 @@ impl CustomerPage {
             let st = store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default();
             [s, st].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" · ")
         };
-        let mut timeline: Vec<(NaiveDateTime, i64, TimelineItem)> = vec![];
-        for c in &l.contacts {
-            let kind = ContactKind::parse(&c.kind).unwrap_or(ContactKind::Message);
-            timeline.push((c.at, c.id, TimelineItem {
-                at: fmt_time(&c.at),
-                kind: kind.as_str(),
-                text: c.summary.clone(),
-                rating: c.rating,
-                complaint_id: (kind == ContactKind::Complaint).then_some(c.id),
-                open: c.status.as_deref() == Some("open"),
-                resolution: c.resolution.clone(),
-                set_id: None,
-                order_id: None,
-                who: who(c.staff_id, c.store_id),
-            }));
-        }
-        let lang = ctx.t.lang;
-        for (s, values) in &l.sets {
-            let taken = if s.self_measured { "self" } else { "staff" };
-            timeline.push((s.taken_at, s.id, TimelineItem {
-                at: fmt_time(&s.taken_at),
-                kind: "measurements",
-                text: format!("{}|{}", values.len(), taken),
-                rating: None,
-                complaint_id: None,
-                open: false,
-                resolution: None,
-                set_id: Some(s.id),
-                order_id: None,
-                who: who(s.staff_id, s.store_id),
-            }));
-        }
-        for o in &l.orders {
-            let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| format!("{d} {}", o.currency)).unwrap_or_default();
-            timeline.push((o.created_at, o.id, TimelineItem {
-                at: fmt_time(&o.created_at),
-                kind: "order",
-                text: format!("{} · {} · {} · {}", o.reference, o.product_code, total, o.status),
-                rating: None,
-                complaint_id: None,
-                open: false,
-                resolution: None,
-                set_id: None,
-                order_id: Some(o.id),
-                who: who(o.placed_by_staff_id, o.store_id),
-            }));
-        }
-        timeline.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-        let timeline_total = timeline.len();
+        let mut entries: Vec<(NaiveDateTime, i64, Entry)> = l
+            .contacts
+            .iter()
+            .map(|c| (c.at, c.id, Entry::Contact(c)))
+            .chain(l.sets.iter().map(|(s, values)| (s.taken_at, s.id, Entry::Set(s, values.len()))))
+            .chain(l.orders.iter().map(|o| (o.created_at, o.id, Entry::Order(o))))
+            .collect();
+        entries.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let timeline_total = entries.len();
         let timeline_cut = (!whole_history && timeline_total > TIMELINE_SHOWN).then_some(timeline_total);
         if timeline_cut.is_some() {
             // An open complaint waits for a fitter to resolve it here, however old it is.
             let mut i = 0;
-            timeline.retain(|(_, _, item)| {
+            entries.retain(|(_, _, e)| {
                 i += 1;
-                i <= TIMELINE_SHOWN || (item.complaint_id.is_some() && item.open)
+                i <= TIMELINE_SHOWN || matches!(e, Entry::Contact(c) if is_open_complaint(c))
             });
         }
+        // Only the entries shown are worded: a long history is mostly cut.
+        let timeline: Vec<TimelineItem> = entries
+            .into_iter()
+            .map(|(_, _, e)| match e {
+                Entry::Contact(c) => {
+                    let kind = ContactKind::parse(&c.kind).unwrap_or(ContactKind::Message);
+                    TimelineItem {
+                        at: fmt_time(&c.at),
+                        kind: kind.as_str(),
+                        text: c.summary.clone(),
+                        rating: c.rating,
+                        complaint_id: (kind == ContactKind::Complaint).then_some(c.id),
+                        open: c.status.as_deref() == Some("open"),
+                        resolution: c.resolution.clone(),
+                        set_id: None,
+                        order_id: None,
+                        who: who(c.staff_id, c.store_id),
+                    }
+                }
+                Entry::Set(s, count) => TimelineItem {
+                    at: fmt_time(&s.taken_at),
+                    kind: "measurements",
+                    text: format!("{count}|{}", if s.self_measured { "self" } else { "staff" }),
+                    rating: None,
+                    complaint_id: None,
+                    open: false,
+                    resolution: None,
+                    set_id: Some(s.id),
+                    order_id: None,
+                    who: who(s.staff_id, s.store_id),
+                },
+                Entry::Order(o) => {
+                    let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| format!("{d} {}", o.currency)).unwrap_or_default();
+                    TimelineItem {
+                        at: fmt_time(&o.created_at),
+                        kind: "order",
+                        text: format!("{} · {} · {} · {}", o.reference, o.product_code, total, o.status),
+                        rating: None,
+                        complaint_id: None,
+                        open: false,
+                        resolution: None,
+                        set_id: None,
+                        order_id: Some(o.id),
+                        who: who(o.placed_by_staff_id, o.store_id),
+                    }
+                }
+            })
+            .collect();
+        let lang = ctx.t.lang;
         let latest_set = l.sets.first().map(|(s, values)| SetSummary {
             at: fmt_time(&s.taken_at),
             values: format_values(values, unit_system(&s.unit_system), lang),
@@ -234,7 +255,7 @@ impl CustomerPage {
             home_store: l.c.home_store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default(),
             may_merge_erase: may_merge_or_erase(&staff.authority(), l.c.home_store_id),
             marketing_ok: marketing_ok(&l.c),
-            timeline: timeline.into_iter().map(|t| t.2).collect(),
+            timeline,
             timeline_cut,
             pref_groups,
             latest_set,
