@@ -35,8 +35,6 @@ pub struct NewStaff<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewStaff) -> QueryResult<i64> {
-    // A new name for the pages that keep staff names in memory.
-    super::epoch::mark(super::epoch::Topic::Identity);
     native!(conn, |on| diesel::insert_into(staff::table)
         .values(new)
         .returning(staff::id)

@@ -42,7 +42,6 @@ on_both_backends!(
     preferences_are_standing_or_one_off_and_can_be_pinned_or_dropped,
     contacts_complaints_and_feedback_make_one_timeline,
     a_long_history_shows_its_latest_entries_and_every_open_complaint,
-    a_colleague_added_while_names_are_kept_in_memory_shows_by_name,
     marketing_consent_is_recorded_with_its_date,
     a_customer_export_holds_everything_and_is_audited,
     erasing_removes_personal_data_but_keeps_the_record,
@@ -253,24 +252,6 @@ async fn a_long_history_shows_its_latest_entries_and_every_open_complaint(backen
     assert_eq!(texts.len(), 56);
     assert_eq!(texts[55], "seam came apart");
     assert!(select(&html, "#timeline-more").is_empty());
-}
-
-/// The page keeps staff and store names in memory; adding an account must not leave a
-/// colleague's entries nameless until the memory expires.
-async fn a_colleague_added_while_names_are_kept_in_memory_shows_by_name(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.cache_ttl = std::time::Duration::from_secs(600)).await;
-    app.sign_in_as(FITTER_NORTH).await;
-    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
-    app.post_on_customer(id, "contacts", &[("kind", "visit"), ("summary", "first fitting")]).await;
-    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
-    assert_eq!(select(&html, "#timeline .event-head .muted"), vec!["Finn Fitter · North Store"]);
-
-    add_staff(&app.db, "nora.new@chain.example", "Nora New", atelier::domain::staff::Role::Fitter, Some("SOUTH"), false);
-    app.sign_out().await;
-    app.sign_in_as("nora.new@chain.example").await;
-    app.post_on_customer(id, "contacts", &[("kind", "call"), ("summary", "asked about delivery")]).await;
-    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
-    assert_eq!(select(&html, "#timeline .event-head .muted"), vec!["Nora New · South Store", "Finn Fitter · North Store"]);
 }
 
 async fn marketing_consent_is_recorded_with_its_date(backend: Backend) {

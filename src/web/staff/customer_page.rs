@@ -3,7 +3,6 @@
 //! with what was typed and the message at the field.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use askama::Template;
 use chrono::NaiveDateTime;
@@ -11,8 +10,6 @@ use chrono::NaiveDateTime;
 use crate::domain::customer::{Channel, ContactKind, FieldErrors, may_merge_or_erase, may_send_marketing};
 use crate::domain::measurement::{Measurement, UnitSystem};
 use crate::store::customers::{self, ContactRow, CustomerRow, MeasurementSetRow, PreferenceRow};
-use crate::memo::Memo;
-use crate::store::epoch::Topic;
 use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, Staff};
 use crate::web::error::AppError;
@@ -98,27 +95,11 @@ struct Loaded {
     prefs: Vec<PreferenceRow>,
     contacts: Vec<ContactRow>,
     sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
-    staff_names: Arc<BTreeMap<i64, String>>,
-    store_names: Arc<BTreeMap<i64, String>>,
+    staff_names: BTreeMap<i64, String>,
+    store_names: BTreeMap<i64, String>,
     has_account: bool,
     drafts: Vec<crate::store::drafts::DraftRow>,
     profile: Option<super::customer_profile::ProfileData>,
-}
-
-type Names = Arc<BTreeMap<i64, String>>;
-
-/// The names the page shows next to its entries, of staff members and stores, kept in memory
-/// (see [`crate::memo`]): they change only when an account or a store is added, and reading
-/// them was two of the page's dozen queries.
-pub struct NamesMemo {
-    staff: Memo<(), Names>,
-    stores: Memo<(), Names>,
-}
-
-impl NamesMemo {
-    pub fn new(ttl: std::time::Duration) -> Self {
-        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl) }
-    }
 }
 
 /// A timeline entry before it is worded (only the entries shown are).
@@ -143,7 +124,7 @@ pub enum Opened {
 impl CustomerPage {
     /// The page of a customer known to be live (a form on it re-rendered with its errors).
     pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
-        match Self::open(db, cache, None, ctx, staff, id, false).await? {
+        match Self::open(db, cache, ctx, staff, id, false).await? {
             Opened::Page(page) => Ok(*page),
             Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
         }
@@ -152,11 +133,7 @@ impl CustomerPage {
     /// Everything the page shows, profile included, read in one database task: the orders
     /// once for the timeline and for what the profile learns from them. The timeline is the
     /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
-    /// With `names`, the staff and store names come from memory when they are kept there.
-    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, names: Option<&NamesMemo>, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
-        let kept = names.and_then(|m| Some((m.staff.get(&())?, m.stores.get(&())?)));
-        let stamps = names.map(|m| (m.staff.stamp(), m.stores.stamp()));
-        let read_names = kept.is_none();
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
         let read = db
             .read(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
@@ -170,13 +147,8 @@ impl CustomerPage {
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                let (staff_names, store_names) = match kept {
-                    Some(names) => names,
-                    None => (
-                        Arc::new(crate::store::staff::names(conn)?),
-                        Arc::new(crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect()),
-                    ),
-                };
+                let staff_names = crate::store::staff::names(conn)?;
+                let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
                 let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
                 let profile = super::customer_profile::read(conn, id, &orders, marketing_ok(&c))?;
@@ -188,10 +160,6 @@ impl CustomerPage {
             Some(Err(gone)) => return Ok(gone),
             Some(Ok(loaded)) => loaded,
         };
-        if let (Some(m), Some((staff_stamp, store_stamp)), true) = (names, stamps, read_names) {
-            m.staff.keep((), loaded.staff_names.clone(), staff_stamp);
-            m.stores.keep((), loaded.store_names.clone(), store_stamp);
-        }
         let profile = loaded.profile.take();
         let mut page = Self::build(ctx, staff, *loaded, whole_history);
         if let Some(data) = profile {

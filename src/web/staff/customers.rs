@@ -16,7 +16,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
 
-use super::customer_page::{CustomerPage, EraseForm, NamesMemo, Opened};
+use super::customer_page::{CustomerPage, EraseForm, Opened};
 
 #[derive(Template)]
 #[template(path = "staff/customers.html")]
@@ -125,13 +125,12 @@ pub async fn show_customer(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<NamesMemo>,
     path: web::Path<i64>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    match CustomerPage::open(&db, &cache, Some(&names), page.ctx, &page.staff, id, query.history == "all").await? {
+    match CustomerPage::open(&db, &cache, page.ctx, &page.staff, id, query.history == "all").await? {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) => render::ok(&*p),
