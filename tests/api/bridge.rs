@@ -619,9 +619,12 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
                 for wo in items {
                     let id = wo["id"].as_i64().unwrap();
                     let lease = wo["lease_token"].as_str().unwrap().to_owned();
-                    // Client 0 is slow: it sits on every other lease until it has expired.
+                    // Client 0 is slow: it sits on every other lease until it has expired and
+                    // well past it. The others poll every 200 ms while anything is queued, so a
+                    // window of 600 ms lets one of them claim it again before client 0 acks
+                    // (with 100 ms, a run on a busy machine once saw no refusal at all).
                     if client == 0 && id % 2 == 0 {
-                        tokio::time::sleep(Duration::from_millis(1100)).await;
+                        tokio::time::sleep(Duration::from_millis(1600)).await;
                     }
                     let res = http.post(format!("{url}/{id}/ack")).bearer_auth(&token).json(&serde_json::json!({"lease_token": lease})).send().await.unwrap();
                     match res.status() {
