@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{Availability, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, Repair};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -186,20 +186,15 @@ fn kind_name(k: OptionKind) -> &'static str {
     }
 }
 
-pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
-    option_views_with(cat, cfg, cat.availability_brief(cfg).ok().as_ref(), pairs, lang, from_profile)
-}
-
-/// The options as shown, with `availability` (in catalog order, one entry per choice
-/// option, values in catalog order: what the engine answers).
-fn option_views_with(cat: &CompiledCatalog, cfg: &Configuration, availability: Option<&Availability>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+/// The options as shown; `availability` is the engine's (see [`AvailabilityRef`]), or none
+/// when the product is unknown.
+pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
     let Some(p) = cat.product(&cfg.product) else { return vec![] };
-    let mut avail = availability.map(|a| a.options.iter()).into_iter().flatten().peekable();
     p.options
         .iter()
-        .map(|o| {
-            let av = avail.next_if(|x| x.option == o.code);
-            let mut av_values = av.map(|x| x.values.iter()).into_iter().flatten().peekable();
+        .enumerate()
+        .map(|(oi, o)| {
+            let av: Option<&[ValueAvail]> = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref());
             OptionView {
                 code: o.code.clone(),
                 label: o.label.get(lang),
@@ -208,15 +203,16 @@ fn option_views_with(cat: &CompiledCatalog, cfg: &Configuration, availability: O
                 values: o
                     .values
                     .iter()
-                    .map(|val| {
-                        let a = av_values.next_if(|y| y.value == val.code);
+                    .enumerate()
+                    .map(|(vi, val)| {
+                        let a = av.and_then(|x| x.get(vi));
                         ValueView {
                             code: val.code.clone(),
                             label: val.label.get(lang),
                             surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", format_amount(val.surcharge, &p.currency, lang)) },
                             chosen: a.is_some_and(|a| a.chosen),
-                            available: a.is_none_or(|a| a.available || a.chosen),
-                            fits: a.is_none_or(|a| a.available),
+                            available: a.is_none_or(|a| a.available() || a.chosen),
+                            fits: a.is_none_or(|a| a.available()),
                             reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.text(lang)))).unwrap_or_default(),
                         }
                     })
@@ -288,8 +284,19 @@ pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> 
 }
 
 pub fn price_view(cat: &CompiledCatalog, cfg: &Configuration, tax_bp: i32, t: Tr) -> (Vec<(String, String)>, String) {
+    match cat.price(cfg, tax_rate(tax_bp)) {
+        Ok(p) => price_lines(&p, t),
+        Err(_) => (vec![], String::new()),
+    }
+}
+
+/// A store's tax rate in basis points as the fraction the engine takes.
+pub fn tax_rate(tax_bp: i32) -> Decimal {
+    Decimal::new(i64::from(tax_bp), 4)
+}
+
+fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String) {
     let lang = t.lang;
-    let Ok(p) = cat.price(cfg, Decimal::new(i64::from(tax_bp), 4)) else { return (vec![], String::new()) };
     let money = |d: Decimal| format_amount(d, &p.currency, lang);
     let mut lines = vec![(t.t("price-base"), money(p.base))];
     lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
@@ -313,10 +320,10 @@ fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, 
 
 /// The engine's repair in plain words; `true` when no choice can help (the measurements
 /// rule the product out).
-pub fn repair_view(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> (Vec<String>, bool) {
-    match cat.repair(cfg) {
-        Ok(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
-        Ok(Repair::RuledOutByMeasurements { reasons }) => (reasons.iter().map(|r| r.explanation.get(lang)).collect(), true),
+fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
+    match repair {
+        Some(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
+        Some(Repair::RuledOutByMeasurements { reasons }) => (reasons.iter().map(|r| r.explanation.get(lang)).collect(), true),
         _ => (vec![], false),
     }
 }
@@ -400,18 +407,31 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 }
 
 /// Everything the live part shows, for one configuration: validity, availability, repair,
-/// price, derived values and the preview.
+/// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let lang = t.lang;
-    let validation = cat.validate(cfg).ok();
-    let valid = validation.as_ref().is_some_and(|v| v.valid);
-    let (repair, ruled_out) = if valid { (vec![], false) } else { repair_view(cat, cfg, lang) };
-    let (price_lines, total) = price_view(cat, cfg, tax_bp, t);
-    let derived = cat.derive(cfg).unwrap_or_default();
+    let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
+    let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, from_profile);
+    let Some(LiveAnswer { validation, repair, derived, price, .. }) = answer else {
+        return LiveView {
+            steps: steps(options, cat, &cfg.product),
+            valid: false,
+            violations: vec![],
+            repair: vec![],
+            ruled_out: false,
+            price_lines: vec![],
+            total: String::new(),
+            derived: vec![],
+            preview: preview_with(cat, cfg, &[]),
+            preview_title: preview_title(cat, cfg, t),
+        };
+    };
+    let (repair, ruled_out) = repair_words(repair.as_ref(), lang);
+    let (price_lines, total) = price_lines(&price, t);
     LiveView {
-        steps: steps(option_views(cat, cfg, pairs, lang, from_profile), cat, &cfg.product),
-        valid,
-        violations: validation.map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
+        steps: steps(options, cat, &cfg.product),
+        valid: validation.valid,
+        violations: validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
         repair,
         ruled_out,
         price_lines,
@@ -457,6 +477,10 @@ pub async fn store_tax(db: &Db, store_id: Option<i64>) -> Result<i32, AppError> 
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
+    use crate::domain::catalog::BlockerRef;
+
     use super::*;
 
     #[test]
@@ -507,6 +531,23 @@ mod tests {
         }
     }
 
+    /// The owned, full availability indexed as a configurator reads it.
+    fn by_index<'a>(cat: &'a CompiledCatalog, full: &'a crate::domain::catalog::Availability) -> AvailabilityRef<'a> {
+        let p = cat.product("road").unwrap_or_else(|| panic!("road"));
+        p.options
+            .iter()
+            .map(|o| {
+                let x = full.options.iter().find(|x| x.option == o.code)?;
+                let values = o.values.iter().map(|v| {
+                    let y = x.values.iter().find(|y| y.value == v.code).unwrap_or_else(|| panic!("{}", v.code));
+                    let blocked_by = y.blocked_by.iter().map(|b| BlockerRef { rule: b.rule.as_deref(), derived: b.derived.as_deref(), explanation: Cow::Borrowed(&b.explanation) });
+                    ValueAvail { chosen: y.chosen, blocked_by: blocked_by.collect() }
+                });
+                Some(values.collect())
+            })
+            .collect()
+    }
+
     /// The shop words a value's reasons from the brief availability; they must read as they
     /// would from the full one.
     #[test]
@@ -525,8 +566,10 @@ mod tests {
             let measured = if i == 3 { BTreeMap::new() } else { body.clone() };
             let cfg = configuration("road", &cat, &pairs, measured);
             for lang in [Lang::En, Lang::ZhCn] {
-                let full = option_views_with(&cat, &cfg, cat.availability(&cfg).ok().as_ref(), &pairs, lang, &BTreeSet::new());
-                let brief = option_views(&cat, &cfg, &pairs, lang, &BTreeSet::new());
+                let full = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
+                let full = option_views(&cat, &cfg, Some(&by_index(&cat, &full)), &pairs, lang, &BTreeSet::new());
+                let live = cat.live(&cfg, Decimal::ZERO).unwrap_or_else(|e| panic!("{e}"));
+                let brief = option_views(&cat, &cfg, Some(&live.availability), &pairs, lang, &BTreeSet::new());
                 for (f, b) in full.iter().zip(&brief) {
                     for (fv, bv) in f.values.iter().zip(&b.values) {
                         assert_eq!((&fv.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.code, bv.chosen, bv.available, bv.fits, &bv.reason));

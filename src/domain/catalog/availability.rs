@@ -2,6 +2,8 @@
 //! the other choices as they stand, and if not, which rules forbid it and why. Only rules
 //! whose options are all chosen can forbid (an open question can still be answered to fit).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::compile::{CompiledCatalog, DerivedKind, Product};
@@ -37,6 +39,32 @@ pub struct Blocker {
     pub explanation: Text,
 }
 
+/// A value's availability borrowing the catalog's words: what [`CompiledCatalog::live`] hands
+/// a configurator, which words hundreds of values per update and should not copy each rule's
+/// sentence to do it. Options and values are by index, in catalog order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueAvail<'a> {
+    pub chosen: bool,
+    pub blocked_by: Vec<BlockerRef<'a>>,
+}
+
+impl ValueAvail<'_> {
+    pub fn available(&self) -> bool {
+        self.blocked_by.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockerRef<'a> {
+    pub rule: Option<&'a str>,
+    pub derived: Option<&'a str>,
+    pub explanation: Cow<'a, Text>,
+}
+
+/// One entry per option of the product, in catalog order: `None` for number and text
+/// options, else one entry per value, in catalog order.
+pub type AvailabilityRef<'a> = Vec<Option<Vec<ValueAvail<'a>>>>;
+
 /// How much a blocker's explanation says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Wording {
@@ -62,26 +90,54 @@ impl CompiledCatalog {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
-        Ok(of(&ctx, &a, &ctx.snapshot(&a), wording))
+        Ok(owned(p, of(&ctx, &a, &ctx.snapshot(&a), wording)))
     }
+}
+
+fn owned(p: &Product, r: AvailabilityRef) -> Availability {
+    let options = p
+        .options
+        .iter()
+        .zip(r)
+        .filter_map(|(spec, values)| {
+            let values = spec
+                .values
+                .iter()
+                .zip(values?)
+                .map(|(v, a)| ValueAvailability {
+                    value: v.code.clone(),
+                    chosen: a.chosen,
+                    available: a.available(),
+                    blocked_by: a
+                        .blocked_by
+                        .into_iter()
+                        .map(|b| Blocker { rule: b.rule.map(str::to_owned), derived: b.derived.map(str::to_owned), explanation: b.explanation.into_owned() })
+                        .collect(),
+                })
+                .collect();
+            Some(OptionAvailability { option: spec.code.clone(), values })
+        })
+        .collect();
+    Availability { options }
 }
 
 /// Availability of every value next to `a`, whose snapshot is `base`. One trial assignment
 /// and one snapshot serve every value: a trial changes one option, so only the derived
 /// values reading that option are computed again, and only the rules on it are checked.
-pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording: Wording) -> Availability {
-    let p = ctx.p;
+pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording: Wording) -> AvailabilityRef<'a> {
+    let p: &'a Product = ctx.p;
     let mut trial = a.clone();
     let mut snap = base.clone_derived();
-    let mut options = Vec::new();
+    let mut options = Vec::with_capacity(p.options.len());
     for (o, spec) in p.options.iter().enumerate() {
         if !matches!(spec.kind, OptionKind::Single | OptionKind::Multi) {
+            options.push(None);
             continue;
         }
         let blocking: Vec<usize> = p.derived.iter().enumerate().filter(|(_, d)| d.options.contains(&o)).map(|(i, _)| i).collect();
         let recompute = derived_reading(p, o);
         let mut values = Vec::with_capacity(spec.values.len());
-        for (vi, v) in spec.values.iter().enumerate() {
+        for vi in 0..spec.values.len() {
             let chosen = match &a[o] {
                 Some(Val::One(i)) => *i == vi,
                 Some(Val::Many(is)) => is.contains(&vi),
@@ -112,35 +168,36 @@ pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording
                         _ => Text::new("cannot be computed", "无法计算"),
                     };
                     let dl = &p.derived[d].label;
-                    blocked_by.push(Blocker {
+                    blocked_by.push(BlockerRef {
                         rule: None,
-                        derived: Some(p.derived[d].code.clone()),
-                        explanation: Text { en: format!("{}: {}.", dl.en, why.en), zh: format!("{}：{}。", dl.zh, why.zh) },
+                        derived: Some(&p.derived[d].code),
+                        explanation: Cow::Owned(Text { en: format!("{}: {}.", dl.en, why.en), zh: format!("{}：{}。", dl.zh, why.zh) }),
                     });
                 }
             }
             for &r in &p.rules_by_option[o] {
-                let rule = &p.rules[r];
+                let rule: &'a super::compile::Rule = &p.rules[r];
                 let error = match ctx.check(rule, &trial, &snap, false) {
                     Outcome::Violated => None,
                     Outcome::Error(e) => Some(e),
                     _ => continue,
                 };
-                blocked_by.push(match wording {
-                    Wording::Full => blocker(rule_violation(ctx, &trial, &snap, rule, error).violation),
-                    Wording::RuleOnly => Blocker { rule: Some(rule.id.clone()), derived: None, explanation: rule.text.clone() },
-                });
+                let explanation = match wording {
+                    Wording::Full => Cow::Owned(rule_violation(ctx, &trial, &snap, rule, error).violation.explanation),
+                    Wording::RuleOnly => Cow::Borrowed(&rule.text),
+                };
+                blocked_by.push(BlockerRef { rule: Some(&rule.id), derived: None, explanation });
             }
-            values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), blocked_by });
+            values.push(ValueAvail { chosen, blocked_by });
         }
         trial[o] = a[o].clone();
         for &d in &recompute {
             snap.derived[d] = base.derived[d].clone();
         }
         snap.assignment_changed();
-        options.push(OptionAvailability { option: spec.code.clone(), values });
+        options.push(Some(values));
     }
-    Availability { options }
+    options
 }
 
 /// The derived values (in order) whose value can change with option `o`: those reading it,
@@ -158,8 +215,4 @@ fn derived_reading(p: &Product, o: usize) -> Vec<usize> {
             };
     }
     (0..hit.len()).filter(|i| hit[*i]).collect()
-}
-
-fn blocker(v: super::validate::Violation) -> Blocker {
-    Blocker { rule: v.rule, derived: None, explanation: v.explanation }
 }

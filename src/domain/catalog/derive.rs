@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::compile::{CompiledCatalog, DerivedKind};
-use super::eval::{Ctx, DerivedFail};
+use super::compile::{CompiledCatalog, DerivedKind, Product};
+use super::eval::{Ctx, DerivedFail, DerivedResult};
 use super::input::{Configuration, normalize};
 use super::measures;
 use super::model::Text;
@@ -47,36 +47,40 @@ impl CompiledCatalog {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
-        let snap = ctx.snapshot(&a);
-        Ok(p.derived
-            .iter()
-            .zip(snap.derived)
-            .map(|(d, r)| {
-                let formula = match &d.kind {
-                    DerivedKind::Formula(e) => e.source.clone(),
-                    DerivedKind::Chart { by, charts } => {
-                        let m = charts.first().map(|(_, c)| c.measurement.as_str()).unwrap_or("");
-                        match by {
-                            None => format!("size chart {} by {m}", charts.first().map_or("", |(_, c)| c.code.as_str())),
-                            Some(o) => {
-                                let opt = &p.options[*o];
-                                let list: Vec<String> = charts
-                                    .iter()
-                                    .map(|(v, c)| format!("{} → {}", v.and_then(|v| opt.values.get(v)).map_or("", |v| v.code.as_str()), c.code))
-                                    .collect();
-                                format!("size chart by {m}, chosen by {}: {}", opt.code, list.join(", "))
-                            }
+        Ok(outputs(p, ctx.snapshot(&a).derived))
+    }
+}
+
+/// The derived values of a snapshot, with their formulas and problems worded.
+pub(crate) fn outputs(p: &Product, derived: Vec<DerivedResult>) -> Vec<DerivedOutput> {
+    p.derived
+        .iter()
+        .zip(derived)
+        .map(|(d, r)| {
+            let formula = match &d.kind {
+                DerivedKind::Formula(e) => e.source.clone(),
+                DerivedKind::Chart { by, charts } => {
+                    let m = charts.first().map(|(_, c)| c.measurement.as_str()).unwrap_or("");
+                    match by {
+                        None => format!("size chart {} by {m}", charts.first().map_or("", |(_, c)| c.code.as_str())),
+                        Some(o) => {
+                            let opt = &p.options[*o];
+                            let list: Vec<String> = charts
+                                .iter()
+                                .map(|(v, c)| format!("{} → {}", v.and_then(|v| opt.values.get(v)).map_or("", |v| v.code.as_str()), c.code))
+                                .collect();
+                            format!("size chart by {m}, chosen by {}: {}", opt.code, list.join(", "))
                         }
                     }
-                };
-                let (value, problem) = match r {
-                    Ok(v) => (Some(v), None),
-                    Err(f) => (None, Some(problem_text(&f))),
-                };
-                DerivedOutput { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), value, formula, source: d.source.clone(), problem }
-            })
-            .collect())
-    }
+                }
+            };
+            let (value, problem) = match r {
+                Ok(v) => (Some(v), None),
+                Err(f) => (None, Some(problem_text(&f))),
+            };
+            DerivedOutput { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), value, formula, source: d.source.clone(), problem }
+        })
+        .collect()
 }
 
 fn problem_text(f: &DerivedFail) -> Text {

@@ -6,7 +6,8 @@
 //! answers, per product, [`validate`](CompiledCatalog::validate),
 //! [`availability`](CompiledCatalog::availability), [`repair`](CompiledCatalog::repair),
 //! [`derive`](CompiledCatalog::derive), [`price`](CompiledCatalog::price) and
-//! [`work_spec`](CompiledCatalog::work_spec) (bill of materials, operations, spec hash).
+//! [`work_spec`](CompiledCatalog::work_spec) (bill of materials, operations, spec hash);
+//! [`live`](CompiledCatalog::live) answers the first five at once, as a configurator asks.
 //!
 //! Rule expressions are CEL; see [`expr`] for the variables they see and their units.
 //! Everything that reaches output is ordered by the catalog (options, rules, derived values
@@ -21,6 +22,7 @@ pub mod eval;
 pub mod expr;
 pub mod input;
 pub mod lint;
+pub mod live;
 pub mod measures;
 pub mod model;
 mod native;
@@ -34,12 +36,13 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use availability::{Availability, Blocker, OptionAvailability, ValueAvailability};
+pub use availability::{Availability, AvailabilityRef, Blocker, BlockerRef, OptionAvailability, ValueAvail, ValueAvailability};
 pub use bom::{SpecLine, WorkSpec};
 pub use compile::{CompiledCatalog, Product};
 pub use derive::{DerivedOutput, DerivedValue};
 pub use input::{Choice, Configuration};
 pub use lint::{LintIssue, LintReport};
+pub use live::LiveAnswer;
 pub use model::{CatalogDoc, Family, OptionKind, RuleKind, Text};
 pub use price::{PriceBreakdown, PriceLine};
 pub use repair::{Change, Repair};

@@ -6,8 +6,8 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-use super::compile::CompiledCatalog;
-use super::input::{Configuration, Val, normalize};
+use super::compile::{CompiledCatalog, Product};
+use super::input::{Assignment, Configuration, Val, normalize};
 use super::model::Text;
 use super::EngineError;
 
@@ -39,34 +39,39 @@ impl CompiledCatalog {
             return Err(EngineError::NegativeTaxRate(tax_rate));
         }
         let (a, _) = normalize(p, &cfg.choices);
-        let mut surcharges = Vec::new();
-        for (o, val) in p.options.iter().zip(&a) {
-            let picked: Vec<usize> = match val {
-                Some(Val::One(i)) => vec![*i],
-                Some(Val::Many(is)) => is.clone(),
-                Some(Val::Text(_)) => {
-                    if let Some(t) = o.text.as_ref().filter(|t| !t.surcharge.is_zero()) {
-                        surcharges.push(PriceLine { option: o.code.clone(), value: None, label: o.label.clone(), amount: t.surcharge });
-                    }
-                    continue;
+        Ok(price_of(p, &a, tax_rate))
+    }
+}
+
+/// The price of `a`; `tax_rate` is already checked.
+pub(crate) fn price_of(p: &Product, a: &Assignment, tax_rate: Decimal) -> PriceBreakdown {
+    let mut surcharges = Vec::new();
+    for (o, val) in p.options.iter().zip(a) {
+        let picked: Vec<usize> = match val {
+            Some(Val::One(i)) => vec![*i],
+            Some(Val::Many(is)) => is.clone(),
+            Some(Val::Text(_)) => {
+                if let Some(t) = o.text.as_ref().filter(|t| !t.surcharge.is_zero()) {
+                    surcharges.push(PriceLine { option: o.code.clone(), value: None, label: o.label.clone(), amount: t.surcharge });
                 }
-                _ => continue,
-            };
-            for v in picked.iter().filter_map(|i| o.values.get(*i)).filter(|v| !v.surcharge.is_zero()) {
-                let label = Text { en: format!("{}: {}", o.label.en, v.label.en), zh: format!("{}：{}", o.label.zh, v.label.zh) };
-                surcharges.push(PriceLine { option: o.code.clone(), value: Some(v.code.clone()), label, amount: v.surcharge });
+                continue;
             }
+            _ => continue,
+        };
+        for v in picked.iter().filter_map(|i| o.values.get(*i)).filter(|v| !v.surcharge.is_zero()) {
+            let label = Text { en: format!("{}: {}", o.label.en, v.label.en), zh: format!("{}：{}", o.label.zh, v.label.zh) };
+            surcharges.push(PriceLine { option: o.code.clone(), value: Some(v.code.clone()), label, amount: v.surcharge });
         }
-        let subtotal = p.base_price + surcharges.iter().map(|l| l.amount).sum::<Decimal>();
-        let tax = (subtotal * tax_rate).round_dp_with_strategy(p.minor_units, RoundingStrategy::MidpointAwayFromZero);
-        Ok(PriceBreakdown {
-            currency: p.currency.clone(),
-            base: p.base_price,
-            surcharges,
-            subtotal,
-            tax_rate,
-            tax,
-            total: subtotal + tax,
-        })
+    }
+    let subtotal = p.base_price + surcharges.iter().map(|l| l.amount).sum::<Decimal>();
+    let tax = (subtotal * tax_rate).round_dp_with_strategy(p.minor_units, RoundingStrategy::MidpointAwayFromZero);
+    PriceBreakdown {
+        currency: p.currency.clone(),
+        base: p.base_price,
+        surcharges,
+        subtotal,
+        tax_rate,
+        tax,
+        total: subtotal + tax,
     }
 }

@@ -385,3 +385,59 @@ proptest! {
         })?;
     }
 }
+
+/// `live` answers what `validate`, `repair`, `availability_brief`, `derive` and `price` answer
+/// one by one.
+fn check_live(cat: &CompiledCatalog, cfg: &Configuration) -> Result<(), TestCaseError> {
+    let fail = |e: EngineError| TestCaseError::fail(e.to_string());
+    let tax = Decimal::new(19, 2);
+    let live = cat.live(cfg, tax).map_err(fail)?;
+    let validation = cat.validate(cfg).map_err(fail)?;
+    prop_assert_eq!(&live.validation, &validation);
+    let repair = cat.repair(cfg).map_err(fail)?;
+    prop_assert_eq!(live.repair.as_ref().unwrap_or(&Repair::AlreadyValid), &repair);
+    prop_assert_eq!(live.repair.is_none(), validation.valid);
+    prop_assert_eq!(&live.derived, &cat.derive(cfg).map_err(fail)?);
+    prop_assert_eq!(&live.price, &cat.price(cfg, tax).map_err(fail)?);
+    let brief = cat.availability_brief(cfg).map_err(fail)?;
+    let p = cat.product(&cfg.product).ok_or_else(|| TestCaseError::fail("no product"))?;
+    let mut listed = brief.options.iter();
+    for (o, by_value) in p.options.iter().zip(&live.availability) {
+        let Some(by_value) = by_value else {
+            prop_assert!(matches!(o.kind, OptionKind::Number | OptionKind::Text), "{} has no availability", o.code);
+            continue;
+        };
+        let owned = listed.next().ok_or_else(|| TestCaseError::fail(format!("{} missing", o.code)))?;
+        prop_assert_eq!(&owned.option, &o.code);
+        prop_assert_eq!(owned.values.len(), by_value.len());
+        for ((v, a), w) in o.values.iter().zip(by_value).zip(&owned.values) {
+            prop_assert_eq!(&w.value, &v.code);
+            prop_assert_eq!((w.chosen, w.available), (a.chosen, a.available()));
+            let theirs: Vec<(Option<&str>, Option<&str>, &Text)> = w.blocked_by.iter().map(|b| (b.rule.as_deref(), b.derived.as_deref(), &b.explanation)).collect();
+            let ours: Vec<(Option<&str>, Option<&str>, &Text)> = a.blocked_by.iter().map(|b| (b.rule, b.derived, &*b.explanation)).collect();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+    prop_assert!(listed.next().is_none());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn one_live_evaluation_answers_as_the_separate_calls(
+        road in config(doc(BICYCLES, "road")),
+        gravel in config(doc(BICYCLES, "gravel")),
+        shorts in config(doc(SPORTSWEAR, "bib_shorts")),
+        jersey in config(doc(SPORTSWEAR, "cycling_jersey")),
+    ) {
+        thread_local!(static CATS: (CompiledCatalog, CompiledCatalog) = (bicycles(), sportswear()));
+        CATS.with(|(b, s)| -> Result<(), TestCaseError> {
+            check_live(b, &road)?;
+            check_live(b, &gravel)?;
+            check_live(s, &shorts)?;
+            check_live(s, &jersey)
+        })?;
+    }
+}

@@ -47,26 +47,32 @@ impl CompiledCatalog {
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, problems) = normalize(p, &cfg.choices);
         let found = find_all(&ctx, &a, &problems);
-        if found.is_empty() {
-            return Ok(Repair::AlreadyValid);
-        }
-        let unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
-        if !unfixable.is_empty() {
-            return Ok(Repair::RuledOutByMeasurements { reasons: unfixable });
-        }
-        let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
-        let mut budget = NODE_BUDGET;
-        if let Some(fixed) = minimal_fix(&ctx, &a, &found, &mut budget) {
-            return Ok(Repair::Changes { changes: changes(p, cfg, &a, &fixed), resolves: violations });
-        }
-        // Nothing small works: is there any valid configuration at all for this body?
-        let all: Vec<usize> = (0..p.options.len()).collect();
-        let mut search = Search::new(&ctx, &a, &all, &vec![false; all.len()], budget);
-        match search.solve(&a) {
-            Some(fixed) => Ok(Repair::Changes { changes: changes(p, cfg, &a, &fixed), resolves: violations }),
-            None if search.nodes < budget => Ok(Repair::RuledOutByMeasurements { reasons: violations }),
-            None => Ok(Repair::NotFound { violations }),
-        }
+        Ok(repair_found(&ctx, cfg, &a, &found))
+    }
+}
+
+/// The repair of `a` (normalized from `cfg`), whose problems `found` are.
+pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found: &[Found]) -> Repair {
+    let p = ctx.p;
+    if found.is_empty() {
+        return Repair::AlreadyValid;
+    }
+    let unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
+    if !unfixable.is_empty() {
+        return Repair::RuledOutByMeasurements { reasons: unfixable };
+    }
+    let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
+    let mut budget = NODE_BUDGET;
+    if let Some(fixed) = minimal_fix(ctx, a, found, &mut budget) {
+        return Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations };
+    }
+    // Nothing small works: is there any valid configuration at all for this body?
+    let all: Vec<usize> = (0..p.options.len()).collect();
+    let mut search = Search::new(ctx, a, &all, &vec![false; all.len()], budget);
+    match search.solve(a) {
+        Some(fixed) => Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations },
+        None if search.nodes < budget => Repair::RuledOutByMeasurements { reasons: violations },
+        None => Repair::NotFound { violations },
     }
 }
 

@@ -63,6 +63,11 @@ impl CompiledCatalog {
 }
 
 pub(crate) fn find_all(ctx: &Ctx, a: &Assignment, problems: &[InputProblem]) -> Vec<Found> {
+    find_all_in(ctx, a, problems, &ctx.snapshot(a))
+}
+
+/// [`find_all`] with the assignment's snapshot already taken.
+pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputProblem], snap: &Snapshot<'a>) -> Vec<Found> {
     let p = ctx.p;
     let mut out = Vec::new();
     for pr in problems {
@@ -87,7 +92,6 @@ pub(crate) fn find_all(ctx: &Ctx, a: &Assignment, problems: &[InputProblem]) -> 
             });
         }
     }
-    let snap = ctx.snapshot(a);
     let mut missing: BTreeSet<String> = BTreeSet::new();
     let mut derived_found = Vec::new();
     for (d, r) in p.derived.iter().zip(&snap.derived) {
@@ -99,11 +103,11 @@ pub(crate) fn find_all(ctx: &Ctx, a: &Assignment, problems: &[InputProblem]) -> 
     }
     let mut rule_found = Vec::new();
     for rule in &p.rules {
-        match ctx.check(rule, a, &snap, true) {
+        match ctx.check(rule, a, snap, true) {
             Outcome::Satisfied | Outcome::Pending => {}
             Outcome::MissingMeasures(ms) => missing.extend(ms),
-            Outcome::Violated => rule_found.push(rule_violation(ctx, a, &snap, rule, None)),
-            Outcome::Error(e) => rule_found.push(rule_violation(ctx, a, &snap, rule, Some(e))),
+            Outcome::Violated => rule_found.push(rule_violation(ctx, a, snap, rule, None)),
+            Outcome::Error(e) => rule_found.push(rule_violation(ctx, a, snap, rule, Some(e))),
         }
     }
     for m in measures::MEASURES.iter().filter(|m| missing.contains(m.code)) {

@@ -96,8 +96,9 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
-    let options = configurator::option_views(cat, cfg, pairs, lang, learned);
-    let validation = cat.validate(cfg).ok();
+    let answer = cat.live(cfg, configurator::tax_rate(tax_bp)).ok();
+    let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, learned);
+    let validation = answer.map(|a| a.validation);
     let (price_lines, total) = configurator::price_view(cat, cfg, tax_bp, ctx.t);
     ConfigurePage {
         c,
