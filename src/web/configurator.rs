@@ -17,6 +17,7 @@ use crate::store::catalogs::CatalogVersion;
 use crate::store::{Db, StoreError};
 
 use super::error::AppError;
+use super::render::Escaped;
 
 pub struct ProductLink {
     pub version_id: i64,
@@ -28,6 +29,9 @@ pub struct ProductLink {
 
 pub struct ValueView {
     pub code: String,
+    /// The value's input id, `o_<option>_<value>`, and its reason's, `why_<option>_<value>`.
+    pub id: Escaped,
+    pub why: Escaped,
     pub label: String,
     pub surcharge: String,
     pub chosen: bool,
@@ -40,6 +44,8 @@ pub struct ValueView {
 
 pub struct OptionView {
     pub code: String,
+    /// The form field, `o_<option>`.
+    pub name: Escaped,
     pub label: String,
     pub kind: &'static str,
     pub required: bool,
@@ -197,6 +203,7 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Op
             let av: Option<&[ValueAvail]> = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref());
             OptionView {
                 code: o.code.clone(),
+                name: Escaped::concat(&["o_", &o.code]),
                 label: o.label.get(lang),
                 kind: kind_name(o.kind),
                 required: o.required,
@@ -208,6 +215,8 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Op
                         let a = av.and_then(|x| x.get(vi));
                         ValueView {
                             code: val.code.clone(),
+                            id: Escaped::concat(&["o_", &o.code, "_", &val.code]),
+                            why: Escaped::concat(&["why_", &o.code, "_", &val.code]),
                             label: val.label.get(lang),
                             surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", format_amount(val.surcharge, &p.currency, lang)) },
                             chosen: a.is_some_and(|a| a.chosen),
