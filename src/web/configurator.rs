@@ -29,9 +29,8 @@ pub struct ProductLink {
 
 pub struct ValueView {
     pub code: String,
-    /// The value's input id, `o_<option>_<value>`, and its reason's, `why_<option>_<value>`.
-    pub id: Escaped,
-    pub why: Escaped,
+    /// `<option>_<value>`: the value's input id is `o_` and its reason's `why_` followed by it.
+    pub key: Escaped,
     pub label: String,
     pub surcharge: String,
     pub chosen: bool,
@@ -215,10 +214,9 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Op
                         let a = av.and_then(|x| x.get(vi));
                         ValueView {
                             code: val.code.clone(),
-                            id: Escaped::concat(&["o_", &o.code, "_", &val.code]),
-                            why: Escaped::concat(&["why_", &o.code, "_", &val.code]),
+                            key: Escaped::concat(&[&o.code, "_", &val.code]),
                             label: val.label.get(lang),
-                            surcharge: if val.surcharge.is_zero() { String::new() } else { format!("+{}", format_amount(val.surcharge, &p.currency, lang)) },
+                            surcharge: if val.surcharge.is_zero() { String::new() } else { plus(format_amount(val.surcharge, &p.currency, lang)) },
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available() || a.chosen),
                             fits: a.is_none_or(|a| a.available()),
@@ -237,6 +235,12 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Op
             }
         })
         .collect()
+}
+
+/// A surcharge as shown next to its value (the amount has room for the sign).
+fn plus(mut amount: String) -> String {
+    amount.insert(0, '+');
+    amount
 }
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
