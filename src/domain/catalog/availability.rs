@@ -94,6 +94,7 @@ impl CompiledCatalog {
     }
 }
 
+/// The answer with its own copies of the catalog's words, as the API serializes it.
 fn owned(p: &Product, r: AvailabilityRef) -> Availability {
     let options = p
         .options
