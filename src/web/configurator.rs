@@ -308,7 +308,7 @@ pub fn tax_rate(tax_bp: i32) -> Decimal {
     Decimal::new(i64::from(tax_bp), 4)
 }
 
-fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String) {
+pub fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String) {
     let lang = t.lang;
     let money = |d: Decimal| format_amount(d, &p.currency, lang);
     let mut lines = vec![(t.t("price-base"), money(p.base))];
@@ -317,11 +317,7 @@ fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String) {
     (lines, money(p.total))
 }
 
-pub fn derived_view(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> Vec<(String, String, String)> {
-    derived_lines(&cat.derive(cfg).unwrap_or_default(), lang)
-}
-
-fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
+pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
     derived
         .iter()
         .map(|d| {
@@ -372,11 +368,8 @@ fn chosen_colours(cat: &CompiledCatalog, cfg: &Configuration) -> Vec<&'static st
     p.options.iter().filter_map(|o| chosen_one(cfg, &o.code).and_then(preview::colour_of)).collect()
 }
 
-/// The preview for the configuration: a bicycle from its geometry, or a garment sketch.
-pub fn preview(cat: &CompiledCatalog, cfg: &Configuration) -> Drawing {
-    preview_with(cat, cfg, &cat.derive(cfg).unwrap_or_default())
-}
-
+/// The preview for the configuration, from its derived values: a bicycle from its geometry,
+/// or a garment sketch.
 fn preview_with(cat: &CompiledCatalog, cfg: &Configuration, derived: &[DerivedOutput]) -> Drawing {
     let Some(p) = cat.product(&cfg.product) else { return Drawing::default() };
     let colours = chosen_colours(cat, cfg);

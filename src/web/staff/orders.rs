@@ -98,8 +98,9 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
     let product = cat.product(&cfg.product);
     let answer = cat.live(cfg, configurator::tax_rate(tax_bp)).ok();
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, learned);
+    let (price_lines, total) = answer.as_ref().map(|a| configurator::price_lines(&a.price, ctx.t)).unwrap_or_default();
+    let derived = answer.as_ref().map(|a| configurator::derived_lines(&a.derived, lang)).unwrap_or_default();
     let validation = answer.map(|a| a.validation);
-    let (price_lines, total) = configurator::price_view(cat, cfg, tax_bp, ctx.t);
     ConfigurePage {
         c,
         products: vec![],
@@ -111,7 +112,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCa
         violations: validation.as_ref().map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
         price_lines,
         total,
-        derived: configurator::derived_view(cat, cfg, lang),
+        derived,
         ship_date: ship,
         valid: validation.is_some_and(|v| v.valid),
         idempotency_key: key,
