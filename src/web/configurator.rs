@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, PriceBreakdown, Repair, ValueAvail};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -62,6 +62,7 @@ pub struct Step {
 }
 
 /// Everything the live part of a configurator shows.
+#[derive(Default)]
 pub struct LiveView {
     pub steps: Vec<Step>,
     pub valid: bool,
@@ -418,32 +419,21 @@ pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, S
     let lang = t.lang;
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
     let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, from_profile);
-    let Some(LiveAnswer { validation, repair, derived, price, .. }) = answer else {
-        return LiveView {
-            steps: steps(options, cat, &cfg.product),
-            valid: false,
-            violations: vec![],
-            repair: vec![],
-            ruled_out: false,
-            price_lines: vec![],
-            total: String::new(),
-            derived: vec![],
-            preview: preview_with(cat, cfg, &[]),
-            preview_title: preview_title(cat, cfg, t),
-        };
+    let Some(a) = &answer else {
+        return LiveView { steps: steps(options, cat, &cfg.product), preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
     };
-    let (repair, ruled_out) = repair_words(repair.as_ref(), lang);
-    let (price_lines, total) = price_lines(&price, t);
+    let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
+    let (price_lines, total) = price_lines(&a.price, t);
     LiveView {
         steps: steps(options, cat, &cfg.product),
-        valid: validation.valid,
-        violations: validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
+        valid: a.validation.valid,
+        violations: a.validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
         repair,
         ruled_out,
         price_lines,
         total,
-        derived: derived_lines(&derived, lang),
-        preview: preview_with(cat, cfg, &derived),
+        derived: derived_lines(&a.derived, lang),
+        preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
     }
 }
