@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::domain::catalog::{CompiledCatalog, Configuration, EngineError, Violation};
+use crate::domain::catalog::{CompiledCatalog, Configuration, EngineError, Orderable, PriceBreakdown, Product, Violation};
 use crate::domain::money::{MoneyError, to_minor};
 use crate::domain::work_order::Status;
 use crate::store::catalogs::CatalogVersion;
@@ -14,6 +14,10 @@ use crate::store::factories::{self, Factory};
 use crate::store::orders::{self, NewOrder, OrderRow};
 use crate::domain::profile::activity as profile_activity;
 use crate::store::{DbConn, StoreError, activity, audit, now, outbox};
+
+mod document;
+
+use document::{Body, Event, Head};
 
 #[derive(Debug, Clone)]
 pub struct PlaceOrder {
@@ -146,13 +150,12 @@ pub fn new_webhook_id() -> String {
 /// the factory. Computed before the transaction, so no lock is held while the engine works.
 pub struct Prepared {
     family: String,
-    price: crate::domain::catalog::PriceBreakdown,
+    price: PriceBreakdown,
     minor: (i64, i64, i64),
-    spec_hash: String,
     configuration: String,
     breakdown: String,
     /// The work order document without what the transaction decides (ids, dates, factory).
-    body: Value,
+    body: Body,
 }
 
 /// `who` is the customer's pricing profile (`learning::pricing_profile`): loyalty may lower a
@@ -164,25 +167,27 @@ pub fn prepare(
     tax_rate_bp: i32,
     who: &crate::domain::profile::loyalty::PricingProfile,
 ) -> Result<Prepared, PlaceError> {
-    let validation = c.validate(cfg)?;
-    if !validation.valid {
-        return Err(PlaceError::Invalid(validation.violations));
-    }
-    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
-    let price = crate::domain::profile::loyalty::price_for(c, cfg, Decimal::new(i64::from(tax_rate_bp), 4), who)?;
+    let (product, price, body) = evaluate(c, version, cfg, Decimal::new(i64::from(tax_rate_bp), 4))?;
+    let price = crate::domain::profile::loyalty::adjust(price, who);
     let minor = (to_minor(price.subtotal, &price.currency)?, to_minor(price.tax, &price.currency)?, to_minor(price.total, &price.currency)?);
-    let body = document_body(c, version, cfg)?;
-    let configuration = serde_json::to_string(&json!({ "choices": cfg.choices, "measurements": cfg.measurements }))
-        .map_err(|e| StoreError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
     Ok(Prepared {
         family: format!("{:?}", product.family).to_lowercase(),
         breakdown: serde_json::to_string(&price).unwrap_or_default(),
-        spec_hash: body["spec_hash"].as_str().unwrap_or_default().to_owned(),
         price,
         minor,
-        configuration,
+        configuration: configuration_text(cfg),
         body,
     })
+}
+
+/// The engine's answer for a configuration to order (its product, catalog price and work
+/// order document body), from one evaluation; an invalid configuration is refused.
+fn evaluate<'c>(c: &'c CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, tax_rate: Decimal) -> Result<(&'c Product, PriceBreakdown, Body), PlaceError> {
+    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+    match c.order(cfg, tax_rate)? {
+        Orderable::Invalid(violations) => Err(PlaceError::Invalid(violations)),
+        Orderable::Valid(parts) => Ok((product, parts.price, Body::new(c, version, product, cfg, &parts.derived, parts.spec))),
+    }
 }
 
 /// Places the order in the caller's transaction. The same idempotency key returns the order
@@ -247,7 +252,7 @@ fn new_order<'a>(version: &CatalogVersion, req: &'a PlaceOrder, p: &'a Prepared,
         tax_minor: p.minor.1,
         total_minor: p.minor.2,
         price_breakdown: &p.breakdown,
-        spec_hash: &p.spec_hash,
+        spec_hash: &p.body.spec_hash,
         status: "placed",
         ship_to,
         idempotency_key: &req.idempotency_key,
@@ -271,9 +276,9 @@ struct Placed<'a> {
 const PLACED_EVENT: &str = "work_order.created";
 
 impl Placed<'_> {
-    fn head<'h>(&'h self, work_order_id: i64, reference: &'h str) -> DocumentHead<'h> {
-        DocumentHead {
-            work_order_id,
+    fn head<'h>(&'h self, id: Value, reference: &'h str) -> Head<'h> {
+        Head {
+            id,
             order_reference: reference,
             revision: 1,
             factory_code: &self.factory.code,
@@ -298,26 +303,21 @@ impl Placed<'_> {
         // The customer's figures change in the same transaction as the order.
         activity::record(conn, self.req.customer_id, self.at, &self.activity())?;
         // The stored document gets its id when read (see `document`); the event carries it.
-        let stored = with_head(self.p.body.clone(), &self.head(0, order.reference)).to_string();
+        let stored = self.p.body.with(&self.head(Value::from(0), order.reference)).text();
         let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored)?;
-        let doc = with_head(self.p.body.clone(), &self.head(wo_id, order.reference));
         orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
-        enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &doc)?;
+        enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &self.p.body.with(&self.head(Value::from(wo_id), order.reference)))?;
         audit::record(conn, self.req.staff_id, "order.placed", &self.audit_subject(), &format!("order:{order_id}"))?;
         Ok(Some(order_id))
     }
 
     /// The same rows in one statement (PostgreSQL, where each statement is a round trip).
     fn write_in_one_statement(&self, conn: &mut diesel::PgConnection, order: &NewOrder, channel_id: Option<i64>) -> Result<Option<i64>, StoreError> {
-        let mut doc = with_head(self.p.body.clone(), &self.head(0, order.reference));
-        let stored = doc.to_string();
+        let stored = self.p.body.with(&self.head(Value::from(0), order.reference)).text();
         // The event's payload is the same text `enqueue` writes, with the work order's id,
         // which only the statement knows, where a random marker stands now.
         let marker = new_webhook_id();
-        if let Value::Object(map) = &mut doc {
-            map.insert("id".into(), json!(marker));
-        }
-        let payload = event_payload(PLACED_EVENT, &doc);
+        let payload = event_payload(PLACED_EVENT, &self.p.body.with(&self.head(Value::from(marker.as_str()), order.reference)));
         let (before, after) = payload
             .split_once(&format!("\"{marker}\""))
             .ok_or_else(|| StoreError::Query(diesel::result::Error::QueryBuilderError("the event payload lost its id marker".into())))?;
@@ -349,64 +349,14 @@ impl Placed<'_> {
     }
 }
 
-/// What a work order document needs besides the configuration.
-struct DocumentHead<'a> {
-    work_order_id: i64,
-    order_reference: &'a str,
-    revision: i32,
-    factory_code: &'a str,
-    due_date: &'a str,
-    ship_to: &'a Value,
-    customer_reference: &'a str,
-}
-
-/// The work order as the factory gets it (shaped after an ISA-95 production request): what
-/// it needs to build and ship, and nothing else about the customer than a reference.
-fn work_order_document(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, head: &DocumentHead) -> Result<Value, PlaceError> {
-    Ok(with_head(document_body(c, version, cfg)?, head))
-}
-
-/// The part of the document the configuration decides.
-fn document_body(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration) -> Result<Value, PlaceError> {
-    let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
-    let family = format!("{:?}", product.family).to_lowercase();
-    let spec = c.work_spec(cfg)?;
-    let derived = c.derive(cfg)?;
-    Ok(json!({
-        "status": Status::Queued.as_str(),
-        "product": {
-            "code": cfg.product,
-            "label": product.label.en,
-            "family": family,
-            "catalog": c.id,
-            "catalog_version": c.version,
-            "catalog_revision": version.revision,
-        },
-        "quantity": 1,
-        "options": options_of(c, cfg),
-        "derived": derived.iter().filter_map(|d| d.value.as_ref().map(|v| json!({
-            "code": d.code, "label": d.label.en, "value": v.to_string(), "unit": d.unit,
-        }))).collect::<Vec<_>>(),
-        "materials": spec.materials,
-        "operations": spec.operations,
-        "spec_hash": spec.spec_hash,
-        "measurements": used_measurements(c, cfg),
-        "personalisation": personalisation(c, cfg),
-    }))
-}
-
-/// Adds what the transaction decides to a document body.
-fn with_head(mut body: Value, head: &DocumentHead) -> Value {
-    if let Value::Object(map) = &mut body {
-        map.insert("id".into(), json!(head.work_order_id));
-        map.insert("order_reference".into(), json!(head.order_reference));
-        map.insert("revision".into(), json!(head.revision));
-        map.insert("factory".into(), json!(head.factory_code));
-        map.insert("due_date".into(), json!(head.due_date));
-        map.insert("ship_to".into(), head.ship_to.clone());
-        map.insert("customer_reference".into(), json!(head.customer_reference));
+/// The configuration as an order stores it.
+fn configuration_text(cfg: &Configuration) -> String {
+    #[derive(serde::Serialize)]
+    struct Stored<'a> {
+        choices: &'a std::collections::BTreeMap<String, crate::domain::catalog::Choice>,
+        measurements: &'a std::collections::BTreeMap<String, i64>,
     }
-    body
+    serde_json::to_string(&Stored { choices: &cfg.choices, measurements: &cfg.measurements }).unwrap_or_default()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -453,14 +403,10 @@ pub fn revise(
     let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
     let choices = serde_json::from_value(stored["choices"].clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
     let cfg = Configuration { product: order.product_code.clone(), choices, measurements };
-    let validation = c.validate(&cfg).map_err(PlaceError::from)?;
-    if !validation.valid {
-        return Err(PlaceError::Invalid(validation.violations).into());
-    }
     // The price stays the one the customer agreed to (and the customer's figures with it):
     // new measurements change how the product is cut, not what it costs.
-    let spec = c.work_spec(&cfg).map_err(PlaceError::from)?;
-    let configuration = json!({ "choices": cfg.choices, "measurements": cfg.measurements }).to_string();
+    let (_, _, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
+    let configuration = configuration_text(&cfg);
     orders::revise(conn, order_id, &orders::Revision {
         configuration: &configuration,
         measurement_set_id,
@@ -468,23 +414,23 @@ pub fn revise(
         tax_minor: order.tax_minor,
         total_minor: order.total_minor,
         price_breakdown: &order.price_breakdown,
-        spec_hash: &spec.spec_hash,
+        spec_hash: &body.spec_hash,
     })?;
     let customer_reference = crate::store::customers::find(conn, order.customer_id)?.map(|c| c.reference).unwrap_or_default();
     let ship_to: Value = serde_json::from_str(&order.ship_to).unwrap_or(Value::Null);
     for wo in work_orders {
         let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
         let revision = wo.revision + 1;
-        let doc = work_order_document(c, version, &cfg, &DocumentHead {
-            work_order_id: wo.id,
+        let head = Head {
+            id: Value::from(wo.id),
             order_reference: &order.reference,
             revision,
             factory_code: &factory.code,
             due_date: &wo.due_date,
             ship_to: &ship_to,
             customer_reference: &customer_reference,
-        })?;
-        orders::set_revision(conn, wo.id, revision, &doc.to_string())?;
+        };
+        orders::set_revision(conn, wo.id, revision, &body.with(&head).text())?;
         orders::record_event(conn, wo.id, Some(&wo.status), &wo.status, &format!("staff:{staff_id}"), &format!("revision {revision}"))?;
         let updated = orders::find_work_order(conn, wo.id)?.ok_or(ReviseError::NotFound)?;
         enqueue(conn, &factory, Some(wo.id), "work_order.updated", &document(&updated))?;
@@ -494,7 +440,7 @@ pub fn revise(
 }
 
 /// Writes the webhook event for a factory that receives pushes (others pull).
-pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: Option<i64>, event_type: &str, data: &Value) -> Result<(), StoreError> {
+pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: Option<i64>, event_type: &str, data: &impl serde::Serialize) -> Result<(), StoreError> {
     if factory.push_url.is_none() {
         return Ok(());
     }
@@ -504,8 +450,9 @@ pub fn enqueue(conn: &mut DbConn, factory: &Factory, work_order_id: Option<i64>,
 }
 
 /// The body of a webhook event, as factories receive it.
-fn event_payload(event_type: &str, data: &Value) -> String {
-    json!({ "type": event_type, "timestamp": Utc::now().to_rfc3339(), "data": data }).to_string()
+fn event_payload(event_type: &str, data: &impl serde::Serialize) -> String {
+    // Keys in the order a `Value` would write them, like the documents (see `document`).
+    serde_json::to_string(&Event { data, timestamp: Utc::now().to_rfc3339(), event_type }).unwrap_or_default()
 }
 
 /// Cancels an order before production: every work order becomes `cancelled` and its factory
@@ -547,49 +494,6 @@ pub fn announce_erasure(conn: &mut DbConn, customer_id: i64, customer_reference:
         }
     }
     Ok(())
-}
-
-fn options_of(c: &CompiledCatalog, cfg: &Configuration) -> Vec<Value> {
-    use crate::domain::catalog::Choice;
-    let Some(p) = c.product(&cfg.product) else { return vec![] };
-    p.options
-        .iter()
-        .filter_map(|o| {
-            let choice = cfg.choices.get(&o.code)?;
-            let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.en.clone()).unwrap_or_default();
-            let (value, value_label) = match choice {
-                Choice::One(v) => (json!(v), json!(label_of(v))),
-                Choice::Many(vs) => (json!(vs), json!(vs.iter().map(|v| label_of(v)).collect::<Vec<_>>())),
-                Choice::Number(n) => (json!(n.to_string()), json!(n.to_string())),
-                Choice::Text(_) => return None,
-            };
-            Some(json!({ "option": o.code, "label": o.label.en, "value": value, "value_label": value_label }))
-        })
-        .collect()
-}
-
-fn personalisation(c: &CompiledCatalog, cfg: &Configuration) -> Vec<Value> {
-    use crate::domain::catalog::Choice;
-    let Some(p) = c.product(&cfg.product) else { return vec![] };
-    p.options
-        .iter()
-        .filter_map(|o| match cfg.choices.get(&o.code)? {
-            Choice::Text(t) if !t.is_empty() => Some(json!({ "option": o.code, "label": o.label.en, "text": t })),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Only the measurements the product reads go to the factory (data minimisation).
-fn used_measurements(c: &CompiledCatalog, cfg: &Configuration) -> Value {
-    let Some(p) = c.product(&cfg.product) else { return json!({}) };
-    let used: serde_json::Map<String, Value> = cfg
-        .measurements
-        .iter()
-        .filter(|(k, _)| p.measures_read.contains(*k))
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
-    Value::Object(used)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,17 +2,20 @@
 //! are read once, the derived values computed once, and the problems found once, where
 //! asking `validate`, `repair`, `availability`, `derive` and `price` in turn would do each of
 //! these up to five times. The answers are the same as theirs (a property test checks it).
+//! [`CompiledCatalog::order`] does the same for placing an order: validation, price,
+//! derived values and work spec.
 
 use rust_decimal::Decimal;
 
 use super::availability::{self, AvailabilityRef, Wording};
+use super::bom::{self, WorkSpec};
 use super::compile::CompiledCatalog;
 use super::derive::{self, DerivedOutput};
 use super::eval::Ctx;
 use super::input::{Configuration, normalize};
 use super::price::{self, PriceBreakdown};
 use super::repair::{self, Repair};
-use super::validate::{self, Validation};
+use super::validate::{self, Validation, Violation};
 use super::EngineError;
 
 pub struct LiveAnswer<'a> {
@@ -40,5 +43,40 @@ impl CompiledCatalog {
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
         Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate) })
+    }
+}
+
+/// What placing an order needs from the engine.
+pub enum Orderable {
+    /// What makes the configuration invalid; nothing can be ordered.
+    Invalid(Vec<Violation>),
+    Valid(Box<OrderParts>),
+}
+
+pub struct OrderParts {
+    pub price: PriceBreakdown,
+    pub derived: Vec<DerivedOutput>,
+    pub spec: WorkSpec,
+}
+
+impl CompiledCatalog {
+    /// `validate`, then `price`, `derive` and `work_spec` of a valid configuration, from one
+    /// reading of the choices and one computation of the derived values (placing an order
+    /// asked for each in turn: the choices were read five times and the derived values
+    /// computed three times).
+    pub fn order(&self, cfg: &Configuration, tax_rate: Decimal) -> Result<Orderable, EngineError> {
+        let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
+        if tax_rate.is_sign_negative() && !tax_rate.is_zero() {
+            return Err(EngineError::NegativeTaxRate(tax_rate));
+        }
+        let ctx = Ctx::new(self, p, &cfg.measurements);
+        let (a, problems) = normalize(p, &cfg.choices);
+        let snap = ctx.snapshot(&a);
+        let found = validate::find_all_in(&ctx, &a, &problems, &snap);
+        if !found.is_empty() {
+            return Ok(Orderable::Invalid(found.into_iter().map(|f| f.violation).collect()));
+        }
+        let spec = bom::spec_of(&ctx, &a, &snap, cfg)?;
+        Ok(Orderable::Valid(Box::new(OrderParts { price: price::price_of(p, &a, tax_rate), derived: derive::outputs(p, snap.derived), spec })))
     }
 }

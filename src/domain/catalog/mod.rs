@@ -34,7 +34,7 @@ pub mod validate;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use availability::{Availability, AvailabilityRef, Blocker, BlockerRef, OptionAvailability, ValueAvail, ValueAvailability};
 pub use bom::{SpecLine, WorkSpec};
@@ -42,7 +42,7 @@ pub use compile::{CompiledCatalog, Product};
 pub use derive::{DerivedOutput, DerivedValue};
 pub use input::{Choice, Configuration};
 pub use lint::{LintIssue, LintReport};
-pub use live::LiveAnswer;
+pub use live::{LiveAnswer, OrderParts, Orderable};
 pub use model::{CatalogDoc, Family, OptionKind, RuleKind, Text};
 pub use price::{PriceBreakdown, PriceLine};
 pub use repair::{Change, Repair};

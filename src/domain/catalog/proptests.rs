@@ -422,11 +422,46 @@ fn check_live(cat: &CompiledCatalog, cfg: &Configuration) -> Result<(), TestCase
     Ok(())
 }
 
+/// `order` answers what `validate`, `price`, `derive` and `work_spec` answer one by one, for
+/// the configuration and, when repair finds one, for its repaired form (random choices are
+/// rarely valid as drawn).
+fn check_order(cat: &CompiledCatalog, cfg: &Configuration) -> Result<(), TestCaseError> {
+    let fail = |e: EngineError| TestCaseError::fail(e.to_string());
+    let mut cfgs = vec![cfg.clone()];
+    if let Repair::Changes { changes, .. } = cat.repair(cfg).map_err(fail)? {
+        let mut repaired = cfg.clone();
+        for c in changes {
+            match c.to {
+                Some(to) => repaired.choices.insert(c.option, to),
+                None => repaired.choices.remove(&c.option),
+            };
+        }
+        cfgs.push(repaired);
+    }
+    let tax = Decimal::new(19, 2);
+    for cfg in &cfgs {
+        let validation = cat.validate(cfg).map_err(fail)?;
+        match cat.order(cfg, tax).map_err(fail)? {
+            Orderable::Invalid(violations) => {
+                prop_assert!(!validation.valid);
+                prop_assert_eq!(&violations, &validation.violations);
+            }
+            Orderable::Valid(parts) => {
+                prop_assert!(validation.valid);
+                prop_assert_eq!(&parts.price, &cat.price(cfg, tax).map_err(fail)?);
+                prop_assert_eq!(&parts.derived, &cat.derive(cfg).map_err(fail)?);
+                prop_assert_eq!(&parts.spec, &cat.work_spec(cfg).map_err(fail)?);
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn one_live_evaluation_answers_as_the_separate_calls(
+    fn one_live_or_order_evaluation_answers_as_the_separate_calls(
         road in config(doc(BICYCLES, "road")),
         gravel in config(doc(BICYCLES, "gravel")),
         shorts in config(doc(SPORTSWEAR, "bib_shorts")),
@@ -434,10 +469,11 @@ proptest! {
     ) {
         thread_local!(static CATS: (CompiledCatalog, CompiledCatalog) = (bicycles(), sportswear()));
         CATS.with(|(b, s)| -> Result<(), TestCaseError> {
-            check_live(b, &road)?;
-            check_live(b, &gravel)?;
-            check_live(s, &shorts)?;
-            check_live(s, &jersey)
+            for (cat, cfg) in [(b, &road), (b, &gravel), (s, &shorts), (s, &jersey)] {
+                check_live(cat, cfg)?;
+                check_order(cat, cfg)?;
+            }
+            Ok(())
         })?;
     }
 }

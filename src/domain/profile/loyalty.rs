@@ -24,8 +24,13 @@ impl PricingProfile {
 }
 
 /// The price of a configuration for this customer.
-pub fn price_for(c: &CompiledCatalog, cfg: &Configuration, tax_rate: Decimal, _who: &PricingProfile) -> Result<PriceBreakdown, EngineError> {
-    c.price(cfg, tax_rate)
+pub fn price_for(c: &CompiledCatalog, cfg: &Configuration, tax_rate: Decimal, who: &PricingProfile) -> Result<PriceBreakdown, EngineError> {
+    Ok(adjust(c.price(cfg, tax_rate)?, who))
+}
+
+/// The catalog's price of a configuration as this customer pays it (today: unchanged).
+pub fn adjust(catalog_price: PriceBreakdown, _who: &PricingProfile) -> PriceBreakdown {
+    catalog_price
 }
 
 #[cfg(test)]
