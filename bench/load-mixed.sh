@@ -13,6 +13,7 @@
 #    and the dispatcher pushing every apparel work order to the signature-verifying receiver.
 # Prints ready-to-paste Markdown tables and the load average. Needs wrk; PostgreSQL on
 # 127.0.0.1:5432 for postgres. The kinds are described in bench/mixed.lua.
+# BENCH_SKIP_BUILD=1 measures the binaries already built (CARGO_TARGET_DIR: another build's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
@@ -24,7 +25,7 @@ solo=${SOLO_SECONDS:-10}
 kinds=${KINDS:-"staff_search staff_customer staff_measure shop_products shop_live pull factory order"}
 mix=${MIX:-"staff_search:4 staff_customer:4 staff_measure:2 shop_products:4 shop_live:8 order:8 pull:2 factory:4"}
 . bench/mixed-common.sh
-mixed_build
+[ -n "${BENCH_SKIP_BUILD:-}" ] || mixed_build
 n_kinds=$(echo "$kinds" | wc -w)
 solo_total=0
 [ "$solo" -gt 0 ] && solo_total=$((solo * n_kinds + 2 * n_kinds))

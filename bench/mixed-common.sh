@@ -37,9 +37,12 @@ mixed_start() {
     *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
   esac
   # The receiver listens on loopback, which the push-destination guard refuses unless allowed.
-  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
+  # BENCH_SERVER_WRAPPER: a command the server runs under (e.g. valgrind), split on spaces.
+  # shellcheck disable=SC2086
+  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} ${BENCH_SERVER_WRAPPER:-} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
   server=$!
-  for _ in $(seq 300); do curl -fs "$base/readyz" > /dev/null && break; sleep 0.1; done
+  # Up to two minutes: under valgrind, migrations and the demo catalogs take a while.
+  for _ in $(seq 1200); do curl -fs "$base/readyz" > /dev/null && break; sleep 0.1; done
   curl -fs "$base/readyz" > /dev/null || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
   SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
   "$target/release/examples/webhook_receiver" "127.0.0.1:$receiver_port" "$SECRET" "$2" > "$work/receiver.txt" &

@@ -28,15 +28,17 @@ enum Piece {
 
 /// Such messages by id, filled in without Fluent's resolver: every page formats dozens of
 /// messages, and resolving them was about 6 % of a shop page's CPU. Anything else (selectors,
-/// functions, references to other messages or terms) still goes through Fluent.
-type Plain = HashMap<&'static str, Vec<Piece>>;
+/// functions, references to other messages or terms) still goes through Fluent. Ids are
+/// this program's own (never a request's), so a fast hash is safe: SipHash was more than half
+/// of the lookups' cost.
+type Plain = HashMap<&'static str, Vec<Piece>, foldhash::fast::RandomState>;
 
 fn plain_messages(source: &'static str) -> Plain {
     let resource = match fluent_syntax::parser::parse(source) {
         Ok(r) => r,
         Err((r, _)) => r,
     };
-    let mut plain = Plain::new();
+    let mut plain = Plain::default();
     for entry in resource.body {
         let Entry::Message(m) = entry else { continue };
         let Some(pattern) = m.value else { continue };

@@ -76,10 +76,27 @@ mod tests {
 pub fn format_amount(amount: Decimal, currency: &str, lang: crate::domain::lang::Lang) -> String {
     let digits = minor_digits(currency).unwrap_or(2);
     let rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", digits as usize, rounded.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    // The digits of the rounded amount at exactly `digits` places, from its integer mantissa:
+    // `format!` on a `Decimal` was most of this function's cost.
+    let mut scaled = rounded.abs();
+    scaled.rescale(digits);
+    let mut buf = itoa::Buffer::new();
+    let padded;
+    let text: &str = if scaled.scale() == digits {
+        let m = buf.format(scaled.mantissa());
+        // At least one digit before the point: 0.05 is "005" here.
+        if m.len() > digits as usize { m } else {
+            padded = format!("{m:0>width$}", width = digits as usize + 1);
+            &padded
+        }
+    } else {
+        // Too many digits to hold at that scale (far beyond any price): Decimal's own text.
+        padded = format!("{:.*}", digits as usize, rounded.abs()).replace('.', "");
+        &padded
+    };
+    let (int, frac) = text.split_at(text.len() - digits as usize);
     // One buffer: this runs for every surcharge of every option on each configurator update.
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 8);
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 9);
     if rounded.is_sign_negative() && !rounded.is_zero() {
         out.push('-');
     }
@@ -135,5 +152,31 @@ mod format_tests {
         assert_eq!(format_amount(d("-15"), "EUR", Lang::En), "-€15.00");
         assert_eq!(format_amount(d("5"), "CHF", Lang::En), "CHF 5.00");
         assert_eq!(format_amount(d("999.995"), "EUR", Lang::En), "€1,000.00");
+        assert_eq!(format_amount(d("0.05"), "EUR", Lang::En), "€0.05");
+        assert_eq!(format_amount(d("0"), "JPY", Lang::En), "¥0");
+        assert_eq!(format_amount(d("-0.001"), "EUR", Lang::En), "€0.00");
+        assert_eq!(format_amount(Decimal::MAX, "EUR", Lang::En), "€79,228,162,514,264,337,593,543,950,335.00");
+    }
+
+    /// `format!` on the rounded `Decimal`, grouped: what `format_amount` wrote before it built
+    /// the digits from the mantissa.
+    fn by_format(amount: Decimal, currency: &str, lang: Lang) -> String {
+        let digits = minor_digits(currency).unwrap_or(2);
+        let rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+        let text = format!("{:.*}", digits as usize, rounded.abs());
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let grouped: String = int.chars().enumerate().flat_map(|(i, c)| (i > 0 && (int.len() - i) % 3 == 0).then_some(',').into_iter().chain([c])).collect();
+        let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+        let symbol = symbol(currency, lang).map_or(format!("{currency} "), str::to_owned);
+        if frac.is_empty() { format!("{sign}{symbol}{grouped}") } else { format!("{sign}{symbol}{grouped}.{frac}") }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn amounts_read_as_decimal_formats_them(mantissa in proptest::num::i128::ANY, scale in 0u32..=28, currency in proptest::sample::select(vec!["EUR", "JPY", "CHF", "XXX"]), zh in proptest::bool::ANY) {
+            let amount = Decimal::from_i128_with_scale(mantissa % 79_228_162_514_264_337_593_543_950_335, scale);
+            let lang = if zh { Lang::ZhCn } else { Lang::En };
+            proptest::prop_assert_eq!(format_amount(amount, currency, lang), by_format(amount, currency, lang));
+        }
     }
 }
