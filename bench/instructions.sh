@@ -26,9 +26,10 @@ echo "|---|---:|"
 for case in "road, valid" "one conflict" "six forms"; do
   file="$out/cg.$(echo "$case" | tr -dc a-z)"
   valgrind --tool=callgrind --callgrind-out-file="$file" "$bin" --bench --profile-time 4 "$case" > /dev/null 2>&1
-  # The caller tree names the routine's caller with its call count: "<Ir> < …Bencher<M>::iter (<calls>x)".
+  # The caller tree names the routine's caller with its call count: "<Ir> < …Bencher<M>::iter (<calls>x)",
+  # both with thousands separators.
   per=$(callgrind_annotate --tree=caller --inclusive=yes "$file" 2>/dev/null \
-    | grep 'Bencher<M>::iter (' | head -1 | sed -E 's/^ *([0-9,]+).*\(([0-9]+)x\).*/\1 \2/' | tr -d , \
+    | grep 'Bencher<M>::iter (' | head -1 | sed -E 's/^ *([0-9,]+).*\(([0-9,]+)x\).*/\1 \2/' | tr -d , \
     | awk '$2 > 0 { printf "%d", $1 / $2 }')
   echo "| $case | ${per:-?} |"
 done
