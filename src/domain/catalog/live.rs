@@ -9,13 +9,13 @@ use rust_decimal::Decimal;
 
 use super::availability::{self, AvailabilityRef, Wording};
 use super::bom::{self, WorkSpec};
-use super::compile::CompiledCatalog;
+use super::compile::{CompiledCatalog, Product};
 use super::derive::{self, DerivedOutput};
-use super::eval::Ctx;
-use super::input::{Configuration, normalize};
+use super::eval::{Ctx, Snapshot};
+use super::input::{Assignment, Configuration, normalize};
 use super::price::{self, PriceBreakdown};
 use super::repair::{self, Repair};
-use super::validate::{self, Validation, Violation};
+use super::validate::{self, Found, Validation, Violation};
 use super::EngineError;
 
 pub struct LiveAnswer<'a> {
@@ -31,6 +31,16 @@ pub struct LiveAnswer<'a> {
 impl CompiledCatalog {
     /// `tax_rate` is a fraction, as for [`CompiledCatalog::price`].
     pub fn live<'a>(&'a self, cfg: &'a Configuration, tax_rate: Decimal) -> Result<LiveAnswer<'a>, EngineError> {
+        let Evaluated { p, ctx, a, snap, found } = self.evaluate(cfg, tax_rate)?;
+        let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found));
+        let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
+        let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
+        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate) })
+    }
+
+    /// What both answers start from: the choices read, the derived values computed and the
+    /// problems found, once.
+    fn evaluate<'a>(&'a self, cfg: &'a Configuration, tax_rate: Decimal) -> Result<Evaluated<'a>, EngineError> {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         if tax_rate.is_sign_negative() && !tax_rate.is_zero() {
             return Err(EngineError::NegativeTaxRate(tax_rate));
@@ -39,11 +49,16 @@ impl CompiledCatalog {
         let (a, problems) = normalize(p, &cfg.choices);
         let snap = ctx.snapshot(&a);
         let found = validate::find_all_in(&ctx, &a, &problems, &snap);
-        let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found));
-        let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
-        let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
-        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate) })
+        Ok(Evaluated { p, ctx, a, snap, found })
     }
+}
+
+struct Evaluated<'a> {
+    p: &'a Product,
+    ctx: Ctx<'a>,
+    a: Assignment,
+    snap: Snapshot<'a>,
+    found: Vec<Found>,
 }
 
 /// What placing an order needs from the engine.
@@ -65,14 +80,7 @@ impl CompiledCatalog {
     /// asked for each in turn: the choices were read five times and the derived values
     /// computed three times).
     pub fn order(&self, cfg: &Configuration, tax_rate: Decimal) -> Result<Orderable, EngineError> {
-        let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
-        if tax_rate.is_sign_negative() && !tax_rate.is_zero() {
-            return Err(EngineError::NegativeTaxRate(tax_rate));
-        }
-        let ctx = Ctx::new(self, p, &cfg.measurements);
-        let (a, problems) = normalize(p, &cfg.choices);
-        let snap = ctx.snapshot(&a);
-        let found = validate::find_all_in(&ctx, &a, &problems, &snap);
+        let Evaluated { p, ctx, a, snap, found } = self.evaluate(cfg, tax_rate)?;
         if !found.is_empty() {
             return Ok(Orderable::Invalid(found.into_iter().map(|f| f.violation).collect()));
         }
