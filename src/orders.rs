@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::domain::catalog::{CompiledCatalog, Configuration, EngineError, Orderable, PriceBreakdown, Product, Violation};
+use crate::domain::catalog::{CompiledCatalog, Configuration, EngineError, Orderable, PriceBreakdown, Violation};
 use crate::domain::money::{MoneyError, to_minor};
 use crate::domain::work_order::Status;
 use crate::store::catalogs::CatalogVersion;
@@ -149,7 +149,6 @@ pub fn new_webhook_id() -> String {
 /// The engine's share of placing an order: validated, priced, specified and described for
 /// the factory. Computed before the transaction, so no lock is held while the engine works.
 pub struct Prepared {
-    family: String,
     price: PriceBreakdown,
     minor: (i64, i64, i64),
     configuration: String,
@@ -167,11 +166,10 @@ pub fn prepare(
     tax_rate_bp: i32,
     who: &crate::domain::profile::loyalty::PricingProfile,
 ) -> Result<Prepared, PlaceError> {
-    let (product, price, body) = evaluate(c, version, cfg, Decimal::new(i64::from(tax_rate_bp), 4))?;
+    let (price, body) = evaluate(c, version, cfg, Decimal::new(i64::from(tax_rate_bp), 4))?;
     let price = crate::domain::profile::loyalty::adjust(price, who);
     let minor = (to_minor(price.subtotal, &price.currency)?, to_minor(price.tax, &price.currency)?, to_minor(price.total, &price.currency)?);
     Ok(Prepared {
-        family: format!("{:?}", product.family).to_lowercase(),
         breakdown: serde_json::to_string(&price).unwrap_or_default(),
         price,
         minor,
@@ -180,13 +178,13 @@ pub fn prepare(
     })
 }
 
-/// The engine's answer for a configuration to order (its product, catalog price and work
-/// order document body), from one evaluation; an invalid configuration is refused.
-fn evaluate<'c>(c: &'c CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, tax_rate: Decimal) -> Result<(&'c Product, PriceBreakdown, Body), PlaceError> {
+/// The engine's answer for a configuration to order (its catalog price and work order
+/// document body), from one evaluation; an invalid configuration is refused.
+fn evaluate(c: &CompiledCatalog, version: &CatalogVersion, cfg: &Configuration, tax_rate: Decimal) -> Result<(PriceBreakdown, Body), PlaceError> {
     let product = c.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
     match c.order(cfg, tax_rate)? {
         Orderable::Invalid(violations) => Err(PlaceError::Invalid(violations)),
-        Orderable::Valid(parts) => Ok((product, parts.price, Body::new(c, version, product, cfg, &parts.derived, parts.spec))),
+        Orderable::Valid(parts) => Ok((parts.price, Body::new(c, version, product, cfg, &parts.derived, parts.spec))),
     }
 }
 
@@ -214,7 +212,7 @@ pub fn place_prepared_via(
     p: &Prepared,
     channel_id: Option<i64>,
 ) -> Result<(OrderRow, bool), PlaceError> {
-    let (factory, due) = route_in_db(conn, &p.family, &req.configuration)?.ok_or_else(|| PlaceError::NoFactory(p.family.clone()))?;
+    let (factory, due) = route_in_db(conn, p.body.family(), &req.configuration)?.ok_or_else(|| PlaceError::NoFactory(p.body.family().to_owned()))?;
     let at = now();
     let ship_to = req.ship_to.to_string();
     let due = due.to_string();
@@ -405,7 +403,7 @@ pub fn revise(
     let cfg = Configuration { product: order.product_code.clone(), choices, measurements };
     // The price stays the one the customer agreed to (and the customer's figures with it):
     // new measurements change how the product is cut, not what it costs.
-    let (_, _, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
+    let (_, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
     let configuration = configuration_text(&cfg);
     orders::revise(conn, order_id, &orders::Revision {
         configuration: &configuration,

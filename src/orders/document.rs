@@ -142,6 +142,11 @@ impl Body {
         }
     }
 
+    /// The product's family as factories declare what they build (`bicycle`, `apparel`).
+    pub(super) fn family(&self) -> &str {
+        &self.product.family
+    }
+
     pub(super) fn with<'a>(&'a self, head: &'a Head<'a>) -> Document<'a> {
         Document {
             customer_reference: head.customer_reference,
