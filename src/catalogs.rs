@@ -104,11 +104,16 @@ pub struct CatalogCache {
     versions: Arc<RwLock<HashMap<i64, CatalogVersion>>>,
     /// Which versions are current: changes only when a catalog is imported.
     current: Arc<Memo<(), Vec<CatalogVersion>>>,
+    /// The same, compiled: every shop page, live update and customer page asks for it.
+    current_compiled: Arc<Memo<(), Current>>,
 }
+
+/// The newest version of each catalog with its compiled form, shared rather than copied.
+pub type Current = Arc<[(CatalogVersion, Arc<CompiledCatalog>)]>;
 
 impl Default for CatalogCache {
     fn default() -> Self {
-        Self { compiled: Default::default(), versions: Default::default(), current: Arc::new(Memo::new(Topic::Settled, Duration::ZERO)) }
+        Self { compiled: Default::default(), versions: Default::default(), current: Arc::new(Memo::new(Topic::Settled, Duration::ZERO)), current_compiled: Arc::new(Memo::new(Topic::Settled, Duration::ZERO)) }
     }
 }
 
@@ -116,7 +121,24 @@ impl CatalogCache {
     /// The same compiled catalogs, and the current versions kept for up to `ttl` (the server
     /// sets it; the command line asks the database every time).
     pub fn keeping_current_for(self, ttl: Duration) -> Self {
-        Self { current: Arc::new(Memo::new(Topic::Settled, ttl)), ..self }
+        Self { current: Arc::new(Memo::new(Topic::Settled, ttl)), current_compiled: Arc::new(Memo::new(Topic::Settled, ttl)), ..self }
+    }
+
+    /// [`CatalogCache::current`], compiled (a version that no longer compiles is left out).
+    pub async fn current_compiled(&self, db: &Db) -> Result<Current, StoreError> {
+        let kept = self
+            .current_compiled
+            .get_or_load((), || async {
+                let mut out = vec![];
+                for v in self.current(db).await? {
+                    if let Some(pair) = self.get(db, v.id).await? {
+                        out.push(pair);
+                    }
+                }
+                Ok::<_, StoreError>(Some(Current::from(out)))
+            })
+            .await?;
+        Ok(kept.unwrap_or_else(|| Current::from(vec![])))
     }
 
     /// The newest version of each catalog.

@@ -8,6 +8,8 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast::{Entry, Expression, InlineExpression, PatternElement};
 use unic_langid::LanguageIdentifier;
 
+use crate::html::Escaped;
+
 pub const EN_FTL: &str = include_str!("../locales/en/main.ftl");
 pub const ZH_CN_FTL: &str = include_str!("../locales/zh-CN/main.ftl");
 
@@ -21,9 +23,16 @@ struct Catalogs {
 }
 
 /// A part of a message that is only text and `{ $variable }` references.
-enum Piece {
-    Text(&'static str),
+enum Piece<T> {
+    Text(T),
     Var(&'static str),
+}
+
+/// Such a message: its pieces, and the same with the text escaped for HTML once, when the
+/// catalog is read (adjacent text joined), so that a page escapes only what is filled in.
+struct Message {
+    pieces: Vec<Piece<&'static str>>,
+    html: Vec<Piece<Escaped>>,
 }
 
 /// Such messages by id, filled in without Fluent's resolver: every page formats dozens of
@@ -31,7 +40,7 @@ enum Piece {
 /// functions, references to other messages or terms) still goes through Fluent. Ids are
 /// this program's own (never a request's), so a fast hash is safe: SipHash was more than half
 /// of the lookups' cost.
-type Plain = HashMap<&'static str, Vec<Piece>, foldhash::fast::RandomState>;
+type Plain = HashMap<&'static str, Message, foldhash::fast::RandomState>;
 
 fn plain_messages(source: &'static str) -> Plain {
     let resource = match fluent_syntax::parser::parse(source) {
@@ -42,7 +51,7 @@ fn plain_messages(source: &'static str) -> Plain {
     for entry in resource.body {
         let Entry::Message(m) = entry else { continue };
         let Some(pattern) = m.value else { continue };
-        let pieces: Option<Vec<Piece>> = pattern
+        let pieces: Option<Vec<Piece<&'static str>>> = pattern
             .elements
             .into_iter()
             .map(|e| match e {
@@ -53,10 +62,53 @@ fn plain_messages(source: &'static str) -> Plain {
             .collect();
         // As the bundle does, the first of two messages with one id is the one used.
         if let Some(pieces) = pieces {
-            plain.entry(m.id.name).or_insert(pieces);
+            plain.entry(m.id.name).or_insert_with(|| Message { html: escaped(&pieces), pieces });
         }
     }
     plain
+}
+
+fn escaped(pieces: &[Piece<&'static str>]) -> Vec<Piece<Escaped>> {
+    let mut html: Vec<Piece<Escaped>> = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        match (p, html.last_mut()) {
+            (Piece::Text(t), Some(Piece::Text(last))) => last.push_raw(t),
+            (Piece::Text(t), _) => html.push(Piece::Text(Escaped::new(t))),
+            (Piece::Var(name), _) => html.push(Piece::Var(name)),
+        }
+    }
+    html
+}
+
+/// A message for a page: text escaped for HTML, which templates write as it is. A message
+/// without arguments is the catalog's own escaped text, neither copied nor escaped again.
+#[derive(Debug, Clone)]
+pub enum Html {
+    Kept(&'static Escaped),
+    Made(Escaped),
+}
+
+impl Html {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Html::Kept(e) => e.as_str(),
+            Html::Made(e) => e.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for Html {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl askama::filters::HtmlSafe for Html {}
+
+impl askama::FastWritable for Html {
+    fn write_into(&self, dest: &mut dyn std::fmt::Write, _: &dyn askama::Values) -> askama::Result<()> {
+        Ok(dest.write_str(self.as_str())?)
+    }
 }
 
 fn bundle(lang: &str, source: &'static str) -> FluentBundle<FluentResource> {
@@ -130,14 +182,18 @@ impl Tr {
         })
     }
 
-    /// A plain message (see [`Plain`]) with `args` filled in; `None` sends it to Fluent: an
-    /// unknown id (Fluent logs it), another kind of message, or an argument missing.
-    fn fill(&self, key: &str, args: &[(&str, &str)]) -> Option<String> {
+    fn plain(&self, key: &str) -> Option<&'static Message> {
         let plain = match self.lang {
             Lang::En => &CATALOGS.en_plain,
             Lang::ZhCn => &CATALOGS.zh_cn_plain,
         };
-        let pieces = plain.get(key)?;
+        plain.get(key)
+    }
+
+    /// A plain message (see [`Plain`]) with `args` filled in; `None` sends it to Fluent: an
+    /// unknown id (Fluent logs it), another kind of message, or an argument missing.
+    fn fill(&self, key: &str, args: &[(&str, &str)]) -> Option<String> {
+        let pieces = &self.plain(key)?.pieces;
         let mut out = String::with_capacity(pieces.iter().map(|p| if let Piece::Text(t) = p { t.len() } else { 16 }).sum());
         for p in pieces {
             match p {
@@ -146,6 +202,39 @@ impl Tr {
             }
         }
         Some(out)
+    }
+
+    /// As [`Tr::fill`], escaped for HTML.
+    fn fill_html(&self, key: &str, args: &[(&str, &str)]) -> Option<Html> {
+        let html = &self.plain(key)?.html;
+        if let [Piece::Text(whole)] = html.as_slice() {
+            return Some(Html::Kept(whole));
+        }
+        let mut out = Escaped::with_capacity(html.iter().map(|p| if let Piece::Text(t) = p { t.as_str().len() } else { 16 }).sum());
+        for p in html {
+            match p {
+                Piece::Text(t) => out.push(t),
+                Piece::Var(name) => out.push_raw(args.iter().find(|(n, _)| n == name)?.1),
+            }
+        }
+        Some(Html::Made(out))
+    }
+
+    /// [`Tr::t`] for a page (templates call this one).
+    pub fn html(&self, key: &str) -> Html {
+        self.fill_html(key, &[]).unwrap_or_else(|| Html::Made(Escaped::new(&self.format(key, None))))
+    }
+
+    /// [`Tr::t1`] for a page.
+    pub fn html1(&self, key: &str, name: &str, value: impl ToString) -> Html {
+        let value = value.to_string();
+        self.fill_html(key, &[(name, &value)]).unwrap_or_else(|| Html::Made(Escaped::new(&self.t1(key, name, value))))
+    }
+
+    /// [`Tr::t_args`] for a page.
+    pub fn html_args(&self, key: &str, args: &[(&str, String)]) -> Html {
+        let named: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.fill_html(key, &named).unwrap_or_else(|| Html::Made(Escaped::new(&self.t_args(key, args))))
     }
 
     pub fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
@@ -193,7 +282,7 @@ mod tests {
             let ids = message_ids(source);
             assert!(plain.len() > 400 && plain.len() <= ids.len(), "{lang:?}: {} plain of {}", plain.len(), ids.len());
             for id in &ids {
-                let Some(pieces) = plain.get(id.as_str()) else { continue };
+                let Some(Message { pieces, .. }) = plain.get(id.as_str()) else { continue };
                 let names: Vec<&str> = pieces.iter().filter_map(|p| if let Piece::Var(n) = p { Some(*n) } else { None }).collect();
                 let values: Vec<String> = names.iter().map(|n| format!("<{n}> & \"{n}\" 7")).collect();
                 let args: Vec<(&str, &str)> = names.iter().zip(&values).map(|(n, v)| (*n, v.as_str())).collect();
@@ -204,11 +293,30 @@ mod tests {
                 let fast = tr.fill(id, &args);
                 let fluent = tr.format(id, if args.is_empty() { None } else { Some(&fluent_args) });
                 assert_eq!(fast.as_deref(), Some(fluent.as_str()), "{lang:?} {id}");
+                let owned: Vec<(&str, String)> = args.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+                assert_eq!(tr.html_args(id, &owned).as_str(), Escaped::new(&fluent).as_str(), "{lang:?} {id}");
                 if !names.is_empty() {
                     assert_eq!(tr.fill(id, &[]), None, "{lang:?} {id}: a missing argument goes to Fluent");
                 }
             }
         }
+    }
+
+    /// The page form of every message, plain or not, is its text escaped, with or without
+    /// its one argument.
+    #[test]
+    fn messages_for_pages_are_their_text_escaped() {
+        for (lang, source) in [(Lang::En, EN_FTL), (Lang::ZhCn, ZH_CN_FTL)] {
+            let tr = Tr::new(lang);
+            for id in message_ids(source) {
+                assert_eq!(tr.html(&id).as_str(), Escaped::new(&tr.t(&id)).as_str(), "{lang:?} {id}");
+                for name in ["count", "price", "name", "n"] {
+                    let value = "<b>\"&'</b> 3";
+                    assert_eq!(tr.html1(&id, name, value).as_str(), Escaped::new(&tr.t1(&id, name, value)).as_str(), "{lang:?} {id} {name}");
+                }
+            }
+        }
+        assert!(matches!(Tr::new(Lang::En).html("shop-title"), Html::Kept(_)), "a message without arguments is not copied");
     }
 
     #[test]

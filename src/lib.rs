@@ -8,6 +8,7 @@ pub mod customers;
 pub mod domain;
 pub mod drafts;
 pub mod generate;
+pub mod html;
 pub mod i18n;
 pub mod learning;
 pub mod memo;

@@ -76,15 +76,8 @@ pub struct LiveView {
     pub preview_title: String,
 }
 
-pub async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<Vec<(CatalogVersion, Arc<CompiledCatalog>)>, AppError> {
-    let versions = cache.current(db).await?;
-    let mut out = vec![];
-    for v in versions {
-        if let Some(pair) = cache.get(db, v.id).await? {
-            out.push(pair);
-        }
-    }
-    Ok(out)
+pub async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<crate::catalogs::Current, AppError> {
+    Ok(cache.current_compiled(db).await?)
 }
 
 pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: Lang) -> Vec<ProductLink> {

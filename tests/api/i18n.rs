@@ -79,7 +79,7 @@ fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        for marker in [".t(\"", ".t1(\"", ".t2(\"", ".t_args(\""] {
+        for marker in [".t(\"", ".t1(\"", ".t2(\"", ".t_args(\"", ".html(\"", ".html1(\"", ".html_args(\""] {
             for piece in text.split(marker).skip(1) {
                 if let Some(key) = piece.split('"').next() {
                     if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {

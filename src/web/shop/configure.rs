@@ -17,7 +17,9 @@ use crate::domain::catalog::{Choice, CompiledCatalog};
 use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, MeasurementSetRow};
 use crate::store::{Db, StoreError, orders as order_store, stores};
-use crate::web::configurator::{self, LiveView, PreferredChoice, ProductLink};
+use crate::html::Escaped;
+use crate::i18n::{Html, Lang, Tr};
+use crate::web::configurator::{self, LiveView, PreferredChoice};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::render;
@@ -29,13 +31,33 @@ use super::auth::{Customer, ShopCtx, Shopper, Visitor};
 #[template(path = "shop/products.html")]
 pub struct ProductsPage {
     pub ctx: ShopCtx,
-    pub products: Vec<ProductLink>,
+    pub products: Arc<[ProductCard]>,
+}
+
+/// A product on the shop's list, worded and escaped once per language and catalog change.
+pub struct ProductCard {
+    pub code: Escaped,
+    pub label: Escaped,
+    pub family: &'static str,
+    /// "From <price>".
+    pub from_price: Html,
+}
+
+fn product_cards(catalogs: &crate::catalogs::Current, t: Tr) -> Arc<[ProductCard]> {
+    configurator::product_links(catalogs, t.lang)
+        .into_iter()
+        .map(|p| ProductCard { code: Escaped::new(&p.code), label: Escaped::new(&p.label), family: p.family, from_price: t.html1("shop-from-price", "price", p.base_price) })
+        .collect()
 }
 
 /// `GET /shop`: the products of both lines.
-pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>) -> Result<HttpResponse, AppError> {
-    let catalogs = configurator::current_catalogs(&db, &cache).await?;
-    let products = configurator::product_links(&catalogs, page.ctx.t.lang);
+pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
+    let t = page.ctx.t;
+    let products = memo
+        .products
+        .get_or_load(t.lang, || async { Ok::<_, AppError>(Some(product_cards(&configurator::current_catalogs(&db, &cache).await?, t))) })
+        .await?
+        .unwrap_or_else(|| Arc::from(vec![]));
     render::ok(&ProductsPage { ctx: page.ctx, products })
 }
 
@@ -132,7 +154,7 @@ async fn version_for(db: &Db, cache: &CatalogCache, product: &str, asked: Option
             return Ok(pair);
         }
     }
-    configurator::current_catalogs(db, cache).await?.into_iter().find(|(_, c)| c.product(product).is_some()).ok_or(AppError::NotFound)
+    configurator::current_catalogs(db, cache).await?.iter().find(|(_, c)| c.product(product).is_some()).cloned().ok_or(AppError::NotFound)
 }
 
 /// The form fields of a placed order's choices, to order "the same again".
@@ -172,16 +194,18 @@ pub struct Prepared {
     pub tax: i32,
 }
 
-/// What the live update keeps in memory between changes (see [`crate::memo`]): the stores
-/// (for the tax) and the values of measurement sets by id.
+/// What the shop's configurator keeps in memory between changes (see [`crate::memo`]): the
+/// stores (for the tax) and the values of measurement sets by id for the live update, and the
+/// product list in each language.
 pub struct LiveMemo {
     stores: Memo<(), Vec<stores::Store>>,
     sets: Memo<i64, (i64, Vec<(String, i64)>)>,
+    products: Memo<Lang, Arc<[ProductCard]>>,
 }
 
 impl LiveMemo {
     pub fn new(ttl: std::time::Duration) -> Self {
-        Self { stores: Memo::new(Topic::Settled, ttl), sets: Memo::new(Topic::Settled, ttl) }
+        Self { stores: Memo::new(Topic::Settled, ttl), sets: Memo::new(Topic::Settled, ttl), products: Memo::new(Topic::Settled, ttl) }
     }
 }
 

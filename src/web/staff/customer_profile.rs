@@ -3,19 +3,16 @@
 //! recommendations (cross-selling only with marketing consent).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use chrono::Utc;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::catalog::CompiledCatalog;
 use crate::domain::money::from_minor;
 use crate::domain::profile::recommend::{ItemRef, parse_item};
 use crate::domain::profile::segment::strategy_keys;
 use crate::domain::profile::{Activity, Satisfaction, Volume};
 use crate::i18n::Tr;
 use crate::learning::{self, Figures, LearnedPreferences, Recommendations};
-use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::CustomerRow;
 use crate::store::{Db, DbConn, StoreError};
 use crate::web::error::AppError;
@@ -68,7 +65,7 @@ pub struct ProfileView {
 
 /// Labels from the current catalogs, falling back to codes for what they no longer sell.
 pub struct Labels {
-    catalogs: Vec<(CatalogVersion, Arc<CompiledCatalog>)>,
+    catalogs: crate::catalogs::Current,
     t: Tr,
 }
 
