@@ -71,7 +71,11 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         Ok(loaded)
     }
 
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.ttl.is_zero() {
             return None;
         }
@@ -97,14 +101,22 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 
     /// Replaces a kept answer in place (this instance changed it and knows the new value),
     /// keeping its age: it still goes back to the database within the configured time.
-    pub fn update(&self, key: &K, f: impl FnOnce(&mut V)) {
+    pub fn update<Q>(&self, key: &Q, f: impl FnOnce(&mut V))
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(entry) = entries.get_mut(key) {
             f(&mut entry.value);
         }
     }
 
-    pub fn forget(&self, key: &K) {
+    pub fn forget<Q>(&self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
     }
 

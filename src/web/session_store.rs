@@ -25,7 +25,9 @@ pub const STAFF_ID: &str = "staff_id";
 /// session and a staff session are separate identities, never one standing in for the other.
 pub const CUSTOMER_ACCOUNT_ID: &str = "customer_account_id";
 
-/// A session as kept in memory between requests (see [`Memo`]), by the hash of its key.
+/// A session as kept in memory between requests (see [`Memo`]), by its key: the database
+/// keeps only the key's hash, but hashing it on every request was a twentieth of a page's
+/// work, and the key is in this process's memory with every request anyway.
 #[derive(Debug, Clone)]
 pub struct KeptSession {
     state: State,
@@ -68,7 +70,10 @@ impl DbSessionStore {
 type State = HashMap<String, String>;
 
 fn key_hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    let mut text = [0u8; 64];
+    // 32 bytes always fit 64 hex digits; `hex::encode` pushed them one char at a time.
+    let _ = hex::encode_to_slice(Sha256::digest(key.as_bytes()), &mut text);
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 fn new_key() -> Result<SessionKey, anyhow::Error> {
@@ -97,16 +102,16 @@ fn customer_account_of(state: &State) -> Option<i64> {
 
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let hash = key_hash(session_key.as_ref());
+        let key: &str = session_key.as_ref();
         let at = now();
         let created_after = self.created_after(at);
         // A kept session is checked against both timeouts here, as the query does.
-        let kept = self.memo.get(&hash).filter(|k| k.expires_at > at && k.created_at > created_after);
+        let kept = self.memo.get(key).filter(|k| k.expires_at > at && k.created_at > created_after);
         let kept = match kept {
             Some(k) => k,
             None => {
                 let stamp = self.memo.stamp();
-                let h = hash.clone();
+                let h = key_hash(key);
                 let row = self
                     .db
                     .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?))
@@ -115,18 +120,18 @@ impl SessionStore for DbSessionStore {
                 let Some(row) = row else { return Ok(None) };
                 let state: State = serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
                 let k = KeptSession { state, expires_at: row.expires_at, created_at: row.created_at };
-                self.memo.keep(hash.clone(), k.clone(), stamp);
+                self.memo.keep(key.to_owned(), k.clone(), stamp);
                 k
             }
         };
         let fresh = at + self.idle();
         if fresh - kept.expires_at >= self.touch_every() {
-            let h = hash.clone();
+            let h = key_hash(key);
             self.db
                 .write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from))
                 .await
                 .map_err(|e| LoadError::Other(e.into()))?;
-            self.memo.update(&hash, |k| k.expires_at = fresh);
+            self.memo.update(key, |k| k.expires_at = fresh);
         }
         Ok(Some(kept.state))
     }
@@ -142,15 +147,14 @@ impl SessionStore for DbSessionStore {
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
         let stamp = self.memo.stamp();
-        let h = hash.clone();
         self.db
             .write(move |conn| {
-                sessions::insert(conn, &SessionRow { key_hash: &h, state: &body, staff_id, expires_at, customer_account_id }, at)
+                sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id }, at)
                     .map_err(StoreError::from)
             })
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
-        self.memo.keep(hash, KeptSession { state, expires_at, created_at: at }, stamp);
+        self.memo.keep(key.as_ref().to_owned(), KeptSession { state, expires_at, created_at: at }, stamp);
         Ok(key)
     }
 
@@ -165,22 +169,22 @@ impl SessionStore for DbSessionStore {
         let expires_at = now() + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
-        let h = hash.clone();
         let updated = self
             .db
             .write(move |conn| {
-                sessions::update(conn, &SessionRow { key_hash: &h, state: &body, staff_id, expires_at, customer_account_id })
+                sessions::update(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
                     .map_err(StoreError::from)
             })
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
+        let key: &str = session_key.as_ref();
         if updated == 0 {
-            self.memo.forget(&hash);
+            self.memo.forget(key);
             // Ended meanwhile (signed out elsewhere, timed out): start a new one rather than
             // revive it, and without the identity it had.
             return self.save(without_identity(state), ttl).await.map_err(|e| UpdateError::Other(e.into()));
         }
-        self.memo.update(&hash, |k| {
+        self.memo.update(key, |k| {
             k.state = state;
             k.expires_at = expires_at;
         });
@@ -190,17 +194,16 @@ impl SessionStore for DbSessionStore {
     async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> Result<(), anyhow::Error> {
         let hash = key_hash(session_key.as_ref());
         let expires_at = now() + self.idle();
-        let h = hash.clone();
         self.db
-            .write(move |conn| sessions::touch(conn, &h, expires_at).map_err(StoreError::from))
+            .write(move |conn| sessions::touch(conn, &hash, expires_at).map_err(StoreError::from))
             .await?;
-        self.memo.update(&hash, |k| k.expires_at = expires_at);
+        self.memo.update(session_key.as_ref(), |k| k.expires_at = expires_at);
         Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let hash = key_hash(session_key.as_ref());
-        self.memo.forget(&hash);
+        self.memo.forget(session_key.as_ref());
         self.db
             .write(move |conn| sessions::delete(conn, &hash).map_err(StoreError::from))
             .await?;
