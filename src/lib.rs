@@ -101,11 +101,15 @@ impl Application {
                 .wrap(sessions)
                 .wrap(web::security_headers())
                 .wrap_fn(|req, srv| {
-                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let request_id = req.extensions().get::<RequestId>().map(|id| {
+                        // Written straight into a header value, without `fmt`.
+                        let mut text = [0u8; 36];
+                        HeaderValue::from_bytes(id.hyphenated().encode_lower(&mut text).as_bytes())
+                    });
                     let fut = srv.call(req);
                     async move {
                         let mut res = fut.await?;
-                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        if let Some(Ok(id)) = request_id {
                             res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
                         }
                         Ok(res)
