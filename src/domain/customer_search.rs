@@ -326,11 +326,11 @@ impl CustomerIndex {
             _ => 2,
         };
         for from in &starts[..count] {
-            let mut to = String::with_capacity(from.len() + 4);
-            to.push_str(from);
-            to.push(char::MAX);
-            let range = (Bound::Included(from.as_str()), Bound::Excluded(to.as_str()));
-            for (text, &t) in self.dict.range::<str, _>(range) {
+            // Read on from the first word at or after the prefix while it matches: one descent
+            // of the dictionary instead of two for a range with an upper bound.
+            let range = (Bound::Included(from.as_str()), Bound::Unbounded);
+            let words = self.dict.range::<str, _>(range).take_while(|(text, _)| text.starts_with(from.as_str()));
+            for (text, &t) in words {
                 if found.len() == max {
                     return None;
                 }
