@@ -440,18 +440,18 @@ pub fn fold(s: &str) -> String {
         }
     };
     for c in s.chars() {
+        // Most text is ASCII: no transliteration to look up.
+        if c.is_ascii() || is_ideograph(c) {
+            push(c);
+            continue;
+        }
         let t = deunicode_char(c);
         let spelled = t.is_some_and(|t| t.chars().any(|x| x.is_ascii_alphanumeric()));
-        match (
-            c.is_ascii() || is_ideograph(c),
-            c.is_alphanumeric(),
-            spelled,
-        ) {
-            (true, ..) => push(c),
-            (_, true, true) | (_, false, false) => t.unwrap_or(" ").chars().for_each(&mut push),
+        match (c.is_alphanumeric(), spelled) {
+            (true, true) | (false, false) => t.unwrap_or(" ").chars().for_each(&mut push),
             // A letter spelled without letters (Ə → "@") stays itself rather than vanish.
-            (_, true, false) => c.to_lowercase().for_each(&mut push),
-            (_, false, true) => push(' '),
+            (true, false) => c.to_lowercase().for_each(&mut push),
+            (false, true) => push(' '),
         }
     }
     out
@@ -474,7 +474,9 @@ pub fn normalize_phone(s: &str) -> String {
 
 /// The form in which emails are compared: folded, without whitespace.
 pub fn normalize_email(s: &str) -> String {
-    fold(s).chars().filter(|c| !c.is_whitespace()).collect()
+    let mut folded = fold(s);
+    folded.retain(|c| !c.is_whitespace());
+    folded
 }
 
 /// The digits after any country code or trunk zero: "+49 171 …" ends with the tail of "0171 …".

@@ -44,15 +44,18 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
 }
 
 fn register(cfg: &mut web::ServiceConfig, static_dir: &str, seen: &mut Vec<RouteInfo>) {
+    // actix tries resources in the order they are registered, and each miss costs a pattern
+    // match: the busy scopes come first (the patterns do not overlap, so order does not change
+    // what matches).
     Routes::new(cfg, "", seen)
+        .scope("/staff", staff::routes)
+        .scope("/shop", shop::routes)
+        .scope("/api/v1", api::routes)
         .get("/", || async { error::see_other("/staff") })
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
         .post("/lang", lang::set_lang)
         .files("/static", static_dir)
-        .scope("/staff", staff::routes)
-        .scope("/shop", shop::routes)
-        .scope("/api/v1", api::routes)
         .default_service(|| async { HttpResponse::NotFound().finish() });
 }
 

@@ -14,7 +14,11 @@ pub use account::shop_error as account_error;
 pub use account::SignUpForm;
 
 pub fn routes(r: &mut Routes) {
+    // The busiest first (see `web::register`): the product list and the configurator.
     r.get("", configure::list_products)
+        .post("/configure/{product}/live", configure::live_fragment)
+        .get("/configure/{product}", configure::configure_form)
+        .post("/configure/{product}", configure::configure)
         .get("/", configure::list_products)
         .get("/sign-up", account::sign_up_form)
         .post("/sign-up", account::sign_up)
@@ -27,9 +31,6 @@ pub fn routes(r: &mut Routes) {
         .post("/forgot", account::request_reset)
         .get("/reset/{token}", account::reset_form)
         .post("/reset/{token}", account::reset)
-        .get("/configure/{product}", configure::configure_form)
-        .post("/configure/{product}", configure::configure)
-        .post("/configure/{product}/live", configure::live_fragment)
         .get("/orders", orders::list_orders)
         .post("/orders", checkout::place_order)
         .get("/orders/{id}", orders::show_order)
