@@ -47,6 +47,7 @@ hello_rps=$(awk '{print $5}' "$work/hello.txt")
 # Lua cost the client as much CPU as the server spent on a page, on the same two cores. A
 # second pass of 2 s then sends the same kind of requests and checks every answer's status
 # (a redirect to sign-in is an error); its errors are added to the row.
+# The same kinds as `pooled` in bench/mixed.lua.
 unread=" staff_search staff_customer shop_products shop_live "
 solo_kind() {
   if [[ $unread == *" $1 "* ]]; then

@@ -17,7 +17,7 @@ use crate::store::catalogs::CatalogVersion;
 use crate::store::{Db, StoreError};
 
 use super::error::AppError;
-use super::render::Escaped;
+use crate::html::Escaped;
 
 pub struct ProductLink {
     pub version_id: i64,

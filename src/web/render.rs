@@ -19,5 +19,3 @@ pub fn page<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, A
 pub fn ok<T: Template>(p: &T) -> Result<HttpResponse, AppError> {
     page(StatusCode::OK, p)
 }
-
-pub use crate::html::Escaped;
