@@ -14,6 +14,9 @@
 --
 -- done() prints one line: RESULT kind requests seconds rps p50_ms p99_ms status_errors socket_errors
 -- (status errors: 4xx/5xx, and any other status than the kind's success, e.g. a redirect to sign-in)
+--
+-- The page kinds and shop_live send POOL (512) requests built in init. CHECK=0 leaves the answers
+-- unread (only 4xx/5xx then count); DELAY_MS paces each connection (the soak).
 local kind = os.getenv("KIND") or "hello"
 local dir = os.getenv("FIXTURE") or "."
 local threads = {}
