@@ -295,7 +295,6 @@ impl CustomerIndex {
         let typos = self.typo_tokens(word, edit_budget(word.chars().count()));
         let typos: Vec<(u32, u32)> = typos
             .into_iter()
-            .filter(|&(t, _)| !self.tokens[t as usize].text.starts_with(word))
             .map(|(t, d)| (t, TYPO - 15 * d as u32))
             .collect();
         let prefixed = self.prefixed(word, max_prefixes);
@@ -342,6 +341,7 @@ impl CustomerIndex {
     }
 
     /// Candidate words come from shared deletions; the distance check removes false friends.
+    /// Words the prefix finds anyway are left out.
     fn typo_tokens(&self, word: &str, budget: usize) -> Vec<(u32, usize)> {
         let chars: Vec<char> = word.chars().collect();
         if budget == 0 || !is_typo_word(&chars) {
@@ -353,8 +353,15 @@ impl CustomerIndex {
         }
         candidates.sort_unstable();
         candidates.dedup();
+        // The distance allocates a table per word: skip it where the answer is known. A word
+        // starting with this one is a prefix match, and each edit changes the length by at most
+        // one character.
+        let worth = |t: &u32| {
+            let text = &*self.tokens[*t as usize].text;
+            !text.starts_with(word) && text.chars().count().abs_diff(chars.len()) <= budget
+        };
         let distance = |t: u32| damerau_levenshtein(word, &self.tokens[t as usize].text);
-        let near = candidates.into_iter().map(|t| (t, distance(t)));
+        let near = candidates.into_iter().filter(worth).map(|t| (t, distance(t)));
         near.filter(|&(_, d)| (1..=budget).contains(&d)).collect()
     }
 
