@@ -195,10 +195,10 @@ local handle = {
 -- A success of the wrong kind (a redirect to the sign-in page, a replayed order) is an error
 -- too; 4xx and 5xx are counted by wrk itself.
 -- CHECK=0 leaves the answers unread, as a plain wrk run does (hello world's): Lua then gets no
--- body, which for a page costs the client about what the server spends on it. Only kinds that
--- need no answer to go on may; 4xx and 5xx are still counted, and load-mixed.sh checks every
--- answer of the same requests in a short second pass.
-local check = os.getenv("CHECK") ~= "0" or handle[kind] ~= nil
+-- body, which for a page costs the client about what the server spends on it. Only the pooled
+-- kinds do (the others need their answers, or check a status the page kinds cannot be confused
+-- with); 4xx and 5xx are still counted, and load-mixed.sh checks every answer in a second pass.
+local check = os.getenv("CHECK") ~= "0" or not pooled[kind]
 if kind ~= "hello" and check then
   local want, on_body = expected[kind], handle[kind]
   function response(status, headers, body)

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::catalogs::CatalogCache;
 use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, PriceBreakdown, Repair, ValueAvail};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
@@ -76,9 +75,6 @@ pub struct LiveView {
     pub preview_title: String,
 }
 
-pub async fn current_catalogs(db: &Db, cache: &CatalogCache) -> Result<crate::catalogs::Current, AppError> {
-    Ok(cache.current_compiled(db).await?)
-}
 
 pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: Lang) -> Vec<ProductLink> {
     catalogs

@@ -55,7 +55,7 @@ pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<Ca
     let t = page.ctx.t;
     let products = memo
         .products
-        .get_or_load(t.lang, || async { Ok::<_, AppError>(Some(product_cards(&configurator::current_catalogs(&db, &cache).await?, t))) })
+        .get_or_load(t.lang, || async { Ok::<_, AppError>(Some(product_cards(&cache.current_compiled(&db).await?, t))) })
         .await?
         .unwrap_or_else(|| Arc::from(vec![]));
     render::ok(&ProductsPage { ctx: page.ctx, products })
@@ -154,7 +154,7 @@ async fn version_for(db: &Db, cache: &CatalogCache, product: &str, asked: Option
             return Ok(pair);
         }
     }
-    configurator::current_catalogs(db, cache).await?.iter().find(|(_, c)| c.product(product).is_some()).cloned().ok_or(AppError::NotFound)
+    cache.current_compiled(db).await?.iter().find(|(_, c)| c.product(product).is_some()).cloned().ok_or(AppError::NotFound)
 }
 
 /// The form fields of a placed order's choices, to order "the same again".

@@ -71,7 +71,7 @@ pub struct Labels {
 
 impl Labels {
     pub async fn load(db: &Db, cache: &CatalogCache, t: Tr) -> Result<Labels, AppError> {
-        Ok(Labels { catalogs: crate::web::configurator::current_catalogs(db, cache).await?, t })
+        Ok(Labels { catalogs: cache.current_compiled(db).await?, t })
     }
 
     pub fn version_of(&self, product: &str) -> Option<i64> {

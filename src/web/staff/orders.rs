@@ -17,7 +17,7 @@ use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, CustomerRow};
 use crate::store::{Db, StoreError, orders as order_store};
 use crate::web::auth::{Ctx, StaffPage};
-use crate::web::configurator::{self, OptionView, ProductLink, current_catalogs, new_key, store_tax};
+use crate::web::configurator::{self, OptionView, ProductLink, new_key, store_tax};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
@@ -144,7 +144,7 @@ pub async fn new_order_form(
         None => None,
     };
     let Some((version, cat, code)) = chosen else {
-        let catalogs = current_catalogs(&db, &cache).await?;
+        let catalogs = cache.current_compiled(&db).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
