@@ -66,6 +66,7 @@ impl Application {
         let customer_memo = aweb::Data::new(memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.cache_ttl));
         let factory_memo = aweb::Data::new(web::api::auth::FactoryTokenMemo::new(identity, settings.cache_ttl));
         let live_memo = aweb::Data::new(web::shop::configure::LiveMemo::new(settings.cache_ttl));
+        let name_memo = aweb::Data::new(web::staff::NameMemo::new(settings.cache_ttl));
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db, settings.sessions);
 
@@ -95,6 +96,7 @@ impl Application {
                 .app_data(customer_memo.clone())
                 .app_data(factory_memo.clone())
                 .app_data(live_memo.clone())
+                .app_data(name_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

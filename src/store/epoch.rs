@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
     /// Sessions, staff accounts, customer accounts and their customers, factory API tokens,
-    /// sales-channel keys: anything that decides who a request comes from and what it may do.
+    /// sales-channel keys: anything that decides who a request comes from and what it may do;
+    /// and staff names, which pages show.
     Identity = 0,
     /// Rows written once and then only read: stores, catalog versions, measurement sets
     /// (a set never changes once taken; it goes with an erasure or moves with a merge).

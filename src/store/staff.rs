@@ -35,6 +35,8 @@ pub struct NewStaff<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewStaff) -> QueryResult<i64> {
+    // Pages keep the staff's names (see `names`).
+    super::epoch::mark(super::epoch::Topic::Identity);
     native!(conn, |on| diesel::insert_into(staff::table)
         .values(new)
         .returning(staff::id)
@@ -105,7 +107,8 @@ pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize
     Ok(changed)
 }
 
-/// Every staff member's display name, for timelines ("taken by …").
+/// Every staff member's display name, for timelines ("taken by …"). Kept in memory under
+/// [`Topic::Identity`](super::epoch::Topic::Identity), which every change of a name moves.
 pub fn names(conn: &mut DbConn) -> QueryResult<std::collections::BTreeMap<i64, String>> {
     Ok(native!(conn, |on| staff::table.select((staff::id, staff::name)).load::<(i64, String)>(on))?.into_iter().collect())
 }

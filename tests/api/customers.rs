@@ -41,6 +41,7 @@ on_both_backends!(
     a_manager_merges_two_records_and_keeps_all_history,
     preferences_are_standing_or_one_off_and_can_be_pinned_or_dropped,
     contacts_complaints_and_feedback_make_one_timeline,
+    the_timeline_names_a_colleague_enrolled_a_moment_ago,
     a_long_history_shows_its_latest_entries_and_every_open_complaint,
     marketing_consent_is_recorded_with_its_date,
     a_customer_export_holds_everything_and_is_audited,
@@ -216,6 +217,23 @@ async fn contacts_complaints_and_feedback_make_one_timeline(backend: Backend) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, "#timeline .resolved"), vec!["Resolved new zip fitted"]);
+}
+
+/// Staff names are kept in memory for the timeline: a new account must not show nameless.
+async fn the_timeline_names_a_colleague_enrolled_a_moment_ago(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    app.post_on_customer(id, "contacts", &[("kind", "visit"), ("summary", "first fitting")]).await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert_eq!(select(&html, "#timeline .event-head .muted"), vec!["Finn Fitter · North Store"]);
+
+    add_staff(&app.db, "nora.new@example.com", "Nora New", atelier::domain::staff::Role::Fitter, Some("SOUTH"), false);
+    let colleague = app.browser();
+    colleague.sign_in_as("nora.new@example.com").await;
+    colleague.post_on_customer(id, "contacts", &[("kind", "visit"), ("summary", "second fitting")]).await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert_eq!(select(&html, "#timeline .event-head .muted"), vec!["Nora New · South Store", "Finn Fitter · North Store"]);
 }
 
 async fn a_long_history_shows_its_latest_entries_and_every_open_complaint(backend: Backend) {

@@ -3,13 +3,16 @@
 //! with what was typed and the message at the field.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use askama::Template;
 use chrono::NaiveDateTime;
 
 use crate::domain::customer::{Channel, ContactKind, FieldErrors, may_merge_or_erase, may_send_marketing};
 use crate::domain::measurement::{Measurement, UnitSystem};
+use crate::memo::Memo;
 use crate::store::customers::{self, ContactRow, CustomerRow, MeasurementSetRow, PreferenceRow};
+use crate::store::epoch::Topic;
 use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, Staff};
 use crate::web::error::AppError;
@@ -95,8 +98,8 @@ struct Loaded {
     prefs: Vec<PreferenceRow>,
     contacts: Vec<ContactRow>,
     sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>,
-    staff_names: BTreeMap<i64, String>,
-    store_names: BTreeMap<i64, String>,
+    staff_names: Arc<BTreeMap<i64, String>>,
+    store_names: Arc<BTreeMap<i64, String>>,
     has_account: bool,
     drafts: Vec<crate::store::drafts::DraftRow>,
     profile: Option<super::customer_profile::ProfileData>,
@@ -114,6 +117,30 @@ fn is_open_complaint(c: &ContactRow) -> bool {
     ContactKind::parse(&c.kind) == Some(ContactKind::Complaint) && c.status.as_deref() == Some("open")
 }
 
+/// Who and where by id, as the timeline names them: the same for every customer, so kept in
+/// memory (see [`crate::memo`]). Staff names move with `Identity` (a new account moves it),
+/// store names with `Settled`.
+pub struct NameMemo {
+    staff: Memo<(), Arc<BTreeMap<i64, String>>>,
+    stores: Memo<(), Arc<BTreeMap<i64, String>>>,
+}
+
+impl NameMemo {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl) }
+    }
+
+    async fn staff(&self, db: &Db) -> Result<Arc<BTreeMap<i64, String>>, StoreError> {
+        let load = || db.read(|conn| Ok::<_, StoreError>(Some(Arc::new(crate::store::staff::names(conn)?))));
+        Ok(self.staff.get_or_load((), load).await?.unwrap_or_default())
+    }
+
+    async fn stores(&self, db: &Db) -> Result<Arc<BTreeMap<i64, String>>, StoreError> {
+        let load = || db.read(|conn| Ok::<_, StoreError>(Some(Arc::new(crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect()))));
+        Ok(self.stores.get_or_load((), load).await?.unwrap_or_default())
+    }
+}
+
 /// What opening a customer's page finds: the page, or why there is none.
 pub enum Opened {
     Page(Box<CustomerPage>),
@@ -123,8 +150,8 @@ pub enum Opened {
 
 impl CustomerPage {
     /// The page of a customer known to be live (a form on it re-rendered with its errors).
-    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
-        match Self::open(db, cache, ctx, staff, id, false).await? {
+    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, names: &NameMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+        match Self::open(db, cache, names, ctx, staff, id, false).await? {
             Opened::Page(page) => Ok(*page),
             Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
         }
@@ -133,9 +160,10 @@ impl CustomerPage {
     /// Everything the page shows, profile included, read in one database task: the orders
     /// once for the timeline and for what the profile learns from them. The timeline is the
     /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
-    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, names: &NameMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
+        let (staff_names, store_names) = (names.staff(db).await?, names.stores(db).await?);
         let read = db
-            .read(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
+            .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
                 if c.erased_at.is_some() {
                     return Ok(Some(Err(Opened::Erased)));
@@ -147,8 +175,6 @@ impl CustomerPage {
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                let staff_names = crate::store::staff::names(conn)?;
-                let store_names = crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect();
                 let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
                 let profile = super::customer_profile::read(conn, id, &orders, marketing_ok(&c))?;
