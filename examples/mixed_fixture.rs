@@ -7,8 +7,9 @@
 //!
 //! In the database (through the library, as the server would write it): a push factory for
 //! apparel (pushing to PUSH_URL), a pull factory for bicycles with a token and a backlog of
-//! `BACKLOG` bicycle orders (default 5000) to claim, a sales channel with an API key, fitters
-//! with known passwords and `CUSTOMERS` customers (default 1000). Over HTTP: each fitter signs
+//! `BACKLOG` bicycle orders (default 5000, placed for the customers in turn) to claim, a sales
+//! channel with an API key, fitters with known passwords and `CUSTOMERS` customers (default
+//! 1000). Over HTTP: each fitter signs
 //! in, `SHOP_CUSTOMERS` (default 16) shop customers sign up, enter measurements and open the
 //! road bicycle's configurator. Then one request of every kind the scripts send is tried, so a
 //! broken fixture fails here rather than as errors under load.
@@ -112,7 +113,7 @@ fn prepare_database(db: &Db, push_url: &str) -> Result<Prepared, Error> {
         })?;
         fitters.push((email, password));
     }
-    place_backlog(db, &customers[0].1, env_usize("BACKLOG", 5000))?;
+    place_backlog(db, &customers, env_usize("BACKLOG", 5000))?;
     Ok(Prepared { key, factory_token, secret, fitters, customers })
 }
 
@@ -133,23 +134,27 @@ fn road_configuration() -> Configuration {
 }
 
 /// Bicycle orders queued for the pull factory before the load starts, so that claiming and
-/// acknowledging have work from the first second.
-fn place_backlog(db: &Db, reference: &str, n: usize) -> Result<(), Error> {
+/// acknowledging have work from the first second. They go to the customers in turn (5 each by
+/// default), so that every customer page shows a history of the same length: all of them on
+/// one customer made the page's cost depend on whether the load happened to pick that one.
+fn place_backlog(db: &Db, customers: &[(i64, String, String)], n: usize) -> Result<(), Error> {
+    if customers.is_empty() {
+        return Err("the backlog needs customers: CUSTOMERS must be at least 1".into());
+    }
     let (version, text) = db.write_blocking(|c| -> Result<_, StoreError> {
         let v = atelier::store::catalogs::current(c)?.into_iter().find(|v| v.catalog_code == "atelier-bicycles").ok_or_else(|| query_error("no bicycle catalog"))?;
         atelier::store::catalogs::source(c, v.id)?.ok_or_else(|| query_error("no catalog source"))
     })?;
     let cat = CompiledCatalog::compile("bicycles.toml", &text).map_err(|e| format!("{e:?}"))?;
     let cfg = road_configuration();
-    let reference = reference.to_owned();
-    let customer = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::customers::find_by_reference(c, &reference)?))?.ok_or("no customer")?;
     let run = atelier::domain::codes::random_code(8);
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
         db.write_blocking(|c| -> Result<(), atelier::orders::PlaceError> {
             for i in chunk {
+                let (customer_id, reference, _) = &customers[i % customers.len()];
                 let req = atelier::orders::PlaceOrder {
-                    customer_id: customer.id,
-                    customer_reference: customer.reference.clone(),
+                    customer_id: *customer_id,
+                    customer_reference: reference.clone(),
                     store_id: None,
                     configuration: cfg.clone(),
                     measurement_set_id: None,
