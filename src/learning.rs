@@ -15,6 +15,7 @@ use crate::domain::customer::NewContact;
 use crate::domain::profile::activity::{self, Activity};
 use crate::domain::profile::loyalty::PricingProfile;
 use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
+use crate::memo::Memo;
 use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
 use crate::store::classes::{self, ClassRow};
 use crate::store::learned::{self, DecisionRow};
@@ -202,19 +203,60 @@ pub struct Recommendations {
     pub products: Vec<(String, i64)>,
 }
 
-pub fn recommendations_for(conn: &mut DbConn, orders: &[PastOrder], marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
+pub fn recommendations_for(conn: &mut DbConn, memo: &NeighbourMemo, orders: &[PastOrder], marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
     let own = recommend::basket(orders);
     if own.is_empty() {
         return Ok(Recommendations { options: vec![], products: vec![] });
     }
-    let items: Vec<String> = own.iter().cloned().collect();
-    let neighbours: Vec<Neighbour> = learned::neighbours_of(conn, &items)?;
-    let all = recommend::recommend(&own, &neighbours, limit * 4);
+    let neighbours = memo.of(conn, &own)?;
+    let all = recommend::recommend(&own, neighbours.iter().flat_map(|n| n.iter()), limit * 4);
     let (products, options): (Vec<_>, Vec<_>) = all.into_iter().partition(|(item, _)| item.starts_with("p:"));
     Ok(Recommendations {
         options: options.into_iter().take(limit).collect(),
         products: if marketing_ok { products.into_iter().take(limit).collect() } else { vec![] },
     })
+}
+
+/// Each item's neighbours, kept in memory (see [`crate::memo`]): the same for every customer
+/// who has the item, and replaced only by the scheduled refresh (topic `Learned`). Reading them
+/// for each profile was a sixth of the customer page.
+pub struct NeighbourMemo(Memo<String, Arc<[Neighbour]>>);
+
+impl NeighbourMemo {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self(Memo::new(crate::store::epoch::Topic::Learned, ttl))
+    }
+
+    /// The neighbours of each of `items` (an item without any has an empty list), those not
+    /// in memory read in one query.
+    fn of(&self, conn: &mut DbConn, items: &BTreeSet<String>) -> Result<Vec<Arc<[Neighbour]>>, StoreError> {
+        let stamp = self.0.stamp();
+        let mut found = Vec::with_capacity(items.len());
+        let mut missing: BTreeMap<String, Vec<Neighbour>> = BTreeMap::new();
+        for item in items {
+            match self.0.get(item.as_str()) {
+                Some(kept) => found.push(kept),
+                None => {
+                    missing.insert(item.clone(), vec![]);
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let asked: Vec<String> = missing.keys().cloned().collect();
+        for n in learned::neighbours_of(conn, &asked)? {
+            if let Some(list) = missing.get_mut(&n.item) {
+                list.push(n);
+            }
+        }
+        for (item, list) in missing {
+            let list: Arc<[Neighbour]> = list.into();
+            self.0.keep(item, list.clone(), stamp);
+            found.push(list);
+        }
+        Ok(found)
+    }
 }
 
 /// Runs the classification and the neighbours every `every` (the first run one period after

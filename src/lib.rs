@@ -66,7 +66,9 @@ impl Application {
         let customer_memo = aweb::Data::new(memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.cache_ttl));
         let factory_memo = aweb::Data::new(web::api::auth::FactoryTokenMemo::new(identity, settings.cache_ttl));
         let live_memo = aweb::Data::new(web::shop::configure::LiveMemo::new(settings.cache_ttl));
-        let name_memo = aweb::Data::new(web::staff::NameMemo::new(settings.cache_ttl));
+        let neighbour_memo = std::sync::Arc::new(learning::NeighbourMemo::new(settings.cache_ttl));
+        let page_memo = aweb::Data::new(web::staff::CustomerPageMemo::new(settings.cache_ttl, neighbour_memo.clone()));
+        let neighbour_memo = aweb::Data::from(neighbour_memo);
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db, settings.sessions);
 
@@ -96,7 +98,8 @@ impl Application {
                 .app_data(customer_memo.clone())
                 .app_data(factory_memo.clone())
                 .app_data(live_memo.clone())
-                .app_data(name_memo.clone())
+                .app_data(page_memo.clone())
+                .app_data(neighbour_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

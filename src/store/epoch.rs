@@ -28,15 +28,18 @@ pub enum Topic {
     Settled = 1,
     /// Customer records: enrolled, changed, merged or erased (what the staff search lists).
     Customers = 2,
+    /// What is learned from all customers' orders together: the item neighbours
+    /// recommendations read (replaced whole by the scheduled refresh).
+    Learned = 3,
     /// Moved by one test module each, so that tests running at once do not race each other
     /// or the store's own changes.
     #[cfg(test)]
-    Test = 3,
+    Test = 4,
     #[cfg(test)]
-    TestMemo = 4,
+    TestMemo = 5,
 }
 
-const TOPICS: usize = 5;
+const TOPICS: usize = 6;
 
 static COMMITTED: [AtomicU64; TOPICS] = [const { AtomicU64::new(0) }; TOPICS];
 

@@ -85,6 +85,7 @@ pub fn delete_for(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
 
 /// Replaces every neighbour row (in the caller's transaction), in batches.
 pub fn replace_neighbours(conn: &mut DbConn, rows: &[Neighbour]) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Learned);
     native!(conn, |on| diesel::delete(n::table).execute(on))?;
     let mut done = 0;
     for chunk in rows.chunks(500) {

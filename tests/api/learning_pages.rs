@@ -244,11 +244,15 @@ async fn recommendations_come_from_similar_customers_and_cross_selling_needs_con
         .unwrap()
         .unwrap();
     }
+    let page = format!("/staff/customers/{id}");
+    // Before the neighbours are computed there is nothing to recommend; the page keeps them in
+    // memory, and the refresh below must show at once.
+    let (_, html) = app.get_html(&page).await;
+    assert!(select(&html, "#recommend-options li").is_empty(), "{:?}", select(&html, "#recommend-options li"));
     let manager = app.browser();
     manager.sign_in_as(MANAGER_NORTH).await;
     manager.post_on("/staff/insights", "/staff/insights/classify", &[]).await;
 
-    let page = format!("/staff/customers/{id}");
     let (_, html) = app.get_html(&page).await;
     assert!(select(&html, "#recommend-options li").contains(&"Cycling jersey · Zip: Half".to_owned()), "{:?}", select(&html, "#recommend-options li"));
     assert!(select(&html, "#recommend-products li").is_empty(), "no cross-selling without consent");

@@ -136,9 +136,9 @@ impl Cooccurrence {
 
 /// Items the customer does not have yet, best first: the sum of their similarity to the
 /// customer's own items.
-pub fn recommend(own: &BTreeSet<String>, neighbours: &[Neighbour], limit: usize) -> Vec<(String, i64)> {
+pub fn recommend<'a>(own: &BTreeSet<String>, neighbours: impl IntoIterator<Item = &'a Neighbour>, limit: usize) -> Vec<(String, i64)> {
     let mut score: BTreeMap<&str, i64> = BTreeMap::new();
-    for n in neighbours.iter().filter(|n| own.contains(&n.item) && !own.contains(&n.other)) {
+    for n in neighbours.into_iter().filter(|n| own.contains(&n.item) && !own.contains(&n.other)) {
         *score.entry(&n.other).or_default() += n.score_ppm;
     }
     let mut out: Vec<(String, i64)> = score.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();

@@ -30,7 +30,7 @@ pub async fn add_preference(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::NameMemo>,
+    names: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<PreferenceRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -113,7 +113,7 @@ pub async fn log_contact(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::NameMemo>,
+    names: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<ContactRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,7 +148,7 @@ pub async fn resolve_complaint(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::NameMemo>,
+    names: web::Data<super::CustomerPageMemo>,
     path: web::Path<(i64, i64)>,
     CsrfForm(form): CsrfForm<ResolveRequest>,
 ) -> Result<HttpResponse, AppError> {

@@ -117,17 +117,19 @@ fn is_open_complaint(c: &ContactRow) -> bool {
     ContactKind::parse(&c.kind) == Some(ContactKind::Complaint) && c.status.as_deref() == Some("open")
 }
 
-/// Who and where by id, as the timeline names them: the same for every customer, so kept in
-/// memory (see [`crate::memo`]). Staff names move with `Identity` (a new account moves it),
-/// store names with `Settled`.
-pub struct NameMemo {
+/// What the customer page shows the same for every customer, kept in memory (see
+/// [`crate::memo`]): who and where by id, as the timeline names them (staff names move with
+/// `Identity`, which a new account moves, store names with `Settled`), and the item neighbours
+/// the profile's recommendations read.
+pub struct CustomerPageMemo {
     staff: Memo<(), Arc<BTreeMap<i64, String>>>,
     stores: Memo<(), Arc<BTreeMap<i64, String>>>,
+    neighbours: Arc<crate::learning::NeighbourMemo>,
 }
 
-impl NameMemo {
-    pub fn new(ttl: std::time::Duration) -> Self {
-        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl) }
+impl CustomerPageMemo {
+    pub fn new(ttl: std::time::Duration, neighbours: Arc<crate::learning::NeighbourMemo>) -> Self {
+        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl), neighbours }
     }
 
     async fn staff(&self, db: &Db) -> Result<Arc<BTreeMap<i64, String>>, StoreError> {
@@ -150,7 +152,7 @@ pub enum Opened {
 
 impl CustomerPage {
     /// The page of a customer known to be live (a form on it re-rendered with its errors).
-    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, names: &NameMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, names: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
         match Self::open(db, cache, names, ctx, staff, id, false).await? {
             Opened::Page(page) => Ok(*page),
             Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
@@ -160,8 +162,9 @@ impl CustomerPage {
     /// Everything the page shows, profile included, read in one database task: the orders
     /// once for the timeline and for what the profile learns from them. The timeline is the
     /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
-    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, names: &NameMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, names: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
         let (staff_names, store_names) = (names.staff(db).await?, names.stores(db).await?);
+        let neighbours = names.neighbours.clone();
         let read = db
             .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };
@@ -177,7 +180,7 @@ impl CustomerPage {
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
                 let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
-                let profile = super::customer_profile::read(conn, id, &orders, marketing_ok(&c))?;
+                let profile = super::customer_profile::read(conn, &neighbours, id, &orders, marketing_ok(&c))?;
                 Ok(Some(Ok(Box::new(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts, profile: Some(profile) }))))
             })
             .await?;

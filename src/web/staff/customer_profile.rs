@@ -3,6 +3,7 @@
 //! recommendations (cross-selling only with marketing consent).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::Utc;
 
@@ -117,12 +118,12 @@ fn money(minor: i64, currency: &str) -> String {
 
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
 /// orders, newest first, as `store::orders::history_of_customer` gives them.
-pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
+pub fn read(conn: &mut DbConn, neighbours: &learning::NeighbourMemo, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
     let figures = learning::figures(conn, id, today)?;
     let (orders, past): (Vec<_>, Vec<_>) = learning::choices_in(orders).unzip();
     let learned = learning::learned_preferences(conn, id, &past)?;
-    let recs = learning::recommendations_for(conn, &past, marketing_ok, 5)?;
+    let recs = learning::recommendations_for(conn, neighbours, &past, marketing_ok, 5)?;
     let mut seen = BTreeSet::new();
     let latest = orders
         .iter()
@@ -134,12 +135,12 @@ pub fn read(conn: &mut DbConn, id: i64, orders: &[crate::store::orders::OrderSum
 }
 
 impl ProfileView {
-    pub async fn load(db: &Db, cache: &CatalogCache, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
+    pub async fn load(db: &Db, cache: &CatalogCache, neighbours: Arc<learning::NeighbourMemo>, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
         let id = c.id;
         let l = db
-            .read(move |conn| -> Result<ProfileData, StoreError> {
+            .read_together(move |conn| -> Result<ProfileData, StoreError> {
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                read(conn, id, &orders, marketing_ok)
+                read(conn, &neighbours, id, &orders, marketing_ok)
             })
             .await?;
         Self::labelled(db, cache, t, id, l, marketing_ok).await

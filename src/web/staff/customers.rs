@@ -125,7 +125,7 @@ pub async fn show_customer(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::NameMemo>,
+    names: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -211,7 +211,7 @@ pub async fn erase_customer(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::NameMemo>,
+    names: web::Data<super::CustomerPageMemo>,
     dir: web::Data<Directory>,
     dispatcher: web::Data<crate::bridge::Dispatcher>,
     path: web::Path<i64>,

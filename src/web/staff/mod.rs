@@ -16,7 +16,7 @@ mod pareto_chart;
 mod password;
 mod sign_in;
 
-pub use customer_page::{NameMemo, fmt_time, format_values, unit_system};
+pub use customer_page::{CustomerPageMemo, fmt_time, format_values, unit_system};
 // The form type is public for the fuzz targets (fuzz/).
 pub use sign_in::SignInForm;
 
