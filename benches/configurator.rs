@@ -73,7 +73,7 @@ fn measurements() -> BTreeMap<String, i64> {
     .collect()
 }
 
-fn update(cat: &CompiledCatalog, pairs: &[(String, String)], m: &BTreeMap<String, i64>, ctx: &ShopCtx) -> usize {
+fn update(cat: &std::sync::Arc<CompiledCatalog>, pairs: &[(String, String)], m: &BTreeMap<String, i64>, ctx: &ShopCtx) -> usize {
     let cfg = configuration("road", cat, pairs, m.clone());
     let live = live_view(cat, &cfg, pairs, 2000, ctx.t, &BTreeSet::new());
     LiveFragment { ctx: ctx.clone(), live }.render().map(|h| h.len()).unwrap_or(0)
@@ -85,7 +85,7 @@ fn is_valid(cat: &CompiledCatalog, pairs: &[(String, String)], m: &BTreeMap<Stri
 
 fn configurator(c: &mut Criterion) {
     let cat = match CompiledCatalog::compile("bicycles.toml", BICYCLES) {
-        Ok(cat) => cat,
+        Ok(cat) => std::sync::Arc::new(cat),
         Err(e) => panic!("{e}"),
     };
     let m = measurements();

@@ -15,8 +15,8 @@ use crate::i18n::Tr;
 use crate::store::catalogs::CatalogVersion;
 use crate::store::{Db, StoreError};
 
+use super::catalog_words::{self, OptionWords, ValueWords};
 use super::error::AppError;
-use crate::html::Escaped;
 
 pub struct ProductLink {
     pub version_id: i64,
@@ -27,11 +27,8 @@ pub struct ProductLink {
 }
 
 pub struct ValueView {
-    pub code: String,
-    /// `<option>_<value>`: the value's input id is `o_` and its reason's `why_` followed by it.
-    pub key: Escaped,
-    pub label: String,
-    pub surcharge: String,
+    /// Code, key, label and surcharge, escaped once per catalog.
+    pub words: Arc<ValueWords>,
     pub chosen: bool,
     /// May be chosen (a chosen value always may: staff pages disable the others).
     pub available: bool,
@@ -41,15 +38,14 @@ pub struct ValueView {
 }
 
 pub struct OptionView {
-    pub code: String,
-    /// The form field, `o_<option>`.
-    pub name: Escaped,
-    pub label: String,
+    /// Code, field name, label and hint, escaped once per catalog.
+    pub words: Arc<OptionWords>,
     pub kind: &'static str,
+    /// The step it is shown in (see [`step_of`]).
+    pub step: &'static str,
     pub required: bool,
     pub values: Vec<ValueView>,
     pub typed: String,
-    pub hint: String,
     /// The value came from the customer's standing preferences, not from a choice made here.
     pub from_profile: bool,
 }
@@ -183,30 +179,27 @@ fn kind_name(k: OptionKind) -> &'static str {
 
 /// The options as shown; `availability` is the engine's (see [`AvailabilityRef`]), or none
 /// when the product is unknown.
-pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
-    let Some(p) = cat.product(&cfg.product) else { return vec![] };
+pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+    let (Some(p), Some(words)) = (cat.product(&cfg.product), catalog_words::of(cat, &cfg.product, lang)) else { return vec![] };
     p.options
         .iter()
+        .zip(&words.options)
         .enumerate()
-        .map(|(oi, o)| {
+        .map(|(oi, (o, ow))| {
             let av: Option<&[ValueAvail]> = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref());
             OptionView {
-                code: o.code.clone(),
-                name: Escaped::concat(&["o_", &o.code]),
-                label: o.label.get(lang),
+                words: ow.clone(),
                 kind: kind_name(o.kind),
+                step: step_of(&o.code, o.kind),
                 required: o.required,
-                values: o
+                values: ow
                     .values
                     .iter()
                     .enumerate()
-                    .map(|(vi, val)| {
+                    .map(|(vi, vw)| {
                         let a = av.and_then(|x| x.get(vi));
                         ValueView {
-                            code: val.code.clone(),
-                            key: Escaped::concat(&[&o.code, "_", &val.code]),
-                            label: val.label.get(lang),
-                            surcharge: if val.surcharge.is_zero() { String::new() } else { plus(format_amount(val.surcharge, &p.currency, lang)) },
+                            words: vw.clone(),
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available() || a.chosen),
                             fits: a.is_none_or(|a| a.available()),
@@ -215,22 +208,10 @@ pub fn option_views(cat: &CompiledCatalog, cfg: &Configuration, availability: Op
                     })
                     .collect(),
                 typed: pairs.iter().find(|(k, _)| k.strip_prefix("o_") == Some(o.code.as_str())).map(|(_, v)| v.clone()).unwrap_or_default(),
-                hint: o
-                    .number
-                    .as_ref()
-                    .map(|n| format!("{}–{} {}", n.min, n.max, n.unit))
-                    .or_else(|| o.text.as_ref().map(|t| format!("≤ {}", t.max_len)))
-                    .unwrap_or_default(),
                 from_profile: from_profile.contains(&o.code),
             }
         })
         .collect()
-}
-
-/// A surcharge as shown next to its value (the amount has room for the sign).
-fn plus(mut amount: String) -> String {
-    amount.insert(0, '+');
-    amount
 }
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
@@ -272,13 +253,10 @@ fn plain_reason(e: &str) -> &str {
     e[..cut].trim()
 }
 
-pub fn steps(options: Vec<OptionView>, cat: &CompiledCatalog, product: &str) -> Vec<Step> {
-    let kinds = cat.product(product).map(|p| &p.options[..]).unwrap_or_default();
-    let kind_of = |code: &str| kinds.iter().find(|o| o.code == code).map_or(OptionKind::Single, |o| o.kind);
+pub fn steps(options: Vec<OptionView>) -> Vec<Step> {
     let mut out: Vec<Step> = ["step-fit", "step-build", "step-look"].into_iter().map(|key| Step { key, options: vec![] }).collect();
     for o in options {
-        let key = step_of(&o.code, kind_of(&o.code));
-        if let Some(s) = out.iter_mut().find(|s| s.key == key) {
+        if let Some(s) = out.iter_mut().find(|s| s.key == o.step) {
             s.options.push(o);
         }
     }
@@ -404,17 +382,17 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 
 /// Everything the live part shows, for one configuration: validity, availability, repair,
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
-pub fn live_view(cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
+pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let lang = t.lang;
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
     let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, from_profile);
     let Some(a) = &answer else {
-        return LiveView { steps: steps(options, cat, &cfg.product), preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
+        return LiveView { steps: steps(options), preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
     LiveView {
-        steps: steps(options, cat, &cfg.product),
+        steps: steps(options),
         valid: a.validation.valid,
         violations: a.validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
         repair,
@@ -537,7 +515,7 @@ mod tests {
     /// would from the full one.
     #[test]
     fn reasons_from_the_brief_availability_read_as_from_the_full_one() {
-        let cat = CompiledCatalog::compile("bicycles.toml", include_str!("../../catalog/bicycles.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let cat = Arc::new(CompiledCatalog::compile("bicycles.toml", include_str!("../../catalog/bicycles.toml")).unwrap_or_else(|e| panic!("{e}")));
         let body = crate::domain::catalog::measures::TYPICAL[0].measurements();
         let forms: [&[(&str, &str)]; 4] = [
             &[("o_frame_size", "s56"), ("o_brakes", "rim_caliper"), ("o_axle", "thru_12"), ("o_wheelset", "carbon_disc_45"), ("o_groupset", "shimano_ultegra_di2"), ("o_stem_length", "100")],
@@ -557,7 +535,7 @@ mod tests {
                 let brief = option_views(&cat, &cfg, Some(&live.availability), &pairs, lang, &BTreeSet::new());
                 for (f, b) in full.iter().zip(&brief) {
                     for (fv, bv) in f.values.iter().zip(&b.values) {
-                        assert_eq!((&fv.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.code, bv.chosen, bv.available, bv.fits, &bv.reason));
+                        assert_eq!((&fv.words.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.words.code, bv.chosen, bv.available, bv.fits, &bv.reason));
                         blocked += usize::from(!fv.fits);
                     }
                 }

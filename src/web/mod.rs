@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalog_words;
 pub mod configurator;
 pub mod csrf;
 pub mod error;

@@ -3,6 +3,7 @@
 //! order, the order page and the work-order board.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -93,7 +94,7 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
+fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
     let answer = cat.live(cfg, configurator::tax_rate(tax_bp)).ok();
