@@ -15,8 +15,8 @@ use crate::domain::customer::NewContact;
 use crate::domain::profile::activity::{self, Activity};
 use crate::domain::profile::loyalty::PricingProfile;
 use crate::domain::profile::recommend::{self, Cooccurrence, Neighbour};
-use crate::memo::Memo;
 use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, window_start};
+use crate::memo::Memo;
 use crate::store::classes::{self, ClassRow};
 use crate::store::learned::{self, DecisionRow};
 use crate::store::{native, Db, DbConn, StoreError, activity as activity_store, customers};
@@ -219,7 +219,7 @@ pub fn recommendations_for(conn: &mut DbConn, memo: &NeighbourMemo, orders: &[Pa
 
 /// Each item's neighbours, kept in memory (see [`crate::memo`]): the same for every customer
 /// who has the item, and replaced only by the scheduled refresh (topic `Learned`). Reading them
-/// for each profile was a sixth of the customer page.
+/// for each profile was an eighth of the customer page.
 pub struct NeighbourMemo(Memo<String, Arc<[Neighbour]>>);
 
 impl NeighbourMemo {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::catalogs::CatalogCache;
 use crate::customers::Directory;
-use crate::learning::NeighbourMemo;
 use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
+use crate::learning::NeighbourMemo;
 use crate::store::customers::{self as customer_store, NewMeasurementSet};
 use crate::store::{Db, StoreError, audit, drafts as draft_store};
 use crate::web::csrf::CsrfForm;

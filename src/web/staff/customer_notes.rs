@@ -30,7 +30,7 @@ pub async fn add_preference(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::CustomerPageMemo>,
+    page_memo: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<PreferenceRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -48,7 +48,7 @@ pub async fn add_preference(
         errors.insert("kind", "preference-kind-required");
     }
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        let mut again = CustomerPage::load(&db, &cache, &names, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
         again.pref_form = PreferenceForm { text: form.text, kind: form.kind, pinned: form.pinned.is_some(), errors };
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     };
@@ -113,7 +113,7 @@ pub async fn log_contact(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::CustomerPageMemo>,
+    page_memo: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<ContactRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -122,7 +122,7 @@ pub async fn log_contact(
     let contact = match NewContact::parse(&form.kind, &form.summary, &form.rating) {
         Ok(c) => c,
         Err(errors) => {
-            let mut again = CustomerPage::load(&db, &cache, &names, page.ctx, &page.staff, id).await?;
+            let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
             again.contact_form = ContactForm { kind: form.kind, summary: form.summary, rating: form.rating, errors };
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
         }
@@ -148,7 +148,7 @@ pub async fn resolve_complaint(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::CustomerPageMemo>,
+    page_memo: web::Data<super::CustomerPageMemo>,
     path: web::Path<(i64, i64)>,
     CsrfForm(form): CsrfForm<ResolveRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -156,7 +156,7 @@ pub async fn resolve_complaint(
     live_customer(&db, id).await?;
     let resolution = form.resolution.trim().to_owned();
     if resolution.is_empty() || resolution.chars().count() > TEXT_MAX_CHARS {
-        let mut again = CustomerPage::load(&db, &cache, &names, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
         let key = if resolution.is_empty() { "resolution-required" } else { "text-too-long" };
         again.resolve_error = Some((cid, key));
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);

@@ -152,8 +152,8 @@ pub enum Opened {
 
 impl CustomerPage {
     /// The page of a customer known to be live (a form on it re-rendered with its errors).
-    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, names: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
-        match Self::open(db, cache, names, ctx, staff, id, false).await? {
+    pub async fn load(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<CustomerPage, AppError> {
+        match Self::open(db, cache, memo, ctx, staff, id, false).await? {
             Opened::Page(page) => Ok(*page),
             Opened::MergedInto(_) | Opened::Erased => Err(AppError::NotFound),
         }
@@ -162,9 +162,9 @@ impl CustomerPage {
     /// Everything the page shows, profile included, read in one database task: the orders
     /// once for the timeline and for what the profile learns from them. The timeline is the
     /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
-    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, names: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
-        let (staff_names, store_names) = (names.staff(db).await?, names.stores(db).await?);
-        let neighbours = names.neighbours.clone();
+    pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
+        let (staff_names, store_names) = (memo.staff(db).await?, memo.stores(db).await?);
+        let neighbours = memo.neighbours.clone();
         let read = db
             .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some(c) = customers::find(conn, id)? else { return Ok(None) };

@@ -125,13 +125,13 @@ pub async fn show_customer(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::CustomerPageMemo>,
+    page_memo: web::Data<super::CustomerPageMemo>,
     path: web::Path<i64>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    match CustomerPage::open(&db, &cache, &names, page.ctx, &page.staff, id, query.history == "all").await? {
+    match CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, query.history == "all").await? {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) => render::ok(&*p),
@@ -211,7 +211,7 @@ pub async fn erase_customer(
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
-    names: web::Data<super::CustomerPageMemo>,
+    page_memo: web::Data<super::CustomerPageMemo>,
     dir: web::Data<Directory>,
     dispatcher: web::Data<crate::bridge::Dispatcher>,
     path: web::Path<i64>,
@@ -223,7 +223,7 @@ pub async fn erase_customer(
         return Err(AppError::Forbidden);
     }
     if form.confirm.trim().to_uppercase() != c.reference {
-        let mut again = CustomerPage::load(&db, &cache, &names, page.ctx, &page.staff, id).await?;
+        let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
         again.erase_form = EraseForm { confirm: form.confirm, error: Some("erase-confirm-mismatch") };
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
