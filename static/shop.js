@@ -12,7 +12,6 @@
     data.delete("action");
     if (action) data.set("action", action);
     const mine = ++latest;
-    const focused = document.activeElement && document.activeElement.id;
     live.setAttribute("aria-busy", "true");
     try {
       const res = await fetch(form.dataset.live, {
@@ -31,6 +30,11 @@
       for (const el of live.querySelectorAll("input[type=text], input[type=number], input:not([type]), textarea")) {
         if (el.name && el.value !== (data.get(el.name) ?? "")) typed.push([el.name, el.value]);
       }
+      // Where the customer is now, not when the form was sent: a change is sent as they
+      // leave a field, and by the answer they are typing in the next one.
+      const active = document.activeElement;
+      const focused = active && live.contains(active) ? active.id : "";
+      const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
       live.innerHTML = html;
       for (const [name, value] of typed) {
         const el = live.querySelector(`[name="${CSS.escape(name)}"]`);
@@ -40,6 +44,7 @@
       const again = focused && document.getElementById(focused);
       if (again) {
         again.focus();
+        if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(caret[0], caret[1]);
       } else if (action === "repair") {
         const status = document.getElementById("validity");
         if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }

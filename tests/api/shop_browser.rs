@@ -215,3 +215,41 @@ async fn the_configurator_and_checkout_pass_the_accessibility_scan_in_chinese() 
     // Ends the session, which quits Chromium; killing only the driver would leave it running.
     browser.client.clone().close().await.unwrap();
 }
+
+/// A change is sent as the customer leaves a field; while its answer is on the way they type
+/// in the next one. The answer must leave them there, with what they typed (it once put the
+/// focus back in the field they had left, so the rest of their typing went there). Answers
+/// are held back here for 800 ms, so the typing always happens while one is on its way.
+#[tokio::test]
+async fn typing_in_the_next_field_while_an_answer_is_on_its_way_stays_there() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    let c = &browser.client;
+    c.goto(&app.url("/shop/configure/road")).await.unwrap();
+    browser.wait_text("h1", "Road bicycle").await;
+    c.execute(
+        "const send = window.fetch.bind(window);\
+         window.fetch = (...args) => send(...args).then(r => new Promise(done => setTimeout(() => done(r), 800)));\
+         return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    browser.fill("#o_stem_length", "100").await;
+    // Leaving the stem's field sends the change; "MEI" is typed while its answer is held.
+    browser.fill("#o_name_decal", "MEI").await;
+    let busy = c.find(Locator::Css("#live")).await.unwrap().attr("aria-busy").await.unwrap();
+    assert_eq!(busy.as_deref(), Some("true"), "an answer is on its way while typing");
+    browser.settled().await;
+    assert_eq!(browser.value_of("#o_name_decal").await, "MEI");
+    assert_eq!(browser.value_of("#o_stem_length").await, "100");
+    let focused = c.execute("return document.activeElement && document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("o_name_decal"), "the focus stays where the customer is typing");
+    // More typing goes where the customer is.
+    c.active_element().await.unwrap().send_keys(" LI").await.unwrap();
+    browser.settled().await;
+    assert_eq!(browser.value_of("#o_name_decal").await, "MEI LI");
+    assert_eq!(browser.value_of("#o_stem_length").await, "100");
+    browser.client.clone().close().await.unwrap();
+}
