@@ -6,7 +6,7 @@
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use atelier::domain::catalog::CompiledCatalog;
 use atelier::domain::lang::Lang;
@@ -15,13 +15,13 @@ use atelier::i18n::Tr;
 use atelier::web::{configurator, error::safe_next, shop::SignUpForm, staff::SignInForm, staff::unit_system};
 use libfuzzer_sys::fuzz_target;
 
-fn catalogs() -> &'static [(CompiledCatalog, &'static str)] {
-    static CATALOGS: OnceLock<Vec<(CompiledCatalog, &'static str)>> = OnceLock::new();
+fn catalogs() -> &'static [(Arc<CompiledCatalog>, &'static str)] {
+    static CATALOGS: OnceLock<Vec<(Arc<CompiledCatalog>, &'static str)>> = OnceLock::new();
     CATALOGS.get_or_init(|| {
         atelier::catalogs::DEMO_CATALOGS
             .iter()
             .zip(["road", "cycling_jersey"])
-            .map(|((file, text), product)| (CompiledCatalog::compile(file, text).expect("demo catalog compiles"), product))
+            .map(|((file, text), product)| (Arc::new(CompiledCatalog::compile(file, text).expect("demo catalog compiles")), product))
             .collect()
     })
 }
