@@ -207,6 +207,7 @@ pub struct EraseRequest {
 }
 
 /// `POST /staff/customers/{id}/erase`: the reference must be typed to confirm.
+#[allow(clippy::too_many_arguments)]
 pub async fn erase_customer(
     page: StaffPage,
     db: web::Data<Db>,
