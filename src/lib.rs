@@ -20,19 +20,13 @@ pub mod web;
 
 use std::net::TcpListener;
 
-use actix_session::SessionMiddleware;
-use actix_session::config::BrowserSession;
-use actix_web::cookie::{Key, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web as aweb};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use rand::RngCore;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::Settings;
-use crate::store::{Db, StoreError, secrets};
+use crate::store::{Db, StoreError};
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {
@@ -51,7 +45,6 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let key = session_key(&db)?;
         let workers = settings.workers;
         let settings = aweb::Data::new(settings);
         let db_data = aweb::Data::new(db.clone());
@@ -73,20 +66,10 @@ impl Application {
         spawn_housekeeping(db, settings.sessions);
 
         let mut server = HttpServer::new(move || {
-            let timeouts = settings.sessions;
-            let idle = CookieDuration::seconds(timeouts.idle.as_secs().try_into().unwrap_or(i64::MAX));
-            let sessions = SessionMiddleware::builder(
-                web::session_store::DbSessionStore::new(db_data.get_ref().clone(), timeouts, session_memo.clone()),
-                key.clone(),
-            )
-                .cookie_name(settings.session_cookie_name().to_owned())
-                .cookie_secure(settings.secure_cookies())
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Lax)
-                .cookie_path("/".to_owned())
-                .cookie_domain(None)
-                .session_lifecycle(BrowserSession::default().state_ttl(idle))
-                .build();
+            let sessions = web::session::Sessions::new(
+                web::session_store::DbSessionStore::new(db_data.get_ref().clone(), settings.sessions, session_memo.clone()),
+                web::session::CookieSettings { name: settings.session_cookie_name().to_owned(), secure: settings.secure_cookies() },
+            );
             let static_dir = settings.static_dir.clone();
             App::new()
                 .app_data(db_data.clone())
@@ -136,23 +119,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// The key that signs and encrypts session cookies, kept in the database so that a restart or
-/// a second instance accepts the cookies the first one set.
-fn session_key(db: &Db) -> anyhow::Result<Key> {
-    let stored = db.write_blocking(|conn| -> Result<String, StoreError> {
-        if let Some(v) = secrets::get(conn, "session_key")? {
-            return Ok(v);
-        }
-        let mut bytes = [0u8; 64];
-        rand::rng().fill_bytes(&mut bytes);
-        let v = STANDARD.encode(bytes);
-        secrets::insert(conn, "session_key", &v)?;
-        Ok(v)
-    })?;
-    let bytes = STANDARD.decode(stored)?;
-    Key::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("stored session key is unusable: {e}"))
 }
 
 /// Removes expired sessions and old sign-in failures every hour.

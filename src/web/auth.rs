@@ -1,6 +1,5 @@
 //! Who is asking: the signed-in staff member, and the page context every template gets.
 
-use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
@@ -13,6 +12,7 @@ use super::csrf;
 use super::error::AppError;
 use super::lang::request_lang;
 use crate::memo::Memo;
+use super::session::Session;
 use super::session_store::STAFF_ID;
 
 /// The signed-in staff member, as loaded for this request.
@@ -82,7 +82,7 @@ async fn load_staff(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
     if let Some(cached) = req.extensions().get::<Option<Staff>>() {
         return Ok(cached.clone());
     }
-    let session = req.get_session();
+    let session = Session::of(req);
     let staff_id = session.get::<i64>(STAFF_ID).ok().flatten();
     let staff = match staff_id {
         None => None,
@@ -105,7 +105,7 @@ fn ctx_for(req: &HttpRequest, staff: Option<Staff>) -> Ctx {
     let lang = staff.as_ref().and_then(|s| s.locale).unwrap_or_else(|| request_lang(req));
     Ctx {
         t: Tr::new(lang),
-        csrf: csrf::token(&req.get_session()),
+        csrf: csrf::token(&Session::of(&req)),
         staff,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
     }

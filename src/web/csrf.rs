@@ -2,7 +2,6 @@
 //! pattern), sent as a hidden `csrf_token` field and checked before the form is read.
 //! Hand-written: the available actix CSRF crates are unmaintained or cookie-only.
 
-use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
@@ -13,6 +12,7 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
+use super::session::Session;
 
 const CSRF_KEY: &str = "csrf";
 
@@ -58,7 +58,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         Box::pin(async move {
             let body = body.await?;
             let sent = sent_token(&body).unwrap_or_default();
-            let expected = req.get_session().get::<String>(CSRF_KEY).ok().flatten();
+            let expected = Session::of(&req).get::<String>(CSRF_KEY).ok().flatten();
             let valid = expected.is_some_and(|e| !sent.is_empty() && constant_time_eq(e.as_bytes(), sent.as_bytes()));
             if !valid {
                 tracing::warn!(http.path = req.path(), "form refused: missing or wrong CSRF token");

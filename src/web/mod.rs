@@ -10,6 +10,7 @@ pub mod health;
 pub mod lang;
 pub mod render;
 pub mod route_table;
+pub mod session;
 pub mod session_store;
 pub mod shop;
 pub mod staff;

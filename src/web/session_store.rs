@@ -1,12 +1,11 @@
-//! actix-session's store over our own `sessions` table: sessions survive a restart, are shared
-//! by every app instance, end on the server at sign-out (OWASP ASVS 7.4.1), and time out on
-//! the server after the idle and the absolute time of [`SessionSettings`] (ASVS 7.3.1, 7.3.2).
+//! Sessions kept in our own `sessions` table, read and written by [`super::session`]'s
+//! middleware: they survive a restart, are shared by every app instance, end on the server at
+//! sign-out (OWASP ASVS 7.4.1), and time out on the server after the idle and the absolute
+//! time of [`SessionSettings`] (ASVS 7.3.1, 7.3.2).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
-use actix_web::cookie::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -30,7 +29,7 @@ pub const CUSTOMER_ACCOUNT_ID: &str = "customer_account_id";
 /// work, and the key is in this process's memory with every request anyway.
 #[derive(Debug, Clone)]
 pub struct KeptSession {
-    state: State,
+    state: Arc<State>,
     expires_at: chrono::NaiveDateTime,
     created_at: chrono::NaiveDateTime,
 }
@@ -67,7 +66,8 @@ impl DbSessionStore {
     }
 }
 
-type State = HashMap<String, String>;
+/// A session's values by name, each as JSON.
+pub type State = HashMap<String, String>;
 
 fn key_hash(key: &str) -> String {
     let mut text = [0u8; 64];
@@ -76,10 +76,23 @@ fn key_hash(key: &str) -> String {
     String::from_utf8_lossy(&text).into_owned()
 }
 
-fn new_key() -> Result<SessionKey, anyhow::Error> {
+/// A state is strings by strings: it always turns into JSON; diesel's error type carries it
+/// should that ever change.
+fn unwritable(e: serde_json::Error) -> StoreError {
+    StoreError::Query(diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// 256 random bits, in the cookie as 43 characters of URL-safe base64 ([`is_key`]).
+fn new_key() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    SessionKey::try_from(URL_SAFE_NO_PAD.encode(bytes)).map_err(|e| anyhow::anyhow!("{e}"))
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether a cookie's value could be a key [`new_key`] made: anything else is no session,
+/// without a look in memory or in the database.
+pub fn is_key(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A session ended on the server (signed out elsewhere, account disabled) is not revived
@@ -100,9 +113,11 @@ fn customer_account_of(state: &State) -> Option<i64> {
     state.get(CUSTOMER_ACCOUNT_ID).and_then(|v| v.parse().ok())
 }
 
-impl SessionStore for DbSessionStore {
-    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let key: &str = session_key.as_ref();
+impl DbSessionStore {
+    /// The state of a live session, shared with the memory's copy (a handler that changes it
+    /// gets its own, see [`super::session::Session`]); `None` for a key the server does not
+    /// know or whose session has ended.
+    pub async fn load(&self, key: &str) -> Result<Option<Arc<State>>, StoreError> {
         let at = now();
         let created_after = self.created_after(at);
         // A kept session is checked against both timeouts here, as the query does.
@@ -112,14 +127,14 @@ impl SessionStore for DbSessionStore {
             None => {
                 let stamp = self.memo.stamp();
                 let h = key_hash(key);
-                let row = self
-                    .db
-                    .read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?))
-                    .await
-                    .map_err(|e| LoadError::Other(e.into()))?;
+                let row = self.db.read(move |conn| Ok::<_, StoreError>(sessions::load_live(conn, &h, at, created_after)?)).await?;
                 let Some(row) = row else { return Ok(None) };
-                let state: State = serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-                let k = KeptSession { state, expires_at: row.expires_at, created_at: row.created_at };
+                // A state that cannot be read is a session to start afresh, as a missing one.
+                let Ok(state) = serde_json::from_str::<State>(&row.state) else {
+                    tracing::warn!("a session's stored state could not be read; starting a new one");
+                    return Ok(None);
+                };
+                let k = KeptSession { state: Arc::new(state), expires_at: row.expires_at, created_at: row.created_at };
                 self.memo.keep(key.to_owned(), k.clone(), stamp);
                 k
             }
@@ -127,10 +142,7 @@ impl SessionStore for DbSessionStore {
         let fresh = at + self.idle();
         if fresh - kept.expires_at >= self.touch_every() {
             let h = key_hash(key);
-            self.db
-                .write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from))
-                .await
-                .map_err(|e| LoadError::Other(e.into()))?;
+            self.db.write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from)).await?;
             self.memo.update(key, |k| k.expires_at = fresh);
         }
         Ok(Some(kept.state))
@@ -138,10 +150,10 @@ impl SessionStore for DbSessionStore {
 
     /// A new session id (a new session, or a renewed one at sign-in): its absolute time
     /// starts now.
-    async fn save(&self, state: State, _ttl: &Duration) -> Result<SessionKey, SaveError> {
-        let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let key = new_key().map_err(SaveError::Other)?;
-        let hash = key_hash(key.as_ref());
+    pub async fn save(&self, state: Arc<State>) -> Result<String, StoreError> {
+        let body = serde_json::to_string(&*state).map_err(unwritable)?;
+        let key = new_key();
+        let hash = key_hash(&key);
         let at = now();
         let expires_at = at + self.idle();
         let staff_id = staff_id_of(&state);
@@ -152,20 +164,16 @@ impl SessionStore for DbSessionStore {
                 sessions::insert(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id }, at)
                     .map_err(StoreError::from)
             })
-            .await
-            .map_err(|e| SaveError::Other(e.into()))?;
-        self.memo.keep(key.as_ref().to_owned(), KeptSession { state, expires_at, created_at: at }, stamp);
+            .await?;
+        self.memo.keep(key.clone(), KeptSession { state, expires_at, created_at: at }, stamp);
         Ok(key)
     }
 
-    async fn update(
-        &self,
-        session_key: SessionKey,
-        state: State,
-        ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        let body = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let hash = key_hash(session_key.as_ref());
+    /// Stores a session's changed state under its key; the key it is stored under from now on,
+    /// a new one if the session ended meanwhile.
+    pub async fn update(&self, key: String, state: Arc<State>) -> Result<String, StoreError> {
+        let body = serde_json::to_string(&*state).map_err(unwritable)?;
+        let hash = key_hash(&key);
         let expires_at = now() + self.idle();
         let staff_id = staff_id_of(&state);
         let customer_account_id = customer_account_of(&state);
@@ -175,38 +183,24 @@ impl SessionStore for DbSessionStore {
                 sessions::update(conn, &SessionRow { key_hash: &hash, state: &body, staff_id, expires_at, customer_account_id })
                     .map_err(StoreError::from)
             })
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
-        let key: &str = session_key.as_ref();
+            .await?;
         if updated == 0 {
-            self.memo.forget(key);
+            self.memo.forget(&key);
             // Ended meanwhile (signed out elsewhere, timed out): start a new one rather than
             // revive it, and without the identity it had.
-            return self.save(without_identity(state), ttl).await.map_err(|e| UpdateError::Other(e.into()));
+            return self.save(Arc::new(without_identity(Arc::unwrap_or_clone(state)))).await;
         }
-        self.memo.update(key, |k| {
+        self.memo.update(&key, |k| {
             k.state = state;
             k.expires_at = expires_at;
         });
-        Ok(session_key)
+        Ok(key)
     }
 
-    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> Result<(), anyhow::Error> {
-        let hash = key_hash(session_key.as_ref());
-        let expires_at = now() + self.idle();
-        self.db
-            .write(move |conn| sessions::touch(conn, &hash, expires_at).map_err(StoreError::from))
-            .await?;
-        self.memo.update(session_key.as_ref(), |k| k.expires_at = expires_at);
-        Ok(())
-    }
-
-    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
-        let hash = key_hash(session_key.as_ref());
-        self.memo.forget(session_key.as_ref());
-        self.db
-            .write(move |conn| sessions::delete(conn, &hash).map_err(StoreError::from))
-            .await?;
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let hash = key_hash(key);
+        self.memo.forget(key);
+        self.db.write(move |conn| sessions::delete(conn, &hash).map_err(StoreError::from)).await?;
         Ok(())
     }
 }

@@ -1,7 +1,6 @@
 //! Who is shopping: the signed-in customer (a session of its own kind, apart from staff
 //! sessions), and what every shop page template gets.
 
-use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
@@ -12,6 +11,7 @@ use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::lang::request_lang;
 use crate::memo::Memo;
+use crate::web::session::Session;
 use crate::web::session_store::CUSTOMER_ACCOUNT_ID;
 
 /// The signed-in customer, as loaded for this request.
@@ -63,7 +63,7 @@ async fn load_customer(req: &HttpRequest) -> Result<Option<Customer>, AppError> 
     if let Some(cached) = req.extensions().get::<Option<Customer>>() {
         return Ok(cached.clone());
     }
-    let session = req.get_session();
+    let session = Session::of(req);
     let account_id = session.get::<i64>(CUSTOMER_ACCOUNT_ID).ok().flatten();
     let customer = match account_id {
         None => None,
@@ -85,7 +85,7 @@ async fn load_customer(req: &HttpRequest) -> Result<Option<Customer>, AppError> 
 fn ctx_for(req: &HttpRequest, customer: Option<Customer>) -> ShopCtx {
     ShopCtx {
         t: Tr::new(request_lang(req)),
-        csrf: csrf::token(&req.get_session()),
+        csrf: csrf::token(&Session::of(&req)),
         customer,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
     }

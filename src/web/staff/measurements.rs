@@ -1,7 +1,7 @@
 //! Taking measurements: a form in the order a fitter measures, hard errors at the field,
 //! plausibility warnings confirmed with one click, and the history as small charts.
 
-use actix_session::Session;
+use crate::web::session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
