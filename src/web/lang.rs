@@ -17,8 +17,8 @@ pub const LANG_COOKIE: &str = "atelier_lang";
 
 /// The language from the cookie, then the browser's preference, then English.
 pub fn request_lang(req: &HttpRequest) -> Lang {
-    req.cookie(LANG_COOKIE)
-        .and_then(|c| Lang::parse(c.value()))
+    super::session::cookie_value(req.headers(), LANG_COOKIE)
+        .and_then(Lang::parse)
         .or_else(|| {
             req.headers()
                 .get(header::ACCEPT_LANGUAGE)

@@ -150,9 +150,10 @@ impl CookieSettings {
     }
 }
 
-/// The session key a request's cookies name, if one is well-formed (see [`is_key`]). Read
-/// straight from the header: a key needs no decoding, and the other cookies are not ours.
-fn key_in(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of the cookie `name` as sent, read straight from the headers: actix-web's
+/// `HttpRequest::cookie` parses and percent-decodes every cookie first, a tenth of a small
+/// page. Our cookies' values (a session key, a language code) need no decoding.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .filter_map(|h| h.to_str().ok())
@@ -160,8 +161,11 @@ fn key_in(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
         .map(|(_, v)| v.trim_matches('"'))
-        .filter(|v| is_key(v))
-        .map(str::to_owned)
+}
+
+/// The session key a request's cookies name, if one is well-formed (see [`is_key`]).
+fn key_in(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookie_value(headers, name).filter(|v| is_key(v)).map(str::to_owned)
 }
 
 /// The middleware: loads the request's session, and stores what the handler changed.
