@@ -12,6 +12,7 @@ on_both_backends!(
     a_restart_does_not_sign_anyone_out,
     the_session_cookie_is_http_only_and_same_site,
     a_session_ended_by_another_process_ends_here_within_the_cache_time,
+    a_cookie_the_server_did_not_issue_is_no_session,
 );
 
 async fn signing_out_ends_the_session_on_the_server(backend: Backend) {
@@ -107,4 +108,37 @@ async fn a_session_ended_by_another_process_ends_here_within_the_cache_time(back
     let res = app.get("/staff").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(location(&res).starts_with("/staff/sign-in"), "{}", location(&res));
+}
+
+/// The cookie holds the session key itself (not encrypted, see `src/web/session.rs`): what
+/// stands between a guesser and a session is the key's 256 random bits and the server's own
+/// list of live keys, which holds only their hashes.
+async fn a_cookie_the_server_did_not_issue_is_no_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let res = app.sign_in(FITTER_NORTH, PASSWORD).await;
+    let cookie = session_cookie(res.headers()).unwrap();
+    let key = cookie.strip_prefix("atelier_session=").unwrap().to_owned();
+    assert_eq!(key.len(), 43, "{key}");
+    assert_eq!(app.with_cookie(&cookie).get(format!("{}/staff", app.address)).send().await.unwrap().status(), StatusCode::OK);
+
+    let mut changed = key.clone().into_bytes();
+    changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).unwrap();
+    let guessed = "Zm9yZ2VkLWJ5LWEtZ3Vlc3Nlci0wMDAwMDAwMDAwMDA";
+    for forged in [changed.as_str(), guessed, &key[..42], &format!("{key}A"), "%41%42", ""] {
+        let res = app.with_cookie(&format!("atelier_session={forged}")).get(format!("{}/staff", app.address)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{forged}");
+        assert!(location(&res).starts_with("/staff/sign-in"), "{forged}: {}", location(&res));
+    }
+
+    let stored: Vec<String> = app
+        .db
+        .read(|c| -> Result<_, atelier::store::StoreError> {
+            use diesel::prelude::*;
+            Ok(atelier::store::schema::sessions::table.select(atelier::store::schema::sessions::key_hash).load(c)?)
+        })
+        .await
+        .unwrap();
+    assert!(!stored.is_empty());
+    assert!(stored.iter().all(|h| !h.contains(&key)), "the database holds the key itself");
 }
