@@ -33,7 +33,9 @@ mixed_start() {
     postgres)
       pgdb="atelier_mixed_$$"
       createdb -h 127.0.0.1 -U postgres "$pgdb"
-      export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$pgdb" ;;
+      # The server and the app share the machine: no TLS on loopback (PG_SSLMODE=prefer, libpq's
+      # default, encrypts every query when the server offers it, as Debian's does).
+      export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$pgdb?sslmode=${PG_SSLMODE:-disable}" ;;
     *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
   esac
   # The receiver listens on loopback, which the push-destination guard refuses unless allowed.
