@@ -152,15 +152,24 @@ impl CookieSettings {
 
 /// The value of the cookie `name` as sent, read straight from the headers: actix-web's
 /// `HttpRequest::cookie` parses and percent-decodes every cookie first, a tenth of a small
-/// page. Our cookies' values (a session key, a language code) need no decoding.
+/// page. Our cookies' values (a session key, a language code) need no decoding. Read as bytes:
+/// another cookie's value in UTF-8 (set by another site of the domain) must not hide ours.
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let value = headers
         .get_all(COOKIE)
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim_matches('"'))
+        .flat_map(|h| h.as_bytes().split(|b| *b == b';'))
+        .filter_map(|pair| {
+            let at = pair.iter().position(|b| *b == b'=')?;
+            Some((pair[..at].trim_ascii(), pair[at + 1..].trim_ascii()))
+        })
+        .find(|(n, _)| *n == name.as_bytes())?
+        .1;
+    // One pair of quotes around a value is allowed (RFC 6265, cookie-value).
+    let value = match value {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => value,
+    };
+    std::str::from_utf8(value).ok()
 }
 
 /// The session key a request's cookies name, if one is well-formed (see [`is_key`]).
@@ -219,20 +228,21 @@ where
         let Sessions { store, cookie } = self.sessions.clone();
         Box::pin(async move {
             // A key the server does not know (ended, timed out, never issued) is no session:
-            // a new one begins if the handler stores anything.
-            let (key, state) = match key {
+            // a new one begins if the handler stores anything, else the browser is told to
+            // forget the cookie rather than send it, and cost a lookup, on every request.
+            let (key, state, stale) = match key {
                 Some(key) => match store.load(&key).await.map_err(AppError::from)? {
-                    Some(state) => (Some(key), state),
-                    None => (None, Arc::default()),
+                    Some(state) => (Some(key), state, false),
+                    None => (None, Arc::default(), true),
                 },
-                None => (None, Arc::default()),
+                None => (None, Arc::default(), false),
             };
             let session = Session::in_extensions(&mut req.extensions_mut());
             session.0.borrow_mut().state = state;
             let mut res = service.call(req).await?;
             let Inner { state, status } = std::mem::take(&mut *session.0.borrow_mut());
             let set = match (key, status) {
-                (None, _) if state.is_empty() => None,
+                (None, _) if state.is_empty() => stale.then(|| cookie.removal()),
                 (None, _) => Some(cookie.cookie(store.save(state).await.map_err(AppError::from)?)),
                 (Some(_), Status::Unchanged) => None,
                 (Some(key), Status::Changed) => {
@@ -280,8 +290,24 @@ mod tests {
         assert_eq!(key_in(&headers(&[&format!("atelier_session={KEY}")]), name).as_deref(), Some(KEY));
         assert_eq!(key_in(&headers(&[&format!("lang=en; atelier_session={KEY}; other=1")]), name).as_deref(), Some(KEY));
         assert_eq!(key_in(&headers(&["lang=en", &format!("atelier_session=\"{KEY}\"")]), name).as_deref(), Some(KEY));
+        assert_eq!(key_in(&headers(&[&format!("atelier_session=\"\"{KEY}")]), name), None);
         // A cookie whose name only ends like ours is not ours.
         assert_eq!(key_in(&headers(&[&format!("x_atelier_session={KEY}")]), name), None);
+        // Another site of the domain may set cookies in UTF-8: they hide nothing of ours.
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_bytes(format!("pref=café; atelier_session={KEY}").as_bytes()).unwrap());
+        assert_eq!(key_in(&h, name).as_deref(), Some(KEY));
+        assert_eq!(cookie_value(&h, "pref"), Some("café"));
+    }
+
+    #[test]
+    fn one_pair_of_quotes_is_taken_off_and_no_more() {
+        let h = headers(&["a=\"en\"; b=\"\"x\"\"; c=\"; d=\"y"]);
+        assert_eq!(cookie_value(&h, "a"), Some("en"));
+        assert_eq!(cookie_value(&h, "b"), Some("\"x\""));
+        assert_eq!(cookie_value(&h, "c"), Some("\""));
+        assert_eq!(cookie_value(&h, "d"), Some("\"y"));
+        assert_eq!(cookie_value(&h, "e"), None);
     }
 
     #[test]

@@ -131,6 +131,18 @@ async fn a_cookie_the_server_did_not_issue_is_no_session(backend: Backend) {
         assert!(location(&res).starts_with("/staff/sign-in"), "{forged}: {}", location(&res));
     }
 
+    // A forged key is never taken up: a page that stores something (the sign-in form's CSRF
+    // token) starts a session under a key of the server's own, and one that stores nothing
+    // tells the browser to forget the cookie.
+    let forged = format!("atelier_session={guessed}");
+    let res = app.with_cookie(&forged).get(format!("{}/staff/sign-in", app.address)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let issued = session_cookie(res.headers()).expect("a new session for the form");
+    assert_ne!(issued, forged);
+    let res = app.with_cookie(&forged).get(format!("{}/staff", app.address)).send().await.unwrap();
+    let removal = res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|c| c.starts_with("atelier_session=;")).map(str::to_owned);
+    assert!(removal.as_deref().is_some_and(|c| c.contains("Max-Age=0")), "{removal:?}");
+
     let stored: Vec<String> = app
         .db
         .read(|c| -> Result<_, atelier::store::StoreError> {
@@ -140,5 +152,5 @@ async fn a_cookie_the_server_did_not_issue_is_no_session(backend: Backend) {
         .await
         .unwrap();
     assert!(!stored.is_empty());
-    assert!(stored.iter().all(|h| !h.contains(&key)), "the database holds the key itself");
+    assert!(stored.iter().all(|h| !h.contains(&key) && !h.contains(guessed)), "the database holds a key itself");
 }
