@@ -57,6 +57,19 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerRow>> {
     native!(conn, |on| c::table.find(id).select(CustomerRow::as_select()).first(on)).optional()
 }
 
+/// [`find`], and whether the customer has a shop account, in one statement (the customer page
+/// asks both; on PostgreSQL each statement is a round trip).
+pub fn find_with_account(conn: &mut DbConn, id: i64) -> QueryResult<Option<(CustomerRow, bool)>> {
+    use super::schema::customer_accounts as ca;
+    let row: Option<(CustomerRow, Option<i64>)> = native!(conn, |on| c::table
+        .left_join(ca::table)
+        .filter(c::id.eq(id))
+        .select((CustomerRow::as_select(), ca::id.nullable()))
+        .first(on))
+    .optional()?;
+    Ok(row.map(|(customer, account)| (customer, account.is_some())))
+}
+
 pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<CustomerRow>> {
     native!(conn, |on| c::table
         .filter(c::reference.eq(reference.trim().to_uppercase()))

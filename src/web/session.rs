@@ -151,7 +151,7 @@ impl CookieSettings {
 }
 
 /// The value of the cookie `name` as sent, read straight from the headers: actix-web's
-/// `HttpRequest::cookie` parses and percent-decodes every cookie first, a tenth of a small
+/// `HttpRequest::cookie` parses and percent-decodes every cookie first, 8 % of a small
 /// page. Our cookies' values (a session key, a language code) need no decoding. Read as bytes:
 /// another cookie's value in UTF-8 (set by another site of the domain) must not hide ours.
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

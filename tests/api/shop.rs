@@ -112,6 +112,7 @@ async fn make_claim_code(app: &TestApp, name: &str) -> (i64, String) {
     let res = staff.post_on_customer(id, "claim-code", &[]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = Html::parse_document(&res.text().await.unwrap());
+    assert!(select(&html, "#has-account").is_empty(), "no account yet");
     (id, select(&html, "#claim-code").remove(0))
 }
 

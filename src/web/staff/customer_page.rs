@@ -167,7 +167,7 @@ impl CustomerPage {
         let neighbours = memo.neighbours.clone();
         let read = db
             .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
-                let Some(c) = customers::find(conn, id)? else { return Ok(None) };
+                let Some((c, has_account)) = customers::find_with_account(conn, id)? else { return Ok(None) };
                 if c.erased_at.is_some() {
                     return Ok(Some(Err(Opened::Erased)));
                 }
@@ -178,7 +178,6 @@ impl CustomerPage {
                 let contacts = customers::contacts(conn, id)?;
                 let sets = customers::measurement_sets(conn, id)?;
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                let has_account = crate::store::customer_accounts::find_by_customer(conn, id)?.is_some();
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
                 let profile = super::customer_profile::read(conn, &neighbours, id, &orders, marketing_ok(&c))?;
                 Ok(Some(Ok(Box::new(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts, profile: Some(profile) }))))
