@@ -105,7 +105,7 @@ fn ctx_for(req: &HttpRequest, staff: Option<Staff>) -> Ctx {
     let lang = staff.as_ref().and_then(|s| s.locale).unwrap_or_else(|| request_lang(req));
     Ctx {
         t: Tr::new(lang),
-        csrf: csrf::token(&Session::of(&req)),
+        csrf: csrf::token(&Session::of(req)),
         staff,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
     }

@@ -85,7 +85,7 @@ async fn load_customer(req: &HttpRequest) -> Result<Option<Customer>, AppError> 
 fn ctx_for(req: &HttpRequest, customer: Option<Customer>) -> ShopCtx {
     ShopCtx {
         t: Tr::new(request_lang(req)),
-        csrf: csrf::token(&Session::of(&req)),
+        csrf: csrf::token(&Session::of(req)),
         customer,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
     }
