@@ -44,28 +44,6 @@ pub struct DbSessionStore {
     memo: Arc<SessionMemo>,
 }
 
-impl DbSessionStore {
-    pub fn new(db: Db, timeouts: SessionSettings, memo: Arc<SessionMemo>) -> Self {
-        Self { db, timeouts, memo }
-    }
-
-    fn idle(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.timeouts.idle).unwrap_or(chrono::Duration::minutes(30))
-    }
-
-    /// Sessions begun before this have reached the absolute timeout.
-    fn created_after(&self, at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-        at - chrono::Duration::from_std(self.timeouts.absolute).unwrap_or(chrono::Duration::hours(12))
-    }
-
-    /// Using a session pushes its idle expiry back. Written at most every tenth of the idle
-    /// time (and at least every minute), not on every request: the idle timeout is then up to
-    /// that much early, which errs on the safe side.
-    fn touch_every(&self) -> chrono::Duration {
-        (self.idle() / 10).min(chrono::Duration::minutes(1))
-    }
-}
-
 /// A session's values by name, each as JSON.
 pub type State = HashMap<String, String>;
 
@@ -114,6 +92,26 @@ fn customer_account_of(state: &State) -> Option<i64> {
 }
 
 impl DbSessionStore {
+    pub fn new(db: Db, timeouts: SessionSettings, memo: Arc<SessionMemo>) -> Self {
+        Self { db, timeouts, memo }
+    }
+
+    fn idle(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.timeouts.idle).unwrap_or(chrono::Duration::minutes(30))
+    }
+
+    /// Sessions begun before this have reached the absolute timeout.
+    fn created_after(&self, at: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        at - chrono::Duration::from_std(self.timeouts.absolute).unwrap_or(chrono::Duration::hours(12))
+    }
+
+    /// Using a session pushes its idle expiry back. Written at most every tenth of the idle
+    /// time (and at least every minute), not on every request: the idle timeout is then up to
+    /// that much early, which errs on the safe side.
+    fn touch_every(&self) -> chrono::Duration {
+        (self.idle() / 10).min(chrono::Duration::minutes(1))
+    }
+
     /// The state of a live session, shared with the memory's copy (a handler that changes it
     /// gets its own, see [`super::session::Session`]); `None` for a key the server does not
     /// know or whose session has ended.
