@@ -2,8 +2,9 @@
 //! history, value classes and segments, learned preferences and recommendations. These are
 //! the entry points the staff pages use and the shop can call.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Arc, PoisonError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -19,6 +20,7 @@ use crate::domain::profile::{PastOrder, Suggestion, Thresholds, suggestions, win
 use crate::memo::Memo;
 use crate::store::classes::{self, ClassRow};
 use crate::store::learned::{self, DecisionRow};
+use crate::store::orders::OrderSummary;
 use crate::store::{native, Db, DbConn, StoreError, activity as activity_store, customers};
 
 /// A contact logged on the customer page, with what it changes in the customer's figures
@@ -139,9 +141,14 @@ pub fn past_order(product: &str, configuration: &str) -> PastOrder {
     PastOrder { product: product.to_owned(), choices }
 }
 
-/// Of `orders`, those that count as choices (not cancelled), each with what was chosen.
-pub fn choices_in(orders: &[crate::store::orders::OrderSummary]) -> impl Iterator<Item = (&crate::store::orders::OrderSummary, PastOrder)> {
-    orders.iter().filter(|o| o.status != "cancelled").map(|o| (o, past_order(&o.product_code, &o.configuration)))
+/// Whether an order counts as the customer's choice: a cancelled one does not.
+pub fn counts_as_choice(o: &OrderSummary) -> bool {
+    o.status != "cancelled"
+}
+
+/// Of `orders`, those that count as choices, each with what was chosen.
+pub fn choices_in(orders: &[OrderSummary]) -> impl Iterator<Item = (&OrderSummary, PastOrder)> {
+    orders.iter().filter(|o| counts_as_choice(o)).map(|o| (o, past_order(&o.product_code, &o.configuration)))
 }
 
 /// What the customer chose in the orders that count (not cancelled), newest first.
@@ -156,10 +163,12 @@ pub struct LearnedPreferences {
     pub decided: Vec<DecisionRow>,
 }
 
-pub fn learned_preferences(conn: &mut DbConn, customer_id: i64, orders: &[PastOrder]) -> Result<LearnedPreferences, StoreError> {
+/// `habits`: the suggestions of the customer's orders ([`Habits`]).
+pub fn learned_preferences(conn: &mut DbConn, customer_id: i64, habits: &[Suggestion]) -> Result<LearnedPreferences, StoreError> {
     let decided = learned::for_customer(conn, customer_id)?;
-    let open = suggestions(orders)
-        .into_iter()
+    let open = habits
+        .iter()
+        .cloned()
         .filter(|s| !decided.iter().any(|d| d.product_code == s.product && d.option_code == s.option && d.value_code == s.value))
         .collect();
     Ok(LearnedPreferences { open, decided })
@@ -203,13 +212,13 @@ pub struct Recommendations {
     pub products: Vec<(String, i64)>,
 }
 
-pub fn recommendations_for(conn: &mut DbConn, memo: &NeighbourMemo, orders: &[PastOrder], marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
-    let own = recommend::basket(orders);
+/// `own`: the customer's items ([`Habits`]'s basket).
+pub fn recommendations_for(conn: &mut DbConn, memo: &ProfileMemo, own: &BTreeSet<String>, marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
     if own.is_empty() {
         return Ok(Recommendations { options: vec![], products: vec![] });
     }
-    let neighbours = memo.of(conn, &own)?;
-    let all = recommend::recommend(&own, neighbours.iter().flat_map(|n| n.iter()), limit * 4);
+    let neighbours = memo.neighbours_of(conn, own)?;
+    let all = recommend::recommend(own, neighbours.iter().flat_map(|n| n.iter()), limit * 4);
     let (products, options): (Vec<_>, Vec<_>) = all.into_iter().partition(|(item, _)| item.starts_with("p:"));
     Ok(Recommendations {
         options: options.into_iter().take(limit).collect(),
@@ -217,24 +226,76 @@ pub fn recommendations_for(conn: &mut DbConn, memo: &NeighbourMemo, orders: &[Pa
     })
 }
 
-/// Each item's neighbours, kept in memory (see [`crate::memo`]): the same for every customer
-/// who has the item, and replaced only by the scheduled refresh (topic `Learned`). Reading them
-/// for each profile was an eighth of the customer page.
-pub struct NeighbourMemo(Memo<String, Arc<[Neighbour]>>);
+/// What a customer's orders say by themselves: the habits that may become standing
+/// preferences, and the items (products ordered, values chosen) recommendations start from.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Habits {
+    pub suggestions: Vec<Suggestion>,
+    pub basket: BTreeSet<String>,
+}
 
-impl NeighbourMemo {
+impl Habits {
+    pub fn of(orders: &[PastOrder]) -> Self {
+        Self { suggestions: suggestions(orders), basket: recommend::basket(orders) }
+    }
+}
+
+/// At most this many customers' habits are kept; past it, all of them go (a bound on memory).
+const HABITS_KEPT: usize = 10_000;
+
+/// What the profiles read, kept in memory.
+/// - Each item's neighbours (see [`crate::memo`]): the same for every customer who has the
+///   item, and replaced only by the scheduled refresh (topic `Learned`). Reading them for each
+///   profile was an eighth of the customer page.
+/// - Each customer's [`Habits`], with a fingerprint of the orders they were learned from (the
+///   product and the stored choices of every order that counts). Reading the stored choices
+///   again and learning from them was a third of the customer page; the fingerprint costs a
+///   small fraction of that. These cannot go stale: other orders give another fingerprint, so
+///   no change has to be announced and no time limit applies. They hold only catalog codes,
+///   nothing a customer typed (printed texts and numbers are not habits).
+pub struct ProfileMemo {
+    neighbours: Memo<String, Arc<[Neighbour]>>,
+    seed: foldhash::quality::RandomState,
+    habits: std::sync::RwLock<HashMap<i64, (u64, Arc<Habits>)>>,
+}
+
+impl ProfileMemo {
     pub fn new(ttl: std::time::Duration) -> Self {
-        Self(Memo::new(crate::store::epoch::Topic::Learned, ttl))
+        Self { neighbours: Memo::new(crate::store::epoch::Topic::Learned, ttl), seed: Default::default(), habits: Default::default() }
+    }
+
+    /// The habits in `orders`, the customer's whole history.
+    pub fn habits(&self, customer_id: i64, orders: &[OrderSummary]) -> Arc<Habits> {
+        let counted = || orders.iter().filter(|o| counts_as_choice(o));
+        let mut h = self.seed.build_hasher();
+        for o in counted() {
+            (&o.product_code, &o.configuration).hash(&mut h);
+        }
+        let fingerprint = h.finish();
+        let kept = self.habits.read().unwrap_or_else(PoisonError::into_inner).get(&customer_id).cloned();
+        if let Some((seen, habits)) = kept
+            && seen == fingerprint
+        {
+            return habits;
+        }
+        let past: Vec<PastOrder> = counted().map(|o| past_order(&o.product_code, &o.configuration)).collect();
+        let habits = Arc::new(Habits::of(&past));
+        let mut kept = self.habits.write().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() >= HABITS_KEPT && !kept.contains_key(&customer_id) {
+            kept.clear();
+        }
+        kept.insert(customer_id, (fingerprint, habits.clone()));
+        habits
     }
 
     /// The neighbours of each of `items` (an item without any has an empty list), those not
     /// in memory read in one query.
-    fn of(&self, conn: &mut DbConn, items: &BTreeSet<String>) -> Result<Vec<Arc<[Neighbour]>>, StoreError> {
-        let stamp = self.0.stamp();
+    fn neighbours_of(&self, conn: &mut DbConn, items: &BTreeSet<String>) -> Result<Vec<Arc<[Neighbour]>>, StoreError> {
+        let stamp = self.neighbours.stamp();
         let mut found = Vec::with_capacity(items.len());
         let mut missing: BTreeMap<String, Vec<Neighbour>> = BTreeMap::new();
         for item in items {
-            match self.0.get(item.as_str()) {
+            match self.neighbours.get(item.as_str()) {
                 Some(kept) => found.push(kept),
                 None => {
                     missing.insert(item.clone(), vec![]);
@@ -252,7 +313,7 @@ impl NeighbourMemo {
         }
         for (item, list) in missing {
             let list: Arc<[Neighbour]> = list.into();
-            self.0.keep(item, list.clone(), stamp);
+            self.neighbours.keep(item, list.clone(), stamp);
             found.push(list);
         }
         Ok(found)
@@ -317,4 +378,74 @@ pub fn stop_flag() -> Arc<AtomicBool> {
 /// Contacts on an order, for its page.
 pub fn order_contacts(conn: &mut DbConn, order_id: i64) -> Result<Vec<(customers::ContactRow, Option<String>)>, StoreError> {
     Ok(customers::contacts_of_order(conn, order_id)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: i64, status: &str, frame: &str, decal: &str) -> OrderSummary {
+        OrderSummary {
+            id,
+            reference: format!("R{id}"),
+            store_id: None,
+            product_code: "road".into(),
+            configuration: format!(r#"{{"choices":{{"frame_size":{{"one":"{frame}"}},"name_decal":{{"text":"{decal}"}}}},"measurements":{{}}}}"#),
+            currency: "EUR".into(),
+            total_minor: 100,
+            status: status.into(),
+            placed_by_staff_id: None,
+            created_at: chrono::DateTime::from_timestamp(id, 0).unwrap_or_default().naive_utc(),
+        }
+    }
+
+    fn learned_anew(orders: &[OrderSummary]) -> Habits {
+        Habits::of(&choices_in(orders).map(|(_, p)| p).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn habits_are_kept_while_the_orders_are_the_same_and_learned_again_when_they_change() {
+        let memo = ProfileMemo::new(std::time::Duration::from_secs(60));
+        let mut orders = vec![order(1, "placed", "s56", "MEI"), order(2, "placed", "s56", "MEI")];
+        let first = memo.habits(7, &orders);
+        assert_eq!(*first, learned_anew(&orders));
+        assert_eq!(first.suggestions.len(), 1, "s56 twice in two orders is a habit");
+        assert!(Arc::ptr_eq(&first, &memo.habits(7, &orders)), "the same orders: kept");
+
+        // A cancelled order does not count, so changing it changes nothing.
+        let changes: [(fn(&mut Vec<OrderSummary>), bool); 5] = [
+            (|o| o.push(order(3, "placed", "s54", "MEI")), true),
+            (|o| o[0].status = "cancelled".into(), true),
+            (|o| o[0].product_code = "gravel".into(), false),
+            (|o| o[1].configuration = o[1].configuration.replace("s56", "s58"), true),
+            (|o| o[1].product_code = "gravel".into(), true),
+        ];
+        for (i, (change, counts)) in changes.into_iter().enumerate() {
+            let before = memo.habits(7, &orders);
+            change(&mut orders);
+            let after = memo.habits(7, &orders);
+            assert_eq!(!Arc::ptr_eq(&before, &after), counts, "change {i}: learned again only when what counts changed");
+            assert_eq!(*after, learned_anew(&orders));
+        }
+        assert_eq!(*memo.habits(8, &[]), learned_anew(&[]), "each customer has their own");
+    }
+
+    #[test]
+    fn kept_habits_hold_no_text_the_customer_typed() {
+        let memo = ProfileMemo::new(std::time::Duration::from_secs(60));
+        let orders = [order(1, "placed", "s56", "MARKER-42"), order(2, "placed", "s56", "MARKER-42")];
+        let habits = memo.habits(7, &orders);
+        assert!(!habits.basket.is_empty());
+        let kept = format!("{habits:?}");
+        assert!(!kept.contains("MARKER-42"), "{kept}");
+    }
+
+    #[test]
+    fn kept_habits_stay_bounded() {
+        let memo = ProfileMemo::new(std::time::Duration::from_secs(60));
+        for id in 0..(HABITS_KEPT as i64 + 5) {
+            memo.habits(id, &[]);
+        }
+        assert!(memo.habits.read().map(|h| h.len()).unwrap_or(0) <= HABITS_KEPT);
+    }
 }

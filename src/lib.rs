@@ -59,9 +59,9 @@ impl Application {
         let customer_memo = aweb::Data::new(memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.cache_ttl));
         let factory_memo = aweb::Data::new(web::api::auth::FactoryTokenMemo::new(identity, settings.cache_ttl));
         let live_memo = aweb::Data::new(web::shop::configure::LiveMemo::new(settings.cache_ttl));
-        let neighbour_memo = std::sync::Arc::new(learning::NeighbourMemo::new(settings.cache_ttl));
-        let page_memo = aweb::Data::new(web::staff::CustomerPageMemo::new(settings.cache_ttl, neighbour_memo.clone()));
-        let neighbour_memo = aweb::Data::from(neighbour_memo);
+        let profile_memo = std::sync::Arc::new(learning::ProfileMemo::new(settings.cache_ttl));
+        let page_memo = aweb::Data::new(web::staff::CustomerPageMemo::new(settings.cache_ttl, profile_memo.clone()));
+        let profile_memo = aweb::Data::from(profile_memo);
         learning::spawn_schedule(db.clone(), settings.learning.thresholds, settings.learning.classify_every);
         spawn_housekeeping(db, settings.sessions);
 
@@ -82,7 +82,7 @@ impl Application {
                 .app_data(factory_memo.clone())
                 .app_data(live_memo.clone())
                 .app_data(page_memo.clone())
-                .app_data(neighbour_memo.clone())
+                .app_data(profile_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::catalogs::CatalogCache;
 use crate::customers::Directory;
 use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
-use crate::learning::NeighbourMemo;
+use crate::learning::ProfileMemo;
 use crate::store::customers::{self as customer_store, NewMeasurementSet};
 use crate::store::{Db, StoreError, audit, drafts as draft_store};
 use crate::web::csrf::CsrfForm;
@@ -47,10 +47,10 @@ fn param(href: &str, name: &str) -> Option<String> {
     href.split(['?', '&']).find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_owned))
 }
 
-async fn recommendations(db: &Db, cache: &CatalogCache, neighbours: Arc<NeighbourMemo>, page: &Shopper) -> Result<ShopRecommendations, AppError> {
+async fn recommendations(db: &Db, cache: &CatalogCache, profiles: Arc<ProfileMemo>, page: &Shopper) -> Result<ShopRecommendations, AppError> {
     let id = page.customer.customer_id;
     let Some(c) = db.read(move |conn| Ok::<_, StoreError>(customer_store::find(conn, id)?)).await? else { return Ok(ShopRecommendations::default()) };
-    let profile = crate::web::staff::customer_profile::ProfileView::load(db, cache, neighbours, page.ctx.t, &c, c.marketing_consent).await?;
+    let profile = crate::web::staff::customer_profile::ProfileView::load(db, cache, profiles, page.ctx.t, &c, c.marketing_consent).await?;
     Ok(ShopRecommendations {
         again: profile
             .again
@@ -67,8 +67,8 @@ async fn recommendations(db: &Db, cache: &CatalogCache, neighbours: Arc<Neighbou
 }
 
 /// `GET /shop/account`
-pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, neighbours: web::Data<NeighbourMemo>) -> Result<HttpResponse, AppError> {
-    let recs = recommendations(&db, &cache, neighbours.into_inner(), &page).await?;
+pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>) -> Result<HttpResponse, AppError> {
+    let recs = recommendations(&db, &cache, profiles.into_inner(), &page).await?;
     render::ok(&AccountPage { ctx: page.ctx, erase_error: None, confirm: String::new(), recs })
 }
 

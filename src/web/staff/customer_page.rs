@@ -117,19 +117,18 @@ fn is_open_complaint(c: &ContactRow) -> bool {
     ContactKind::parse(&c.kind) == Some(ContactKind::Complaint) && c.status.as_deref() == Some("open")
 }
 
-/// What the customer page shows the same for every customer, kept in memory (see
-/// [`crate::memo`]): who and where by id, as the timeline names them (staff names move with
-/// `Identity`, which a new account moves, store names with `Settled`), and the item neighbours
-/// the profile's recommendations read.
+/// What the customer page keeps in memory: who and where by id, as the timeline names them
+/// (see [`crate::memo`]: staff names move with `Identity`, which a new account moves, store
+/// names with `Settled`), and what the profile keeps ([`crate::learning::ProfileMemo`]).
 pub struct CustomerPageMemo {
     staff: Memo<(), Arc<BTreeMap<i64, String>>>,
     stores: Memo<(), Arc<BTreeMap<i64, String>>>,
-    neighbours: Arc<crate::learning::NeighbourMemo>,
+    profiles: Arc<crate::learning::ProfileMemo>,
 }
 
 impl CustomerPageMemo {
-    pub fn new(ttl: std::time::Duration, neighbours: Arc<crate::learning::NeighbourMemo>) -> Self {
-        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl), neighbours }
+    pub fn new(ttl: std::time::Duration, profiles: Arc<crate::learning::ProfileMemo>) -> Self {
+        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl), profiles }
     }
 
     async fn staff(&self, db: &Db) -> Result<Arc<BTreeMap<i64, String>>, StoreError> {
@@ -164,7 +163,7 @@ impl CustomerPage {
     /// latest [`TIMELINE_SHOWN`] entries and every open complaint, or all of it.
     pub async fn open(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64, whole_history: bool) -> Result<Opened, AppError> {
         let (staff_names, store_names) = (memo.staff(db).await?, memo.stores(db).await?);
-        let neighbours = memo.neighbours.clone();
+        let profiles = memo.profiles.clone();
         let read = db
             .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
                 let Some((c, has_account)) = customers::find_with_account(conn, id)? else { return Ok(None) };
@@ -179,7 +178,7 @@ impl CustomerPage {
                 let sets = customers::measurement_sets(conn, id)?;
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
-                let profile = super::customer_profile::read(conn, &neighbours, id, &orders, marketing_ok(&c))?;
+                let profile = super::customer_profile::read(conn, &profiles, id, &orders, marketing_ok(&c))?;
                 Ok(Some(Ok(Box::new(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts, profile: Some(profile) }))))
             })
             .await?;

@@ -118,12 +118,13 @@ fn money(minor: i64, currency: &str) -> String {
 
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
 /// orders, newest first, as `store::orders::history_of_customer` gives them.
-pub fn read(conn: &mut DbConn, neighbours: &learning::NeighbourMemo, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
+pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
     let figures = learning::figures(conn, id, today)?;
-    let (orders, past): (Vec<_>, Vec<_>) = learning::choices_in(orders).unzip();
-    let learned = learning::learned_preferences(conn, id, &past)?;
-    let recs = learning::recommendations_for(conn, neighbours, &past, marketing_ok, 5)?;
+    let habits = memo.habits(id, orders);
+    let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
+    let recs = learning::recommendations_for(conn, memo, &habits.basket, marketing_ok, 5)?;
+    let orders: Vec<_> = orders.iter().filter(|o| learning::counts_as_choice(o)).collect();
     let mut seen = BTreeSet::new();
     let latest = orders
         .iter()
@@ -135,12 +136,12 @@ pub fn read(conn: &mut DbConn, neighbours: &learning::NeighbourMemo, id: i64, or
 }
 
 impl ProfileView {
-    pub async fn load(db: &Db, cache: &CatalogCache, neighbours: Arc<learning::NeighbourMemo>, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
+    pub async fn load(db: &Db, cache: &CatalogCache, memo: Arc<learning::ProfileMemo>, t: Tr, c: &CustomerRow, marketing_ok: bool) -> Result<ProfileView, AppError> {
         let id = c.id;
         let l = db
             .read_together(move |conn| -> Result<ProfileData, StoreError> {
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                read(conn, &neighbours, id, &orders, marketing_ok)
+                read(conn, &memo, id, &orders, marketing_ok)
             })
             .await?;
         Self::labelled(db, cache, t, id, l, marketing_ok).await
