@@ -168,8 +168,8 @@ pub fn learned_preferences(conn: &mut DbConn, customer_id: i64, habits: &[Sugges
     let decided = learned::for_customer(conn, customer_id)?;
     let open = habits
         .iter()
-        .cloned()
         .filter(|s| !decided.iter().any(|d| d.product_code == s.product && d.option_code == s.option && d.value_code == s.value))
+        .cloned()
         .collect();
     Ok(LearnedPreferences { open, decided })
 }
@@ -413,7 +413,8 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &memo.habits(7, &orders)), "the same orders: kept");
 
         // A cancelled order does not count, so changing it changes nothing.
-        let changes: [(fn(&mut Vec<OrderSummary>), bool); 5] = [
+        type Change = fn(&mut Vec<OrderSummary>);
+        let changes: [(Change, bool); 5] = [
             (|o| o.push(order(3, "placed", "s54", "MEI")), true),
             (|o| o[0].status = "cancelled".into(), true),
             (|o| o[0].product_code = "gravel".into(), false),
