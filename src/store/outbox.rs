@@ -163,24 +163,16 @@ pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
 
 /// Leases up to `limit` due events until `until`, oldest due first, and returns them (in id
 /// order). Events another dispatcher leased first are not among them.
-///
-/// One statement that picks the due events and leases them: it reads the same every time, so it
-/// is prepared once per connection. Reading the due ids first and leasing `WHERE id IN (…)` made
-/// a new statement for each batch, and SQLite parsing a list of 64 ids was a sixteenth of an
-/// order's cost.
 pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    // Due, undelivered events whose lease (if any) has run out (the `outbox_due` index).
-    let d = diesel::alias!(ob as due);
-    let due = d
-        .filter(d.field(ob::delivered_at).is_null().and(d.field(ob::gave_up_at).is_null()).and(d.field(ob::next_attempt_at).le(at)))
-        .filter(d.field(ob::lease_until).is_null().or(d.field(ob::lease_until).lt(at)))
-        .order((d.field(ob::next_attempt_at).asc(), d.field(ob::id).asc()))
-        .limit(limit)
-        .select(d.field(ob::id));
-    // A compare-and-set that returns the rows it leased: on PostgreSQL a row another dispatcher
-    // leases meanwhile is checked again once that commits, and no longer matches.
-    let not_leased = ob::lease_until.is_null().or(ob::lease_until.lt(at));
-    let leased = ob::table.filter(ob::id.eq_any(due).and(ob::delivered_at.is_null()).and(not_leased));
+    let due = due_ids(conn, at, limit)?;
+    if due.is_empty() {
+        return Ok(vec![]);
+    }
+    // A compare-and-set that returns the rows it leased: a row another dispatcher leased since
+    // `due_ids` read it no longer matches when the update re-checks it. (Picking the due rows
+    // in a subquery of the update saves no preparing: diesel prepares every UPDATE anew, and
+    // SQLite prepared and ran that one at a greater cost than this id list, as measured.)
+    let leased = ob::table.filter(ob::id.eq_any(&due).and(ob::delivered_at.is_null()).and(ob::lease_until.is_null().or(ob::lease_until.lt(at))));
     macro_rules! lease_returning {
         ($c:expr) => {
             diesel::update(leased).set(ob::lease_until.eq(Some(until))).returning(OutboxRow::as_returning()).get_results($c)
@@ -190,6 +182,18 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
     let mut rows: Vec<OutboxRow> = native!(conn, |on| lease_returning!(on))?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
+}
+
+/// Due, undelivered events whose lease (if any) has run out: their ids (the payloads are
+/// read once, when the events are leased).
+fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    native!(conn, |on| ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
+        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .order((ob::next_attempt_at.asc(), ob::id.asc()))
+        .limit(limit)
+        .select(ob::id)
+        .load(on))
 }
 
 /// A batch of successful deliveries: `(outbox id, HTTP status, latency in ms)` each, the work
