@@ -240,8 +240,9 @@ impl Habits {
     }
 }
 
-/// At most this many customers' habits are kept; past it, all of them go (a bound on memory).
-const HABITS_KEPT: usize = 10_000;
+/// At most this many customers' habits are kept (a few kB each); past it, all of them go: a
+/// bound on memory, and more customers than a shop's fitters open in a day.
+const HABITS_KEPT: usize = 4_096;
 
 /// What the profiles read, kept in memory.
 /// - Each item's neighbours (see [`crate::memo`]): the same for every customer who has the
