@@ -318,17 +318,13 @@ impl CustomerIndex {
 
     fn prefixed(&self, word: &str, max: usize) -> Option<Vec<(u32, u32)>> {
         let mut found = Vec::new();
-        let starts = [word.to_owned(), marked(JOINED, word)];
-        let count = match word.len() {
-            0 => 0,
-            n if n < MIN_JOINED_PREFIX => 1,
-            _ => 2,
-        };
-        for from in &starts[..count] {
+        let joined = (word.len() >= MIN_JOINED_PREFIX).then(|| marked(JOINED, word));
+        let starts = [Some(word).filter(|w| !w.is_empty()), joined.as_deref()];
+        for from in starts.into_iter().flatten() {
             // Read on from the first word at or after the prefix while it matches: one descent
             // of the dictionary instead of two for a range with an upper bound.
-            let range = (Bound::Included(from.as_str()), Bound::Unbounded);
-            let words = self.dict.range::<str, _>(range).take_while(|(text, _)| text.starts_with(from.as_str()));
+            let range = (Bound::Included(from), Bound::Unbounded);
+            let words = self.dict.range::<str, _>(range).take_while(|(text, _)| text.starts_with(from));
             for (text, &t) in words {
                 if found.len() == max {
                     return None;
@@ -695,27 +691,31 @@ fn is_typo_word(chars: &[char]) -> bool {
 /// within the budget always share a key.
 fn deletion_keys(chars: &[char], depth: usize) -> Vec<u64> {
     let n = chars.len();
-    let mut keys = vec![hash_without(chars, n, n)];
+    let mut keys = Vec::with_capacity(1 + n * (n + 1) / 2);
+    keys.push(fnv(FNV_START, chars));
+    // A variant hashes as the prefix before its first deletion, then the rest: the prefixes'
+    // hashes are shared by every variant that starts with them.
+    let mut before_i = FNV_START;
     for i in (0..n).filter(|_| depth >= 1) {
-        keys.push(hash_without(chars, i, n));
+        keys.push(fnv(before_i, &chars[i + 1..]));
+        let mut before_j = before_i;
         for j in (i + 1..n).filter(|_| depth >= 2) {
-            keys.push(hash_without(chars, i, j));
+            keys.push(fnv(before_j, &chars[j + 1..]));
+            before_j = fnv(before_j, &chars[j..=j]);
         }
+        before_i = fnv(before_i, &chars[i..=i]);
     }
     keys.sort_unstable();
     keys.dedup();
     keys
 }
 
-/// FNV-1a: deterministic and cheap; a collision only adds a candidate the distance check drops.
-fn hash_without(chars: &[char], skip_a: usize, skip_b: usize) -> u64 {
-    let kept = chars
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != skip_a && i != skip_b);
-    kept.fold(0xcbf2_9ce4_8422_2325, |h, (_, &c)| {
-        (h ^ u64::from(u32::from(c))).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, continued from `h`: deterministic and cheap; a collision only adds a candidate the
+/// distance check drops.
+fn fnv(h: u64, chars: &[char]) -> u64 {
+    chars.iter().fold(h, |h, &c| (h ^ u64::from(u32::from(c))).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Total edits between two names, word order ignored; `None` unless each word pairs with one
@@ -1013,6 +1013,22 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn deletion_keys_hash_each_variant_whole(word in "\\PC{0,12}", depth in 0usize..3) {
+            let chars: Vec<char> = word.chars().collect();
+            let n = chars.len();
+            let without = |a: usize, b: usize| -> Vec<char> { chars.iter().enumerate().filter(|&(i, _)| i != a && i != b).map(|(_, &c)| c).collect() };
+            let mut variants = vec![chars.clone()];
+            for i in (0..n).filter(|_| depth >= 1) {
+                variants.push(without(i, n));
+                variants.extend((i + 1..n).filter(|_| depth >= 2).map(|j| without(i, j)));
+            }
+            let mut expected: Vec<u64> = variants.iter().map(|v| fnv(FNV_START, v)).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            prop_assert_eq!(deletion_keys(&chars, depth), expected);
+        }
+
         #[test]
         fn no_input_panics(
             name in any::<String>(),
