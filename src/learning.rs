@@ -191,7 +191,9 @@ pub struct Figures {
     pub class: Option<ClassRow>,
 }
 
-pub fn figures(conn: &mut DbConn, customer_id: i64, today: NaiveDate) -> Result<Figures, StoreError> {
+/// `class`: the customer's value class ([`classes::find`]), which the customer page reads with
+/// the customer.
+pub fn figures(conn: &mut DbConn, customer_id: i64, today: NaiveDate, class: Option<ClassRow>) -> Result<Figures, StoreError> {
     let start = window_start(today, 12);
     let (mut lifetime, mut trailing) = (Activity::default(), Activity::default());
     for row in activity_store::of_customer(conn, customer_id)? {
@@ -201,7 +203,7 @@ pub fn figures(conn: &mut DbConn, customer_id: i64, today: NaiveDate) -> Result<
             trailing.add(&a);
         }
     }
-    Ok(Figures { lifetime, trailing, class: classes::find(conn, customer_id)? })
+    Ok(Figures { lifetime, trailing, class })
 }
 
 /// Recommendations for a customer: items similar customers chose, split into those that

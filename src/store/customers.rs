@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{customer_contacts as cc, customer_preferences as cp, customers as c, measurement_sets as ms, measurement_values as mv};
+use super::classes::ClassRow;
 use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -57,17 +58,30 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerRow>> {
     native!(conn, |on| c::table.find(id).select(CustomerRow::as_select()).first(on)).optional()
 }
 
-/// [`find`], and whether the customer has a shop account, in one statement (the customer page
-/// asks both; on PostgreSQL each statement is a round trip).
-pub fn find_with_account(conn: &mut DbConn, id: i64) -> QueryResult<Option<(CustomerRow, bool)>> {
-    use super::schema::customer_accounts as ca;
-    let row: Option<(CustomerRow, Option<i64>)> = native!(conn, |on| c::table
+/// [`find`], whether the customer has a shop account, and their value class, in one statement
+/// (the customer page asks all three; on PostgreSQL each statement is a round trip).
+pub fn find_for_page(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerForPage>> {
+    use super::schema::{customer_accounts as ca, customer_classes as cl};
+    // The columns `ClassRow` selects, made nullable for the outer join (`as_select()` cannot
+    // be); they are the same columns on every backend.
+    let class = <ClassRow as Selectable<diesel::pg::Pg>>::construct_selection().nullable();
+    let row: Option<(CustomerRow, Option<i64>, Option<ClassRow>)> = native!(conn, |on| c::table
         .left_join(ca::table)
+        .left_join(cl::table)
         .filter(c::id.eq(id))
-        .select((CustomerRow::as_select(), ca::id.nullable()))
+        .select((CustomerRow::as_select(), ca::id.nullable(), class))
         .first(on))
     .optional()?;
-    Ok(row.map(|(customer, account)| (customer, account.is_some())))
+    Ok(row.map(|(customer, account, class)| CustomerForPage { customer, has_account: account.is_some(), class }))
+}
+
+/// A customer as their page opens them: [`find_for_page`].
+pub struct CustomerForPage {
+    pub customer: CustomerRow,
+    /// Whether they have claimed or opened a shop account.
+    pub has_account: bool,
+    /// Their value class, once the classification has run.
+    pub class: Option<ClassRow>,
 }
 
 pub fn find_by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<CustomerRow>> {

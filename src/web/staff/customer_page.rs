@@ -166,7 +166,7 @@ impl CustomerPage {
         let profiles = memo.profiles.clone();
         let read = db
             .read_together(move |conn| -> Result<Option<Result<Box<Loaded>, Opened>>, StoreError> {
-                let Some((c, has_account)) = customers::find_with_account(conn, id)? else { return Ok(None) };
+                let Some(customers::CustomerForPage { customer: c, has_account, class }) = customers::find_for_page(conn, id)? else { return Ok(None) };
                 if c.erased_at.is_some() {
                     return Ok(Some(Err(Opened::Erased)));
                 }
@@ -178,7 +178,7 @@ impl CustomerPage {
                 let sets = customers::measurement_sets(conn, id)?;
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
                 let drafts = crate::store::drafts::for_customer(conn, id)?;
-                let profile = super::customer_profile::read(conn, &profiles, id, &orders, marketing_ok(&c))?;
+                let profile = super::customer_profile::read(conn, &profiles, id, &orders, class, marketing_ok(&c))?;
                 Ok(Some(Ok(Box::new(Loaded { c, orders, prefs, contacts, sets, staff_names, store_names, has_account, drafts, profile: Some(profile) }))))
             })
             .await?;

@@ -14,6 +14,7 @@ use crate::domain::profile::segment::strategy_keys;
 use crate::domain::profile::{Activity, Satisfaction, Volume};
 use crate::i18n::Tr;
 use crate::learning::{self, Figures, LearnedPreferences, Recommendations};
+use crate::store::classes::ClassRow;
 use crate::store::customers::CustomerRow;
 use crate::store::{Db, DbConn, StoreError};
 use crate::web::error::AppError;
@@ -117,10 +118,11 @@ fn money(minor: i64, currency: &str) -> String {
 }
 
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
-/// orders, newest first, as `store::orders::history_of_customer` gives them.
-pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[crate::store::orders::OrderSummary], marketing_ok: bool) -> Result<ProfileData, StoreError> {
+/// orders, newest first, as `store::orders::history_of_customer` gives them, and `class` their
+/// value class.
+pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[crate::store::orders::OrderSummary], class: Option<ClassRow>, marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
-    let figures = learning::figures(conn, id, today)?;
+    let figures = learning::figures(conn, id, today, class)?;
     let habits = memo.habits(id, orders);
     let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
     let recs = learning::recommendations_for(conn, memo, &habits.basket, marketing_ok, 5)?;
@@ -141,7 +143,8 @@ impl ProfileView {
         let l = db
             .read_together(move |conn| -> Result<ProfileData, StoreError> {
                 let orders = crate::store::orders::history_of_customer(conn, id)?;
-                read(conn, &memo, id, &orders, marketing_ok)
+                let class = crate::store::classes::find(conn, id)?;
+                read(conn, &memo, id, &orders, class, marketing_ok)
             })
             .await?;
         Self::labelled(db, cache, t, id, l, marketing_ok).await
