@@ -206,11 +206,17 @@ impl WorkOrderRow {
     }
 }
 
+/// Not yet acknowledged: queued or sent. Written as two comparisons, not `IN ('queued', 'sent')`:
+/// diesel prepares a statement with a list anew every time, this one once per connection.
+fn unacknowledged() -> diesel::dsl::Or<diesel::dsl::Eq<wo::status, &'static str>, diesel::dsl::Eq<wo::status, &'static str>> {
+    wo::status.eq("queued").or(wo::status.eq("sent"))
+}
+
 /// Claimable work orders of a factory: not yet acknowledged, no live lease, not set aside.
 pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<WorkOrderRow>> {
     native!(conn, |on| wo::table
         .filter(wo::factory_id.eq(factory_id))
-        .filter(wo::status.eq_any(["queued", "sent"]))
+        .filter(unacknowledged())
         .filter(wo::attention.is_null().or(wo::attention.ne("dead_letter")))
         .filter(wo::lease_until.is_null().or(wo::lease_until.le(at)))
         .order(wo::id.asc())
@@ -223,7 +229,7 @@ pub fn claimable(conn: &mut DbConn, factory_id: i64, at: NaiveDateTime, limit: i
 pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, until: NaiveDateTime) -> QueryResult<bool> {
     let n = native!(conn, |on| diesel::update(
         wo::table
-            .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
+            .filter(wo::id.eq(id).and(unacknowledged()))
             .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
     )
         .set((wo::lease_token.eq(Some(token)), wo::lease_until.eq(Some(until)), wo::claim_count.eq(wo::claim_count + 1)))
@@ -238,7 +244,7 @@ pub fn end_live_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime
     let n = native!(conn, |on| diesel::update(
         wo::table
             .filter(wo::id.eq(id).and(wo::lease_token.eq(token)).and(wo::lease_until.gt(at)))
-            .filter(wo::status.eq_any(["queued", "sent"])),
+            .filter(unacknowledged()),
     )
     .set(wo::lease_until.eq(None::<NaiveDateTime>))
     .execute(on))?;
@@ -250,7 +256,7 @@ pub fn end_live_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime
 pub fn end_unleased(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
     let n = native!(conn, |on| diesel::update(
         wo::table
-            .filter(wo::id.eq(id).and(wo::status.eq_any(["queued", "sent"])))
+            .filter(wo::id.eq(id).and(unacknowledged()))
             .filter(wo::lease_until.is_null().or(wo::lease_until.le(at))),
     )
     .set((wo::lease_token.eq(None::<String>), wo::lease_until.eq(None::<NaiveDateTime>)))
