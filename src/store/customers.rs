@@ -340,14 +340,9 @@ pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<
         .order((ms::taken_at.desc(), ms::id.desc()))
         .select(MeasurementSetRow::as_select())
         .load(on))?;
-    if sets.is_empty() {
-        return Ok(vec![]);
-    }
-    // By the customer rather than `set_id IN (…)`: the statement then reads the same for every
-    // customer and is prepared once (diesel prepares a statement with an id list every time).
+    let ids: Vec<i64> = sets.iter().map(|s| s.id).collect();
     let values: Vec<(i64, String, i64)> = native!(conn, |on| mv::table
-        .inner_join(ms::table)
-        .filter(ms::customer_id.eq(customer_id))
+        .filter(mv::set_id.eq_any(&ids))
         .order((mv::set_id.asc(), mv::code.asc()))
         .select((mv::set_id, mv::code, mv::value))
         .load(on))?;
