@@ -167,7 +167,7 @@ async fn a_server_killed_repeatedly_loses_no_acknowledged_order_and_delivers_eac
     assert_eq!(work_orders.len(), references.len(), "every acknowledged order exists with its work order");
 
     // Every one of them reaches the factory, under one webhook-id each, and every delivery's
-    // signature passes the tests' own Standard Webhooks verifier.
+    // signature passes the Standard Webhooks reference library's verifier.
     let deadline = Instant::now() + Duration::from_secs(30);
     let by_work_order = loop {
         let mut by_wo: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
