@@ -206,8 +206,9 @@ impl WorkOrderRow {
     }
 }
 
-/// Not yet acknowledged: queued or sent. Written as two comparisons, not `IN ('queued', 'sent')`:
-/// diesel prepares a statement with a list anew every time, this one once per connection.
+/// Not yet acknowledged: queued or sent. Two comparisons rather than `IN ('queued', 'sent')`, so
+/// that a SELECT using it can be prepared once per connection (diesel prepares a list anew
+/// every time; UPDATEs it prepares anew anyway). See [`claimable`] for PostgreSQL.
 fn unacknowledged() -> diesel::dsl::Or<diesel::dsl::Eq<wo::status, &'static str>, diesel::dsl::Eq<wo::status, &'static str>> {
     wo::status.eq("queued").or(wo::status.eq("sent"))
 }

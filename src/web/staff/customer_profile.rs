@@ -126,14 +126,13 @@ pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[
     let habits = memo.habits(id, orders);
     let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
     let recs = learning::recommendations_for(conn, memo, &habits.basket, marketing_ok, 5)?;
-    let orders: Vec<_> = orders.iter().filter(|o| learning::counts_as_choice(o)).collect();
+    let counted = || orders.iter().filter(|o| learning::counts_as_choice(o));
     let mut seen = BTreeSet::new();
-    let latest = orders
-        .iter()
+    let latest = counted()
         .filter(|o| seen.insert(o.product_code.as_str()))
         .map(|o| (o.product_code.clone(), o.id, o.reference.clone()))
         .collect();
-    let currency = orders.first().map(|o| o.currency.clone()).unwrap_or_else(|| "EUR".into());
+    let currency = counted().next().map(|o| o.currency.clone()).unwrap_or_else(|| "EUR".into());
     Ok(ProfileData { figures, learned, recs, latest, currency })
 }
 
