@@ -44,7 +44,10 @@ esac
 export ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=warn
 # The receiver listens on loopback, which the SSRF guard refuses unless allowed.
 export ATELIER_WEBHOOK_ALLOW_PRIVATE=true
-"$target/release/atelier" serve > "$dir/server.log" 2>&1 &
+# In a session of its own, not in wrk's: where the kernel groups CPU time by session, a server
+# sharing wrk's group starved PostgreSQL's backends for up to two seconds at a time (see
+# as_service in bench/mixed-common.sh). `setsid` replaces itself, so $! is the server's pid.
+setsid "$target/release/atelier" serve > "$dir/server.log" 2>&1 &
 server=$!
 ready=""
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$server_port/readyz" > /dev/null && ready=1 && break; sleep 0.1; done

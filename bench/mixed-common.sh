@@ -22,6 +22,16 @@ mixed_cleanup() {
 }
 trap mixed_cleanup EXIT INT TERM
 
+# as_service COMMAND...: runs COMMAND in a session of its own, as a service manager would, not in
+# the script's session beside wrk. Where the kernel groups CPU time by session (Debian's
+# default, /proc/sys/kernel/sched_autogroup_enabled = 1), a server sharing wrk's group while
+# both keep the two cores busy starved PostgreSQL's backends, in their own group, for up to two
+# seconds at a time: trivial statements waited that long to be scheduled, and one kind in three
+# showed a p99 near one second on PostgreSQL only. See BENCHMARKS.md, eleventh session.
+# `setsid` replaces itself with COMMAND here (a background job of a script is not a process
+# group leader), so $! stays the server's pid.
+as_service() { setsid "$@"; }
+
 mixed_build() {
   cargo build --release --locked --bin atelier --example mixed_fixture --example webhook_receiver --example hello
 }
@@ -41,7 +51,7 @@ mixed_start() {
   # The receiver listens on loopback, which the push-destination guard refuses unless allowed.
   # BENCH_SERVER_WRAPPER: a command the server runs under (e.g. valgrind), split on spaces.
   # shellcheck disable=SC2086
-  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} ${BENCH_SERVER_WRAPPER:-} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
+  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} as_service ${BENCH_SERVER_WRAPPER:-} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
   server=$!
   # Up to two minutes: under valgrind, migrations and the demo catalogs take a while.
   for _ in $(seq 1200); do curl -fs "$base/readyz" > /dev/null && break; sleep 0.1; done
