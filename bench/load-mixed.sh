@@ -35,8 +35,8 @@ load_before=$(load_average)
 mixed_start "$backend" $((hello_seconds + solo_total + seconds + 60))
 rss_start=$(rss_kb "$server")
 
-# In a session of its own, as the server is (see as_service in bench/mixed-common.sh).
-as_service "$target/release/examples/hello" "127.0.0.1:$hello_port" &
+# In a session of its own, as the server is (see mixed_start in bench/mixed-common.sh).
+setsid "$target/release/examples/hello" "127.0.0.1:$hello_port" &
 hello=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$hello_port/" > /dev/null && break; sleep 0.05; done
 run_kind hello 32 2 "$hello_seconds" "http://127.0.0.1:$hello_port" > "$work/hello.txt"

@@ -46,7 +46,7 @@ export ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=warn
 export ATELIER_WEBHOOK_ALLOW_PRIVATE=true
 # In a session of its own, not in wrk's: where the kernel groups CPU time by session, a server
 # sharing wrk's group starved PostgreSQL's backends for up to two seconds at a time (see
-# as_service in bench/mixed-common.sh). `setsid` replaces itself, so $! is the server's pid.
+# mixed_start in bench/mixed-common.sh). `setsid` replaces itself, so $! is the server's pid.
 setsid "$target/release/atelier" serve > "$dir/server.log" 2>&1 &
 server=$!
 ready=""

@@ -22,16 +22,6 @@ mixed_cleanup() {
 }
 trap mixed_cleanup EXIT INT TERM
 
-# as_service COMMAND...: runs COMMAND in a session of its own, as a service manager would, not in
-# the script's session beside wrk. Where the kernel groups CPU time by session (Debian's
-# default, /proc/sys/kernel/sched_autogroup_enabled = 1), a server sharing wrk's group while
-# both keep the two cores busy starved PostgreSQL's backends, in their own group, for up to two
-# seconds at a time: trivial statements waited that long to be scheduled, and one kind in three
-# showed a p99 near one second on PostgreSQL only. See BENCHMARKS.md, eleventh session.
-# `setsid` replaces itself with COMMAND here (a background job of a script is not a process
-# group leader), so $! stays the server's pid.
-as_service() { setsid "$@"; }
-
 mixed_build() {
   cargo build --release --locked --bin atelier --example mixed_fixture --example webhook_receiver --example hello
 }
@@ -49,13 +39,22 @@ mixed_start() {
     *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
   esac
   # The receiver listens on loopback, which the push-destination guard refuses unless allowed.
+  # `setsid`: the server runs in a session of its own, as under a service manager, not in the
+  # script's beside wrk. Where the kernel groups CPU time by session (Debian's default,
+  # /proc/sys/kernel/sched_autogroup_enabled = 1), a server sharing wrk's group while both kept
+  # the two cores busy starved PostgreSQL's backends, in their own group, for up to two seconds
+  # at a time: one kind in three showed a p99 near one second, on PostgreSQL only (BENCHMARKS.md,
+  # eleventh session). `setsid` replaces itself with the command here (a background job of a
+  # script is no process group leader), so $! stays the server's pid.
   # BENCH_SERVER_WRAPPER: a command the server runs under (e.g. valgrind), split on spaces.
   # shellcheck disable=SC2086
-  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} as_service ${BENCH_SERVER_WRAPPER:-} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
+  ATELIER_WEBHOOK_ALLOW_PRIVATE=true ATELIER_ADDR=127.0.0.1:$server_port RUST_LOG=${RUST_LOG:-warn} setsid ${BENCH_SERVER_WRAPPER:-} "$target/release/atelier" serve > "$work/server.log" 2>&1 &
   server=$!
   # Up to two minutes: under valgrind, migrations and the demo catalogs take a while.
   for _ in $(seq 1200); do curl -fs "$base/readyz" > /dev/null && break; sleep 0.1; done
   curl -fs "$base/readyz" > /dev/null || { echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+  # Had setsid forked, $! would be setsid's, and the server would outlive the run.
+  [ "$(ps -o comm= -p "$server")" != setsid ] || { echo "setsid forked: \$! is not the server's pid" >&2; exit 1; }
   SECRET="whsec_$(head -c 32 /dev/urandom | base64)"
   "$target/release/examples/webhook_receiver" "127.0.0.1:$receiver_port" "$SECRET" "$2" > "$work/receiver.txt" &
   receiver=$!
