@@ -225,4 +225,34 @@ mod tests {
         db.write(|c| Ok::<_, StoreError>(audit::record(c, None, "test.write", "after", "")?)).await.unwrap();
         assert_eq!(count(&db, "after"), 1);
     }
+
+    /// A write whose savepoint journals more than SQLite keeps in memory (a big batch of
+    /// deliveries, orders that change many pages) spills its journal to a file and commits.
+    /// With the journal kept in memory up to 512 KiB, every such spill failed with "database or
+    /// disk is full" (see `sqlite_tuning`); under the order load that refused whole batches.
+    #[tokio::test]
+    async fn a_write_whose_journal_outgrows_memory_commits() {
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("spill.db").display());
+        let db = Db::connect(&DatabaseSettings { url, pool_size: 2, busy_timeout: Duration::from_secs(5) }).unwrap();
+        db.write(|c| -> Result<(), StoreError> {
+            c.batch_execute(
+                "CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+                 INSERT INTO filler (body) SELECT hex(randomblob(500)) FROM n;",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // Two megabytes over some 500 pages: rewriting every row journals every page.
+        let rewritten = db
+            .write(|c| -> Result<usize, StoreError> {
+                Ok(diesel::sql_query("UPDATE filler SET body = lower(body)").execute(c)?)
+            })
+            .await;
+        assert_eq!(rewritten.unwrap(), 2000);
+    }
 }
