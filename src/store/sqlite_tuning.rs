@@ -17,13 +17,15 @@
 //!   only the low 17 bits of a write's length (`nBuf &= 0x1ffff` in `seekAndWriteFd`, which
 //!   expects at most a 64 KiB page). At 512 KiB the spill's write came out short, then as
 //!   zero bytes, which SQLite reports as a full disk: every spill failed with "database or
-//!   disk is full", refusing whole batches of orders under load (test: `group_commit::a_write_whose_journal_outgrows_memory_commits`).
+//!   disk is full", refusing whole batches of orders under load. Test:
+//!   `group_commit::tests::a_write_whose_journal_outgrows_memory_commits`.
 //! - No memory statistics (`SQLITE_CONFIG_MEMSTATUS` off): they are counted under one global
 //!   mutex that every connection's every allocation takes, and we never read them.
 //! - SQLite's own error log (`SQLITE_CONFIG_LOG`) in ours: when a write fails because the
-//!   disk is full or unwritable, or the file is damaged, SQLite says which statement and which
-//!   system call failed, with the error number, which the error code alone does not. Errors a
-//!   caller expects and handles (a busy lock, a unique key) are logged at debug level only.
+//!   disk is full or unwritable, or the file is damaged, SQLite says which statement failed
+//!   and, for an I/O error, which system call with which error number; the error code alone
+//!   does not. It is how the false "disk full" above was found. Errors a caller expects and
+//!   handles (a busy lock, a unique key) are logged at debug level only.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::sync::Once;
