@@ -91,3 +91,18 @@ unsafe extern "C" fn on_log(_arg: *mut c_void, code: c_int, message: *const c_ch
         tracing::debug!(sqlite.code = code, "SQLite: {message}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_faults_are_told_from_errors_callers_handle() {
+        for code in [ffi::SQLITE_FULL, ffi::SQLITE_IOERR_WRITE, ffi::SQLITE_IOERR_FSYNC, ffi::SQLITE_CORRUPT, ffi::SQLITE_READONLY] {
+            assert!(is_storage_fault(code), "{code}");
+        }
+        for code in [ffi::SQLITE_BUSY, ffi::SQLITE_LOCKED, ffi::SQLITE_CONSTRAINT_UNIQUE, ffi::SQLITE_WARNING, ffi::SQLITE_NOTICE] {
+            assert!(!is_storage_fault(code), "{code}");
+        }
+    }
+}
