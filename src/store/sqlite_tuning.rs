@@ -84,11 +84,12 @@ unsafe extern "C" fn on_log(_arg: *mut c_void, code: c_int, message: *const c_ch
         return;
     }
     // SAFETY: SQLite passes a NUL-terminated string valid for the duration of the call.
-    let message = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+    let message = || unsafe { CStr::from_ptr(message) }.to_string_lossy();
     if is_storage_fault(code) {
-        tracing::warn!(sqlite.code = code, "SQLite: {message}");
-    } else {
-        tracing::debug!(sqlite.code = code, "SQLite: {message}");
+        tracing::warn!(sqlite.code = code, "SQLite: {}", message());
+    } else if tracing::enabled!(tracing::Level::DEBUG) {
+        // Expected conditions (every idempotent replay's unique key) are not read unless kept.
+        tracing::debug!(sqlite.code = code, "SQLite: {}", message());
     }
 }
 
