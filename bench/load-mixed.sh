@@ -33,13 +33,15 @@ solo_total=0
 load_before=$(load_average)
 # The receiver lives past the whole run; receiver_report stops it once the load is done.
 mixed_start "$backend" $((hello_seconds + solo_total + seconds + 60))
-rss_start=$(rss_kb "$server")
+memory_start=$(memory "$server")
 
 # In a session of its own, as the server is (see mixed_start in bench/mixed-common.sh).
 setsid "$target/release/examples/hello" "127.0.0.1:$hello_port" &
 hello=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$hello_port/" > /dev/null && break; sleep 0.05; done
+cpu_before=$(cpu_ticks "$hello")
 run_kind hello 32 2 "$hello_seconds" "http://127.0.0.1:$hello_port" > "$work/hello.txt"
+cpu_line hello "$cpu_before" "$(cpu_ticks "$hello")" "$(awk '{print $3}' "$work/hello.txt")" > "$work/cpu.txt"
 kill "$hello"; wait "$hello" 2>/dev/null || true; hello=""
 hello_rps=$(awk '{print $5}' "$work/hello.txt")
 
@@ -49,8 +51,10 @@ hello_rps=$(awk '{print $5}' "$work/hello.txt")
 # anyway. A second pass of 2 s then sends the same kind of requests and checks every answer's
 # status (a redirect to sign-in is an error); its errors are added to the row.
 solo_kind() {
-  local measured checked
+  local measured checked before
+  before=$(cpu_ticks "$server")
   measured=$(CHECK=0 run_kind "$1" 32 2 "$solo")
+  cpu_line "$1" "$before" "$(cpu_ticks "$server")" "$(echo "$measured" | awk '{print $3}')" >> "$work/cpu.txt"
   checked=$(run_kind "$1" 4 1 2)
   # RESULT kind requests seconds rps p50 p99 status_errors socket_errors, twice.
   echo "$measured $checked" | awk '{ print $1, $2, $3, $4, $5, $6, $7, $8 + $17, $9 + $18 }'
@@ -65,7 +69,7 @@ if [ "$solo" -gt 0 ]; then
 fi
 mixed_phase "$seconds" "$mix" > "$work/mixed.txt"
 load_after=$(load_average)
-rss_end=$(rss_kb "$server")
+memory_end=$(memory "$server")
 receiver_line=$(receiver_report)
 
 order_target=3000
@@ -74,7 +78,7 @@ echo
 echo "### Mixed workload, $backend ($(date -u +%Y-%m-%d))"
 echo
 echo "\`bench/load-mixed.sh $backend $seconds\` (hello ${hello_seconds} s, each kind alone ${solo} s, all together ${seconds} s)."
-echo "Load average before: $load_before; after: $load_after. Server RSS: $((rss_start / 1024)) MB at start, $((rss_end / 1024)) MB at the end."
+echo "Load average before: $load_before; after: $load_after. Server memory: $memory_start at start, $memory_end at the end."
 echo
 awk '{printf "actix-web hello world (examples/hello.rs, wrk -t2 -c32): **%.0f requests/s**, p50 %.2f ms, p99 %.2f ms, errors %d\n", $5, $6, $7, $8 + $9}' "$work/hello.txt"
 if [ -s "$work/solo.txt" ]; then
@@ -84,6 +88,13 @@ if [ -s "$work/solo.txt" ]; then
   echo "| kind | connections | requests/s | of hello world | p50 | p99 | errors | target |"
   echo "|---|---:|---:|---:|---:|---:|---|---|"
   result_table 1 "$hello_rps" "$order_target" < "$work/solo.txt"
+  echo
+  echo "Server CPU per request, each kind alone (from /proc/PID/stat; on PostgreSQL the database"
+  echo "server's own CPU is not in it). Hello world's is what every request costs at least:"
+  echo
+  echo "| kind | user µs | system µs | total µs | times hello world's |"
+  echo "|---|---:|---:|---:|---:|"
+  awk 'NR == 1 { hello = $2 + $3 } { printf "| %s | %.1f | %.1f | %.1f | %.1f |\n", $1, $2, $3, $2 + $3, ($2 + $3) / hello }' "$work/cpu.txt"
 fi
 echo
 echo "All kinds at once for $seconds s (one wrk process per kind, -t1):"

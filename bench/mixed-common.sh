@@ -73,6 +73,23 @@ run_kind() {
 }
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+# cpu_ticks PID: the process's user and system CPU time so far, in clock ticks (/proc/PID/stat,
+# read after the command name, which may hold spaces).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
+
+# cpu_line KIND "TICKS_BEFORE" "TICKS_AFTER" REQUESTS: the server CPU a request of KIND took.
+cpu_line() {
+  echo "$1 $2 $3 $4" | awk -v hz="$(getconf CLK_TCK)" '$6 > 0 { printf "%s %.1f %.1f\n", $1, ($4 - $2) * 1e6 / hz / $6, ($5 - $3) * 1e6 / hz / $6 }'
+}
+
+# The server's memory in words: its RSS, and of it the process's own (anonymous) memory. The
+# rest is mapped files, SQLite's database among them (it is read through a memory map), which
+# grows with what has been read and is the kernel's page cache, not the server's heap.
+memory() {
+  local anon
+  anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status")
+  echo "RSS $(( $(rss_kb "$1") / 1024 )) MB, of it own memory $((anon / 1024)) MB"
+}
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # mixed_phase SECONDS "kind:connections ...": every kind at once, one wrk process each.

@@ -19,10 +19,10 @@ export DELAY_MS=${DELAY_MS:-20}
 mixed_build
 # The receiver outlives the load by 20 s, so the dispatcher can deliver the last orders.
 mixed_start "$backend" $((seconds + 20))
-rss_start=$(rss_kb "$server")
+memory_start=$(memory "$server")
 load_start=$(load_average)
 echo "soak: $backend, $seconds s, connections \"$mix\", ${DELAY_MS} ms between requests per connection"
-echo "t=0 s: server RSS $((rss_start / 1024)) MB; load average $load_start"
+echo "t=0 s: server $memory_start; load average $load_start"
 mixed_phase "$seconds" "$mix" > "$work/soak.txt" &
 load=$!
 started=$(date +%s)
@@ -30,17 +30,17 @@ while kill -0 "$load" 2>/dev/null; do
   sleep 1
   elapsed=$(( $(date +%s) - started ))
   if [ $((elapsed % interval)) -eq 0 ] && kill -0 "$load" 2>/dev/null; then
-    echo "t=$elapsed s: server RSS $(( $(rss_kb "$server") / 1024 )) MB; load average $(load_average); server log errors $(grep -cE 'ERROR|panicked' "$work/server.log" || true)"
+    echo "t=$elapsed s: server $(memory "$server"); load average $(load_average); server log errors $(grep -cE 'ERROR|panicked' "$work/server.log" || true)"
   fi
 done
 wait "$load"
-rss_end=$(rss_kb "$server")
-echo "t=$(( $(date +%s) - started )) s (end): server RSS $((rss_end / 1024)) MB; load average $(load_average)"
+memory_end=$(memory "$server")
+echo "t=$(( $(date +%s) - started )) s (end): server $memory_end; load average $(load_average)"
 receiver_line=$(receiver_report)
 echo
 echo "### Soak, $backend, $seconds s ($(date -u +%Y-%m-%d))"
 echo
-echo "\`bench/soak.sh $backend $seconds\`: server RSS $((rss_start / 1024)) MB at the start, $((rss_end / 1024)) MB at the end; load average $load_start at the start."
+echo "\`bench/soak.sh $backend $seconds\`: server $memory_start at the start, $memory_end at the end; load average $load_start at the start."
 echo
 echo "| kind | connections | requests/s | of hello world | p50 | p99 | errors | target |"
 echo "|---|---:|---:|---:|---:|---:|---|---|"
