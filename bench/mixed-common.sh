@@ -83,8 +83,7 @@ cpu_line() {
 }
 
 # The server's memory in words: its RSS, and of it the process's own (anonymous) memory. The
-# rest is mapped files, SQLite's database among them (it is read through a memory map), which
-# grows with what has been read and is the kernel's page cache, not the server's heap.
+# rest is mapped files (the binary and its libraries), which the kernel shares and can drop.
 memory() {
   local anon
   anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status")

@@ -26,10 +26,14 @@ echo "t=0 s: server $memory_start; load average $load_start"
 mixed_phase "$seconds" "$mix" > "$work/soak.txt" &
 load=$!
 started=$(date +%s)
+next=$interval
 while kill -0 "$load" 2>/dev/null; do
   sleep 1
   elapsed=$(( $(date +%s) - started ))
-  if [ $((elapsed % interval)) -eq 0 ] && kill -0 "$load" 2>/dev/null; then
+  # A loaded machine can make a turn of this loop last over a second: a report is due once
+  # the time is reached, not only on the exact second.
+  if [ "$elapsed" -ge "$next" ] && kill -0 "$load" 2>/dev/null; then
+    next=$((next + interval))
     echo "t=$elapsed s: server $(memory "$server"); load average $(load_average); server log errors $(grep -cE 'ERROR|panicked' "$work/server.log" || true)"
   fi
 done

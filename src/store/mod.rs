@@ -144,15 +144,6 @@ impl StoreError {
     }
 }
 
-/// SQLite reads the database file through a memory map of up to this size, instead of a
-/// `pread` and a copy into the connection's own page cache for each page it does not hold.
-/// That cache is 2 MB per connection, so a page whose rows are spread over the file (a
-/// customer's) read about five pages per view from the file: with the map, the customer page's
-/// server time fell by a third (BENCHMARKS.md, twelfth session). SQLite maps the file read-only:
-/// writes still go to the WAL and from there to the file as before. What the map holds is the
-/// kernel's page cache, shared by every connection, and counts in the process's resident size.
-pub const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
-
 /// Opens connections for the backend its URL names, and reports the real connection error.
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
@@ -177,8 +168,7 @@ impl ManageConnection for ConnectionManager {
                 // customer is not left readable in free space of the file (or the WAL).
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-                     PRAGMA mmap_size = {SQLITE_MMAP_BYTES};",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                     self.busy_timeout.as_millis()
                 ))
                 .map_err(r2d2::Error::QueryError)?;
@@ -425,35 +415,4 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
 /// exactly as it was written.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use diesel::RunQueryDsl;
-
-    use super::{Db, DbConn, SQLITE_MMAP_BYTES, StoreError};
-    use crate::config::DatabaseSettings;
-
-    #[derive(diesel::QueryableByName)]
-    struct MmapSize {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        mmap_size: i64,
-    }
-
-    fn mmap_size(conn: &mut DbConn) -> Result<i64, StoreError> {
-        let DbConn::Sqlite(c) = conn else { panic!("a SQLite connection") };
-        Ok(diesel::sql_query("PRAGMA mmap_size").get_result::<MmapSize>(c)?.mmap_size)
-    }
-
-    /// Readers and the writer alike read the file through the map.
-    #[tokio::test]
-    async fn sqlite_connections_read_the_file_through_a_memory_map() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("mapped.db").display());
-        let db = Db::connect(&DatabaseSettings { url, pool_size: 2, busy_timeout: Duration::from_secs(5) }).unwrap();
-        assert_eq!(db.read(mmap_size).await.unwrap(), SQLITE_MMAP_BYTES as i64);
-        assert_eq!(db.write_blocking(mmap_size).unwrap(), SQLITE_MMAP_BYTES as i64);
-    }
 }
