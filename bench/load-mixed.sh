@@ -94,7 +94,8 @@ if [ -s "$work/solo.txt" ]; then
   echo
   echo "| kind | user µs | system µs | total µs | times hello world's |"
   echo "|---|---:|---:|---:|---:|"
-  awk 'NR == 1 { hello = $2 + $3 } { printf "| %s | %.1f | %.1f | %.1f | %.1f |\n", $1, $2, $3, $2 + $3, ($2 + $3) / hello }' "$work/cpu.txt"
+  awk '$1 == "hello" { hello = $2 + $3 }
+    { printf "| %s | %.1f | %.1f | %.1f | %s |\n", $1, $2, $3, $2 + $3, (hello > 0 ? sprintf("%.1f", ($2 + $3) / hello) : "—") }' "$work/cpu.txt"
 fi
 echo
 echo "All kinds at once for $seconds s (one wrk process per kind, -t1):"
