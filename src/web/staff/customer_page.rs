@@ -17,8 +17,11 @@ use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, Staff};
 use crate::web::error::AppError;
 
+/// `YYYY-MM-DD HH:MM`. Written out rather than with `format("%Y-%m-%d %H:%M")`, which parses
+/// its pattern on every call: a customer page writes one per timeline entry.
 pub fn fmt_time(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    use chrono::{Datelike, Timelike};
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }
 
 #[derive(Default)]
@@ -333,4 +336,19 @@ pub fn format_values(values: &[(String, i64)], system: UnitSystem, lang: crate::
             Some((m.name(lang).to_owned(), m.format(v, system)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::fmt_time;
+
+    #[test]
+    fn times_read_as_chrono_writes_them() {
+        for (y, mo, d, h, mi, sec) in [(2026, 1, 2, 3, 4, 5), (1999, 12, 31, 23, 59, 59), (2026, 10, 10, 0, 0, 0), (812, 7, 1, 12, 30, 1)] {
+            let t = NaiveDate::from_ymd_opt(y, mo, d).and_then(|d| d.and_hms_micro_opt(h, mi, sec, 123_456)).expect("a valid time");
+            assert_eq!(fmt_time(&t), t.format("%Y-%m-%d %H:%M").to_string());
+        }
+    }
 }
