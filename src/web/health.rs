@@ -36,8 +36,11 @@ impl From<diesel::result::Error> for Probe {
 /// write lock (so a read-only file, connection or database fails it), touches no application
 /// table and leaves nothing behind. On SQLite it waits behind the single writer like any
 /// write, so its answer also says whether writes get through at all. A rolled-back SQLite
-/// transaction never reaches the file, so there the files are also opened for writing
-/// (and closed at once): an immutable file or a read-only file system fails that.
+/// transaction never reaches the file, so there the kernel is also asked whether the files
+/// may be written (`access(2)`): an immutable file or a read-only file system fails that. They
+/// are not opened for the question: closing a descriptor of the database file would drop every
+/// lock SQLite holds on it in this process, and another process could then take the database
+/// for unused and delete the write-ahead log under us.
 pub async fn readyz(db: web::Data<Db>, settings: web::Data<Settings>) -> HttpResponse {
     if let Err(e) = db.read(|conn| conn.batch_execute("SELECT 1").map_err(StoreError::from)).await {
         tracing::warn!(error = %e, "readiness check failed: no database");
@@ -46,10 +49,10 @@ pub async fn readyz(db: web::Data<Db>, settings: web::Data<Settings>) -> HttpRes
     if db.backend() == Backend::Sqlite {
         let path = sqlite_path(&settings.database.url).to_owned();
         let unwritable = tokio::task::spawn_blocking(move || {
-            [path.clone(), format!("{path}-wal")].into_iter().find_map(|p| match std::fs::OpenOptions::new().write(true).open(&p) {
-                Ok(_) => None,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => Some(format!("{p}: {e}")),
+            [path.clone(), format!("{path}-wal")].into_iter().find_map(|p| match rustix::fs::access(p.as_str(), rustix::fs::Access::WRITE_OK) {
+                Ok(()) => None,
+                Err(e) if e == rustix::io::Errno::NOENT => None,
+                Err(e) => Some(format!("{p}: {}", std::io::Error::from(e))),
             })
         })
         .await
