@@ -358,6 +358,13 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production");
     let bad = event(serde_json::json!({"status": "teleported"}), "k4").await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // An array is not an event, though serde would read it as the fields in a row.
+    let array = event(serde_json::json!(["rejected"]), "k6").await.unwrap();
+    assert_eq!(array.status(), StatusCode::BAD_REQUEST);
+    let detail = array.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.starts_with("the body is not a status event") && detail.contains("expected a JSON object"), "{detail}");
+    let claim = api.post(app.url("/api/v1/work-orders/claim")).header("authorization", &auth).json(&serde_json::json!([1, 30])).send().await.unwrap();
+    assert_eq!(claim.status(), StatusCode::BAD_REQUEST);
     // Longer than the document allows (characters, as JSON Schema counts them): refused whole.
     for (body, detail) in [
         (serde_json::json!({"status": "rejected", "note": "\u{e9441}".repeat(2001)}), "note must be at most 2000 characters"),

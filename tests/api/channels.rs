@@ -172,6 +172,29 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(problem(res).await.0, StatusCode::BAD_REQUEST);
+    // A body is an object: serde would read an array as the fields in a row.
+    let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&json!(["cycling_jersey", {}, {}])).send().await.unwrap();
+    let (status, p) = problem(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(p["detail"].as_str().unwrap().contains("expected a JSON object"), "{p}");
+    // A body no adult has is refused by the engine, in the quote and the order alike, naming
+    // the measurement; before, the quote said valid and the order failed deep in the bill of
+    // materials with a 400.
+    let mut tiny = jersey(&customer);
+    tiny["measurements"]["stature"] = json!(-5459);
+    let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&tiny).send().await.unwrap().json().await.unwrap();
+    assert_eq!(quote["valid"], false, "{quote}");
+    let v = &quote["violations"][0];
+    assert_eq!((v["kind"].as_str(), v["measurements"][0].as_str()), (Some("invalid_measurement"), Some("stature")), "{quote}");
+    assert_eq!(v["explanation"]["en"], "A stature of -545.9 cm is not possible: it must be between 80.0 cm and 280.0 cm.");
+    let (status, p) = problem(post(tiny, Some("f")).await.unwrap()).await;
+    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-configuration"));
+    assert_eq!(p["violations"][0]["kind"], "invalid_measurement", "{p}");
+    // An option the product does not have is named by the engine, whatever its value's type.
+    let mut stranger = jersey(&customer);
+    stranger["choices"]["zz"] = json!(["a"]);
+    let (status, p) = problem(post(stranger, Some("g")).await.unwrap()).await;
+    assert_eq!((status, p["violations"][0]["options"][0].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("zz")), "{p}");
 
     // Keys are not interchangeable: a factory token is not a channel key, nor the reverse.
     let res = http.get(app.url("/api/v1/catalog")).bearer_auth(&factory.token).send().await.unwrap();

@@ -109,6 +109,23 @@ fn a_heavy_rider_is_told_about_the_weight_limit_with_the_measurement() {
 }
 
 #[test]
+fn a_measurement_no_adult_has_is_refused_before_it_reaches_the_bill_of_materials() {
+    let cat = bicycles();
+    for (stature, valid) in [(-5459, false), (0, false), (799, false), (800, true), (2800, true), (2801, false), (i64::MAX, false)] {
+        let cfg = good_road().measure("stature", stature);
+        let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        let refused: Vec<&Violation> = v.violations.iter().filter(|x| x.kind == ViolationKind::InvalidMeasurement).collect();
+        assert_eq!(refused.is_empty(), valid, "stature {stature}: {v:#?}");
+        if !valid {
+            assert_eq!(refused[0].measurements, vec!["stature"]);
+            assert!(refused[0].explanation.en.contains("between 80.0 cm and 280.0 cm"), "{}", refused[0].explanation.en);
+            assert!(refused[0].explanation.zh.starts_with("身高"), "{}", refused[0].explanation.zh);
+            assert!(matches!(cat.order(&cfg, Decimal::ZERO), Ok(Orderable::Invalid(_))), "stature {stature}");
+        }
+    }
+}
+
+#[test]
 fn missing_choices_and_measurements_are_reported_in_order() {
     let cfg = Configuration::new("road").one("frame_size", "s99").one("colour", "red");
     let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));

@@ -12,11 +12,14 @@ use super::input::{Assignment, Configuration, InputProblem, Val, normalize};
 use super::measures;
 use super::model::{RuleKind, Text};
 use super::EngineError;
+use crate::domain::measurement::Measurement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViolationKind {
     InvalidChoice,
+    /// A measurement no adult body has (outside its hard range): a unit or typing mistake.
+    InvalidMeasurement,
     MissingChoice,
     MissingMeasurement,
     /// The body is outside every size of the chart.
@@ -77,6 +80,7 @@ pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputPr
             options: idx.into_iter().collect(),
         });
     }
+    out.extend(implausible_measurements(ctx.measurements));
     for (i, o) in p.options.iter().enumerate() {
         if o.required && a[i].is_none() && !problems.iter().any(|pr| pr.option == o.code) {
             out.push(Found {
@@ -126,6 +130,34 @@ pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputPr
     out.extend(derived_found);
     out.extend(rule_found);
     out
+}
+
+/// Measurements outside the range of adult bodies ([`Measurement::hard_range`], the one the
+/// measurement forms refuse): a configuration sent over the API brings its own numbers, and a
+/// negative stature would otherwise reach the bill of materials as a negative length of cloth.
+fn implausible_measurements(measurements: &std::collections::BTreeMap<String, i64>) -> impl Iterator<Item = Found> + '_ {
+    measurements.iter().filter_map(|(code, &value)| {
+        let range = Measurement::from_code(code)?.hard_range();
+        if u32::try_from(value).is_ok_and(|v| range.contains(v)) {
+            return None;
+        }
+        let def = measures::measure(code)?;
+        let (shown, min, max) = (measures::display(def, value), measures::display(def, range.min.into()), measures::display(def, range.max.into()));
+        Some(Found {
+            violation: Violation {
+                kind: ViolationKind::InvalidMeasurement,
+                rule: None,
+                derived: None,
+                options: vec![],
+                measurements: vec![code.clone()],
+                explanation: Text {
+                    en: format!("A {} of {shown} is not possible: it must be between {min} and {max}.", def.en),
+                    zh: format!("{}{shown}不可能：应在{min}到{max}之间。", def.zh),
+                },
+            },
+            options: BTreeSet::new(),
+        })
+    })
 }
 
 fn derived_violation(ctx: &Ctx, a: &Assignment, d: &super::compile::Derived, fail: &DerivedFail) -> Found {

@@ -22,6 +22,7 @@ use crate::store::channels::{self, Channel};
 use crate::store::{Db, StoreError, stores};
 
 use super::auth::token_hash;
+use super::json::Object;
 use super::problem::ApiError;
 
 /// The sales channel whose key came with the request (`Authorization: Bearer atc_…`).
@@ -129,6 +130,8 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
             // Single choices, and unknown options (the engine names them in its answer).
             (Some(OptionKind::Single) | None, Value::String(s)) => Choice::One(s.clone()),
             (_, Value::Null) => continue,
+            // An unknown option has no type to be wrong: the engine names it, whatever was sent.
+            (None, other) => Choice::One(other.to_string()),
             _ => return Err(bad()),
         };
         choices.insert(code.clone(), choice);
@@ -159,12 +162,17 @@ async fn tax_of(db: &Db, channel: &Channel) -> Result<i32, ApiError> {
     Ok(db.read(move |conn| Ok::<_, StoreError>(stores::find(conn, id)?)).await?.map(|s| s.tax_rate_bp).unwrap_or(0))
 }
 
+/// The engine refuses a configuration it cannot build (a bill-of-materials line comes out
+/// negative or unreadable): that is the configuration's fault, not the request's form.
 fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
-    ApiError::BadRequest(e.to_string())
+    match e {
+        crate::domain::catalog::EngineError::Quantity { .. } => ApiError::Unprocessable("cannot-build", e.to_string()),
+        e => ApiError::BadRequest(e.to_string()),
+    }
 }
 
 /// `POST /api/v1/quote`: the engine's whole answer for a configuration.
-pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: web::Json<ConfigurationBody>) -> Result<HttpResponse, ApiError> {
+pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, web::Json(Object(body)): web::Json<Object<ConfigurationBody>>) -> Result<HttpResponse, ApiError> {
     let (_, cat) = find_product(&db, &cache, &body.product).await?;
     let cfg = configuration(&cat, &body)?;
     let tax = tax_of(&db, &c.0).await?;
@@ -218,7 +226,7 @@ pub async fn place_order(
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
     dispatcher: web::Data<Dispatcher>,
-    body: web::Json<OrderBody>,
+    web::Json(Object(body)): web::Json<Object<OrderBody>>,
 ) -> Result<HttpResponse, ApiError> {
     // One read, in one statement, for everything the order needs from the database before it
     // is written, the channel's key included.
@@ -313,6 +321,7 @@ fn place_error(e: PlaceError) -> ApiError {
         PlaceError::Invalid(v) => ApiError::InvalidConfiguration(serde_json::to_value(v).unwrap_or_default()),
         PlaceError::NoFactory(f) => ApiError::Unprocessable("no-factory", format!("no factory builds {f} products now")),
         PlaceError::Store(e) => e.into(),
+        PlaceError::Engine(e) => engine_error(e),
         e => ApiError::BadRequest(e.to_string()),
     }
 }

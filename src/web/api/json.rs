@@ -36,9 +36,51 @@ impl<'de> serde::Deserialize<'de> for Int {
     }
 }
 
+/// A request body that must be a JSON object. serde reads a JSON array into a struct too,
+/// field by field in order (`[1, 30]` for `{"limit": 1, "lease_seconds": 30}`), which the API
+/// document does not allow and a client sending one has surely not meant.
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(ObjectVisitor(std::marker::PhantomData)).map(Object)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Int;
+    use super::{Int, Object};
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Claim {
+        limit: Int,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn a_body_must_be_an_object_not_the_fields_in_a_row() {
+        let claim = serde_json::from_str::<Object<Claim>>(r#"{"limit": 2.0, "note": "x"}"#).unwrap().0;
+        assert_eq!(claim, Claim { limit: Int(2), note: Some("x".into()) });
+        assert_eq!(serde_json::from_str::<Object<Claim>>(r#"{"limit": 1}"#).unwrap().0.note, None);
+        let refused = serde_json::from_str::<Object<Claim>>("[2, \"x\"]").unwrap_err().to_string();
+        assert!(refused.contains("expected a JSON object"), "{refused}");
+        assert!(serde_json::from_str::<Object<Claim>>(r#"{"limit": 1, "other": 2}"#).is_err());
+        assert!(serde_json::from_str::<Object<Claim>>(r#"{"note": "x"}"#).is_err());
+        assert!(serde_json::from_str::<Object<Claim>>("3").is_err());
+    }
 
     #[test]
     fn integral_floats_are_integers_and_others_are_refused() {

@@ -9,6 +9,7 @@ use crate::orders::{UpdateError, document, factory_update};
 use crate::store::{Db, StoreError, orders, outbox};
 
 use super::auth::AuthedFactory;
+use super::json::Object;
 use super::problem::ApiError;
 
 #[derive(Deserialize)]
@@ -97,7 +98,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path
     let ack: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
         AckBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not an acknowledgement: {e}")))?
+        serde_json::from_slice::<Object<AckBody>>(&body).map_err(|e| ApiError::BadRequest(format!("the body is not an acknowledgement: {e}")))?.0
     };
     let (factory_id, id) = (f.id, path.into_inner());
     let wo = db
@@ -139,7 +140,7 @@ pub struct ClaimBody {
 
 /// `POST /api/v1/work-orders/claim`: leases up to `limit` unacknowledged work orders to this
 /// client. Concurrent clients never hold a live lease on the same work order.
-pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: web::Json<ClaimBody>) -> Result<HttpResponse, ApiError> {
+pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, web::Json(Object(body)): web::Json<Object<ClaimBody>>) -> Result<HttpResponse, ApiError> {
     if !(1..=100).contains(&body.limit.0) {
         return Err(ApiError::BadRequest("limit must be between 1 and 100".into()));
     }
@@ -197,7 +198,7 @@ pub async fn post_event(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = super::auth::idempotency_key(&req, 255)?;
-    let event: StatusEvent = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
+    let Object(event) = serde_json::from_slice::<Object<StatusEvent>>(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
     let to = match event.status.as_str() {
         "in_production" => Status::InProduction,
         "shipped" => Status::Shipped,
