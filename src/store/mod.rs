@@ -514,7 +514,7 @@ mod tests {
         let db = sqlite(&dir, 1);
         let failed = db.read_together(|_| -> Result<(), StoreError> { panic!("a read that panics") }).await;
         assert!(matches!(failed, Err(StoreError::Cancelled)), "{failed:?}");
-        db.read_together(|c| select_one(c)).await.unwrap();
+        db.read_together(select_one).await.unwrap();
         db.read(select_one).await.unwrap();
     }
 }
