@@ -71,7 +71,7 @@ impl Directory {
     /// Brings the index up to date with the database.
     pub async fn sync(&self, db: &Db) -> Result<(), StoreError> {
         let inner = self.inner.clone();
-        db.read_long(move |conn| sync_blocking(&inner, conn)).await
+        db.read(move |conn| sync_blocking(&inner, conn)).await
     }
 
     /// Customers matching a query, best first, as the result list shows them. From memory
@@ -83,7 +83,7 @@ impl Directory {
             return Ok(state.search(query, limit));
         }
         let (inner, query) = (self.inner.clone(), query.to_owned());
-        db.read_long(move |conn| {
+        db.read(move |conn| {
             sync_blocking(&inner, conn)?;
             Ok(inner.read().map(|state| state.search(&query, limit)).unwrap_or_default())
         })
@@ -93,7 +93,7 @@ impl Directory {
     /// Live customers who are probably the same person as a new enrollment.
     pub async fn likely_duplicates(&self, db: &Db, e: &Enrollment) -> Result<Vec<CustomerRow>, StoreError> {
         let (inner, e) = (self.inner.clone(), e.clone());
-        db.read_long(move |conn| {
+        db.read(move |conn| {
             sync_blocking(&inner, conn)?;
             let ids: Vec<i64> = match inner.read() {
                 Ok(state) => state

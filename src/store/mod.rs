@@ -296,22 +296,8 @@ impl Db {
         self.backend
     }
 
-    /// Runs `f` on a pooled read connection: on SQLite on the calling thread when one is idle
-    /// (see [`Db::read_here_or_blocking`]), else on the blocking thread pool. For reads of a
-    /// page's worth of rows; a read whose size has no bound takes [`Db::read_long`].
+    /// Runs `f` on a pooled connection on the blocking thread pool.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        self.read_here_or_blocking(f).await
-    }
-
-    /// Runs `f` on a pooled read connection on the blocking thread pool, always: for reads that
-    /// may take long (all customers for the search index, reports), which on the calling
-    /// thread would hold up the other requests that thread serves.
-    pub async fn read_long<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -330,37 +316,11 @@ impl Db {
         T: Send + 'static,
         E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.read_here_or_blocking(move |conn| match conn {
+        run_blocking(self.read.clone(), move |conn| match conn {
             DbConn::Sqlite(_) => conn.transaction(f),
             DbConn::Postgres(_) => f(conn),
         })
         .await
-    }
-
-    /// A read on SQLite runs on the calling thread when a pooled connection is idle: it is a
-    /// few to a few hundred microseconds of CPU on pages SQLite has cached, and handing it to
-    /// the blocking pool and back cost more than that (two thread wake-ups, and the answer's
-    /// memory freed on another thread than the one that allocated it). A reader in WAL mode
-    /// does not wait for writers. With no idle connection, or on PostgreSQL (a network round
-    /// trip), the read goes to the blocking pool as before.
-    async fn read_here_or_blocking<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-    {
-        if self.backend == Backend::Sqlite
-            && let Some(mut conn) = self.read.try_get()
-        {
-            // As on the blocking pool, a panic in `f` is an error for this request, not the
-            // end of the worker thread that serves other connections too.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)));
-            let result = result.unwrap_or_else(|_| Err(StoreError::Cancelled.into()));
-            conn.used(result.is_ok());
-            epoch::publish();
-            return result;
-        }
-        run_blocking(self.read.clone(), f).await
     }
 
     /// Runs `f` in one transaction on the writer connection: all of it commits, or none.
@@ -459,7 +419,7 @@ pub fn now() -> NaiveDateTime {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use diesel::connection::SimpleConnection;
 
@@ -471,43 +431,12 @@ mod tests {
         Db::connect(&DatabaseSettings { url, pool_size, busy_timeout: Duration::from_secs(5) }).unwrap()
     }
 
-    fn select_one(c: &mut super::DbConn) -> Result<std::thread::ThreadId, StoreError> {
-        c.batch_execute("SELECT 1")?;
-        Ok(std::thread::current().id())
+    fn select_one(c: &mut super::DbConn) -> Result<(), StoreError> {
+        Ok(c.batch_execute("SELECT 1")?)
     }
 
-    /// A read on SQLite runs where it is asked while a connection is idle; with none idle it
-    /// waits for one on the blocking pool instead of holding up the caller's thread.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_read_runs_here_while_a_connection_is_idle_and_waits_in_the_pool_when_none_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = sqlite(&dir, 1);
-        let here = std::thread::current().id();
-        assert_eq!(db.read(select_one).await.unwrap(), here);
-        assert_ne!(db.read_long(select_one).await.unwrap(), here, "a long read goes to the blocking pool");
-
-        // The only connection is held by a long read until `release`.
-        let (release, wait) = std::sync::mpsc::channel::<()>();
-        let holder = db.clone();
-        let held = tokio::spawn(async move { holder.read_long(move |_| Ok::<_, StoreError>(wait.recv().is_ok())).await });
-        let start = Instant::now();
-        while db.read.try_get().is_some() {
-            assert!(start.elapsed() < Duration::from_secs(10), "the long read never took the connection");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let waiting = tokio::spawn({
-            let db = db.clone();
-            async move { db.read(select_one).await }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!waiting.is_finished(), "the read waits for the connection");
-        release.send(()).unwrap();
-        assert!(held.await.unwrap().unwrap());
-        assert_ne!(waiting.await.unwrap().unwrap(), here);
-    }
-
-    /// A read that panics on the caller's thread is an error for its caller, as on the blocking
-    /// pool; the connection it left inside a transaction is not handed out again.
+    /// A read that panics is an error for its caller; the connection it left inside a
+    /// transaction is not handed out again.
     #[tokio::test]
     async fn a_read_that_panics_is_an_error_and_the_next_read_works() {
         let dir = tempfile::tempdir().unwrap();

@@ -96,7 +96,7 @@ pub async fn show_insights(page: StaffPage, db: web::Data<Db>) -> Result<HttpRes
     page.staff.require_role(Role::Manager)?;
     let since = now() - Duration::days(365);
     let l = db
-        .read_long(move |conn| -> Result<Loaded, StoreError> {
+        .read(move |conn| -> Result<Loaded, StoreError> {
             Ok(Loaded {
                 run: classes::latest_run(conn)?,
                 classes: insights::class_counts(conn)?,
