@@ -365,6 +365,18 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert!(detail.starts_with("the body is not a status event") && detail.contains("expected a JSON object"), "{detail}");
     let claim = api.post(app.url("/api/v1/work-orders/claim")).header("authorization", &auth).json(&serde_json::json!([1, 30])).send().await.unwrap();
     assert_eq!(claim.status(), StatusCode::BAD_REQUEST);
+    // Without a valid token a malformed request learns nothing but 401.
+    for (method, path, body) in [
+        ("POST", "/api/v1/work-orders/claim".to_owned(), "[1, 30]"),
+        ("GET", "/api/v1/work-orders?limit=x".to_owned(), ""),
+        ("GET", "/api/v1/work-orders/abc".to_owned(), ""),
+        ("POST", "/api/v1/work-orders/abc/ack".to_owned(), ""),
+        ("POST", "/api/v1/work-orders/abc/events".to_owned(), "{}"),
+    ] {
+        let req = api.request(method.parse().unwrap(), app.url(&path)).bearer_auth("not-a-token").header("content-type", "application/json").header("idempotency-key", "k9");
+        let res = req.body(body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
     // Longer than the document allows (characters, as JSON Schema counts them): refused whole.
     for (body, detail) in [
         (serde_json::json!({"status": "rejected", "note": "\u{e9441}".repeat(2001)}), "note must be at most 2000 characters"),

@@ -177,6 +177,11 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let (status, p) = problem(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(p["detail"].as_str().unwrap().contains("expected a JSON object"), "{p}");
+    // Without a valid key a malformed body learns nothing but 401.
+    for path in ["/api/v1/quote", "/api/v1/orders"] {
+        let res = http.post(app.url(path)).bearer_auth("atc_not-a-key").header("idempotency-key", "z").json(&json!(["cycling_jersey"])).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
     // A body no adult has is refused by the engine, in the quote and the order alike, naming
     // the measurement; before, the quote said valid and the order failed deep in the bill of
     // materials with a 400.

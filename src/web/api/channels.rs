@@ -172,7 +172,8 @@ fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
 }
 
 /// `POST /api/v1/quote`: the engine's whole answer for a configuration.
-pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, web::Json(Object(body)): web::Json<Object<ConfigurationBody>>) -> Result<HttpResponse, ApiError> {
+pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: Result<web::Json<Object<ConfigurationBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let web::Json(Object(body)) = body?;
     let (_, cat) = find_product(&db, &cache, &body.product).await?;
     let cfg = configuration(&cat, &body)?;
     let tax = tax_of(&db, &c.0).await?;
@@ -226,8 +227,18 @@ pub async fn place_order(
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
     dispatcher: web::Data<Dispatcher>,
-    web::Json(Object(body)): web::Json<Object<OrderBody>>,
+    body: Result<web::Json<Object<OrderBody>>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    // The key is checked together with the order's own read below; a body that does not parse
+    // costs a read of the key alone, so that a caller without a valid key gets 401 either way.
+    let web::Json(Object(body)) = match body {
+        Ok(body) => body,
+        Err(e) => {
+            let hash = key_hash.0.clone();
+            let channel = db.read(move |conn| Ok::<_, StoreError>(channels::by_key(conn, &hash)?)).await?;
+            return Err(if channel.is_some() { e } else { ApiError::Unauthorized });
+        }
+    };
     // One read, in one statement, for everything the order needs from the database before it
     // is written, the channel's key included.
     let reference = body.customer_reference.trim().to_owned();

@@ -38,6 +38,20 @@ pub enum ApiError {
     Internal(anyhow::Error),
 }
 
+/// A request's body, query or path that did not parse, answered only once the request has
+/// authenticated: a handler takes them as `Result<_, ApiError>` so that a caller without a
+/// valid key learns nothing about the API but 401. The API's JSON, query and path settings
+/// (`api::routes`) made the error from an `ApiError`, which is recovered here.
+impl From<actix_web::Error> for ApiError {
+    fn from(e: actix_web::Error) -> Self {
+        match e.as_error::<ApiError>() {
+            Some(ApiError::NotFound) => ApiError::NotFound,
+            Some(ApiError::BadRequest(message)) => ApiError::BadRequest(message.clone()),
+            _ => ApiError::BadRequest(e.to_string()),
+        }
+    }
+}
+
 impl ApiError {
     fn slug(&self) -> &'static str {
         match self {

@@ -24,7 +24,8 @@ pub struct ListQuery {
 
 /// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
 /// the order they became visible, and the cursor to continue from.
-pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Query<ListQuery>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let q = q?;
     // An empty status is refused like any other outside the document's enum.
     let status = match q.status.as_deref() {
         None => None,
@@ -62,8 +63,8 @@ fn etag_of(body: &str) -> String {
 }
 
 /// `GET /api/v1/work-orders/{id}`, with an `ETag`; `If-None-Match` answers 304.
-pub async fn show_work_order(req: HttpRequest, f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let wo = own_work_order(&db, f.id, path.into_inner()).await?;
+pub async fn show_work_order(req: HttpRequest, f: AuthedFactory, db: web::Data<Db>, path: Result<web::Path<i64>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let wo = own_work_order(&db, f.id, path?.into_inner()).await?;
     let body = document(&wo).to_string();
     let etag = etag_of(&body);
     let unchanged = req
@@ -94,7 +95,8 @@ pub struct AckBody {
 
 /// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent). A leased
 /// work order needs the live `lease_token`; a stale one is refused with 409.
-pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: web::Path<i64>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<web::Path<i64>, ApiError>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let path = path?;
     let ack: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
         AckBody::default()
     } else {
@@ -140,7 +142,8 @@ pub struct ClaimBody {
 
 /// `POST /api/v1/work-orders/claim`: leases up to `limit` unacknowledged work orders to this
 /// client. Concurrent clients never hold a live lease on the same work order.
-pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, web::Json(Object(body)): web::Json<Object<ClaimBody>>) -> Result<HttpResponse, ApiError> {
+pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: Result<web::Json<Object<ClaimBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let web::Json(Object(body)) = body?;
     if !(1..=100).contains(&body.limit.0) {
         return Err(ApiError::BadRequest("limit must be between 1 and 100".into()));
     }
@@ -194,9 +197,10 @@ pub async fn post_event(
     req: HttpRequest,
     f: AuthedFactory,
     db: web::Data<Db>,
-    path: web::Path<i64>,
+    path: Result<web::Path<i64>, ApiError>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let path = path?;
     let key = super::auth::idempotency_key(&req, 255)?;
     let Object(event) = serde_json::from_slice::<Object<StatusEvent>>(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
     let to = match event.status.as_str() {
