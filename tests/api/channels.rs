@@ -177,6 +177,16 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let (status, p) = problem(res).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(p["detail"].as_str().unwrap().contains("expected a JSON object"), "{p}");
+    // A number past what a decimal holds is a number out of the option's range, not the
+    // wrong type.
+    for huge in [json!(1e30), json!(-1e30), json!(1e-30)] {
+        let body = json!({"product": "road", "choices": {"stem_length": huge}});
+        let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{huge}");
+        let quote: Value = res.json().await.unwrap();
+        assert_eq!(quote["valid"], false);
+        assert!(quote["violations"].as_array().unwrap().iter().any(|v| v["kind"] == "invalid_choice" && v["options"][0] == "stem_length"), "{huge}: {quote}");
+    }
     // Without a valid key a malformed body learns nothing but 401.
     for path in ["/api/v1/quote", "/api/v1/orders"] {
         let res = http.post(app.url(path)).bearer_auth("atc_not-a-key").header("idempotency-key", "z").json(&json!(["cycling_jersey"])).send().await.unwrap();

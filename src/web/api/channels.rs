@@ -124,7 +124,7 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
                 Choice::Many(items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(bad)).collect::<Result<_, _>>()?)
             }
             (Some(OptionKind::Multi), Value::String(s)) => Choice::Many([s.clone()].into()),
-            (Some(OptionKind::Number), Value::Number(n)) => Choice::Number(n.to_string().parse::<Decimal>().map_err(|_| bad())?),
+            (Some(OptionKind::Number), Value::Number(n)) => Choice::Number(decimal_of(n)),
             (Some(OptionKind::Number), Value::String(s)) => Choice::Number(s.trim().replace(',', ".").parse::<Decimal>().map_err(|_| bad())?),
             (Some(OptionKind::Text), Value::String(s)) => Choice::Text(s.clone()),
             // Single choices, and unknown options (the engine names them in its answer).
@@ -138,6 +138,19 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
     }
     let measurements = body.measurements.iter().map(|(k, v)| (k.clone(), v.0)).collect();
     Ok(Configuration { product: body.product.clone(), choices, measurements })
+}
+
+/// A JSON number as the engine's decimal. Past the decimal's range (about ±7.9 × 10^28) it is
+/// clamped to the range's end, and a magnitude too small to hold is zero: the engine then
+/// refuses it as outside the option's range, as any other number, rather than the request
+/// calling a number the wrong type.
+fn decimal_of(n: &serde_json::Number) -> Decimal {
+    let text = n.to_string();
+    text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(&text)).unwrap_or_else(|_| match n.as_f64() {
+        Some(f) if f.abs() < 1.0 => Decimal::ZERO,
+        Some(f) if f < 0.0 => Decimal::MIN,
+        _ => Decimal::MAX,
+    })
 }
 
 async fn find_product(db: &Db, cache: &CatalogCache, product: &str) -> Result<(CatalogVersion, Arc<CompiledCatalog>), ApiError> {
