@@ -426,9 +426,10 @@ mod tests {
     use super::{Db, StoreError};
     use crate::config::DatabaseSettings;
 
-    fn sqlite(dir: &tempfile::TempDir, pool_size: u32) -> Db {
+    /// A database with one read connection, so that a broken one would be handed out again.
+    fn sqlite(dir: &tempfile::TempDir) -> Db {
         let url = format!("sqlite://{}", dir.path().join("reads.db").display());
-        Db::connect(&DatabaseSettings { url, pool_size, busy_timeout: Duration::from_secs(5) }).unwrap()
+        Db::connect(&DatabaseSettings { url, pool_size: 1, busy_timeout: Duration::from_secs(5) }).unwrap()
     }
 
     fn select_one(c: &mut super::DbConn) -> Result<(), StoreError> {
@@ -440,7 +441,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_that_panics_is_an_error_and_the_next_read_works() {
         let dir = tempfile::tempdir().unwrap();
-        let db = sqlite(&dir, 1);
+        let db = sqlite(&dir);
         let failed = db.read_together(|_| -> Result<(), StoreError> { panic!("a read that panics") }).await;
         assert!(matches!(failed, Err(StoreError::Cancelled)), "{failed:?}");
         db.read_together(select_one).await.unwrap();

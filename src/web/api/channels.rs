@@ -37,11 +37,14 @@ impl FromRequest for AuthedChannel {
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
             let (Some(key), Some(db)) = (key, db) else { return Err(ApiError::Unauthorized) };
-            let hash = token_hash(&key);
-            let channel = db.read(move |conn| Ok::<_, StoreError>(channels::by_key(conn, &hash)?)).await?;
-            channel.map(AuthedChannel).ok_or(ApiError::Unauthorized)
+            channel_by_key(&db, token_hash(&key)).await?.map(AuthedChannel).ok_or(ApiError::Unauthorized)
         })
     }
+}
+
+/// The live channel whose key has this hash.
+async fn channel_by_key(db: &Db, hash: String) -> Result<Option<Channel>, StoreError> {
+    db.read(move |conn| Ok::<_, StoreError>(channels::by_key(conn, &hash)?)).await
 }
 
 /// A bearer key's hash, checked against the database later, in the handler's own read: on
@@ -247,8 +250,7 @@ pub async fn place_order(
     let web::Json(Object(body)) = match body {
         Ok(body) => body,
         Err(e) => {
-            let hash = key_hash.0.clone();
-            let channel = db.read(move |conn| Ok::<_, StoreError>(channels::by_key(conn, &hash)?)).await?;
+            let channel = channel_by_key(&db, key_hash.0.clone()).await?;
             return Err(if channel.is_some() { e } else { ApiError::Unauthorized });
         }
     };
