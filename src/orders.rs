@@ -394,6 +394,7 @@ pub fn revise(
     staff_id: i64,
 ) -> Result<OrderRow, ReviseError> {
     let order = orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)?;
+    crate::store::epoch::mark_customer(order.customer_id);
     let work_orders = orders::work_orders_of_order(conn, order_id)?;
     if let Some(wo) = work_orders.iter().find(|w| !matches!(Status::parse(&w.status), Some(Status::Queued | Status::Sent | Status::Acknowledged))) {
         return Err(ReviseError::TooLate(wo.id, wo.status.clone()));

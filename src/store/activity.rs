@@ -29,6 +29,7 @@ pub(crate) fn month_sql(conn: &DbConn, column: &str) -> String {
 
 /// Adds an event's change to the customer's month, creating the month if needed.
 pub fn record(conn: &mut DbConn, customer_id: i64, at: NaiveDateTime, d: &Activity) -> QueryResult<()> {
+    super::epoch::mark_customer(customer_id);
     if *d == Activity::default() {
         return Ok(());
     }
@@ -154,13 +155,19 @@ const COLUMNS: &str = "customer_id, month, orders, revenue_minor, cancellations,
 
 /// Replaces the months of customers `from..=to` with what their history says.
 pub fn rebuild_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Learned);
+    replace_range(conn, from, to)
+}
+
+fn replace_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
     let delete = dialect(conn, "DELETE FROM customer_activity WHERE customer_id BETWEEN ?1 AND ?2");
     native!(conn, |on| diesel::sql_query(delete).bind::<BigInt, _>(from).bind::<BigInt, _>(to).execute(on))?;
-    insert_range(conn, from, to)
+    insert_range_into(conn, "customer_activity", from, to)
 }
 
 /// Adds the recomputed months of customers `from..=to` (which have none yet).
 pub fn insert_range(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Learned);
     insert_range_into(conn, "customer_activity", from, to)
 }
 
@@ -218,10 +225,12 @@ impl Rebuild {
 
 /// After a merge or an erasure moved or removed a customer's history.
 pub fn rebuild_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
-    rebuild_range(conn, customer_id, customer_id)
+    super::epoch::mark_customer(customer_id);
+    replace_range(conn, customer_id, customer_id)
 }
 
 pub fn clear(conn: &mut DbConn) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Learned);
     native!(conn, |on| diesel::delete(ca::table).execute(on))
 }
 

@@ -16,6 +16,7 @@ use crate::domain::profile::segment::LOW_COMPLAINTS;
 /// months start at `start`, the 12 before them at `prev_start`). Returns the customers
 /// classified.
 pub fn classify_all(conn: &mut DbConn, start: &str, prev_start: &str, t: Thresholds) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Learned);
     if let DbConn::Postgres(_) = conn {
         // The window functions sort every customer: in memory rather than in temporary files.
         native!(conn, |on| diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(on))?;

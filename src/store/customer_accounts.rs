@@ -20,6 +20,7 @@ pub struct AccountRow {
 }
 
 pub fn insert(conn: &mut DbConn, customer_id: i64, email: &str, password_hash: &str) -> QueryResult<i64> {
+    super::epoch::mark_customer(customer_id);
     let at = now();
     native!(conn, |on| diesel::insert_into(ca::table)
         .values((
@@ -60,6 +61,7 @@ pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
 }
 
 pub fn insert_claim_code(conn: &mut DbConn, customer_id: i64, code_hash: &str, expires_at: NaiveDateTime, staff_id: Option<i64>) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     // A new code replaces any earlier unused one: only the latest handed-over code works.
     native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id).and(cc::used_at.is_null()))).execute(on))?;
     native!(conn, |on| diesel::insert_into(cc::table)
@@ -87,6 +89,7 @@ pub fn take_claim_code(conn: &mut DbConn, code_hash: &str, at: NaiveDateTime) ->
 }
 
 pub fn delete_claim_codes(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(customer_id))).execute(on))
 }
 

@@ -110,6 +110,7 @@ pub fn count_live(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, changed: bool) -> QueryResult<usize> {
+    super::epoch::mark_customer(id);
     super::epoch::mark(super::epoch::Topic::Customers);
     let at = now();
     let q = diesel::update(c::table.find(id));
@@ -145,6 +146,7 @@ pub fn insert_preference(
     staff_id: i64,
     store_id: Option<i64>,
 ) -> QueryResult<i64> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::insert_into(cp::table)
         .values((
             cp::customer_id.eq(customer_id),
@@ -169,12 +171,14 @@ pub fn preferences(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<Prefe
 }
 
 pub fn set_preference_pinned(conn: &mut DbConn, customer_id: i64, id: i64, pinned: bool) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
         .set(cp::pinned.eq(pinned))
         .execute(on))
 }
 
 pub fn drop_preference(conn: &mut DbConn, customer_id: i64, id: i64) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::update(cp::table.filter(cp::id.eq(id).and(cp::customer_id.eq(customer_id))))
         .set((cp::dropped_at.eq(Some(now())), cp::pinned.eq(false)))
         .execute(on))
@@ -205,6 +209,7 @@ pub fn insert_contact(
     staff_id: i64,
     store_id: Option<i64>,
 ) -> QueryResult<i64> {
+    super::epoch::mark_customer(customer_id);
     let status = (kind == "complaint").then_some("open");
     native!(conn, |on| diesel::insert_into(cc::table)
         .values((
@@ -236,6 +241,7 @@ pub struct OrderContact<'a> {
 }
 
 pub fn insert_order_contact(conn: &mut DbConn, new: &OrderContact) -> QueryResult<i64> {
+    super::epoch::mark_customer(new.customer_id);
     let at = now();
     let complaint = new.kind == "complaint";
     let status = complaint.then_some(if new.resolved { "resolved" } else { "open" });
@@ -274,6 +280,7 @@ pub fn contacts(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<ContactR
 }
 
 pub fn resolve_complaint(conn: &mut DbConn, customer_id: i64, id: i64, resolution: &str) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::update(
         cc::table.filter(cc::id.eq(id).and(cc::customer_id.eq(customer_id)).and(cc::kind.eq("complaint"))),
     )
@@ -305,6 +312,7 @@ pub struct NewMeasurementSet<'a> {
 }
 
 pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> QueryResult<i64> {
+    super::epoch::mark_customer(new.customer_id);
     let id = native!(conn, |on| diesel::insert_into(ms::table)
         .values((
             ms::customer_id.eq(new.customer_id),
@@ -365,6 +373,8 @@ pub fn measurement_sets(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<
 /// Moves everything of `source` to `target`, fills the target's missing contact details, and
 /// marks the source as merged. The caller records the merge in the audit log.
 pub fn merge(conn: &mut DbConn, source: &CustomerRow, target: &CustomerRow) -> QueryResult<()> {
+    super::epoch::mark_customer(source.id);
+    super::epoch::mark_customer(target.id);
     super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
     super::epoch::mark(super::epoch::Topic::Customers);
@@ -473,6 +483,7 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
 /// measurements. The row and its reference stay, without identity, so that order financials
 /// and production records keep pointing somewhere.
 pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    super::epoch::mark_customer(id);
     super::epoch::mark(super::epoch::Topic::Settled);
     super::epoch::mark(super::epoch::Topic::Identity);
     super::epoch::mark(super::epoch::Topic::Customers);

@@ -30,6 +30,7 @@ pub struct NewDraft<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i64> {
+    super::epoch::mark_customer(new.customer_id);
     let at = now();
     native!(conn, |on| diesel::insert_into(d::table)
         .values((
@@ -48,6 +49,7 @@ pub fn insert(conn: &mut DbConn, new: &NewDraft) -> QueryResult<i64> {
 
 /// Overwrites a draft of this customer; 0 rows when it is not theirs.
 pub fn update(conn: &mut DbConn, id: i64, customer_id: i64, new: &NewDraft) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::update(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id))))
         .set((
             d::catalog_version_id.eq(new.catalog_version_id),
@@ -73,9 +75,11 @@ pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<Draf
 }
 
 pub fn delete(conn: &mut DbConn, id: i64, customer_id: i64) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::delete(d::table.filter(d::id.eq(id).and(d::customer_id.eq(customer_id)))).execute(on))
 }
 
 pub fn delete_for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::delete(d::table.filter(d::customer_id.eq(customer_id))).execute(on))
 }

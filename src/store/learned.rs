@@ -34,6 +34,7 @@ pub struct Decide<'a> {
 
 /// Records a decision; a later one on the same suggestion replaces the earlier.
 pub fn decide(conn: &mut DbConn, d: &Decide) -> QueryResult<i64> {
+    super::epoch::mark_customer(d.customer_id);
     native!(conn, |on| diesel::delete(lp::table.filter(
         lp::customer_id.eq(d.customer_id).and(lp::product_code.eq(d.product)).and(lp::option_code.eq(d.option)).and(lp::value_code.eq(d.value)),
     ))
@@ -67,6 +68,8 @@ pub fn accepted(conn: &mut DbConn, customer_id: i64, product: &str) -> QueryResu
 }
 
 pub fn move_to(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<()> {
+    super::epoch::mark_customer(from);
+    super::epoch::mark_customer(to);
     let theirs: Vec<DecisionRow> = for_customer(conn, to)?;
     for d in for_customer(conn, from)? {
         let clash = theirs.iter().any(|t| t.product_code == d.product_code && t.option_code == d.option_code && t.value_code == d.value_code);
@@ -80,6 +83,7 @@ pub fn move_to(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<()> {
 }
 
 pub fn delete_for(conn: &mut DbConn, customer_id: i64) -> QueryResult<usize> {
+    super::epoch::mark_customer(customer_id);
     native!(conn, |on| diesel::delete(lp::table.filter(lp::customer_id.eq(customer_id))).execute(on))
 }
 

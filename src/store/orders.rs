@@ -93,6 +93,7 @@ pub fn insert(conn: &mut DbConn, new: &NewOrder) -> QueryResult<Option<i64>> {
 
 /// [`insert`], recording the sales channel the order came through in the same statement.
 pub fn insert_via(conn: &mut DbConn, new: &NewOrder, channel_id: Option<i64>) -> QueryResult<Option<i64>> {
+    super::epoch::mark_customer(new.customer_id);
     // Every column as `column = value` (a NULL bound, never `DEFAULT`): diesel caches the
     // prepared statement only then, and this runs for every order.
     let values = (

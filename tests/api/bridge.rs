@@ -288,6 +288,12 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let other = app.register_factory("someone-else", None).await;
     app.sign_in_as(FITTER_NORTH).await;
     let order = app.order_a_jersey("Ana Silva").await;
+    // The customer's page, opened now, is kept rendered: the statuses below must reach it.
+    let (_, html) = app.get_html(&order).await;
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let (_, html) = app.get_html(&customer).await;
+    let orders = select(&html, ".event-order .event-text");
+    assert!(orders.len() == 1 && orders[0].ends_with("placed"), "{orders:?}");
     let api = reqwest::Client::new();
     let auth = format!("Bearer {}", reg.token);
 
@@ -391,7 +397,6 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(select(&html, "#order-status"), vec!["shipped"]);
     assert!(select(&html, ".work-order p.muted").concat().contains("TRK123"));
     // ... and on the customer's timeline.
-    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");
     assert!(orders.len() == 1 && orders[0].ends_with("shipped"), "{orders:?}");

@@ -47,6 +47,7 @@ on_both_backends!(
     a_customer_export_holds_everything_and_is_audited,
     erasing_removes_personal_data_but_keeps_the_record,
     a_customer_renamed_by_another_process_is_found_within_the_cache_time,
+    a_kept_customer_page_is_each_viewers_own_and_follows_every_change,
 );
 
 async fn a_fitter_enrolls_a_customer_and_finds_them_again(backend: Backend) {
@@ -365,4 +366,53 @@ async fn a_customer_renamed_by_another_process_is_found_within_the_cache_time(ba
     let other = app.enroll("Ottilie Brenner", "o.brenner@example.com", "").await;
     assert_ne!(other, id);
     assert_eq!(app.search("brenner").await, vec!["Ottilie Brenner"], "a second enrollment here shows at once");
+}
+
+/// Every `csrf_token` a page's forms carry.
+fn form_tokens(html: &Html) -> Vec<String> {
+    let sel = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+    html.select(&sel).filter_map(|e| e.value().attr("value")).map(str::to_owned).collect()
+}
+
+/// The customer page is kept rendered between visits: opened by two people it carries each
+/// one's own token and actions, a change made here shows at once, and one made by another
+/// process (plain SQL, which moves nothing in this one) within the cache time.
+async fn a_kept_customer_page_is_each_viewers_own_and_follows_every_change(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.cache_ttl = std::time::Duration::from_millis(300)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ottilie Brenner", "ottilie@example.com", "").await;
+    let page = format!("/staff/customers/{id}");
+    let manager = app.browser();
+    manager.sign_in_as(MANAGER_NORTH).await;
+    for _ in 0..2 {
+        let (_, fitters) = app.get_html(&page).await;
+        let (_, managers) = manager.get_html(&page).await;
+        let (mine, theirs) = (form_tokens(&fitters), form_tokens(&managers));
+        assert!(mine.len() > 3 && mine.iter().all(|t| t == &mine[0]), "one token in every form: {mine:?}");
+        assert!(theirs.iter().all(|t| t == &theirs[0]) && theirs[0] != mine[0], "each viewer's own");
+        assert!(select(&fitters, "#merge").is_empty(), "a fitter may not merge");
+        assert_eq!(select(&managers, "#merge").len(), 1, "the store's manager may");
+        assert_eq!(select(&fitters, "title"), vec!["Ottilie Brenner · Atelier"]);
+        assert_eq!(select(&fitters, "header .who span"), vec!["Finn Fitter · Fitter"], "the header is the viewer's");
+    }
+    // The manager's page, as kept, takes a form of theirs.
+    let (_, managers) = manager.get_html(&page).await;
+    let token = form_tokens(&managers).remove(0);
+    let res = manager.post_form(&format!("{page}/preferences"), &[("csrf_token", &token), ("text", "wide collar"), ("kind", "standing")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&page).await;
+    assert_eq!(select(&html, "#preferences .pref-text"), vec!["wide collar"], "a change made here shows at once");
+
+    app.db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            use atelier::store::schema::customers as cu;
+            use diesel::prelude::*;
+            diesel::update(cu::table.find(id)).set((cu::name.eq("Ottilie Marchetti"), cu::updated_at.eq(atelier::store::now()))).execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (_, html) = app.get_html(&page).await;
+    assert_eq!(select(&html, "#customer-name"), vec!["Ottilie Marchetti"], "another process's change shows within the cache time");
 }

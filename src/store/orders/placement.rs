@@ -53,6 +53,7 @@ pub struct PlacedRows<'a> {
 /// idempotency key or its reference exists (a concurrent placement with the same key waits
 /// for the other to commit, as [`super::insert`] does). Returns the order's id.
 pub fn insert_placed(conn: &mut PgConnection, rows: &PlacedRows) -> QueryResult<Option<i64>> {
+    crate::store::epoch::mark_customer(rows.order.customer_id);
     let ids: Option<(i64, i64)> = PlaceStatement(rows).get_result(conn).optional()?;
     Ok(ids.map(|(order_id, _work_order_id)| order_id))
 }

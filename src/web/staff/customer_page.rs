@@ -16,6 +16,9 @@ use crate::store::epoch::Topic;
 use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, Staff};
 use crate::web::error::AppError;
+use crate::web::render;
+
+use super::rendered_pages::{CSRF_SLOT, Rendered, RenderedPages};
 
 /// `YYYY-MM-DD HH:MM`. Written out rather than with `format("%Y-%m-%d %H:%M")`, which parses
 /// its pattern on every call: a customer page writes one per timeline entry.
@@ -69,7 +72,7 @@ pub struct SetSummary {
 }
 
 #[derive(Template)]
-#[template(path = "staff/customer.html")]
+#[template(path = "staff/customer.html", blocks = ["content"])]
 pub struct CustomerPage {
     pub ctx: Ctx,
     pub c: CustomerRow,
@@ -120,10 +123,12 @@ fn is_open_complaint(c: &ContactRow) -> bool {
     ContactKind::parse(&c.kind) == Some(ContactKind::Complaint) && c.status.as_deref() == Some("open")
 }
 
-/// What the customer page keeps in memory: who and where by id, as the timeline names them
-/// (see [`crate::memo`]: staff names move with `Identity`, which a new account moves, store
-/// names with `Settled`), and what the profile keeps ([`crate::learning::ProfileMemo`]).
+/// What the customer page keeps in memory: the pages as last rendered
+/// ([`super::rendered_pages`]); who and where by id, as the timeline names them (see
+/// [`crate::memo`]: staff names move with `Identity`, which a new account moves, store names
+/// with `Settled`); and what the profile keeps ([`crate::learning::ProfileMemo`]).
 pub struct CustomerPageMemo {
+    rendered: RenderedPages,
     staff: Memo<(), Arc<BTreeMap<i64, String>>>,
     stores: Memo<(), Arc<BTreeMap<i64, String>>>,
     profiles: Arc<crate::learning::ProfileMemo>,
@@ -131,7 +136,7 @@ pub struct CustomerPageMemo {
 
 impl CustomerPageMemo {
     pub fn new(ttl: std::time::Duration, profiles: Arc<crate::learning::ProfileMemo>) -> Self {
-        Self { staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl), profiles }
+        Self { rendered: RenderedPages::new(ttl), staff: Memo::new(Topic::Identity, ttl), stores: Memo::new(Topic::Settled, ttl), profiles }
     }
 
     async fn staff(&self, db: &Db) -> Result<Arc<BTreeMap<i64, String>>, StoreError> {
@@ -143,6 +148,45 @@ impl CustomerPageMemo {
         let load = || db.read(|conn| Ok::<_, StoreError>(Some(Arc::new(crate::store::stores::list(conn)?.into_iter().map(|s| (s.id, s.name)).collect()))));
         Ok(self.stores.get_or_load((), load).await?.unwrap_or_default())
     }
+}
+
+/// The page's own part between the layout's header and its end, kept rendered.
+#[derive(Template)]
+#[template(path = "staff/kept_page.html")]
+struct KeptPage<'a> {
+    ctx: Ctx,
+    title: &'a str,
+    body: String,
+}
+
+/// The customer's page as a fitter opens it (the latest entries of the timeline), from memory
+/// when nothing on it has changed since it was last rendered.
+pub async fn show(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<Shown, AppError> {
+    let viewer = staff.authority();
+    if let Some(kept) = memo.rendered.get(id, ctx.t.lang, &viewer) {
+        let body = kept.with_token(&ctx.csrf);
+        return Ok(Shown::Page(render::ok(&KeptPage { ctx, title: &kept.title, body })?));
+    }
+    let stamp = memo.rendered.stamp(id);
+    let mut page = match CustomerPage::open(db, cache, memo, ctx, staff, id, false).await? {
+        Opened::Page(page) => page,
+        Opened::MergedInto(target) => return Ok(Shown::MergedInto(target)),
+        Opened::Erased => return Ok(Shown::Erased),
+    };
+    let csrf = std::mem::replace(&mut page.ctx.csrf, CSRF_SLOT.to_owned());
+    let content = page.as_content().render().map_err(|e| AppError::Unexpected(e.into()))?;
+    let kept = Arc::new(Rendered::new(std::mem::take(&mut page.c.name), &content));
+    memo.rendered.keep(id, page.ctx.t.lang, page.c.home_store_id, page.may_merge_erase, kept.clone(), stamp);
+    page.ctx.csrf = csrf;
+    let body = kept.with_token(&page.ctx.csrf);
+    Ok(Shown::Page(render::ok(&KeptPage { ctx: page.ctx, title: &kept.title, body })?))
+}
+
+/// What [`show`] answers.
+pub enum Shown {
+    Page(actix_web::HttpResponse),
+    MergedInto(i64),
+    Erased,
 }
 
 /// What opening a customer's page finds: the page, or why there is none.

@@ -16,7 +16,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
 
-use super::customer_page::{CustomerPage, EraseForm, Opened};
+use super::customer_page::{self, CustomerPage, EraseForm, Opened, Shown};
 
 #[derive(Template)]
 #[template(path = "staff/customers.html")]
@@ -131,7 +131,14 @@ pub async fn show_customer(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    match CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, query.history == "all").await? {
+    if query.history != "all" {
+        return match customer_page::show(&db, &cache, &page_memo, page.ctx, &page.staff, id).await? {
+            Shown::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
+            Shown::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
+            Shown::Page(response) => Ok(response),
+        };
+    }
+    match CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, true).await? {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) => render::ok(&*p),

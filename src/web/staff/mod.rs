@@ -14,6 +14,7 @@ mod order_feedback;
 mod orders;
 mod pareto_chart;
 mod password;
+mod rendered_pages;
 mod sign_in;
 
 pub use customer_page::{CustomerPageMemo, fmt_time, format_values, unit_system};
