@@ -11,9 +11,12 @@ pub fn page<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, A
     // growing the buffer from there copied it four or five times.
     let mut body = String::with_capacity(T::SIZE_HINT.max(16 * 1024));
     page.render_into(&mut body).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
-        .body(body))
+    Ok(html(status, body))
+}
+
+/// A page already rendered.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status).insert_header((CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))).body(body)
 }
 
 pub fn ok<T: Template>(p: &T) -> Result<HttpResponse, AppError> {

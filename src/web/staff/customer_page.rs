@@ -18,7 +18,7 @@ use crate::web::auth::{Ctx, Staff};
 use crate::web::error::AppError;
 use crate::web::render;
 
-use super::rendered_pages::{CSRF_SLOT, Rendered, RenderedPages};
+use super::rendered_pages::{BODY_SLOT, CSRF_SLOT, Rendered, RenderedPages};
 
 /// `YYYY-MM-DD HH:MM`. Written out rather than with `format("%Y-%m-%d %H:%M")`, which parses
 /// its pattern on every call: a customer page writes one per timeline entry.
@@ -150,13 +150,20 @@ impl CustomerPageMemo {
     }
 }
 
-/// The page's own part between the layout's header and its end, kept rendered.
+/// The layout around a kept page's own part, as this request's viewer sees it.
 #[derive(Template)]
 #[template(path = "staff/kept_page.html")]
 struct KeptPage<'a> {
-    ctx: Ctx,
+    ctx: &'a Ctx,
     title: &'a str,
-    body: String,
+    body: &'a str,
+}
+
+impl Rendered {
+    fn respond(&self, ctx: &Ctx) -> Result<Shown, AppError> {
+        let shell = KeptPage { ctx, title: &self.title, body: BODY_SLOT }.render().map_err(|e| AppError::Unexpected(e.into()))?;
+        Ok(Shown::Page(render::html(actix_web::http::StatusCode::OK, self.page_in(&shell, &ctx.csrf))))
+    }
 }
 
 /// The customer's page as a fitter opens it (the latest entries of the timeline), from memory
@@ -164,8 +171,7 @@ struct KeptPage<'a> {
 pub async fn show(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<Shown, AppError> {
     let viewer = staff.authority();
     if let Some(kept) = memo.rendered.get(id, ctx.t.lang, &viewer) {
-        let body = kept.with_token(&ctx.csrf);
-        return Ok(Shown::Page(render::ok(&KeptPage { ctx, title: &kept.title, body })?));
+        return kept.respond(&ctx);
     }
     let stamp = memo.rendered.stamp(id);
     let mut page = match CustomerPage::open(db, cache, memo, ctx, staff, id, false).await? {
@@ -175,11 +181,10 @@ pub async fn show(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &Custome
     };
     let csrf = std::mem::replace(&mut page.ctx.csrf, CSRF_SLOT.to_owned());
     let content = page.as_content().render().map_err(|e| AppError::Unexpected(e.into()))?;
+    page.ctx.csrf = csrf;
     let kept = Arc::new(Rendered::new(std::mem::take(&mut page.c.name), &content));
     memo.rendered.keep(id, page.ctx.t.lang, page.c.home_store_id, page.may_merge_erase, kept.clone(), stamp);
-    page.ctx.csrf = csrf;
-    let body = kept.with_token(&page.ctx.csrf);
-    Ok(Shown::Page(render::ok(&KeptPage { ctx: page.ctx, title: &kept.title, body })?))
+    kept.respond(&page.ctx)
 }
 
 /// What [`show`] answers.

@@ -28,6 +28,10 @@ use crate::store::epoch::{self, Topic};
 /// no escaped text of the page can (askama writes `&lt;`), so it marks only those places.
 pub const CSRF_SLOT: &str = "<csrf-token>";
 
+/// Where the layout rendered around a kept part has it. Like [`CSRF_SLOT`], no escaped text
+/// can hold it.
+pub const BODY_SLOT: &str = "<kept-page-body>";
+
 /// At most this many bytes of pages are kept; past it, the stale ones go, and if that is not
 /// enough, all of them. A page is 10 to 60 kB (its timeline is cut at 50 entries).
 const BUDGET: usize = 32 << 20;
@@ -46,16 +50,21 @@ impl Rendered {
         Self { title, parts: html.split(CSRF_SLOT).map(str::to_owned).collect() }
     }
 
-    /// The part with `csrf` in its forms.
-    pub fn with_token(&self, csrf: &str) -> String {
-        let len = self.parts.iter().map(String::len).sum::<usize>() + csrf.len() * self.parts.len();
+    /// The whole page, in one buffer of its final size: `shell` (the layout as rendered for
+    /// this request, with [`BODY_SLOT`] where the page's own part goes) around the part, with
+    /// `csrf` in its forms. A page is tens of kB, and every copy of it showed.
+    pub fn page_in(&self, shell: &str, csrf: &str) -> String {
+        let (head, tail) = shell.split_once(BODY_SLOT).unwrap_or((shell, ""));
+        let len = head.len() + tail.len() + self.parts.iter().map(String::len).sum::<usize>() + csrf.len() * self.parts.len();
         let mut out = String::with_capacity(len);
+        out.push_str(head);
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
                 out.push_str(csrf);
             }
             out.push_str(part);
         }
+        out.push_str(tail);
         out
     }
 
@@ -199,8 +208,8 @@ mod tests {
     #[test]
     fn the_token_goes_where_the_slot_was() {
         let r = Rendered::new("t".into(), "<csrf-token>a<csrf-token><csrf-token>b &lt;csrf-token&gt;<csrf-token>");
-        assert_eq!(r.with_token("TOK"), "TOKaTOKTOKb &lt;csrf-token&gt;TOK");
-        assert_eq!(Rendered::new("t".into(), "no forms").with_token("TOK"), "no forms");
+        assert_eq!(r.page_in("<h><kept-page-body></h>", "TOK"), "<h>TOKaTOKTOKb &lt;csrf-token&gt;TOK</h>");
+        assert_eq!(Rendered::new("t".into(), "no forms").page_in("<kept-page-body>", "TOK"), "no forms");
     }
 
     #[test]
@@ -210,7 +219,7 @@ mod tests {
         p.keep(A, Lang::En, Some(1), false, page("a"), stamp);
         let stamp_b = p.stamp(B);
         p.keep(B, Lang::En, Some(1), false, page("b"), stamp_b);
-        assert_eq!(p.get(A, Lang::En, &fitter()).map(|r| r.with_token("")), Some("a".into()));
+        assert_eq!(p.get(A, Lang::En, &fitter()).map(|r| r.page_in(BODY_SLOT, "")), Some("a".into()));
         assert!(p.get(A, Lang::ZhCn, &fitter()).is_none(), "kept per language");
 
         changed(A);
@@ -239,10 +248,10 @@ mod tests {
         let manager_elsewhere = Authority { role: Role::Manager, store_id: Some(8) };
         p.keep(id, Lang::En, Some(7), false, page("plain"), p.stamp(id));
         assert!(p.get(id, Lang::En, &manager_here).is_none(), "only the plain page is kept yet");
-        assert_eq!(p.get(id, Lang::En, &manager_elsewhere).map(|r| r.with_token("")), Some("plain".into()));
+        assert_eq!(p.get(id, Lang::En, &manager_elsewhere).map(|r| r.page_in(BODY_SLOT, "")), Some("plain".into()));
         p.keep(id, Lang::En, Some(7), true, page("with actions"), p.stamp(id));
-        assert_eq!(p.get(id, Lang::En, &manager_here).map(|r| r.with_token("")), Some("with actions".into()));
-        assert_eq!(p.get(id, Lang::En, &fitter()).map(|r| r.with_token("")), Some("plain".into()), "the other variant stays");
+        assert_eq!(p.get(id, Lang::En, &manager_here).map(|r| r.page_in(BODY_SLOT, "")), Some("with actions".into()));
+        assert_eq!(p.get(id, Lang::En, &fitter()).map(|r| r.page_in(BODY_SLOT, "")), Some("plain".into()), "the other variant stays");
     }
 
     #[test]
