@@ -415,4 +415,15 @@ async fn a_kept_customer_page_is_each_viewers_own_and_follows_every_change(backe
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let (_, html) = app.get_html(&page).await;
     assert_eq!(select(&html, "#customer-name"), vec!["Ottilie Marchetti"], "another process's change shows within the cache time");
+
+    // A name written like the places the kept page marks is only a name.
+    let odd = "<csrf-token> <kept-page-body>";
+    let id = app.enroll(odd, "odd@example.com", "").await;
+    for _ in 0..2 {
+        let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+        assert_eq!(select(&html, "#customer-name"), vec![odd]);
+        assert_eq!(select(&html, "title"), vec![format!("{odd} · Atelier")]);
+        let tokens = form_tokens(&html);
+        assert!(tokens.len() > 3 && tokens.iter().all(|t| t == &tokens[0] && t.len() == 43), "{tokens:?}");
+    }
 }

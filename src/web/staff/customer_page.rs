@@ -72,7 +72,7 @@ pub struct SetSummary {
 }
 
 #[derive(Template)]
-#[template(path = "staff/customer.html", blocks = ["content"])]
+#[template(path = "staff/customer.html", blocks = ["content"], whitespace = "minimize")]
 pub struct CustomerPage {
     pub ctx: Ctx,
     pub c: CustomerRow,
