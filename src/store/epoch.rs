@@ -135,6 +135,6 @@ mod tests {
         publish();
         assert!(customer(changed) > before);
         assert_eq!(customer(other), other_before);
-        assert_eq!(customer(changed + CUSTOMER_SLOTS as i64) , customer(changed), "ids a slot apart share it");
+        assert_eq!(customer(changed + CUSTOMER_SLOTS as i64), customer(changed), "ids a slot apart share it");
     }
 }
