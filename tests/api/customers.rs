@@ -22,6 +22,19 @@ impl TestApp {
         self.post_form(&format!("/staff/customers/{id}/{action}"), &all).await
     }
 
+    /// Renames a customer by plain SQL, as another process would: nothing moves in this one.
+    pub async fn rename_in_another_process(&self, id: i64, name: &'static str) {
+        self.db
+            .read(move |c| -> Result<_, atelier::store::StoreError> {
+                use atelier::store::schema::customers as cu;
+                use diesel::prelude::*;
+                diesel::update(cu::table.find(id)).set((cu::name.eq(name), cu::updated_at.eq(atelier::store::now()))).execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
     pub async fn search(&self, q: &str) -> Vec<String> {
         let (_, html) = self.get_html(&format!("/staff/customers?q={}", urlencode(q))).await;
         select(&html, "#results .result-name")
@@ -351,15 +364,7 @@ async fn a_customer_renamed_by_another_process_is_found_within_the_cache_time(ba
     app.sign_in_as(FITTER_NORTH).await;
     let id = app.enroll("Ottilie Brenner", "ottilie@example.com", "").await;
     assert_eq!(app.search("ottilie").await, vec!["Ottilie Brenner"], "found at once after enrolling here");
-    app.db
-        .read(move |c| -> Result<_, atelier::store::StoreError> {
-            use atelier::store::schema::customers as cu;
-            use diesel::prelude::*;
-            diesel::update(cu::table.find(id)).set((cu::name.eq("Ottilie Marchetti"), cu::updated_at.eq(atelier::store::now()))).execute(c)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.rename_in_another_process(id, "Ottilie Marchetti").await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(app.search("marchetti").await, vec!["Ottilie Marchetti"]);
     assert!(app.search("brenner").await.is_empty(), "the old name is gone from the index");
@@ -403,15 +408,7 @@ async fn a_kept_customer_page_is_each_viewers_own_and_follows_every_change(backe
     let (_, html) = app.get_html(&page).await;
     assert_eq!(select(&html, "#preferences .pref-text"), vec!["wide collar"], "a change made here shows at once");
 
-    app.db
-        .read(move |c| -> Result<_, atelier::store::StoreError> {
-            use atelier::store::schema::customers as cu;
-            use diesel::prelude::*;
-            diesel::update(cu::table.find(id)).set((cu::name.eq("Ottilie Marchetti"), cu::updated_at.eq(atelier::store::now()))).execute(c)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.rename_in_another_process(id, "Ottilie Marchetti").await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let (_, html) = app.get_html(&page).await;
     assert_eq!(select(&html, "#customer-name"), vec!["Ottilie Marchetti"], "another process's change shows within the cache time");

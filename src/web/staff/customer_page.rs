@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use actix_web::HttpResponse;
 use askama::Template;
 use chrono::NaiveDateTime;
 
@@ -160,38 +161,31 @@ struct KeptPage<'a> {
 }
 
 impl Rendered {
-    fn respond(&self, ctx: &Ctx) -> Result<Shown, AppError> {
+    fn respond(&self, ctx: &Ctx) -> Result<HttpResponse, AppError> {
         let shell = KeptPage { ctx, title: &self.title, body: BODY_SLOT }.render().map_err(|e| AppError::Unexpected(e.into()))?;
-        Ok(Shown::Page(render::html(actix_web::http::StatusCode::OK, self.page_in(&shell, &ctx.csrf))))
+        Ok(render::html(actix_web::http::StatusCode::OK, self.page_in(&shell, &ctx.csrf)))
     }
 }
 
 /// The customer's page as a fitter opens it (the latest entries of the timeline), from memory
-/// when nothing on it has changed since it was last rendered.
-pub async fn show(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<Shown, AppError> {
+/// when nothing on it has changed since it was last rendered; or why there is none
+/// ([`Opened::MergedInto`], [`Opened::Erased`]).
+pub async fn show(db: &Db, cache: &crate::catalogs::CatalogCache, memo: &CustomerPageMemo, ctx: Ctx, staff: &Staff, id: i64) -> Result<Result<HttpResponse, Opened>, AppError> {
     let viewer = staff.authority();
     if let Some(kept) = memo.rendered.get(id, ctx.t.lang, &viewer) {
-        return kept.respond(&ctx);
+        return kept.respond(&ctx).map(Ok);
     }
     let stamp = memo.rendered.stamp(id);
     let mut page = match CustomerPage::open(db, cache, memo, ctx, staff, id, false).await? {
         Opened::Page(page) => page,
-        Opened::MergedInto(target) => return Ok(Shown::MergedInto(target)),
-        Opened::Erased => return Ok(Shown::Erased),
+        gone => return Ok(Err(gone)),
     };
     let csrf = std::mem::replace(&mut page.ctx.csrf, CSRF_SLOT.to_owned());
     let content = page.as_content().render().map_err(|e| AppError::Unexpected(e.into()))?;
     page.ctx.csrf = csrf;
     let kept = Arc::new(Rendered::new(std::mem::take(&mut page.c.name), &content));
     memo.rendered.keep(id, page.ctx.t.lang, page.c.home_store_id, page.may_merge_erase, kept.clone(), stamp);
-    kept.respond(&page.ctx)
-}
-
-/// What [`show`] answers.
-pub enum Shown {
-    Page(actix_web::HttpResponse),
-    MergedInto(i64),
-    Erased,
+    kept.respond(&page.ctx).map(Ok)
 }
 
 /// What opening a customer's page finds: the page, or why there is none.

@@ -16,7 +16,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
 
-use super::customer_page::{self, CustomerPage, EraseForm, Opened, Shown};
+use super::customer_page::{self, CustomerPage, EraseForm, Opened};
 
 #[derive(Template)]
 #[template(path = "staff/customers.html")]
@@ -131,14 +131,15 @@ pub async fn show_customer(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    if query.history != "all" {
-        return match customer_page::show(&db, &cache, &page_memo, page.ctx, &page.staff, id).await? {
-            Shown::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
-            Shown::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
-            Shown::Page(response) => Ok(response),
-        };
-    }
-    match CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, true).await? {
+    let opened = if query.history == "all" {
+        CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, true).await?
+    } else {
+        match customer_page::show(&db, &cache, &page_memo, page.ctx, &page.staff, id).await? {
+            Ok(sent) => return Ok(sent),
+            Err(gone) => gone,
+        }
+    };
+    match opened {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) => render::ok(&*p),
