@@ -90,6 +90,7 @@ impl Kept {
 #[derive(Default)]
 struct Pages {
     kept: HashMap<(i64, Lang), Kept>,
+    /// What `kept` holds, counted as pages come and go rather than summed on every keep.
     bytes: usize,
 }
 
@@ -148,18 +149,14 @@ impl RenderedPages {
         }
         let mut pages = self.pages.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         let key = (customer_id, lang);
+        let old = pages.kept.remove(&key);
+        if let Some(k) = &old {
+            pages.bytes -= k.bytes();
+        }
         // The other variant, read with the same counters, stays.
-        let mut kept = match pages.kept.remove(&key) {
-            Some(k) => {
-                pages.bytes -= k.bytes();
-                if k.epoch == stamp.epoch && k.home_store_id == home_store_id && self.is_fresh(&k, stamp.epoch) {
-                    k
-                } else {
-                    Kept { epoch: stamp.epoch, at: stamp.at, home_store_id, pages: [None, None] }
-                }
-            }
-            None => Kept { epoch: stamp.epoch, at: stamp.at, home_store_id, pages: [None, None] },
-        };
+        let mut kept = old
+            .filter(|k| k.epoch == stamp.epoch && k.home_store_id == home_store_id && self.is_fresh(k, stamp.epoch))
+            .unwrap_or(Kept { epoch: stamp.epoch, at: stamp.at, home_store_id, pages: [None, None] });
         kept.pages[usize::from(may_merge_erase)] = Some(page);
         let added = kept.bytes();
         if pages.bytes + added > BUDGET {
