@@ -1,11 +1,43 @@
-// The configurator's live update: send the form, swap in the part the server renders.
+// The configurator's live update: send the form, apply what the server answers. The server
+// sends the summary column rendered, and for the steps only what changed in them: which
+// values are chosen, which do not fit and why, and what the number and text fields hold.
 // Without this script the same buttons submit the form and the page comes back whole.
 "use strict";
 (() => {
   const form = document.getElementById("shop-configurator");
   const live = document.getElementById("live");
-  if (!form || !live || !window.fetch) return;
+  const summary = document.getElementById("summary");
+  if (!form || !live || !summary || !window.fetch) return;
   let latest = 0;
+
+  // Marks every value as the answer has it; the labels, fields and surcharges stay as rendered.
+  function applyValues(patch) {
+    const key = ([option, value]) => `${option}_${value}`;
+    const chosen = new Set(patch.chosen.map(key));
+    const unfit = new Map(patch.unfit.map((u) => [key(u), u[2]]));
+    for (const input of live.querySelectorAll("label.value > input")) {
+      const k = input.id.slice("o_".length);
+      const label = input.parentElement;
+      input.checked = chosen.has(k);
+      label.classList.toggle("chosen", chosen.has(k));
+      const why = unfit.get(k);
+      label.classList.toggle("unavailable", why !== undefined);
+      let reason = document.getElementById(`why_${k}`);
+      if (why === undefined) {
+        if (reason) reason.remove();
+        input.removeAttribute("aria-describedby");
+        continue;
+      }
+      if (!reason) {
+        reason = document.createElement("span");
+        reason.className = "reason";
+        reason.id = `why_${k}`;
+        label.append(reason);
+      }
+      reason.textContent = why;
+      input.setAttribute("aria-describedby", reason.id);
+    }
+  }
 
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
@@ -18,33 +50,32 @@
         method: "POST",
         body: data,
         credentials: "same-origin",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
       });
-      // Signed out meanwhile: go where the server sends us instead of swapping its page in.
+      // Signed out meanwhile: go where the server sends us instead of applying its page.
       if (res.redirected) { window.location.assign(res.url); return; }
-      // Answers can overtake each other: only the newest one is shown.
       if (!res.ok || mine !== latest) return;
-      const html = await res.text();
-      // Text typed while the answer was on its way is not in it: keep it, and ask again.
-      const typed = [];
-      for (const el of live.querySelectorAll("input[type=text], input[type=number], input:not([type]), textarea")) {
-        if (el.name && el.value !== (data.get(el.name) ?? "")) typed.push([el.name, el.value]);
+      const patch = await res.json();
+      // Answers can overtake each other: only the newest one is shown.
+      if (mine !== latest) return;
+      applyValues(patch);
+      // A field the customer typed in while the answer was on its way keeps what they typed,
+      // and is asked about again; the others take what the answer holds (a repair sets them).
+      let typed = false;
+      for (const [option, value] of patch.typed) {
+        const el = form.elements.namedItem(`o_${option}`);
+        if (!(el instanceof HTMLInputElement)) continue;
+        if (el.value !== (data.get(el.name) ?? "")) typed = true;
+        else el.value = value;
       }
-      // Where the customer is now, not when the form was sent: a change is sent as they
-      // leave a field, and by the answer they are typing in the next one.
+      if (typed) queueMicrotask(() => refresh());
+      // The summary is swapped whole: its focus, if it had it, goes back to the same control.
       const active = document.activeElement;
-      const focused = active && live.contains(active) ? active.id : "";
-      const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
-      live.innerHTML = html;
-      for (const [name, value] of typed) {
-        const el = live.querySelector(`[name="${CSS.escape(name)}"]`);
-        if (el) el.value = value;
-      }
-      if (typed.length > 0) queueMicrotask(() => refresh());
+      const focused = active && summary.contains(active) ? active.id : "";
+      summary.innerHTML = patch.summary;
       const again = focused && document.getElementById(focused);
       if (again) {
         again.focus();
-        if (caret && typeof again.setSelectionRange === "function") again.setSelectionRange(caret[0], caret[1]);
       } else if (action === "repair") {
         const status = document.getElementById("validity");
         if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
@@ -56,7 +87,11 @@
 
   form.addEventListener("change", (event) => {
     const el = event.target;
-    if (el instanceof HTMLElement && (live.contains(el) || el.id === "set")) refresh();
+    if (!(el instanceof HTMLElement) || !(live.contains(el) || el.id === "set")) return;
+    // A choice the customer changes is no longer the one their profile proposed.
+    const badge = el.closest(".option")?.querySelector(".badge.profile");
+    if (badge) badge.remove();
+    refresh();
   });
   form.addEventListener("submit", (event) => {
     const action = event.submitter && event.submitter.value;

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use serde::Serialize;
 
-use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, OptionKind, PriceBreakdown, Repair, ValueAvail};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -207,11 +208,53 @@ pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, availabilit
                         }
                     })
                     .collect(),
-                typed: pairs.iter().find(|(k, _)| k.strip_prefix("o_") == Some(o.code.as_str())).map(|(_, v)| v.clone()).unwrap_or_default(),
+                typed: typed_in(pairs, &o.code).to_owned(),
                 from_profile: from_profile.contains(&o.code),
             }
         })
         .collect()
+}
+
+/// What the form holds for option `code` (its first field), or nothing.
+fn typed_in<'p>(pairs: &'p [(String, String)], code: &str) -> &'p str {
+    pairs.iter().find(|(k, _)| k.strip_prefix("o_") == Some(code)).map(|(_, v)| v.as_str()).unwrap_or_default()
+}
+
+/// What a live update changes in the steps, for our script to apply to the steps the page
+/// already shows: which values are chosen, which do not fit and why, and what the number and
+/// text fields hold (a repair can change them). Everything else in the steps (labels,
+/// surcharges, fields) stays as the page was rendered, so it is neither rendered nor sent
+/// again: the steps were six sevenths of the fragment's bytes.
+#[derive(Debug, Default, Serialize)]
+pub struct ValueStates<'c> {
+    /// (option, value) of every chosen value.
+    pub chosen: Vec<(&'c str, &'c str)>,
+    /// (option, value, why) of every value that does not fit next to the other choices.
+    pub unfit: Vec<(&'c str, &'c str, String)>,
+    /// (option, what its field holds) of every number and text option.
+    pub typed: Vec<(&'c str, &'c str)>,
+}
+
+/// The same facts [`option_views`] gives the steps, without their words.
+pub fn value_states<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, availability: Option<&AvailabilityRef>, pairs: &'c [(String, String)], lang: Lang) -> ValueStates<'c> {
+    let mut out = ValueStates::default();
+    let Some(p) = cat.product(&cfg.product) else { return out };
+    for (oi, o) in p.options.iter().enumerate() {
+        if matches!(o.kind, OptionKind::Number | OptionKind::Text) {
+            out.typed.push((&o.code, typed_in(pairs, &o.code)));
+            continue;
+        }
+        let Some(values) = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref()) else { continue };
+        for (v, a) in o.values.iter().zip(values) {
+            if a.chosen {
+                out.chosen.push((&o.code, &v.code));
+            }
+            if !a.available() {
+                out.unfit.push((&o.code, &v.code, reasons(a.blocked_by.iter().map(|b| b.explanation.text(lang)))));
+            }
+        }
+    }
+    out
 }
 
 /// Why a value does not fit, in plain words: each rule's message once, without the list of
@@ -383,16 +426,29 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// Everything the live part shows, for one configuration: validity, availability, repair,
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
-    let lang = t.lang;
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
-    let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, from_profile);
-    let Some(a) = &answer else {
-        return LiveView { steps: steps(options), preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
+    let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang, from_profile);
+    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), t) }
+}
+
+/// What a live update sends our script (see [`ValueStates`]): the summary column whole, with
+/// no steps, and the values' states. From the same evaluation as [`live_view`].
+pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
+    let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
+    let states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
+    (summary(cat, cfg, answer.as_ref(), t), states)
+}
+
+/// The summary column: everything but the steps.
+fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, t: Tr) -> LiveView {
+    let lang = t.lang;
+    let Some(a) = answer else {
+        return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
     LiveView {
-        steps: steps(options),
+        steps: vec![],
         valid: a.validation.valid,
         violations: a.validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
         repair,

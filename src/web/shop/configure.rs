@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::ACCEPT;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalogs::CatalogCache;
 use crate::memo::Memo;
@@ -146,6 +147,23 @@ pub struct LiveFragment {
     pub live: LiveView,
 }
 
+/// The summary column alone, for the live update's patch.
+#[derive(Template)]
+#[template(path = "shop/_summary.html", whitespace = "minimize")]
+pub struct SummaryFragment<'a> {
+    pub ctx: &'a ShopCtx,
+    pub live: &'a LiveView,
+}
+
+/// What the live update answers our script: the summary column rendered, and the steps'
+/// changes as facts ([`configurator::ValueStates`]).
+#[derive(Serialize)]
+pub struct LivePatch<'c> {
+    pub summary: String,
+    #[serde(flatten)]
+    pub values: configurator::ValueStates<'c>,
+}
+
 /// The catalog version to configure `product` in: the one asked for if it has the product,
 /// else the current one that has it.
 async fn version_for(db: &Db, cache: &CatalogCache, product: &str, asked: Option<i64>) -> Result<(CatalogVersion, Arc<CompiledCatalog>), AppError> {
@@ -281,24 +299,35 @@ fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-/// `POST /shop/configure/{product}/live`: the live fragment for our script; `action=repair`
-/// applies the engine's repair first.
-pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+/// `POST /shop/configure/{product}/live`: the live part for our script, which asks for the
+/// patch (`Accept: application/json`, see [`LivePatch`]); any other client gets the part
+/// rendered whole, as the page shows it. `action=repair` applies the engine's repair first.
+pub async fn live_fragment(req: HttpRequest, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let p = prepare_live(&db, &cache, &memo, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
-    let live = live_for(&p, &product, &pairs, page_in.ctx.t);
-    render::ok(&LiveFragment { ctx: page_in.ctx, live })
+    let (pairs, cfg) = form_for(&p, &product, pairs);
+    if !wants_patch(&req) {
+        let live = configurator::live_view(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t, &BTreeSet::new());
+        return render::ok(&LiveFragment { ctx: page_in.ctx, live });
+    }
+    let (live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t);
+    let summary = SummaryFragment { ctx: &page_in.ctx, live: &live }.render().map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(HttpResponse::Ok().json(LivePatch { summary, values }))
 }
 
-/// The live view for a form, with the repair applied when the form asked for it.
-pub fn live_for(p: &Prepared, product: &str, pairs: &[(String, String)], t: crate::i18n::Tr) -> LiveView {
-    let mut pairs = pairs.to_vec();
+/// Our script says it takes the patch; a browser's own navigation never does.
+fn wants_patch(req: &HttpRequest) -> bool {
+    req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("application/json")))
+}
+
+/// The form and its configuration, with the repair applied when the form asked for it.
+fn form_for(p: &Prepared, product: &str, mut pairs: Vec<(String, String)>) -> (Vec<(String, String)>, crate::domain::catalog::Configuration) {
     if field(&pairs, "action") == "repair" {
         let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
         pairs = configurator::apply_repair(&p.cat, &cfg, &pairs);
     }
     let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
-    configurator::live_view(&p.cat, &cfg, &pairs, p.tax, t, &BTreeSet::new())
+    (pairs, cfg)
 }
 
 /// `POST /shop/configure/{product}`: without our script, every button comes here: check,
