@@ -6,7 +6,7 @@
 --   staff_customer  GET /staff/customers/{id}                (fitter, the customer page)
 --   staff_measure   POST /staff/customers/{id}/measurements  (fitter saves a set: 303)
 --   shop_products   GET /shop                                (signed-in customer)
---   shop_live       POST /shop/configure/road/live           (partial update, the patch our script asks for;
+--   shop_live       POST /shop/configure/road/live           (partial update: the patch our script applies;
 --                                                            every other one has a conflict)
 --   order           POST /api/v1/orders                      (sales channel; jersey -> push factory, road -> pull factory)
 --   pull            GET /api/v1/work-orders?after=           (pull factory polling from its cursor:
@@ -119,7 +119,7 @@ local requests = {
     local s = pick(shop)
     local brakes = (counter % 2 == 0) and "&o_brakes=rim_caliper" or "&o_brakes=disc_hydraulic"
     return wrk.format("POST", "/shop/configure/road/live",
-      { ["Cookie"] = s[1], ["Content-Type"] = "application/x-www-form-urlencoded", ["Accept"] = "application/json" }, s[2] .. road .. brakes)
+      { ["Cookie"] = s[1], ["Content-Type"] = "application/x-www-form-urlencoded" }, s[2] .. road .. brakes)
   end,
   order = function()
     counter = counter + 1

@@ -1,7 +1,8 @@
 // The configurator's live update: send the form, apply what the server answers. The server
 // sends the summary column rendered, and for the steps only what changed in them: which
-// values are chosen, which do not fit and why, and what the number and text fields hold.
-// Without this script the same buttons submit the form and the page comes back whole.
+// values are chosen, which do not fit and why, and what the number and text fields hold
+// (templates/shop/_live_patch.html). Without this script the same buttons submit the form
+// and the page comes back whole.
 "use strict";
 (() => {
   const form = document.getElementById("shop-configurator");
@@ -11,10 +12,9 @@
   let latest = 0;
 
   // Marks every value as the answer has it; the labels, fields and surcharges stay as rendered.
-  function applyValues(patch) {
-    const key = ([option, value]) => `${option}_${value}`;
-    const chosen = new Set(patch.chosen.map(key));
-    const unfit = new Map(patch.unfit.map((u) => [key(u), u[2]]));
+  function applyValues(states) {
+    const chosen = new Set(Array.from(states.querySelectorAll("[data-chosen]"), (e) => e.dataset.chosen));
+    const unfit = new Map(Array.from(states.querySelectorAll("[data-unfit]"), (e) => [e.dataset.unfit, e.textContent]));
     for (const input of live.querySelectorAll("label.value > input")) {
       const k = input.id.slice("o_".length);
       const label = input.parentElement;
@@ -50,29 +50,32 @@
         method: "POST",
         body: data,
         credentials: "same-origin",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json" },
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
       });
       // Signed out meanwhile: go where the server sends us instead of applying its page.
       if (res.redirected) { window.location.assign(res.url); return; }
       if (!res.ok || mine !== latest) return;
-      const patch = await res.json();
+      const answer = document.createElement("template");
+      answer.innerHTML = await res.text();
+      const next = answer.content.getElementById("summary");
+      const states = answer.content.getElementById("value-states");
       // Answers can overtake each other: only the newest one is shown.
-      if (mine !== latest) return;
-      applyValues(patch);
+      if (mine !== latest || !next || !states) return;
+      applyValues(states);
       // A field the customer typed in while the answer was on its way keeps what they typed,
       // and is asked about again; the others take what the answer holds (a repair sets them).
       let typed = false;
-      for (const [option, value] of patch.typed) {
-        const el = form.elements.namedItem(`o_${option}`);
+      for (const e of states.querySelectorAll("[data-typed]")) {
+        const el = form.elements.namedItem(e.dataset.typed);
         if (!(el instanceof HTMLInputElement)) continue;
         if (el.value !== (data.get(el.name) ?? "")) typed = true;
-        else el.value = value;
+        else el.value = e.textContent;
       }
       if (typed) queueMicrotask(() => refresh());
       // The summary is swapped whole: its focus, if it had it, goes back to the same control.
       const active = document.activeElement;
       const focused = active && summary.contains(active) ? active.id : "";
-      summary.innerHTML = patch.summary;
+      summary.replaceChildren(...next.childNodes);
       const again = focused && document.getElementById(focused);
       if (again) {
         again.focus();

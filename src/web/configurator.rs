@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail};
 use crate::domain::lang::Lang;
@@ -225,7 +224,7 @@ fn typed_in<'p>(pairs: &'p [(String, String)], code: &str) -> &'p str {
 /// text fields hold (a repair can change them). Everything else in the steps (labels,
 /// surcharges, fields) stays as the page was rendered, so it is neither rendered nor sent
 /// again: the steps were six sevenths of the fragment's bytes.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ValueStates<'c> {
     /// (option, value) of every chosen value.
     pub chosen: Vec<(&'c str, &'c str)>,

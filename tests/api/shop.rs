@@ -413,37 +413,34 @@ async fn the_repair_is_applied_with_one_click_and_the_price_changes(backend: Bac
     assert!(select(&html, "#preview svg text").contains(&"MEI".to_owned()), "the decal is drawn");
 }
 
-/// Our script asks for the patch (`Accept: application/json`) and applies it to the steps
-/// the page shows; what it ends with must be what the whole live part would show.
+/// Our script sends every change to the live update and applies its answer to the page it
+/// has (static/shop.js); what it ends with must be what the page shows, sent whole, without
+/// the script.
 async fn the_live_patch_says_what_the_whole_live_part_shows(backend: Backend) {
     let app = with_shop(backend).await;
     app.signed_up("Mei", "mei@example.com").await;
     app.measure_myself().await;
     let (csrf, version, key) = app.configurator_fields("road").await;
     let base = [("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str())];
-    let live = |form: Vec<(&'static str, &'static str)>, patch: bool| {
+    let conflicting: Vec<(&str, &str)> = ROAD.iter().map(|(k, v)| if *k == "o_brakes" { (*k, "rim_caliper") } else { (*k, *v) }).collect();
+    let partial: Vec<(&str, &str)> = vec![("o_frame_size", "s45"), ("o_brakes", "rim_caliper"), ("o_extras", "mudguards"), ("o_stem_length", "oops"), ("o_name_decal", "<b>MEI</b> & \"LI\"")];
+    for (form, action) in [(ROAD.to_vec(), "check"), (conflicting.clone(), "check"), (partial, "check"), (conflicting, "repair")] {
+        let (status, whole) = app.configure("road", &form, action).await;
+        assert_eq!(status, StatusCode::OK);
         let mut all: Vec<(&str, &str)> = base.to_vec();
         all.extend(form);
-        let req = app.client.post(app.url("/shop/configure/road/live")).form(&all);
-        async move { (if patch { req.header("Accept", "application/json") } else { req }).send().await.expect("POST") }
-    };
-    let conflicting: Vec<(&str, &str)> = ROAD.iter().map(|(k, v)| if *k == "o_brakes" { (*k, "rim_caliper") } else { (*k, *v) }).collect();
-    let partial: Vec<(&str, &str)> = vec![("o_frame_size", "s45"), ("o_brakes", "rim_caliper"), ("o_extras", "mudguards"), ("o_stem_length", "oops")];
-    for (form, action) in [(ROAD.to_vec(), None), (conflicting.clone(), None), (partial, None), (conflicting, Some("repair"))] {
-        let form: Vec<(&str, &str)> = form.into_iter().chain(action.map(|a| ("action", a))).collect();
-        let whole = live(form.clone(), false).await;
-        assert_eq!(whole.headers()["content-type"], "text/html; charset=utf-8");
-        let whole = Html::parse_fragment(&whole.text().await.unwrap());
-        let res = live(form, true).await;
+        all.push(("action", action));
+        let res = app.post_form("/shop/configure/road/live", &all).await;
         assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.headers()["content-type"], "application/json");
-        let patch: serde_json::Value = res.json().await.unwrap();
-        let key = |x: &serde_json::Value| format!("{}_{}", x[0].as_str().unwrap(), x[1].as_str().unwrap());
-        let chosen: Vec<String> = patch["chosen"].as_array().unwrap().iter().map(key).collect();
-        let unfit: Vec<(String, String)> = patch["unfit"].as_array().unwrap().iter().map(|u| (key(u), u[2].as_str().unwrap().to_owned())).collect();
-        let typed: Vec<(String, String)> = patch["typed"].as_array().unwrap().iter().map(|t| (format!("o_{}", t[0].as_str().unwrap()), t[1].as_str().unwrap().to_owned())).collect();
+        let patch = Html::parse_fragment(&res.text().await.unwrap());
+        let states = |data: &str| -> Vec<(String, String)> {
+            let sel = scraper::Selector::parse(&format!("#value-states [data-{data}]")).unwrap();
+            patch.select(&sel).map(|e| (e.value().attr(&format!("data-{data}")).unwrap_or_default().to_owned(), e.text().collect())).collect()
+        };
+        let chosen: Vec<String> = states("chosen").into_iter().map(|(k, _)| k).collect();
+        let unfit = states("unfit");
 
-        let sel = scraper::Selector::parse("label.value > input").unwrap();
+        let sel = scraper::Selector::parse("#steps label.value > input").unwrap();
         let mut values = 0;
         for input in whole.select(&sel) {
             let k = input.value().id().unwrap().trim_start_matches("o_").to_owned();
@@ -453,14 +450,15 @@ async fn the_live_patch_says_what_the_whole_live_part_shows(backend: Backend) {
             values += 1;
         }
         assert!(values > 50 && !chosen.is_empty(), "every value of the road bicycle is seen ({values})");
+        let typed = states("typed");
+        assert_eq!(typed.len(), 2, "the stem length and the name on the top tube: {typed:?}");
         for (name, value) in &typed {
             assert_eq!(attr(&whole, &format!("input[name={name}]"), "value").unwrap_or_default(), *value, "{name}");
         }
-        let summary = Html::parse_fragment(patch["summary"].as_str().unwrap());
-        for css in ["#validity", "#violations li", "#repair-changes li", "#price-lines", "#total", "#checkout", "#preview svg title", "#derived dd"] {
-            assert_eq!(select(&summary, css), select(&whole, css), "{css}");
+        for css in ["#validity", "#violations li", "#repair-changes li", "#price-lines", "#total", "#checkout", "#preview svg title", "#preview svg text", "#derived dd"] {
+            assert_eq!(select(&patch, &format!("#summary {css}")), select(&whole, css), "{css}");
         }
-        if action == Some("repair") {
+        if action == "repair" {
             assert!(chosen.contains(&"brakes_disc_hydraulic".to_owned()), "the repair is applied: {chosen:?}");
             assert!(unfit.iter().any(|(k, _)| k == "wheelset_alu_rim"), "rim wheels do not fit disc brakes");
         }

@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ACCEPT;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::catalogs::CatalogCache;
 use crate::memo::Memo;
@@ -139,28 +138,15 @@ pub struct ConfigurePage {
     pub form_error: Option<String>,
 }
 
-/// Sent on every change: whitespace runs between tags are cut to one (a fifth of its bytes).
+/// The live update's answer to our script: the summary column rendered, and the steps'
+/// changes as facts ([`configurator::ValueStates`]). Both are HTML, so nothing rendered is
+/// escaped a second time to travel inside JSON (serde_json's escaping of the summary was a
+/// seventh of the update's instructions).
 #[derive(Template)]
-#[template(path = "shop/_live.html", whitespace = "minimize")]
-pub struct LiveFragment {
+#[template(path = "shop/_live_patch.html", whitespace = "minimize")]
+pub struct LivePatch<'c> {
     pub ctx: ShopCtx,
     pub live: LiveView,
-}
-
-/// The summary column alone, for the live update's patch.
-#[derive(Template)]
-#[template(path = "shop/_summary.html", whitespace = "minimize")]
-pub struct SummaryFragment<'a> {
-    pub ctx: &'a ShopCtx,
-    pub live: &'a LiveView,
-}
-
-/// What the live update answers our script: the summary column rendered, and the steps'
-/// changes as facts ([`configurator::ValueStates`]).
-#[derive(Serialize)]
-pub struct LivePatch<'c> {
-    pub summary: String,
-    #[serde(flatten)]
     pub values: configurator::ValueStates<'c>,
 }
 
@@ -299,25 +285,14 @@ fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-/// `POST /shop/configure/{product}/live`: the live part for our script, which asks for the
-/// patch (`Accept: application/json`, see [`LivePatch`]); any other client gets the part
-/// rendered whole, as the page shows it. `action=repair` applies the engine's repair first.
-pub async fn live_fragment(req: HttpRequest, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+/// `POST /shop/configure/{product}/live`: what a change does to the configurator, for our
+/// script (see [`LivePatch`]). `action=repair` applies the engine's repair first.
+pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let p = prepare_live(&db, &cache, &memo, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let (pairs, cfg) = form_for(&p, &product, pairs);
-    if !wants_patch(&req) {
-        let live = configurator::live_view(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t, &BTreeSet::new());
-        return render::ok(&LiveFragment { ctx: page_in.ctx, live });
-    }
     let (live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t);
-    let summary = SummaryFragment { ctx: &page_in.ctx, live: &live }.render().map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(HttpResponse::Ok().json(LivePatch { summary, values }))
-}
-
-/// Our script says it takes the patch; a browser's own navigation never does.
-fn wants_patch(req: &HttpRequest) -> bool {
-    req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("application/json")))
+    render::ok(&LivePatch { ctx: page_in.ctx, live, values })
 }
 
 /// The form and its configuration, with the repair applied when the form asked for it.
