@@ -93,8 +93,7 @@ pub fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, Strin
     let mut cfg = Configuration { product: product.to_owned(), choices: BTreeMap::new(), measurements };
     let Some(p) = c.product(product) else { return cfg };
     for o in &p.options {
-        let field = format!("o_{}", o.code);
-        let values: Vec<&str> = pairs.iter().filter(|(k, v)| *k == field && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect();
+        let values: Vec<&str> = pairs.iter().filter(|(k, v)| k.strip_prefix("o_") == Some(o.code.as_str()) && !v.trim().is_empty()).map(|(_, v)| v.trim()).collect();
         let choice = match o.kind {
             OptionKind::Single => values.first().map(|v| Choice::One((*v).to_owned())),
             OptionKind::Multi => (!values.is_empty()).then(|| Choice::Many(values.iter().map(|v| (*v).to_owned()).collect::<BTreeSet<_>>())),

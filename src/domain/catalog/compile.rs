@@ -91,6 +91,9 @@ pub(crate) struct Rule {
     /// Options the rule waits for (all must be chosen before it applies).
     pub options: BTreeSet<usize>,
     pub measures: BTreeSet<String>,
+    /// `measures` by index into `measures::MEASURES`, to see whether they were taken without
+    /// looking each up by name.
+    pub measure_ids: Vec<usize>,
     pub derived: BTreeSet<usize>,
 }
 
@@ -114,6 +117,8 @@ pub(crate) struct Derived {
     pub kind: DerivedKind,
     pub options: BTreeSet<usize>,
     pub measures: BTreeSet<String>,
+    /// As [`Rule::measure_ids`].
+    pub measure_ids: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -494,6 +499,10 @@ fn compile_expr(
     (issues.len() == before).then_some((expr, opts, measures, ders))
 }
 
+fn measure_ids(codes: &BTreeSet<String>) -> Vec<usize> {
+    codes.iter().filter_map(|c| measures::MEASURES.iter().position(|m| m.code == c)).collect()
+}
+
 fn compile_rule(product: &str, r: &RuleDoc, options: &[OptionSpec], derived: &[Derived], issues: &mut Issues) -> Option<Rule> {
     let at = (product, None, Some(r.id.as_str()));
     match r.kind {
@@ -508,7 +517,7 @@ fn compile_rule(product: &str, r: &RuleDoc, options: &[OptionSpec], derived: &[D
             let opts = when.iter().chain(&then).map(|(o, _)| *o).collect();
             let body = if r.kind == RuleKind::Requires { RuleBody::Requires { when, then } } else { RuleBody::Excludes { when, then } };
             let text = super::validate::rule_text(options, r.kind, &body, r.message.as_ref());
-            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measures: BTreeSet::new(), derived: BTreeSet::new() })
+            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measures: BTreeSet::new(), measure_ids: vec![], derived: BTreeSet::new() })
         }
         RuleKind::Constraint => {
             let Some(src) = &r.expr else {
@@ -521,7 +530,7 @@ fn compile_rule(product: &str, r: &RuleDoc, options: &[OptionSpec], derived: &[D
             let (expr, opts, measures, ders) = compile_expr(at, "expression", src, options, derived, issues)?;
             let body = RuleBody::Constraint(expr);
             let text = super::validate::rule_text(options, r.kind, &body, r.message.as_ref());
-            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measures, derived: ders })
+            Some(Rule { id: r.id.clone(), kind: r.kind, body, message: r.message.clone(), text, options: opts, measure_ids: measure_ids(&measures), measures, derived: ders })
         }
     }
 }
@@ -575,7 +584,7 @@ fn compile_derived(
             return None;
         }
     };
-    Some(Derived { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), decimals: d.decimals, source: d.source.clone(), kind, options: opts, measures })
+    Some(Derived { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), decimals: d.decimals, source: d.source.clone(), kind, options: opts, measure_ids: measure_ids(&measures), measures })
 }
 
 fn compile_lines(product: &str, what: &str, docs: &[LineDoc], options: &[OptionSpec], derived: &[Derived], issues: &mut Issues) -> Vec<Line> {

@@ -94,8 +94,13 @@ impl<'a> Ctx<'a> {
             .clone()
     }
 
-    fn missing_measures<'b>(&self, codes: impl IntoIterator<Item = &'b String>) -> Vec<String> {
-        codes.into_iter().filter(|c| !self.measurements.contains_key(*c)).cloned().collect()
+    /// The measurements among `codes` not taken; `ids` are the same by index (see
+    /// [`Rule::measure_ids`]), which answers the usual case, all taken, without a lookup by name.
+    fn missing_measures(&self, codes: &std::collections::BTreeSet<String>, ids: &[usize]) -> Vec<String> {
+        if ids.len() == codes.len() && ids.iter().all(|i| self.m_native.get(*i).is_some_and(Option::is_some)) {
+            return vec![];
+        }
+        codes.iter().filter(|c| !self.measurements.contains_key(*c)).cloned().collect()
     }
 
     /// The CEL scope of an assignment: `c` and `v` from the choices, `d` from the derived
@@ -186,7 +191,7 @@ impl<'a> Ctx<'a> {
         }
         match &d.kind {
             DerivedKind::Formula(expr) => {
-                let missing = self.missing_measures(&d.measures);
+                let missing = self.missing_measures(&d.measures, &d.measure_ids);
                 if !missing.is_empty() {
                     return Err(DerivedFail::MissingMeasures(missing));
                 }
@@ -243,7 +248,7 @@ impl<'a> Ctx<'a> {
                 if rule.options.iter().any(|o| a[*o].is_none()) || rule.derived.iter().any(|d| snap.derived[*d].is_err()) {
                     return Outcome::Pending;
                 }
-                let missing = self.missing_measures(&rule.measures);
+                let missing = self.missing_measures(&rule.measures, &rule.measure_ids);
                 if !missing.is_empty() {
                     return Outcome::MissingMeasures(missing);
                 }

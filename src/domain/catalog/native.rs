@@ -32,8 +32,9 @@ pub(crate) enum Node {
     Choice(usize),
     /// `has(c.<option>)`.
     Has(usize),
-    /// `v.<option>.<attr>`.
-    Attr(usize, String),
+    /// `v.<option>.<attr>`: the option's index and the attribute of each of its values, in
+    /// order (looked up here once, not by name on every evaluation).
+    Attr(usize, Box<[Option<f64>]>),
     /// `d.<derived>`, by derived index.
     Derived(usize),
     Not(Box<Node>),
@@ -130,7 +131,8 @@ pub(crate) fn compile(ast: &IdedExpr, options: &[OptionSpec], derived: &[Derived
                 }
             }
             Ast::Select(inner) if !sel.test && !inner.test && matches!(&inner.operand.expr, Ast::Ident(r) if r == "v") => {
-                Node::Attr(options.iter().position(|o| o.code == inner.field)?, sel.field.clone())
+                let o = options.iter().position(|o| o.code == inner.field)?;
+                Node::Attr(o, options[o].values.iter().map(|v| v.attrs.get(&sel.field).copied()).collect())
             }
             _ => return None,
         },
@@ -227,8 +229,8 @@ pub(crate) fn eval<'x>(n: &'x Node, env: &Env<'x>) -> Option<V<'x>> {
                 Some(_) => true,
             })
         }
-        Node::Attr(o, attr) => match env.a.get(*o)?.as_ref()? {
-            Val::One(i) => V::D(*env.options.get(*o)?.values.get(*i)?.attrs.get(attr)?),
+        Node::Attr(o, by_value) => match env.a.get(*o)?.as_ref()? {
+            Val::One(i) => V::D((*by_value.get(*i)?)?),
             _ => return None,
         },
         Node::Derived(i) => match env.d.get(*i)? {
