@@ -15,6 +15,7 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 pub const DEMO_STORE_CODE: &str = "DEMO";
+pub const DEMO_FACTORY_CODE: &str = "demo-workshop";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@atelier.example";
 
 #[derive(Debug, thiserror::Error)]
@@ -225,11 +226,22 @@ pub fn reset_password_blocking(db: &Db, email: &str, password: &str) -> Result<(
     })
 }
 
-/// On an empty database: a demo store and an administrator with a one-time password, which is
-/// returned so that start-up can print it. Never a fixed default password.
+/// On an empty database: a demo store, a demo workshop that builds both product lines, and an
+/// administrator with a one-time password, which is returned so that start-up can print it.
+/// Never a fixed default password.
 pub fn seed_demo(db: &Db) -> Result<Option<(String, String)>, AccountError> {
     let staff_count = db.write_blocking(|conn| -> Result<i64, AccountError> {
         if store::stores::find_by_code(conn, DEMO_STORE_CODE)?.is_none() {
+            // Without a factory no order can be placed, in the shop or in a store: a new shop
+            // could configure everything and then be told so at the last step. The workshop
+            // pulls its work orders (no address to push to); an administrator issues it a token
+            // on its page.
+            if store::factories::list(conn)?.is_empty() {
+                store::factories::insert(
+                    conn,
+                    &store::factories::NewFactory { code: DEMO_FACTORY_CODE, name: "Atelier Demo Workshop", families: "apparel,bicycle", push_url: None, signing_secret: None, lead_time_days: 10 },
+                )?;
+            }
             store::stores::insert(
                 conn,
                 &store::stores::NewStore {

@@ -230,6 +230,7 @@ order-ship-date = Estimated ship date: { $date }
 order-derived = Derived from the measurements
 order-place = Place the order
 order-no-factory = No factory builds this product yet. An administrator has to add one.
+shop-order-no-factory = This product cannot be ordered online at the moment. Please ask your store.
 order-work-order = Work order { $id }
 order-due = due { $date }
 order-tracking = tracking { $number }

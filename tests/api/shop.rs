@@ -24,6 +24,8 @@ on_both_backends!(
     checkout_mistakes_are_shown_at_the_field,
     the_repair_is_applied_with_one_click_and_the_price_changes,
     the_live_patch_says_what_the_whole_live_part_shows,
+    a_fresh_demo_database_takes_an_order_from_the_shop,
+    an_order_costs_the_same_from_a_fitter_an_administrator_and_the_shop,
     a_customer_exports_and_erases_their_account,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
     a_garment_preview_shows_its_colours_and_print,
@@ -333,6 +335,71 @@ async fn another_customers_order_and_draft_answer_404(backend: Backend) {
     // Signed out, the order page asks to sign in.
     let stranger = app.browser();
     assert_eq!(stranger.get(&order).await.status(), StatusCode::SEE_OTHER);
+}
+
+/// What `cargo run` sets up on an empty database must be enough to order: a new shop once
+/// configured everything and learned at the last step that no factory builds anything.
+async fn a_fresh_demo_database_takes_an_order_from_the_shop(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default()).expect("demo catalogs");
+        for _ in 0..2 {
+            atelier::accounts::seed_demo(&db).expect("seed");
+        }
+        let factories = db.write_blocking(|conn| atelier::store::factories::list(conn).map_err(atelier::store::StoreError::from)).expect("factories");
+        assert_eq!(factories.len(), 1, "one demo workshop, not one per start");
+    })
+    .await
+    .unwrap();
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let res = app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street, Springfield")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "placed");
+    let (_, html) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&html, "#order-status"), vec!["Placed"]);
+}
+
+/// An administrator belongs to no store; their orders once went out untaxed, cheaper than
+/// the same order from the customer's fitter or in the shop.
+async fn an_order_costs_the_same_from_a_fitter_an_administrator_and_the_shop(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Lima", "ana.lima@example.com", "").await;
+    let token = app.csrf(&format!("/staff/customers/{id}/measurements/new?unit=metric")).await;
+    let mut measured = vec![("csrf_token", token.as_str()), ("unit_system", "metric")];
+    measured.extend(MEDIAN_MAN);
+    let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &measured).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "measurements saved");
+    let total = |who: &'static str| {
+        let app = &app;
+        async move {
+            app.sign_out().await;
+            app.sign_in_as(who).await;
+            let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+            let link = scraper::Selector::parse("#products a").unwrap();
+            let href = html.select(&link).filter_map(|a| a.value().attr("href")).find(|h| h.ends_with("product=cycling_jersey")).map(str::to_owned);
+            let (_, html) = app.get_html(&href.expect("the jersey offered")).await;
+            let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap_or_default();
+            let (csrf, version, key) = (field("csrf_token"), field("version"), field("idempotency_key"));
+            let mut form = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("product", "cycling_jersey"), ("idempotency_key", key.as_str()), ("action", "check")];
+            form.extend(JERSEY);
+            let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
+            let status = res.status();
+            let html = Html::parse_document(&res.text().await.unwrap());
+            assert_eq!(status, StatusCode::OK, "{who}: {:?} {:?}", select(&html, "h1"), select(&html, "#violations li"));
+            (select(&html, "#total").pop().unwrap_or_default(), select(&html, "#price dt").pop().unwrap_or_default())
+        }
+    };
+    let (fitter, tax_line) = total(FITTER_NORTH).await;
+    assert_eq!(tax_line, "Tax (20 %)");
+    assert_eq!(total(ADMIN).await, (fitter.clone(), tax_line), "the administrator's order is taxed as the customer's store taxes it");
+    app.sign_out().await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let (_, html) = app.configure("cycling_jersey", &JERSEY, "check").await;
+    assert_eq!(select(&html, "#total").pop().unwrap_or_default(), fitter, "the shop asks the same");
 }
 
 async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {

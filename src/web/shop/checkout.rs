@@ -183,7 +183,7 @@ pub async fn place_order(
         Err(PlaceError::NoFactory(_)) => {
             let t = page_in.ctx.t;
             let mut page = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await?;
-            page.form_error = Some(t.t("order-no-factory"));
+            page.form_error = Some(t.t("shop-order-no-factory"));
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(PlaceError::Store(e)) => Err(e.into()),

@@ -180,10 +180,17 @@ pub async fn new_order_form(
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let tax = store_tax(&db, page.staff.store_id).await?;
+    let tax = store_tax(&db, sale_store(&page, &c)).await?;
     let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax, &from_learned);
     form.prefill_note = prefill_note;
     render::ok(&form)
+}
+
+/// The store an order taken by staff is sold by, and taxed as: the staff member's, or for an
+/// administrator (who belongs to none) the customer's own. Without this an administrator's
+/// order went out untaxed, cheaper than the same order in the shop or from a fitter.
+fn sale_store(page: &StaffPage, c: &CustomerRow) -> Option<i64> {
+    page.staff.store_id.or(c.home_store_id)
 }
 
 /// `POST /staff/customers/{id}/orders`: `action=check` shows the engine's answer for the
@@ -208,7 +215,7 @@ pub async fn place_order(
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
-    let tax = store_tax(&db, page.staff.store_id).await?;
+    let tax = store_tax(&db, sale_store(&page, &c)).await?;
     let key = configurator::key_from_form(&get("idempotency_key"));
     // Options whose choice is an accepted learned preference keep their mark.
     let (customer_id, code2) = (c.id, code.clone());
@@ -233,10 +240,10 @@ pub async fn place_order(
         let req = PlaceOrder {
             customer_id: c.id,
             customer_reference: c.reference.clone(),
-            store_id: page.staff.store_id,
+            store_id: sale_store(&page, &c),
             configuration: cfg.clone(),
             measurement_set_id: set_id,
-            ship_to: serde_json::json!({ "store": page.staff.store_id }),
+            ship_to: serde_json::json!({ "store": sale_store(&page, &c) }),
             idempotency_key: key.clone(),
             staff_id: Some(page.staff.id),
             tax_rate_bp: tax,
