@@ -37,6 +37,18 @@ pub struct Label {
     pub size: f64,
     pub text: String,
     pub colour: String,
+    /// The width the text is squeezed into when it would run wider (SVG's `textLength`):
+    /// a long name otherwise ran off the chest and the garment.
+    pub fit: Option<f64>,
+}
+
+/// A centred text of at most `size`, smaller down to `min` for a long one, and squeezed into
+/// `width` when even that is too wide. Sans-serif letters are about 0.6 of their size wide.
+fn label_within(x: f64, y: f64, width: f64, size: f64, min: f64, text: &str, colour: String) -> Label {
+    let letters = text.chars().count().max(1) as f64;
+    let size = (width / (0.6 * letters)).clamp(min, size);
+    let fit = (0.6 * size * letters > width).then_some(width);
+    Label { x, y, size, text: text.to_owned(), colour, fit }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -119,6 +131,8 @@ pub fn colour_of(code: &str) -> Option<&'static str> {
         "teal" => "#0f766e",
         "custom" => "#7c3aed",
         "raw_brushed" => "#a8a9ad",
+        "olive" => "#5b6b2f",
+        "sand" => "#d8c8a0",
         _ => return None,
     })
 }
@@ -174,8 +188,27 @@ fn bicycle_on(b: &Bike, ground: f64) -> Drawing {
     let mut labels = vec![];
     if !b.decal.is_empty() {
         let mid = pt((seat_top.0 + head_top.0) / 2.0, (seat_top.1 + head_top.1) / 2.0 - 24.0);
-        labels.push(Label { x: mid.0, y: mid.1, size: 34.0, text: b.decal.clone(), colour: dark.clone() });
+        let tube = (head_top.0 - seat_top.0).hypot(head_top.1 - seat_top.1);
+        labels.push(label_within(mid.0, mid.1, tube * 0.8, 34.0, 22.0, &b.decal, dark.clone()));
     }
+    let frame_tubes = [
+        tube(bb, seat_top, 30.0, &c),
+        tube(seat_top, head_top, 28.0, &c),
+        tube(bb, head_bottom, 36.0, &c),
+        tube(head_top, head_bottom, 40.0, &c),
+        tube(bb, rear, 20.0, &c),
+        tube(seat_top, rear, 18.0, &c),
+        tube(head_bottom, front, 24.0, &c),
+    ];
+    // A light frame on the light card needs an edge to be seen at all.
+    let light = matches!(c.as_str(), "#f4f4f4" | "#d8c8a0" | "#e0b000");
+    let mut lines: Vec<Line> = if light { frame_tubes.iter().map(|l| Line { width: l.width + 6.0, colour: "#6b7280".into(), ..l.clone() }).collect() } else { vec![] };
+    lines.extend(frame_tubes);
+    lines.extend([
+        tube(seat_top, saddle, 14.0, &dark),
+        tube(pt(saddle.0 - 120.0, saddle.1), pt(saddle.0 + 140.0, saddle.1 + 4.0), 22.0, &dark),
+        tube(head_top, bar, 16.0, &dark),
+    ]);
     Drawing {
         width,
         height: ground + 80.0,
@@ -184,18 +217,7 @@ fn bicycle_on(b: &Bike, ground: f64) -> Drawing {
             Circle { cx: front.0, cy: front.1, r: wheel_r, width: b.tyre_mm.clamp(15.0, 70.0), colour: dark.clone() },
             Circle { cx: bb.0, cy: bb.1, r: 40.0, width: 10.0, colour: dark.clone() },
         ],
-        lines: vec![
-            tube(bb, seat_top, 30.0, &c),
-            tube(seat_top, head_top, 28.0, &c),
-            tube(bb, head_bottom, 36.0, &c),
-            tube(head_top, head_bottom, 40.0, &c),
-            tube(bb, rear, 20.0, &c),
-            tube(seat_top, rear, 18.0, &c),
-            tube(head_bottom, front, 24.0, &c),
-            tube(seat_top, saddle, 14.0, &dark),
-            tube(pt(saddle.0 - 120.0, saddle.1), pt(saddle.0 + 140.0, saddle.1 + 4.0), 22.0, &dark),
-            tube(head_top, bar, 16.0, &dark),
-        ],
+        lines,
         polygons: vec![],
         labels,
     }
@@ -242,7 +264,9 @@ pub fn garment(g: &Garment) -> Drawing {
     if !g.text.is_empty() {
         let on_dark = matches!(g.body.as_str(), "#1d1d1f" | "#1e2a5a" | "#1f5f8b" | "#2f6b3a" | "#b42318" | "#7c3aed" | "#0f766e");
         let y = if g.kind == GarmentKind::Top { 620.0 } else { 400.0 };
-        d.labels.push(Label { x: 450.0, y, size: 44.0, text: g.text.clone(), colour: if on_dark { "#ffffff".into() } else { stroke } });
+        // Between the side panels (a top) or across the hips (shorts), in the body's colour.
+        let width = if g.kind == GarmentKind::Top { 200.0 } else { 240.0 };
+        d.labels.push(label_within(450.0, y, width, 44.0, 28.0, &g.text, if on_dark { "#ffffff".into() } else { stroke }));
     }
     d
 }
@@ -281,7 +305,34 @@ mod tests {
             }
             for t in &d.labels {
                 prop_assert!(t.y - t.size >= 0.0 && t.y <= d.height);
+                let half = t.fit.unwrap_or(0.6 * t.size * t.text.chars().count() as f64) / 2.0;
+                prop_assert!(t.x - half >= 0.0 && t.x + half <= d.width, "{} wide at {}", half * 2.0, t.x);
             }
+        }
+    }
+
+    proptest! {
+        /// A printed name stays between the side panels of a top (and across the hips of
+        /// shorts), however long: 18 letters once ran off the garment.
+        #[test]
+        fn a_print_fits_the_garment(text in "[A-Za-z ]{1,24}", top in proptest::bool::ANY) {
+            let kind = if top { GarmentKind::Top } else { GarmentKind::Shorts };
+            let d = garment(&Garment { kind, long_sleeves: false, body: "#1e2a5a".into(), side: "#f4f4f4".into(), sleeve: "#1e2a5a".into(), text: text.clone() });
+            let t = &d.labels[0];
+            let wide = t.fit.unwrap_or(0.6 * t.size * text.chars().count() as f64);
+            let room = if top { 200.0 } else { 240.0 };
+            prop_assert!(wide <= room + 1e-9 && t.size >= 28.0 && t.size <= 44.0, "{} wide, size {}", wide, t.size);
+        }
+    }
+
+    #[test]
+    fn light_frames_are_outlined_and_every_finish_has_its_colour() {
+        let mut b = road(54.0, 622.0);
+        b.colour = colour_of("white").unwrap_or_default().into();
+        assert!(bicycle(&b).lines.iter().any(|l| l.colour == "#6b7280"), "a white frame has an edge");
+        assert!(!bicycle(&road(54.0, 622.0)).lines.iter().any(|l| l.colour == "#6b7280"));
+        for finish in ["black", "white", "custom", "raw_brushed", "olive", "sand"] {
+            assert!(colour_of(finish).is_some(), "{finish}");
         }
     }
 
