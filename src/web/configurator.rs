@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail, ViolationKind};
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -341,6 +341,9 @@ pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, Stri
 fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
     match repair {
         Some(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
+        // Measurements missing or mistyped: no choice is to blame, and the violations already
+        // ask for them. "No choice fits these measurements" would mislead: there are none yet.
+        Some(Repair::RuledOutByMeasurements { reasons }) if reasons.iter().all(|r| matches!(r.kind, ViolationKind::MissingMeasurement | ViolationKind::InvalidMeasurement)) => (vec![], false),
         Some(Repair::RuledOutByMeasurements { reasons }) => (reasons.iter().map(|r| r.explanation.get(lang)).collect(), true),
         _ => (vec![], false),
     }

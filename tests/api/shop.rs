@@ -26,6 +26,7 @@ on_both_backends!(
     the_live_patch_says_what_the_whole_live_part_shows,
     a_fresh_demo_database_takes_an_order_from_the_shop,
     an_order_costs_the_same_from_a_fitter_an_administrator_and_the_shop,
+    without_measurements_the_configurator_asks_for_them,
     a_customer_exports_and_erases_their_account,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
     a_garment_preview_shows_its_colours_and_print,
@@ -296,6 +297,8 @@ async fn concurrent_duplicate_submissions_place_one_order(backend: Backend) {
     assert_eq!(select(&html, "#total"), vec!["€142.80"], "119.00 + 20 % tax, in euros");
     let (_, html) = app.get_html("/shop/orders").await;
     assert_eq!(select(&html, "#orders .order-line").len(), 1);
+    let line = select(&html, "#orders .order-line").remove(0);
+    assert!(line.contains(" · Cycling jersey · €142.80"), "the product by its name, not its code: {line}");
 
     // The factory reports progress; the customer's order page follows it.
     let order_id: i64 = places[0].rsplit('/').next().unwrap().parse().unwrap();
@@ -400,6 +403,19 @@ async fn an_order_costs_the_same_from_a_fitter_an_administrator_and_the_shop(bac
     app.measure_myself().await;
     let (_, html) = app.configure("cycling_jersey", &JERSEY, "check").await;
     assert_eq!(select(&html, "#total").pop().unwrap_or_default(), fitter, "the shop asks the same");
+}
+
+/// A customer who has not measured yet is asked for measurements, not told that no choice
+/// fits them (there is nothing to fit yet).
+async fn without_measurements_the_configurator_asks_for_them(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    let (status, html) = app.configure("road", &ROAD, "check").await;
+    assert_eq!(status, StatusCode::OK);
+    let violations = select(&html, "#violations li");
+    assert!(violations.iter().any(|v| v.ends_with("measurement is needed.")), "{violations:?}");
+    assert!(select(&html, "#ruled-out").is_empty(), "nothing is ruled out before there are measurements");
+    assert!(select(&html, "#checkout").is_empty());
 }
 
 async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {

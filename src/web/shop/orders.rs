@@ -18,6 +18,8 @@ pub struct OrderLine {
     pub id: i64,
     pub reference: String,
     pub product: String,
+    /// The product's name in the customer's language (its code if no catalog has it now).
+    pub product_label: String,
     pub placed: String,
     pub total: String,
     pub status: String,
@@ -35,13 +37,23 @@ fn total_of(o: &OrderRow, lang: crate::i18n::Lang) -> String {
 }
 
 /// `GET /shop/orders`
-pub async fn list_orders(page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn list_orders(page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>) -> Result<HttpResponse, AppError> {
     let id = page.customer.customer_id;
     let rows = db.read(move |conn| Ok::<_, StoreError>(order_store::for_customer(conn, id)?)).await?;
     let lang = page.ctx.t.lang;
+    let catalogs = cache.current_compiled(&db).await?;
+    let label = |code: &str| catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(lang)).unwrap_or_else(|| code.to_owned());
     let mut orders: Vec<OrderLine> = rows
         .iter()
-        .map(|o| OrderLine { id: o.id, reference: o.reference.clone(), product: o.product_code.clone(), placed: fmt_time(&o.created_at), total: total_of(o, lang), status: o.status.clone() })
+        .map(|o| OrderLine {
+            id: o.id,
+            reference: o.reference.clone(),
+            product: o.product_code.clone(),
+            product_label: label(&o.product_code),
+            placed: fmt_time(&o.created_at),
+            total: total_of(o, lang),
+            status: o.status.clone(),
+        })
         .collect();
     orders.sort_by_key(|o| -o.id);
     render::ok(&OrdersPage { ctx: page.ctx, orders })
