@@ -188,6 +188,19 @@ async fn value_classes_in_sql_follow_the_pareto_rule(backend: Backend) {
                 assert_eq!(r.satisfaction, sat.as_str());
             }
             assert!(expected.values().any(|c| *c == ValueClass::A));
+            // The curve drawn on the insights page, from the same rows: with fewer than 100
+            // paying customers each still sits at its own share of the customers.
+            let curve = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::classes::pareto_curve(c)?)).unwrap();
+            let mut paying: Vec<i64> = net.iter().map(|(_, v)| *v).filter(|v| *v > 0).collect();
+            paying.sort_unstable_by(|a, b| b.cmp(a));
+            let total: i64 = paying.iter().sum();
+            assert!(paying.len() < 100 && paying.len() > 1, "{} paying customers", paying.len());
+            for (rank, _) in paying.iter().enumerate() {
+                let percentile = ((rank + 1) * 100).div_ceil(paying.len());
+                let share = i64::try_from(i128::from(paying[..=rank].iter().sum::<i64>()) * 1000 / i128::from(total)).unwrap();
+                assert_eq!(curve[percentile], share, "the best {} of {} customers", rank + 1, paying.len());
+            }
+            assert!(curve.windows(2).all(|w| w[0] <= w[1]));
         }
     })
     .await
