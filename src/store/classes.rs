@@ -85,9 +85,8 @@ pub fn pareto_curve(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     )
     .load(on))?;
     let total: i128 = tiles.iter().map(|t| i128::from(t.net)).sum();
-    let mut points = vec![0i64; 101];
     if total <= 0 {
-        return Ok(points);
+        return Ok(vec![0i64; 101]);
     }
     Ok(curve_of(&tiles.iter().map(|t| (t.tile, t.net)).collect::<Vec<_>>(), total))
 }

@@ -299,6 +299,11 @@ async fn concurrent_duplicate_submissions_place_one_order(backend: Backend) {
     assert_eq!(select(&html, "#orders .order-line").len(), 1);
     let line = select(&html, "#orders .order-line").remove(0);
     assert!(line.contains(" · Cycling jersey · €142.80"), "the product by its name, not its code: {line}");
+    // The list of products says what the order costs with nothing added: tax included, as
+    // every total after it.
+    let (_, html) = app.get_html("/shop").await;
+    let cards = select(&html, "#products li");
+    assert!(cards.iter().any(|c| c.starts_with("Cycling jersey") && c.ends_with("from €142.80")), "{cards:?}");
 
     // The factory reports progress; the customer's order page follows it.
     let order_id: i64 = places[0].rsplit('/').next().unwrap().parse().unwrap();

@@ -43,19 +43,34 @@ pub struct ProductCard {
     pub from_price: Html,
 }
 
-fn product_cards(catalogs: &crate::catalogs::Current, t: Tr) -> Arc<[ProductCard]> {
-    configurator::product_links(catalogs, t.lang)
-        .into_iter()
-        .map(|p| ProductCard { code: Escaped::new(&p.code), label: Escaped::new(&p.label), family: p.family, from_price: t.html1("shop-from-price", "price", p.base_price) })
+/// The cards of every product of the current catalogs; "from" is the product's price with
+/// nothing chosen, tax included at `tax_bp`, as every total the customer sees next is.
+fn product_cards(catalogs: &crate::catalogs::Current, t: Tr, tax_bp: i32) -> Arc<[ProductCard]> {
+    let rate = configurator::tax_rate(tax_bp);
+    catalogs
+        .iter()
+        .flat_map(|(_, cat)| cat.products().map(move |p| (cat, p)))
+        .map(|(cat, p)| {
+            let nothing_chosen = crate::domain::catalog::Configuration { product: p.code.clone(), choices: BTreeMap::new(), measurements: BTreeMap::new() };
+            let from = cat.price(&nothing_chosen, rate).map(|b| b.total).unwrap_or(p.base_price);
+            ProductCard {
+                code: Escaped::new(&p.code),
+                label: Escaped::new(&p.label.get(t.lang)),
+                family: if p.family == crate::domain::catalog::Family::Bicycle { "bicycle" } else { "apparel" },
+                from_price: t.html1("shop-from-price", "price", crate::domain::money::format_amount(from, &p.currency, t.lang)),
+            }
+        })
         .collect()
 }
 
 /// `GET /shop`: the products of both lines.
 pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
+    let all_stores = memo.stores.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(stores::list(conn)?)))).await?.unwrap_or_default();
+    let tax = tax_of(&all_stores, page.ctx.customer.as_ref().and_then(|c| c.home_store_id));
     let products = memo
         .products
-        .get_or_load(t.lang, || async { Ok::<_, AppError>(Some(product_cards(&cache.current_compiled(&db).await?, t))) })
+        .get_or_load((t.lang, tax), || async { Ok::<_, AppError>(Some(product_cards(&cache.current_compiled(&db).await?, t, tax))) })
         .await?
         .unwrap_or_else(|| Arc::from(vec![]));
     render::ok(&ProductsPage { ctx: page.ctx, products })
@@ -204,7 +219,8 @@ pub struct Prepared {
 pub struct LiveMemo {
     stores: Memo<(), Vec<stores::Store>>,
     sets: Memo<i64, (i64, Vec<(String, i64)>)>,
-    products: Memo<Lang, Arc<[ProductCard]>>,
+    /// By language and tax rate (the customer's store's, see [`tax_of`]).
+    products: Memo<(Lang, i32), Arc<[ProductCard]>>,
 }
 
 impl LiveMemo {
