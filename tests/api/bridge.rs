@@ -400,6 +400,7 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");
     assert!(orders.len() == 1 && orders[0].ends_with("shipped"), "{orders:?}");
+    assert!(orders[0].contains(" · Cycling jersey · €"), "the product by its name and the total as money: {orders:?}");
 }
 
 async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend) {

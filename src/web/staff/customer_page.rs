@@ -234,14 +234,18 @@ impl CustomerPage {
             Some(Ok(loaded)) => loaded,
         };
         let profile = loaded.profile.take();
-        let mut page = Self::build(ctx, staff, *loaded, whole_history);
+        let catalogs = cache.current_compiled(db).await?;
+        let mut page = Self::build(ctx, staff, *loaded, whole_history, &catalogs);
         if let Some(data) = profile {
             page.profile = super::customer_profile::ProfileView::labelled(db, cache, page.ctx.t, page.c.id, data, page.marketing_ok).await?;
         }
         Ok(Opened::Page(Box::new(page)))
     }
 
-    fn build(ctx: Ctx, staff: &Staff, l: Loaded, whole_history: bool) -> CustomerPage {
+    fn build(ctx: Ctx, staff: &Staff, l: Loaded, whole_history: bool, catalogs: &crate::catalogs::Current) -> CustomerPage {
+        let lang = ctx.t.lang;
+        // A product by its name in the current catalogs (its code when none has it now).
+        let product = |code: &str| catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(lang)).unwrap_or_else(|| code.to_owned());
         let who = |staff_id: Option<i64>, store_id: Option<i64>| {
             let s = staff_id.and_then(|i| l.staff_names.get(&i)).cloned().unwrap_or_default();
             let st = store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default();
@@ -297,11 +301,11 @@ impl CustomerPage {
                     who: who(s.staff_id, s.store_id),
                 },
                 Entry::Order(o) => {
-                    let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| format!("{d} {}", o.currency)).unwrap_or_default();
+                    let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| crate::domain::money::format_amount(d, &o.currency, lang)).unwrap_or_default();
                     TimelineItem {
                         at: fmt_time(&o.created_at),
                         kind: "order",
-                        text: format!("{} · {} · {} · {}", o.reference, o.product_code, total, o.status),
+                        text: format!("{} · {} · {} · {}", o.reference, product(&o.product_code), total, o.status),
                         rating: None,
                         complaint_id: None,
                         open: false,
