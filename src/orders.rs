@@ -468,7 +468,7 @@ pub fn cancel(conn: &mut DbConn, order_id: i64, staff_id: i64) -> Result<(), Upd
             continue;
         }
         let actor = format!("staff:{staff_id}");
-        orders::set_work_order_status(conn, wo.id, from.as_str(), Status::Cancelled.as_str(), &actor, "order cancelled", None)?;
+        orders::set_work_order_status(conn, wo.id, from.as_str(), Status::Cancelled.as_str(), &actor, "order cancelled", None, None)?;
         if let Some(factory) = factories::find(conn, wo.factory_id)? {
             let updated = orders::find_work_order(conn, wo.id)?.ok_or(UpdateError::NotFound)?;
             enqueue(conn, &factory, Some(wo.id), "work_order.cancelled", &document(&updated))?;
@@ -521,20 +521,50 @@ pub fn factory_update(
     note: &str,
     tracking_number: Option<&str>,
 ) -> Result<orders::WorkOrderRow, UpdateError> {
+    factory_update_at(conn, factory_id, work_order_id, to, note, tracking_number, None)
+}
+
+/// [`factory_update`] with the time the factory says the change happened, which the history
+/// shows (the server's clock when it does not say). Repeating the current status changes no
+/// status, but a tracking number that differs replaces the old one, and a note that differs
+/// from the last one is kept: a factory correcting a tracking number or explaining a
+/// rejection once more is not ignored.
+pub fn factory_update_at(
+    conn: &mut DbConn,
+    factory_id: i64,
+    work_order_id: i64,
+    to: Status,
+    note: &str,
+    tracking_number: Option<&str>,
+    occurred_at: Option<chrono::NaiveDateTime>,
+) -> Result<orders::WorkOrderRow, UpdateError> {
     use crate::domain::work_order::{Transition, transition};
     let wo = orders::find_work_order(conn, work_order_id)?
         .filter(|w| w.factory_id == factory_id)
         .ok_or(UpdateError::NotFound)?;
     let from = Status::parse(&wo.status).ok_or(UpdateError::NotFound)?;
-    if transition(from, to)? == Transition::Change {
-        let actor = format!("factory:{factory_id}");
-        orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number)?;
-        if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) {
-            change_status(conn, wo.order_id, to.as_str())?;
+    let actor = format!("factory:{factory_id}");
+    match transition(from, to)? {
+        Transition::Change => {
+            orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number, occurred_at)?;
+            if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) {
+                change_status(conn, wo.order_id, to.as_str())?;
+            }
+            if to == Status::Rejected {
+                orders::set_attention(conn, wo.id, Some("rejected"))?;
+            }
         }
-        if to == Status::Rejected {
-            orders::set_attention(conn, wo.id, Some("rejected"))?;
+        Transition::Unchanged if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) => {
+            let new_tracking = tracking_number.filter(|t| wo.tracking_number.as_deref() != Some(*t));
+            if let Some(t) = new_tracking {
+                orders::set_tracking_number(conn, wo.id, t)?;
+            }
+            let last_note = orders::events(conn, wo.id)?.last().map(|e| e.note.clone()).unwrap_or_default();
+            if new_tracking.is_some() || (!note.is_empty() && note != last_note) {
+                orders::record_event_at(conn, wo.id, Some(from.as_str()), to.as_str(), &actor, note, occurred_at.unwrap_or_else(crate::store::now))?;
+            }
         }
+        Transition::Unchanged => {}
     }
     orders::find_work_order(conn, wo.id)?.ok_or(UpdateError::NotFound)
 }

@@ -322,7 +322,7 @@ impl Dispatcher {
                             factories::note_success(conn, factory.id)?;
                             if let Some(wo) = row.work_order_id {
                                 let from = Status::Queued.as_str();
-                                orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None)?;
+                                orders::set_work_order_status(conn, wo, from, Status::Sent.as_str(), "dispatcher", &row.event_type, None, None)?;
                             }
                             tracing::info!(outbox.id = row.id, factory.id = factory.id, http.status = code, "webhook delivered");
                         }

@@ -417,6 +417,7 @@ pub fn set_work_order_status(
     actor: &str,
     note: &str,
     tracking_number: Option<&str>,
+    occurred_at: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     let at = now();
     let n = native!(conn, |on| diesel::update(wo::table.filter(wo::id.eq(id).and(wo::status.eq(from))))
@@ -424,11 +425,15 @@ pub fn set_work_order_status(
         .execute(on))?;
     if n > 0 {
         if let Some(t) = tracking_number {
-            native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::tracking_number.eq(Some(t))).execute(on))?;
+            set_tracking_number(conn, id, t)?;
         }
-        record_event(conn, id, Some(from), to, actor, note)?;
+        record_event_at(conn, id, Some(from), to, actor, note, occurred_at.unwrap_or(at))?;
     }
     Ok(n)
+}
+
+pub fn set_tracking_number(conn: &mut DbConn, id: i64, tracking_number: &str) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(wo::table.find(id)).set((wo::tracking_number.eq(Some(tracking_number)), wo::updated_at.eq(now()))).execute(on))
 }
 
 pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> QueryResult<usize> {
@@ -436,6 +441,11 @@ pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> Que
 }
 
 pub fn record_event(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, to: &str, actor: &str, note: &str) -> QueryResult<usize> {
+    record_event_at(conn, work_order_id, from, to, actor, note, now())
+}
+
+/// An event at the time it happened (a factory may report a change after the fact).
+pub fn record_event_at(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, to: &str, actor: &str, note: &str, at: NaiveDateTime) -> QueryResult<usize> {
     native!(conn, |on| diesel::insert_into(we::table)
         .values((
             we::work_order_id.eq(work_order_id),
@@ -443,7 +453,7 @@ pub fn record_event(conn: &mut DbConn, work_order_id: i64, from: Option<&str>, t
             we::to_status.eq(to),
             we::actor.eq(actor),
             we::note.eq(note),
-            we::at.eq(now()),
+            we::at.eq(at),
         ))
         .execute(on))
 }

@@ -355,8 +355,31 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(conflict.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
 
+    // A factory's keys span its work orders: the same key and body on another work order is a
+    // reused key, not the first work order's answer.
+    let elsewhere = api
+        .post(app.url(&format!("/api/v1/work-orders/{}/events", id + 1000)))
+        .header("authorization", &auth)
+        .header("idempotency-key", "k1")
+        .json(&serde_json::json!({"status": "in_production", "note": "cutting"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(elsewhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
+
     let shipped = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK123", "occurred_at": "2026-11-23T10:00:00Z"}), "k2").await.unwrap();
     assert_eq!(shipped.status(), StatusCode::OK);
+    // Shipped again with another tracking number (a label reprinted): the new one is kept.
+    let corrected = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK124", "note": "label reprinted"}), "k7").await.unwrap();
+    assert_eq!(corrected.status(), StatusCode::OK);
+    assert_eq!(corrected.json::<Value>().await.unwrap()["tracking_number"], "TRK124");
+    // The scheme's name in any case, and a weak validator, as HTTP allows.
+    let res = api.get(app.url(&wo)).header("authorization", format!("bearer {}", reg.token)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = api.get(app.url(&wo)).header("authorization", &auth).header("if-none-match", format!("W/{etag}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
     let illegal = event(serde_json::json!({"status": "in_production"}), "k3").await.unwrap();
     assert_eq!(illegal.status(), StatusCode::CONFLICT);
     let problem: Value = illegal.json().await.unwrap();
@@ -395,7 +418,11 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
 
     let (_, html) = app.get_html(&order).await;
     assert_eq!(select(&html, "#order-status"), vec!["shipped"]);
-    assert!(select(&html, ".work-order p.muted").concat().contains("TRK123"));
+    assert!(select(&html, ".work-order p.muted").concat().contains("TRK124"));
+    // The history dates the shipment when the factory says it happened, and shows its notes.
+    let history = select(&html, ".wo-events li");
+    assert!(history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.contains("shipped")), "{history:?}");
+    assert!(history.iter().any(|e| e.contains("cutting")) && history.iter().any(|e| e.ends_with("label reprinted")), "{history:?}");
     // ... and on the customer's timeline.
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");

@@ -20,7 +20,8 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        // The scheme's name is case-insensitive (RFC 9110, 11.1): some clients send `bearer`.
+        .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, t)| t))
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
 }

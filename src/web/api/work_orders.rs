@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::domain::work_order::Status;
-use crate::orders::{UpdateError, document, factory_update};
+use crate::orders::{UpdateError, document, factory_update, factory_update_at};
 use crate::store::{Db, StoreError, orders, outbox};
 
 use super::auth::AuthedFactory;
@@ -71,7 +71,8 @@ pub async fn show_work_order(req: HttpRequest, f: AuthedFactory, db: web::Data<D
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        // If-None-Match compares weakly (RFC 9110, 13.1.2): `W/"x"` matches `"x"`.
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t.strip_prefix("W/").unwrap_or(t) == etag || t == "*"));
     if unchanged {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
@@ -209,9 +210,12 @@ pub async fn post_event(
         "rejected" => Status::Rejected,
         other => return Err(ApiError::BadRequest(format!("status must be in_production, shipped or rejected, not `{other}`"))),
     };
-    if let Some(at) = event.occurred_at.as_deref() {
-        chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?;
-    }
+    // When it happened, as the factory says; never later than now (a clock running ahead
+    // would otherwise date the history in the future).
+    let occurred_at = match event.occurred_at.as_deref() {
+        Some(at) => Some(chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?.naive_utc().min(crate::store::now())),
+        None => None,
+    };
     // The document's limits, counted as JSON Schema counts (characters): refused, not cut,
     // so a factory learns that what it sent was not kept whole.
     let note = event.note.unwrap_or_default();
@@ -222,8 +226,11 @@ pub async fn post_event(
     if tracking.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(ApiError::BadRequest("tracking_number must be at most 100 characters".into()));
     }
-    let request_hash = hex::encode(Sha256::digest(&body));
     let (factory_id, id) = (f.id, path.into_inner());
+    // A factory's keys are its own, across all its work orders: the work order is part of what
+    // the key stands for, so the same key and body sent to another work order is refused as a
+    // reused key instead of answering with the first work order.
+    let request_hash = hex::encode(Sha256::new().chain_update(id.to_string()).chain_update(b"\n").chain_update(&body).finalize());
     let answer = db
         .write(move |conn| -> Result<(i32, String), ApiError> {
             if let Some((hash, status, body)) = outbox::idempotent_answer(conn, factory_id, &key)? {
@@ -232,7 +239,7 @@ pub async fn post_event(
                 }
                 return Ok((status, body));
             }
-            let wo = factory_update(conn, factory_id, id, to, &note, tracking.as_deref()).map_err(update_error)?;
+            let wo = factory_update_at(conn, factory_id, id, to, &note, tracking.as_deref(), occurred_at).map_err(update_error)?;
             let body = document(&wo).to_string();
             outbox::store_idempotent_answer(conn, factory_id, &key, &request_hash, 200, &body)?;
             Ok((200, body))

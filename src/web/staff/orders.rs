@@ -278,7 +278,8 @@ pub struct WorkOrderView {
     pub due_date: String,
     pub attention: Option<String>,
     pub tracking: Option<String>,
-    pub events: Vec<(String, String, String, String)>,
+    /// When, from, to, who, and what they said (a factory's note or reason for a rejection).
+    pub events: Vec<(String, String, String, String, String)>,
     pub deliveries: Vec<(String, String)>,
 }
 
@@ -364,7 +365,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<
             due_date: wo.due_date,
             attention: wo.attention,
             tracking: wo.tracking_number,
-            events: events.into_iter().map(|e| (fmt_time(&e.at), e.from_status.unwrap_or_default(), e.to_status, e.actor)).collect(),
+            events: events.into_iter().map(|e| (fmt_time(&e.at), e.from_status.unwrap_or_default(), e.to_status, e.actor, e.note)).collect(),
             deliveries: deliveries
                 .into_iter()
                 .map(|d| {
