@@ -102,6 +102,12 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     let res = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-1").json(&other).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
+    // Sent somewhere else is another request too: the old order would still go to the old place.
+    let mut elsewhere = jersey(&customer);
+    elsewhere["ship_to"] = json!({"address": {"line1": "1 Main Street", "city": "Springfield"}});
+    let res = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-1").json(&elsewhere).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
     let kiosk = app.add_channel("kiosk").await;
     let res = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&kiosk).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -166,6 +172,13 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     nowhere["ship_to"] = json!({"store": "MOON"});
     let (status, p) = problem(post(nowhere, Some("d")).await.unwrap()).await;
     assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"));
+    // An address that says nothing is nowhere too.
+    for address in [json!(null), json!(""), json!({}), json!({"line1": "  "}), json!(7)] {
+        let mut empty = jersey(&customer);
+        empty["ship_to"] = json!({ "address": address });
+        let (status, p) = problem(post(empty, Some("d2")).await.unwrap()).await;
+        assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"), "{address}");
+    }
     let mut unknown = jersey(&customer);
     unknown["product"] = json!("teleporter");
     let (status, _) = problem(post(unknown, Some("e")).await.unwrap()).await;

@@ -461,6 +461,25 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: 1 Main Street, Springfield"]);
     assert_eq!(select(&html, "#order-product"), vec!["Cycling jersey"]);
     assert!(select(&html, "#order-choices dd").contains(&"Standard knit".to_owned()));
+
+    // Orders placed in a store or by a partner's system say where they go as the store's id,
+    // or an address in lines: the customer's page says where all the same.
+    let order_id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let north = app.north;
+    for (ship_to, shown) in [
+        (serde_json::json!({ "store": north }), "Collect at North Store"),
+        (serde_json::json!({ "address": {"line1": "2 Side Street", "city": "Shelbyville", "postcode": " "} }), "Deliver to: 2 Side Street, Shelbyville"),
+    ] {
+        let doc = ship_to.to_string();
+        app.db
+            .write_blocking(move |conn| {
+                use atelier::store::schema::orders::dsl as o;
+                Ok::<_, atelier::store::StoreError>(diesel::update(o::orders.find(order_id)).set(o::ship_to.eq(&doc)).execute(conn)?)
+            })
+            .unwrap();
+        let (_, html) = app.get_html(&location(&res)).await;
+        assert_eq!(select(&html, "#delivery p"), vec![shown]);
+    }
 }
 
 async fn the_repair_is_applied_with_one_click_and_the_price_changes(backend: Backend) {

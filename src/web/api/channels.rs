@@ -298,6 +298,7 @@ pub async fn place_order(
             if !created {
                 // The same key with another request is a client bug, not a retry.
                 let same = order.customer_id == request.customer_id
+                    && serde_json::from_str::<Value>(&order.ship_to).ok().as_ref() == Some(&request.ship_to)
                     && order.product_code == cfg.product
                     && serde_json::from_str::<Value>(&order.configuration).ok() == Some(json!({ "choices": cfg.choices, "measurements": cfg.measurements }));
                 if !same {
@@ -327,8 +328,19 @@ pub async fn place_order(
 /// the code given) or `{"address": {...}}`. Only a store code costs a read.
 async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<i64>) -> Result<Value, ApiError> {
     match ship_to {
-        None => Ok(json!({ "store": channel_store })),
-        Some(Value::Object(m)) if m.contains_key("address") => Ok(json!({ "address": m["address"] })),
+        // An order must go somewhere: a channel without a store names it in every order.
+        None => channel_store.map(|s| json!({ "store": s })).ok_or_else(unknown_store),
+        Some(Value::Object(m)) if m.contains_key("address") => {
+            let given = match &m["address"] {
+                Value::Object(a) => a.values().any(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())),
+                Value::String(a) => !a.trim().is_empty(),
+                _ => false,
+            };
+            if !given {
+                return Err(ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into()));
+            }
+            Ok(json!({ "address": m["address"] }))
+        }
         Some(Value::Object(m)) => {
             let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
             let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;

@@ -135,7 +135,26 @@ pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate
         })
         .unwrap_or_default();
     let ship: serde_json::Value = serde_json::from_str(&order.ship_to).unwrap_or_default();
-    let delivery = match (ship.get("store_name").and_then(|v| v.as_str()), ship.get("address").and_then(|v| v.as_str())) {
+    // Orders from the shop name their store; from a store or a partner's system they carry its
+    // id, or an address as lines.
+    let store = match (ship.get("store_name").and_then(|v| v.as_str()), ship.get("store").and_then(|v| v.as_i64())) {
+        (Some(name), _) => Some(name.to_owned()),
+        (None, Some(id)) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?.map(|s| s.name),
+        _ => None,
+    };
+    let address = match ship.get("address") {
+        Some(serde_json::Value::String(a)) => Some(a.clone()),
+        Some(serde_json::Value::Object(lines)) => {
+            // Lines as an envelope has them (the object's own order is not kept); others after.
+            const ORDER: [&str; 12] = ["name", "company", "line1", "line2", "line3", "street", "postcode", "postal_code", "zip", "city", "region", "country"];
+            let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
+            let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
+            shown.sort_by_key(|(k, _)| rank(k));
+            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
+        }
+        _ => None,
+    };
+    let delivery = match (store, address.filter(|a| !a.is_empty())) {
         (Some(store), _) => t.t1("delivery-to-store", "store", store),
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),
         _ => String::new(),
