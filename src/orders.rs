@@ -70,8 +70,9 @@ fn chosen_values(cfg: &Configuration) -> Vec<(String, String)> {
 
 /// The factory that can ship a configuration first: enabled, builds the family and every
 /// chosen option, earliest date given its lead time and the weeks already booked to
-/// capacity (then name, so the choice is stable). `booked(factory, week_start)` counts the
-/// work orders due in that week.
+/// capacity (then name, so the choice is stable). The demo workshop a new database starts
+/// with takes only what no other factory can: a shop that adds its own factory gets its orders
+/// there at once. `booked(factory, week_start)` counts the work orders due in that week.
 pub fn route<'a>(
     factories: &'a [Factory],
     family: &str,
@@ -82,7 +83,8 @@ pub fn route<'a>(
     let mut best: Option<(&Factory, NaiveDate)> = None;
     for f in factories.iter().filter(|f| f.enabled && f.builds(family) && chosen.iter().all(|(o, v)| f.can_build(o, v))) {
         let date = ship_date(f, today, &mut |week| booked(f, week))?;
-        if best.is_none_or(|(b, d)| (date, &f.name) < (d, &b.name)) {
+        let demo = |f: &Factory| f.code == crate::accounts::DEMO_FACTORY_CODE;
+        if best.is_none_or(|(b, d)| (demo(f), date, &f.name) < (demo(b), d, &b.name)) {
             best = Some((f, date));
         }
     }
@@ -651,6 +653,18 @@ mod tests {
         let (f, d) = route(&all, "bicycle", &chosen, monday(), &mut full).unwrap().unwrap();
         assert_eq!((f.name.as_str(), d), ("Slow", monday() + Duration::days(14)));
         assert_eq!(route(&all, "apparel", &chosen, monday(), &mut free).unwrap().map(|x| x.0.name.clone()), None);
+    }
+
+    #[test]
+    fn the_demo_workshop_takes_only_what_no_other_factory_can() {
+        let mut demo = factory("Demo", 1, 0, "");
+        demo.code = crate::accounts::DEMO_FACTORY_CODE.into();
+        let all = [demo, factory("Slow", 30, 0, "brakes=rim")];
+        let mut free = |_: &Factory, _: NaiveDate| Ok(0);
+        let disc = vec![("brakes".to_owned(), "disc".to_owned())];
+        assert_eq!(route(&all, "bicycle", &disc, monday(), &mut free).unwrap().unwrap().0.name, "Slow", "a shop's own factory, however slow");
+        let rim = vec![("brakes".to_owned(), "rim".to_owned())];
+        assert_eq!(route(&all, "bicycle", &rim, monday(), &mut free).unwrap().unwrap().0.name, "Demo", "what only the demo workshop builds");
     }
 
     #[test]
