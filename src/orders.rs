@@ -514,24 +514,12 @@ impl From<diesel::result::Error> for UpdateError {
 }
 
 /// A status change reported by a factory, checked by the domain; the order follows its work
-/// order. Repeating the current status changes nothing and is not an error.
-pub fn factory_update(
-    conn: &mut DbConn,
-    factory_id: i64,
-    work_order_id: i64,
-    to: Status,
-    note: &str,
-    tracking_number: Option<&str>,
-) -> Result<orders::WorkOrderRow, UpdateError> {
-    factory_update_at(conn, factory_id, work_order_id, to, note, tracking_number, None)
-}
-
-/// [`factory_update`] with the time the factory says the change happened, which the history
-/// shows (the server's clock when it does not say). Repeating the current status changes no
-/// status, but a tracking number that differs replaces the old one, and a note that differs
-/// from the last one is kept: a factory correcting a tracking number or explaining a
+/// order. `occurred_at` is when the factory says it happened, which the history shows (the
+/// server's clock when it does not say). Repeating the current status is not an error and
+/// changes no status, but a tracking number that differs replaces the old one and a note that
+/// differs from the last one is kept: a factory correcting a tracking number or explaining a
 /// rejection once more is not ignored.
-pub fn factory_update_at(
+pub fn factory_update(
     conn: &mut DbConn,
     factory_id: i64,
     work_order_id: i64,

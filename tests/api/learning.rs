@@ -92,7 +92,7 @@ fn random_history(db: &atelier::store::Db, seed: u64, events: usize) {
                 let (_, wo, _) = orders[rng.random_range(0..orders.len())];
                 let to = [Status::Acknowledged, Status::InProduction, Status::Shipped, Status::Rejected][rng.random_range(0..4)];
                 let factory = db.write_blocking(|c| Ok::<_, StoreError>(atelier::store::orders::find_work_order(c, wo)?)).unwrap().unwrap().factory_id;
-                let _ = db.write_blocking(|c| atelier::orders::factory_update(c, factory, wo, to, "", None));
+                let _ = db.write_blocking(|c| atelier::orders::factory_update(c, factory, wo, to, "", None, None));
             }
             7 => {
                 let rating = rng.random_range(1..=5).to_string();

@@ -310,8 +310,8 @@ async fn concurrent_duplicate_submissions_place_one_order(backend: Backend) {
     app.db
         .write_blocking(|conn| -> Result<(), atelier::orders::UpdateError> {
             let wo = atelier::store::orders::work_orders_of_order(conn, order_id)?.remove(0);
-            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::Acknowledged, "", None)?;
-            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::InProduction, "cutting", None)?;
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::Acknowledged, "", None, None)?;
+            atelier::orders::factory_update(conn, wo.factory_id, wo.id, atelier::domain::work_order::Status::InProduction, "cutting", None, None)?;
             Ok(())
         })
         .unwrap();

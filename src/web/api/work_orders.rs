@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::domain::work_order::Status;
-use crate::orders::{UpdateError, document, factory_update, factory_update_at};
+use crate::orders::{UpdateError, document, factory_update};
 use crate::store::{Db, StoreError, orders, outbox};
 
 use super::auth::AuthedFactory;
@@ -125,7 +125,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                     return Err(ApiError::LeaseConflict);
                 }
             }
-            factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None).map_err(update_error)
+            factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error)
         })
         .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))
@@ -239,7 +239,7 @@ pub async fn post_event(
                 }
                 return Ok((status, body));
             }
-            let wo = factory_update_at(conn, factory_id, id, to, &note, tracking.as_deref(), occurred_at).map_err(update_error)?;
+            let wo = factory_update(conn, factory_id, id, to, &note, tracking.as_deref(), occurred_at).map_err(update_error)?;
             let body = document(&wo).to_string();
             outbox::store_idempotent_answer(conn, factory_id, &key, &request_hash, 200, &body)?;
             Ok((200, body))
