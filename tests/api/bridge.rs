@@ -374,6 +374,10 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let corrected = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK124", "note": "label reprinted"}), "k7").await.unwrap();
     assert_eq!(corrected.status(), StatusCode::OK);
     assert_eq!(corrected.json::<Value>().await.unwrap()["tracking_number"], "TRK124");
+    // An acknowledgement sent late (a retry) changes nothing and is not an error.
+    let late = api.post(app.url(&format!("{wo}/ack"))).header("authorization", &auth).send().await.unwrap();
+    assert_eq!(late.status(), StatusCode::OK);
+    assert_eq!(late.json::<Value>().await.unwrap()["status"], "shipped");
     // The scheme's name in any case, and a weak validator, as HTTP allows.
     let res = api.get(app.url(&wo)).header("authorization", format!("bearer {}", reg.token)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);

@@ -179,6 +179,11 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
         let (status, p) = problem(post(empty, Some("d2")).await.unwrap()).await;
         assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"), "{address}");
     }
+    let mut misspelt = jersey(&customer);
+    misspelt["measurements"]["shoulder_breadth"] = json!(415);
+    let (status, p) = problem(post(misspelt, Some("d3")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(p["detail"].as_str().unwrap().starts_with("unknown measurement `shoulder_breadth`; the measurements are stature, "), "{p}");
     let mut unknown = jersey(&customer);
     unknown["product"] = json!("teleporter");
     let (status, _) = problem(post(unknown, Some("e")).await.unwrap()).await;

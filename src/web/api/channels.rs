@@ -139,6 +139,11 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
         };
         choices.insert(code.clone(), choice);
     }
+    // A misspelt code would only show as the right one missing: name it.
+    if let Some(unknown) = body.measurements.keys().find(|k| crate::domain::catalog::measures::measure(k).is_none()) {
+        let known: Vec<&str> = crate::domain::catalog::measures::MEASURES.iter().map(|m| m.code).collect();
+        return Err(ApiError::BadRequest(format!("unknown measurement `{unknown}`; the measurements are {}", known.join(", "))));
+    }
     let measurements = body.measurements.iter().map(|(k, v)| (k.clone(), v.0)).collect();
     Ok(Configuration { product: body.product.clone(), choices, measurements })
 }

@@ -107,6 +107,11 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
     let wo = db
         .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
             let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
+            // Past the acknowledgement (in production, shipped) an acknowledgement changes
+            // nothing, as a repeated one does: a factory retrying late is not told it erred.
+            if matches!(Status::parse(&current.status), Some(Status::InProduction | Status::Shipped)) {
+                return Ok(current);
+            }
             let sent = ack.lease_token.as_deref();
             let at = crate::store::now();
             let acknowledged = current.status == Status::Acknowledged.as_str();
