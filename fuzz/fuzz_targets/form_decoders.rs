@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let cfg = configurator::configuration(wanted, cat, &pairs, measurements.clone());
         drop(configurator::live_view(cat, &cfg, &pairs, 2000, Tr::new(Lang::En), &BTreeSet::new()));
+        drop(configurator::live_patch(cat, &cfg, &pairs, 2000, Tr::new(Lang::ZhCn)));
         drop(configurator::apply_repair(cat, &cfg, &configurator::option_pairs(&pairs)));
         drop(configurator::choice_labels(cat, &cfg, Lang::ZhCn));
     }
