@@ -399,6 +399,7 @@ step-look = Look and extras
 repair-title = Proposed change
 repair-apply = Apply the proposed change
 repair-ruled-out = No choice makes this product fit these measurements.
+option-not-a-number = { $option }: enter a number.
 preview-heading = Preview
 preview-title = Preview of your { $product }
 price-total = Total

@@ -429,7 +429,7 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
     let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang, from_profile);
-    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), t) }
+    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
 /// What a live update sends our script (see [`ValueStates`]): the summary column whole, with
@@ -437,21 +437,29 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
 pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
     let states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
-    (summary(cat, cfg, answer.as_ref(), t), states)
+    (summary(cat, cfg, answer.as_ref(), pairs, t), states)
 }
 
 /// The summary column: everything but the steps.
-fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, t: Tr) -> LiveView {
+fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], t: Tr) -> LiveView {
     let lang = t.lang;
     let Some(a) = answer else {
         return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
+    // A number field holding something that is not a number is left out of the configuration,
+    // so the engine asks to "choose" it: say what is wrong with what was typed instead.
+    let not_numbers: Vec<(&str, String)> = cat
+        .product(&cfg.product)
+        .map(|p| p.options.iter().filter(|o| o.kind == OptionKind::Number && !cfg.choices.contains_key(&o.code) && !typed_in(pairs, &o.code).trim().is_empty()).map(|o| (o.code.as_str(), o.label.get(lang))).collect())
+        .unwrap_or_default();
+    let asked_again = |v: &crate::domain::catalog::Violation| v.kind == ViolationKind::MissingChoice && v.options.iter().any(|o| not_numbers.iter().any(|(code, _)| code == o));
+    let violations = not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)).chain(a.validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang))).collect();
     LiveView {
         steps: vec![],
         valid: a.validation.valid,
-        violations: a.validation.violations.iter().map(|x| x.explanation.get(lang)).collect(),
+        violations,
         repair,
         ruled_out,
         price_lines,

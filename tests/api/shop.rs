@@ -532,6 +532,7 @@ async fn the_live_patch_says_what_the_whole_live_part_shows(backend: Backend) {
     let conflicting: Vec<(&str, &str)> = ROAD.iter().map(|(k, v)| if *k == "o_brakes" { (*k, "rim_caliper") } else { (*k, *v) }).collect();
     let partial: Vec<(&str, &str)> = vec![("o_frame_size", "s45"), ("o_brakes", "rim_caliper"), ("o_extras", "mudguards"), ("o_stem_length", "oops"), ("o_name_decal", "<b>MEI</b> & \"LI\"")];
     for (form, action) in [(ROAD.to_vec(), "check"), (conflicting.clone(), "check"), (partial, "check"), (conflicting, "repair")] {
+        let form_has_oops = form.contains(&("o_stem_length", "oops"));
         let (status, whole) = app.configure("road", &form, action).await;
         assert_eq!(status, StatusCode::OK);
         let mut all: Vec<(&str, &str)> = base.to_vec();
@@ -564,6 +565,10 @@ async fn the_live_patch_says_what_the_whole_live_part_shows(backend: Backend) {
         }
         for css in ["#validity", "#violations li", "#repair-changes li", "#price-lines", "#total", "#checkout", "#preview svg title", "#preview svg text", "#derived dd"] {
             assert_eq!(select(&patch, &format!("#summary {css}")), select(&whole, css), "{css}");
+        }
+        if form_has_oops {
+            let violations = select(&whole, "#violations li");
+            assert!(violations.contains(&"Stem length: enter a number.".to_owned()) && !violations.iter().any(|v| v.contains("Choose Stem length")), "{violations:?}");
         }
         if action == "repair" {
             assert!(chosen.contains(&"brakes_disc_hydraulic".to_owned()), "the repair is applied: {chosen:?}");
