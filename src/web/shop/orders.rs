@@ -41,15 +41,14 @@ pub async fn list_orders(page: Shopper, db: web::Data<Db>, cache: web::Data<crat
     let id = page.customer.customer_id;
     let rows = db.read(move |conn| Ok::<_, StoreError>(order_store::for_customer(conn, id)?)).await?;
     let lang = page.ctx.t.lang;
-    let catalogs = cache.current_compiled(&db).await?;
-    let label = |code: &str| catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(lang)).unwrap_or_else(|| code.to_owned());
+    let labels = crate::web::staff::customer_profile::Labels::load(&db, &cache, page.ctx.t).await?;
     let mut orders: Vec<OrderLine> = rows
         .iter()
         .map(|o| OrderLine {
             id: o.id,
             reference: o.reference.clone(),
             product: o.product_code.clone(),
-            product_label: label(&o.product_code),
+            product_label: labels.product(&o.product_code),
             placed: fmt_time(&o.created_at),
             total: total_of(o, lang),
             status: o.status.clone(),

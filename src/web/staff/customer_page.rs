@@ -234,18 +234,16 @@ impl CustomerPage {
             Some(Ok(loaded)) => loaded,
         };
         let profile = loaded.profile.take();
-        let catalogs = cache.current_compiled(db).await?;
-        let mut page = Self::build(ctx, staff, *loaded, whole_history, &catalogs);
+        let labels = super::customer_profile::Labels::load(db, cache, ctx.t).await?;
+        let mut page = Self::build(ctx, staff, *loaded, whole_history, &labels);
         if let Some(data) = profile {
             page.profile = super::customer_profile::ProfileView::labelled(db, cache, page.ctx.t, page.c.id, data, page.marketing_ok).await?;
         }
         Ok(Opened::Page(Box::new(page)))
     }
 
-    fn build(ctx: Ctx, staff: &Staff, l: Loaded, whole_history: bool, catalogs: &crate::catalogs::Current) -> CustomerPage {
+    fn build(ctx: Ctx, staff: &Staff, l: Loaded, whole_history: bool, labels: &super::customer_profile::Labels) -> CustomerPage {
         let lang = ctx.t.lang;
-        // A product by its name in the current catalogs (its code when none has it now).
-        let product = |code: &str| catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(lang)).unwrap_or_else(|| code.to_owned());
         let who = |staff_id: Option<i64>, store_id: Option<i64>| {
             let s = staff_id.and_then(|i| l.staff_names.get(&i)).cloned().unwrap_or_default();
             let st = store_id.and_then(|i| l.store_names.get(&i)).cloned().unwrap_or_default();
@@ -305,7 +303,7 @@ impl CustomerPage {
                     TimelineItem {
                         at: fmt_time(&o.created_at),
                         kind: "order",
-                        text: format!("{} · {} · {} · {}", o.reference, product(&o.product_code), total, o.status),
+                        text: format!("{} · {} · {} · {}", o.reference, labels.product(&o.product_code), total, o.status),
                         rating: None,
                         complaint_id: None,
                         open: false,
