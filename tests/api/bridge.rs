@@ -232,7 +232,8 @@ async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend:
     // The staff order page shows the work order as sent.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, html) = app.get_html(&order).await;
-    assert_eq!(select(&html, ".wo-status"), vec!["sent"]);
+    assert_eq!(select(&html, ".wo-status"), vec!["Sent"]);
+    assert_eq!(attr(&html, ".wo-status", "data-status").as_deref(), Some("sent"));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(factory.accepted().len(), 1, "nothing is delivered twice");
 }
@@ -293,7 +294,7 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");
-    assert!(orders.len() == 1 && orders[0].ends_with("placed"), "{orders:?}");
+    assert!(orders.len() == 1 && orders[0].ends_with("Placed"), "{orders:?}");
     let api = reqwest::Client::new();
     let auth = format!("Bearer {}", reg.token);
 
@@ -396,6 +397,10 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(array.status(), StatusCode::BAD_REQUEST);
     let detail = array.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
     assert!(detail.starts_with("the body is not a status event") && detail.contains("expected a JSON object"), "{detail}");
+    // A body past the API's limit is 413 in problem+json, as for the JSON endpoints.
+    let big = event(serde_json::json!({"status": "rejected", "note": "x".repeat(70_000)}), "k7").await.unwrap();
+    assert_eq!((big.status(), big.headers()["content-type"].to_str().unwrap().to_owned()), (StatusCode::PAYLOAD_TOO_LARGE, "application/problem+json".to_owned()));
+    assert_eq!(big.json::<Value>().await.unwrap()["type"], "/api/v1/problems/payload-too-large");
     let claim = api.post(app.url("/api/v1/work-orders/claim")).header("authorization", &auth).json(&serde_json::json!([1, 30])).send().await.unwrap();
     assert_eq!(claim.status(), StatusCode::BAD_REQUEST);
     // Without a valid token a malformed request learns nothing but 401.
@@ -421,16 +426,16 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     }
 
     let (_, html) = app.get_html(&order).await;
-    assert_eq!(select(&html, "#order-status"), vec!["shipped"]);
+    assert_eq!(select(&html, "#order-status"), vec!["Shipped"]);
     assert!(select(&html, ".work-order p.muted").concat().contains("TRK124"));
     // The history dates the shipment when the factory says it happened, and shows its notes.
     let history = select(&html, ".wo-events li");
-    assert!(history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.contains("shipped")), "{history:?}");
+    assert!(history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.contains("In production → Shipped")), "{history:?}");
     assert!(history.iter().any(|e| e.contains("cutting")) && history.iter().any(|e| e.ends_with("label reprinted")), "{history:?}");
     // ... and on the customer's timeline.
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");
-    assert!(orders.len() == 1 && orders[0].ends_with("shipped"), "{orders:?}");
+    assert!(orders.len() == 1 && orders[0].ends_with("Shipped"), "{orders:?}");
     assert!(orders[0].contains(" · Cycling jersey · €"), "the product by its name and the total as money: {orders:?}");
 }
 
@@ -444,7 +449,8 @@ async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend
     loop {
         let (_, html) = app.get_html("/staff/work-orders").await;
         if select(&html, "#board tr.needs-attention").len() == 1 {
-            assert!(select(&html, "#board .badge").concat().contains("push_endpoint_gone"));
+            assert_eq!(attr(&html, "#board .badge", "data-attention").as_deref(), Some("push_endpoint_gone"));
+            assert_eq!(select(&html, "#board .badge"), vec!["the factory's push address is gone"]);
             break;
         }
         assert!(Instant::now() < deadline, "the work order was not flagged");
@@ -532,7 +538,7 @@ async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend:
     assert_eq!(got[2].body["type"], "work_order.cancelled");
     assert_eq!(got[2].body["data"]["status"], "cancelled");
     let (_, html) = app.get_html(&first).await;
-    assert_eq!(select(&html, "#order-status"), vec!["cancelled"]);
+    assert_eq!(select(&html, "#order-status"), vec!["Cancelled"]);
 
     // Once production has started, cancelling is refused with the reason.
     let (_, html) = app.get_html(&second).await;
@@ -735,6 +741,13 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     };
     let stale = ack(&first[0]).await.unwrap();
     assert_eq!(stale.status(), StatusCode::CONFLICT, "the expired lease is refused");
-    assert_eq!(stale.json::<Value>().await.unwrap()["type"], "/api/v1/problems/lease-conflict");
+    let problem = stale.json::<Value>().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/lease-conflict");
+    assert!(problem["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's live lease"), "{problem}");
+    // Without a token, a live lease is named as what is missing.
+    let id = second[0]["id"].as_i64().unwrap();
+    let bare = http.post(format!("{url}/{id}/ack")).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(bare.status(), StatusCode::CONFLICT);
+    assert_eq!(bare.json::<Value>().await.unwrap()["detail"], "the work order is claimed: acknowledge it with the lease_token its claim returned");
     assert_eq!(ack(&second[0]).await.unwrap().status(), StatusCode::OK);
 }

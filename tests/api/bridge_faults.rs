@@ -196,7 +196,7 @@ async fn place(app: &TestApp, key: &str, customer: &str, n: usize) -> BTreeSet<i
     ids
 }
 
-/// The staff board as (work order id -> status cell text), read by the admin.
+/// The staff board as (work order id -> "status" or "status attention", by code), read by the admin.
 async fn board(app: &TestApp) -> BTreeMap<i64, String> {
     let admin = app.browser();
     admin.sign_in_as(ADMIN).await;
@@ -204,10 +204,12 @@ async fn board(app: &TestApp) -> BTreeMap<i64, String> {
     assert_eq!(status, StatusCode::OK);
     let row = scraper::Selector::parse("#board tbody tr").unwrap();
     let cell = scraper::Selector::parse("td").unwrap();
+    let coded = scraper::Selector::parse("[data-status], [data-attention]").unwrap();
     html.select(&row)
         .map(|tr| {
-            let cells: Vec<String> = tr.select(&cell).map(|td| td.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect();
-            (cells[0].parse().unwrap(), cells[2].clone())
+            let id = tr.select(&cell).next().unwrap().text().collect::<String>().trim().parse().unwrap();
+            let codes: Vec<&str> = tr.select(&coded).filter_map(|e| e.value().attr("data-status").or(e.value().attr("data-attention"))).collect();
+            (id, codes.join(" "))
         })
         .collect()
 }

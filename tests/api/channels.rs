@@ -190,6 +190,17 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(problem(res).await.0, StatusCode::BAD_REQUEST);
+    // A body past the API's limit is 413 and one that is not sent as JSON 415, each saying so.
+    let big = json!({"product": "cycling_jersey", "choices": {}, "measurements": {}, "padding": "x".repeat(70_000)});
+    for (req, want, slug, says) in [
+        (http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&big), StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "larger than the 65536 bytes"),
+        (http.post(app.url("/api/v1/quote")).bearer_auth(&key).header("content-type", "text/plain").body("{}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Content-Type: application/json"),
+    ] {
+        let (status, p) = problem(req.send().await.unwrap()).await;
+        assert_eq!(status, want, "{p}");
+        assert_eq!(p["type"], format!("/api/v1/problems/{slug}"));
+        assert!(p["detail"].as_str().unwrap().contains(says), "{p}");
+    }
     // A body is an object: serde would read an array as the fields in a row.
     let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&json!(["cycling_jersey", {}, {}])).send().await.unwrap();
     let (status, p) = problem(res).await;

@@ -66,6 +66,7 @@ fn every_message_the_code_uses_is_defined() {
     }
     for status in ["placed", "queued", "sent", "acknowledged", "in_production", "shipped", "rejected", "cancelled"] {
         used.insert(format!("order-status-{status}"));
+        used.insert(format!("work-status-{status}"));
     }
     let missing: Vec<_> = used.difference(&defined).collect();
     assert!(missing.is_empty(), "used but not defined: {missing:?}");

@@ -10,6 +10,7 @@ mod problem;
 mod work_orders;
 
 use actix_web::http::Method;
+use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::{HttpResponse, web};
 
 use super::route_table::Routes;
@@ -17,10 +18,22 @@ use super::route_table::Routes;
 pub use auth::token_hash;
 pub use problem::ApiError;
 
+/// The largest request body the API reads: a claim, an event or an order is a few hundred bytes.
+const BODY_LIMIT: usize = 64 * 1024;
+
 const OPENAPI: &str = include_str!("openapi.json");
 
 async fn openapi() -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(OPENAPI)
+}
+
+/// A body read as bytes (acknowledgements and events take any content type): past the limit
+/// it is 413, as a JSON body is, not actix's plain-text answer.
+fn body_of(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, ApiError> {
+    body.map_err(|e| match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(BODY_LIMIT),
+        _ => ApiError::BadRequest(format!("the request body could not be read: {e}")),
+    })
 }
 
 /// A path of the API: a method it does not answer gets 405 (with `Allow`), not 404.
@@ -35,9 +48,15 @@ fn resource(path: &str) -> actix_web::Resource {
 }
 
 pub fn routes(r: &mut Routes) {
-    r.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
-        ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")).into()
+    r.app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|e, _| {
+        match e {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge(BODY_LIMIT),
+            JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+            e => ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")),
+        }
+        .into()
     }))
+    .app_data(web::PayloadConfig::new(BODY_LIMIT))
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
     .resource(Method::GET, "/openapi.json", resource, openapi)

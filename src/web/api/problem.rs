@@ -16,10 +16,15 @@ pub enum ApiError {
     MethodNotAllowed(&'static str),
     #[error("{0}")]
     BadRequest(String),
+    #[error("the request body is larger than the {0} bytes this API takes")]
+    PayloadTooLarge(usize),
+    #[error("the request body must be JSON, sent with Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("{0}")]
     IllegalTransition(String),
-    #[error("the work order is leased to another client, or this lease has expired")]
-    LeaseConflict,
+    /// The work order's lease stands in the way; the message says whose and what to send.
+    #[error("{0}")]
+    LeaseConflict(&'static str),
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
@@ -47,6 +52,8 @@ impl From<actix_web::Error> for ApiError {
         match e.as_error::<ApiError>() {
             Some(ApiError::NotFound) => ApiError::NotFound,
             Some(ApiError::BadRequest(message)) => ApiError::BadRequest(message.clone()),
+            Some(ApiError::PayloadTooLarge(limit)) => ApiError::PayloadTooLarge(*limit),
+            Some(ApiError::UnsupportedMediaType) => ApiError::UnsupportedMediaType,
             _ => ApiError::BadRequest(e.to_string()),
         }
     }
@@ -59,9 +66,11 @@ impl ApiError {
             ApiError::NotFound => "not-found",
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::BadRequest(_) => "bad-request",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::IllegalTransition(_) => "illegal-transition",
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
-            ApiError::LeaseConflict => "lease-conflict",
+            ApiError::LeaseConflict(_) => "lease-conflict",
             ApiError::Unavailable => "unavailable",
             ApiError::ReadOnly => "read-only",
             ApiError::StorageFull => "storage-full",
@@ -100,7 +109,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::IllegalTransition(_) | ApiError::LeaseConflict => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::IllegalTransition(_) | ApiError::LeaseConflict(_) => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,

@@ -96,8 +96,9 @@ pub struct AckBody {
 
 /// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent). A leased
 /// work order needs the live `lease_token`; a stale one is refused with 409.
-pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<web::Path<i64>, ApiError>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<web::Path<i64>, ApiError>, body: Result<web::Bytes, actix_web::Error>) -> Result<HttpResponse, ApiError> {
     let path = path?;
+    let body = super::body_of(body)?;
     let ack: AckBody = if body.iter().all(u8::is_ascii_whitespace) {
         AckBody::default()
     } else {
@@ -126,8 +127,11 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 if repeat {
                     return Ok(current);
                 }
-                if sent.is_some() || current.live_lease(at).is_some() {
-                    return Err(ApiError::LeaseConflict);
+                if sent.is_some() {
+                    return Err(ApiError::LeaseConflict("this lease_token is not the work order's live lease: the lease has expired or the work order was claimed again; claim it again"));
+                }
+                if current.live_lease(at).is_some() {
+                    return Err(ApiError::LeaseConflict("the work order is claimed: acknowledge it with the lease_token its claim returned"));
                 }
             }
             factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error)
@@ -204,9 +208,10 @@ pub async fn post_event(
     f: AuthedFactory,
     db: web::Data<Db>,
     path: Result<web::Path<i64>, ApiError>,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
     let path = path?;
+    let body = super::body_of(body)?;
     let key = super::auth::idempotency_key(&req, 255)?;
     let Object(event) = serde_json::from_slice::<Object<StatusEvent>>(&body).map_err(|e| ApiError::BadRequest(format!("the body is not a status event: {e}")))?;
     let to = match event.status.as_str() {

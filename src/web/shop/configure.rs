@@ -327,12 +327,8 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
     let product = path.into_inner();
     let customer = page_in.customer.clone();
     let action = field(&pairs, "action");
-    let mut pairs = pairs;
     let p = prepare(&db, &cache, &customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
-    if action == "repair" {
-        let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
-        pairs = configurator::apply_repair(&p.cat, &cfg, &pairs);
-    }
+    let (pairs, cfg) = form_for(&p, &product, pairs);
     let mut draft_id = field(&pairs, "draft").parse::<i64>().ok();
     let mut notice = None;
     if action == "draft" {
@@ -348,7 +344,6 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
         notice = Some(page_in.ctx.t.t("draft-saved"));
     }
     if action == "checkout" {
-        let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
         if p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
             let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
             return super::checkout::render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await;

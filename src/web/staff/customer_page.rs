@@ -303,7 +303,7 @@ impl CustomerPage {
                     TimelineItem {
                         at: fmt_time(&o.created_at),
                         kind: "order",
-                        text: format!("{} · {} · {} · {}", o.reference, labels.product(&o.product_code), total, o.status),
+                        text: format!("{} · {} · {} · {}", o.reference, labels.product(&o.product_code), total, labels.status(&o.status)),
                         rating: None,
                         complaint_id: None,
                         open: false,

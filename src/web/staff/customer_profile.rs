@@ -84,6 +84,11 @@ impl Labels {
         self.catalogs.iter().find_map(|(_, c)| c.product(code)).map(|p| p.label.get(self.t.lang)).unwrap_or_else(|| code.to_owned())
     }
 
+    /// An order's or work order's status as staff read it.
+    pub fn status(&self, code: &str) -> String {
+        self.t.t(&format!("work-status-{code}"))
+    }
+
     pub fn option(&self, product: &str, option: &str) -> String {
         self.catalogs
             .iter()

@@ -69,6 +69,7 @@ pub struct OrderContactRequest {
 pub async fn log_order_contact(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<crate::catalogs::CatalogCache>,
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<OrderContactRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -79,7 +80,7 @@ pub async fn log_order_contact(
     let contact = match parsed {
         Ok(c) => c,
         Err(errors) => {
-            let mut again = order_page(page, &db, id, None).await?;
+            let mut again = order_page(page, &db, &cache, id, None).await?;
             again.feedback_form = OrderContactForm {
                 kind: form.kind,
                 text: form.text,

@@ -289,6 +289,8 @@ pub struct OrderPage {
     pub ctx: Ctx,
     pub error: Option<String>,
     pub order: order_store::OrderRow,
+    /// The product's name in the catalog revision it was ordered from.
+    pub product_label: String,
     pub customer: CustomerRow,
     pub total: String,
     pub work_orders: Vec<WorkOrderView>,
@@ -300,14 +302,15 @@ pub struct OrderPage {
 }
 
 /// `GET /staff/orders/{id}`
-pub async fn show_order(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    render::ok(&order_page(page, &db, path.into_inner(), None).await?)
+pub async fn show_order(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    render::ok(&order_page(page, &db, &cache, path.into_inner(), None).await?)
 }
 
 /// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
 pub async fn cancel_order(
     page: StaffPage,
     db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
     dispatcher: web::Data<Dispatcher>,
     path: web::Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
@@ -325,7 +328,7 @@ pub async fn cancel_order(
         }
         Err(crate::orders::UpdateError::Illegal(_)) => {
             let t = page.ctx.t;
-            let again = order_page(page, &db, id, Some(t.t("order-cancel-refused"))).await?;
+            let again = order_page(page, &db, &cache, id, Some(t.t("order-cancel-refused"))).await?;
             render::page(StatusCode::CONFLICT, &again)
         }
         Err(crate::orders::UpdateError::NotFound) => Err(AppError::NotFound),
@@ -333,7 +336,7 @@ pub async fn cancel_order(
     }
 }
 
-pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
+pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, id: i64, error: Option<String>) -> Result<OrderPage, AppError> {
     let loaded = db
         .read(move |conn| -> Result<_, StoreError> {
             let Some(order) = order_store::find(conn, id)? else { return Ok(None) };
@@ -354,7 +357,9 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<
     let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, fmt_time(&s.taken_at))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
-    let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| format!("{d} {}", order.currency)).unwrap_or_default();
+    let (t, lang) = (page.ctx.t, page.ctx.t.lang);
+    let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| crate::domain::money::format_amount(d, &order.currency, lang)).unwrap_or_default();
+    let product_label = cache.get(db, order.catalog_version_id).await?.and_then(|(_, c)| c.product(&order.product_code).map(|p| p.label.get(lang))).unwrap_or_else(|| order.product_code.clone());
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
@@ -370,9 +375,9 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<
                 .into_iter()
                 .map(|d| {
                     let state = match (d.delivered_at, d.gave_up_at) {
-                        (Some(at), _) => format!("delivered {}", fmt_time(&at)),
-                        (_, Some(_)) => format!("gave up after {} attempts", d.attempts),
-                        _ => format!("pending, {} attempts", d.attempts),
+                        (Some(at), _) => t.t1("push-delivered", "date", fmt_time(&at)),
+                        (_, Some(_)) => t.t1("push-gave-up", "attempts", d.attempts),
+                        _ => t.t1("push-pending", "attempts", d.attempts),
                     };
                     (d.event_type, state)
                 })
@@ -380,7 +385,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, id: i64, error: Option<
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+    Ok(OrderPage { ctx: page.ctx, error, order, product_label, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
 }
 
 #[derive(serde::Deserialize)]
@@ -418,12 +423,12 @@ pub async fn revise_order(
         Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
         Err(crate::orders::ReviseError::TooLate(..)) => {
             let t = page.ctx.t;
-            let again = order_page(page, &db, id, Some(t.t("order-revise-refused"))).await?;
+            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-refused"))).await?;
             render::page(StatusCode::CONFLICT, &again)
         }
         Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
             let (t, lang) = (page.ctx.t, page.ctx.t.lang);
-            let mut again = order_page(page, &db, id, Some(t.t("order-revise-invalid"))).await?;
+            let mut again = order_page(page, &db, &cache, id, Some(t.t("order-revise-invalid"))).await?;
             again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
         }
