@@ -34,6 +34,10 @@ pub fn coverage_text(catalog: &CompiledCatalog, lang: crate::domain::lang::Lang,
 pub enum ImportError {
     #[error(transparent)]
     Refused(#[from] LintReport),
+    /// The text is an older revision's, not the current one's: importing it again would not
+    /// bring it back (revisions are kept once each, and the newest is current).
+    #[error("{code}: this is the text of revision {revision}, but revision {current} is current; a text is stored once, so to go back to it, change its `version` and import it again as a new revision")]
+    OlderRevision { code: String, revision: i32, current: i32 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -68,8 +72,15 @@ pub fn import_blocking(db: &Db, file_name: &str, text: &str, staff_id: Option<i6
     // unchanged demo catalog does not slow down every start.
     let compiled = CompiledCatalog::compile(file_name, text)?;
     let sha = hex::encode(Sha256::digest(text.as_bytes()));
-    let known = db.write_blocking(|conn| catalogs::find_by_hash(conn, &compiled.id, &sha).map_err(StoreError::from))?;
-    if let Some(existing) = known {
+    let known = db.write_blocking(|conn| -> Result<_, StoreError> {
+        let Some(existing) = catalogs::find_by_hash(conn, &compiled.id, &sha)? else { return Ok(None) };
+        let current = catalogs::current(conn)?.into_iter().find(|v| v.catalog_code == existing.catalog_code);
+        Ok(Some((existing, current)))
+    })?;
+    if let Some((existing, current)) = known {
+        if let Some(current) = current.filter(|c| c.id != existing.id) {
+            return Err(ImportError::OlderRevision { code: existing.catalog_code, revision: existing.revision, current: current.revision });
+        }
         return Ok((Imported::Unchanged(existing), Arc::new(compiled)));
     }
     let compiled = CompiledCatalog::import(file_name, text)?;
@@ -190,7 +201,11 @@ impl CatalogCache {
 /// Imports the demo catalogs; prints what happened. Used at first start.
 pub fn load_demo(db: &Db, cache: &CatalogCache) -> Result<(), ImportError> {
     for (file, text) in DEMO_CATALOGS {
-        let (imported, compiled) = import_blocking(db, file, text, None)?;
+        // An administrator's newer revision of a demo catalog stays current.
+        let (imported, compiled) = match import_blocking(db, file, text, None) {
+            Err(ImportError::OlderRevision { .. }) => continue,
+            other => other?,
+        };
         if let Imported::New(v) = &imported {
             tracing::info!(catalog.code = %v.catalog_code, catalog.revision = v.revision, "demo catalog loaded");
         }

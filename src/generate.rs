@@ -57,13 +57,17 @@ pub fn customers(
 ) -> Result<Generated, StoreError> {
     const BATCH: usize = 1000;
     let mut rng = StdRng::seed_from_u64(seed);
-    let per_customer = histories.orders as f64 / count.max(1) as f64;
     let menu = Menu::new(&histories.catalogs);
     let mut done = Generated::default();
+    let mut planned = 0;
     while done.customers < count && !stop.load(Ordering::Relaxed) {
         let n = BATCH.min(count - done.customers);
         let people: Vec<Person> = (0..n).map(|i| person(&mut rng, seed, done.customers + i)).collect();
-        let order_counts: Vec<usize> = (0..n).map(|_| orders_for(&mut rng, per_customer)).collect();
+        // Each batch takes its share of the orders asked for, so that a whole run makes
+        // exactly that many (and an interrupted one its share so far).
+        let share = (histories.orders as u128 * (done.customers + n) as u128 / count as u128) as usize;
+        let order_counts = spread(&mut rng, n, share - planned);
+        planned = share;
         let batch = db.write_blocking(|conn| -> Result<Generated, StoreError> {
             let ids = insert_people(conn, &people)?;
             let mut g = Generated { customers: ids.len(), ..Generated::default() };
@@ -120,14 +124,24 @@ fn insert_people(conn: &mut DbConn, people: &[Person]) -> Result<Vec<i64>, Store
     Ok(native!(conn, |on| c::table.filter(c::id.gt(before.unwrap_or(0))).order(c::id.asc()).select(c::id).load(on))?)
 }
 
-/// How many orders a customer has: exponential around the average, so that revenue
-/// concentrates as it does in a real shop.
-fn orders_for(rng: &mut StdRng, average: f64) -> usize {
-    if average <= 0.0 {
-        return 0;
+/// `total` orders over `people` customers, unevenly: each customer's share is drawn from an
+/// exponential distribution, so that revenue concentrates as it does in a real shop; the
+/// shares are rounded by largest remainder so that they add up to `total` exactly.
+fn spread(rng: &mut StdRng, people: usize, total: usize) -> Vec<usize> {
+    if people == 0 {
+        return vec![];
     }
-    let u: f64 = rng.random_range(f64::EPSILON..1.0);
-    (-u.ln() * average).round() as usize
+    let weights: Vec<f64> = (0..people).map(|_| -rng.random_range(f64::EPSILON..1.0f64).ln()).collect();
+    let sum: f64 = weights.iter().sum();
+    let ideal: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
+    let mut counts: Vec<usize> = ideal.iter().map(|x| x.floor() as usize).collect();
+    let mut by_remainder: Vec<usize> = (0..people).collect();
+    by_remainder.sort_by(|&a, &b| (ideal[b] - ideal[b].floor()).total_cmp(&(ideal[a] - ideal[a].floor())));
+    let short = total.saturating_sub(counts.iter().sum());
+    for &i in by_remainder.iter().cycle().take(short) {
+        counts[i] += 1;
+    }
+    counts
 }
 
 /// The products on offer, with their options' values and surcharges in minor units.
@@ -309,4 +323,22 @@ fn person(rng: &mut StdRng, seed: u64, i: usize) -> Person {
         .then(|| format!("+44 7{:03} {:06}", rng.random_range(0..1000), rng.random_range(0..1_000_000)));
     let consent = rng.random_ratio(1, 3);
     Person { reference, name, email, phone, consent }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_are_spread_to_exactly_the_number_asked_for() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for (people, total) in [(1000, 3), (1000, 0), (20, 300), (1, 5), (1000, 2500)] {
+            let counts = spread(&mut rng, people, total);
+            assert_eq!((counts.len(), counts.iter().sum::<usize>()), (people, total), "{people} people, {total} orders");
+        }
+        // Uneven: the busiest tenth of 1000 customers places far more than a tenth of 5000 orders.
+        let mut counts = spread(&mut rng, 1000, 5000);
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        assert!(counts[..100].iter().sum::<usize>() > 1000, "{:?}", &counts[..10]);
+    }
 }

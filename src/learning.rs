@@ -56,7 +56,7 @@ impl From<diesel::result::Error> for RebuildError {
 }
 
 /// Customers per slice of the rebuild: the unit of progress and of interruption.
-pub const REBUILD_SLICE: i64 = 50_000;
+pub const REBUILD_SLICE: i64 = 5_000;
 
 /// Recomputes every customer's monthly figures from orders and contacts, in one
 /// transaction: an interruption (`stop`) or a failure leaves the previous figures intact.
@@ -76,6 +76,10 @@ pub fn rebuild_all(db: &Db, stop: &AtomicBool, mut progress: impl FnMut(i64, i64
             rows += rebuild.slice(conn, from, to)?;
             progress(to - min + 1, max - min + 1);
             from = to + 1;
+        }
+        // Ctrl-C during the last slice still rolls back: nothing is committed after it.
+        if stop.load(Ordering::Relaxed) {
+            return Err(RebuildError::Interrupted);
         }
         rebuild.finish(conn)?;
         Ok(rows)

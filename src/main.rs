@@ -53,7 +53,7 @@ enum Command {
     GenerateCustomers {
         #[arg(long, default_value_t = 1000)]
         count: usize,
-        /// Orders to generate for them in all (with feedback and complaints); needs the demo
+        /// Orders to generate for them, in all (spread unevenly; with feedback and complaints); needs the demo
         /// catalogs, which are loaded if missing.
         #[arg(long, default_value_t = 0)]
         orders: usize,
@@ -189,8 +189,15 @@ fn generate_customers(settings: &Settings, count: usize, orders: usize, seed: u6
         }
         println!("run `atelier rebuild-stats` to compute their figures");
     }
+    if stop.load(Ordering::Relaxed) {
+        std::process::exit(INTERRUPTED);
+    }
     Ok(())
 }
+
+/// The exit status of a command stopped by Ctrl-C (as a shell reports SIGINT), so that a
+/// script can tell an interrupted run from a finished one.
+const INTERRUPTED: i32 = 130;
 
 /// A flag Ctrl-C sets, for commands that stop cleanly between steps.
 fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
@@ -216,16 +223,25 @@ fn rebuild_stats(settings: &Settings) -> anyhow::Result<()> {
         Ok(rows) => rows,
         Err(RebuildError::Interrupted) => {
             println!("interrupted: nothing was changed");
-            return Ok(());
+            std::process::exit(INTERRUPTED);
         }
         Err(RebuildError::Store(e)) => return Err(e.into()),
     };
     println!("customer figures: {rows} customer-months in {:.1} s", started.elapsed().as_secs_f64());
+    // Each later step is a transaction of its own, a second or so: Ctrl-C stops between them.
+    let interrupted = |after: &str| {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            println!("interrupted after {after}; the rest is as it was (run rebuild-stats again, or wait for the hourly recompute)");
+            std::process::exit(INTERRUPTED);
+        }
+    };
+    interrupted("the customer figures");
     let t = settings.learning.thresholds;
     let started = std::time::Instant::now();
     let today = chrono::Utc::now().date_naive();
     let report = db.write_blocking(|conn| learning::classify_blocking(conn, today, t))?;
     println!("value classes and segments: {} customers in {:.1} s", report.customers, started.elapsed().as_secs_f64());
+    interrupted("the value classes");
     let started = std::time::Instant::now();
     let pairs = db.write_blocking(|conn| learning::refresh_neighbours(conn, learning::NEIGHBOUR_ORDERS))?;
     println!("recommendations: {pairs} item pairs in {:.1} s", started.elapsed().as_secs_f64());
@@ -265,6 +281,10 @@ fn import_catalogs(settings: &Settings, files: &[std::path::PathBuf]) -> anyhow:
             Err(ImportError::Refused(report)) => {
                 refused += 1;
                 eprintln!("{report}");
+            }
+            Err(e @ ImportError::OlderRevision { .. }) => {
+                refused += 1;
+                eprintln!("{name}: not imported: {e}");
             }
             Err(ImportError::Store(e)) => return Err(e.into()),
         }

@@ -366,6 +366,9 @@ pub enum ReviseError {
     /// Production has started (or the order is cancelled/shipped): a change is refused.
     #[error("work order {0} is {1}: the order can no longer be changed")]
     TooLate(i64, String),
+    /// The order is cut from this measurement set already.
+    #[error("the order already uses these measurements")]
+    Unchanged,
     #[error(transparent)]
     Place(#[from] PlaceError),
 }
@@ -400,6 +403,10 @@ pub fn revise(
     let work_orders = orders::work_orders_of_order(conn, order_id)?;
     if let Some(wo) = work_orders.iter().find(|w| !matches!(Status::parse(&w.status), Some(Status::Queued | Status::Sent | Status::Acknowledged))) {
         return Err(ReviseError::TooLate(wo.id, wo.status.clone()));
+    }
+    // The same set again would send the factory a revision that changes nothing.
+    if measurement_set_id.is_some() && measurement_set_id == order.measurement_set_id {
+        return Err(ReviseError::Unchanged);
     }
     let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
     let choices = serde_json::from_value(stored["choices"].clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;

@@ -184,6 +184,9 @@ pub async fn sign_in(db: &Db, email: &str, password: String, address: String) ->
     }
 }
 
+/// Reset links mailed to one account within [`RESET_MINUTES`]; more asks send nothing.
+const MAX_RESETS_PER_HOUR: i64 = 3;
+
 /// Mails a one-time reset link if the email has an account; says nothing either way, so the
 /// form cannot be used to find out who has one.
 pub async fn request_reset(db: &Db, email: &str, base_url: &str, t: Tr) -> Result<(), ShopAccountError> {
@@ -195,6 +198,12 @@ pub async fn request_reset(db: &Db, email: &str, base_url: &str, t: Tr) -> Resul
     let body = t.t1("mail-reset-body", "link", &link);
     db.write(move |conn| -> Result<(), ShopAccountError> {
         let Some(account) = accounts::find_by_email(conn, &email)? else { return Ok(()) };
+        // The form answers the same either way; past a few links an hour nothing more is
+        // mailed, so that it cannot be used to flood someone's inbox.
+        if accounts::resets_since(conn, account.id, now() - Duration::minutes(RESET_MINUTES))? >= MAX_RESETS_PER_HOUR {
+            tracing::warn!(account.id = account.id, "a password reset was asked for too often; no more mail is sent this hour");
+            return Ok(());
+        }
         accounts::insert_reset(conn, account.id, &token_hash, now() + Duration::minutes(RESET_MINUTES))?;
         mail_outbox::insert(conn, &account.email, &subject, &body)?;
         Ok(())
@@ -220,6 +229,7 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<Ac
             return Err(ShopAccountError::BadResetLink);
         }
         accounts::set_password(conn, account_id, &hash)?;
+        accounts::end_resets(conn, account_id, at)?;
         sessions::delete_for_customer_account(conn, account_id)?;
         let account = accounts::find(conn, account_id)?.ok_or(ShopAccountError::BadResetLink)?;
         sign_in_failures::clear_account(conn, &throttle_key(&account.email))?;

@@ -28,7 +28,8 @@ password-required = Enter your password.
 
 home-title = Home
 home-welcome = Welcome, { $name }
-home-store-empty = No customers or orders yet. They will appear here.
+home-store-empty = No orders yet. The store's newest orders will appear here.
+home-recent-orders = Newest orders
 home-all-stores = All stores
 
 store-team = Team
@@ -93,6 +94,7 @@ channel-none = Do not contact
 
 customer-name-required = Enter the customer's name.
 customer-name-too-long = Use at most 120 characters.
+name-hidden-characters = Remove the invisible or control characters from the name (they can make it look like another name).
 customer-contact-required = Enter an email address or a phone number, so we can reach the customer.
 phone-invalid = Enter a phone number of 6 to 15 digits, e.g. +44 20 7946 0958.
 channel-invalid = Choose one of the listed ways.
@@ -111,9 +113,9 @@ customer-erased-title = Customer erased
 customer-erased-text = This customer's personal data was erased. Orders and production records are kept without identity.
 
 merge-title = Merge duplicate records
-merge-intro = The record you choose below is merged into { $name }: its measurements, notes and contacts move here, and it stops appearing in searches.
+merge-intro = Find the other record of { $name } below and choose which of the two to keep. Everything of the other one (orders, measurements, notes, contacts, drafts, learned preferences and its shop account, unless the kept one has an account already) moves to the kept record, which also takes its email and phone where it has none. The other one stops appearing in searches, and its page leads to the kept record.
 merge-no-candidates = No likely duplicate found. Search for the other record.
-merge-submit = Merge into this customer
+merge-keep = Keep { $name } ({ $reference })
 merge-hint = A merge cannot be undone. It is recorded with your name.
 
 customer-home-store = enrolled at { $store }
@@ -205,6 +207,7 @@ catalog-source-required = Choose a file or paste the catalog text.
 catalog-source-too-large = The catalog is larger than 1 MB.
 catalog-imported = Imported { $version }.
 catalog-unchanged = Nothing changed: { $version } already has exactly this text.
+catalog-older-revision = Not imported: this is the text of { $catalog } revision { $revision }, but revision { $current } is current. A text is stored once, so to go back to it, change its version (the `version` line) and import it again: it becomes a new revision.
 catalog-coverage = Coverage report
 catalog-options = { $count } options
 catalog-rules = { $count } rules
@@ -309,6 +312,17 @@ order-revise = Change before production
 order-revise-explained = After a re-measurement: the order is checked again with the chosen measurements, and the factory receives a new revision of the work order.
 order-measurement-set = Measurements taken
 order-revise-button = Use these measurements
+order-revise-cancelled = This order is cancelled: there is nothing to change.
+order-revise-rejected = The factory rejected this order: there is nothing to change.
+order-revise-same = The order already uses these measurements: nothing was sent to the factory.
+event-by-staff = staff
+event-by-factory = the factory
+event-by-dispatcher = sent automatically
+event-placed = order placed
+event-cancelled = order cancelled
+event-acknowledged = acknowledged
+event-pushed = pushed to the factory
+event-revision = revision { $n }
 order-revise-refused = This order cannot be changed any more: production has started.
 order-revise-invalid = The order does not fit these measurements:
 order-revision = revision { $n }

@@ -28,7 +28,8 @@ password-required = 请输入密码。
 
 home-title = 首页
 home-welcome = 欢迎，{ $name }
-home-store-empty = 暂无顾客或订单，有了之后会显示在这里。
+home-store-empty = 还没有订单。门店的最新订单将显示在这里。
+home-recent-orders = 最新订单
 home-all-stores = 全部门店
 
 store-team = 团队
@@ -93,6 +94,7 @@ channel-none = 请勿联系
 
 customer-name-required = 请输入顾客姓名。
 customer-name-too-long = 最多 120 个字符。
+name-hidden-characters = 请删除姓名中的不可见字符或控制字符（它们会让姓名看起来像另一个名字）。
 customer-contact-required = 请输入电子邮箱或电话号码，以便联系顾客。
 phone-invalid = 请输入 6 到 15 位数字的电话号码，例如 +86 138 0013 8000。
 channel-invalid = 请从列出的方式中选择。
@@ -111,9 +113,9 @@ customer-erased-title = 顾客数据已删除
 customer-erased-text = 此顾客的个人数据已被删除。订单和生产记录以匿名方式保留。
 
 merge-title = 合并重复记录
-merge-intro = 您在下方选择的记录将合并到 { $name }：其量体数据、备注和联系记录将转移到这里，并且不再出现在搜索结果中。
+merge-intro = 请在下方找到 { $name } 的另一条记录，并选择保留哪一条。另一条记录的全部内容（订单、量体数据、备注、联系记录、草稿、学习到的偏好，以及其网店账户，除非保留的记录已有账户）都会转到保留的记录；保留的记录缺少电子邮箱或电话时也会采用它的。另一条记录不再出现在搜索结果中，其页面会指向保留的记录。
 merge-no-candidates = 没有发现可能的重复记录。请搜索另一条记录。
-merge-submit = 合并到此顾客
+merge-keep = 保留 { $name }（{ $reference }）
 merge-hint = 合并无法撤销，并会以您的名义记录。
 
 customer-home-store = 登记于 { $store }
@@ -205,6 +207,7 @@ catalog-source-required = 请选择文件或粘贴目录内容。
 catalog-source-too-large = 目录超过 1 MB。
 catalog-imported = 已导入 { $version }。
 catalog-unchanged = 没有变化：{ $version } 已是完全相同的内容。
+catalog-older-revision = 未导入：这是 { $catalog } 第 { $revision } 版的内容，但当前是第 { $current } 版。同一内容只保存一次；如需恢复，请修改其版本（`version` 一行）后重新导入，它将成为新的版本。
 catalog-coverage = 覆盖率报告
 catalog-options = { $count } 个选项
 catalog-rules = { $count } 条规则
@@ -309,6 +312,17 @@ order-revise = 投产前修改
 order-revise-explained = 重新量体后：订单将按所选尺寸重新校验，工厂会收到工单的新版本。
 order-measurement-set = 量体时间
 order-revise-button = 使用这组尺寸
+order-revise-cancelled = 此订单已取消：没有可更改的内容。
+order-revise-rejected = 工厂已拒绝此订单：没有可更改的内容。
+order-revise-same = 订单已在使用这些尺寸：没有向工厂发送任何内容。
+event-by-staff = 员工
+event-by-factory = 工厂
+event-by-dispatcher = 自动发送
+event-placed = 订单已下
+event-cancelled = 订单已取消
+event-acknowledged = 已确认
+event-pushed = 已推送给工厂
+event-revision = 第 { $n } 版
 order-revise-refused = 该订单已无法修改：已开始生产。
 order-revise-invalid = 该订单与这组尺寸不匹配：
 order-revision = 第 { $n } 版

@@ -67,6 +67,8 @@ impl Enrollment {
             errors.insert("name", "customer-name-required");
         } else if name.chars().count() > NAME_MAX_CHARS {
             errors.insert("name", "customer-name-too-long");
+        } else if has_hidden_characters(&name) {
+            errors.insert("name", "name-hidden-characters");
         }
         let email = input.email.trim().to_lowercase();
         let email = (!email.is_empty()).then_some(email);
@@ -112,6 +114,14 @@ impl Enrollment {
         }
         Ok(Enrollment { name, email, phone, phone_digits, channel, marketing_consent: input.marketing_consent })
     }
+}
+
+/// Control characters, and the invisible ones that reorder or hide text (bidirectional
+/// overrides and isolates, zero-width space, direction marks, byte-order mark): a name with
+/// them can show as another name. Joiners (U+200C, U+200D) stay: emoji and several scripts
+/// need them.
+pub fn has_hidden_characters(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() || matches!(c, '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
 }
 
 fn collapse_spaces(s: &str) -> String {
@@ -269,6 +279,13 @@ mod tests {
         let errors = Enrollment::parse(&input("", "", "")).unwrap_err();
         assert_eq!(errors.get("name"), Some(&"customer-name-required"));
         assert_eq!(errors.get("email"), Some(&"customer-contact-required"));
+        for hidden in ["Nul\u{0}Name", "Eve\u{202E}gnp.exe", "Zero\u{200B}Width"] {
+            let input = EnrollmentInput { name: hidden.into(), ..Default::default() };
+            assert_eq!(Enrollment::parse(&input).unwrap_err().get("name"), Some(&"name-hidden-characters"), "{hidden:?}");
+        }
+        // Joiners are part of emoji and of several scripts.
+        let input = EnrollmentInput { name: "Emoji 🚴\u{200D}♀\u{FE0F} Rider".into(), ..Default::default() };
+        assert!(Enrollment::parse(&input).unwrap_err().get("name").is_none());
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str
         errors.insert("name", "shop-name-required");
     } else if name.chars().count() > NAME_MAX_CHARS {
         errors.insert("name", "shop-name-too-long");
+    } else if super::customer::has_hidden_characters(name) {
+        errors.insert("name", "name-hidden-characters");
     }
     let email = match StaffEmail::parse(email) {
         Ok(e) => Some(e),

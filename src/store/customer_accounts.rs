@@ -108,6 +108,19 @@ pub fn live_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> Que
         .optional()
 }
 
+/// Reset links mailed to an account since `since` (used or not).
+pub fn resets_since(conn: &mut DbConn, account_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
+    native!(conn, |on| pr::table.filter(pr::account_id.eq(account_id).and(pr::created_at.gt(since))).count().get_result(on))
+}
+
+/// Uses up every live reset token of an account: once its password is set, older links
+/// must not set it again.
+pub fn end_resets(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(pr::table.filter(pr::account_id.eq(account_id).and(pr::used_at.is_null())))
+        .set(pr::used_at.eq(Some(at)))
+        .execute(on))
+}
+
 /// Uses up a live reset token; `false` when someone used it first.
 pub fn take_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let n = native!(conn, |on| diesel::update(pr::table.filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at))))

@@ -169,6 +169,16 @@ pub fn history_of_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<V
         .load(on))
 }
 
+/// A store's newest orders as [`OrderSummary`] with the customer's id, newest first.
+pub fn recent_for_store(conn: &mut DbConn, store_id: i64, limit: i64) -> QueryResult<Vec<(OrderSummary, i64)>> {
+    native!(conn, |on| o::table
+        .filter(o::store_id.eq(store_id))
+        .order(o::id.desc())
+        .limit(limit)
+        .select((OrderSummary::as_select(), o::customer_id))
+        .load(on))
+}
+
 pub fn for_customer(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<OrderRow>> {
     native!(conn, |on| o::table
         .filter(o::customer_id.eq(customer_id))

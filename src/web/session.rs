@@ -17,7 +17,7 @@ use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Extensions, Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::AppError;
+use crate::store::StoreError;
 use super::session_store::{DbSessionStore, State, is_key};
 
 /// What a handler did to its session, which decides what is stored as the answer leaves.
@@ -195,7 +196,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
     type Transform = SessionService<S>;
     type InitError = ();
@@ -216,9 +217,9 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, actix_web::Error>>;
 
     forward_ready!(service);
 
@@ -231,9 +232,12 @@ where
             // a new one begins if the handler stores anything, else the browser is told to
             // forget the cookie rather than send it, and cost a lookup, on every request.
             let (key, state, stale) = match key {
-                Some(key) => match store.load(&key).await.map_err(AppError::from)? {
-                    Some(state) => (Some(key), state, false),
-                    None => (None, Arc::default(), true),
+                Some(key) => match store.load(&key).await {
+                    Ok(Some(state)) => (Some(key), state, false),
+                    Ok(None) => (None, Arc::default(), true),
+                    // An answer, not an error: the error pages around this render it (as an
+                    // error returned from here would reach the client bare, without them).
+                    Err(e) => return Ok(req.error_response(AppError::from(e)).map_into_right_body()),
                 },
                 None => (None, Arc::default(), false),
             };
@@ -241,28 +245,45 @@ where
             session.0.borrow_mut().state = state;
             let mut res = service.call(req).await?;
             let Inner { state, status } = std::mem::take(&mut *session.0.borrow_mut());
-            let set = match (key, status) {
-                (None, _) if state.is_empty() => stale.then(|| cookie.removal()),
-                (None, _) => Some(cookie.cookie(store.save(state).await.map_err(AppError::from)?)),
-                (Some(_), Status::Unchanged) => None,
-                (Some(key), Status::Changed) => {
-                    let stored_as = store.update(key.clone(), state).await.map_err(AppError::from)?;
-                    (stored_as != key).then(|| cookie.cookie(stored_as))
+            let stored: Result<Option<Cookie<'static>>, StoreError> = async {
+                Ok(match (key, status) {
+                    (None, _) if state.is_empty() => stale.then(|| cookie.removal()),
+                    (None, _) => Some(cookie.cookie(store.save(state).await?)),
+                    (Some(_), Status::Unchanged) => None,
+                    (Some(key), Status::Changed) => {
+                        let stored_as = store.update(key.clone(), state).await?;
+                        (stored_as != key).then(|| cookie.cookie(stored_as))
+                    }
+                    (Some(key), Status::Renewed) => {
+                        store.delete(&key).await?;
+                        Some(cookie.cookie(store.save(state).await?))
+                    }
+                    (Some(key), Status::Purged) => {
+                        store.delete(&key).await?;
+                        Some(cookie.removal())
+                    }
+                })
+            }
+            .await;
+            let set = match stored {
+                Ok(set) => set,
+                // A page read while the database cannot take writes (a long write elsewhere,
+                // a read-only or full disk) is still shown: only the visitor's new session is
+                // not kept, which the next request tries again. A change is refused whole.
+                Err(e) if (e.is_busy() || e.is_read_only() || e.is_full()) && res.request().method().is_safe() => {
+                    tracing::warn!(error = %e, "the session could not be stored; the page is answered without it");
+                    None
                 }
-                (Some(key), Status::Renewed) => {
-                    store.delete(&key).await.map_err(AppError::from)?;
-                    Some(cookie.cookie(store.save(state).await.map_err(AppError::from)?))
-                }
-                (Some(key), Status::Purged) => {
-                    store.delete(&key).await.map_err(AppError::from)?;
-                    Some(cookie.removal())
+                Err(e) => {
+                    let req = res.request().clone();
+                    return Ok(ServiceResponse::new(req, actix_web::ResponseError::error_response(&AppError::from(e))).map_into_right_body());
                 }
             };
             if let Some(set) = set {
                 let value = HeaderValue::from_str(&set.to_string()).map_err(|e| AppError::Unexpected(e.into()))?;
                 res.response_mut().headers_mut().append(SET_COOKIE, value);
             }
-            Ok(res)
+            Ok(res.map_into_left_body())
         })
     }
 }

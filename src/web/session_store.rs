@@ -140,8 +140,14 @@ impl DbSessionStore {
         let fresh = at + self.idle();
         if fresh - kept.expires_at >= self.touch_every() {
             let h = key_hash(key);
-            self.db.write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from)).await?;
-            self.memo.update(key, |k| k.expires_at = fresh);
+            match self.db.write(move |conn| sessions::touch(conn, &h, fresh).map_err(StoreError::from)).await {
+                Ok(_) => self.memo.update(key, |k| k.expires_at = fresh),
+                // Pushing the idle expiry back is not worth refusing a request for while the
+                // database takes no writes: the next request tries again, and the session
+                // ends no later than it would have.
+                Err(e) if e.is_busy() || e.is_read_only() || e.is_full() => tracing::warn!(error = %e, "a session's idle expiry was not pushed back"),
+                Err(e) => return Err(e),
+            }
         }
         Ok(Some(kept.state))
     }

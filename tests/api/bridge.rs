@@ -289,6 +289,11 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let other = app.register_factory("someone-else", None).await;
     app.sign_in_as(FITTER_NORTH).await;
     let order = app.order_a_jersey("Ana Silva").await;
+    // The store's home lists it (it said "no orders yet" whatever the store had).
+    let (_, home) = app.get_html("/staff").await;
+    let recent = select(&home, "#recent-orders li");
+    assert!(recent.len() == 1 && recent[0].contains(" · Ana Silva · Cycling jersey · €") && recent[0].contains("Placed"), "{recent:?}");
+    assert_eq!(attr(&home, "#recent-orders a", "href").as_deref(), Some(order.as_str()));
     // The customer's page, opened now, is kept rendered: the statuses below must reach it.
     let (_, html) = app.get_html(&order).await;
     let customer = attr(&html, ".page-head p.muted a", "href").unwrap();

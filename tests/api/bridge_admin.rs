@@ -191,6 +191,16 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     assert_eq!(got[0].body["data"]["id"], updated["data"]["id"], "the same work order, revised");
     let (_, html) = app.get_html(&order).await;
     assert_eq!(select(&html, ".wo-revision"), vec!["revision 2"]);
+    // The history names who revised it, in words rather than `staff:ID` and "Queued → Queued".
+    let history = select(&html, ".wo-events li");
+    assert!(history.iter().any(|e| e.contains("→ Sent Finn Fitter revision 2") || e.contains("→ Queued Finn Fitter revision 2")), "{history:?}");
+    assert!(history.iter().any(|e| e.ends_with("→ Queued  order placed")), "{history:?}");
+    // The same measurements again change nothing, and say so.
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let same = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&same, "#order-error"), vec!["The order already uses these measurements: nothing was sent to the factory."]);
+    assert_eq!(select(&same, ".wo-revision"), vec!["revision 2"]);
 
     // The printable job ticket carries the revision, the choices and a QR code of its id.
     let ticket = attr(&html, ".work-order a[href$='/ticket']", "href").unwrap();
@@ -205,6 +215,10 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let south = app.browser();
     south.sign_in_as(FITTER_SOUTH).await;
     assert_eq!(south.get(&ticket).await.status(), StatusCode::FORBIDDEN);
+    // It reads the order (its customer is the chain's) without the buttons it may not use.
+    let (status, html) = south.get_html(&order).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(select(&html, "#cancel-order").is_empty() && select(&html, "#revise").is_empty());
 
     // Once production has started, a change is refused with the reason.
     let res = reqwest::Client::new()

@@ -122,4 +122,19 @@ async fn the_demo_catalogs_import_and_show_their_formulas(backend: Backend) {
     let report = select(&html, "#report").concat();
     assert!(report.contains("road · female:") && report.contains("can be fitted"), "{report}");
     assert_eq!(select(&html, "#sampled").len(), 1);
+
+    // A newer revision of a demo catalog stays current across a restart (which loads the demo
+    // catalogs again), and pasting the old text again says why it is not brought back.
+    let original = std::fs::read_to_string("catalog/sportswear.toml").unwrap();
+    let res = app.import_catalog("sportswear.toml", &original.replacen("version = \"2026.1\"", "version = \"2026.2\"", 1)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    let res = app.import_catalog("sportswear.toml", &original).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let issues = select(&html, "#lint li").concat();
+    assert!(issues.starts_with("Not imported: this is the text of atelier-sportswear revision 1, but revision 2 is current."), "{issues}");
+    let (_, html) = app.get_html("/staff/catalogs").await;
+    assert!(select(&html, "#versions tr.current").iter().any(|r| r.contains("atelier-sportswear") && r.contains("2026.2")), "{:?}", select(&html, "#versions tr.current"));
 }

@@ -179,6 +179,10 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
         let (status, p) = problem(post(empty, Some("d2")).await.unwrap()).await;
         assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"), "{address}");
     }
+    let mut both = jersey(&customer);
+    both["ship_to"] = json!({"store": "NORTH", "address": {"line1": "1 Main St"}});
+    let (status, p) = problem(post(both, Some("c9")).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "ship_to names a store and an address: give one of them"));
     let mut misspelt = jersey(&customer);
     misspelt["measurements"]["shoulder_breadth"] = json!(415);
     let (status, p) = problem(post(misspelt, Some("d3")).await.unwrap()).await;

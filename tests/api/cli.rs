@@ -31,6 +31,17 @@ fn import_catalog_stores_good_files_and_refuses_broken_ones_with_the_reason() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.toml") && err.contains("unknown_key"), "{err}");
+
+    // An older revision's text is not "unchanged" while a newer one is current: it is refused
+    // with the way back (a review re-imported it, was told nothing changed, and r2 stayed).
+    let newer = good.replacen("version = \"2026.1\"", "version = \"2026.2\"", 1);
+    std::fs::write(dir.path().join("newer.toml"), newer).unwrap();
+    let out = atelier(dir.path(), &["import-catalog", "newer.toml"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "newer.toml: imported atelier-sportswear revision 2 (2026.2)");
+    let out = atelier(dir.path(), &["import-catalog", "sportswear.toml"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("this is the text of revision 1, but revision 2 is current") && err.contains("change its `version`"), "{err}");
 }
 
 #[test]

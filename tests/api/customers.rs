@@ -52,6 +52,7 @@ on_both_backends!(
     customers_belong_to_the_chain_not_to_a_store,
     a_fitter_can_neither_merge_nor_erase,
     a_manager_merges_two_records_and_keeps_all_history,
+    a_merge_keeps_the_record_chosen_either_way,
     preferences_are_standing_or_one_off_and_can_be_pinned_or_dropped,
     contacts_complaints_and_feedback_make_one_timeline,
     the_timeline_names_a_colleague_enrolled_a_moment_ago,
@@ -181,6 +182,26 @@ async fn a_manager_merges_two_records_and_keeps_all_history(backend: Backend) {
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.action == "customer.merged" && e.detail == format!("customer:{dup} merged into customer:{keep}")));
+}
+
+/// The merge page names both records on its buttons: the one the page is about can be the one
+/// folded into the other (a review merged the well-kept record into a misspelt duplicate, as
+/// the only button offered).
+async fn a_merge_keeps_the_record_chosen_either_way(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let original = app.enroll("Hanna Kowalski", "hanna@example.com", "").await;
+    let dup = app.enroll("Hanna Kowalsky", "", "0171 5550000").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{dup}/merge")).await;
+    let buttons = select(&html, "#candidates button");
+    assert!(buttons.len() == 2 && buttons[0].starts_with("Keep Hanna Kowalsky (AT-") && buttons[1].starts_with("Keep Hanna Kowalski (AT-"), "{buttons:?}");
+    let res = app.post_on_customer(dup, "merge", &[("other_id", &original.to_string()), ("keep", "other")]).await;
+    assert_eq!(location(&res), format!("/staff/customers/{original}"));
+    let (_, html) = app.get_html(&format!("/staff/customers/{original}")).await;
+    assert_eq!(select(&html, "h1").concat(), "Hanna Kowalski");
+    assert!(select(&html, "#customer-meta").concat().contains("0171 5550000"), "the duplicate's phone joins the kept record");
+    assert_eq!(location(&app.get(&format!("/staff/customers/{dup}")).await), format!("/staff/customers/{original}"));
+    assert_eq!(app.post_on_customer(original, "merge", &[("other_id", &dup.to_string()), ("keep", "both")]).await.status(), StatusCode::BAD_REQUEST);
 }
 
 async fn preferences_are_standing_or_one_off_and_can_be_pinned_or_dropped(backend: Backend) {

@@ -189,7 +189,12 @@ async fn a_reset_link_works_once_and_ends_old_sessions(backend: Backend) {
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#email-error"), vec!["Enter your email address."]);
 
+    // A second ask mails a second link; the first then dies with the reset below (a review set
+    // the password again with an older link after a newer one had been used).
+    let older = reset_path(&app, "mei@example.com");
+    stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await;
     let path = reset_path(&app, "mei@example.com");
+    assert_ne!(older, path);
     let res = stranger.shop_form(&path, &path, &[("password", "short"), ("confirmation", "short")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = Html::parse_document(&res.text().await.unwrap());
@@ -207,6 +212,15 @@ async fn a_reset_link_works_once_and_ends_old_sessions(backend: Backend) {
     let (status, html) = stranger.get_html(&path).await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(select(&html, "#form-error"), vec!["This link does not work any more: it was used already or has expired. Ask for a new one."]);
+    assert_eq!(stranger.get(&older).await.status(), StatusCode::GONE, "the older link died with the reset");
+
+    // Asking again and again mails three links an hour, however often the form answers.
+    for _ in 0..6 {
+        assert_eq!(stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await.status(), StatusCode::OK);
+    }
+    let mails = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, 100).map_err(atelier::store::StoreError::from)).unwrap();
+    let resets = mails.iter().filter(|m| m.to_address == "mei@example.com" && m.body.contains("/shop/reset/")).count();
+    assert_eq!(resets, 3, "the two above, and one of the six");
 }
 
 async fn a_reset_link_expires(backend: Backend) {

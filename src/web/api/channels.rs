@@ -335,6 +335,10 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<i64>)
     match ship_to {
         // An order must go somewhere: a channel without a store names it in every order.
         None => channel_store.map(|s| json!({ "store": s })).ok_or_else(unknown_store),
+        // The document's `oneOf`: with both, which one the order went to would be a guess.
+        Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
+            Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
+        }
         Some(Value::Object(m)) if m.contains_key("address") => {
             let given = match &m["address"] {
                 Value::Object(a) => a.values().any(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())),

@@ -105,6 +105,10 @@ pub async fn import_catalog(
         match tokio::task::spawn_blocking(move || import_blocking(&db2, &file, &text, Some(staff_id))).await {
             Ok(Ok((imported, compiled))) => Ok((imported, compiled)),
             Ok(Err(ImportError::Refused(report))) => Err(refuse(report.issues.iter().map(|i| i.to_string()).collect())),
+            Ok(Err(ImportError::OlderRevision { code, revision, current })) => Err(refuse(vec![t.t_args(
+                "catalog-older-revision",
+                &[("catalog", code), ("revision", revision.to_string()), ("current", current.to_string())],
+            )])),
             Ok(Err(ImportError::Store(e))) => return Err(e.into()),
             Err(_) => return Err(AppError::Unexpected(anyhow::anyhow!("catalog import was cancelled"))),
         }

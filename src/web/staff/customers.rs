@@ -254,6 +254,12 @@ pub struct MergePage {
     pub candidates: Vec<SearchDoc>,
 }
 
+impl MergePage {
+    fn keep(&self, name: &str, reference: &str) -> crate::i18n::Html {
+        self.ctx.t.html_args("merge-keep", &[("name", name.to_owned()), ("reference", reference.to_owned())])
+    }
+}
+
 /// `GET /staff/customers/{id}/merge?q=`: choose the other record to fold into this one.
 pub async fn merge_form(
     page: StaffPage,
@@ -288,9 +294,13 @@ pub async fn merge_form(
 #[derive(Deserialize)]
 pub struct MergeRequest {
     other_id: i64,
+    /// `this` (the default) keeps the record the merge page is about, `other` keeps `other_id`.
+    #[serde(default)]
+    keep: String,
 }
 
-/// `POST /staff/customers/{id}/merge`: `other_id`'s history moves here; it is kept as merged.
+/// `POST /staff/customers/{id}/merge`: the record not kept hands its history to the one kept
+/// and stays as merged into it; the answer leads to the kept record.
 pub async fn merge_customers(
     page: StaffPage,
     db: web::Data<Db>,
@@ -302,14 +312,17 @@ pub async fn merge_customers(
     if form.other_id == id {
         return Err(AppError::BadRequest("a customer cannot be merged with itself".into()));
     }
-    let target = live_customer(&db, id).await?;
-    let source = live_customer(&db, form.other_id).await?;
+    let (target, source) = match form.keep.as_str() {
+        "" | "this" => (live_customer(&db, id).await?, live_customer(&db, form.other_id).await?),
+        "other" => (live_customer(&db, form.other_id).await?, live_customer(&db, id).await?),
+        _ => return Err(AppError::BadRequest("keep must be `this` or `other`".into())),
+    };
     let who = page.staff.authority();
     if !may_merge_or_erase(&who, target.home_store_id) || !may_merge_or_erase(&who, source.home_store_id) {
         return Err(AppError::Forbidden);
     }
     let staff_id = page.staff.id;
-    let source_id = source.id;
+    let (source_id, kept) = (source.id, target.id);
     db.write(move |conn| -> Result<(), StoreError> {
         customers::merge(conn, &source, &target)?;
         let detail = format!("customer:{} merged into customer:{}", source.id, target.id);
@@ -319,7 +332,7 @@ pub async fn merge_customers(
     })
     .await?;
     dir.forget(source_id);
-    Ok(see_other(&format!("/staff/customers/{id}")))
+    Ok(see_other(&format!("/staff/customers/{kept}")))
 }
 
 

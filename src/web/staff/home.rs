@@ -17,26 +17,61 @@ use crate::web::render;
 pub struct HomePage {
     pub ctx: Ctx,
     pub store: Option<Store>,
+    /// The store's newest orders: (order id, reference, customer, product, status code, total, when).
+    pub recent: Vec<RecentOrder>,
     pub stores: Vec<Store>,
     /// Things administrators must act on (time, subject link, message, id).
     pub notices: Vec<(String, String, String, i64)>,
 }
 
-/// `GET /staff`: the store's home; an administrator sees every store of the chain.
-pub async fn show_home(page: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub struct RecentOrder {
+    pub id: i64,
+    pub reference: String,
+    pub customer: String,
+    pub product: String,
+    pub status: String,
+    pub total: String,
+    pub at: String,
+}
+
+/// Orders shown on a store's home.
+const RECENT_ORDERS: i64 = 8;
+
+/// `GET /staff`: the store's home (its newest orders); an administrator sees every store of the chain.
+pub async fn show_home(page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>) -> Result<HttpResponse, AppError> {
     let staff = page.staff.clone();
-    let (store, stores, notices) = db
+    let (store, recent, names, stores, notices) = db
         .read(move |conn| -> Result<_, StoreError> {
             let store = match staff.store_id {
                 Some(id) => crate::store::stores::find(conn, id)?,
                 None => None,
             };
+            let recent = match staff.store_id {
+                Some(id) => crate::store::orders::recent_for_store(conn, id, RECENT_ORDERS)?,
+                None => vec![],
+            };
+            let ids: Vec<i64> = recent.iter().map(|(_, c)| *c).collect();
+            let names: std::collections::HashMap<i64, String> = crate::store::customers::find_many(conn, &ids)?.into_iter().map(|c| (c.id, c.name)).collect();
             let admin = staff.role == Role::Admin;
             let stores = if admin { crate::store::stores::list(conn)? } else { vec![] };
             let notices = if admin { notices::open(conn)? } else { vec![] };
-            Ok((store, stores, notices))
+            Ok((store, recent, names, stores, notices))
         })
         .await?;
+    let labels = super::customer_profile::Labels::load(&db, &cache, page.ctx.t).await?;
+    let lang = page.ctx.t.lang;
+    let recent = recent
+        .into_iter()
+        .map(|(o, customer)| RecentOrder {
+            id: o.id,
+            product: labels.product(&o.product_code),
+            total: crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| crate::domain::money::format_amount(d, &o.currency, lang)).unwrap_or_default(),
+            customer: names.get(&customer).cloned().unwrap_or_default(),
+            at: fmt_time(&o.created_at),
+            reference: o.reference,
+            status: o.status,
+        })
+        .collect();
     let notices = notices
         .into_iter()
         .map(|n| {
@@ -44,7 +79,7 @@ pub async fn show_home(page: StaffPage, db: web::Data<Db>) -> Result<HttpRespons
             (fmt_time(&n.created_at), link, n.message, n.id)
         })
         .collect();
-    render::ok(&HomePage { ctx: page.ctx, store, stores, notices })
+    render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices })
 }
 
 pub struct TeamMember {

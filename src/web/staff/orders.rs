@@ -291,6 +291,9 @@ pub struct OrderPage {
     pub order: order_store::OrderRow,
     /// The product's name in the catalog revision it was ordered from.
     pub product_label: String,
+    /// The reader may cancel or revise it (staff of its store, or an administrator); others
+    /// see it, and may log feedback on it, as on its customer's timeline.
+    pub may_act: bool,
     pub customer: CustomerRow,
     pub total: String,
     pub work_orders: Vec<WorkOrderView>,
@@ -342,6 +345,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             let Some(order) = order_store::find(conn, id)? else { return Ok(None) };
             let customer = customers::find(conn, order.customer_id)?;
             let factories: BTreeMap<i64, String> = crate::store::factories::list(conn)?.into_iter().map(|f| (f.id, f.name)).collect();
+            let staff_names = crate::store::staff::names(conn)?;
             let mut wos = vec![];
             for wo in order_store::work_orders_of_order(conn, id)? {
                 let events = order_store::events(conn, wo.id)?;
@@ -350,14 +354,15 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             }
             let sets = customers::measurement_sets(conn, order.customer_id)?;
             let contacts = crate::learning::order_contacts(conn, id)?;
-            Ok(Some((order, customer, factories, wos, sets, contacts)))
+            Ok(Some((order, customer, factories, staff_names, wos, sets, contacts)))
         })
         .await?;
-    let Some((order, Some(customer), factories, wos, sets, contacts)) = loaded else { return Err(AppError::NotFound) };
+    let Some((order, Some(customer), factories, staff_names, wos, sets, contacts)) = loaded else { return Err(AppError::NotFound) };
     let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, fmt_time(&s.taken_at))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
+    let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| crate::domain::money::format_amount(d, &order.currency, lang)).unwrap_or_default();
     let product_label = cache.get(db, order.catalog_version_id).await?.and_then(|(_, c)| c.product(&order.product_code).map(|p| p.label.get(lang))).unwrap_or_else(|| order.product_code.clone());
     let work_orders = wos
@@ -370,7 +375,15 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             due_date: wo.due_date,
             attention: wo.attention,
             tracking: wo.tracking_number,
-            events: events.into_iter().map(|e| (fmt_time(&e.at), e.from_status.unwrap_or_default(), e.to_status, e.actor, e.note)).collect(),
+            events: events
+                .into_iter()
+                .map(|e| {
+                    let (who, what) = event_words(&e.actor, &e.note, &staff_names, &factories, t);
+                    // A revision keeps the status: "queued → queued" said nothing.
+                    let from = e.from_status.filter(|f| *f != e.to_status).unwrap_or_default();
+                    (fmt_time(&e.at), from, e.to_status, who, what)
+                })
+                .collect(),
             deliveries: deliveries
                 .into_iter()
                 .map(|d| {
@@ -385,7 +398,34 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, product_label, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+    Ok(OrderPage { ctx: page.ctx, error, order, product_label, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+}
+
+/// Who made a work-order event and what it says, as staff read them: the events store who as
+/// `staff:ID`, `factory:ID`, `order` or `dispatcher`, and the notes Atelier writes itself as
+/// fixed words, which are translated here; a factory's own note is shown as it wrote it.
+fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories: &BTreeMap<i64, String>, t: crate::i18n::Tr) -> (String, String) {
+    let id = |prefix: &str| actor.strip_prefix(prefix).and_then(|i| i.parse::<i64>().ok());
+    let who = if let Some(s) = id("staff:") {
+        staff.get(&s).cloned().unwrap_or_else(|| t.t("event-by-staff"))
+    } else if let Some(f) = id("factory:") {
+        factories.get(&f).cloned().unwrap_or_else(|| t.t("event-by-factory"))
+    } else if actor == "dispatcher" {
+        t.t("event-by-dispatcher")
+    } else if actor == "order" {
+        String::new()
+    } else {
+        actor.to_owned()
+    };
+    let what = match (actor.split(':').next().unwrap_or_default(), note) {
+        ("order", "placed") => t.t("event-placed"),
+        ("staff", "order cancelled") => t.t("event-cancelled"),
+        ("factory", "acknowledged") => t.t("event-acknowledged"),
+        ("dispatcher", "work_order.created") => t.t("event-pushed"),
+        ("staff", n) if n.strip_prefix("revision ").is_some_and(|r| r.parse::<i32>().is_ok()) => t.t1("event-revision", "n", &n["revision ".len()..]),
+        _ => note.to_owned(),
+    };
+    (who, what)
 }
 
 #[derive(serde::Deserialize)]
@@ -421,10 +461,20 @@ pub async fn revise_order(
             Ok(see_other(&format!("/staff/orders/{id}")))
         }
         Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
-        Err(crate::orders::ReviseError::TooLate(..)) => {
+        Err(crate::orders::ReviseError::TooLate(_, status)) => {
             let t = page.ctx.t;
-            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-refused"))).await?;
+            let why = match crate::domain::work_order::Status::parse(&status) {
+                Some(crate::domain::work_order::Status::Cancelled) => t.t("order-revise-cancelled"),
+                Some(crate::domain::work_order::Status::Rejected) => t.t("order-revise-rejected"),
+                _ => t.t("order-revise-refused"),
+            };
+            let again = order_page(page, &db, &cache, id, Some(why)).await?;
             render::page(StatusCode::CONFLICT, &again)
+        }
+        Err(crate::orders::ReviseError::Unchanged) => {
+            let t = page.ctx.t;
+            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-same"))).await?;
+            render::page(StatusCode::OK, &again)
         }
         Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
             let (t, lang) = (page.ctx.t, page.ctx.t.lang);
