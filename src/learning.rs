@@ -218,13 +218,14 @@ pub struct Recommendations {
     pub products: Vec<(String, i64)>,
 }
 
-/// `own`: the customer's items ([`Habits`]'s basket).
-pub fn recommendations_for(conn: &mut DbConn, memo: &ProfileMemo, own: &BTreeSet<String>, marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
+/// From the customer's [`Habits`]: their items, and the options they settled.
+pub fn recommendations_for(conn: &mut DbConn, memo: &ProfileMemo, habits: &Habits, marketing_ok: bool, limit: usize) -> Result<Recommendations, StoreError> {
+    let own = &habits.basket;
     if own.is_empty() {
         return Ok(Recommendations { options: vec![], products: vec![] });
     }
     let neighbours = memo.neighbours_of(conn, own)?;
-    let all = recommend::recommend(own, neighbours.iter().flat_map(|n| n.iter()), limit * 4);
+    let all = recommend::recommend(own, &habits.settled, neighbours.iter().flat_map(|n| n.iter()), limit * 4);
     let (products, options): (Vec<_>, Vec<_>) = all.into_iter().partition(|(item, _)| item.starts_with("p:"));
     Ok(Recommendations {
         options: options.into_iter().take(limit).collect(),
@@ -238,11 +239,13 @@ pub fn recommendations_for(conn: &mut DbConn, memo: &ProfileMemo, own: &BTreeSet
 pub struct Habits {
     pub suggestions: Vec<Suggestion>,
     pub basket: BTreeSet<String>,
+    /// Options chosen with one value (`product:option`), whose other values are no suggestion.
+    pub settled: BTreeSet<String>,
 }
 
 impl Habits {
     pub fn of(orders: &[PastOrder]) -> Self {
-        Self { suggestions: suggestions(orders), basket: recommend::basket(orders) }
+        Self { suggestions: suggestions(orders), basket: recommend::basket(orders), settled: recommend::settled_options(orders) }
     }
 }
 

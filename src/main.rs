@@ -264,7 +264,13 @@ fn coverage_report(settings: &Settings, only: Option<&str>, lang: &str) -> anyho
         shown += 1;
     }
     if shown == 0 {
-        anyhow::bail!("no catalog to report on: import one first (atelier import-catalog FILE)");
+        match only {
+            Some(code) if !versions.is_empty() => {
+                let known: Vec<&str> = versions.iter().map(|v| v.catalog_code.as_str()).collect();
+                anyhow::bail!("no catalog `{code}`; the catalogs are {}", known.join(", "))
+            }
+            _ => anyhow::bail!("no catalog to report on: import one first (atelier import-catalog FILE)"),
+        }
     }
     Ok(())
 }

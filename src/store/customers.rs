@@ -504,7 +504,11 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     }
     scrub_orders(conn, id)?;
     native!(conn, |on| diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(on))?;
-    native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(id))).execute(on))?;
+    // Contacts lose what was said, not that they happened: a complaint, its remedy and its
+    // cost stay in the store's figures and value classes, without the person (as orders do).
+    native!(conn, |on| diesel::update(cc::table.filter(cc::customer_id.eq(id)))
+        .set((cc::summary.eq(""), cc::resolution.eq(None::<String>)))
+        .execute(on))?;
     super::learned::delete_for(conn, id)?;
     // Orders keep what they were built from, without the link to the person's sets.
     native!(conn, |on| diesel::update(super::schema::orders::table.filter(super::schema::orders::customer_id.eq(id)))

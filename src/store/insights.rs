@@ -26,6 +26,7 @@ fn listed(rows: Vec<(ClassRow, i64, String, String)>) -> Vec<Listed> {
 pub fn top_a(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
     let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
+        .filter(c::erased_at.is_null().and(c::merged_into_id.is_null()))
         .filter(cl::value_class.eq("A"))
         .order((cl::revenue_12m_minor.desc(), cl::customer_id.asc()))
         .limit(limit)
@@ -38,6 +39,7 @@ pub fn top_a(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
 pub fn costliest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
     let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
+        .filter(c::erased_at.is_null().and(c::merged_into_id.is_null()))
         .filter(cl::cost_12m_minor.gt(0).or(cl::complaints_12m.gt(0)).or(cl::cancellations_12m.gt(0)))
         .order((cl::cost_12m_minor.desc(), cl::complaints_12m.desc(), cl::cancellations_12m.desc(), cl::customer_id.asc()))
         .limit(limit)
@@ -50,6 +52,7 @@ pub fn costliest(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Listed>> {
 pub fn ordering_less(conn: &mut DbConn, top: i64) -> QueryResult<Vec<Listed>> {
     let rows = native!(conn, |on| cl::table
         .inner_join(c::table)
+        .filter(c::erased_at.is_null().and(c::merged_into_id.is_null()))
         .filter(cl::revenue_prev_12m_minor.gt(0))
         .order((cl::revenue_prev_12m_minor.desc(), cl::customer_id.asc()))
         .limit(top)
@@ -83,6 +86,7 @@ pub fn repeat_complainers(conn: &mut DbConn, since: NaiveDateTime, limit: i64) -
              CAST(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END) AS BIGINT) AS open \
            FROM customer_contacts WHERE kind = 'complaint' AND at >= ?1 GROUP BY customer_id HAVING COUNT(*) > 1 \
          ) x JOIN customers c ON c.id = x.customer_id \
+         WHERE c.erased_at IS NULL AND c.merged_into_id IS NULL \
          ORDER BY x.open DESC, x.complaints DESC, c.id LIMIT ?2",
     );
     native!(conn, |on| diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).bind::<BigInt, _>(limit).load(on))

@@ -448,14 +448,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
-    // A number field holding something that is not a number is left out of the configuration,
-    // so the engine asks to "choose" it: say what is wrong with what was typed instead.
-    let not_numbers: Vec<(&str, String)> = cat
-        .product(&cfg.product)
-        .map(|p| p.options.iter().filter(|o| o.kind == OptionKind::Number && !cfg.choices.contains_key(&o.code) && !typed_in(pairs, &o.code).trim().is_empty()).map(|o| (o.code.as_str(), o.label.get(lang))).collect())
-        .unwrap_or_default();
-    let asked_again = |v: &crate::domain::catalog::Violation| v.kind == ViolationKind::MissingChoice && v.options.iter().any(|o| not_numbers.iter().any(|(code, _)| code == o));
-    let violations = not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)).chain(a.validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang))).collect();
+    let violations = violation_lines(cat, cfg, &a.validation, pairs, t);
     LiveView {
         steps: vec![],
         valid: a.validation.valid,
@@ -468,6 +461,19 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
     }
+}
+
+/// What keeps a configuration from being ordered, in words. A number field holding something
+/// that is not a number is left out of the configuration, so the engine asks to "choose" it:
+/// what is wrong with what was typed is said instead.
+pub fn violation_lines(cat: &CompiledCatalog, cfg: &Configuration, validation: &crate::domain::catalog::Validation, pairs: &[(String, String)], t: Tr) -> Vec<String> {
+    let lang = t.lang;
+    let not_numbers: Vec<(&str, String)> = cat
+        .product(&cfg.product)
+        .map(|p| p.options.iter().filter(|o| o.kind == OptionKind::Number && !cfg.choices.contains_key(&o.code) && !typed_in(pairs, &o.code).trim().is_empty()).map(|o| (o.code.as_str(), o.label.get(lang))).collect())
+        .unwrap_or_default();
+    let asked_again = |v: &crate::domain::catalog::Violation| v.kind == ViolationKind::MissingChoice && v.options.iter().any(|o| not_numbers.iter().any(|(code, _)| code == o));
+    not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)).chain(validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang))).collect()
 }
 
 /// The chosen options in words, in catalog order (checkout and order pages).

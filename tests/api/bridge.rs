@@ -573,6 +573,10 @@ async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend:
     let got = factory.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(got[3].body["type"], "customer.erased");
     assert_eq!(got[3].body["data"], serde_json::json!({ "customer_reference": reference }));
+    // The order stays, saying whose it was no longer, without a feedback form that would fail.
+    let (_, html) = app.get_html(&second).await;
+    assert_eq!(select(&html, "#order-customer-erased"), vec!["Customer erased"]);
+    assert!(select(&html, "#order-contact-form").is_empty());
 }
 
 /// What it takes to place jersey orders through the placement service directly.

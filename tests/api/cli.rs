@@ -42,6 +42,10 @@ fn import_catalog_stores_good_files_and_refuses_broken_ones_with_the_reason() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("this is the text of revision 1, but revision 2 is current") && err.contains("change its `version`"), "{err}");
+    // A catalog code that does not exist is named, with the ones that do.
+    let out = atelier(dir.path(), &["coverage-report", "--catalog", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no catalog `nope`; the catalogs are atelier-sportswear"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -67,7 +67,7 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, ".event-measurements .event-text"), vec!["2 measurements taken"]);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
-    assert_eq!(select(&html, "#history tbody td.muted"), vec!["inside_leg_to_stature"]);
+    assert_eq!(select(&html, "#history tbody td.muted"), vec!["Inside leg to stature"], "the confirmed warning in words, not its code");
 }
 
 async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Backend) {

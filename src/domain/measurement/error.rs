@@ -40,6 +40,17 @@ pub enum FieldErrorKind {
         unit: Unit,
         range: ValueRange,
     },
+    /// Outside the range in centimetres but inside it read as inches (a stature of "69"):
+    /// the range, and the value in canonical units as inches would give it.
+    LooksLikeInches {
+        range: ValueRange,
+        as_inches: u32,
+    },
+    /// Not less than `other`, which no body allows (an inside leg as long as the stature, a
+    /// thigh girth above the hip girth): most likely the two were typed the other way round.
+    NotLessThan {
+        other: Measurement,
+    },
 }
 
 impl FieldError {
@@ -57,6 +68,8 @@ impl FieldError {
             FieldErrorKind::Negative => "negative",
             FieldErrorKind::TooManyDecimals { .. } => "too_many_decimals",
             FieldErrorKind::OutOfRange { .. } => "out_of_range",
+            FieldErrorKind::LooksLikeInches { .. } => "looks_like_inches",
+            FieldErrorKind::NotLessThan { .. } => "not_less_than",
         }
     }
 
@@ -92,6 +105,11 @@ impl FieldError {
                     ("unit", unit.symbol().to_owned()),
                 ]);
             }
+            FieldErrorKind::LooksLikeInches { range, as_inches } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                args.extend([("min", min), ("max", max), ("unit", "cm".to_owned()), ("as_cm", Unit::Centimetre.format(*as_inches))]);
+            }
+            FieldErrorKind::NotLessThan { other } => args.push(("other", other.code().to_owned())),
         }
         args
     }
@@ -130,6 +148,14 @@ impl FieldError {
                 let (min, max) = range_text(*unit, *range);
                 format!("{name} must be between {min} and {max} {}.", unit.symbol())
             }
+            FieldErrorKind::LooksLikeInches { range, as_inches } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_inches);
+                format!("{name} must be between {min} and {max} cm. Measured in inches? Type it with “in” (that is {cm} cm).")
+            }
+            FieldErrorKind::NotLessThan { other } => {
+                format!("{name} must be less than {}: are the two the other way round?", other.name(Lang::En).to_lowercase())
+            }
         }
     }
 
@@ -158,6 +184,14 @@ impl FieldError {
             FieldErrorKind::OutOfRange { unit, range } => {
                 let (min, max) = range_text(*unit, *range);
                 format!("{name}必须在 {min} 至 {max} {} 之间。", unit.symbol())
+            }
+            FieldErrorKind::LooksLikeInches { range, as_inches } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_inches);
+                format!("{name}必须在 {min} 至 {max} cm 之间。如果是以英寸测量的，请加上“in”输入（即 {cm} cm）。")
+            }
+            FieldErrorKind::NotLessThan { other } => {
+                format!("{name}必须小于{}：两者是否填反了？", other.name(Lang::ZhCn))
             }
         }
     }

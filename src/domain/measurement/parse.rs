@@ -70,6 +70,12 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
     let amount = amount(unit, &terms)?.ok_or_else(|| out_of_range.clone())?;
     match unit.to_canonical(amount) {
         Some(value) if m.hard_range().contains(value) => Ok(value),
+        // A stature of "69" in a form set to centimetres was measured in inches: said when
+        // the value read as inches is an ordinary one (within what the survey measured).
+        _ if unit == Unit::Centimetre => match Unit::Inch.to_canonical(amount) {
+            Some(as_inches) if m.survey_range().contains(as_inches) => Err(FieldErrorKind::LooksLikeInches { range: m.hard_range(), as_inches }),
+            _ => Err(out_of_range),
+        },
         _ => Err(out_of_range),
     }
 }
@@ -563,8 +569,10 @@ mod tests {
         let err = metric(Stature, "69").unwrap_err();
         assert_eq!(
             err.message(Lang::En),
-            "Stature must be between 80 and 280 cm."
+            "Stature must be between 80 and 280 cm. Measured in inches? Type it with “in” (that is 175.3 cm)."
         );
+        // 79.9 in would be taller than anyone measured: no such hint.
+        assert_eq!(metric(Stature, "79.9").unwrap_err().message(Lang::En), "Stature must be between 80 and 280 cm.");
     }
 
     #[test]

@@ -279,6 +279,26 @@ impl Rule {
         }
     }
 
+    /// A confirmed warning's id (see [`Warning::id`]) in words, as a measurement history lists
+    /// it: "Hand girth outside the survey's range", "Inside leg to stature"; an id no rule
+    /// knows (one a later version dropped) is shown as it was stored.
+    pub fn describe_id(id: &str, lang: Lang) -> String {
+        let (code, measurement) = id.split_once('.').map_or((id, None), |(c, m)| (c, Measurement::from_code(m)));
+        let Some(rule) = Rule::ALL.into_iter().find(|r| r.code() == code) else { return id.to_owned() };
+        let zh = lang == Lang::ZhCn;
+        match (rule, measurement) {
+            (Rule::OutsideSurveyRange, Some(m)) if zh => format!("{}超出调查范围", m.name(lang)),
+            (Rule::OutsideSurveyRange, Some(m)) => format!("{} outside the survey's range", m.name(lang)),
+            (Rule::BodyMassIndex, _) if zh => "体重指数".to_owned(),
+            (Rule::BodyMassIndex, _) => "Body mass index".to_owned(),
+            _ => match RATIO_RULES.iter().find(|r| r.rule == rule) {
+                Some(r) if zh => format!("{}与{}之比", r.numerator.name(lang), r.denominator.name(lang)),
+                Some(r) => format!("{} to {}", r.numerator.name(lang), r.denominator.name(lang).to_lowercase()),
+                None => id.to_owned(),
+            },
+        }
+    }
+
     /// The band `[low, high]` in percent for a ratio rule.
     pub fn ratio_band_percent(self) -> Option<(i64, i64)> {
         RATIO_RULES
@@ -467,6 +487,16 @@ fn lowercase_first(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_confirmed_warning_is_listed_in_words() {
+        assert_eq!(Rule::describe_id("outside_survey_range.hand_girth", Lang::En), "Hand girth outside the survey's range");
+        assert_eq!(Rule::describe_id("inside_leg_to_stature", Lang::En), "Inside leg to stature");
+        assert_eq!(Rule::describe_id("body_mass_index", Lang::ZhCn), "体重指数");
+        assert_eq!(Rule::describe_id("thigh_to_hip", Lang::ZhCn), "大腿围与臀围之比");
+        assert_eq!(Rule::describe_id("a_rule_since_dropped", Lang::En), "a_rule_since_dropped");
+    }
+
     use super::super::testdata::{ANSUR_RATIOS, csv_rows};
     use super::*;
     use Measurement::*;

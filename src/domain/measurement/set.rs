@@ -99,7 +99,7 @@ impl MeasurementSet {
             .iter()
             .map(|(&m, &v)| (m, v))
             .partition(|&(m, v)| m.hard_range().contains(v));
-        let errors = invalid
+        let mut errors: Vec<FieldError> = invalid
             .into_keys()
             .map(|m| {
                 let kind = FieldErrorKind::OutOfRange {
@@ -109,12 +109,28 @@ impl MeasurementSet {
                 FieldError::new(m, kind)
             })
             .collect();
+        let mut valid = valid;
+        for (lesser, greater) in IMPOSSIBLE_ORDER {
+            let pair = (valid.get(&lesser).copied(), valid.get(&greater).copied());
+            if let (Some(a), Some(b)) = pair {
+                if a >= b {
+                    errors.push(FieldError::new(lesser, FieldErrorKind::NotLessThan { other: greater }));
+                    valid.remove(&lesser);
+                }
+            }
+        }
+        errors.sort_by_key(|e| e.measurement);
         Validation {
             errors,
             warnings: plausibility::warnings(&valid, system),
         }
     }
 }
+
+/// Pairs where the first is always less than the second, on every body: the reference data
+/// calls an inside leg reaching the stature, or a thigh girth above the hip girth, impossible
+/// (a warning would let a fitter confirm two swapped fields).
+const IMPOSSIBLE_ORDER: [(Measurement, Measurement); 2] = [(Measurement::InsideLeg, Measurement::Stature), (Measurement::ThighGirth, Measurement::HipGirth)];
 
 impl FromIterator<(Measurement, u32)> for MeasurementSet {
     fn from_iter<I: IntoIterator<Item = (Measurement, u32)>>(iter: I) -> Self {
@@ -195,6 +211,36 @@ mod tests {
         assert_eq!(
             failed,
             vec![(BodyMass, "unit_not_accepted"), (InsideLeg, "not_a_number")]
+        );
+    }
+
+    #[test]
+    fn swapped_fields_are_refused_at_the_lesser_with_the_likely_cause() {
+        // Both within their own ranges, but no body has them this way round.
+        let set: MeasurementSet = [(Stature, 1000), (InsideLeg, 1200), (HipGirth, 600), (ThighGirth, 700)].into_iter().collect();
+        let messages: Vec<String> = set.validate().errors.iter().map(|e| e.message(Lang::En)).collect();
+        assert_eq!(
+            messages,
+            [
+                "Thigh girth must be less than hip girth: are the two the other way round?",
+                "Inside leg must be less than stature: are the two the other way round?",
+            ]
+        );
+        assert!(set.validate().errors[0].message(Lang::ZhCn).ends_with("：两者是否填反了？"));
+    }
+
+    #[test]
+    fn a_length_typed_in_inches_into_centimetres_says_so() {
+        let form = MeasurementSet::parse_form([(Stature, "69"), (InsideLeg, "31"), (ChestGirth, "12")], UnitSystem::Metric);
+        let messages: Vec<String> = form.errors.iter().map(|e| e.message(Lang::En)).collect();
+        assert_eq!(
+            messages,
+            [
+                "Stature must be between 80 and 280 cm. Measured in inches? Type it with “in” (that is 175.3 cm).",
+                "Chest / bust girth must be between 50 and 250 cm.",
+                "Inside leg must be between 40 and 140 cm. Measured in inches? Type it with “in” (that is 78.7 cm).",
+            ],
+            "12 in is no chest either"
         );
     }
 

@@ -134,11 +134,19 @@ impl Cooccurrence {
     }
 }
 
+/// The options a customer settled with one value (`product:option`): another value of such an
+/// option is not a suggestion but a contradiction (a women's cut to a man who ordered the
+/// men's twice, a rim brake to someone who chose disc brakes).
+pub fn settled_options(orders: &[PastOrder]) -> BTreeSet<String> {
+    orders.iter().flat_map(|o| o.choices.iter().filter(|(_, c)| matches!(c, Choice::One(_))).map(|(option, _)| format!("{}:{option}", o.product))).collect()
+}
+
 /// Items the customer does not have yet, best first: the sum of their similarity to the
-/// customer's own items.
-pub fn recommend<'a>(own: &BTreeSet<String>, neighbours: impl IntoIterator<Item = &'a Neighbour>, limit: usize) -> Vec<(String, i64)> {
+/// customer's own items. Values of `settled` options (see [`settled_options`]) are left out.
+pub fn recommend<'a>(own: &BTreeSet<String>, settled: &BTreeSet<String>, neighbours: impl IntoIterator<Item = &'a Neighbour>, limit: usize) -> Vec<(String, i64)> {
+    let contradicts = |item: &str| item.strip_prefix("v:").and_then(|rest| rest.split_once('=')).is_some_and(|(product_option, _)| settled.contains(product_option));
     let mut score: BTreeMap<&str, i64> = BTreeMap::new();
-    for n in neighbours.into_iter().filter(|n| own.contains(&n.item) && !own.contains(&n.other)) {
+    for n in neighbours.into_iter().filter(|n| own.contains(&n.item) && !own.contains(&n.other) && !contradicts(&n.other)) {
         *score.entry(&n.other).or_default() += n.score_ppm;
     }
     let mut out: Vec<(String, i64)> = score.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
@@ -164,13 +172,23 @@ mod tests {
         co.add_basket(&basket(&[order("jersey", &[("fabric", "light")]), order("road", &[])]));
         let n = co.neighbours();
         let own = basket(&[order("jersey", &[("fabric", "thermal")])]);
-        let recs = recommend(&own, &n, 5);
+        let recs = recommend(&own, &BTreeSet::new(), &n, 5);
         assert_eq!(recs.first().map(|r| r.0.as_str()), Some("p:bib"));
         assert!(recs.iter().all(|r| !own.contains(&r.0)));
         // Seen together once only: chance, not a pattern.
         assert!(recs.iter().all(|r| r.0 != "p:road"));
         // Values pair only within their product.
         assert!(n.iter().all(|x| !(x.item.starts_with("v:jersey") && x.other.starts_with("v:bib"))));
+
+        // Another value of an option the customer settled is not suggested.
+        let mut co = Cooccurrence::default();
+        for _ in 0..3 {
+            co.add_basket(&basket(&[order("jersey", &[("fabric", "thermal"), ("cut", "men")]), order("jersey", &[("cut", "women"), ("fabric", "light")])]));
+        }
+        let mine = [order("jersey", &[("fabric", "thermal"), ("cut", "men")])];
+        let recs = recommend(&basket(&mine), &settled_options(&mine), &co.neighbours(), 10);
+        assert!(recs.iter().all(|r| !r.0.starts_with("v:jersey:cut=") && !r.0.starts_with("v:jersey:fabric=")), "{recs:?}");
+        assert!(!recommend(&basket(&mine), &BTreeSet::new(), &co.neighbours(), 10).is_empty(), "without settling they would be");
     }
 
     #[test]

@@ -118,8 +118,8 @@ pub struct ProfileData {
     currency: String,
 }
 
-fn money(minor: i64, currency: &str) -> String {
-    from_minor(minor, currency).map(|d| format!("{d} {currency}")).unwrap_or_default()
+fn money(minor: i64, currency: &str, lang: crate::domain::lang::Lang) -> String {
+    from_minor(minor, currency).map(|d| crate::domain::money::format_amount(d, currency, lang)).unwrap_or_default()
 }
 
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
@@ -130,7 +130,7 @@ pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[
     let figures = learning::figures(conn, id, today, class)?;
     let habits = memo.habits(id, orders);
     let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
-    let recs = learning::recommendations_for(conn, memo, &habits.basket, marketing_ok, 5)?;
+    let recs = learning::recommendations_for(conn, memo, &habits, marketing_ok, 5)?;
     let counted = || orders.iter().filter(|o| learning::counts_as_choice(o));
     let mut seen = BTreeSet::new();
     let latest = counted()
@@ -187,8 +187,8 @@ impl ProfileView {
         };
         ProfileView {
             orders: life.orders,
-            revenue: money(life.revenue_minor, &l.currency),
-            revenue_12m: money(trailing.revenue_minor, &l.currency),
+            revenue: money(life.revenue_minor, &l.currency, t.lang),
+            revenue_12m: money(trailing.revenue_minor, &l.currency, t.lang),
             last_order: life.last_order_at.as_ref().map(fmt_time).unwrap_or_default(),
             average_rating: life.average_rating_tenths().map(|r| format!("{}.{}", r / 10, r % 10)).unwrap_or_default(),
             complaints_12m: trailing.complaints,

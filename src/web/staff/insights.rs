@@ -71,20 +71,20 @@ struct Loaded {
     matrix: Vec<(String, String, i64)>,
 }
 
-fn money(minor: i64) -> String {
+fn money(minor: i64, lang: crate::domain::lang::Lang) -> String {
     // The chain prices in one currency; the demo and the generator use euros.
-    from_minor(minor, "EUR").map(|d| format!("{d} EUR")).unwrap_or_default()
+    from_minor(minor, "EUR").map(|d| crate::domain::money::format_amount(d, "EUR", lang)).unwrap_or_default()
 }
 
-fn row(l: Listed) -> Row {
+fn row(l: Listed, lang: crate::domain::lang::Lang) -> Row {
     Row {
         id: l.id,
         name: l.name,
         reference: l.reference,
         class: l.class.value_class,
-        revenue_12m: money(l.class.revenue_12m_minor),
-        revenue_prev: money(l.class.revenue_prev_12m_minor),
-        cost: money(l.class.cost_12m_minor),
+        revenue_12m: money(l.class.revenue_12m_minor, lang),
+        revenue_prev: money(l.class.revenue_prev_12m_minor, lang),
+        cost: money(l.class.cost_12m_minor, lang),
         complaints: l.class.complaints_12m,
         remakes: l.class.remakes_12m,
         cancellations: l.class.cancellations_12m,
@@ -108,7 +108,7 @@ pub async fn show_insights(page: StaffPage, db: web::Data<Db>) -> Result<HttpRes
             })
         })
         .await?;
-    let t = page.ctx.t;
+    let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let chart = l.run.as_ref().map(|r| {
         let curve: Vec<i64> = serde_json::from_str(&r.curve).unwrap_or_default();
         pareto_chart::chart(&curve, i64::from(r.a_share), i64::from(r.b_share))
@@ -139,9 +139,9 @@ pub async fn show_insights(page: StaffPage, db: web::Data<Db>) -> Result<HttpRes
         chart_left: pareto_chart::LEFT,
         chart_bottom: pareto_chart::BOTTOM,
         class_counts,
-        a_customers: l.a.into_iter().map(row).collect(),
-        costliest: l.costliest.into_iter().map(row).collect(),
-        ordering_less: l.less.into_iter().map(row).collect(),
+        a_customers: l.a.into_iter().map(|l| row(l, lang)).collect(),
+        costliest: l.costliest.into_iter().map(|l| row(l, lang)).collect(),
+        ordering_less: l.less.into_iter().map(|l| row(l, lang)).collect(),
         complainers: l.complainers,
         matrix,
     })

@@ -243,7 +243,12 @@ pub async fn measurement_history(page: StaffPage, db: web::Data<Db>, path: web::
                         .unwrap_or_default()
                 })
                 .collect(),
-            confirmed: serde_json::from_str::<Vec<String>>(&s.confirmed_warnings).unwrap_or_default().join(", "),
+            confirmed: serde_json::from_str::<Vec<String>>(&s.confirmed_warnings)
+                .unwrap_or_default()
+                .iter()
+                .map(|id| crate::domain::measurement::Rule::describe_id(id, lang))
+                .collect::<Vec<_>>()
+                .join(if lang == Lang::ZhCn { "、" } else { ", " }),
             self_measured: s.self_measured,
         })
         .collect();

@@ -110,7 +110,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         product_label: product.map(|p| p.label.get(lang)).unwrap_or_default(),
         options,
         measurements_note: note,
-        violations: validation.as_ref().map(|v| v.violations.iter().map(|x| x.explanation.get(lang)).collect()).unwrap_or_default(),
+        violations: validation.as_ref().map(|v| configurator::violation_lines(cat, cfg, v, pairs, ctx.t)).unwrap_or_default(),
         price_lines,
         total,
         derived,
