@@ -198,6 +198,8 @@ pub struct ContactRow {
     pub staff_id: Option<i64>,
     pub store_id: Option<i64>,
     pub at: NaiveDateTime,
+    /// The order it is about, for feedback and complaints logged on an order.
+    pub order_id: Option<i64>,
 }
 
 pub fn insert_contact(
@@ -504,8 +506,10 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     }
     scrub_orders(conn, id)?;
     native!(conn, |on| diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(on))?;
-    // Contacts lose what was said, not that they happened: a complaint, its remedy and its
-    // cost stay in the store's figures and value classes, without the person (as orders do).
+    // Feedback and complaints lose what was said, not that they happened: a rating, a
+    // complaint, its remedy and its cost stay in the store's figures and value classes,
+    // without the person (as orders do). Visits, calls and messages count for nothing: gone.
+    native!(conn, |on| diesel::delete(cc::table.filter(cc::customer_id.eq(id).and(cc::kind.ne_all(["feedback", "complaint"])))).execute(on))?;
     native!(conn, |on| diesel::update(cc::table.filter(cc::customer_id.eq(id)))
         .set((cc::summary.eq(""), cc::resolution.eq(None::<String>)))
         .execute(on))?;

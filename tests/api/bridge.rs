@@ -290,6 +290,14 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     app.sign_in_as(FITTER_NORTH).await;
     let order = app.order_a_jersey("Ana Silva").await;
     // The store's home lists it (it said "no orders yet" whatever the store had).
+    // The order page says what was ordered, for what, and where it goes (it showed only the
+    // total; the choices were on the job ticket alone).
+    let (_, page) = app.get_html(&order).await;
+    let choices = select(&page, "#order-choices dd");
+    assert!(choices.contains(&"Club (semi-fitted)".to_owned()) || choices.iter().any(|c| c.starts_with("Club")), "{choices:?}");
+    assert!(choices.contains(&"“ANA”".to_owned()), "{choices:?}");
+    assert!(select(&page, "#order-price dt").iter().any(|l| l.starts_with("Base price") || l.starts_with("Base")), "{:?}", select(&page, "#order-price dt"));
+    assert!(select(&page, "#order-delivery").concat().starts_with("Collect at North"), "{:?}", select(&page, "#order-delivery"));
     let (_, home) = app.get_html("/staff").await;
     let recent = select(&home, "#recent-orders li");
     assert!(recent.len() == 1 && recent[0].contains(" · Ana Silva · Cycling jersey · €") && recent[0].contains("Placed"), "{recent:?}");

@@ -64,6 +64,9 @@ fn every_message_the_code_uses_is_defined() {
         "password-mismatch", "email-required", "name-hidden-characters"] {
         used.insert(key.to_owned());
     }
+    for class in ["A", "B", "C", "D"] {
+        used.insert(format!("class-meaning-{class}"));
+    }
     for status in ["placed", "queued", "sent", "acknowledged", "in_production", "shipped", "rejected", "cancelled"] {
         used.insert(format!("order-status-{status}"));
         used.insert(format!("work-status-{status}"));

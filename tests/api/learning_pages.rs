@@ -171,6 +171,14 @@ async fn feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard(
     let (_, html) = app.get_html(&page).await;
     assert_eq!(select(&html, ".order-contact").len(), 3);
     assert_eq!(select(&html, ".order-contact .badge.remedy"), vec!["Remake"]);
+    // The open complaint can be resolved here, the order page; the resolved one says how.
+    assert_eq!(select(&html, ".order-contact form.resolve").len(), 1);
+    assert_eq!(attr(&html, ".order-contact form.resolve input[name=back]", "value").as_deref(), Some(page.as_str()));
+
+    // On the customer's timeline, each of them leads to the order.
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    let linked = html.select(&scraper::Selector::parse("#timeline .event-complaint .event-text a, #timeline .event-feedback .event-text a").unwrap()).filter(|a| a.value().attr("href") == Some(page.as_str())).count();
+    assert_eq!(linked, 3);
 
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, "#profile-rating"), vec!["4.0"]);
@@ -199,6 +207,8 @@ async fn feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard(
     // The customer's segment and its strategy are on the customer page.
     let (_, html) = app.get_html(&link).await;
     assert_eq!(select(&html, "#profile-class"), vec!["D"]);
+    assert_eq!(select(&html, "#profile-class-meaning"), vec!["no net revenue, or a net cost (remakes, returns)"]);
+    assert!(select(&html, "#profile-class-stale").is_empty(), "just recomputed");
     assert!(select(&html, "#profile-strategy")[0].starts_with("Self-service"));
     assert!(select(&html, "#profile-strategy")[0].contains("correct"));
 

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::domain::catalog::PriceBreakdown;
 use crate::domain::money::{format_amount, from_minor};
 use crate::store::orders::{self as order_store, OrderRow};
 use crate::store::{Db, StoreError};
@@ -123,54 +122,7 @@ pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate
     let (order, events, tracking, status) = loaded.ok_or(AppError::NotFound)?;
     let t = page.ctx.t;
     let lang = t.lang;
-    let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
-    let price_lines = breakdown
-        .map(|p| {
-            let money = |d| format_amount(d, &p.currency, lang);
-            let mut lines = vec![(t.t("price-base"), money(p.base))];
-            lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
-            lines.push((t.t1("price-tax", "rate", (p.tax_rate * rust_decimal::Decimal::from(100)).normalize()), money(p.tax)));
-            lines
-        })
-        .unwrap_or_default();
-    let ship: serde_json::Value = serde_json::from_str(&order.ship_to).unwrap_or_default();
-    // Orders from the shop name their store; from a store or a partner's system they carry its
-    // id, or an address as lines.
-    let store = match (ship.get("store_name").and_then(|v| v.as_str()), ship.get("store").and_then(|v| v.as_i64())) {
-        (Some(name), _) => Some(name.to_owned()),
-        (None, Some(id)) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?.map(|s| s.name),
-        _ => None,
-    };
-    let address = match ship.get("address") {
-        Some(serde_json::Value::String(a)) => Some(a.clone()),
-        Some(serde_json::Value::Object(lines)) => {
-            // Lines as an envelope has them (the object's own order is not kept); others after.
-            const ORDER: [&str; 12] = ["name", "company", "line1", "line2", "line3", "street", "postcode", "postal_code", "zip", "city", "region", "country"];
-            let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
-            let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
-            shown.sort_by_key(|(k, _)| rank(k));
-            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
-        }
-        _ => None,
-    };
-    let delivery = match (store, address.filter(|a| !a.is_empty())) {
-        (Some(store), _) => t.t1("delivery-to-store", "store", store),
-        (_, Some(address)) => t.t1("delivery-to-address", "address", address),
-        _ => String::new(),
-    };
-    let (product_label, choices) = match cache.get(&db, order.catalog_version_id).await? {
-        Some((_, cat)) => {
-            #[derive(serde::Deserialize)]
-            struct Stored {
-                #[serde(default)]
-                choices: std::collections::BTreeMap<String, crate::domain::catalog::Choice>,
-            }
-            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
-            let cfg = crate::domain::catalog::Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
-            (cat.product(&order.product_code).map(|p| p.label.get(lang)).unwrap_or_default(), crate::web::configurator::choice_labels(&cat, &cfg, lang))
-        }
-        None => (order.product_code.clone(), vec![]),
-    };
+    let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery } = crate::web::order_view::words(&db, &cache, &order, t).await?;
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
     render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, ctx: page.ctx })
 }

@@ -141,6 +141,9 @@ pub async fn log_contact(
 pub struct ResolveRequest {
     #[serde(default)]
     resolution: String,
+    /// The page the form was on (the order page has one too); the customer's timeline else.
+    #[serde(default)]
+    back: String,
 }
 
 /// `POST /staff/customers/{id}/complaints/{cid}/resolve`
@@ -174,7 +177,7 @@ pub async fn resolve_complaint(
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    Ok(see_other(&format!("/staff/customers/{id}#timeline")))
+    Ok(see_other(&crate::web::error::safe_next(&form.back, &format!("/staff/customers/{id}#timeline"))))
 }
 
 #[derive(Deserialize)]

@@ -282,7 +282,7 @@ impl CustomerPage {
                         open: c.status.as_deref() == Some("open"),
                         resolution: c.resolution.clone(),
                         set_id: None,
-                        order_id: None,
+                        order_id: c.order_id,
                         who: who(c.staff_id, c.store_id),
                     }
                 }

@@ -52,6 +52,11 @@ pub struct ProfileView {
     pub returns: i64,
     pub cancellations: i64,
     pub value_class: String,
+    /// What the class means, in a sentence.
+    pub class_meaning: String,
+    /// The figures moved since the class was computed (it is recomputed on a schedule): the
+    /// class and the segment may be out of date.
+    pub class_stale: bool,
     pub volume: String,
     pub satisfaction: String,
     /// The service strategy: who looks after the customer, and the aim.
@@ -196,6 +201,10 @@ impl ProfileView {
             returns: life.returns,
             cancellations: life.cancellations,
             value_class: class.map(|c| c.value_class.clone()).unwrap_or_default(),
+            class_meaning: class.map(|c| t.t(&format!("class-meaning-{}", c.value_class))).unwrap_or_default(),
+            class_stale: class.is_some_and(|c| {
+                (c.revenue_12m_minor, c.cost_12m_minor, c.complaints_12m, c.cancellations_12m) != (trailing.revenue_minor, trailing.cost_minor, trailing.complaints, trailing.cancellations)
+            }),
             volume: class.map(|c| t.t(&format!("volume-{}", c.volume))).unwrap_or_default(),
             satisfaction: class.map(|c| t.t(&format!("satisfaction-{}", c.satisfaction))).unwrap_or_default(),
             strategy,

@@ -35,6 +35,8 @@ pub struct OrderContactView {
     pub rating: Option<i32>,
     pub remedy: Option<String>,
     pub open: bool,
+    /// What was done about a resolved complaint.
+    pub resolution: Option<String>,
 }
 
 impl From<(ContactRow, Option<String>)> for OrderContactView {
@@ -46,6 +48,7 @@ impl From<(ContactRow, Option<String>)> for OrderContactView {
             kind: c.kind,
             text: c.summary,
             rating: c.rating,
+            resolution: c.resolution,
             remedy,
         }
     }

@@ -289,8 +289,8 @@ pub struct OrderPage {
     pub ctx: Ctx,
     pub error: Option<String>,
     pub order: order_store::OrderRow,
-    /// The product's name in the catalog revision it was ordered from.
-    pub product_label: String,
+    /// The product, its choices, price and delivery as ordered.
+    pub words: crate::web::order_view::OrderWords,
     /// The reader may cancel or revise it (staff of its store, or an administrator); others
     /// see it, and may log feedback on it, as on its customer's timeline.
     pub may_act: bool,
@@ -364,7 +364,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| crate::domain::money::format_amount(d, &order.currency, lang)).unwrap_or_default();
-    let product_label = cache.get(db, order.catalog_version_id).await?.and_then(|(_, c)| c.product(&order.product_code).map(|p| p.label.get(lang))).unwrap_or_else(|| order.product_code.clone());
+    let words = crate::web::order_view::words(db, cache, &order, t).await?;
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
@@ -398,7 +398,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, product_label, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+    Ok(OrderPage { ctx: page.ctx, error, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as

@@ -1,0 +1,75 @@
+//! What an order was, in words, for the customer's order page and the staff order page: the
+//! product and its choices as the catalog revision it was ordered from names them, the price
+//! as it was agreed, and where it goes.
+
+use crate::catalogs::CatalogCache;
+use crate::domain::catalog::{Choice, Configuration, PriceBreakdown};
+use crate::domain::money::format_amount;
+use crate::i18n::Tr;
+use crate::store::orders::OrderRow;
+use crate::store::{Db, StoreError};
+
+use super::error::AppError;
+
+pub struct OrderWords {
+    pub product_label: String,
+    /// (option, value) in catalog order.
+    pub choices: Vec<(String, String)>,
+    /// (line, amount): the base price, each surcharge, the tax.
+    pub price_lines: Vec<(String, String)>,
+    /// "Collect at …" or "Deliver to: …"; empty when the order says neither.
+    pub delivery: String,
+}
+
+pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Result<OrderWords, AppError> {
+    let lang = t.lang;
+    let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
+    let price_lines = breakdown
+        .map(|p| {
+            let money = |d| format_amount(d, &p.currency, lang);
+            let mut lines = vec![(t.t("price-base"), money(p.base))];
+            lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
+            lines.push((t.t1("price-tax", "rate", (p.tax_rate * rust_decimal::Decimal::from(100)).normalize()), money(p.tax)));
+            lines
+        })
+        .unwrap_or_default();
+    let ship: serde_json::Value = serde_json::from_str(&order.ship_to).unwrap_or_default();
+    // Orders from the shop name their store; from a store or a partner's system they carry its
+    // id, or an address as lines.
+    let store = match (ship.get("store_name").and_then(|v| v.as_str()), ship.get("store").and_then(|v| v.as_i64())) {
+        (Some(name), _) => Some(name.to_owned()),
+        (None, Some(id)) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?.map(|s| s.name),
+        _ => None,
+    };
+    let address = match ship.get("address") {
+        Some(serde_json::Value::String(a)) => Some(a.clone()),
+        Some(serde_json::Value::Object(lines)) => {
+            // Lines as an envelope has them (the object's own order is not kept); others after.
+            const ORDER: [&str; 12] = ["name", "company", "line1", "line2", "line3", "street", "postcode", "postal_code", "zip", "city", "region", "country"];
+            let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
+            let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
+            shown.sort_by_key(|(k, _)| rank(k));
+            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
+        }
+        _ => None,
+    };
+    let delivery = match (store, address.filter(|a| !a.is_empty())) {
+        (Some(store), _) => t.t1("delivery-to-store", "store", store),
+        (_, Some(address)) => t.t1("delivery-to-address", "address", address),
+        _ => String::new(),
+    };
+    let (product_label, choices) = match cache.get(db, order.catalog_version_id).await? {
+        Some((_, cat)) => {
+            #[derive(serde::Deserialize)]
+            struct Stored {
+                #[serde(default)]
+                choices: std::collections::BTreeMap<String, Choice>,
+            }
+            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
+            let cfg = Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
+            (cat.product(&order.product_code).map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang))
+        }
+        None => (order.product_code.clone(), vec![]),
+    };
+    Ok(OrderWords { product_label, choices, price_lines, delivery })
+}
