@@ -27,3 +27,9 @@ document.addEventListener("click", (event) => {
   const el = event.target;
   if (el instanceof HTMLElement && el.hasAttribute("data-print")) window.print();
 });
+
+// A form that cannot be undone (cancelling an order) asks first; its question is on the form.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

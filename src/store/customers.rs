@@ -265,6 +265,15 @@ pub fn insert_order_contact(conn: &mut DbConn, new: &OrderContact) -> QueryResul
         .get_result(on))
 }
 
+/// A customer's complaints about an order: (order id, remedy).
+pub fn complaints_by_order(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<(i64, Option<String>)>> {
+    let rows: Vec<(Option<i64>, Option<String>)> = native!(conn, |on| cc::table
+        .filter(cc::customer_id.eq(customer_id).and(cc::kind.eq("complaint")).and(cc::order_id.is_not_null()))
+        .select((cc::order_id, cc::remedy))
+        .load(on))?;
+    Ok(rows.into_iter().filter_map(|(o, r)| Some((o?, r))).collect())
+}
+
 pub fn contacts_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<(ContactRow, Option<String>)>> {
     native!(conn, |on| cc::table
         .filter(cc::order_id.eq(order_id))

@@ -240,3 +240,34 @@ async fn a_fitter_enrolls_a_customer_measures_confirms_a_warning_and_sees_the_ti
     browser.shot("configurator").await;
     c.clone().close().await.unwrap();
 }
+
+/// Cancelling an order asks first (it tells the factory at once and cannot be undone): our
+/// script's question, under the CSP; saying no leaves the order as it was.
+#[tokio::test]
+async fn cancelling_an_order_asks_first_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = crate::bridge::with_demo_catalogs(Backend::Sqlite).await;
+    app.register_factory("confirm", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let c = &browser.client;
+    c.goto(&app.url("/staff")).await.unwrap();
+    browser.fill("#email", FITTER_NORTH).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button.primary").await;
+    browser.wait_text("h1", "Welcome, Finn Fitter").await;
+    c.goto(&app.url(&order)).await.unwrap();
+    browser.wait_text("#order-status", "Placed").await;
+
+    browser.click("#cancel-order").await;
+    let question = c.get_alert_text().await.expect("a question before cancelling");
+    assert!(question.starts_with("Cancel order O-") && question.ends_with("this cannot be undone."), "{question}");
+    c.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(browser.text("#order-status").await, "Placed", "not cancelled when the answer is no");
+
+    browser.click("#cancel-order").await;
+    c.accept_alert().await.unwrap();
+    browser.wait_text("#order-status", "Cancelled").await;
+    c.clone().close().await.unwrap();
+}

@@ -184,6 +184,8 @@ async fn feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard(
     assert_eq!(select(&html, "#profile-rating"), vec!["4.0"]);
     assert_eq!(select(&html, "#profile-complaints"), vec!["2"]);
     assert_eq!(select(&html, "#profile-remakes"), vec!["1 / 0"]);
+    // An order complained about is not offered "the same again".
+    assert!(select(&html, "#recommend-again a").is_empty(), "{:?}", select(&html, "#recommend-again a"));
 
     // Fitters do not see the dashboard; managers do, and can recompute it.
     let res = app.get("/staff/insights").await;
@@ -195,6 +197,8 @@ async fn feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard(
     let (status, html) = manager.get_html("/staff/insights").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(select(&html, "#pareto-chart polyline").len(), 1);
+    // Its one customer costs more than it brings: the sentence says so rather than a share.
+    assert_eq!(select(&html, "#pareto-sentence"), vec!["No customer brought a net revenue in the last 12 months."]);
     let link = format!("/staff/customers/{id}");
     // The remake costs the whole order: a net cost, so class D, and the costliest customer.
     assert!(attr(&html, &format!("#costliest a[href=\"{link}\"]"), "href").is_some());

@@ -133,10 +133,15 @@ fn money(minor: i64, currency: &str, lang: crate::domain::lang::Lang) -> String 
 pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[crate::store::orders::OrderSummary], class: Option<ClassRow>, marketing_ok: bool) -> Result<ProfileData, StoreError> {
     let today = Utc::now().date_naive();
     let figures = learning::figures(conn, id, today, class)?;
-    let habits = memo.habits(id, orders);
+    // What went back is no choice to learn from, and what was complained about is no order to
+    // offer again (a review was offered "the same again" of the order it had rated 2 of 5).
+    let complaints = crate::store::customers::complaints_by_order(conn, id)?;
+    let returned = |o: &&crate::store::orders::OrderSummary| complaints.iter().any(|(order, remedy)| *order == o.id && remedy.as_deref() == Some("return"));
+    let kept: Vec<crate::store::orders::OrderSummary> = orders.iter().filter(|o| !returned(o)).cloned().collect();
+    let habits = memo.habits(id, &kept);
     let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
     let recs = learning::recommendations_for(conn, memo, &habits, marketing_ok, 5)?;
-    let counted = || orders.iter().filter(|o| learning::counts_as_choice(o));
+    let counted = || orders.iter().filter(|o| learning::counts_as_choice(o) && !complaints.iter().any(|(order, _)| *order == o.id));
     let mut seen = BTreeSet::new();
     let latest = counted()
         .filter(|o| seen.insert(o.product_code.as_str()))

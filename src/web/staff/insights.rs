@@ -91,6 +91,25 @@ fn row(l: Listed, lang: crate::domain::lang::Lang) -> Row {
     }
 }
 
+impl InsightsPage {
+    /// The chart in one sentence, with its denominator: a share of customers alone misled
+    /// (with three customers, "80 % of the customers bring 80 %" was one customer), and the
+    /// curve counts only customers with a net revenue.
+    fn pareto_caption(&self) -> crate::i18n::Html {
+        let count = |class: &str| self.class_counts.iter().find(|c| c.0 == class).map_or(0, |c| c.1);
+        let (a, paying) = (count("A"), count("A") + count("B") + count("C"));
+        if paying == 0 {
+            return self.ctx.t.html("insights-pareto-none");
+        }
+        let percent = (a * 100 + paying / 2) / paying;
+        let share = self.run.as_ref().map_or(80, |r| r.a_share);
+        self.ctx.t.html_args(
+            "insights-pareto-caption",
+            &[("a", a.to_string()), ("paying", paying.to_string()), ("percent", percent.to_string()), ("share", share.to_string())],
+        )
+    }
+}
+
 /// `GET /staff/insights`: managers and administrators.
 pub async fn show_insights(page: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     page.staff.require_role(Role::Manager)?;

@@ -13,8 +13,6 @@ pub struct Chart {
     pub points: String,
     /// Heights of the A and B thresholds, with their labels.
     pub thresholds: Vec<(i64, String)>,
-    /// Percent of customers holding `a_pct` % of the net value.
-    pub a_customers_pct: i64,
 }
 
 fn y_of(per_mille: i64) -> i64 {
@@ -30,8 +28,7 @@ pub fn chart(curve: &[i64], a_pct: i64, b_pct: i64) -> Chart {
         .map(|(i, v)| format!("{},{}", LEFT + i as i64 * (WIDTH - LEFT) / n, y_of(*v)))
         .collect::<Vec<_>>()
         .join(" ");
-    let a_customers_pct = curve.iter().position(|v| *v >= a_pct * 10).unwrap_or(curve.len()) as i64;
-    Chart { points, thresholds: vec![(y_of(a_pct * 10), format!("{a_pct} %")), (y_of(b_pct * 10), format!("{b_pct} %"))], a_customers_pct }
+    Chart { points, thresholds: vec![(y_of(a_pct * 10), format!("{a_pct} %")), (y_of(b_pct * 10), format!("{b_pct} %"))] }
 }
 
 #[cfg(test)]
@@ -45,8 +42,6 @@ mod tests {
         assert!(c.points.starts_with(&format!("{LEFT},{}", HEIGHT - BOTTOM)));
         assert!(c.points.ends_with(&format!("{WIDTH},0")));
         assert_eq!(c.points.split(' ').count(), 101);
-        // sqrt reaches 0.8 at 64 %.
-        assert_eq!(c.a_customers_pct, 64);
         assert_eq!(c.thresholds[0].0, (HEIGHT - BOTTOM) * 200 / 1000);
     }
 }
