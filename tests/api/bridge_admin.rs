@@ -211,6 +211,15 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     assert_eq!(t.select(&scraper::Selector::parse("#ticket-qr svg path").unwrap()).count(), 1);
     let text = select(&t, "#ticket").concat();
     assert!(text.contains("revision 2") && text.contains("ANA") && text.contains("108") && text.contains("Club"), "{text}");
+    // Measurements by name and as people write them, not `chest girth 1080`.
+    assert!(text.contains("Chest / bust girth") && text.contains("108.0 cm"), "{text}");
+    // In Chinese, the catalog's own words (the ticket was English but for its frame).
+    let token = app.csrf("/staff").await;
+    app.post_form("/lang", &[("csrf_token", &token), ("lang", "zh-CN"), ("next", "/staff")]).await;
+    let (_, t) = app.get_html(&ticket).await;
+    let text = select(&t, "#ticket").concat();
+    assert!(text.contains("版型") && text.contains("男款") && !text.contains("Men's"), "{text}");
+    app.post_form("/lang", &[("csrf_token", &app.csrf("/staff").await), ("lang", "en"), ("next", "/staff")]).await;
     // Another store's fitter may not print it.
     let south = app.browser();
     south.sign_in_as(FITTER_SOUTH).await;

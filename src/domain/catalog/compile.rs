@@ -149,11 +149,26 @@ impl OptionSpec {
     }
 }
 
+/// A TOML error where it is: the line and column (the parser's own message names neither),
+/// and a word when the text is JSON, which a catalog is easily taken for.
+fn parse_error(text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    let json = matches!(text.trim_start().chars().next(), Some('{' | '['))
+        && serde_json::from_str::<serde_json::Value>(text).is_ok();
+    let hint = if json { " (this is JSON; a catalog is written in TOML, as the demo catalogs are)" } else { "" };
+    format!("{}{}{hint}", at.unwrap_or_default(), e.message().trim_end())
+}
+
 impl CompiledCatalog {
     /// Parses and compiles; refuses structural mistakes and expressions that do not parse or
     /// have the wrong type. `file` only names the source in messages.
     pub fn compile(file: &str, toml_text: &str) -> Result<Self, LintReport> {
-        let doc: CatalogDoc = toml::from_str(toml_text).map_err(|e| LintReport::single(file, e.message().to_string()))?;
+        let doc: CatalogDoc = toml::from_str(toml_text).map_err(|e| LintReport::single(file, parse_error(toml_text, &e)))?;
         Self::from_doc(file, &doc)
     }
 
@@ -271,8 +286,11 @@ fn compile_product(p: &ProductDoc, charts: &BTreeMap<String, SizeChartDoc>, issu
     }
     let mut derived: Vec<Derived> = Vec::new();
     for d in &p.derived {
-        if let Some(x) = compile_derived(&p.code, d, &options, &derived, charts, issues) {
-            derived.push(x);
+        match compile_derived(&p.code, d, &options, &derived, charts, issues) {
+            Some(x) => derived.push(x),
+            None => {
+                issues.refused_derived.insert(d.code.clone());
+            }
         }
     }
     let mut rules = Vec::new();
@@ -492,6 +510,7 @@ fn compile_expr(
                 opts.extend(derived[i].options.iter().copied());
                 measures.extend(derived[i].measures.iter().cloned());
             }
+            None if issues.refused_derived.contains(d) => {}
             None => issues.push(Some(product), option, rule, format!("{what} refers to unknown derived value `{d}` (only values defined above it can be used)")),
         }
     }

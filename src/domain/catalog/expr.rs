@@ -43,7 +43,7 @@ impl std::fmt::Debug for Expr {
 
 impl Expr {
     pub fn parse(source: &str) -> Result<Self, String> {
-        let program = Program::compile(source).map_err(|e| one_line(&e.to_string()))?;
+        let program = Program::compile(source).map_err(|e| parse_error(&e.to_string()))?;
         let mut expr = Expr {
             source: source.to_string(),
             program,
@@ -148,6 +148,29 @@ impl Expr {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The parser's error for a person: where, and what it found, without the set of grammar
+/// tokens it could have taken (`NUM_FLOAT, NUM_UINT, …`) or its pointer drawing.
+fn parse_error(s: &str) -> String {
+    let s = one_line(s);
+    let s = s.strip_prefix("ERROR: <input>:").unwrap_or(&s);
+    let (at, rest) = match s.split_once(": ") {
+        Some((pos, rest)) if pos.split(':').all(|n| n.parse::<u32>().is_ok()) => (pos.rsplit(':').next().map(|c| format!("at column {c}: ")), rest),
+        _ => (None, s),
+    };
+    let rest = rest.split(" | ").next().unwrap_or(rest);
+    let rest = rest.strip_prefix("Syntax error: ").unwrap_or(rest);
+    let (found, expected) = match rest.find(" expecting {") {
+        Some(i) => (&rest[..i], ": a value or a name was expected"),
+        None => (rest, ""),
+    };
+    let found = match found.strip_prefix("mismatched input ").or_else(|| found.strip_prefix("extraneous input ")) {
+        Some("'<EOF>'") => "the expression ends too early".to_owned(),
+        Some(token) => format!("unexpected {}", token.replace('\'', "`")),
+        None => found.to_owned(),
+    };
+    format!("{}{found}{expected}", at.unwrap_or_default())
 }
 
 /// The variables one evaluation sees. Each is a CEL map behind an `Arc`, so cloning a scope
@@ -340,7 +363,10 @@ mod tests {
 
     #[test]
     fn a_syntax_error_is_reported_not_panicked() {
-        assert!(Expr::parse("c.frame == ").is_err());
+        let e = Expr::parse("c.frame == ").err().unwrap_or_default();
+        assert_eq!(e, "at column 12: the expression ends too early: a value or a name was expected");
+        let e = Expr::parse("c.frame == == 'alu'").err().unwrap_or_default();
+        assert!(e.starts_with("at column ") && !e.contains("NUM_"), "{e}");
     }
 
     #[test]

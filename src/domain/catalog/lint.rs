@@ -55,11 +55,14 @@ impl LintReport {
 pub(crate) struct Issues {
     file: String,
     list: Vec<LintIssue>,
+    /// Derived values refused already: what reads them is not refused again for it (the one
+    /// mistake would show as a second, misleading one, "unknown derived value").
+    pub(crate) refused_derived: std::collections::BTreeSet<String>,
 }
 
 impl Issues {
     pub fn new(file: &str) -> Self {
-        Issues { file: file.to_string(), list: Vec::new() }
+        Issues { file: file.to_string(), list: Vec::new(), refused_derived: Default::default() }
     }
 
     pub fn push(&mut self, product: Option<&str>, option: Option<&str>, rule: Option<&str>, message: impl Into<String>) {

@@ -358,3 +358,21 @@ fn compile_refuses_bad_money_and_touching_charts() {
     let e = CompiledCatalog::compile("mini.toml", &format!("{chart}{MINI}")).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("size chart `c`: size S ends at 950 mm but M starts at 960 mm"), "{e}");
 }
+
+#[test]
+fn a_file_that_does_not_parse_says_where() {
+    let e = CompiledCatalog::import("broken.toml", "[catalog]\nid = \"x\"\n\n[[products]\ncode = \"p\"\n").unwrap_err().to_string();
+    assert!(e.contains("broken.toml: line 4, column 12: unclosed array table"), "{e}");
+    let e = CompiledCatalog::import("catalog.json", r#"{"catalog": {"id": "x"}}"#).unwrap_err().to_string();
+    assert!(e.contains("catalog.json: line 1, column ") && e.contains("(this is JSON; a catalog is written in TOML, as the demo catalogs are)"), "{e}");
+}
+
+#[test]
+fn a_refused_derived_value_is_reported_once_not_again_where_it_is_read() {
+    let e = lint_err(
+        "[[products.derived]]\ncode = \"reach\"\nlabel = { en = \"Reach\", zh = \"R\" }\nunit = \"mm\"\nexpr = \"m.stature * v.frame.reach_factor\"\n\n\
+         [[products.rules]]\nid = \"short\"\nkind = \"constraint\"\nexpr = \"d.reach < 600.0\"\nmessage = { en = \"Too long.\", zh = \"太长\" }\n",
+    );
+    assert!(e.contains("no attribute `reach_factor`"), "{e}");
+    assert!(!e.contains("unknown derived value"), "the rule reading it is not refused for the same mistake: {e}");
+}

@@ -610,14 +610,15 @@ pub fn qr_svg(text: &str) -> String {
     }
 }
 
-fn lines(items: &serde_json::Value, label: &[&str], value: &dyn Fn(&serde_json::Value) -> String) -> Vec<TicketLine> {
+fn lines(items: &serde_json::Value, label: &[&str], lang: crate::domain::lang::Lang, value: &dyn Fn(&serde_json::Value) -> String) -> Vec<TicketLine> {
+    let lang_key = if lang == crate::domain::lang::Lang::ZhCn { "zh" } else { "en" };
     items
         .as_array()
         .map(|a| {
             a.iter()
                 .map(|i| TicketLine {
                     // A label is text, or `{en, zh}` for catalog lines (the factory's copy is English).
-                    label: label.iter().find_map(|k| i[*k].as_str().or_else(|| i[*k]["en"].as_str())).unwrap_or_default().to_owned(),
+                    label: label.iter().find_map(|k| i[*k].as_str().or_else(|| i[*k][lang_key].as_str()).or_else(|| i[*k]["en"].as_str())).unwrap_or_default().to_owned(),
                     value: value(i),
                 })
                 .collect()
@@ -635,7 +636,7 @@ fn text_of(v: &serde_json::Value) -> String {
 }
 
 /// `GET /staff/work-orders/{id}/ticket`: a printable job ticket with a QR code of its id.
-pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let loaded = db
         .read(move |conn| -> Result<_, StoreError> {
@@ -656,25 +657,69 @@ pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>
         (_, a) if !a.is_null() => text_of(a),
         _ => String::new(),
     };
+    // The document is the factory's, in English and canonical units; the ticket is read by
+    // staff in their language, with the catalog revision's words and measurements as people
+    // write them.
+    let lang = page.ctx.t.lang;
     let measurements = doc["measurements"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| TicketLine { label: k.replace('_', " "), value: text_of(v) }).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| match (crate::domain::measurement::Measurement::from_code(k), v.as_u64().and_then(|v| u32::try_from(v).ok())) {
+                    (Some(m), Some(v)) => TicketLine { label: m.name(lang).to_owned(), value: m.format(v, crate::domain::measurement::UnitSystem::Metric) },
+                    _ => TicketLine { label: k.replace('_', " "), value: text_of(v) },
+                })
+                .collect()
+        })
         .unwrap_or_default();
+    let catalog = cache.get(&db, order.catalog_version_id).await?.map(|(_, c)| c);
+    let product = catalog.as_ref().and_then(|c| c.product(&order.product_code));
+    let option_label = |code: &str| product.and_then(|p| p.options.iter().find(|o| o.code == code)).map(|o| o.label.get(lang));
+    let value_label = |option: &str, value: &str| product.and_then(|p| p.options.iter().find(|o| o.code == option)).and_then(|o| o.values.iter().find(|v| v.code == value)).map(|v| v.label.get(lang));
+    let mut options = lines(&doc["options"], &["label", "option"], lang, &|i| text_of(&i["value_label"]));
+    let mut personalisation = lines(&doc["personalisation"], &["label", "option"], lang, &|i| text_of(&i["text"]));
+    let mut derived = lines(&doc["derived"], &["label", "code"], lang, &|i| format!("{} {}", text_of(&i["value"]), text_of(&i["unit"])).trim().to_owned());
+    if lang != crate::domain::lang::Lang::En {
+        for (line, item) in options.iter_mut().zip(doc["options"].as_array().into_iter().flatten()) {
+            let option = item["option"].as_str().unwrap_or_default();
+            if let Some(l) = option_label(option) {
+                line.label = l;
+            }
+            let codes: Vec<&str> = match &item["value"] {
+                serde_json::Value::String(v) => vec![v.as_str()],
+                serde_json::Value::Array(vs) => vs.iter().filter_map(|v| v.as_str()).collect(),
+                _ => vec![],
+            };
+            if let Some(words) = codes.iter().map(|v| value_label(option, v)).collect::<Option<Vec<String>>>() {
+                line.value = words.join(", ");
+            }
+        }
+        for (line, item) in personalisation.iter_mut().zip(doc["personalisation"].as_array().into_iter().flatten()) {
+            if let Some(l) = option_label(item["option"].as_str().unwrap_or_default()) {
+                line.label = l;
+            }
+        }
+        for (line, item) in derived.iter_mut().zip(doc["derived"].as_array().into_iter().flatten()) {
+            if let Some(d) = product.and_then(|p| p.derived.iter().find(|d| Some(d.code.as_str()) == item["code"].as_str())) {
+                line.label = d.label.get(lang);
+            }
+        }
+    }
     render::ok(&TicketPage {
         work_order_id: wo.id,
         order_reference: order.reference,
         revision: wo.revision,
-        product: text_of(&doc["product"]["label"]),
+        product: product.map(|p| p.label.get(lang)).unwrap_or_else(|| text_of(&doc["product"]["label"])),
         due_date: wo.due_date,
         factory,
         status: wo.status,
         sections: vec![
-        ("ticket-options", lines(&doc["options"], &["label", "option"], &|i| text_of(&i["value_label"]))),
-        ("ticket-derived", lines(&doc["derived"], &["label", "code"], &|i| format!("{} {}", text_of(&i["value"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-options", options),
+        ("ticket-derived", derived),
         ("ticket-measurements", measurements),
-        ("ticket-materials", lines(&doc["materials"], &["label", "code"], &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
-        ("ticket-operations", lines(&doc["operations"], &["label", "code"], &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
-        ("ticket-personalisation", lines(&doc["personalisation"], &["label", "option"], &|i| text_of(&i["text"]))),
+        ("ticket-materials", lines(&doc["materials"], &["label", "code"], lang, &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-operations", lines(&doc["operations"], &["label", "code"], lang, &|i| format!("{} {}", text_of(&i["qty"]), text_of(&i["unit"])).trim().to_owned())),
+        ("ticket-personalisation", personalisation),
         ],
         ship_to,
         customer_reference: text_of(&doc["customer_reference"]),
