@@ -131,6 +131,25 @@ pub async fn claim(db: &Db, code: &str, email: crate::domain::staff::StaffEmail,
     .await
 }
 
+/// The throttle's key for answers that tell something about accounts without a password: a
+/// sign-up with an email that has an account, a claim with a wrong code. Counted per address.
+const PROBE: &str = "shop-probe:";
+
+/// Whether this address has had too many such answers lately (see [`record_probe`]).
+pub async fn probes_throttled(db: &Db, address: &str) -> Result<bool, ShopAccountError> {
+    let address = address.to_owned();
+    let since = now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (_, by_address) = db.read(move |conn| Ok::<_, StoreError>(sign_in_failures::counts_since(conn, PROBE, &address, since)?)).await?;
+    Ok(by_address >= MAX_FAILURES_PER_ADDRESS)
+}
+
+/// Counts an answer that told this address something (an email taken, a code wrong).
+pub async fn record_probe(db: &Db, address: &str) -> Result<(), ShopAccountError> {
+    let address = address.to_owned();
+    db.write(move |conn| Ok::<_, StoreError>(sign_in_failures::record(conn, PROBE, &address, now())?)).await?;
+    Ok(())
+}
+
 /// Checks a shop sign-in, throttled per account and per address as staff sign-ins are.
 pub async fn sign_in(db: &Db, email: &str, password: String, address: String) -> Result<AccountRow, AccountError> {
     let email = email.trim().to_lowercase();

@@ -20,6 +20,7 @@ field-confirm-password = Repeat the new password
 sign-in-title = Staff sign-in
 sign-in-submit = Sign in
 sign-in-failed = The email or password is not right. Check both and try again.
+shop-probe-throttled = Too many attempts from here. For the security of our customers, try again in 15 minutes.
 sign-in-throttled = Too many failed sign-ins. For your security, try again in { $minutes } minutes.
 sign-in-signed-out = You have signed out.
 email-required = Enter your email address.

@@ -61,7 +61,7 @@ fn every_message_the_code_uses_is_defined() {
     for key in ["step-fit", "step-build", "step-look", "shop-name-required", "shop-name-too-long", "shop-email-taken",
         "claim-code-required", "claim-code-invalid", "claim-code-claimed", "delivery-required", "delivery-store-required",
         "delivery-address-required", "delivery-address-too-long", "shop-erase-mismatch", "shop-signed-out", "reset-done",
-        "password-mismatch", "email-required", "name-hidden-characters"] {
+        "password-mismatch", "email-required", "name-hidden-characters", "shop-probe-throttled"] {
         used.insert(key.to_owned());
     }
     for class in ["A", "B", "C", "D"] {

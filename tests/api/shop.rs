@@ -107,6 +107,15 @@ async fn sign_up_mistakes_are_shown_at_the_field(backend: Backend) {
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#email-error"), vec!["An account with this email already exists. Sign in, or reset the password."]);
+    // Asking which emails have accounts is throttled per address, as failed sign-ins are.
+    for _ in 1..20 {
+        assert_eq!(other.sign_up("Someone", "MEI@example.com").await.status(), StatusCode::CONFLICT);
+    }
+    let res = other.sign_up("Someone", "MEI@example.com").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers()["retry-after"], "900");
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#email-error"), vec!["Too many attempts from here. For the security of our customers, try again in 15 minutes."]);
 }
 
 async fn make_claim_code(app: &TestApp, name: &str) -> (i64, String) {

@@ -110,7 +110,7 @@ fn start_session(session: &Session, account: &AccountRow) -> Result<(), AppError
     Ok(())
 }
 
-async fn create(page: Visitor, session: Session, db: web::Data<Db>, form: SignUpForm, claim: bool) -> Result<HttpResponse, AppError> {
+async fn create(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, form: SignUpForm, claim: bool) -> Result<HttpResponse, AppError> {
     let mut again = SignUpPage {
         name: form.name.trim().to_owned(),
         email: form.email.trim().to_owned(),
@@ -132,6 +132,15 @@ async fn create(page: Visitor, session: Session, db: web::Data<Db>, form: SignUp
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
         }
     };
+    // "This email has an account" and "this code is wrong" tell a guesser something: past
+    // as many as a failed sign-in may, the address waits, as it does for signing in.
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    if shop_accounts::probes_throttled(&db, &address).await.map_err(shop_error)? {
+        again.errors.insert(if claim { "code" } else { "email" }, "shop-probe-throttled");
+        let mut response = render::page(StatusCode::TOO_MANY_REQUESTS, &again)?;
+        response.headers_mut().insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from(crate::accounts::THROTTLE_WINDOW_MINUTES * 60));
+        return Ok(response);
+    }
     let result = if claim {
         shop_accounts::claim(&db, &form.code, parsed.email, form.password).await
     } else {
@@ -143,8 +152,14 @@ async fn create(page: Visitor, session: Session, db: web::Data<Db>, form: SignUp
             tracing::info!(customer.id = account.customer_id, claimed = claim, "customer account created");
             return Ok(see_other(&safe_next(&form.next, "/shop")));
         }
-        Err(ShopAccountError::EmailTaken) => ("email", "shop-email-taken", StatusCode::CONFLICT),
-        Err(ShopAccountError::BadClaimCode) => ("code", "claim-code-invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ShopAccountError::EmailTaken) => {
+            shop_accounts::record_probe(&db, &address).await.map_err(shop_error)?;
+            ("email", "shop-email-taken", StatusCode::CONFLICT)
+        }
+        Err(ShopAccountError::BadClaimCode) => {
+            shop_accounts::record_probe(&db, &address).await.map_err(shop_error)?;
+            ("code", "claim-code-invalid", StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(ShopAccountError::AlreadyClaimed) => ("code", "claim-code-claimed", StatusCode::CONFLICT),
         Err(other) => return Err(shop_error(other)),
     };
@@ -161,13 +176,13 @@ pub fn shop_error(e: ShopAccountError) -> AppError {
 }
 
 /// `POST /shop/sign-up`
-pub async fn sign_up(page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
-    create(page, session, db, form, false).await
+pub async fn sign_up(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
+    create(req, page, session, db, form, false).await
 }
 
 /// `POST /shop/claim`: a profile the store made, with the code the fitter handed over.
-pub async fn claim(page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
-    create(page, session, db, form, true).await
+pub async fn claim(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
+    create(req, page, session, db, form, true).await
 }
 
 #[derive(Template)]

@@ -444,6 +444,9 @@ mod tests {
         assert!(check_push_url("http://127.0.0.1:9000/x", &open).is_ok());
         assert_eq!(check_push_url("ftp://x", &open), Err("factory-url-scheme"));
         assert_eq!(check_push_url("file:///etc/passwd", &open), Err("factory-url-scheme"));
+        assert_eq!(check_push_url("http://example.com\\@127.0.0.1/", &open), Err("factory-url-invalid"));
+        assert_eq!(check_push_url(&format!("https://{}.example/", "a".repeat(64)), &open), Err("factory-url-invalid"));
+        assert_eq!(check_push_url(&format!("https://{}.example/", "a".repeat(63)), &open), Ok(()));
         assert_eq!(check_push_url("https:///nohost", &open), Err("factory-url-invalid"));
         assert_eq!(check_push_url("https://user@host/", &open), Err("factory-url-userinfo"));
     }
