@@ -541,6 +541,9 @@ pub fn factory_update(
         .ok_or(UpdateError::NotFound)?;
     let from = Status::parse(&wo.status).ok_or(UpdateError::NotFound)?;
     let actor = format!("factory:{factory_id}");
+    // Nothing happened to a work order before it existed (a factory's clock or a default of
+    // year 1): the history keeps its order.
+    let occurred_at = occurred_at.map(|at| at.max(wo.created_at));
     match transition(from, to)? {
         Transition::Change => {
             orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number, occurred_at)?;

@@ -430,6 +430,7 @@ step-look = Look and extras
 repair-title = Proposed change
 repair-apply = Apply the proposed change
 repair-ruled-out = No choice makes this product fit these measurements.
+option-none-fits = { $option }: none fits these measurements and choices; each says why.
 option-not-a-number = { $option }: enter a number.
 preview-heading = Preview
 preview-title = Preview of your { $product }

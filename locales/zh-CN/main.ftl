@@ -430,6 +430,7 @@ step-look = 外观与附加
 repair-title = 建议修改
 repair-apply = 采用建议的修改
 repair-ruled-out = 没有任何选项能让此产品适合这些尺寸。
+option-none-fits = { $option }：没有一项适合这些尺寸和选择，每一项都写明了原因。
 option-not-a-number = { $option }：请输入数字。
 preview-heading = 预览
 preview-title = 您的{ $product }预览

@@ -103,10 +103,12 @@ impl Enrollment {
                 }
             }
         };
-        if channel == Channel::Email && email.is_none() && !errors.contains_key("channel") {
+        // "Choose for me" without any contact is the missing contact's mistake alone.
+        let judged = !input.channel.is_empty() || email.is_some() || phone.is_some();
+        if judged && channel == Channel::Email && email.is_none() && !errors.contains_key("channel") {
             errors.insert("channel", "channel-needs-email");
         }
-        if matches!(channel, Channel::Phone | Channel::Sms) && phone.is_none() {
+        if judged && matches!(channel, Channel::Phone | Channel::Sms) && phone.is_none() {
             errors.insert("channel", "channel-needs-phone");
         }
         if !errors.is_empty() {
@@ -279,6 +281,7 @@ mod tests {
         let errors = Enrollment::parse(&input("", "", "")).unwrap_err();
         assert_eq!(errors.get("name"), Some(&"customer-name-required"));
         assert_eq!(errors.get("email"), Some(&"customer-contact-required"));
+        assert_eq!(errors.get("channel"), None, "with the channel left to us, only the missing contact is the mistake");
         for hidden in ["Nul\u{0}Name", "Eve\u{202E}gnp.exe", "Zero\u{200B}Width"] {
             let input = EnrollmentInput { name: hidden.into(), ..Default::default() };
             assert_eq!(Enrollment::parse(&input).unwrap_err().get("name"), Some(&"name-hidden-characters"), "{hidden:?}");

@@ -448,7 +448,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
-    let violations = violation_lines(cat, cfg, &a.validation, pairs, t);
+    let violations = violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, t);
     LiveView {
         steps: vec![],
         valid: a.validation.valid,
@@ -466,14 +466,30 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
 /// What keeps a configuration from being ordered, in words. A number field holding something
 /// that is not a number is left out of the configuration, so the engine asks to "choose" it:
 /// what is wrong with what was typed is said instead.
-pub fn violation_lines(cat: &CompiledCatalog, cfg: &Configuration, validation: &crate::domain::catalog::Validation, pairs: &[(String, String)], t: Tr) -> Vec<String> {
+pub fn violation_lines(cat: &CompiledCatalog, cfg: &Configuration, validation: &crate::domain::catalog::Validation, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], t: Tr) -> Vec<String> {
     let lang = t.lang;
+    // A required choice none of whose values fits: each value says why, but that no value is
+    // left at all is said once (a tall rider saw seven frame sizes greyed out and no word).
+    let none_fits: Vec<String> = match (cat.product(&cfg.product), availability) {
+        (Some(p), Some(av)) => p
+            .options
+            .iter()
+            .zip(av.iter())
+            .filter(|(o, values)| o.required && values.as_ref().is_some_and(|vs| !vs.is_empty() && vs.iter().all(|v| !v.available())))
+            .map(|(o, _)| t.t1("option-none-fits", "option", o.label.get(lang)))
+            .collect(),
+        _ => vec![],
+    };
     let not_numbers: Vec<(&str, String)> = cat
         .product(&cfg.product)
         .map(|p| p.options.iter().filter(|o| o.kind == OptionKind::Number && !cfg.choices.contains_key(&o.code) && !typed_in(pairs, &o.code).trim().is_empty()).map(|o| (o.code.as_str(), o.label.get(lang))).collect())
         .unwrap_or_default();
     let asked_again = |v: &crate::domain::catalog::Violation| v.kind == ViolationKind::MissingChoice && v.options.iter().any(|o| not_numbers.iter().any(|(code, _)| code == o));
-    not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)).chain(validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang))).collect()
+    none_fits
+        .into_iter()
+        .chain(not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)))
+        .chain(validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang)))
+        .collect()
 }
 
 /// The chosen options in words, in catalog order (checkout and order pages).
@@ -516,6 +532,21 @@ mod tests {
     use crate::domain::catalog::BlockerRef;
 
     use super::*;
+
+    #[test]
+    fn a_required_choice_with_no_fitting_value_is_said_once() {
+        let cat = crate::domain::catalog::tests::bicycles();
+        let t = Tr::new(Lang::En);
+        let lines_for = |inside_leg: i64| {
+            let cfg = crate::domain::catalog::tests::good_road().measure("inside_leg", inside_leg).measure("stature", 1900);
+            let a = cat.live(&cfg, Decimal::ZERO).expect("an answer");
+            violation_lines(&cat, &cfg, &a.validation, Some(&a.availability), &[], t)
+        };
+        // A 95th-percentile inside leg: every road frame is too small.
+        let tall = lines_for(925);
+        assert!(tall.first().is_some_and(|l| l.ends_with(": none fits these measurements and choices; each says why.")), "{tall:?}");
+        assert!(!lines_for(845).iter().any(|l| l.contains("none fits")));
+    }
 
     #[test]
     fn options_fall_into_fit_build_and_look_steps() {

@@ -382,6 +382,24 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(elsewhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
 
+    // The work order dates from the 20th here, so that the factory's date of the 23rd is one
+    // it could have shipped on: a date before the work order existed is taken as its creation.
+    app.db
+        .write(move |c| {
+            use atelier::store::schema::work_orders::dsl::{created_at, work_orders};
+            use diesel::prelude::*;
+            let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(0, 0, 0).unwrap();
+            let update = diesel::update(work_orders.find(id)).set(created_at.eq(at));
+            match c {
+                atelier::store::DbConn::Sqlite(c) => update.execute(c),
+                atelier::store::DbConn::Postgres(c) => update.execute(c),
+            }
+            .map_err(atelier::store::StoreError::from)
+        })
+        .await
+        .unwrap();
+    let early = event(serde_json::json!({"status": "in_production", "note": "reported late", "occurred_at": "0001-01-01T00:00:00Z"}), "k1b").await.unwrap();
+    assert_eq!(early.status(), StatusCode::OK);
     let shipped = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK123", "occurred_at": "2026-11-23T10:00:00Z"}), "k2").await.unwrap();
     assert_eq!(shipped.status(), StatusCode::OK);
     // Shipped again with another tracking number (a label reprinted): the new one is kept.
@@ -444,6 +462,7 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     // The history dates the shipment when the factory says it happened, and shows its notes.
     let history = select(&html, ".wo-events li");
     assert!(history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.contains("In production → Shipped")), "{history:?}");
+    assert!(history.iter().any(|e| e.starts_with("2026-11-20 00:00") && e.ends_with("reported late")) && !history.iter().any(|e| e.starts_with("0001")), "{history:?}");
     assert!(history.iter().any(|e| e.contains("cutting")) && history.iter().any(|e| e.ends_with("label reprinted")), "{history:?}");
     // ... and on the customer's timeline.
     let (_, html) = app.get_html(&customer).await;

@@ -52,6 +52,11 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(attr(&html, "#warnings .plausibility", "data-warning").as_deref(), Some("inside_leg_to_stature"));
     assert!(!select(&html, "#warnings .plausibility").concat().is_empty());
+    // ... and at both fields it concerns, for whoever looks or listens there.
+    for code in ["inside_leg", "stature"] {
+        assert_eq!(select(&html, &format!("#m_{code}-warning")), select(&html, "#warnings .plausibility"), "{code}");
+        assert_eq!(attr(&html, &format!("#m_{code}"), "aria-describedby"), Some(format!("m_{code}-warning")));
+    }
     let fingerprint = attr(&html, "input[name=fingerprint]", "value").unwrap();
 
     // A confirmation given for other values does not count.

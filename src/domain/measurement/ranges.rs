@@ -63,8 +63,10 @@ fn limits(m: Measurement) -> (ValueRange, ValueRange) {
         Measurement::HipGirth => ((500, 2500), (730, 1350)),
         // 412–870 mm.
         Measurement::ThighGirth => ((250, 1500), (410, 870)),
-        // 410–709 mm (sleeve outseam).
-        Measurement::ArmLength => ((250, 1000), (410, 710)),
+        // 410–709 mm as sleeve outseam (arm straight); over the bent elbow, as ISO 8559 takes
+        // it (acromion–radiale + radiale–stylion), 418–716 mm: three of ANSUR's own men were
+        // told their 71.3–71.6 cm was outside the survey.
+        Measurement::ArmLength => ((250, 1000), (410, 720)),
         // 152–248 mm.
         Measurement::HandGirth => ((100, 400), (150, 250)),
         // 610–1031 mm (crotch height).

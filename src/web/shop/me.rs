@@ -236,7 +236,7 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     }
     let confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint { pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect() } else { vec![] };
     if !validation.unconfirmed(&confirmed).is_empty() {
-        again.warnings = validation.warnings.iter().map(|w| ShownWarning { id: w.id(), message: w.message(lang) }).collect();
+        again.warnings = crate::web::staff::measurements::shown_warnings(&validation.warnings, lang, &mut again.fields);
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     let confirmed_ids: Vec<String> = validation.warnings.iter().map(|w| w.id()).collect();

@@ -28,6 +28,9 @@ pub struct Field {
     pub unit: &'static str,
     pub value: String,
     pub error: Option<String>,
+    /// A plausibility warning about this value, shown at it too (the list above the form
+    /// holds the confirmation).
+    pub warning: Option<String>,
 }
 
 pub struct ShownWarning {
@@ -65,6 +68,22 @@ pub(crate) fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]
             unit: system.unit_for(*m).symbol(),
             value: values.iter().find(|(k, _)| k == m.code()).map(|(_, v)| v.clone()).unwrap_or_default(),
             error: None,
+            warning: None,
+        })
+        .collect()
+}
+
+/// The warnings as the form lists them, each also put at the fields of the measurements it
+/// concerns.
+pub(crate) fn shown_warnings(warnings: &[crate::domain::measurement::Warning], lang: Lang, fields: &mut [Field]) -> Vec<ShownWarning> {
+    warnings
+        .iter()
+        .map(|w| {
+            let message = w.message(lang);
+            for f in fields.iter_mut().filter(|f| w.measurements.iter().any(|m| m.code() == f.code)) {
+                f.warning.get_or_insert_with(|| message.clone());
+            }
+            ShownWarning { id: w.id(), message }
         })
         .collect()
 }
@@ -161,11 +180,7 @@ pub async fn create_measurements(
     };
     let unconfirmed = validation.unconfirmed(&confirmed);
     if !unconfirmed.is_empty() {
-        again.warnings = validation
-            .warnings
-            .iter()
-            .map(|w| ShownWarning { id: w.id(), message: w.message(lang) })
-            .collect();
+        again.warnings = shown_warnings(&validation.warnings, lang, &mut again.fields);
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     let confirmed_ids: Vec<String> = validation.warnings.iter().map(|w| w.id()).collect();

@@ -101,6 +101,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, lang, learned);
     let (price_lines, total) = answer.as_ref().map(|a| configurator::price_lines(&a.price, ctx.t)).unwrap_or_default();
     let derived = answer.as_ref().map(|a| configurator::derived_lines(&a.derived, lang)).unwrap_or_default();
+    let violations = answer.as_ref().map(|a| configurator::violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, ctx.t)).unwrap_or_default();
     let validation = answer.map(|a| a.validation);
     ConfigurePage {
         c,
@@ -110,7 +111,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         product_label: product.map(|p| p.label.get(lang)).unwrap_or_default(),
         options,
         measurements_note: note,
-        violations: validation.as_ref().map(|v| configurator::violation_lines(cat, cfg, v, pairs, ctx.t)).unwrap_or_default(),
+        violations,
         price_lines,
         total,
         derived,
@@ -358,7 +359,8 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .await?;
     let Some((order, Some(customer), factories, staff_names, wos, sets, contacts)) = loaded else { return Err(AppError::NotFound) };
-    let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, fmt_time(&s.taken_at))).collect();
+    // Two sets taken within a minute read the same by time alone: each says its number too.
+    let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, format!("{} · #{}", fmt_time(&s.taken_at), s.id))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
