@@ -87,9 +87,6 @@ impl Application {
                 .configure(|cfg| web::routes(cfg, &static_dir))
                 .wrap(web::error_pages())
                 .wrap(sessions)
-                // Again, for the answers the sessions give themselves (the database failing
-                // under them); the pages above already have their body and pass through.
-                .wrap(web::error_pages())
                 .wrap(web::security_headers())
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| {

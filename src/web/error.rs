@@ -153,8 +153,16 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
     if has_own_body || res.status().is_redirection() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
+    let page = filled(res.request(), res.response());
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, page).map_into_right_body()))
+}
+
+/// The page (or, under `/api/`, the problem document) for an error response without a body:
+/// its status, the `AppError` it carries if any, and its `Retry-After`.
+fn filled<B>(req: &HttpRequest, res: &HttpResponse<B>) -> HttpResponse<BoxBody> {
     let status = res.status();
-    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
+    let app_error = res.error().and_then(|e| e.as_error::<AppError>());
     let detail = app_error.map(|e| match e {
         AppError::BadRequest(d) | AppError::Conflict(d) => d.clone(),
         AppError::ReadOnly | AppError::StorageFull => e.to_string(),
@@ -165,19 +173,21 @@ pub fn render_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         AppError::StorageFull => Some("error-storage-full"),
         _ => None,
     });
-    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
-    let (req, _) = res.into_parts();
     let mut response = if req.path().starts_with("/api/") {
         problem_response(status, detail.as_deref().unwrap_or(""))
     } else {
-        error_page(&req, status, storage)
+        error_page(req, status, storage)
     };
-    if let Some(v) = retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, v);
+    if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+        response.headers_mut().insert(header::RETRY_AFTER, v.clone());
     }
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, response).map_into_right_body(),
-    ))
+    response
+}
+
+/// An error as the page the error pages would make of it, for a middleware that answers
+/// outside them (the sessions, when the database fails under them).
+pub fn page_of(req: &HttpRequest, e: AppError) -> HttpResponse<BoxBody> {
+    filled(req, &HttpResponse::from_error(e))
 }
 
 fn error_page(req: &HttpRequest, status: StatusCode, key: Option<&'static str>) -> HttpResponse<BoxBody> {

@@ -235,9 +235,12 @@ where
                 Some(key) => match store.load(&key).await {
                     Ok(Some(state)) => (Some(key), state, false),
                     Ok(None) => (None, Arc::default(), true),
-                    // An answer, not an error: the error pages around this render it (as an
-                    // error returned from here would reach the client bare, without them).
-                    Err(e) => return Ok(req.error_response(AppError::from(e)).map_into_right_body()),
+                    // An answer, not an error: an error returned from here would reach the
+                    // client bare, past the error pages and the security headers.
+                    Err(e) => {
+                        let page = super::error::page_of(req.request(), AppError::from(e));
+                        return Ok(req.into_response(page).map_into_right_body());
+                    }
                 },
                 None => (None, Arc::default(), false),
             };
@@ -276,7 +279,8 @@ where
                 }
                 Err(e) => {
                     let req = res.request().clone();
-                    return Ok(ServiceResponse::new(req, actix_web::ResponseError::error_response(&AppError::from(e))).map_into_right_body());
+                    let page = super::error::page_of(&req, AppError::from(e));
+                    return Ok(ServiceResponse::new(req, page).map_into_right_body());
                 }
             };
             if let Some(set) = set {
