@@ -71,6 +71,12 @@ mod tests {
     }
 }
 
+/// An amount in minor units as [`format_amount`] writes it; empty for a currency we do not
+/// know (which no stored amount has).
+pub fn format_minor(minor: i64, currency: &str, lang: crate::domain::lang::Lang) -> String {
+    from_minor(minor, currency).map(|d| format_amount(d, currency, lang)).unwrap_or_default()
+}
+
 /// An amount for people: the currency's symbol, thousands grouped, the minor digits
 /// (CLDR's pattern for both our languages: "€2,490.00", "¥1,200").
 pub fn format_amount(amount: Decimal, currency: &str, lang: crate::domain::lang::Lang) -> String {

@@ -4,7 +4,6 @@
 
 use crate::catalogs::CatalogCache;
 use crate::domain::catalog::{Choice, Configuration, PriceBreakdown};
-use crate::domain::money::format_amount;
 use crate::i18n::Tr;
 use crate::store::orders::OrderRow;
 use crate::store::{Db, StoreError};
@@ -24,15 +23,7 @@ pub struct OrderWords {
 pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Result<OrderWords, AppError> {
     let lang = t.lang;
     let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
-    let price_lines = breakdown
-        .map(|p| {
-            let money = |d| format_amount(d, &p.currency, lang);
-            let mut lines = vec![(t.t("price-base"), money(p.base))];
-            lines.extend(p.surcharges.iter().map(|l| (l.label.get(lang), money(l.amount))));
-            lines.push((t.t1("price-tax", "rate", (p.tax_rate * rust_decimal::Decimal::from(100)).normalize()), money(p.tax)));
-            lines
-        })
-        .unwrap_or_default();
+    let price_lines = breakdown.map(|p| super::configurator::price_lines(&p, t).0).unwrap_or_default();
     let ship: serde_json::Value = serde_json::from_str(&order.ship_to).unwrap_or_default();
     // Orders from the shop name their store; from a store or a partner's system they carry its
     // id, or an address as lines.

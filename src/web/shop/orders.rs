@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::domain::money::{format_amount, from_minor};
+use crate::domain::money::format_minor;
 use crate::store::orders::{self as order_store, OrderRow};
 use crate::store::{Db, StoreError};
 use crate::web::error::AppError;
@@ -32,7 +32,7 @@ pub struct OrdersPage {
 }
 
 fn total_of(o: &OrderRow, lang: crate::i18n::Lang) -> String {
-    from_minor(o.total_minor, &o.currency).map(|d| format_amount(d, &o.currency, lang)).unwrap_or_default()
+    format_minor(o.total_minor, &o.currency, lang)
 }
 
 /// `GET /shop/orders`

@@ -299,7 +299,7 @@ impl CustomerPage {
                     who: who(s.staff_id, s.store_id),
                 },
                 Entry::Order(o) => {
-                    let total = crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| crate::domain::money::format_amount(d, &o.currency, lang)).unwrap_or_default();
+                    let total = crate::domain::money::format_minor(o.total_minor, &o.currency, lang);
                     TimelineItem {
                         at: fmt_time(&o.created_at),
                         kind: "order",

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::catalogs::CatalogCache;
-use crate::domain::money::from_minor;
 use crate::domain::profile::recommend::{ItemRef, parse_item};
 use crate::domain::profile::segment::strategy_keys;
 use crate::domain::profile::{Activity, Satisfaction, Volume};
@@ -123,10 +122,6 @@ pub struct ProfileData {
     currency: String,
 }
 
-fn money(minor: i64, currency: &str, lang: crate::domain::lang::Lang) -> String {
-    from_minor(minor, currency).map(|d| crate::domain::money::format_amount(d, currency, lang)).unwrap_or_default()
-}
-
 /// What the profile shows, read in the caller's database task; `orders` are the customer's
 /// orders, newest first, as `store::orders::history_of_customer` gives them, and `class` their
 /// value class.
@@ -197,8 +192,8 @@ impl ProfileView {
         };
         ProfileView {
             orders: life.orders,
-            revenue: money(life.revenue_minor, &l.currency, t.lang),
-            revenue_12m: money(trailing.revenue_minor, &l.currency, t.lang),
+            revenue: crate::domain::money::format_minor(life.revenue_minor, &l.currency, t.lang),
+            revenue_12m: crate::domain::money::format_minor(trailing.revenue_minor, &l.currency, t.lang),
             last_order: life.last_order_at.as_ref().map(fmt_time).unwrap_or_default(),
             average_rating: life.average_rating_tenths().map(|r| format!("{}.{}", r / 10, r % 10)).unwrap_or_default(),
             complaints_12m: trailing.complaints,

@@ -65,7 +65,7 @@ pub async fn show_home(page: StaffPage, db: web::Data<Db>, cache: web::Data<crat
         .map(|(o, customer)| RecentOrder {
             id: o.id,
             product: labels.product(&o.product_code),
-            total: crate::domain::money::from_minor(o.total_minor, &o.currency).map(|d| crate::domain::money::format_amount(d, &o.currency, lang)).unwrap_or_default(),
+            total: crate::domain::money::format_minor(o.total_minor, &o.currency, lang),
             customer: names.get(&customer).cloned().unwrap_or_default(),
             at: fmt_time(&o.created_at),
             reference: o.reference,

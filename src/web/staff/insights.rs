@@ -7,7 +7,6 @@ use askama::Template;
 use chrono::Duration;
 
 use crate::config::Settings;
-use crate::domain::money::from_minor;
 use crate::domain::profile::segment::strategy_keys;
 use crate::domain::profile::{Satisfaction, Volume};
 use crate::domain::staff::Role;
@@ -71,9 +70,9 @@ struct Loaded {
     matrix: Vec<(String, String, i64)>,
 }
 
+/// The chain prices in one currency; the demo and the generator use euros.
 fn money(minor: i64, lang: crate::domain::lang::Lang) -> String {
-    // The chain prices in one currency; the demo and the generator use euros.
-    from_minor(minor, "EUR").map(|d| crate::domain::money::format_amount(d, "EUR", lang)).unwrap_or_default()
+    crate::domain::money::format_minor(minor, "EUR", lang)
 }
 
 fn row(l: Listed, lang: crate::domain::lang::Lang) -> Row {

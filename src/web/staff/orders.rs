@@ -365,7 +365,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
-    let total = crate::domain::money::from_minor(order.total_minor, &order.currency).map(|d| crate::domain::money::format_amount(d, &order.currency, lang)).unwrap_or_default();
+    let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
     let words = crate::web::order_view::words(db, cache, &order, t).await?;
     let work_orders = wos
         .into_iter()
