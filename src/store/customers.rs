@@ -322,7 +322,30 @@ pub struct NewMeasurementSet<'a> {
     pub values: &'a [(String, i64)],
 }
 
-pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> QueryResult<i64> {
+/// A set sent again within this long with the same values is the set already taken (a
+/// double click, a resent form), not a new visit.
+const RESENT_WITHIN_MINUTES: i64 = 10;
+
+/// Stores a new set, or finds it stored already (see [`RESENT_WITHIN_MINUTES`]): the set's id,
+/// and whether it is new.
+pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> QueryResult<(i64, bool)> {
+    let latest: Option<(i64, NaiveDateTime, bool)> = native!(conn, |on| ms::table
+        .filter(ms::customer_id.eq(new.customer_id))
+        .order((ms::taken_at.desc(), ms::id.desc()))
+        .select((ms::id, ms::taken_at, ms::self_measured))
+        .first(on))
+    .optional()?;
+    if let Some((id, taken_at, self_measured)) = latest {
+        if self_measured == new.self_measured && taken_at > now() - chrono::Duration::minutes(RESENT_WITHIN_MINUTES) {
+            let mut stored: Vec<(String, i64)> = native!(conn, |on| mv::table.filter(mv::set_id.eq(id)).select((mv::code, mv::value)).load(on))?;
+            let mut sent = new.values.to_vec();
+            stored.sort();
+            sent.sort();
+            if stored == sent {
+                return Ok((id, false));
+            }
+        }
+    }
     super::epoch::mark_customer(new.customer_id);
     let id = native!(conn, |on| diesel::insert_into(ms::table)
         .values((
@@ -342,7 +365,7 @@ pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> Que
             .values((mv::set_id.eq(id), mv::code.eq(code.as_str()), mv::value.eq(*value)))
             .execute(on))?;
     }
-    Ok(id)
+    Ok((id, true))
 }
 
 /// One set's customer and values (a set never changes once taken).

@@ -403,13 +403,14 @@ diesel::define_sql_function! {
     fn visible_commit_seq() -> diesel::sql_types::BigInt;
 }
 
-pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64)>> {
+/// The newest work orders (of a store), each with its order's reference, customer and product.
+pub fn all_work_orders(conn: &mut DbConn, store_id: Option<i64>) -> QueryResult<Vec<(WorkOrderRow, String, i64, String)>> {
     native!(conn, |on| {
         let mut q = wo::table
             .inner_join(o::table)
             .order(wo::id.desc())
             .limit(500)
-            .select((WorkOrderRow::as_select(), o::reference, o::customer_id))
+            .select((WorkOrderRow::as_select(), o::reference, o::customer_id, o::product_code))
             .into_boxed();
         if let Some(s) = store_id {
             q = q.filter(o::store_id.eq(s));

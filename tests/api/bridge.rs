@@ -302,6 +302,10 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let recent = select(&home, "#recent-orders li");
     assert!(recent.len() == 1 && recent[0].contains(" · Ana Silva · Cycling jersey · €") && recent[0].contains("Placed"), "{recent:?}");
     assert_eq!(attr(&home, "#recent-orders a", "href").as_deref(), Some(order.as_str()));
+    // The board says whose work order it is and what is being made.
+    let (_, board) = app.get_html("/staff/work-orders").await;
+    let cells = select(&board, "#board tbody td");
+    assert!(cells.contains(&"Ana Silva".to_owned()) && cells.contains(&"Cycling jersey".to_owned()), "{cells:?}");
     // The customer's page, opened now, is kept rendered: the statuses below must reach it.
     let (_, html) = app.get_html(&order).await;
     let customer = attr(&html, ".page-head p.muted a", "href").unwrap();

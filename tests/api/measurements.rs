@@ -68,6 +68,8 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
     confirmed.extend([("fingerprint", fingerprint.as_str()), ("confirm", "inside_leg_to_stature")]);
     let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The same form again (a double click) is the set just taken, not a second visit.
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await.status(), StatusCode::SEE_OTHER);
 
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, ".event-measurements .event-text"), vec!["2 measurements taken"]);

@@ -244,11 +244,13 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     let values: Vec<(String, i64)> = parsed.set.iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
     let id = page.customer.customer_id;
     db.write(move |conn| -> Result<(), StoreError> {
-        let set_id = customer_store::insert_measurement_set(
+        let (set_id, new) = customer_store::insert_measurement_set(
             conn,
             &NewMeasurementSet { customer_id: id, staff_id: None, store_id: None, unit_system: system_name(system), self_measured: true, confirmed_warnings: &confirmed_json, values: &values },
         )?;
-        audit::record(conn, None, "customer.measured", &format!("customer:{id}"), &format!("set:{set_id} self-measured online"))?;
+        if new {
+            audit::record(conn, None, "customer.measured", &format!("customer:{id}"), &format!("set:{set_id} self-measured online"))?;
+        }
         Ok(())
     })
     .await?;

@@ -188,7 +188,7 @@ pub async fn create_measurements(
     let values: Vec<(String, i64)> = parsed.set.iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
     let (staff_id, store_id) = (page.staff.id, page.staff.store_id);
     db.write(move |conn| -> Result<(), StoreError> {
-        let set_id = customers::insert_measurement_set(
+        let (set_id, new) = customers::insert_measurement_set(
             conn,
             &NewMeasurementSet {
                 customer_id: id,
@@ -200,8 +200,10 @@ pub async fn create_measurements(
                 values: &values,
             },
         )?;
-        let detail = format!("set:{set_id} confirmed:{}", confirmed_ids.join(","));
-        audit::record(conn, Some(staff_id), "customer.measured", &format!("customer:{id}"), &detail)?;
+        if new {
+            let detail = format!("set:{set_id} confirmed:{}", confirmed_ids.join(","));
+            audit::record(conn, Some(staff_id), "customer.measured", &format!("customer:{id}"), &detail)?;
+        }
         Ok(())
     })
     .await?;

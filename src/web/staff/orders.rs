@@ -493,6 +493,8 @@ pub struct BoardRow {
     pub id: i64,
     pub order_id: i64,
     pub order_reference: String,
+    pub customer: String,
+    pub product: String,
     pub status: String,
     pub attention: Option<String>,
     pub age: String,
@@ -518,18 +520,28 @@ pub struct BoardQuery {
 }
 
 /// `GET /staff/work-orders`: the store's work orders, those needing attention first.
-pub async fn show_board(page: StaffPage, db: web::Data<Db>, q: web::Query<BoardQuery>) -> Result<HttpResponse, AppError> {
+pub async fn show_board(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, q: web::Query<BoardQuery>) -> Result<HttpResponse, AppError> {
     let store = if page.staff.role == crate::domain::staff::Role::Admin { None } else { page.staff.store_id };
-    let rows = db.read(move |conn| Ok::<_, StoreError>(order_store::all_work_orders(conn, store)?)).await?;
+    let (rows, names) = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let rows = order_store::all_work_orders(conn, store)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.2).collect::<BTreeSet<_>>().into_iter().collect();
+            let names: BTreeMap<i64, String> = customers::find_many(conn, &ids)?.into_iter().map(|c| (c.id, c.name)).collect();
+            Ok((rows, names))
+        })
+        .await?;
+    let labels = super::customer_profile::Labels::load(&db, &cache, page.ctx.t).await?;
     let now = crate::store::now();
     let mut rows: Vec<BoardRow> = rows
         .into_iter()
-        .map(|(wo, reference, _)| {
+        .map(|(wo, reference, customer, product)| {
             let hours = (now - wo.created_at).num_hours();
             BoardRow {
                 id: wo.id,
                 order_id: wo.order_id,
                 order_reference: reference,
+                customer: names.get(&customer).cloned().unwrap_or_default(),
+                product: labels.product(&product),
                 status: wo.status,
                 attention: wo.attention,
                 age: if hours < 48 { format!("{hours} h") } else { format!("{} d", hours / 24) },
