@@ -126,6 +126,12 @@ impl StoreError {
             .is_some_and(|m| m.contains("readonly database") || m.contains("read-only transaction") || m.contains("disk I/O error"))
     }
 
+    /// The database takes no writes just now (busy, read-only or full), though it may answer
+    /// reads: what a write that can wait (a session's refresh) gives up on.
+    pub fn is_unwritable(&self) -> bool {
+        self.is_busy() || self.is_read_only() || self.is_full()
+    }
+
     fn database_message(&self) -> Option<&str> {
         match self {
             StoreError::Query(diesel::result::Error::DatabaseError(_, info)) => Some(info.message()),

@@ -273,7 +273,7 @@ where
                 // A page read while the database cannot take writes (a long write elsewhere,
                 // a read-only or full disk) is still shown: only the visitor's new session is
                 // not kept, which the next request tries again. A change is refused whole.
-                Err(e) if (e.is_busy() || e.is_read_only() || e.is_full()) && res.request().method().is_safe() => {
+                Err(e) if e.is_unwritable() && res.request().method().is_safe() => {
                     tracing::warn!(error = %e, "the session could not be stored; the page is answered without it");
                     None
                 }

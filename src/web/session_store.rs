@@ -145,7 +145,7 @@ impl DbSessionStore {
                 // Pushing the idle expiry back is not worth refusing a request for while the
                 // database takes no writes: the next request tries again, and the session
                 // ends no later than it would have.
-                Err(e) if e.is_busy() || e.is_read_only() || e.is_full() => tracing::warn!(error = %e, "a session's idle expiry was not pushed back"),
+                Err(e) if e.is_unwritable() => tracing::warn!(error = %e, "a session's idle expiry was not pushed back"),
                 Err(e) => return Err(e),
             }
         }

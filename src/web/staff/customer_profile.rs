@@ -132,7 +132,12 @@ pub fn read(conn: &mut DbConn, memo: &learning::ProfileMemo, id: i64, orders: &[
     // offer again (a review was offered "the same again" of the order it had rated 2 of 5).
     let complaints = crate::store::customers::complaints_by_order(conn, id)?;
     let returned = |o: &&crate::store::orders::OrderSummary| complaints.iter().any(|(order, remedy)| *order == o.id && remedy.as_deref() == Some("return"));
-    let kept: Vec<crate::store::orders::OrderSummary> = orders.iter().filter(|o| !returned(o)).cloned().collect();
+    // Copied only when something went back: most customers return nothing.
+    let kept: std::borrow::Cow<[crate::store::orders::OrderSummary]> = if orders.iter().any(|o| returned(&o)) {
+        std::borrow::Cow::Owned(orders.iter().filter(|o| !returned(o)).cloned().collect())
+    } else {
+        std::borrow::Cow::Borrowed(orders)
+    };
     let habits = memo.habits(id, &kept);
     let learned = learning::learned_preferences(conn, id, &habits.suggestions)?;
     let recs = learning::recommendations_for(conn, memo, &habits, marketing_ok, 5)?;

@@ -17,7 +17,7 @@ use crate::web::render;
 pub struct HomePage {
     pub ctx: Ctx,
     pub store: Option<Store>,
-    /// The store's newest orders: (order id, reference, customer, product, status code, total, when).
+    /// The store's newest orders.
     pub recent: Vec<RecentOrder>,
     pub stores: Vec<Store>,
     /// Things administrators must act on (time, subject link, message, id).
