@@ -199,9 +199,7 @@ fn dummy_hash() -> &'static str {
 
 /// Sets a new password and ends every other session of the account.
 pub async fn change_password(db: &Db, staff_id: i64, new_password: String) -> Result<(), AccountError> {
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new_password))
-        .await
-        .map_err(|_| AccountError::Hashing)??;
+    let hash = hash_password_async(new_password).await?;
     db.write(move |conn| -> Result<_, AccountError> {
         store::staff::set_password(conn, staff_id, &hash, false)?;
         sessions::delete_for_staff(conn, staff_id)?;
@@ -218,12 +216,23 @@ pub fn reset_password_blocking(db: &Db, email: &str, password: &str) -> Result<(
     let email = email.trim().to_lowercase();
     db.write_blocking(|conn| {
         let staff = store::staff::find_by_email(conn, &email)?.ok_or(AccountError::InvalidCredentials)?;
-        store::staff::set_password(conn, staff.id, &hash, true)?;
-        sessions::delete_for_staff(conn, staff.id)?;
-        sign_in_failures::clear_account(conn, &email)?;
-        audit::record(conn, None, "staff.password_reset", &format!("staff:{}", staff.id), "command line")?;
-        Ok(())
+        reset_password(conn, &staff, &hash, None)
     })
+}
+
+/// Sets a one-time password to be replaced at the next sign-in, ends the account's sessions
+/// and forgets its failed sign-ins (the person is back, with a password handed over).
+pub fn reset_password(conn: &mut DbConn, staff: &StaffRow, hash: &str, actor: Option<i64>) -> Result<(), AccountError> {
+    store::staff::set_password(conn, staff.id, hash, true)?;
+    sessions::delete_for_staff(conn, staff.id)?;
+    sign_in_failures::clear_account(conn, &staff.email)?;
+    audit::record(conn, actor, "staff.password_reset", &format!("staff:{}", staff.id), if actor.is_none() { "command line" } else { "" })?;
+    Ok(())
+}
+
+/// Hashes off the async workers: argon2id takes tens of milliseconds on purpose.
+pub async fn hash_password_async(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| AccountError::Hashing)?
 }
 
 /// On an empty database: a demo store, a demo workshop that builds both product lines, and an

@@ -39,7 +39,7 @@ fn throttle_key(email: &str) -> String {
 }
 
 async fn hash(password: String) -> Result<String, ShopAccountError> {
-    Ok(tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| AccountError::Hashing)??)
+    Ok(crate::accounts::hash_password_async(password).await?)
 }
 
 fn taken(e: diesel::result::Error) -> ShopAccountError {

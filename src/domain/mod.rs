@@ -12,4 +12,5 @@ pub mod preview;
 pub mod shop_account;
 pub mod profile;
 pub mod staff;
+pub mod store_settings;
 pub mod work_order;

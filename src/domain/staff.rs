@@ -53,6 +53,60 @@ impl Authority {
     pub fn has_at_least(&self, role: Role) -> bool {
         self.role >= role
     }
+
+    /// Who may add an account, disable it or give it a new one-time password: an
+    /// administrator any account; a manager the fitters of their own store; nobody else.
+    pub fn can_manage(&self, role: Role, store_id: Option<i64>) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Manager => role == Role::Fitter && store_id.is_some() && store_id == self.store_id,
+            Role::Fitter => false,
+        }
+    }
+}
+
+/// A new staff account as its form gives it (the password is made, not typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub name: String,
+    pub email: StaffEmail,
+    pub role: Role,
+}
+
+/// Checks the form for a new account in a store (`store_id`), or an administrator (`None`),
+/// as `by` may create it; errors are message ids at their fields.
+pub fn parse_new_account(name: &str, email: &str, role: &str, store_id: Option<i64>, by: Authority) -> Result<NewAccount, super::customer::FieldErrors> {
+    let mut errors = super::customer::FieldErrors::new();
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        errors.insert("name", "staff-name-required");
+    } else if name.chars().count() > super::customer::NAME_MAX_CHARS {
+        errors.insert("name", "staff-name-too-long");
+    } else if super::customer::has_hidden_characters(&name) {
+        errors.insert("name", "name-hidden-characters");
+    }
+    let email = match StaffEmail::parse(email) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.insert("email", if e == EmailError::Empty { "email-required" } else { "email-invalid" });
+            None
+        }
+    };
+    let role = match (Role::parse(role), store_id) {
+        (Some(Role::Admin), Some(_)) | (Some(Role::Fitter | Role::Manager), None) | (None, _) => {
+            errors.insert("role", "staff-role-invalid");
+            None
+        }
+        (Some(r), _) if !by.can_manage(r, store_id) => {
+            errors.insert("role", "staff-role-not-yours");
+            None
+        }
+        (Some(r), _) => Some(r),
+    };
+    match (email, role) {
+        (Some(email), Some(role)) if errors.is_empty() => Ok(NewAccount { name, email, role }),
+        _ => Err(errors),
+    }
 }
 
 /// A sign-in email: trimmed and lower-cased, so the same person cannot hold two accounts.
@@ -148,6 +202,34 @@ mod tests {
         assert!(manager.has_at_least(Role::Fitter));
         assert!(manager.has_at_least(Role::Manager));
         assert!(!manager.has_at_least(Role::Admin));
+    }
+
+    #[test]
+    fn managers_manage_their_own_fitters_and_administrators_everyone() {
+        let manager = Authority { role: Role::Manager, store_id: Some(1) };
+        assert!(manager.can_manage(Role::Fitter, Some(1)));
+        assert!(!manager.can_manage(Role::Fitter, Some(2)), "another store's fitter");
+        assert!(!manager.can_manage(Role::Manager, Some(1)), "a fellow manager");
+        assert!(!manager.can_manage(Role::Admin, None));
+        let fitter = Authority { role: Role::Fitter, store_id: Some(1) };
+        assert!(!fitter.can_manage(Role::Fitter, Some(1)));
+        let admin = Authority { role: Role::Admin, store_id: None };
+        assert!(admin.can_manage(Role::Manager, Some(2)) && admin.can_manage(Role::Admin, None));
+    }
+
+    #[test]
+    fn a_new_account_needs_a_name_an_email_and_a_role_its_creator_may_give() {
+        let admin = Authority { role: Role::Admin, store_id: None };
+        let manager = Authority { role: Role::Manager, store_id: Some(1) };
+        let ok = parse_new_account("  Finn   Fitter ", " Finn@Shop.Example", "fitter", Some(1), manager).unwrap();
+        assert_eq!((ok.name.as_str(), ok.email.as_str(), ok.role), ("Finn Fitter", "finn@shop.example", Role::Fitter));
+        let e = parse_new_account("", "nope", "manager", Some(1), manager).unwrap_err();
+        assert_eq!((e["name"], e["email"], e["role"]), ("staff-name-required", "email-invalid", "staff-role-not-yours"));
+        assert_eq!(parse_new_account("A", "a@b.example", "admin", Some(1), admin).unwrap_err()["role"], "staff-role-invalid", "an administrator has no store");
+        assert_eq!(parse_new_account("A", "a@b.example", "fitter", None, admin).unwrap_err()["role"], "staff-role-invalid", "a fitter needs one");
+        assert_eq!(parse_new_account("A", "a@b.example", "owner", Some(1), admin).unwrap_err()["role"], "staff-role-invalid");
+        assert_eq!(parse_new_account("Eve\u{202E}", "", "admin", None, admin).unwrap_err()["name"], "name-hidden-characters");
+        assert!(parse_new_account("Ada Admin", "ada@shop.example", "admin", None, admin).is_ok());
     }
 
     #[test]

@@ -71,6 +71,24 @@ pub fn list_for_store(conn: &mut DbConn, store_id: i64) -> QueryResult<Vec<Staff
         .load(on))
 }
 
+/// The accounts without a store: the chain's administrators.
+pub fn list_admins(conn: &mut DbConn) -> QueryResult<Vec<StaffRow>> {
+    native!(conn, |on| staff::table
+        .filter(staff::store_id.is_null())
+        .order(staff::name.asc())
+        .select(StaffRow::as_select())
+        .load(on))
+}
+
+/// Active accounts per store (`None`: administrators), for the list of stores.
+pub fn active_counts(conn: &mut DbConn) -> QueryResult<Vec<(Option<i64>, i64)>> {
+    native!(conn, |on| staff::table
+        .filter(staff::active.eq(true))
+        .group_by(staff::store_id)
+        .select((staff::store_id, diesel::dsl::count_star()))
+        .load(on))
+}
+
 pub fn set_password(
     conn: &mut DbConn,
     id: i64,

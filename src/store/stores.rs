@@ -33,6 +33,14 @@ pub fn insert(conn: &mut DbConn, new: &NewStore) -> QueryResult<i64> {
         .get_result(on))
 }
 
+/// A store's name and tax rate; its code stays, as orders and integrations name it.
+pub fn update(conn: &mut DbConn, id: i64, name: &str, tax_rate_bp: i32) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Settled);
+    native!(conn, |on| diesel::update(stores::table.find(id))
+        .set((stores::name.eq(name), stores::tax_rate_bp.eq(tax_rate_bp)))
+        .execute(on))
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Store>> {
     native!(conn, |on| stores::table
         .find(id)

@@ -132,7 +132,14 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/staff/sign-out", Rule::Public, "/staff/sign-out"),
     ("GET", "/staff/password", Rule::Staff, "/staff/password"),
     ("POST", "/staff/password", Rule::Staff, "/staff/password"),
+    ("GET", "/staff/stores", Rule::Admin, "/staff/stores"),
+    ("POST", "/staff/stores", Rule::Admin, "/staff/stores"),
     ("GET", "/staff/stores/{id}", Rule::StaffOfStore, "/staff/stores/{north}"),
+    ("POST", "/staff/stores/{id}", Rule::Admin, "/staff/stores/{north}"),
+    ("POST", "/staff/stores/{id}/staff", Rule::ManagerOfStore, "/staff/stores/{north}/staff"),
+    ("POST", "/staff/team", Rule::Admin, "/staff/team"),
+    ("POST", "/staff/team/{id}/active", Rule::ManagerOfStore, "/staff/team/{fitter}/active"),
+    ("POST", "/staff/team/{id}/password", Rule::ManagerOfStore, "/staff/team/{fitter}/password"),
     ("GET", "/staff/catalogs", Rule::Manager, "/staff/catalogs"),
     ("POST", "/staff/catalogs", Rule::Admin, "/staff/catalogs"),
     ("GET", "/staff/catalogs/{id}", Rule::Staff, "/staff/catalogs/{catalog}"),
@@ -382,6 +389,7 @@ async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
             .replace("{draft}", &draft_id.to_string())
             .replace("{reference}", &channel_ref)
             .replace("{reset}", &reset_path)
+            .replace("{fitter}", &staff_id.to_string())
     };
 
     // One signed-in browser per caller.

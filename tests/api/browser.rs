@@ -271,3 +271,37 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.wait_text("#order-status", "Cancelled").await;
     c.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_manager_disables_a_fitter_after_confirming_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    let c = &browser.client;
+    c.goto(&app.url("/staff")).await.unwrap();
+    browser.fill("#email", MANAGER_NORTH).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button.primary").await;
+    browser.wait_text("h1", "Welcome, Mia Manager").await;
+    c.find(Locator::LinkText("Team")).await.expect("a Team link for managers").click().await.unwrap();
+    browser.wait_text("#store-name", "North Store").await;
+    if let Some(v) = crate::shop_browser::axe_violations(&browser).await {
+        assert!(v.is_empty(), "accessibility violations on the store's page: {v:?}");
+    }
+    let id = app.db.read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::staff::find_by_email(c, FITTER_NORTH)?.unwrap().id)).await.unwrap();
+    let disable = format!("#member-{id} button.danger");
+
+    browser.click(&disable).await;
+    let question = c.get_alert_text().await.expect("a question before disabling");
+    assert_eq!(question, "Disable Finn Fitter's account? They are signed out everywhere at once.");
+    c.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fitter.get("/staff").await.status(), reqwest::StatusCode::OK, "nothing happens when the answer is no");
+
+    browser.click(&disable).await;
+    c.accept_alert().await.unwrap();
+    browser.wait_text("#store-notice", "The account is disabled and signed out everywhere.").await;
+    assert!(location(&fitter.get("/staff").await).starts_with("/staff/sign-in"));
+    c.clone().close().await.unwrap();
+}

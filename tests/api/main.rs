@@ -29,3 +29,4 @@ mod shop;
 mod shop_browser;
 mod shop_helpers;
 mod sign_in;
+mod team;

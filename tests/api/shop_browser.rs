@@ -26,7 +26,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Serious and critical axe-core violations on the current page, as "rule: target" lines.
-async fn axe_violations(browser: &Browser) -> Option<Vec<String>> {
+pub(crate) async fn axe_violations(browser: &Browser) -> Option<Vec<String>> {
     let source = axe_source()?;
     browser.client.execute(&format!("{source}\nreturn true;"), vec![]).await.expect("inject axe-core");
     let result = browser

@@ -82,38 +82,6 @@ pub async fn show_home(page: StaffPage, db: web::Data<Db>, cache: web::Data<crat
     render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices })
 }
 
-pub struct TeamMember {
-    pub name: String,
-    pub role: Role,
-}
-
-#[derive(Template)]
-#[template(path = "staff/store.html")]
-pub struct StorePage {
-    pub ctx: Ctx,
-    pub store: Store,
-    pub team: Vec<TeamMember>,
-}
-
-/// `GET /staff/stores/{id}`: a store's page, for its own staff and administrators only.
-pub async fn show_store(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let store_id = path.into_inner();
-    page.staff.require_store(store_id)?;
-    let (store, team) = db
-        .read(move |conn| -> Result<_, StoreError> {
-            let store = crate::store::stores::find(conn, store_id)?;
-            let team = crate::store::staff::list_for_store(conn, store_id)?
-                .into_iter()
-                .filter(|s| s.active)
-                .map(|s| TeamMember { role: Role::parse(&s.role).unwrap_or(Role::Fitter), name: s.name })
-                .collect::<Vec<_>>();
-            Ok((store, team))
-        })
-        .await?;
-    let store = store.ok_or(AppError::NotFound)?;
-    render::ok(&StorePage { ctx: page.ctx, store, team })
-}
-
 /// `POST /staff/notices/{id}/dismiss`: an administrator has seen to it.
 pub async fn dismiss_notice(page: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<super::factories::Empty>) -> Result<HttpResponse, AppError> {
     page.staff.require_role(Role::Admin)?;

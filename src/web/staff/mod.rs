@@ -16,6 +16,7 @@ mod pareto_chart;
 mod password;
 mod rendered_pages;
 mod sign_in;
+mod team;
 
 pub use customer_page::{CustomerPageMemo, fmt_time, format_values, unit_system};
 // The form type is public for the fuzz targets (fuzz/).
@@ -71,7 +72,16 @@ pub fn routes(r: &mut Routes) {
                 .post("/{id}/retry", orders::retry_work_order);
         })
         .scope("/stores", |r| {
-            r.get("/{id}", home::show_store);
+            r.get("", team::list_stores)
+                .post("", team::create_store)
+                .get("/{id}", team::show_store)
+                .post("/{id}", team::update_store)
+                .post("/{id}/staff", team::add_store_staff);
+        })
+        .scope("/team", |r| {
+            r.post("", team::add_administrator)
+                .post("/{id}/active", team::set_active)
+                .post("/{id}/password", team::new_one_time_password);
         })
         .scope("/notices", |r| {
             r.post("/{id}/dismiss", home::dismiss_notice);

@@ -1,0 +1,218 @@
+//! Stores and staff accounts from the pages: an administrator adds a store and its people, a
+//! manager looks after the store's fitters, one-time passwords are handed over once, and a
+//! disabled account is signed out at once.
+
+use reqwest::StatusCode;
+use scraper::Html;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_administrator_adds_a_store_and_its_manager_who_signs_in_with_the_one_time_password,
+    a_manager_adds_and_disables_the_fitters_of_their_own_store_only,
+    a_new_one_time_password_ends_the_old_password_and_its_sessions,
+    a_store_s_name_and_tax_rate_change_and_its_code_stays,
+    nobody_disables_their_own_account,
+);
+
+async fn page(res: reqwest::Response) -> (StatusCode, Html) {
+    let status = res.status();
+    (status, Html::parse_document(&res.text().await.unwrap()))
+}
+
+/// The one-time password a page shows once.
+fn one_time_password(html: &Html) -> String {
+    select(html, "#one-time-password").pop().expect("a one-time password on the page")
+}
+
+async fn staff_id(app: &TestApp, email: &'static str) -> i64 {
+    app.db.read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::staff::find_by_email(c, email)?.expect("the account").id)).await.unwrap()
+}
+
+async fn an_administrator_adds_a_store_and_its_manager_who_signs_in_with_the_one_time_password(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(ADMIN).await;
+    let token = app.csrf("/staff/stores").await;
+
+    // Nothing typed: each field says what it needs, and nothing is stored.
+    let (status, html) = page(app.post_form("/staff/stores", &[("csrf_token", &token), ("code", ""), ("name", " "), ("tax_rate", "twenty")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&html, "#s-code-error"), vec!["Enter a code for the store."]);
+    assert_eq!(select(&html, "#s-name-error"), vec!["Enter the store's name."]);
+    assert_eq!(select(&html, "#s-tax-error"), vec!["Enter a rate from 0 to 100, e.g. 20 or 7.7 (at most two decimals)."]);
+    assert_eq!(attr(&html, "#s-tax", "value").as_deref(), Some("twenty"), "what was typed stays");
+    // A code in use, typed in lower case, is the same code.
+    let (status, html) = page(app.post_form("/staff/stores", &[("csrf_token", &token), ("code", "north"), ("name", "North Again"), ("tax_rate", "20")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&html, "#s-code-error"), vec!["Another store has this code already."]);
+    assert_eq!(attr(&html, "#s-name", "value").as_deref(), Some("North Again"));
+    let stores = app.db.read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::list(c)?)).await.unwrap();
+    assert_eq!(stores.len(), 2, "nothing stored by refused forms");
+
+    let res = app.post_form("/staff/stores", &[("csrf_token", &token), ("code", "west-1"), ("name", "West  Store"), ("tax_rate", "7,7")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let store_page = location(&res);
+    assert!(store_page.ends_with("?done=store-added"), "{store_page}");
+    let (_, html) = app.get_html(&store_page).await;
+    assert_eq!(select(&html, "#store-name"), vec!["West Store"]);
+    assert!(select(&html, "p.muted").iter().any(|p| p.starts_with("WEST-1 · EUR · prices include 7.7 % tax")), "{:?}", select(&html, "p.muted"));
+    assert_eq!(select(&html, "#store-notice"), vec!["The store is added. Add its manager and fitters below."]);
+    let (_, list) = app.get_html("/staff/stores").await;
+    assert!(select(&list, "#stores li").iter().any(|l| l.starts_with("West Store WEST-1")), "{:?}", select(&list, "#stores li"));
+
+    // Its manager, with a one-time password shown once.
+    let add = store_page.split('?').next().unwrap().to_owned() + "/staff";
+    let (status, html) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Manager"), ("email", "Wes@Chain.Example"), ("role", "manager")]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let password = one_time_password(&html);
+    assert_eq!(password.len(), 23);
+    // The same email again is refused at the field, with what was typed.
+    let (status, html) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Again"), ("email", "wes@chain.example"), ("role", "fitter")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&html, "#a-email-error"), vec!["An account with this email exists already; find it in its store's team."]);
+    assert_eq!(attr(&html, "#a-name", "value").as_deref(), Some("Wes Again"));
+
+    let wes = app.browser();
+    let res = wes.sign_in("wes@chain.example", &password).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/staff/password", "a one-time password is replaced first");
+    let (_, html) = app.get_html(&store_page).await;
+    assert_eq!(select(&html, "#team td:nth-child(2)"), vec!["wes@chain.example"]);
+    assert_eq!(attr(&html, "#team [data-state]", "data-state").as_deref(), Some("first-password"));
+    // The password is nowhere else: not on the store's page, nor in the audit trail.
+    assert!(!app.get("/staff/stores").await.text().await.unwrap().contains(&password));
+}
+
+async fn a_manager_adds_and_disables_the_fitters_of_their_own_store_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let north = format!("/staff/stores/{}", app.north);
+    let (_, html) = app.get_html(&north).await;
+    assert_eq!(attr(&html, "#new-account input[name=role]", "value").as_deref(), Some("fitter"), "a manager adds fitters only");
+    let token = app.csrf(&north).await;
+
+    // Asking for a manager anyway is refused at the field.
+    let (status, html) = page(app.post_form(&format!("{north}/staff"), &[("csrf_token", &token), ("name", "Max"), ("email", "max@chain.example"), ("role", "manager")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&html, "#a-role-error"), vec!["A manager adds fitters; ask an administrator to add a manager."]);
+    // Another store's team is not theirs.
+    let south = format!("/staff/stores/{}/staff", app.south);
+    let res = app.post_form(&south, &[("csrf_token", &token), ("name", "Sam"), ("email", "sam@chain.example"), ("role", "fitter")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let south_fitter = staff_id(&app, FITTER_SOUTH).await;
+    let res = app.post_form(&format!("/staff/team/{south_fitter}/active"), &[("csrf_token", &token), ("active", "off")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let (status, html) = page(app.post_form(&format!("{north}/staff"), &[("csrf_token", &token), ("name", "Nina Newfitter"), ("email", "nina@chain.example"), ("role", "fitter")]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let nina = app.browser();
+    let res = nina.sign_in("nina@chain.example", &one_time_password(&html)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(nina.get("/staff/password").await.status(), StatusCode::OK);
+
+    // Disabled: her session ends on the server at once.
+    let id = staff_id(&app, "nina@chain.example").await;
+    let res = app.post_form(&format!("/staff/team/{id}/active"), &[("csrf_token", &token), ("active", "off")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("{north}?done=disabled"));
+    let res = nina.get("/staff/password").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/staff/sign-in"));
+    let (_, html) = app.get_html(&format!("{north}?done=disabled")).await;
+    assert_eq!(select(&html, "#store-notice"), vec!["The account is disabled and signed out everywhere."]);
+    assert_eq!(attr(&html, &format!("#member-{id} [data-state]"), "data-state").as_deref(), Some("disabled"));
+    assert_eq!(select(&html, &format!("#member-{id} button")), vec!["Enable again"]);
+
+    // Enabled again, she signs in again.
+    let res = app.post_form(&format!("/staff/team/{id}/active"), &[("csrf_token", &token), ("active", "on")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let pw = {
+        let (_, html) = page(app.post_form(&format!("/staff/team/{id}/password"), &[("csrf_token", &token)]).await).await;
+        one_time_password(&html)
+    };
+    assert_eq!(nina.sign_in("nina@chain.example", &pw).await.status(), StatusCode::SEE_OTHER);
+    // The manager's own row and the other manager-level rows carry no buttons.
+    let me = staff_id(&app, MANAGER_NORTH).await;
+    let (_, html) = app.get_html(&north).await;
+    assert!(select(&html, &format!("#member-{me} button")).is_empty());
+}
+
+async fn a_new_one_time_password_ends_the_old_password_and_its_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let token = app.csrf("/staff").await;
+    let id = staff_id(&app, FITTER_NORTH).await;
+    let (status, html) = page(app.post_form(&format!("/staff/team/{id}/password"), &[("csrf_token", &token)]).await).await;
+    assert_eq!(status, StatusCode::OK);
+    let password = one_time_password(&html);
+    assert_eq!(attr(&html, "a.button", "href"), Some(format!("/staff/stores/{}", app.north)));
+
+    let res = fitter.get("/staff").await;
+    assert!(location(&res).starts_with("/staff/sign-in"), "the fitter's session ended");
+    let again = app.browser();
+    assert_eq!(again.sign_in(FITTER_NORTH, PASSWORD).await.status(), StatusCode::UNAUTHORIZED, "the old password is refused");
+    let res = again.sign_in(FITTER_NORTH, &password).await;
+    assert_eq!(location(&res), "/staff/password");
+    // A fitter gives nobody a password.
+    let other = app.browser();
+    other.sign_in_as(FITTER_SOUTH).await;
+    let token = other.csrf("/staff").await;
+    let manager = staff_id(&app, MANAGER_NORTH).await;
+    assert_eq!(other.post_form(&format!("/staff/team/{manager}/password"), &[("csrf_token", &token)]).await.status(), StatusCode::FORBIDDEN);
+}
+
+async fn a_store_s_name_and_tax_rate_change_and_its_code_stays(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(ADMIN).await;
+    let north = format!("/staff/stores/{}", app.north);
+    let (_, html) = app.get_html(&north).await;
+    assert_eq!(attr(&html, "#s-tax", "value").as_deref(), Some("20"));
+    let token = app.csrf(&north).await;
+    let (status, html) = page(app.post_form(&north, &[("csrf_token", &token), ("name", "North Flagship"), ("tax_rate", "7.775"), ("code", "HACKED")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&html, "#s-tax-error"), vec!["Enter a rate from 0 to 100, e.g. 20 or 7.7 (at most two decimals)."]);
+    assert_eq!(attr(&html, "#s-name", "value").as_deref(), Some("North Flagship"));
+    let res = app.post_form(&north, &[("csrf_token", &token), ("name", "North Flagship"), ("tax_rate", "8.1"), ("code", "HACKED")]).await;
+    assert_eq!(location(&res), format!("{north}?done=saved"));
+    let store = app.db.read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::find_by_code(c, "NORTH")?)).await.unwrap().expect("the code stays");
+    assert_eq!((store.name.as_str(), store.tax_rate_bp), ("North Flagship", 810));
+    // A manager reads the store but does not change it.
+    let manager = app.browser();
+    manager.sign_in_as(MANAGER_NORTH).await;
+    let (_, html) = manager.get_html(&north).await;
+    assert!(select(&html, "#store-settings").is_empty());
+    let token = manager.csrf(&north).await;
+    assert_eq!(manager.post_form(&north, &[("csrf_token", &token), ("name", "Mine"), ("tax_rate", "0")]).await.status(), StatusCode::FORBIDDEN);
+}
+
+async fn nobody_disables_their_own_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(ADMIN).await;
+    let token = app.csrf("/staff/stores").await;
+    let me = staff_id(&app, ADMIN).await;
+    let (status, html) = page(app.post_form(&format!("/staff/team/{me}/active"), &[("csrf_token", &token), ("active", "off")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#member-error"), vec!["You cannot disable your own account; ask another administrator."]);
+    let (status, html) = page(app.post_form(&format!("/staff/team/{me}/password"), &[("csrf_token", &token)]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#member-error"), vec!["Change your own password under \"Change password\"."]);
+    assert_eq!(app.get("/staff").await.status(), StatusCode::OK, "still signed in");
+
+    // Another administrator, added from the page, may disable this one.
+    // The form adds administrators only, whatever role is sent.
+    let (_, html) = page(app.post_form("/staff/team", &[("csrf_token", &token), ("name", "Bo Admin"), ("email", "bo@chain.example"), ("role", "fitter")]).await).await;
+    let first = one_time_password(&html);
+    let bo = app.browser();
+    let res = bo.sign_in("bo@chain.example", &first).await;
+    assert_eq!(location(&res), "/staff/password");
+    let token = bo.csrf("/staff/password").await;
+    let res = bo.post_form("/staff/password", &[("csrf_token", &token), ("current", &first), ("new_password", "a long new passphrase"), ("confirm", "a long new passphrase")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let token = bo.csrf("/staff/stores").await;
+    let res = bo.post_form(&format!("/staff/team/{me}/active"), &[("csrf_token", &token), ("active", "off")]).await;
+    assert_eq!(location(&res), "/staff/stores?done=disabled");
+    assert!(location(&app.get("/staff").await).starts_with("/staff/sign-in"));
+}
