@@ -81,6 +81,7 @@ pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputPr
         });
     }
     out.extend(implausible_measurements(ctx.measurements));
+    out.extend(impossible_combinations(ctx.measurements));
     for (i, o) in p.options.iter().enumerate() {
         if o.required && a[i].is_none() && !problems.iter().any(|pr| pr.option == o.code) {
             out.push(Found {
@@ -151,12 +152,36 @@ fn implausible_measurements(measurements: &std::collections::BTreeMap<String, i6
                 options: vec![],
                 measurements: vec![code.clone()],
                 explanation: Text {
-                    en: format!("A {} of {shown} is not possible: it must be between {min} and {max}.", def.en),
+                    en: format!("{} {} of {shown} is not possible: it must be between {min} and {max}.", if def.en.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "An" } else { "A" }, def.en),
                     zh: format!("{}{shown}不可能：应在{min}到{max}之间。", def.zh),
                 },
             },
             options: BTreeSet::new(),
         })
+    })
+}
+
+/// Values each within its range that no body has together (an inside leg of 93 % of the
+/// stature, a thigh girth above the hip girth): the measurement forms refuse them, and a
+/// configuration that brings its own numbers (the API) must not reach a factory with them.
+fn impossible_combinations(measurements: &std::collections::BTreeMap<String, i64>) -> impl Iterator<Item = Found> {
+    let get = |m: Measurement| measurements.get(m.code()).and_then(|v| u32::try_from(*v).ok()).filter(|v| m.hard_range().contains(*v));
+    crate::domain::measurement::impossible_combinations(get).into_iter().map(|e| {
+        let other = match e.kind {
+            crate::domain::measurement::FieldErrorKind::NotLessThan { other } | crate::domain::measurement::FieldErrorKind::ImpossibleRatio { other, .. } => Some(other.code().to_owned()),
+            _ => None,
+        };
+        Found {
+            violation: Violation {
+                kind: ViolationKind::InvalidMeasurement,
+                rule: None,
+                derived: None,
+                options: vec![],
+                measurements: std::iter::once(e.measurement.code().to_owned()).chain(other).collect(),
+                explanation: Text { en: e.message(crate::domain::lang::Lang::En), zh: e.message(crate::domain::lang::Lang::ZhCn) },
+            },
+            options: BTreeSet::new(),
+        }
     })
 }
 

@@ -45,7 +45,7 @@ PROXY = {
 }
 # Rule code -> (numerator, denominator, low, high); must match plausibility.rs.
 RATIO_RULES = {
-    "inside_leg_to_stature": ("inside_leg", "stature", F(40, 100), F(56, 100)),
+    "inside_leg_to_stature": ("inside_leg", "stature", F(42, 100), F(55, 100)),
     "waist_to_chest": ("waist_girth", "chest_girth", F(60, 100), F(130, 100)),
     "waist_to_hip": ("waist_girth", "hip_girth", F(60, 100), F(130, 100)),
     "thigh_to_hip": ("thigh_girth", "hip_girth", F(45, 100), F(75, 100)),

@@ -51,6 +51,14 @@ pub enum FieldErrorKind {
     NotLessThan {
         other: Measurement,
     },
+    /// `percent` of `other`, outside `[low, high]` percent, where no body lies (an inside
+    /// leg of 93 % of the stature): one of the two is mistyped or in the wrong field.
+    ImpossibleRatio {
+        other: Measurement,
+        percent: u32,
+        low: u32,
+        high: u32,
+    },
 }
 
 impl FieldError {
@@ -70,6 +78,7 @@ impl FieldError {
             FieldErrorKind::OutOfRange { .. } => "out_of_range",
             FieldErrorKind::LooksLikeInches { .. } => "looks_like_inches",
             FieldErrorKind::NotLessThan { .. } => "not_less_than",
+            FieldErrorKind::ImpossibleRatio { .. } => "impossible_ratio",
         }
     }
 
@@ -110,6 +119,9 @@ impl FieldError {
                 args.extend([("min", min), ("max", max), ("unit", "cm".to_owned()), ("as_cm", Unit::Centimetre.format(*as_inches))]);
             }
             FieldErrorKind::NotLessThan { other } => args.push(("other", other.code().to_owned())),
+            FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
+                args.extend([("other", other.code().to_owned()), ("percent", percent.to_string()), ("low", low.to_string()), ("high", high.to_string())]);
+            }
         }
         args
     }
@@ -156,6 +168,10 @@ impl FieldError {
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name} must be less than {}: are the two the other way round?", other.name(Lang::En).to_lowercase())
             }
+            FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
+                let other = other.name(Lang::En).to_lowercase();
+                format!("{name} is {percent} % of the {other}; on every body it is between {low} % and {high} %. Check both, and that neither went into another field.")
+            }
         }
     }
 
@@ -192,6 +208,9 @@ impl FieldError {
             }
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name}必须小于{}：两者是否填反了？", other.name(Lang::ZhCn))
+            }
+            FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
+                format!("{name}为{}的 {percent}%，而任何人的这一比例都在 {low}% 至 {high}% 之间。请核对两项，以及是否填错了栏位。", other.name(Lang::ZhCn))
             }
         }
     }

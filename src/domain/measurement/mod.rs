@@ -27,7 +27,7 @@ pub use error::{FieldError, FieldErrorKind};
 pub use kind::{Measurement, Quantity, UnknownMeasurement};
 pub use plausibility::{Rule, Warning, WarningDetail};
 pub use ranges::ValueRange;
-pub use set::{MeasurementSet, ParsedForm, Validation};
+pub use set::{MeasurementSet, ParsedForm, Validation, impossible_combinations};
 pub use unit::{Unit, UnitSystem};
 
 pub use super::lang::Lang;

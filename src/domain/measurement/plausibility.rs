@@ -78,15 +78,16 @@ struct RatioRule {
 
 /// ANSUR II observed range in the comment; band limits are whole percent.
 const RATIO_RULES: [RatioRule; 8] = [
-    // 42.2–54.2 %. Wider than the 43–53 % warning band the reference data suggests, which
-    // flags 8 ANSUR subjects: East Asian customers have proportionally shorter legs, and a
-    // cycling inseam pressed up with a book reads about 2 % of stature higher.
+    // 42.2–54.2 %. A little wider than the 43–53 % warning band the reference data suggests,
+    // which flags 8 ANSUR subjects: East Asian customers have proportionally shorter legs, and
+    // a cycling inseam pressed up with a book reads about 2 % of stature higher. Beyond 35–65 %
+    // the pair is refused (`set::IMPOSSIBLE_RATIO`).
     RatioRule {
         rule: Rule::InsideLegToStature,
         numerator: Measurement::InsideLeg,
         denominator: Measurement::Stature,
-        low: 40,
-        high: 56,
+        low: 42,
+        high: 55,
         hint: (
             "Inside leg is taken standing, from the crotch straight down to the floor.",
             "内腿长应站立测量，从会阴点垂直量至地面。",
@@ -547,12 +548,12 @@ mod tests {
         assert_eq!(warning.code(), "inside_leg_to_stature");
         assert_eq!(
             warning.message(Lang::En),
-            "Inside leg is 102.9% of stature, outside the 40–56% real people show. \
+            "Inside leg is 102.9% of stature, outside the 42–55% real people show. \
              Inside leg is taken standing, from the crotch straight down to the floor."
         );
         assert_eq!(
             warning.message(Lang::ZhCn),
-            "内腿长为身高的 102.9%，超出实际人群的 40%–56%。内腿长应站立测量，从会阴点垂直量至地面。"
+            "内腿长为身高的 102.9%，超出实际人群的 42%–55%。内腿长应站立测量，从会阴点垂直量至地面。"
         );
     }
 
@@ -567,15 +568,15 @@ mod tests {
 
     #[test]
     fn ratio_bands_include_their_edges() {
-        // 700 / 1750 = 0.40 and 980 / 1750 = 0.56 exactly
-        assert_eq!(with(&[(Stature, 1750), (InsideLeg, 700)]), vec![]);
-        assert_eq!(with(&[(Stature, 1750), (InsideLeg, 980)]), vec![]);
+        // 756 / 1800 = 0.42 and 990 / 1800 = 0.55 exactly
+        assert_eq!(with(&[(Stature, 1800), (InsideLeg, 756)]), vec![]);
+        assert_eq!(with(&[(Stature, 1800), (InsideLeg, 990)]), vec![]);
         assert_eq!(
-            rules(&with(&[(Stature, 1750), (InsideLeg, 981)])),
+            rules(&with(&[(Stature, 1800), (InsideLeg, 991)])),
             vec![Rule::InsideLegToStature]
         );
         assert_eq!(
-            rules(&with(&[(Stature, 1750), (InsideLeg, 699)])),
+            rules(&with(&[(Stature, 1800), (InsideLeg, 755)])),
             vec![Rule::InsideLegToStature]
         );
     }
@@ -784,13 +785,13 @@ mod tests {
 
     #[test]
     fn a_value_just_past_a_limit_never_reads_as_the_limit() {
-        // 1569 / 2800 = 56.04 %, 38_400 g at 1719 mm = body mass index 12.995
-        let found = with(&[(Stature, 2800), (InsideLeg, 1569)]);
+        // 1541 / 2800 = 55.04 %, 38_400 g at 1719 mm = body mass index 12.995
+        let found = with(&[(Stature, 2800), (InsideLeg, 1541)]);
         let inside_leg = found
             .iter()
             .find(|w| w.rule == Rule::InsideLegToStature)
             .unwrap();
-        assert_eq!(inside_leg.args()[2], ("value", "56.1".into()));
+        assert_eq!(inside_leg.args()[2], ("value", "55.1".into()));
         let found = with(&[(BodyMass, 38_400)]);
         assert_eq!(found[0].args()[0], ("value", "12.9".into()));
         let found = with(&[(BodyMass, 145_001)]);
@@ -811,8 +812,8 @@ mod tests {
                 ("first", "inside_leg".into()),
                 ("second", "stature".into()),
                 ("value", "57.1".into()),
-                ("low", "40".into()),
-                ("high", "56".into())
+                ("low", "42".into()),
+                ("high", "55".into())
             ]
         );
     }

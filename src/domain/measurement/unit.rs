@@ -137,8 +137,11 @@ impl Unit {
             .unwrap_or_default()
     }
 
-    /// The value as people read it, e.g. "81.5" (cm) or "32.09" (in), without the symbol.
+    /// The value as people read it, e.g. "81.5" (cm) or "32.1" (in), without the symbol.
     pub fn format(self, value: u32) -> String {
+        if self == Unit::Inch {
+            return inches_as_read(value);
+        }
         fixed(
             self.from_canonical(value),
             self.display_decimals(),
@@ -203,6 +206,25 @@ pub(super) fn round_outside(value: Decimal, low: Decimal, high: Decimal, decimal
 }
 
 const HALF_AWAY: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
+
+/// Inches as a tape reads them: a tenth, or else a quarter mark, when that is the same whole
+/// millimetre, and hundredths only when neither is. Values are kept in whole millimetres, so
+/// 69.1 in (1755.14 mm) is kept as 1755 mm, which is 69.094 in: shown as "69.09" it looked
+/// as if the typed value had been changed.
+fn inches_as_read(mm: u32) -> String {
+    let exact = Unit::Inch.from_canonical(mm);
+    let same = |d: Decimal| Unit::Inch.to_canonical(d) == Some(mm);
+    let tenth = exact.round_dp_with_strategy(1, HALF_AWAY);
+    if same(tenth) {
+        return format!("{tenth:.1}");
+    }
+    let four = Decimal::from(4);
+    let quarter = (exact * four).round_dp_with_strategy(0, HALF_AWAY) / four;
+    if same(quarter) {
+        return format!("{quarter:.2}");
+    }
+    fixed(exact, Unit::Inch.exact_decimals(), HALF_AWAY)
+}
 
 fn fixed(amount: Decimal, decimals: u32, strategy: RoundingStrategy) -> String {
     let rounded = amount.round_dp_with_strategy(decimals, strategy);
@@ -316,8 +338,11 @@ mod tests {
         assert_eq!(Unit::Millimetre.format(815), "815");
         assert_eq!(Unit::Centimetre.format(815), "81.5");
         assert_eq!(Unit::Centimetre.format(800), "80.0");
-        assert_eq!(Unit::Inch.format(815), "32.09"); // 32.0866
-        assert_eq!(Unit::Inch.format(813), "32.01"); // 32.0078
+        assert_eq!(Unit::Inch.format(815), "32.1"); // 32.0866: 32.1 in is 815 mm too
+        assert_eq!(Unit::Inch.format(813), "32.0"); // 32.0078
+        assert_eq!(Unit::Inch.format(1755), "69.1", "69.1 in typed, kept as 1755 mm");
+        assert_eq!(Unit::Inch.format(819), "32.25", "a quarter-inch mark, kept as 819 mm");
+        assert_eq!(Unit::Inch.format(821), "32.32", "neither a tenth nor a quarter");
         assert_eq!(Unit::Kilogram.format(81_500), "81.5");
         assert_eq!(Unit::Kilogram.format(81_550), "81.6"); // half away from zero
         assert_eq!(Unit::Pound.format(81_647), "180.0");
@@ -410,7 +435,7 @@ mod tests {
         );
         assert_eq!(
             Measurement::InsideLeg.format(815, UnitSystem::Imperial),
-            "32.09 in"
+            "32.1 in"
         );
         assert_eq!(
             Measurement::BodyMass.format(81_647, UnitSystem::Imperial),
