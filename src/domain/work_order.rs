@@ -58,11 +58,30 @@ impl fmt::Display for Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a work order that is {from} cannot become {to}")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IllegalTransition {
     pub from: Status,
     pub to: Status,
+}
+
+impl std::error::Error for IllegalTransition {}
+
+/// Says what may come next, so that a factory's developer learns the table from the answer.
+impl fmt::Display for IllegalTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a work order that is {} cannot become {}", self.from, self.to)?;
+        let next: Vec<&str> = next_states(self.from).map(Status::as_str).collect();
+        match next.split_last() {
+            None => write!(f, "; {} is final", self.from),
+            Some((last, [])) => write!(f, "; from {} it can only become {last}", self.from),
+            Some((last, rest)) => write!(f, "; from {} it can become {} or {last}", self.from, rest.join(", ")),
+        }
+    }
+}
+
+/// The states a work order may move to from `from`.
+pub fn next_states(from: Status) -> impl Iterator<Item = Status> {
+    Status::ALL.into_iter().filter(move |to| *to != from && transition(from, *to).is_ok())
 }
 
 /// What a requested change means: a real change, or a repeat of the current state (which
@@ -105,6 +124,16 @@ pub fn retry_delay(schedule: &[u64], attempt: usize, retry_after: Option<u64>, j
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_change_says_what_may_come_next() {
+        let e = transition(Status::Acknowledged, Status::Shipped).unwrap_err();
+        assert_eq!(e.to_string(), "a work order that is acknowledged cannot become shipped; from acknowledged it can become in_production, rejected or cancelled");
+        let e = transition(Status::InProduction, Status::Rejected).unwrap_err();
+        assert_eq!(e.to_string(), "a work order that is in_production cannot become rejected; from in_production it can only become shipped");
+        let e = transition(Status::Shipped, Status::InProduction).unwrap_err();
+        assert_eq!(e.to_string(), "a work order that is shipped cannot become in_production; shipped is final");
+    }
 
     #[test]
     fn the_happy_path_is_allowed() {

@@ -8,6 +8,21 @@ use super::{DbConn, factories, now, orders};
 
 mod delivered;
 
+diesel::alias!(ob as earlier: EarlierEvent);
+
+/// No earlier event of the same work order is still to be delivered (see [`due_ids`]).
+macro_rules! not_waiting {
+    () => {
+        diesel::dsl::not(diesel::dsl::exists(
+            earlier
+                .filter(earlier.field(ob::work_order_id).eq(ob::work_order_id))
+                .filter(earlier.field(ob::id).lt(ob::id))
+                .filter(earlier.field(ob::delivered_at).is_null().and(earlier.field(ob::gave_up_at).is_null())),
+        ))
+    };
+}
+
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ob)]
 pub struct OutboxRow {
@@ -42,10 +57,12 @@ pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, ev
         .get_result(on))
 }
 
-/// When the next event falls due, to sleep until then.
+/// When the next event falls due, to sleep until then; one waiting for an earlier event of
+/// its work order falls due when that one is delivered.
 pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
     native!(conn, |on| ob::table
         .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()))
+        .filter(not_waiting!())
         .select(diesel::dsl::min(ob::next_attempt_at))
         .first(on))
 }
@@ -185,11 +202,14 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
 }
 
 /// Due, undelivered events whose lease (if any) has run out: their ids (the payloads are
-/// read once, when the events are leased).
+/// read once, when the events are leased). An event waits while an earlier one of the same
+/// work order is still to be delivered (retried, or sent right now): a factory that was down
+/// must not hear `work_order.cancelled` before the `work_order.created` it cancels.
 fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
     native!(conn, |on| ob::table
         .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
         .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .filter(not_waiting!())
         .order((ob::next_attempt_at.asc(), ob::id.asc()))
         .limit(limit)
         .select(ob::id)

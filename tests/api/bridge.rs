@@ -202,12 +202,36 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    a_cancellation_waits_for_the_creation_it_cancels,
     cancelling_before_production_tells_the_factory_and_erasure_too,
     an_order_reaches_the_factory_signed_once_after_failed_attempts,
     a_factory_pulls_acknowledges_and_reports_status_back,
     a_gone_endpoint_is_disabled_and_the_work_order_flagged,
     an_order_commits_with_every_row_that_comes_with_it,
 );
+
+/// A factory that was down hears of a work order's events in the order they happened, each
+/// once: a cancellation is not sent while the creation it cancels is still being retried.
+async fn a_cancellation_waits_for_the_creation_it_cancels(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::FailFirst(3));
+    app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let token = app.csrf(&order).await;
+    let res = app.post_form(&format!("{order}/cancel"), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let got = factory.wait_for(2, Duration::from_secs(30)).await;
+    let types: Vec<&str> = got.iter().map(|r| r.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(types, ["work_order.created", "work_order.cancelled"]);
+    let all = factory.received.lock().unwrap().clone();
+    let sent: Vec<(&str, u16)> = all.iter().map(|r| (r.body["type"].as_str().unwrap_or_default(), r.answered)).collect();
+    let created = sent.iter().position(|(t, a)| *t == "work_order.created" && *a < 300).expect("the creation was accepted");
+    let first_cancel = sent.iter().position(|(t, _)| *t == "work_order.cancelled").expect("the cancellation was sent");
+    assert!(created < first_cancel, "the cancellation went out before the creation was accepted: {sent:?}");
+    assert!(sent.iter().take(created).all(|(t, _)| *t == "work_order.created"), "{sent:?}");
+}
 
 async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend: Backend) {
     let app = with_demo_catalogs(backend).await;
@@ -424,7 +448,7 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(illegal.status(), StatusCode::CONFLICT);
     let problem: Value = illegal.json().await.unwrap();
     assert_eq!(problem["type"], "/api/v1/problems/illegal-transition");
-    assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production");
+    assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production; shipped is final");
     let bad = event(serde_json::json!({"status": "teleported"}), "k4").await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     // An array is not an event, though serde would read it as the fields in a row.

@@ -1,0 +1,3 @@
+-- Events of one work order are sent in order: the dispatcher looks for an earlier one still
+-- waiting before it sends a later one.
+CREATE INDEX outbox_work_order ON outbox (work_order_id, id);
