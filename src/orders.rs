@@ -19,6 +19,12 @@ mod document;
 
 use document::{Body, Event, Head};
 
+/// An order collected in a store, as orders and work orders keep its `ship_to`: the store's
+/// id (for our pages) and its code and name, which are what a factory knows it by.
+pub fn ship_to_store(id: i64, code: &str, name: &str) -> Value {
+    serde_json::json!({ "store": id, "store_code": code, "store_name": name })
+}
+
 #[derive(Debug, Clone)]
 pub struct PlaceOrder {
     pub customer_id: i64,
@@ -26,7 +32,7 @@ pub struct PlaceOrder {
     pub store_id: Option<i64>,
     pub configuration: Configuration,
     pub measurement_set_id: Option<i64>,
-    /// Where the product goes: `{"store": …}` or `{"address": …}`.
+    /// Where the product goes: [`ship_to_store`], or `{"address": …}`.
     pub ship_to: Value,
     pub idempotency_key: String,
     pub staff_id: Option<i64>,

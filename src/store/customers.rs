@@ -459,6 +459,8 @@ fn scrub(value: &mut serde_json::Value) {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
                 match key.as_str() {
+                    // Blanked in its own shape: lines (the API's) or one text (the shop's).
+                    "address" if v.is_object() => *v = Value::Object(Default::default()),
                     "address" => *v = Value::String(String::new()),
                     "text" if v.is_string() => *v = Value::String(String::new()),
                     _ => scrub(v),

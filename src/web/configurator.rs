@@ -13,10 +13,8 @@ use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
 use crate::i18n::Tr;
 use crate::store::catalogs::CatalogVersion;
-use crate::store::{Db, StoreError};
 
 use super::catalog_words::{self, OptionWords, ValueWords};
-use super::error::AppError;
 
 pub struct ProductLink {
     pub version_id: i64,
@@ -517,12 +515,6 @@ pub fn new_key() -> String {
 /// A key the form sent back, if it looks like one of ours; otherwise a new one.
 pub fn key_from_form(sent: &str) -> String {
     Some(sent.to_owned()).filter(|k| k.starts_with("ord_") && k.len() < 100).unwrap_or_else(new_key)
-}
-
-pub async fn store_tax(db: &Db, store_id: Option<i64>) -> Result<i32, AppError> {
-    let Some(id) = store_id else { return Ok(0) };
-    let store = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
-    Ok(store.map(|s| s.tax_rate_bp).unwrap_or(0))
 }
 
 #[cfg(test)]

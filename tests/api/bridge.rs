@@ -164,6 +164,21 @@ impl TestApp {
     /// A fitter orders a cycling jersey for a new customer with measurements; returns the
     /// order page's path.
     pub async fn order_a_jersey(&self, name: &str) -> String {
+        let id = self.measured_customer(name).await;
+        let form = self.jersey_form(id, &[]).await;
+        let res = self.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        if res.status() != StatusCode::SEE_OTHER {
+            let html = scraper::Html::parse_document(&res.text().await.unwrap());
+            panic!("order refused: {:?} {:?}", select(&html, "#violations li"), select(&html, "#form-error"));
+        }
+        // Sending the same form again (a double click) does not make a second order.
+        let again = self.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(location(&again), location(&res));
+        location(&res)
+    }
+
+    /// A customer enrolled and measured by the signed-in staff member.
+    pub async fn measured_customer(&self, name: &str) -> i64 {
         let id = self.enroll(name, &format!("{}@example.com", name.to_lowercase().replace(' ', ".")), "").await;
         let token = self.csrf(&format!("/staff/customers/{id}/measurements/new?unit=metric")).await;
         let res = self
@@ -174,23 +189,22 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "measurements saved");
-        let (_, html) = self.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+        id
+    }
+
+    /// The staff configurator's form for a valid jersey, ready to place, with `extra` fields.
+    pub async fn jersey_form(&self, customer: i64, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let (_, html) = self.get_html(&format!("/staff/customers/{customer}/orders/new")).await;
         let link = scraper::Selector::parse("#products a").unwrap();
         let href = html.select(&link).find(|a| a.value().attr("href").is_some_and(|h| h.ends_with("product=cycling_jersey"))).and_then(|a| a.value().attr("href")).unwrap().to_owned();
         let (_, html) = self.get_html(&href.replace("&amp;", "&")).await;
         let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
-        let (csrf, version, key) = (field("csrf_token"), field("version"), field("idempotency_key"));
-        let form = [("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("idempotency_key", &key),
-            ("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_name_print", "ANA"), ("action", "place")];
-        let res = self.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
-        if res.status() != StatusCode::SEE_OTHER {
-            let html = scraper::Html::parse_document(&res.text().await.unwrap());
-            panic!("order refused: {:?} {:?}", select(&html, "#violations li"), select(&html, "#form-error"));
+        let mut form = vec![("csrf_token", field("csrf_token")), ("version", field("version")), ("product", "cycling_jersey".into()), ("idempotency_key", field("idempotency_key"))];
+        for (k, v) in [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_name_print", "ANA"), ("action", "place")] {
+            form.push((k, v.to_owned()));
         }
-        // Sending the same form again (a double click) does not make a second order.
-        let again = self.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
-        assert_eq!(location(&again), location(&res));
-        location(&res)
+        form.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        form
     }
 }
 
@@ -202,6 +216,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    an_administrator_chooses_the_store_that_sells_an_order,
     a_cancellation_waits_for_the_creation_it_cancels,
     cancelling_before_production_tells_the_factory_and_erasure_too,
     an_order_reaches_the_factory_signed_once_after_failed_attempts,
@@ -209,6 +224,40 @@ on_both_backends!(
     a_gone_endpoint_is_disabled_and_the_work_order_flagged,
     an_order_commits_with_every_row_that_comes_with_it,
 );
+
+/// An administrator belongs to no store: for a customer without a home store the order form
+/// asks which store sells the order (its tax) and where it is collected (the factory's
+/// `ship_to`); without one the order is refused with that question, not placed untaxed.
+async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-sewing", None).await;
+    app.sign_in_as(ADMIN).await;
+    let id = app.measured_customer("Ana Silva").await;
+    let form = app.jersey_form(id, &[]).await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new?version={}&product=cycling_jersey", form[1].1)).await;
+    assert_eq!(select(&html, "#store option"), vec!["–", "North Store", "South Store"]);
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
+
+    let north = app.north.to_string();
+    let form = app.jersey_form(id, &[("store", &north)]).await;
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let order_id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let (order, document) = app
+        .db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            let order = atelier::store::orders::find(c, order_id)?.unwrap();
+            let wo = atelier::store::orders::work_orders_of_order(c, order_id)?.remove(0);
+            Ok((order, serde_json::from_str::<Value>(&wo.document).unwrap()))
+        })
+        .await
+        .unwrap();
+    assert_eq!((order.store_id, order.tax_minor * 5), (Some(app.north), order.subtotal_minor), "taxed at the north store's 20 %");
+    assert_eq!((document["ship_to"]["store_code"].as_str(), document["ship_to"]["store_name"].as_str()), (Some("NORTH"), Some("North Store")));
+}
 
 /// A factory that was down hears of a work order's events in the order they happened, each
 /// once: a cancellation is not sent while the creation it cancels is still being retried.

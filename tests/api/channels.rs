@@ -95,6 +95,21 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     let order: Value = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     assert_eq!(order["status"], "placed");
     assert_eq!(order["total"], quote_total(&app, &key, &customer).await);
+    // The factory learns where it goes by the store's code and name, which it knows, not by
+    // an id of ours.
+    let r = reference.clone();
+    let document: Value = app
+        .db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            use diesel::prelude::*;
+            use atelier::store::schema::orders::dsl as o;
+            let id: i64 = o::orders.filter(o::reference.eq(&r)).select(o::id).first(c)?;
+            Ok(serde_json::from_str(&atelier::store::orders::work_orders_of_order(c, id)?[0].document).unwrap())
+        })
+        .await
+        .unwrap();
+    assert_eq!(document["ship_to"]["store_code"], "NORTH");
+    assert_eq!(document["ship_to"]["store_name"], "North Store");
 
     // The same key with another request is refused; another channel cannot see the order.
     let mut other = jersey(&customer);

@@ -9,9 +9,6 @@ use scraper::Html;
 use crate::helpers::*;
 use crate::on_both_backends;
 
-const MEASUREMENTS: [(&str, &str); 8] = [("m_stature", "175.5"), ("m_chest_girth", "105.6"), ("m_waist_girth", "93.7"), ("m_hip_girth", "101.7"),
-    ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")];
-
 async fn shop(backend: Backend) -> TestApp {
     let app = spawn_app(backend).await;
     let db = app.db.clone();
@@ -22,17 +19,6 @@ async fn shop(backend: Backend) -> TestApp {
 }
 
 impl TestApp {
-    /// A customer with measurements taken.
-    async fn measured_customer(&self, name: &str) -> i64 {
-        let id = self.enroll(name, &format!("{}@example.com", name.to_lowercase().replace(' ', ".")), "").await;
-        let token = self.csrf(&format!("/staff/customers/{id}/measurements/new?unit=metric")).await;
-        let mut form = vec![("csrf_token", token.as_str()), ("unit_system", "metric")];
-        form.extend_from_slice(&MEASUREMENTS);
-        let res = self.post_form(&format!("/staff/customers/{id}/measurements"), &form).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "measurements saved");
-        id
-    }
-
     /// The configurator's page for a product (with `extra` query parameters).
     async fn configurator(&self, id: i64, product: &str, extra: &str) -> Html {
         let (_, html) = self.get_html(&format!("/staff/customers/{id}/orders/new")).await;

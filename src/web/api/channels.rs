@@ -284,7 +284,7 @@ pub async fn place_order(
         Err(e) => return Err(place_error(e)),
     };
     let store_id = context.store_id;
-    let ship_to = ship_to_of(&db, ship_to, store_id).await?;
+    let ship_to = ship_to_of(&db, ship_to, store_id.zip(context.store.as_ref())).await?;
     let request = PlaceOrder {
         customer_id: customer.id,
         customer_reference: customer.reference,
@@ -329,12 +329,12 @@ pub async fn place_order(
     }
 }
 
-/// Where the order goes: `{"store": id}` (the channel's store by default, or the store with
-/// the code given) or `{"address": {...}}`. Only a store code costs a read.
-async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<i64>) -> Result<Value, ApiError> {
+/// Where the order goes: a store (the channel's by default, or the one with the code given;
+/// see [`crate::orders::ship_to_store`]) or `{"address": {...}}`. Only a store code costs a read.
+async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64, &(String, String))>) -> Result<Value, ApiError> {
     match ship_to {
         // An order must go somewhere: a channel without a store names it in every order.
-        None => channel_store.map(|s| json!({ "store": s })).ok_or_else(unknown_store),
+        None => channel_store.map(|(id, (code, name))| crate::orders::ship_to_store(id, code, name)).ok_or_else(unknown_store),
         // The document's `oneOf`: with both, which one the order went to would be a guess.
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
@@ -353,7 +353,8 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<i64>)
         Some(Value::Object(m)) => {
             let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
             let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;
-            Ok(json!({ "store": store.ok_or_else(unknown_store)?.id }))
+            let store = store.ok_or_else(unknown_store)?;
+            Ok(crate::orders::ship_to_store(store.id, &store.code, &store.name))
         }
         Some(_) => Err(unknown_store()),
     }

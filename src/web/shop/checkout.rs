@@ -107,7 +107,7 @@ pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery
     let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address: field(pairs, "address").trim().to_owned(), errors: BTreeMap::new() };
     let ship = match d.kind.as_str() {
         "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id)) {
-            Some(s) => Some((serde_json::json!({ "store": s.id, "store_name": s.name }), Some(s.id))),
+            Some(s) => Some((crate::orders::ship_to_store(s.id, &s.code, &s.name), Some(s.id))),
             None => {
                 d.errors.insert("store", "delivery-store-required");
                 None

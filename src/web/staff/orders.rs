@@ -18,7 +18,7 @@ use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, CustomerRow};
 use crate::store::{Db, StoreError, orders as order_store};
 use crate::web::auth::{Ctx, StaffPage};
-use crate::web::configurator::{self, OptionView, ProductLink, new_key, store_tax};
+use crate::web::configurator::{self, OptionView, ProductLink, new_key};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
@@ -48,6 +48,22 @@ pub struct ConfigurePage {
     pub notice: Option<String>,
     /// Where the choices that were filled in came from, if anywhere.
     pub prefill_note: Option<String>,
+    /// The stores to choose from, for a staff member without one (an administrator).
+    pub stores: Vec<(i64, String)>,
+    /// The store the order is sold by and collected from.
+    pub store_id: Option<i64>,
+}
+
+impl ConfigurePage {
+    pub fn is_store(&self, id: &i64) -> bool {
+        self.store_id == Some(*id)
+    }
+
+    fn sold_by(mut self, s: &SaleStore) -> Self {
+        self.stores = s.choices.clone();
+        self.store_id = s.chosen.as_ref().map(|s| s.id);
+        self
+    }
 }
 
 #[derive(Deserialize)]
@@ -121,6 +137,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         form_error: None,
         notice: None,
         prefill_note: None,
+        stores: vec![],
+        store_id: None,
         ctx,
     }
 }
@@ -151,6 +169,7 @@ pub async fn new_order_form(
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
+            stores: vec![], store_id: None,
         };
         return render::ok(&empty);
     };
@@ -181,17 +200,37 @@ pub async fn new_order_form(
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let tax = store_tax(&db, sale_store(&page, &c)).await?;
-    let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), tax, &from_learned);
+    let store = sale_store(&db, &page, &c, "").await?;
+    let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), store.tax(), &from_learned).sold_by(&store);
     form.prefill_note = prefill_note;
     render::ok(&form)
 }
 
-/// The store an order taken by staff is sold by, and taxed as: the staff member's, or for an
-/// administrator (who belongs to none) the customer's own. Without this an administrator's
-/// order went out untaxed, cheaper than the same order in the shop or from a fitter.
-fn sale_store(page: &StaffPage, c: &CustomerRow) -> Option<i64> {
-    page.staff.store_id.or(c.home_store_id)
+/// The store an order taken by staff is sold by, taxed as and collected from.
+struct SaleStore {
+    chosen: Option<crate::store::stores::Store>,
+    /// For a staff member without a store: every store, to choose from.
+    choices: Vec<(i64, String)>,
+}
+
+impl SaleStore {
+    fn tax(&self) -> i32 {
+        self.chosen.as_ref().map(|s| s.tax_rate_bp).unwrap_or(0)
+    }
+}
+
+/// The staff member's own store; an administrator (who belongs to none) chooses one on the
+/// form (`chosen`), the customer's home store first. Without a store, an administrator's
+/// order went out untaxed, and its work order told the factory nowhere to send it.
+async fn sale_store(db: &Db, page: &StaffPage, c: &CustomerRow, chosen: &str) -> Result<SaleStore, AppError> {
+    if let Some(id) = page.staff.store_id {
+        let own = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
+        return Ok(SaleStore { chosen: own, choices: vec![] });
+    }
+    let stores = db.read(|conn| Ok::<_, StoreError>(crate::store::stores::list(conn)?)).await?;
+    let id = chosen.trim().parse::<i64>().ok().or(c.home_store_id);
+    let chosen = id.and_then(|id| stores.iter().find(|s| s.id == id).cloned());
+    Ok(SaleStore { chosen, choices: stores.into_iter().map(|s| (s.id, s.name)).collect() })
 }
 
 /// `POST /staff/customers/{id}/orders`: `action=check` shows the engine's answer for the
@@ -216,7 +255,8 @@ pub async fn place_order(
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
-    let tax = store_tax(&db, sale_store(&page, &c)).await?;
+    let store = sale_store(&db, &page, &c, &get("store")).await?;
+    let tax = store.tax();
     let key = configurator::key_from_form(&get("idempotency_key"));
     // Options whose choice is an accepted learned preference keep their mark.
     let (customer_id, code2) = (c.id, code.clone());
@@ -233,18 +273,23 @@ pub async fn place_order(
     if get("action") == "draft" {
         let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
         crate::drafts::save(&db, None, draft).await?;
-        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned);
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
         again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
     }
     if get("action") == "place" {
+        let Some(sold_by) = store.chosen.clone() else {
+            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+            again.form_error = Some(again.ctx.t.t("order-store-required"));
+            return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+        };
         let req = PlaceOrder {
             customer_id: c.id,
             customer_reference: c.reference.clone(),
-            store_id: sale_store(&page, &c),
+            store_id: Some(sold_by.id),
             configuration: cfg.clone(),
             measurement_set_id: set_id,
-            ship_to: serde_json::json!({ "store": sale_store(&page, &c) }),
+            ship_to: crate::orders::ship_to_store(sold_by.id, &sold_by.code, &sold_by.name),
             idempotency_key: key.clone(),
             staff_id: Some(page.staff.id),
             tax_rate_bp: tax,
@@ -257,7 +302,7 @@ pub async fn place_order(
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
-                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned);
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
                 again.form_error = Some(again.ctx.t.t("order-no-factory"));
                 return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
@@ -266,7 +311,7 @@ pub async fn place_order(
     }
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned);
+    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned).sold_by(&store);
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render::page(status, &again)
 }
