@@ -103,5 +103,11 @@
       refresh(action);
     }
   });
+  // Back on this page from the history, the browser puts back the choices made on it but not
+  // the summary computed for them, which then contradicted them: ask for it again.
+  window.addEventListener("pageshow", (event) => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (event.persisted || (nav && nav.type === "back_forward")) refresh();
+  });
   document.documentElement.classList.add("live-configurator");
 })();

@@ -65,6 +65,7 @@ stores-add-admin = Add an administrator
 order-store = Sold by and collected at
 order-store-hint = Its sales tax is in the price; the order is collected there. Press "Check" after changing it.
 order-store-required = Choose the store that sells this order and where it is collected.
+shop-measure-prefilled = Filled in with your measurements of { $date }. Change what is different and save: they are kept as a new set, and the old one stays in your history.
 nav-team = Team
 nav-stores = Stores and staff
 staff-name = Name
@@ -482,6 +483,11 @@ configure-measure-yourself = Enter measurements I took myself
 configure-status = Can it be built?
 measurements-from-place = { $date }, { $place }
 measurements-profile-note = From your profile: measured { $set }.
+measured-by-staff = by our staff
+measurements-value-count = { $count ->
+    [one] 1 value
+   *[other] { $count } values
+}
 measured-yourself = by yourself
 from-profile = from your profile
 step-fit = Fit and size

@@ -742,5 +742,11 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
         .await;
     assert_eq!(location(&res), "/shop/measurements");
     let (_, html) = app.get_html("/shop/measurements").await;
-    assert!(select(&html, ".measurement-set h2")[0].ends_with("by yourself"));
+    assert!(select(&html, ".measurement-set h2")[0].ends_with("by yourself · 2 values"), "{:?}", select(&html, ".measurement-set h2"));
+
+    // The next set starts from this one: changing one value does not lose the others.
+    let (_, html) = app.get_html("/shop/measurements/new").await;
+    assert!(select(&html, "#prefilled")[0].starts_with("Filled in with your measurements of "));
+    assert_eq!((attr(&html, "#m_stature", "value").as_deref(), attr(&html, "#m_inside_leg", "value").as_deref()), (Some("150"), Some("88")));
+    assert_eq!(attr(&html, "#m_body_mass", "value").as_deref(), Some(""));
 }

@@ -259,3 +259,33 @@ async fn typing_in_the_next_field_while_an_answer_is_on_its_way_stays_there() {
     assert_eq!(browser.value_of("#o_stem_length").await, "100");
     browser.client.clone().close().await.unwrap();
 }
+
+/// Back on the configurator from another page, the browser puts the choices back; the summary
+/// (price, what is missing) must be for those choices, not for an empty form.
+#[tokio::test]
+async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    let c = &browser.client;
+    c.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
+    browser.wait_text("h1", "Cycling jersey").await;
+    for (option, value) in [("cut", "women"), ("fit", "relaxed"), ("sleeve", "long"), ("fabric", "standard"), ("zip", "half")] {
+        browser.choose(option, value, true).await;
+    }
+    browser.settled().await;
+    let total = browser.text("#total").await;
+    c.goto(&app.url("/shop/orders")).await.unwrap();
+    browser.wait_text("h1", "My orders").await;
+    c.back().await.unwrap();
+    browser.wait_text("h1", "Cycling jersey").await;
+    let restored = c.find(Locator::Css("#o_sleeve_long")).await.unwrap().prop("checked").await.unwrap();
+    assert_eq!(restored.as_deref(), Some("true"), "Chromium puts the choices back");
+    browser.settled().await;
+    browser.wait_text("#total", &total).await;
+    for li in c.find_all(Locator::Css("#violations li")).await.unwrap() {
+        let text = li.text().await.unwrap();
+        assert!(!text.starts_with("Choose Cut") && !text.starts_with("Choose Sleeve"), "the summary asks for a choice that is made: {text}");
+    }
+    browser.client.clone().close().await.unwrap();
+}

@@ -91,12 +91,17 @@ pub struct Measured {
 }
 
 /// Where a set was taken, in words: the store, or "measured yourself".
-pub fn set_label(s: &MeasurementSetRow, stores: &BTreeMap<i64, String>, t: crate::i18n::Tr) -> String {
+/// "2026-12-06 23:16, Atelier Demo Store · 8 values": when, where (a set staff took without a
+/// store of their own is "by our staff", not "by yourself"), and how many values, which tells
+/// sets of the same minute apart.
+pub fn set_label(s: &MeasurementSetRow, values: usize, stores: &BTreeMap<i64, String>, t: crate::i18n::Tr) -> String {
     let place = match s.store_id.and_then(|id| stores.get(&id)) {
-        Some(store) if !s.self_measured => store.clone(),
-        _ => t.t("measured-yourself"),
+        _ if s.self_measured => t.t("measured-yourself"),
+        Some(store) => store.clone(),
+        None => t.t("measured-by-staff"),
     };
-    t.t2("measurements-from-place", ("date", &fmt_time(&s.taken_at)), ("place", &place))
+    let label = t.t2("measurements-from-place", ("date", &fmt_time(&s.taken_at)), ("place", &place));
+    format!("{label} · {}", t.t1("measurements-value-count", "count", values))
 }
 
 /// The customer's sets, newest first; `wanted` picks one of them (the latest otherwise).
@@ -110,10 +115,10 @@ pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::
 fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores: &[stores::Store], wanted: Option<i64>, t: crate::i18n::Tr) -> Measured {
     let store_names: BTreeMap<i64, String> = all_stores.iter().map(|s| (s.id, s.name.clone())).collect();
     let chosen = wanted.filter(|w| sets.iter().any(|(s, _)| s.id == *w)).or_else(|| sets.first().map(|(s, _)| s.id));
-    let choices = sets.iter().map(|(s, _)| SetChoice { id: s.id, label: set_label(s, &store_names, t), chosen: Some(s.id) == chosen }).collect::<Vec<_>>();
+    let choices = sets.iter().map(|(s, v)| SetChoice { id: s.id, label: set_label(s, v.len(), &store_names, t), chosen: Some(s.id) == chosen }).collect::<Vec<_>>();
     let picked = sets.iter().find(|(s, _)| Some(s.id) == chosen);
     let note = match picked {
-        Some((s, _)) => t.t1("measurements-profile-note", "set", set_label(s, &store_names, t)),
+        Some((s, v)) => t.t1("measurements-profile-note", "set", set_label(s, v.len(), &store_names, t)),
         None => t.t("order-no-measurements"),
     };
     Measured { set_id: chosen, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note }

@@ -181,7 +181,7 @@ pub async fn list_measurements(page: Shopper, db: web::Data<Db>) -> Result<HttpR
     let sets = sets
         .iter()
         .map(|(s, values)| SetView {
-            label: super::configure::set_label(s, &stores, t),
+            label: super::configure::set_label(s, values.len(), &stores, t),
             values: crate::web::staff::format_values(values, crate::web::staff::unit_system(&s.unit_system), t.lang),
         })
         .collect();
@@ -197,6 +197,8 @@ pub struct MeasureYourselfPage {
     pub fingerprint: String,
     pub next: String,
     pub form_error: Option<String>,
+    /// The form starts from the latest set: when it was taken.
+    pub prefilled: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -205,9 +207,15 @@ pub struct NextQuery {
     next: String,
 }
 
-/// `GET /shop/measurements/new?next=`: measuring yourself, with the guide for each.
-pub async fn new_measurements_form(page: Shopper, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
-    render::ok(&MeasureYourselfPage { fields: fields(page.ctx.t.lang, UnitSystem::Metric, &[]), ctx: page.ctx, warnings: vec![], fingerprint: String::new(), next: q.next.clone(), form_error: None })
+/// `GET /shop/measurements/new?next=`: measuring yourself, with the guide for each. The form
+/// starts from the latest set (taken in a store or by yourself): a new set is what the
+/// configurator reads, and one with only the value that changed left every other one missing.
+pub async fn new_measurements_form(page: Shopper, db: web::Data<Db>, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let id = page.customer.customer_id;
+    let latest = db.read(move |conn| Ok::<_, StoreError>(customer_store::measurement_sets(conn, id)?.into_iter().next())).await?;
+    let typed = latest.as_ref().map(|(_, values)| crate::web::staff::measurements::typed_values(values, UnitSystem::Metric)).unwrap_or_default();
+    let prefilled = latest.map(|(s, _)| page.ctx.t.t1("shop-measure-prefilled", "date", fmt_time(&s.taken_at)));
+    render::ok(&MeasureYourselfPage { fields: fields(page.ctx.t.lang, UnitSystem::Metric, &typed), ctx: page.ctx, warnings: vec![], fingerprint: String::new(), next: q.next.clone(), form_error: None, prefilled })
 }
 
 /// `POST /shop/measurements`: a self-measured set, checked as in the store: impossible
@@ -219,7 +227,7 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
     let validation = parsed.set.validate_in(system);
-    let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, ctx: page.ctx };
+    let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, prefilled: None, ctx: page.ctx };
     let mut refused = false;
     for e in parsed.errors.iter().chain(validation.errors.iter()) {
         if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
