@@ -397,6 +397,50 @@ pub fn page_for_factory(
     })
 }
 
+/// Where a client following changes stands: the `(updated_at, id)` of the last change it saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub at: NaiveDateTime,
+    pub id: i64,
+}
+
+impl ChangeCursor {
+    pub fn of(w: &WorkOrderRow) -> Self {
+        Self { at: w.updated_at, id: w.id }
+    }
+
+    /// `microseconds.id`, microseconds since the Unix epoch.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.at.and_utc().timestamp_micros(), self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        let id: i64 = id.parse().ok()?;
+        (id >= 0).then_some(Self { at, id })
+    }
+}
+
+/// How long a change waits before it is listed as one: a transaction that took its time
+/// before its commit must not be passed by a cursor that a later, faster one moved on. The
+/// app's writes take milliseconds; the wait is far longer.
+pub const CHANGES_SETTLE: chrono::Duration = chrono::Duration::seconds(1);
+
+/// A factory's work orders changed after `after` (created, revised, cancelled, or moved on by
+/// the factory's own events), oldest change first, each once with its state now.
+pub fn changes_for_factory(conn: &mut DbConn, factory_id: i64, after: ChangeCursor, limit: i64) -> QueryResult<Vec<WorkOrderRow>> {
+    let settled = now() - CHANGES_SETTLE;
+    native!(conn, |on| wo::table
+        .filter(wo::factory_id.eq(factory_id))
+        .filter(wo::updated_at.gt(after.at).or(wo::updated_at.eq(after.at).and(wo::id.gt(after.id))))
+        .filter(wo::updated_at.le(settled))
+        .order((wo::updated_at.asc(), wo::id.asc()))
+        .limit(limit)
+        .select(WorkOrderRow::as_select())
+        .load(on))
+}
+
 diesel::define_sql_function! {
     /// PostgreSQL only (a migration defines it): the commit sequence below which every
     /// transaction has ended.

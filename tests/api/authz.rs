@@ -220,6 +220,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/api/v1/openapi.json", Rule::Public, "/api/v1/openapi.json"),
     ("GET", "/api/v1/work-orders", Rule::Factory, "/api/v1/work-orders"),
     ("POST", "/api/v1/work-orders/claim", Rule::Factory, "/api/v1/work-orders/claim"),
+    ("GET", "/api/v1/work-orders/changes", Rule::Factory, "/api/v1/work-orders/changes"),
     ("GET", "/api/v1/work-orders/{id}", Rule::FactoryOwn, "/api/v1/work-orders/{wo}"),
     ("POST", "/api/v1/work-orders/{id}/ack", Rule::FactoryOwn, "/api/v1/work-orders/{wo}/ack"),
     ("POST", "/api/v1/work-orders/{id}/events", Rule::FactoryOwn, "/api/v1/work-orders/{wo}/events"),

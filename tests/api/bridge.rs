@@ -628,7 +628,7 @@ async fn the_openapi_document_describes_the_routes_the_server_answers() {
         let expected = if concrete == "/openapi.json" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
         assert_eq!(res.status(), expected, "{path}");
     }
-    assert_eq!(paths.len(), 10);
+    assert_eq!(paths.len(), 11);
 }
 
 async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend: Backend) {

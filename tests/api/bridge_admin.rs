@@ -17,6 +17,7 @@ on_both_backends!(
     failed_events_are_replayed_with_their_webhook_ids,
     an_endpoint_failing_for_days_is_disabled_and_the_admins_told,
     a_change_before_production_sends_a_new_revision_and_after_is_refused,
+    a_pulling_factory_follows_revisions_and_cancellations,
     factory_settings_are_checked_at_the_field,
 );
 
@@ -387,4 +388,71 @@ async fn several_dispatchers_on_one_postgres_database_deliver_each_event_once() 
     assert_eq!(ids.len(), total, "every event arrived");
     assert_eq!(all.len(), total, "none arrived twice");
     assert!(all.iter().all(|r| r.signature_ok));
+}
+
+/// Changes after the cursor, polled until `wanted` says the page has them (a change is listed
+/// once it is a second old).
+async fn changes(app: &TestApp, token: &str, after: &str, wanted: impl Fn(&[Value]) -> bool) -> (Vec<Value>, String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/changes?after={after}"))).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: Value = res.json().await.unwrap();
+        let items = page["items"].as_array().unwrap().clone();
+        if wanted(&items) {
+            return (items, page["next"].as_str().unwrap().to_owned());
+        }
+        assert!(Instant::now() < deadline, "no such change came: {items:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A factory that pulls (no pushes) learns of a new revision and of a cancellation of a work
+/// order it already has, from the changes feed (the list of work orders shows each once, as
+/// they became visible, and says nothing when one changes afterwards).
+async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let reg = app.register_factory("pull-only", None).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let (items, next) = changes(&app, &reg.token, "", |i| !i.is_empty()).await;
+    assert_eq!((items.len(), items[0]["revision"].as_i64()), (1, Some(1)));
+    let id = items[0]["id"].clone();
+    let ack = reqwest::Client::new().post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({})).send().await.unwrap();
+    assert_eq!(ack.status(), StatusCode::OK);
+    let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
+    assert_eq!(items[0]["status"], "acknowledged", "its own acknowledgement is a change too");
+
+    // Re-measured and revised before production: revision 2 comes through the feed.
+    let (_, html) = app.get_html(&order).await;
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
+    let res = app
+        .post_form(
+            &format!("{customer}/measurements"),
+            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
+              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&order).await;
+    let set = html.select(&scraper::Selector::parse("#measurement-set option").unwrap()).find_map(|o| o.value().attr("value").map(str::to_owned)).unwrap();
+    let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
+    assert_eq!(app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &set)]).await.status(), StatusCode::SEE_OTHER);
+    let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
+    assert_eq!((items.len(), &items[0]["id"], items[0]["revision"].as_i64()), (1, &id, Some(2)));
+    assert_eq!(items[0]["measurements"]["chest_girth"], 1080);
+
+    // Cancelled: the feed says so.
+    let token = app.csrf(&order).await;
+    assert_eq!(app.post_form(&format!("{order}/cancel"), &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
+    assert_eq!((&items[0]["id"], items[0]["status"].as_str()), (&id, Some("cancelled")));
+    // Nothing more, and a cursor that is not one is refused.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (items, _) = changes(&app, &reg.token, &next, |_| true).await;
+    assert!(items.is_empty(), "{items:?}");
+    let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?after=soon")).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "after is not a cursor from /work-orders/changes");
 }

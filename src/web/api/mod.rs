@@ -62,6 +62,8 @@ pub fn routes(r: &mut Routes) {
     .resource(Method::GET, "/openapi.json", resource, openapi)
     .resource(Method::GET, "/work-orders", resource, work_orders::list_work_orders)
     .resource(Method::POST, "/work-orders/claim", resource, work_orders::claim_work_orders)
+    // Before `{id}`, which would take "changes" for an id and answer 404.
+    .resource(Method::GET, "/work-orders/changes", resource, work_orders::list_changes)
     .resource(Method::GET, "/work-orders/{id}", resource, work_orders::show_work_order)
     .resource(Method::POST, "/work-orders/{id}/ack", resource, work_orders::ack_work_order)
     .resource(Method::POST, "/work-orders/{id}/events", resource, work_orders::post_event)

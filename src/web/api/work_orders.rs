@@ -50,6 +50,35 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next, "has_more": has_more })))
 }
 
+#[derive(Deserialize)]
+pub struct ChangesQuery {
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// `GET /api/v1/work-orders/changes?after=&limit=`: the factory's work orders that changed
+/// since the cursor (new ones, new revisions, cancellations), as they are now; how a pulling
+/// factory learns that one it has is cancelled or revised.
+pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Query<ChangesQuery>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let q = q?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
+    }
+    let after = match q.after.as_deref() {
+        None | Some("") => orders::ChangeCursor::default(),
+        Some(c) => orders::ChangeCursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from /work-orders/changes".into()))?,
+    };
+    let factory_id = f.id;
+    let rows = db.read(move |conn| Ok::<_, StoreError>(orders::changes_for_factory(conn, factory_id, after, limit)?)).await?;
+    let has_more = rows.len() as i64 == limit;
+    let next = rows.last().map(orders::ChangeCursor::of).unwrap_or(after).encode();
+    let items: Vec<Value> = rows.iter().map(document).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next, "has_more": has_more })))
+}
+
 async fn own_work_order(db: &Db, factory_id: i64, id: i64) -> Result<orders::WorkOrderRow, ApiError> {
     db.read(move |conn| Ok::<_, StoreError>(orders::find_work_order(conn, id)?))
         .await?
