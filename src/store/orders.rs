@@ -261,13 +261,16 @@ pub fn take_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime, un
     Ok(n == 1)
 }
 
-/// Ends a live lease held with `token`, in one conditional update: it also locks the row, so
-/// no claim can slip in before the acknowledgement commits. The token stays, to tell its
-/// holder's repeated acknowledgement from a stale client's. `false`: not the live lease.
-pub fn end_live_lease(conn: &mut DbConn, id: i64, token: &str, at: NaiveDateTime) -> QueryResult<bool> {
+/// Ends the lease held with `token`, in one conditional update: it also locks the row, so no
+/// claim can slip in before the acknowledgement commits. A lease that ran out still counts
+/// while nobody claimed the work order since (a claim replaces the token): its holder is the
+/// last to have it, as much as a client acknowledging without a lease would be. The token
+/// stays, to tell its holder's repeated acknowledgement from a stale client's. `false`: the
+/// work order was claimed again since, or the token is not its.
+pub fn end_lease(conn: &mut DbConn, id: i64, token: &str) -> QueryResult<bool> {
     let n = native!(conn, |on| diesel::update(
         wo::table
-            .filter(wo::id.eq(id).and(wo::lease_token.eq(token)).and(wo::lease_until.gt(at)))
+            .filter(wo::id.eq(id).and(wo::lease_token.eq(token)))
             .filter(unacknowledged()),
     )
     .set(wo::lease_until.eq(None::<NaiveDateTime>))

@@ -856,11 +856,28 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     assert_eq!(stale.status(), StatusCode::CONFLICT, "the expired lease is refused");
     let problem = stale.json::<Value>().await.unwrap();
     assert_eq!(problem["type"], "/api/v1/problems/lease-conflict");
-    assert!(problem["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's live lease"), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().starts_with("another client claimed the work order after this lease_token's lease ran out"), "{problem}");
     // Without a token, a live lease is named as what is missing.
     let id = second[0]["id"].as_i64().unwrap();
     let bare = http.post(format!("{url}/{id}/ack")).bearer_auth(&reg.token).send().await.unwrap();
     assert_eq!(bare.status(), StatusCode::CONFLICT);
     assert_eq!(bare.json::<Value>().await.unwrap()["detail"], "the work order is claimed: acknowledge it with the lease_token its claim returned");
     assert_eq!(ack(&second[0]).await.unwrap().status(), StatusCode::OK);
+
+    // A lease that ran out while nobody claimed the work order since is still its holder's:
+    // acknowledging with it works, as acknowledging without any lease would.
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let jerseys = JerseyOrders::prepare(&db);
+        db.write_blocking(|c| jerseys.place(c, "later")).unwrap();
+    })
+    .await
+    .unwrap();
+    let mine = claim().await;
+    assert_eq!(mine.len(), 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(ack(&mine[0]).await.unwrap().status(), StatusCode::OK, "an expired lease nobody took over");
+    let made_up = http.post(format!("{url}/{}/ack", mine[0]["id"])).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "made-up"})).send().await.unwrap();
+    assert_eq!(made_up.status(), StatusCode::CONFLICT, "a token that was never this work order's");
+    assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
 }

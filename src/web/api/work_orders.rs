@@ -147,7 +147,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
             let acknowledged = current.status == Status::Acknowledged.as_str();
             // Compare-and-set first, so that a concurrent claim cannot interleave.
             let took = match sent {
-                Some(token) => orders::end_live_lease(conn, id, token, at)?,
+                Some(token) => orders::end_lease(conn, id, token)?,
                 None => orders::end_unleased(conn, id, at)?,
             };
             if !took {
@@ -156,8 +156,11 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 if repeat {
                     return Ok(current);
                 }
+                if sent.is_some() && current.live_lease(at).is_some() {
+                    return Err(ApiError::LeaseConflict("another client claimed the work order after this lease_token's lease ran out, and holds it now: leave it to them, or claim it again once their lease ends"));
+                }
                 if sent.is_some() {
-                    return Err(ApiError::LeaseConflict("this lease_token is not the work order's live lease: the lease has expired or the work order was claimed again; claim it again"));
+                    return Err(ApiError::LeaseConflict("this lease_token is not the work order's: it was claimed again since, or the token belongs to another work order; claim it again"));
                 }
                 if current.live_lease(at).is_some() {
                     return Err(ApiError::LeaseConflict("the work order is claimed: acknowledge it with the lease_token its claim returned"));
