@@ -109,6 +109,17 @@ fn a_heavy_rider_is_told_about_the_weight_limit_with_the_measurement() {
 }
 
 #[test]
+fn a_hem_exactly_at_its_limit_above_the_knee_is_allowed() {
+    let cat = sportswear();
+    // 680 - 220 = 460 = 0.28 x 1500 + 40 exactly (and 1600/728/240, 1250/650/260).
+    for (stature, inside_leg, leg, allowed) in [(1500, 680, "220", true), (1600, 728, "240", true), (1250, 650, "260", true), (1500, 679, "220", false)] {
+        let cfg = Configuration::new("bib_shorts").measure("stature", stature).measure("inside_leg", inside_leg).with("leg_length", Choice::Number(dec(leg)));
+        let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(!rules_of(&v).contains(&"leg-not-past-knee".to_owned()), allowed, "{stature}/{inside_leg}/{leg}: {v:#?}");
+    }
+}
+
+#[test]
 fn values_no_body_has_together_are_refused_as_the_forms_refuse_them() {
     let cat = bicycles();
     // 1390 mm of inside leg on a 1500 mm stature: 92 %, where every body lies within 35–65 %.
