@@ -21,7 +21,8 @@ pub struct ProductLink {
     pub code: String,
     pub label: String,
     pub family: &'static str,
-    pub base_price: String,
+    /// The price with nothing chosen, tax included, as every total after it.
+    pub from_price: String,
 }
 
 pub struct ValueView {
@@ -70,7 +71,7 @@ pub struct LiveView {
 }
 
 
-pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: Lang) -> Vec<ProductLink> {
+pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: Lang, tax_bp: i32) -> Vec<ProductLink> {
     catalogs
         .iter()
         .flat_map(|(v, cat)| {
@@ -79,10 +80,18 @@ pub fn product_links(catalogs: &[(CatalogVersion, Arc<CompiledCatalog>)], lang: 
                 code: p.code.clone(),
                 label: p.label.get(lang),
                 family: if p.family == Family::Bicycle { "bicycle" } else { "apparel" },
-                base_price: format_amount(p.base_price, &p.currency, lang),
+                from_price: format_amount(from_price(cat, p, tax_bp), &p.currency, lang),
             })
         })
         .collect()
+}
+
+/// A product's price with nothing chosen, tax included at `tax_bp`: what "from" means on the
+/// product lists of the shop and the staff pages, which once showed it net in one and gross in
+/// the other.
+pub fn from_price(cat: &CompiledCatalog, p: &crate::domain::catalog::Product, tax_bp: i32) -> Decimal {
+    let nothing_chosen = Configuration { product: p.code.clone(), choices: BTreeMap::new(), measurements: BTreeMap::new() };
+    cat.price(&nothing_chosen, tax_rate(tax_bp)).map(|b| b.total).unwrap_or(p.base_price)
 }
 
 /// The configuration the form's `o_<option>` fields describe; unparsable numbers are left

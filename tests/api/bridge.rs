@@ -233,6 +233,8 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     app.register_factory("north-sewing", None).await;
     app.sign_in_as(ADMIN).await;
     let id = app.measured_customer("Ana Silva").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+    assert!(select(&html, "#products li").iter().any(|l| l == "Cycling jersey from €119.00 before tax (the store chosen adds its tax)"), "{:?}", select(&html, "#products li"));
     let form = app.jersey_form(id, &[]).await;
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new?version={}&product=cycling_jersey", form[1].1)).await;
     assert_eq!(select(&html, "#store option"), vec!["–", "North Store", "South Store"]);
@@ -361,6 +363,10 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let reg = app.register_factory("pull-only", None).await;
     let other = app.register_factory("someone-else", None).await;
     app.sign_in_as(FITTER_NORTH).await;
+    // A fitter's product list shows prices with the store's tax, as the shop does.
+    let id = app.measured_customer("Bo Price").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+    assert!(select(&html, "#products li").iter().any(|l| l == "Cycling jersey from €142.80, tax included"), "{:?}", select(&html, "#products li"));
     let order = app.order_a_jersey("Ana Silva").await;
     // The store's home lists it (it said "no orders yet" whatever the store had).
     // The order page says what was ordered, for what, and where it goes (it showed only the

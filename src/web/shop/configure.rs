@@ -46,13 +46,11 @@ pub struct ProductCard {
 /// The cards of every product of the current catalogs; "from" is the product's price with
 /// nothing chosen, tax included at `tax_bp`, as every total the customer sees next is.
 fn product_cards(catalogs: &crate::catalogs::Current, t: Tr, tax_bp: i32) -> Arc<[ProductCard]> {
-    let rate = configurator::tax_rate(tax_bp);
     catalogs
         .iter()
         .flat_map(|(_, cat)| cat.products().map(move |p| (cat, p)))
         .map(|(cat, p)| {
-            let nothing_chosen = crate::domain::catalog::Configuration { product: p.code.clone(), choices: BTreeMap::new(), measurements: BTreeMap::new() };
-            let from = cat.price(&nothing_chosen, rate).map(|b| b.total).unwrap_or(p.base_price);
+            let from = configurator::from_price(cat, p, tax_bp);
             ProductCard {
                 code: Escaped::new(&p.code),
                 label: Escaped::new(&p.label.get(t.lang)),

@@ -165,12 +165,14 @@ pub async fn new_order_form(
     };
     let Some((version, cat, code)) = chosen else {
         let catalogs = cache.current_compiled(&db).await?;
+        let store = sale_store(&db, &page, &c, "").await?;
         let empty = ConfigurePage {
-            ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
+            ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
             stores: vec![], store_id: None,
-        };
+        }
+        .sold_by(&store);
         return render::ok(&empty);
     };
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
