@@ -151,7 +151,7 @@ mod tests {
         assert!(transition(Rejected, Acknowledged).is_err());
         assert_eq!(
             IllegalTransition { from: InProduction, to: Cancelled }.to_string(),
-            "a work order that is in_production cannot become cancelled"
+            "a work order that is in_production cannot become cancelled; from in_production it can only become shipped"
         );
     }
 
