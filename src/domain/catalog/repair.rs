@@ -87,7 +87,11 @@ fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], budget: &mut usize) -
     let mut pool: BTreeSet<usize> = conflicts.iter().flat_map(|s| s.iter().copied()).collect();
     let neighbours: Vec<usize> = pool.iter().flat_map(|&o| p.rules_by_option[o].iter()).flat_map(|&r| p.rules[r].options.iter().copied()).collect();
     pool.extend(neighbours);
-    let pool: Vec<usize> = pool.into_iter().collect();
+    // Among change sets of one size, those changing later options are tried first: a catalog
+    // lists what defines the product first (the cut, the frame's material) and the parts that
+    // go with it after, so a conflict is mended in the parts rather than by turning a men's
+    // jersey into a women's or a carbon frame into an aluminium one.
+    let pool: Vec<usize> = pool.into_iter().rev().collect();
     let mut tried = 0usize;
     for k in forced.len().max(1)..=pool.len() {
         let mut hit = None;

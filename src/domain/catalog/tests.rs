@@ -214,6 +214,22 @@ fn repair_fixes_three_conflicts_with_three_changes() {
 }
 
 #[test]
+fn a_conflict_is_mended_in_the_parts_not_by_changing_what_the_product_is() {
+    // A men's bib short with the women's pad: the pad changes, not the cut (a review found
+    // half the repairs of bib shorts turning them into women's).
+    let cat = sportswear();
+    let cfg = male_p50(Configuration::new("bib_shorts").one("cut", "men").one("fit", "comfort").one("chamois", "endurance_women").one("straps", "classic").one("leg_gripper", "silicone_band"))
+        .with("leg_length", Choice::Number(dec("220")));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
+    let opts: Vec<&str> = changes.iter().map(|c| c.option.as_str()).collect();
+    assert_eq!(opts, ["chamois"], "{changes:#?}");
+    // The paint that carbon cannot have changes, not the carbon frame.
+    let bikes = bicycles();
+    let Ok(Repair::Changes { changes, .. }) = bikes.repair(&good_road().one("paint", "raw_brushed")) else { panic!("no repair") };
+    assert_eq!(changes.iter().map(|c| c.option.as_str()).collect::<Vec<_>>(), ["paint"], "{changes:#?}");
+}
+
+#[test]
 fn a_body_outside_every_size_chart_is_ruled_out_by_its_measurements() {
     let cat = sportswear();
     let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"))
