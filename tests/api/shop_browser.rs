@@ -217,6 +217,10 @@ async fn the_configurator_and_checkout_pass_the_accessibility_scan_in_chinese() 
     assert!(v.is_empty(), "configurator at phone width: {v:?}");
     let overflow = browser.client.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
     assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
+    // The total stays in sight at the foot of the screen, however far down the options go.
+    let glance = browser.client.find(Locator::Css("#glance")).await.unwrap();
+    assert!(glance.is_displayed().await.unwrap(), "the total's bar shows on a phone");
+    assert_eq!(browser.text("#glance strong").await, browser.text("#total").await);
     browser.shot("shop-phone").await;
     // Ends the session, which quits Chromium; killing only the driver would leave it running.
     browser.client.clone().close().await.unwrap();
