@@ -494,6 +494,11 @@ pub fn set_tracking_number(conn: &mut DbConn, id: i64, tracking_number: &str) ->
     native!(conn, |on| diesel::update(wo::table.find(id)).set((wo::tracking_number.eq(Some(tracking_number)), wo::updated_at.eq(now()))).execute(on))
 }
 
+/// Staff hand a work order set aside (claimed too often) back to the factory's claimers.
+pub fn reset_claims(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::claim_count.eq(0)).execute(on))
+}
+
 pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::attention.eq(attention)).execute(on))
 }

@@ -216,6 +216,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
     an_administrator_chooses_the_store_that_sells_an_order,
     a_cancellation_waits_for_the_creation_it_cancels,
     cancelling_before_production_tells_the_factory_and_erasure_too,
@@ -224,6 +225,52 @@ on_both_backends!(
     a_gone_endpoint_is_disabled_and_the_work_order_flagged,
     an_order_commits_with_every_row_that_comes_with_it,
 );
+
+/// Claimed five times and never acknowledged, a work order is set aside and flagged on the
+/// board. "Retry now" hands it back to the claimers (it cleared the flag, and the next claim
+/// set it again); acknowledged after all, it is no longer flagged.
+async fn a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let reg = app.register_factory("pull-only", None).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let jerseys = JerseyOrders::prepare(&db);
+        db.write_blocking(|c| jerseys.place(c, "first")).unwrap();
+        db.write_blocking(|c| jerseys.place(c, "second")).unwrap();
+    })
+    .await
+    .unwrap();
+    let (http, url) = (reqwest::Client::new(), app.url("/api/v1/work-orders"));
+    let claim = || async {
+        let res = http.post(format!("{url}/claim")).bearer_auth(&reg.token).json(&serde_json::json!({"limit": 10, "lease_seconds": 1})).send().await.unwrap();
+        res.json::<Value>().await.unwrap()["items"].as_array().unwrap().iter().map(|w| w["id"].as_i64().unwrap()).collect::<Vec<i64>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut ids = claim().await;
+    while ids.len() < 2 {
+        assert!(Instant::now() < deadline, "both work orders are claimable");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ids = claim().await;
+    }
+    for _ in 1..5 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(claim().await.len(), 2);
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(claim().await.is_empty(), "set aside after five claims");
+    app.sign_in_as(ADMIN).await;
+    let (_, board) = app.get_html("/staff/work-orders").await;
+    assert_eq!(select(&board, "[data-attention=dead_letter]").len(), 2);
+
+    let (back, acked) = (ids[0], ids[1]);
+    let token = app.csrf("/staff/work-orders").await;
+    assert_eq!(app.post_form(&format!("/staff/work-orders/{back}/retry"), &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(claim().await, vec![back], "handed back to the claimers");
+    let res = http.post(format!("{url}/{acked}/ack")).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, board) = app.get_html("/staff/work-orders").await;
+    assert!(select(&board, "[data-attention]").is_empty(), "{:?}", select(&board, "[data-attention]"));
+}
 
 /// An administrator belongs to no store: for a customer without a home store the order form
 /// asks which store sells the order (its tax) and where it is collected (the factory's

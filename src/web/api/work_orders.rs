@@ -166,7 +166,13 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                     return Err(ApiError::LeaseConflict("the work order is claimed: acknowledge it with the lease_token its claim returned"));
                 }
             }
-            factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error)
+            let acked = factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error)?;
+            // Set aside for too many claims, then acknowledged after all: nothing to see to.
+            if acked.attention.as_deref() == Some("dead_letter") {
+                orders::set_attention(conn, id, None)?;
+                return Ok(orders::find_work_order(conn, id)?.unwrap_or(acked));
+            }
+            Ok(acked)
         })
         .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))

@@ -625,6 +625,8 @@ pub async fn retry_work_order(
     }
     db.write(move |conn| -> Result<(), StoreError> {
         crate::store::outbox::retry_now(conn, id)?;
+        // Set aside after too many claims: the claimers may have it again.
+        order_store::reset_claims(conn, id)?;
         order_store::set_attention(conn, id, None)?;
         Ok(())
     })
