@@ -21,6 +21,21 @@ on_both_backends!(
     factory_settings_are_checked_at_the_field,
 );
 
+/// A new measurement set for the order's customer: the same body with a 108 cm chest.
+async fn remeasure_with_a_larger_chest(app: &TestApp, order: &str) {
+    let (_, html) = app.get_html(order).await;
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
+    let res = app
+        .post_form(
+            &format!("{customer}/measurements"),
+            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
+              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
 async fn admin(app: &TestApp) -> TestApp {
     let admin = app.browser();
     admin.sign_in_as(ADMIN).await;
@@ -167,17 +182,7 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     factory.wait_for(1, Duration::from_secs(10)).await;
 
     // A re-measurement: a new set with a larger chest.
-    let (_, html) = app.get_html(&order).await;
-    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
-    let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
-    let res = app
-        .post_form(
-            &format!("{customer}/measurements"),
-            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
-              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    remeasure_with_a_larger_chest(&app, &order).await;
     let (_, html) = app.get_html(&order).await;
     let sets: Vec<String> = html.select(&scraper::Selector::parse("#measurement-set option").unwrap()).filter_map(|o| o.value().attr("value").map(str::to_owned)).collect();
     assert_eq!(sets.len(), 2);
@@ -424,17 +429,7 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     assert_eq!(items[0]["status"], "acknowledged", "its own acknowledgement is a change too");
 
     // Re-measured and revised before production: revision 2 comes through the feed.
-    let (_, html) = app.get_html(&order).await;
-    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
-    let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
-    let res = app
-        .post_form(
-            &format!("{customer}/measurements"),
-            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
-              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    remeasure_with_a_larger_chest(&app, &order).await;
     let (_, html) = app.get_html(&order).await;
     let set = html.select(&scraper::Selector::parse("#measurement-set option").unwrap()).find_map(|o| o.value().attr("value").map(str::to_owned)).unwrap();
     let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
