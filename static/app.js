@@ -33,3 +33,16 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// A form whose answer is shown only once (a new account's one-time password) is sent once: a
+// second click answered "exists already" and hid the first answer, password and all.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || event.defaultPrevented) return;
+  if (form.dataset.sent) event.preventDefault();
+  else form.dataset.sent = "1";
+});
+// Back on the page from the history, such a form may be sent again.
+window.addEventListener("pageshow", () => {
+  for (const form of document.querySelectorAll("form[data-once]")) delete form.dataset.sent;
+});

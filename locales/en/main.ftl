@@ -46,7 +46,7 @@ store-save = Save the store
 store-saved = The store is saved. Prices from now on use its tax rate; placed orders keep theirs.
 store-added = The store is added. Add its manager and fitters below.
 store-code-required = Enter a code for the store.
-store-code-invalid = Use up to 20 letters, digits and hyphens, e.g. NORTH-2.
+store-code-invalid = Use up to 20 letters, digits and hyphens, starting with a letter or digit, e.g. NORTH-2.
 store-code-taken = Another store has this code already.
 store-name-required = Enter the store's name.
 store-name-too-long = Shorten the name to 120 characters or fewer.
@@ -54,10 +54,7 @@ store-tax-rate-invalid = Enter a rate from 0 to 100, e.g. 20 or 7.7 (at most two
 stores-title = Stores and staff
 stores-list = Stores
 stores-none = No stores yet.
-stores-people = { $count ->
-    [one] 1 active account
-   *[other] { $count } active accounts
-}
+stores-people = staff accounts enabled: { $count }
 stores-new = Add a store
 stores-create = Add the store
 stores-admins = Administrators
@@ -95,7 +92,9 @@ staff-name-required = Enter the person's name.
 staff-name-too-long = Shorten the name to 120 characters or fewer.
 staff-role-invalid = Choose fitter or manager for a store; administrators work without a store.
 staff-role-not-yours = A manager adds fitters; ask an administrator to add a manager.
-staff-email-taken = An account with this email exists already; find it in its store's team.
+staff-email-taken = An account with this email exists already: see the stores' teams and the administrators.
+staff-email-required = Enter the email address they will sign in with.
+staff-disabled-first = This account is disabled: enable it first, then give it a new one-time password.
 staff-not-yourself = You cannot disable your own account; ask another administrator.
 staff-own-password = Change your own password under "Change password".
 

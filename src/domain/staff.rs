@@ -88,7 +88,7 @@ pub fn parse_new_account(name: &str, email: &str, role: &str, store_id: Option<i
     let email = match StaffEmail::parse(email) {
         Ok(e) => Some(e),
         Err(e) => {
-            errors.insert("email", if e == EmailError::Empty { "email-required" } else { "email-invalid" });
+            errors.insert("email", if e == EmailError::Empty { "staff-email-required" } else { "email-invalid" });
             None
         }
     };
@@ -225,6 +225,7 @@ mod tests {
         assert_eq!((ok.name.as_str(), ok.email.as_str(), ok.role), ("Finn Fitter", "finn@shop.example", Role::Fitter));
         let e = parse_new_account("", "nope", "manager", Some(1), manager).unwrap_err();
         assert_eq!((e["name"], e["email"], e["role"]), ("staff-name-required", "email-invalid", "staff-role-not-yours"));
+        assert_eq!(parse_new_account("A", " ", "fitter", Some(1), manager).unwrap_err()["email"], "staff-email-required");
         assert_eq!(parse_new_account("A", "a@b.example", "admin", Some(1), admin).unwrap_err()["role"], "staff-role-invalid", "an administrator has no store");
         assert_eq!(parse_new_account("A", "a@b.example", "fitter", None, admin).unwrap_err()["role"], "staff-role-invalid", "a fitter needs one");
         assert_eq!(parse_new_account("A", "a@b.example", "owner", Some(1), admin).unwrap_err()["role"], "staff-role-invalid");

@@ -22,7 +22,7 @@ pub fn parse(code: &str, name: &str, tax_rate: &str) -> Result<StoreSettings, Fi
     let code = code.trim().to_ascii_uppercase();
     if code.is_empty() {
         errors.insert("code", "store-code-required");
-    } else if code.len() > CODE_MAX_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    } else if code.len() > CODE_MAX_CHARS || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || !code.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         errors.insert("code", "store-code-invalid");
     }
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -43,9 +43,13 @@ pub fn parse(code: &str, name: &str, tax_rate: &str) -> Result<StoreSettings, Fi
     }
 }
 
-/// "20", "7.7", "8,1 %" → basis points; `None` outside 0–100 % or finer than 0.01 %.
+/// "20", "7.7", "8,1 %" → basis points; `None` outside 0–100 % or finer than 0.01 %, and for
+/// anything but digits with one decimal separator ("1e1" is not how a rate is written).
 pub fn parse_percent(s: &str) -> Option<i32> {
     let s = s.trim().trim_end_matches('%').trim().replace(',', ".");
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.') || s.matches('.').count() > 1 {
+        return None;
+    }
     let d: Decimal = s.parse().ok()?;
     let bp = d * Decimal::ONE_HUNDRED;
     if bp.fract() != Decimal::ZERO || d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
@@ -71,6 +75,7 @@ mod tests {
         let e = parse("", "", "").unwrap_err();
         assert_eq!((e["code"], e["name"], e["tax_rate"]), ("store-code-required", "store-name-required", "store-tax-rate-invalid"));
         assert_eq!(parse("NO RTH", "N", "20").unwrap_err()["code"], "store-code-invalid");
+        assert_eq!(parse("-", "N", "20").unwrap_err()["code"], "store-code-invalid");
         assert_eq!(parse(&"N".repeat(21), "N", "20").unwrap_err()["code"], "store-code-invalid");
         assert_eq!(parse("N", "Zero\u{200B}Width", "20").unwrap_err()["name"], "name-hidden-characters");
     }
@@ -81,7 +86,7 @@ mod tests {
         assert_eq!(parse_percent("0"), Some(0));
         assert_eq!(parse_percent("100"), Some(10000));
         assert_eq!(parse_percent("8.25%"), Some(825));
-        for bad in ["", "-1", "100.01", "7.775", "twenty", "1e3", "NaN"] {
+        for bad in ["", "-1", "100.01", "7.775", "twenty", "1e3", "1e1", "NaN", "7..5", ".", "+5"] {
             assert_eq!(parse_percent(bad), None, "{bad:?}");
         }
         assert_eq!(format_percent(2000), "20");

@@ -443,6 +443,11 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     assert_eq!(app.post_form(&format!("{order}/cancel"), &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
     let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
     assert_eq!((&items[0]["id"], items[0]["status"].as_str()), (&id, Some("cancelled")));
+    // Acknowledging it now says it is cancelled, whatever lease comes with it.
+    let res = reqwest::Client::new().post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "old"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!((problem["type"].as_str(), problem["detail"].as_str()), (Some("/api/v1/problems/illegal-transition"), Some("a work order that is cancelled cannot become acknowledged; cancelled is final")));
     // Nothing more, and a cursor that is not one is refused.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let (items, _) = changes(&app, &reg.token, &next, |_| true).await;

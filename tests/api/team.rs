@@ -70,7 +70,7 @@ async fn an_administrator_adds_a_store_and_its_manager_who_signs_in_with_the_one
     // The same email again is refused at the field, with what was typed.
     let (status, html) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Again"), ("email", "wes@chain.example"), ("role", "fitter")]).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(select(&html, "#a-email-error"), vec!["An account with this email exists already; find it in its store's team."]);
+    assert_eq!(select(&html, "#a-email-error"), vec!["An account with this email exists already: see the stores' teams and the administrators."]);
     assert_eq!(attr(&html, "#a-name", "value").as_deref(), Some("Wes Again"));
 
     let wes = app.browser();
@@ -123,6 +123,10 @@ async fn a_manager_adds_and_disables_the_fitters_of_their_own_store_only(backend
     assert_eq!(select(&html, "#store-notice"), vec!["The account is disabled and signed out everywhere."]);
     assert_eq!(attr(&html, &format!("#member-{id} [data-state]"), "data-state").as_deref(), Some("disabled"));
     assert_eq!(select(&html, &format!("#member-{id} button")), vec!["Enable again"]);
+    // A password for a disabled account could not be used: it is refused with the reason.
+    let (status, html) = page(app.post_form(&format!("/staff/team/{id}/password"), &[("csrf_token", &token)]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#member-error"), vec!["This account is disabled: enable it first, then give it a new one-time password."]);
 
     // Enabled again, she signs in again.
     let res = app.post_form(&format!("/staff/team/{id}/active"), &[("csrf_token", &token), ("active", "on")]).await;
@@ -132,10 +136,13 @@ async fn a_manager_adds_and_disables_the_fitters_of_their_own_store_only(backend
         one_time_password(&html)
     };
     assert_eq!(nina.sign_in("nina@chain.example", &pw).await.status(), StatusCode::SEE_OTHER);
-    // The manager's own row and the other manager-level rows carry no buttons.
+    // The manager's own row carries no buttons; sent anyway, the answer says why.
     let me = staff_id(&app, MANAGER_NORTH).await;
     let (_, html) = app.get_html(&north).await;
     assert!(select(&html, &format!("#member-{me} button")).is_empty());
+    let (status, html) = page(app.post_form(&format!("/staff/team/{me}/active"), &[("csrf_token", &token), ("active", "off")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#member-error"), vec!["You cannot disable your own account; ask another administrator."]);
 }
 
 async fn a_new_one_time_password_ends_the_old_password_and_its_sessions(backend: Backend) {

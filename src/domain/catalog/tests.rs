@@ -128,7 +128,7 @@ fn values_no_body_has_together_are_refused_as_the_forms_refuse_them() {
     let refused: Vec<&Violation> = v.violations.iter().filter(|x| x.kind == ViolationKind::InvalidMeasurement).collect();
     assert_eq!(refused.len(), 1, "{v:#?}");
     assert_eq!(refused[0].measurements, vec!["inside_leg", "stature"]);
-    assert_eq!(refused[0].explanation.en, "Inside leg is 92 % of the stature; on every body it is between 35 % and 65 %. Check both, and that neither went into another field.");
+    assert_eq!(refused[0].explanation.en, "Inside leg is 92% of the stature; on every body it is between 35% and 65%. Check both, and that neither went into another field.");
     assert!(matches!(cat.order(&cfg, Decimal::ZERO), Ok(Orderable::Invalid(_))));
     // Typed the other way round.
     let cfg = good_road().measure("stature", 900).measure("inside_leg", 1000);

@@ -170,7 +170,7 @@ impl FieldError {
             }
             FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
                 let other = other.name(Lang::En).to_lowercase();
-                format!("{name} is {percent} % of the {other}; on every body it is between {low} % and {high} %. Check both, and that neither went into another field.")
+                format!("{name} is {percent}% of the {other}; on every body it is between {low}% and {high}%. Check both, and that neither went into another field.")
             }
         }
     }

@@ -142,6 +142,10 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
             if matches!(Status::parse(&current.status), Some(Status::InProduction | Status::Shipped)) {
                 return Ok(current);
             }
+            // Cancelled or rejected: that is the answer, whatever lease came with it.
+            if matches!(Status::parse(&current.status), Some(Status::Cancelled | Status::Rejected)) {
+                return factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error);
+            }
             let sent = ack.lease_token.as_deref();
             let at = crate::store::now();
             let acknowledged = current.status == Status::Acknowledged.as_str();

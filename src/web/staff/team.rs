@@ -341,8 +341,13 @@ async fn manageable(db: &Db, by: &crate::web::auth::Staff, id: i64) -> Result<St
     if by.authority().can_manage(role, target.store_id) { Ok(target) } else { Err(AppError::Forbidden) }
 }
 
-/// Refuses an action on one's own account, on the page that lists it.
-async fn refuse_own(db: &Db, ctx: Ctx, target: &StaffRow, key: &'static str) -> Result<HttpResponse, AppError> {
+/// One's own account, to refuse an action on it at its row.
+async fn own_account(db: &Db, id: i64) -> Result<StaffRow, AppError> {
+    db.read(move |conn| Ok::<_, StoreError>(crate::store::staff::find(conn, id)?)).await?.ok_or(AppError::NotFound)
+}
+
+/// Refuses an action on an account, with the reason at its row on the page that lists it.
+async fn refuse_at_row(db: &Db, ctx: Ctx, target: &StaffRow, key: &'static str) -> Result<HttpResponse, AppError> {
     let member_error = Some((target.id, key));
     match target.store_id {
         Some(store) => render::page(StatusCode::CONFLICT, &StorePage { member_error, ..StorePage::load(db, ctx, store).await? }),
@@ -359,11 +364,14 @@ pub struct ActiveForm {
 /// `POST /staff/team/{id}/active`: `active=off` disables the account and ends its sessions
 /// on the server; `on` lets it sign in again. Nobody disables themselves.
 pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<ActiveForm>) -> Result<HttpResponse, AppError> {
-    let target = manageable(&db, &p.staff, path.into_inner()).await?;
-    let active = form.active != "off";
-    if target.id == p.staff.id {
-        return refuse_own(&db, p.ctx, &target, "staff-not-yourself").await;
+    let id = path.into_inner();
+    // Said to whoever manages accounts (a manager could not manage their own anyway).
+    if id == p.staff.id && p.staff.authority().has_at_least(Role::Manager) {
+        let me = own_account(&db, id).await?;
+        return refuse_at_row(&db, p.ctx, &me, "staff-not-yourself").await;
     }
+    let target = manageable(&db, &p.staff, id).await?;
+    let active = form.active != "off";
     let (id, actor) = (target.id, p.staff.id);
     db.write(move |conn| -> Result<(), StoreError> {
         crate::store::staff::set_active(conn, id, active)?;
@@ -378,9 +386,15 @@ pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, C
 /// shown once; their sessions end and they choose their own at the next sign-in. One's own
 /// password is changed at `/staff/password`.
 pub async fn new_one_time_password(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<super::factories::Empty>) -> Result<HttpResponse, AppError> {
-    let target = manageable(&db, &p.staff, path.into_inner()).await?;
-    if target.id == p.staff.id {
-        return refuse_own(&db, p.ctx, &target, "staff-own-password").await;
+    let id = path.into_inner();
+    if id == p.staff.id && p.staff.authority().has_at_least(Role::Manager) {
+        let me = own_account(&db, id).await?;
+        return refuse_at_row(&db, p.ctx, &me, "staff-own-password").await;
+    }
+    let target = manageable(&db, &p.staff, id).await?;
+    // A disabled account cannot sign in with any password: say so rather than show one.
+    if !target.active {
+        return refuse_at_row(&db, p.ctx, &target, "staff-disabled-first").await;
     }
     let password = accounts::one_time_password();
     let hash = accounts::hash_password_async(password.clone()).await.map_err(|e| AppError::Unexpected(e.into()))?;
