@@ -437,6 +437,19 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
     assert_eq!((items.len(), &items[0]["id"], items[0]["revision"].as_i64()), (1, &id, Some(2)));
     assert_eq!(items[0]["measurements"]["chest_girth"], 1080);
+    // A factory that names the revision it has learns it is behind, at the acknowledgement and
+    // at an event alike; naming the current one goes through.
+    let http = reqwest::Client::new();
+    let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/events"))).bearer_auth(&reg.token).header("idempotency-key", "rev-1").json(&serde_json::json!({"status": "in_production", "revision": 1})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["type"], "/api/v1/problems/stale-revision");
+    assert!(problem["detail"].as_str().unwrap().starts_with("this work order is at revision 2, not 1: fetch it again"), "{problem}");
+    let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 1})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 2})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, next) = changes(&app, &reg.token, &next, |_| true).await;
 
     // Cancelled: the feed says so.
     let token = app.csrf(&order).await;

@@ -25,6 +25,9 @@ pub enum ApiError {
     /// The work order's lease stands in the way; the message says whose and what to send.
     #[error("{0}")]
     LeaseConflict(&'static str),
+    /// The factory names a revision the work order has moved past.
+    #[error("this work order is at revision {current}, not {sent}: fetch it again (GET /api/v1/work-orders/{{id}}) and build that revision")]
+    StaleRevision { current: i32, sent: i64 },
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::IllegalTransition(_) => "illegal-transition",
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
             ApiError::LeaseConflict(_) => "lease-conflict",
+            ApiError::StaleRevision { .. } => "stale-revision",
             ApiError::Unavailable => "unavailable",
             ApiError::ReadOnly => "read-only",
             ApiError::StorageFull => "storage-full",
@@ -111,7 +115,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::IllegalTransition(_) | ApiError::LeaseConflict(_) => StatusCode::CONFLICT,
+            ApiError::IllegalTransition(_) | ApiError::LeaseConflict(_) | ApiError::StaleRevision { .. } => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,

@@ -121,6 +121,18 @@ fn update_error(e: UpdateError) -> ApiError {
 pub struct AckBody {
     #[serde(default)]
     lease_token: Option<String>,
+    /// The revision the factory has (and will build): a newer one is refused, to be fetched.
+    #[serde(default)]
+    revision: Option<super::json::Int>,
+}
+
+/// A factory that names the revision it has must have the current one: a revision made after
+/// it pulled (new measurements) would otherwise be acknowledged or built unseen.
+fn same_revision(current: &orders::WorkOrderRow, sent: Option<super::json::Int>) -> Result<(), ApiError> {
+    match sent {
+        Some(r) if r.0 != i64::from(current.revision) => Err(ApiError::StaleRevision { current: current.revision, sent: r.0 }),
+        _ => Ok(()),
+    }
 }
 
 /// `POST /api/v1/work-orders/{id}/ack`: the factory has the work order (idempotent). A leased
@@ -137,6 +149,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
     let wo = db
         .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
             let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
+            same_revision(&current, ack.revision)?;
             // Past the acknowledgement (in production, shipped) an acknowledgement changes
             // nothing, as a repeated one does: a factory retrying late is not told it erred.
             if matches!(Status::parse(&current.status), Some(Status::InProduction | Status::Shipped)) {
@@ -240,6 +253,8 @@ pub struct StatusEvent {
     tracking_number: Option<String>,
     #[serde(default)]
     occurred_at: Option<String>,
+    #[serde(default)]
+    revision: Option<super::json::Int>,
 }
 
 /// `POST /api/v1/work-orders/{id}/events` with `Idempotency-Key`: production status from the
@@ -274,7 +289,7 @@ pub async fn post_event(
     if note.chars().count() > 2000 {
         return Err(ApiError::BadRequest("note must be at most 2000 characters".into()));
     }
-    let tracking = event.tracking_number;
+    let (tracking, revision) = (event.tracking_number, event.revision);
     if tracking.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(ApiError::BadRequest("tracking_number must be at most 100 characters".into()));
     }
@@ -290,6 +305,10 @@ pub async fn post_event(
                     return Err(ApiError::IdempotencyMismatch);
                 }
                 return Ok((status, body));
+            }
+            if revision.is_some() {
+                let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
+                same_revision(&current, revision)?;
             }
             let wo = factory_update(conn, factory_id, id, to, &note, tracking.as_deref(), occurred_at).map_err(update_error)?;
             let body = document(&wo).to_string();
