@@ -175,7 +175,27 @@ fn check_number(o: &OptionSpec, d: Decimal) -> Result<Val, InputProblem> {
     Ok(Val::Number(d.normalize()))
 }
 
-fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputProblem> {
+/// The nearest text the maker can make: accented Latin letters and typographic punctuation
+/// written plainly ("Zoë Müller" → "Zoe Muller", "Straße" → "Strasse", "O’Neil" → "O'Neil"),
+/// cut to the length allowed. `None` when a character of another script is in it (a name in
+/// Chinese has no one spelling in Latin letters: the customer chooses it), or nothing changed.
+pub(crate) fn makeable_text(o: &OptionSpec, t: &str) -> Option<String> {
+    let spec = o.text.as_ref()?;
+    let mut out = String::new();
+    for c in t.chars() {
+        if spec.allowed.contains(&c) {
+            out.push(c);
+        } else if matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | '\u{2010}'..='\u{201F}') {
+            out.extend(deunicode::deunicode_char(c).unwrap_or("").chars().filter(|c| spec.allowed.contains(c)));
+        } else {
+            return None;
+        }
+    }
+    let out: String = out.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(spec.max_len).collect::<String>().trim_end().to_owned();
+    (!out.is_empty() && out != t && matches!(check_text(o, &out), Ok(Some(_)))).then_some(out)
+}
+
+pub(crate) fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputProblem> {
     let Some(spec) = &o.text else { return Err(problem(o, String::new(), String::new())) };
     let label = &o.label;
     if t.is_empty() {

@@ -57,6 +57,34 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
     if found.is_empty() {
         return Repair::AlreadyValid;
     }
+    // A text with characters that cannot be made starts from the nearest one that can, rather
+    // than from none: the repair then offers "Zoe Muller" for "Zoë Müller", not no name at all.
+    let mut start = a.clone();
+    let mut folded = BTreeSet::new();
+    for f in found.iter().filter(|f| f.violation.kind == ViolationKind::InvalidChoice) {
+        for &i in &f.options {
+            if let (Some(Choice::Text(typed)), None) = (cfg.choices.get(&p.options[i].code), &a[i]) {
+                if let Some(text) = super::input::makeable_text(&p.options[i], typed) {
+                    start[i] = Some(super::input::Val::Text(text));
+                    folded.insert(i);
+                }
+            }
+        }
+    }
+    if !folded.is_empty() {
+        let still: Vec<Found> = found.iter().filter(|f| !(f.violation.kind == ViolationKind::InvalidChoice && f.options.iter().all(|i| folded.contains(i)))).cloned().collect();
+        let rest: Vec<Found> = find_all(ctx, &start, &[]).into_iter().chain(still.into_iter().filter(|f| f.violation.kind == ViolationKind::InvalidChoice)).collect();
+        let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
+        if rest.is_empty() {
+            return Repair::Changes { changes: changes(p, cfg, a, &start), resolves: violations };
+        }
+        let mut budget = NODE_BUDGET;
+        if rest.iter().all(|f| !f.options.is_empty()) {
+            if let Some(fixed) = minimal_fix(ctx, &start, &rest, &mut budget) {
+                return Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations };
+            }
+        }
+    }
     let unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
     if !unfixable.is_empty() {
         return Repair::RuledOutByMeasurements { reasons: unfixable };

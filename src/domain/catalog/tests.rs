@@ -181,6 +181,22 @@ fn numbers_off_the_step_and_texts_with_odd_characters_are_refused() {
 }
 
 #[test]
+fn a_name_with_letters_that_cannot_be_made_is_repaired_to_the_nearest_that_can() {
+    let cat = sportswear();
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"))
+        .with("name_print", Choice::Text("Zoë Müller".into()));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
+    let name = changes.iter().find(|c| c.option == "name_print").unwrap_or_else(|| panic!("{changes:#?}"));
+    assert_eq!(name.to, Some(Choice::Text("Zoe Muller".into())), "{changes:#?}");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    // A name in another script has no one spelling in Latin letters: the customer chooses it.
+    let cfg = cfg.with("name_print", Choice::Text("李娜".into()));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
+    let name = changes.iter().find(|c| c.option == "name_print").unwrap_or_else(|| panic!("{changes:#?}"));
+    assert_eq!(name.to, None, "{changes:#?}");
+}
+
+#[test]
 fn availability_greys_out_values_and_says_which_rule() {
     let cfg = good_road().one("brakes", "rim_caliper");
     let a = bicycles().availability(&cfg).unwrap_or_else(|e| panic!("{e}"));

@@ -50,6 +50,7 @@ pub struct Validation {
 
 /// A violation with the option indexes a change could act on (empty: only the measurements
 /// are to blame).
+#[derive(Clone)]
 pub(crate) struct Found {
     pub violation: Violation,
     pub options: BTreeSet<usize>,
