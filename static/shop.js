@@ -96,6 +96,15 @@
     if (badge) badge.remove();
     refresh();
   });
+  // A text or number field is asked about while it is typed in, once the typing pauses, not
+  // only when it is left: the price and the preview follow a name as it is written.
+  let pause = 0;
+  form.addEventListener("input", (event) => {
+    const el = event.target;
+    if (!(el instanceof HTMLInputElement) || !live.contains(el) || (el.type !== "text" && el.type !== "number")) return;
+    clearTimeout(pause);
+    pause = setTimeout(() => refresh(), 500);
+  });
   form.addEventListener("submit", (event) => {
     const action = event.submitter && event.submitter.value;
     if (action === "check" || action === "repair") {

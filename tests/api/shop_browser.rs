@@ -293,3 +293,29 @@ async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
     }
     browser.client.clone().close().await.unwrap();
 }
+
+/// The price follows a name as it is typed, once the typing pauses, without leaving the field
+/// (it changed only when the field was left).
+#[tokio::test]
+async fn the_price_follows_a_name_as_it_is_typed() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    let c = &browser.client;
+    c.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
+    browser.wait_text("h1", "Cycling jersey").await;
+    browser.settled().await;
+    let before = browser.text("#total").await;
+    c.find(Locator::Css("#o_name_print")).await.unwrap().send_keys("MEI").await.unwrap();
+    // Read by script: the summary is swapped whole under a held element.
+    let total = || async { c.execute("return document.getElementById('total').textContent.trim();", vec![]).await.unwrap() };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while total().await == serde_json::json!(before) {
+        assert!(Instant::now() < deadline, "the total stayed {before} with a name typed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let focused = c.execute("return document.activeElement && document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("o_name_print"), "still typing there");
+    assert_eq!(browser.value_of("#o_name_print").await, "MEI");
+    browser.client.clone().close().await.unwrap();
+}
