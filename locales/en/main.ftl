@@ -606,6 +606,7 @@ strategy-correct = correct: call back, put right what went wrong
 learned-title = Learned preferences
 learned-none = Nothing repeated often enough to suggest yet.
 learned-evidence = { $option }: { $value } — chosen in { $times } of { $of } { $product } orders
+learned-accept-all = Accept all of them
 learned-accept = Accept
 learned-dismiss = Dismiss
 learned-accepted = Accepted (pre-filled in the configurator)

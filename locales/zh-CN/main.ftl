@@ -603,6 +603,7 @@ strategy-correct = 纠正：回电，弥补出错之处
 learned-title = 习得偏好
 learned-none = 尚无足够多的重复选择可供建议。
 learned-evidence = { $option }：{ $value }——在 { $of } 个{ $product }订单中选了 { $times } 次
+learned-accept-all = 全部接受
 learned-accept = 采纳
 learned-dismiss = 忽略
 learned-accepted = 已采纳（在配置器中预先填写）

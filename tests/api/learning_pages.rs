@@ -57,7 +57,27 @@ on_both_backends!(
     a_habit_becomes_a_preference_that_prefills_the_configurator,
     feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard,
     recommendations_come_from_similar_customers_and_cross_selling_needs_consent,
+    every_suggestion_is_accepted_at_once,
 );
+
+/// "Accept all of them" takes every habit not decided yet (one at a time was the only way).
+async fn every_suggestion_is_accepted_at_once(backend: Backend) {
+    let app = shop(backend).await;
+    let id = app.measured_customer("Ada Allin").await;
+    for _ in 0..3 {
+        app.order_jersey(id, &THERMAL).await;
+    }
+    let page = format!("/staff/customers/{id}");
+    let (_, html) = app.get_html(&page).await;
+    let pending = select(&html, "#learned-suggestions .learned-evidence");
+    assert!(pending.len() >= 2, "{pending:?}");
+    assert_eq!(select(&html, "#learned-accept-all button"), vec!["Accept all of them"]);
+    let res = app.post_on(&page, &format!("{page}/learned"), &[("all", "1"), ("decision", "accepted")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&page).await;
+    assert_eq!(select(&html, "#learned-accepted li").len(), pending.len());
+    assert!(select(&html, "#learned-suggestions li").is_empty());
+}
 
 async fn a_habit_becomes_a_preference_that_prefills_the_configurator(backend: Backend) {
     let app = shop(backend).await;

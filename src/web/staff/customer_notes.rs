@@ -190,6 +190,9 @@ pub struct LearnedRequest {
     value: String,
     #[serde(default)]
     decision: String,
+    /// "1": accept every suggestion not decided yet.
+    #[serde(default)]
+    all: String,
 }
 
 /// `POST /staff/customers/{id}/learned`: accept or dismiss a learned preference. Only a
@@ -206,6 +209,31 @@ pub async fn decide_learned(
         return Err(AppError::BadRequest("decision".into()));
     }
     let staff_id = page.staff.id;
+    if form.all == "1" && form.decision == "accepted" {
+        db.write(move |conn| -> Result<(), StoreError> {
+            let past = crate::learning::past_orders(conn, id)?;
+            let decided = crate::store::learned::for_customer(conn, id)?;
+            for h in crate::domain::profile::suggestions(&past) {
+                if decided.iter().any(|d| d.product_code == h.product && d.option_code == h.option && d.value_code == h.value) {
+                    continue;
+                }
+                let evidence = format!("{}/{}", h.times, h.of);
+                let lid = crate::store::learned::decide(conn, &crate::store::learned::Decide {
+                    customer_id: id,
+                    product: &h.product,
+                    option: &h.option,
+                    value: &h.value,
+                    decision: "accepted",
+                    evidence: &evidence,
+                    staff_id: Some(staff_id),
+                })?;
+                audit::record(conn, Some(staff_id), "customer.learned_accepted", &format!("customer:{id}"), &format!("learned:{lid}"))?;
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(see_other(&format!("/staff/customers/{id}#learned")));
+    }
     let decided = db
         .write(move |conn| -> Result<bool, StoreError> {
             let past = crate::learning::past_orders(conn, id)?;
