@@ -749,4 +749,18 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
     assert!(select(&html, "#prefilled")[0].starts_with("Filled in with your measurements of "));
     assert_eq!((attr(&html, "#m_stature", "value").as_deref(), attr(&html, "#m_inside_leg", "value").as_deref()), (Some("150"), Some("88")));
     assert_eq!(attr(&html, "#m_body_mass", "value").as_deref(), Some(""));
+
+    // In inches and pounds, asked for once, and kept as the units of the next form.
+    let (_, html) = app.get_html("/shop/measurements/new?unit=imperial&next=/shop/configure/road").await;
+    assert_eq!(attr(&html, "#unit-metric", "href").as_deref(), Some("?unit=metric&next=%2Fshop%2Fconfigure%2Froad"));
+    assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("59.06"), "1500 mm in inches");
+    let res = app
+        .shop_form("/shop/measurements/new?unit=imperial", "/shop/measurements", &[("unit_system", "imperial"), ("m_stature", "69.1"), ("m_inside_leg", "32.25"), ("m_body_mass", "165")])
+        .await;
+    assert_eq!(location(&res), "/shop/measurements");
+    let (_, html) = app.get_html("/shop/measurements").await;
+    let shown = select(&html, ".measurement-set")[0].clone();
+    assert!(shown.contains("69.1 in") && shown.contains("32.25 in") && shown.contains("165.0 lb"), "{shown}");
+    let (_, html) = app.get_html("/shop/measurements/new").await;
+    assert_eq!(attr(&html, "#unit-imperial", "class").as_deref(), Some("button current"), "the latest set's units");
 }

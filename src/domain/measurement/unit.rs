@@ -350,6 +350,14 @@ mod tests {
     }
 
     #[test]
+    fn inches_as_shown_read_back_as_the_same_millimetre() {
+        for mm in 0..=4000u32 {
+            let shown = Unit::Inch.format(mm);
+            assert_eq!(Unit::Inch.to_canonical(dec(&shown)), Some(mm), "{mm} mm shown as {shown} in");
+        }
+    }
+
+    #[test]
     fn exact_display_reads_back_to_the_same_value() {
         assert_eq!(Unit::Centimetre.format_exact(815), "81.5");
         assert_eq!(Unit::Inch.format_exact(815), "32.09");

@@ -19,7 +19,7 @@ use crate::store::{Db, StoreError, audit, drafts as draft_store};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, safe_next, see_other};
 use crate::web::render;
-use crate::web::staff::fmt_time;
+use crate::web::staff::{fmt_time, unit_system};
 use crate::web::staff::measurements::{Field, ShownWarning, fields, fingerprint, system_name};
 
 use super::auth::{ShopCtx, Shopper};
@@ -199,12 +199,23 @@ pub struct MeasureYourselfPage {
     pub form_error: Option<String>,
     /// The form starts from the latest set: when it was taken.
     pub prefilled: Option<String>,
+    pub imperial: bool,
+}
+
+impl MeasureYourselfPage {
+    /// The same form in the other units, keeping where to go next.
+    pub fn units_href(&self, unit: &str) -> String {
+        format!("?unit={unit}&next={}", crate::web::error::urlencode(&self.next))
+    }
 }
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     #[serde(default)]
     next: String,
+    /// metric (cm, kg) or imperial (in, lb).
+    #[serde(default)]
+    unit: String,
 }
 
 /// `GET /shop/measurements/new?next=`: measuring yourself, with the guide for each. The form
@@ -213,9 +224,15 @@ pub struct NextQuery {
 pub async fn new_measurements_form(page: Shopper, db: web::Data<Db>, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     let id = page.customer.customer_id;
     let latest = db.read(move |conn| Ok::<_, StoreError>(customer_store::measurement_sets(conn, id)?.into_iter().next())).await?;
-    let typed = latest.as_ref().map(|(_, values)| crate::web::staff::measurements::typed_values(values, UnitSystem::Metric)).unwrap_or_default();
+    // Asked for, or else the units the latest set was taken in.
+    let system = match q.unit.as_str() {
+        "metric" | "imperial" => unit_system(&q.unit),
+        _ => latest.as_ref().map(|(s, _)| unit_system(&s.unit_system)).unwrap_or(UnitSystem::Metric),
+    };
+    let typed = latest.as_ref().map(|(_, values)| crate::web::staff::measurements::typed_values(values, system)).unwrap_or_default();
     let prefilled = latest.map(|(s, _)| page.ctx.t.t1("shop-measure-prefilled", "date", fmt_time(&s.taken_at)));
-    render::ok(&MeasureYourselfPage { fields: fields(page.ctx.t.lang, UnitSystem::Metric, &typed), ctx: page.ctx, warnings: vec![], fingerprint: String::new(), next: q.next.clone(), form_error: None, prefilled })
+    let imperial = system == UnitSystem::Imperial;
+    render::ok(&MeasureYourselfPage { fields: fields(page.ctx.t.lang, system, &typed), ctx: page.ctx, warnings: vec![], fingerprint: String::new(), next: q.next.clone(), form_error: None, prefilled, imperial })
 }
 
 /// `POST /shop/measurements`: a self-measured set, checked as in the store: impossible
@@ -223,11 +240,11 @@ pub async fn new_measurements_form(page: Shopper, db: web::Data<Db>, q: web::Que
 pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let lang = page.ctx.t.lang;
-    let system = UnitSystem::Metric;
+    let system = unit_system(get("unit_system"));
     let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
     let validation = parsed.set.validate_in(system);
-    let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, prefilled: None, ctx: page.ctx };
+    let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, prefilled: None, imperial: system == UnitSystem::Imperial, ctx: page.ctx };
     let mut refused = false;
     for e in parsed.errors.iter().chain(validation.errors.iter()) {
         if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
