@@ -14,8 +14,13 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// The driver runs in a process group of its own with the browser it starts: a test that
+/// fails before it ends the session (which quits the browser) still takes the browser down,
+/// where it was left running and slowed every test and benchmark after it.
 impl Drop for Browser {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stdout(Stdio::null()).stderr(Stdio::null()).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -51,10 +56,7 @@ impl Browser {
     async fn start_with(javascript: bool) -> Option<Browser> {
         let driver_path = chromedriver()?;
         let port = free_port();
-        let driver = Command::new(driver_path)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let driver = std::os::unix::process::CommandExt::process_group(Command::new(driver_path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()), 0)
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
