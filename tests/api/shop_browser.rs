@@ -106,6 +106,16 @@ async fn sign_up_and_measure(browser: &Browser, app: &TestApp) {
     browser.wait_text("h1", "My measurements").await;
 }
 
+/// A signed-up, measured customer's browser on a product's configurator (`None`: no browser).
+async fn configuring(product: &str, heading: &str) -> Option<(Browser, TestApp)> {
+    let browser = Browser::start().await?;
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up_and_measure(&browser, &app).await;
+    browser.client.goto(&app.url(&format!("/shop/configure/{product}"))).await.unwrap();
+    browser.wait_text("h1", heading).await;
+    Some((browser, app))
+}
+
 /// Configures the road bicycle, hits a conflict, repairs it; returns (total before the
 /// conflict, total with the conflict).
 async fn configure_with_a_conflict(browser: &Browser, app: &TestApp, javascript: bool) -> (String, String) {
@@ -232,12 +242,8 @@ async fn the_configurator_and_checkout_pass_the_accessibility_scan_in_chinese() 
 /// are held back here for 800 ms, so the typing always happens while one is on its way.
 #[tokio::test]
 async fn typing_in_the_next_field_while_an_answer_is_on_its_way_stays_there() {
-    let Some(browser) = Browser::start().await else { return };
-    let app = with_shop(Backend::Sqlite).await;
-    sign_up_and_measure(&browser, &app).await;
+    let Some((browser, _app)) = configuring("road", "Road bicycle").await else { return };
     let c = &browser.client;
-    c.goto(&app.url("/shop/configure/road")).await.unwrap();
-    browser.wait_text("h1", "Road bicycle").await;
     c.execute(
         "const send = window.fetch.bind(window);\
          window.fetch = (...args) => send(...args).then(r => new Promise(done => setTimeout(() => done(r), 800)));\
@@ -268,12 +274,8 @@ async fn typing_in_the_next_field_while_an_answer_is_on_its_way_stays_there() {
 /// (price, what is missing) must be for those choices, not for an empty form.
 #[tokio::test]
 async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
-    let Some(browser) = Browser::start().await else { return };
-    let app = with_shop(Backend::Sqlite).await;
-    sign_up_and_measure(&browser, &app).await;
+    let Some((browser, app)) = configuring("cycling_jersey", "Cycling jersey").await else { return };
     let c = &browser.client;
-    c.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
-    browser.wait_text("h1", "Cycling jersey").await;
     for (option, value) in [("cut", "women"), ("fit", "relaxed"), ("sleeve", "long"), ("fabric", "standard"), ("zip", "half")] {
         browser.choose(option, value, true).await;
     }
@@ -298,12 +300,8 @@ async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
 /// (it changed only when the field was left).
 #[tokio::test]
 async fn the_price_follows_a_name_as_it_is_typed() {
-    let Some(browser) = Browser::start().await else { return };
-    let app = with_shop(Backend::Sqlite).await;
-    sign_up_and_measure(&browser, &app).await;
+    let Some((browser, _app)) = configuring("cycling_jersey", "Cycling jersey").await else { return };
     let c = &browser.client;
-    c.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
-    browser.wait_text("h1", "Cycling jersey").await;
     browser.settled().await;
     let before = browser.text("#total").await;
     c.find(Locator::Css("#o_name_print")).await.unwrap().send_keys("MEI").await.unwrap();
