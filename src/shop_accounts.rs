@@ -224,7 +224,7 @@ pub async fn request_reset(db: &Db, email: &str, base_url: &str, t: Tr) -> Resul
             return Ok(());
         }
         accounts::insert_reset(conn, account.id, &token_hash, now() + Duration::minutes(RESET_MINUTES))?;
-        mail_outbox::insert(conn, &account.email, &subject, &body)?;
+        mail_outbox::insert(conn, account.customer_id, &account.email, &subject, &body)?;
         Ok(())
     })
     .await
@@ -254,6 +254,55 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<Ac
         sign_in_failures::clear_account(conn, &throttle_key(&account.email))?;
         audit::record(conn, None, "customer.password_reset", &format!("customer:{}", account.customer_id), "")?;
         Ok(account)
+    })
+    .await
+}
+
+/// Who changes their account: the session's account and its customer, with the email it signs
+/// in with now.
+pub struct AccountOwner {
+    pub account_id: i64,
+    pub customer_id: i64,
+    pub email: String,
+}
+
+/// A new name and email for the customer's own account. A new email is the sign-in from now
+/// on, and the old address is told (whoever took over a session cannot quietly move the
+/// account away); the caller has checked the password for it.
+pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, t: Tr) -> Result<(), ShopAccountError> {
+    let subject = t.t("mail-email-changed-subject");
+    let body = t.t1("mail-email-changed-body", "email", details.email.as_str());
+    db.write(move |conn| -> Result<(), ShopAccountError> {
+        let email = details.email.as_str();
+        if email != owner.email {
+            if accounts::find_by_email(conn, email)?.is_some() {
+                return Err(ShopAccountError::EmailTaken);
+            }
+            accounts::set_email(conn, owner.account_id, email).map_err(taken)?;
+            mail_outbox::insert(conn, owner.customer_id, &owner.email, &subject, &body)?;
+            // Failed sign-ins were counted under the old email, which now signs in nobody.
+            sign_in_failures::clear_account(conn, &throttle_key(&owner.email))?;
+        }
+        customers::set_name_and_email(conn, owner.customer_id, &details.name, email)?;
+        audit::record(conn, None, "customer.details_changed", &format!("customer:{}", owner.customer_id), "by the customer")?;
+        Ok(())
+    })
+    .await
+}
+
+/// A new password from the account page (the caller checked the current one): every session
+/// of the account ends, unused reset links die, and the account's address is told.
+pub async fn change_password(db: &Db, owner: AccountOwner, password: String, t: Tr) -> Result<(), ShopAccountError> {
+    let hash = hash(password).await?;
+    let subject = t.t("mail-password-changed-subject");
+    let body = t.t("mail-password-changed-body");
+    db.write(move |conn| -> Result<(), ShopAccountError> {
+        accounts::set_password(conn, owner.account_id, &hash)?;
+        accounts::end_resets(conn, owner.account_id, now())?;
+        sessions::delete_for_customer_account(conn, owner.account_id)?;
+        mail_outbox::insert(conn, owner.customer_id, &owner.email, &subject, &body)?;
+        audit::record(conn, None, "customer.password_changed", &format!("customer:{}", owner.customer_id), "by the customer")?;
+        Ok(())
     })
     .await
 }

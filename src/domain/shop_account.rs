@@ -27,6 +27,19 @@ pub struct SignUp {
 
 /// Checks a sign-up form; the password itself goes straight to hashing.
 pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str, need_name: bool) -> Result<SignUp, FieldErrors> {
+    let details = parse_details(name, email, need_name);
+    let mut errors = details.as_ref().err().cloned().unwrap_or_default();
+    if let Err(e) = check_new_password(password, confirmation) {
+        errors.insert("password", password_error_key(e));
+    }
+    match details {
+        Ok(d) if errors.is_empty() => Ok(d),
+        _ => Err(errors),
+    }
+}
+
+/// Checks a name and an email, as signing up and the account page's details take them.
+pub fn parse_details(name: &str, email: &str, need_name: bool) -> Result<SignUp, FieldErrors> {
     let mut errors = FieldErrors::new();
     let name = name.trim();
     if need_name && name.is_empty() {
@@ -43,18 +56,19 @@ pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str
             None
         }
     };
-    if let Err(e) = check_new_password(password, confirmation) {
-        let key = match e {
-            super::staff::PasswordError::TooShort => "password-too-short",
-            super::staff::PasswordError::TooLong => "password-too-long",
-            super::staff::PasswordError::Common => "password-common",
-            _ => "password-mismatch",
-        };
-        errors.insert("password", key);
-    }
     match email {
         Some(email) if errors.is_empty() => Ok(SignUp { name: name.to_owned(), email }),
         _ => Err(errors),
+    }
+}
+
+/// The message id of a refused new password.
+pub fn password_error_key(e: super::staff::PasswordError) -> &'static str {
+    match e {
+        super::staff::PasswordError::TooShort => "password-too-short",
+        super::staff::PasswordError::TooLong => "password-too-long",
+        super::staff::PasswordError::Common => "password-common",
+        _ => "password-mismatch",
     }
 }
 

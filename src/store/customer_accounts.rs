@@ -53,6 +53,12 @@ pub fn set_password(conn: &mut DbConn, id: i64, password_hash: &str) -> QueryRes
         .execute(on))
 }
 
+/// A new sign-in email (unique: a taken one fails the unique index).
+pub fn set_email(conn: &mut DbConn, id: i64, email: &str) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Identity);
+    native!(conn, |on| diesel::update(ca::table.find(id)).set((ca::email.eq(email), ca::updated_at.eq(now()))).execute(on))
+}
+
 /// Removes the account and everything that could sign in to it (erasure).
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);

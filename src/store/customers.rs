@@ -109,6 +109,14 @@ pub fn count_live(conn: &mut DbConn) -> QueryResult<i64> {
     native!(conn, |on| c::table.filter(c::merged_into_id.is_null().and(c::erased_at.is_null())).count().get_result(on))
 }
 
+/// The customer changed their name or email on their account page.
+pub fn set_name_and_email(conn: &mut DbConn, id: i64, name: &str, email: &str) -> QueryResult<usize> {
+    super::epoch::mark_customer(id);
+    super::epoch::mark(super::epoch::Topic::Customers);
+    super::epoch::mark(super::epoch::Topic::Identity);
+    native!(conn, |on| diesel::update(c::table.find(id)).set((c::name.eq(name), c::email.eq(Some(email)), c::updated_at.eq(now()))).execute(on))
+}
+
 pub fn set_consent(conn: &mut DbConn, id: i64, consent: bool, channel: &str, changed: bool) -> QueryResult<usize> {
     super::epoch::mark_customer(id);
     super::epoch::mark(super::epoch::Topic::Customers);
@@ -538,6 +546,7 @@ pub fn erase(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let Some(email) = find(conn, id)?.and_then(|c| c.email) {
         super::mail_outbox::delete_to(conn, &email)?;
     }
+    super::mail_outbox::delete_for_customer(conn, id)?;
     scrub_orders(conn, id)?;
     native!(conn, |on| diesel::delete(cp::table.filter(cp::customer_id.eq(id))).execute(on))?;
     // Feedback and complaints lose what was said, not that they happened: a rating, a

@@ -368,6 +368,7 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        customer_id -> Nullable<BigInt>,
     }
 }
 

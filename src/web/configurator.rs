@@ -33,6 +33,8 @@ pub struct ValueView {
     pub available: bool,
     /// Fits next to the other choices; when not, `reason` says why (even if chosen).
     pub fits: bool,
+    /// The value the body is recommended (the frame size for the inside leg).
+    pub recommended: bool,
     pub reason: String,
 }
 
@@ -185,7 +187,8 @@ fn kind_name(k: OptionKind) -> &'static str {
 
 /// The options as shown; `availability` is the engine's (see [`AvailabilityRef`]), or none
 /// when the product is unknown.
-pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Option<(&AvailabilityRef, &[Option<usize>])>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+    let (availability, recommended) = (answer.map(|a| a.0), answer.map(|a| a.1));
     let (Some(p), Some(words)) = (cat.product(&cfg.product), catalog_words::of(cat, &cfg.product, lang)) else { return vec![] };
     p.options
         .iter()
@@ -193,6 +196,7 @@ pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, availabilit
         .enumerate()
         .map(|(oi, (o, ow))| {
             let av: Option<&[ValueAvail]> = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref());
+            let rec = recommended.and_then(|r| r.get(oi).copied().flatten());
             OptionView {
                 words: ow.clone(),
                 kind: kind_name(o.kind),
@@ -209,6 +213,7 @@ pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, availabilit
                             chosen: a.is_some_and(|a| a.chosen),
                             available: a.is_none_or(|a| a.available() || a.chosen),
                             fits: a.is_none_or(|a| a.available()),
+                            recommended: rec == Some(vi),
                             reason: a.map(|a| reasons(a.blocked_by.iter().map(|b| b.explanation.text(lang)))).unwrap_or_default(),
                         }
                     })
@@ -435,7 +440,7 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
-    let options = option_views(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang, from_profile);
+    let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended.as_slice())), pairs, t.lang, from_profile);
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
@@ -543,8 +548,9 @@ mod tests {
             let a = cat.live(&cfg, Decimal::ZERO).expect("an answer");
             violation_lines(&cat, &cfg, &a.validation, Some(&a.availability), &[], t)
         };
-        // A 95th-percentile inside leg: every road frame is too small.
-        let tall = lines_for(925);
+        // An inside leg of 98.5 cm (above the 99th percentile): no road frame's seatpost
+        // reaches its saddle height.
+        let tall = lines_for(985);
         assert!(tall.first().is_some_and(|l| l.ends_with(": none fits these measurements and choices; each says why.")), "{tall:?}");
         assert!(!lines_for(845).iter().any(|l| l.contains("none fits")));
     }
@@ -633,9 +639,9 @@ mod tests {
             let cfg = configuration("road", &cat, &pairs, measured);
             for lang in [Lang::En, Lang::ZhCn] {
                 let full = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
-                let full = option_views(&cat, &cfg, Some(&by_index(&cat, &full)), &pairs, lang, &BTreeSet::new());
+                let full = option_views(&cat, &cfg, Some((&by_index(&cat, &full), &[])), &pairs, lang, &BTreeSet::new());
                 let live = cat.live(&cfg, Decimal::ZERO).unwrap_or_else(|e| panic!("{e}"));
-                let brief = option_views(&cat, &cfg, Some(&live.availability), &pairs, lang, &BTreeSet::new());
+                let brief = option_views(&cat, &cfg, Some((&live.availability, &[])), &pairs, lang, &BTreeSet::new());
                 for (f, b) in full.iter().zip(&brief) {
                     for (fv, bv) in f.values.iter().zip(&b.values) {
                         assert_eq!((&fv.words.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.words.code, bv.chosen, bv.available, bv.fits, &bv.reason));

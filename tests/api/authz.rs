@@ -214,6 +214,8 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/shop/measurements", Rule::Shopper, "/shop/measurements"),
     ("GET", "/shop/measurements/new", Rule::Shopper, "/shop/measurements/new"),
     ("GET", "/shop/account", Rule::Shopper, "/shop/account"),
+    ("POST", "/shop/account/details", Rule::Shopper, "/shop/account/details"),
+    ("POST", "/shop/account/password", Rule::Shopper, "/shop/account/password"),
     ("GET", "/shop/account/export", Rule::Shopper, "/shop/account/export"),
     ("POST", "/shop/account/erase", Rule::Shopper, "/shop/account/erase"),
     // The API.

@@ -28,6 +28,7 @@ on_both_backends!(
     an_order_costs_the_same_from_a_fitter_an_administrator_and_the_shop,
     without_measurements_the_configurator_asks_for_them,
     a_customer_exports_and_erases_their_account,
+    a_customer_changes_their_name_email_and_password,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
     a_garment_preview_shows_its_colours_and_print,
     an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
@@ -621,6 +622,79 @@ async fn a_customer_exports_and_erases_their_account(backend: Backend) {
     assert_eq!(app.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     // The email is free again for a new account.
     app.browser().signed_up("Mei", "mei@example.com").await;
+}
+
+async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_up("Ana", "ana@example.com").await;
+    app.browser().signed_up("Mei", "mei@example.com").await;
+    let app = app.browser();
+    assert_eq!(app.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let other_device = app.browser();
+    assert_eq!(other_device.shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let html_of = |res: reqwest::Response| async move { Html::parse_document(&res.text().await.unwrap()) };
+
+    // Mistakes come back at the field, with what was typed.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", " "), ("email", "mei@")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = html_of(res).await;
+    assert_eq!(select(&html, "#name-error"), vec!["Enter your name."]);
+    assert_eq!(select(&html, "#email-error"), vec!["Enter an email address such as name@example.com."]);
+    assert_eq!(attr(&html, "#email", "value").as_deref(), Some("mei@"));
+
+    // A new name needs nothing more.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei@example.com")]).await;
+    assert_eq!(location(&res), "/shop/account?notice=details");
+    let (_, html) = app.get_html("/shop/account?notice=details").await;
+    assert_eq!(select(&html, "#account-name"), vec!["Mei Lin"]);
+    assert_eq!(select(&html, "#notice"), vec!["Your name and email are saved."]);
+
+    // A new email needs the password, and may not be another account's.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.lin@example.com")]).await;
+    let html = html_of(res).await;
+    assert_eq!(select(&html, "#details-password-error"), vec!["Enter your password."]);
+    assert_eq!(attr(&html, "#email", "value").as_deref(), Some("mei.lin@example.com"), "what was typed is kept");
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.lin@example.com"), ("password", "not my password")]).await;
+    assert_eq!(select(&html_of(res).await, "#details-password-error"), vec!["This is not your current password."]);
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "ANA@example.com"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(select(&html_of(res).await, "#email-error"), vec!["Another account uses this email already."]);
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "Mei.Lin@example.com"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email");
+    let (_, html) = app.get_html("/shop/account").await;
+    assert_eq!(select(&html, "#account-email"), vec!["mei.lin@example.com"]);
+    // The old address is told, and signs in nobody now.
+    let mail = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest_to(conn, "mei@example.com").map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
+    assert_eq!(mail.subject, "The email of your Atelier account was changed");
+    assert!(mail.body.contains("mei.lin@example.com"), "{}", mail.body);
+    assert_eq!(app.browser().shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.browser().shop_sign_in("mei.lin@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+
+    // The password: each mistake at its field, nothing typed shown again.
+    let res = app.shop_form("/shop/account", "/shop/account/password", &[("current", "wrong"), ("new_password", "short"), ("confirm", "short")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = html_of(res).await;
+    assert_eq!(select(&html, "#current-error"), vec!["This is not your current password."]);
+    assert_eq!(select(&html, "#new-password-error"), vec!["Use at least 12 characters."]);
+    assert_eq!(attr(&html, "#current", "value").as_deref(), Some(""));
+    let new_password = "a quiet orange bicycle";
+    let res = app.shop_form("/shop/account", "/shop/account/password", &[("current", CUSTOMER_PASSWORD), ("new_password", new_password), ("confirm", "a quiet orange tricycle")]).await;
+    assert_eq!(select(&html_of(res).await, "#confirm-error"), vec!["The two new passwords are not the same."]);
+    let res = app.shop_form("/shop/account", "/shop/account/password", &[("current", CUSTOMER_PASSWORD), ("new_password", new_password), ("confirm", new_password)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=password");
+    // This session goes on; the other device is signed out; the account's address is told.
+    let (status, html) = app.get_html("/shop/account?notice=password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(select(&html, "#notice").first().is_some_and(|n| n.starts_with("Your password is changed.")));
+    assert_eq!(other_device.get("/shop/account").await.status(), StatusCode::SEE_OTHER);
+    let mail = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest_to(conn, "mei.lin@example.com").map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
+    assert_eq!(mail.subject, "Your Atelier password was changed");
+    assert_eq!(app.browser().shop_sign_in("mei.lin@example.com", new_password).await.status(), StatusCode::SEE_OTHER);
+
+    // Erasure takes the mail to both addresses.
+    let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "mei.lin@example.com")]).await;
+    assert_eq!(location(&res), "/shop?erased=1");
+    let left = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, 100).map_err(atelier::store::StoreError::from)).unwrap();
+    assert!(left.iter().all(|m| !m.to_address.starts_with("mei") && !m.body.contains("mei")), "{left:?}");
 }
 
 async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend: Backend) {

@@ -29,6 +29,9 @@ pub struct ValueAvailability {
     pub value: String,
     pub chosen: bool,
     pub available: bool,
+    /// The value recommended for the body (the catalog's `recommend`: the frame size nearest
+    /// the one the inside leg calls for), whether or not it fits the other choices.
+    pub recommended: bool,
     pub blocked_by: Vec<Blocker>,
 }
 
@@ -90,25 +93,30 @@ impl CompiledCatalog {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
-        Ok(owned(p, of(&ctx, &a, &ctx.snapshot(&a), wording)))
+        let snap = ctx.snapshot(&a);
+        let recommended = super::search::recommended(p, &snap.derived);
+        Ok(owned(p, of(&ctx, &a, &snap, wording), &recommended))
     }
 }
 
 /// The answer with its own copies of the catalog's words, as the API serializes it.
-fn owned(p: &Product, r: AvailabilityRef) -> Availability {
+fn owned(p: &Product, r: AvailabilityRef, recommended: &[Option<usize>]) -> Availability {
     let options = p
         .options
         .iter()
         .zip(r)
-        .filter_map(|(spec, values)| {
+        .zip(recommended)
+        .filter_map(|((spec, values), rec)| {
             let values = spec
                 .values
                 .iter()
                 .zip(values?)
-                .map(|(v, a)| ValueAvailability {
+                .enumerate()
+                .map(|(vi, (v, a))| ValueAvailability {
                     value: v.code.clone(),
                     chosen: a.chosen,
                     available: a.available(),
+                    recommended: *rec == Some(vi),
                     blocked_by: a
                         .blocked_by
                         .into_iter()

@@ -55,6 +55,8 @@ pub struct OptionSpec {
     pub number: Option<NumberSpec>,
     pub text: Option<TextSpec>,
     pub max_selected: Option<usize>,
+    /// See [`super::model::RecommendDoc`]: (derived value by index, attribute).
+    pub recommend: Option<(usize, String)>,
 }
 
 #[derive(Debug)]
@@ -274,7 +276,7 @@ fn compile_product(p: &ProductDoc, charts: &BTreeMap<String, SizeChartDoc>, issu
     }
     let minor = minor.unwrap_or(2);
     let base_price = money(&p.base_price, minor, "base price").map_err(|e| issues.push(at, None, None, e)).ok();
-    let options: Vec<OptionSpec> = p.options.iter().filter_map(|o| compile_option(&p.code, o, minor, issues)).collect();
+    let mut options: Vec<OptionSpec> = p.options.iter().filter_map(|o| compile_option(&p.code, o, minor, issues)).collect();
     let mut codes = BTreeSet::new();
     for o in &p.options {
         if !codes.insert(o.code.as_str()) {
@@ -293,6 +295,7 @@ fn compile_product(p: &ProductDoc, charts: &BTreeMap<String, SizeChartDoc>, issu
             }
         }
     }
+    compile_recommends(&p.code, &p.options, &mut options, &derived, issues);
     let mut rules = Vec::new();
     let mut ids = BTreeSet::new();
     for r in &p.rules {
@@ -413,7 +416,35 @@ fn compile_option(product: &str, o: &OptionDoc, minor: u32, issues: &mut Issues)
         number,
         text,
         max_selected: o.max_selected,
+        recommend: None,
     })
+}
+
+/// Resolves each option's `recommend` against the derived values: one computed from the
+/// measurements alone (a recommendation that moved with the choices would chase itself), and
+/// an attribute the option's values have.
+fn compile_recommends(product: &str, docs: &[OptionDoc], options: &mut [OptionSpec], derived: &[Derived], issues: &mut Issues) {
+    for (o, doc) in options.iter_mut().zip(docs) {
+        let Some(r) = &doc.recommend else { continue };
+        let at = (Some(product), Some(o.code.as_str()));
+        if o.kind != OptionKind::Single {
+            issues.push(at.0, at.1, None, "only single options take `recommend`");
+            continue;
+        }
+        let Some(di) = derived.iter().position(|d| d.code == r.derived) else {
+            issues.push(at.0, at.1, None, format!("`recommend` names unknown derived value `{}`", r.derived));
+            continue;
+        };
+        if !matches!(derived[di].kind, DerivedKind::Formula(_)) || !derived[di].options.is_empty() {
+            issues.push(at.0, at.1, None, format!("`recommend` needs a derived number computed from measurements only; `{}` is not", r.derived));
+            continue;
+        }
+        if !o.values.first().is_some_and(|v| v.attrs.contains_key(&r.attr)) {
+            issues.push(at.0, at.1, None, format!("`recommend` compares attribute `{}`, which the values do not have", r.attr));
+            continue;
+        }
+        o.recommend = Some((di, r.attr.clone()));
+    }
 }
 
 /// Resolves `{ option = [values] }` against the options; every unknown name is reported.

@@ -416,7 +416,7 @@ fn satisfiable<'a>(ctx: &Ctx<'a>, plan: &Plan, checks: &[&Check]) -> bool {
     let mut options: Vec<usize> = checks.iter().flat_map(|c| c.options.iter().copied()).collect();
     options.sort_unstable();
     options.dedup();
-    let domains: Vec<Vec<Option<Val>>> = options.iter().map(|&o| p.options.get(o).map_or_else(Vec::new, |spec| domain(spec, None, false))).collect();
+    let domains: Vec<Vec<Option<Val>>> = options.iter().map(|&o| p.options.get(o).map_or_else(Vec::new, |spec| domain(spec, None, false, None))).collect();
     let size = domains.iter().try_fold(1usize, |acc, d| acc.checked_mul(d.len()));
     if size.is_none_or(|n| n == 0 || n > MAX_COMBINATIONS) {
         return true;

@@ -15,6 +15,7 @@ use super::eval::{Ctx, Snapshot};
 use super::input::{Assignment, Configuration, normalize};
 use super::price::{self, PriceBreakdown};
 use super::repair::{self, Repair};
+use super::search;
 use super::validate::{self, Found, Validation, Violation};
 use super::EngineError;
 
@@ -26,6 +27,8 @@ pub struct LiveAnswer<'a> {
     pub availability: AvailabilityRef<'a>,
     pub derived: Vec<DerivedOutput>,
     pub price: PriceBreakdown,
+    /// Per option, the value recommended for the body (see `recommend` in the catalog).
+    pub recommended: Vec<Option<usize>>,
 }
 
 impl CompiledCatalog {
@@ -35,7 +38,8 @@ impl CompiledCatalog {
         let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found));
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
-        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate) })
+        let recommended = search::recommended(p, &snap.derived);
+        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate), recommended })
     }
 
     /// What both answers start from: the choices read, the derived values computed and the

@@ -135,6 +135,17 @@ pub struct OptionDoc {
     pub surcharge: Option<String>,
     /// Multi options: most values that may be chosen together.
     pub max_selected: Option<usize>,
+    /// Single options: the value recommended for the body is the one whose `attr` is nearest
+    /// to a derived value (`frame_size_cm` for `size_cm`). Configurators mark it, and repairs
+    /// try values nearest to it first.
+    pub recommend: Option<RecommendDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendDoc {
+    pub derived: String,
+    pub attr: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -4,8 +4,11 @@
 
 use rust_decimal::Decimal;
 
-use super::compile::OptionSpec;
-use super::eval::{Ctx, DerivedFail, Outcome};
+use rust_decimal::prelude::ToPrimitive;
+
+use super::compile::{OptionSpec, Product};
+use super::derive::DerivedValue;
+use super::eval::{Ctx, DerivedFail, DerivedResult, Outcome};
 use super::input::{Assignment, Val};
 use super::model::OptionKind;
 
@@ -37,10 +40,13 @@ impl<'c, 'a> Search<'c, 'a> {
         for (i, d) in p.derived.iter().enumerate() {
             derived_at[level(&d.options)].push(i);
         }
+        // Values nearest the body's recommendation are tried first, so that a repair or a
+        // completion picks the frame the page recommends, not the smallest that fits.
+        let targets = if free.iter().any(|&o| p.options[o].recommend.is_some()) { recommended_targets(p, &ctx.snapshot(base).derived) } else { vec![None; p.options.len()] };
         let domains = free
             .iter()
             .enumerate()
-            .map(|(k, &o)| domain(&p.options[o], base[o].as_ref(), must_change.get(k).copied().unwrap_or(false)))
+            .map(|(k, &o)| domain(&p.options[o], base[o].as_ref(), must_change.get(k).copied().unwrap_or(false), targets[o]))
             .collect();
         Search { ctx, free: free.to_vec(), domains, rules_at, derived_at, nodes: 0, budget }
     }
@@ -88,15 +94,45 @@ impl<'c, 'a> Search<'c, 'a> {
     }
 }
 
+/// For each option with a `recommend`, the number its values' attribute is compared with:
+/// the derived value, when the measurements give one.
+pub(crate) fn recommended_targets(p: &Product, derived: &[DerivedResult]) -> Vec<Option<f64>> {
+    p.options
+        .iter()
+        .map(|o| match o.recommend.as_ref().and_then(|(d, _)| derived.get(*d)) {
+            Some(Ok(DerivedValue::Number(x))) => x.to_f64(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The value of each option the body is recommended (nearest its target; the first of equals).
+pub(crate) fn recommended(p: &Product, derived: &[DerivedResult]) -> Vec<Option<usize>> {
+    p.options.iter().zip(recommended_targets(p, derived)).map(|(o, t)| t.and_then(|t| nearest_first(o, t).first().copied())).collect()
+}
+
+/// The option's values, nearest to `target` first (catalog order among equals).
+fn nearest_first(o: &OptionSpec, target: f64) -> Vec<usize> {
+    let Some((_, attr)) = &o.recommend else { return (0..o.values.len()).collect() };
+    let off = |i: &usize| o.values[*i].attrs.get(attr).map_or(f64::INFINITY, |x| (x - target).abs());
+    let mut order: Vec<usize> = (0..o.values.len()).collect();
+    order.sort_by(|a, b| off(a).total_cmp(&off(b)));
+    order
+}
+
 /// The values worth trying for an option, the most conservative first: nothing for an
-/// optional option, small edits of a multi choice, numbers nearest the current one.
-pub(crate) fn domain(o: &OptionSpec, current: Option<&Val>, must_change: bool) -> Vec<Option<Val>> {
+/// optional option, small edits of a multi choice, numbers nearest the current one, and the
+/// values nearest the recommendation (`target`, see [`recommended_targets`]).
+pub(crate) fn domain(o: &OptionSpec, current: Option<&Val>, must_change: bool, target: Option<f64>) -> Vec<Option<Val>> {
     let mut out: Vec<Option<Val>> = Vec::new();
     if !o.required && o.kind == OptionKind::Single {
         out.push(None);
     }
     match o.kind {
-        OptionKind::Single => out.extend((0..o.values.len()).map(|i| Some(Val::One(i)))),
+        OptionKind::Single => match target {
+            Some(t) => out.extend(nearest_first(o, t).into_iter().map(|i| Some(Val::One(i)))),
+            None => out.extend((0..o.values.len()).map(|i| Some(Val::One(i)))),
+        },
         OptionKind::Multi => {
             let cur: Vec<usize> = match current {
                 Some(Val::Many(is)) => is.clone(),

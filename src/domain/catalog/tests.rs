@@ -279,9 +279,9 @@ fn fit_formulas_match_the_reference_values() {
     let cat = bicycles();
     let d = cat.derive(&good_road()).unwrap_or_else(|e| panic!("{e}"));
     let get = |c: &str| d.iter().find(|x| x.code == c).and_then(|x| x.value.clone()).map(|v| v.to_string());
-    // Inseam 845 mm: 0.665 x 84.5 = 56.19 cm; LeMond 0.883 x 845 - 3 = 743 mm; Palm 182.5 mm
-    // clamps to 175; biacromial 41.5 cm -> 42 cm bar.
-    assert_eq!(get("frame_size_cm").as_deref(), Some("56.2"));
+    // Stature 175.5 cm: the maker's chart gives the 54 (175-178 cm); inseam 845 mm: LeMond
+    // 0.883 x 845 - 3 = 743 mm; Palm 182.5 mm clamps to 175; biacromial 41.5 cm -> 42 cm bar.
+    assert_eq!(get("frame_size_cm").as_deref(), Some("54"));
     assert_eq!(get("saddle_height").as_deref(), Some("743"));
     assert_eq!(get("crank_length").as_deref(), Some("175"));
     assert_eq!(get("bar_width").as_deref(), Some("42"));
@@ -439,4 +439,74 @@ fn a_refused_derived_value_is_reported_once_not_again_where_it_is_read() {
     );
     assert!(e.contains("no attribute `reach_factor`"), "{e}");
     assert!(!e.contains("unknown derived value"), "the rule reading it is not refused for the same mistake: {e}");
+}
+
+/// A rider of `stature` and `inside_leg` (mm) on the road bike of [`good_road`] with `frame`.
+fn road_rider(frame: &str, stature: i64, inside_leg: i64) -> Configuration {
+    good_road().one("frame_size", frame).one("crank", "c170").measure("stature", stature).measure("inside_leg", inside_leg)
+}
+
+fn frame_rules_broken(cfg: &Configuration) -> Vec<String> {
+    let v = bicycles().validate(cfg).unwrap_or_else(|e| panic!("{e}"));
+    v.violations.iter().filter_map(|x| x.rule.clone()).filter(|r| r.contains("frame-fits") || r.starts_with("saddle-")).collect()
+}
+
+#[test]
+fn the_road_frame_fits_riders_as_the_makers_chart_does() {
+    // The maker's chart puts a 29 in (737 mm) inseam on the 45 and a rider of 183-191 cm on
+    // the 58; 0.665 x inseam, a formula for traditional frames, refused both (49 cm wanted,
+    // and 61 cm for a 919 mm inseam, which no size reaches).
+    assert_eq!(frame_rules_broken(&road_rider("s45", 1600, 737)), Vec::<String>::new());
+    assert_eq!(frame_rules_broken(&road_rider("s58", 1900, 919)), Vec::<String>::new());
+    // One size either way of the chart's, no further.
+    assert_eq!(frame_rules_broken(&road_rider("s56", 1900, 919)), Vec::<String>::new());
+    assert_eq!(frame_rules_broken(&road_rider("s52", 1900, 860)), vec!["frame-fits-rider-height".to_string()]);
+    assert_eq!(frame_rules_broken(&road_rider("s54", 1900, 919)), vec!["frame-fits-rider-height".to_string(), "saddle-within-seatpost-reach".to_string()]);
+    // Below the smallest size and above the largest, the seatpost decides.
+    assert_eq!(frame_rules_broken(&road_rider("s45", 1480, 690)), Vec::<String>::new());
+    assert_eq!(frame_rules_broken(&road_rider("s45", 1480, 560)), vec!["saddle-above-seat-tube".to_string()]);
+    assert_eq!(frame_rules_broken(&road_rider("s58", 2000, 985)), vec!["saddle-within-seatpost-reach".to_string()]);
+    let v = bicycles().validate(&road_rider("s58", 2000, 985)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.violations.iter().any(|x| x.explanation.en.starts_with("On this frame the seatpost cannot reach the saddle height the inside leg needs: choose a larger frame.")), "{:#?}", v.violations);
+    let Ok(Repair::RuledOutByMeasurements { .. }) = bicycles().repair(&road_rider("s58", 2000, 985)) else { panic!("no road frame is this long") };
+}
+
+#[test]
+fn an_empty_road_bike_is_completed_with_the_sizes_the_page_recommends() {
+    // Repairs tried the values in catalog order, so an empty bike got the smallest frame,
+    // crank and bar that fit (54, 170 mm, 40 cm) where the derived values recommend 54 by the
+    // chart, 175 mm and 42 cm.
+    let cat = bicycles();
+    let cfg = male_p50(Configuration::new("road"));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
+    let to = |o: &str| changes.iter().find(|c| c.option == o).and_then(|c| c.to.clone());
+    assert_eq!(to("frame_size"), Some(Choice::One("s54".into())));
+    assert_eq!(to("crank"), Some(Choice::One("c175".into())));
+    assert_eq!(to("handlebar"), Some(Choice::One("h42".into())));
+    // A tall rider's completion follows the chart too.
+    let tall = Configuration::new("road").measure("stature", 1900).measure("inside_leg", 919).measure("shoulder_width", 440).measure("body_mass", 90_000);
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&tall) else { panic!("no repair") };
+    assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s58".into())));
+    // The configurator marks the recommended value, one per option, whether chosen or not.
+    let a = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let marked = |o: &str| a.options.iter().find(|x| x.option == o).map(|x| x.values.iter().filter(|v| v.recommended).map(|v| v.value.clone()).collect::<Vec<_>>());
+    assert_eq!(marked("frame_size"), Some(vec!["s54".to_string()]));
+    assert_eq!(marked("crank"), Some(vec!["c175".to_string()]));
+    assert_eq!(marked("paint"), Some(vec![]));
+}
+
+#[test]
+fn lint_refuses_a_recommendation_it_cannot_compute() {
+    let with = |line: &str, extra: &str| {
+        let doc = MINI.replacen("label = { en = \"Frame\", zh = \"车架\" }\n", &format!("label = {{ en = \"Frame\", zh = \"车架\" }}\n{line}\n"), 1).replace("{ code = \"alu\", label = { en = \"Alu\", zh = \"铝\" } }", "{ code = \"alu\", label = { en = \"Alu\", zh = \"铝\" }, attrs = { cm = 50 } }").replace("surcharge = \"10.00\" }", "surcharge = \"10.00\", attrs = { cm = 54 } }");
+        CompiledCatalog::import("mini.toml", &format!("{doc}{extra}")).err().map(|e| e.to_string()).unwrap_or_default()
+    };
+    let derived = "[[products.derived]]\ncode = \"size\"\nlabel = { en = \"S\", zh = \"S\" }\nexpr = \"m.inside_leg * 0.0665\"\n";
+    assert_eq!(with("recommend = { derived = \"size\", attr = \"cm\" }", derived), "");
+    let e = with("recommend = { derived = \"sise\", attr = \"cm\" }", derived);
+    assert!(e.contains("option `frame`: `recommend` names unknown derived value `sise`"), "{e}");
+    let e = with("recommend = { derived = \"size\", attr = \"mm\" }", derived);
+    assert!(e.contains("`recommend` compares attribute `mm`, which the values do not have"), "{e}");
+    let e = with("recommend = { derived = \"size\", attr = \"cm\" }", "[[products.derived]]\ncode = \"size\"\nlabel = { en = \"S\", zh = \"S\" }\nexpr = \"c.brakes == 'disc' ? 1.0 : 2.0\"\n");
+    assert!(e.contains("`recommend` needs a derived number computed from measurements only; `size` is not"), "{e}");
 }

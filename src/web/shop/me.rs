@@ -22,7 +22,15 @@ use crate::web::render;
 use crate::web::staff::{fmt_time, unit_system};
 use crate::web::staff::measurements::{Field, ShownWarning, fields, fingerprint, system_name};
 
-use super::auth::{ShopCtx, Shopper};
+use super::auth::{Customer, ShopCtx, Shopper};
+use crate::accounts::AccountError;
+use crate::domain::shop_account::{parse_details, password_error_key};
+use crate::domain::staff::{PASSWORD_MIN_CHARS, PasswordError, check_new_password};
+use crate::shop_accounts::{self, AccountOwner, ShopAccountError};
+use crate::web::csrf;
+use crate::web::session_store::CUSTOMER_ACCOUNT_ID;
+use actix_web::HttpRequest;
+use std::collections::BTreeMap;
 
 #[derive(Template)]
 #[template(path = "shop/account.html")]
@@ -31,6 +39,22 @@ pub struct AccountPage {
     pub erase_error: Option<&'static str>,
     pub confirm: String,
     pub recs: ShopRecommendations,
+    /// The details form as shown: the account's, or what was typed into a refused form.
+    pub name: String,
+    pub email: String,
+    /// Field id → message, for the details and the password forms.
+    pub errors: BTreeMap<&'static str, String>,
+    pub notice: Option<String>,
+}
+
+impl AccountPage {
+    fn new(ctx: ShopCtx, customer: &Customer) -> Self {
+        AccountPage { name: customer.name.clone(), email: customer.email.clone(), ctx, erase_error: None, confirm: String::new(), recs: ShopRecommendations::default(), errors: BTreeMap::new(), notice: None }
+    }
+
+    pub fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field).cloned()
+    }
 }
 
 /// What the history suggests, for the shop: the same again, options others with similar
@@ -66,10 +90,129 @@ async fn recommendations(db: &Db, cache: &CatalogCache, profiles: Arc<ProfileMem
     })
 }
 
-/// `GET /shop/account`
-pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+/// `GET /shop/account`; `?notice=` after a change was saved.
+pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>, q: web::Query<AccountQuery>) -> Result<HttpResponse, AppError> {
     let recs = recommendations(&db, &cache, profiles.into_inner(), &page).await?;
-    render::ok(&AccountPage { ctx: page.ctx, erase_error: None, confirm: String::new(), recs })
+    let notice = match q.notice.as_str() {
+        "details" => Some("shop-details-saved"),
+        "email" => Some("shop-details-email-changed"),
+        "password" => Some("shop-password-changed"),
+        _ => None,
+    };
+    let mut shown = AccountPage::new(page.ctx, &page.customer);
+    shown.recs = recs;
+    shown.notice = notice.map(|k| shown.ctx.t.t(k));
+    render::ok(&shown)
+}
+
+#[derive(Deserialize)]
+pub struct DetailsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Whether `password` is the account's, throttled as sign-ins are (a session taken over must
+/// not become a way to guess the password); `Err` holds the message for the field.
+async fn current_password_ok(req: &HttpRequest, db: &Db, page: &Shopper, password: String) -> Result<Result<(), String>, AppError> {
+    let t = page.ctx.t;
+    if password.is_empty() {
+        return Ok(Err(t.t("password-required")));
+    }
+    match shop_accounts::sign_in(db, &page.customer.email, password, req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()).await {
+        Ok(a) if a.id == page.customer.account_id => Ok(Ok(())),
+        Ok(_) | Err(AccountError::InvalidCredentials) => Ok(Err(t.t("password-current-wrong"))),
+        Err(AccountError::Throttled { retry_after_minutes }) => Ok(Err(t.t1("sign-in-throttled", "minutes", retry_after_minutes))),
+        Err(e) => Err(AppError::Unexpected(e.into())),
+    }
+}
+
+fn owner(c: &Customer) -> AccountOwner {
+    AccountOwner { account_id: c.account_id, customer_id: c.customer_id, email: c.email.clone() }
+}
+
+/// `POST /shop/account/details`: name and email; a new email needs the password.
+pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, CsrfForm(form): CsrfForm<DetailsForm>) -> Result<HttpResponse, AppError> {
+    let t = page.ctx.t;
+    let parsed = parse_details(&form.name, &form.email, true);
+    let mut errors: BTreeMap<&'static str, String> = parsed.as_ref().err().map(|e| e.iter().map(|(f, k)| (*f, t.t(k))).collect()).unwrap_or_default();
+    let email_changes = parsed.as_ref().is_ok_and(|d| d.email.as_str() != page.customer.email);
+    if email_changes {
+        if let Err(m) = current_password_ok(&req, &db, &page, form.password.clone()).await? {
+            errors.insert("details-password", m);
+        }
+    }
+    let outcome = match parsed {
+        Ok(details) if errors.is_empty() => match shop_accounts::change_details(&db, owner(&page.customer), details, t).await {
+            Ok(()) => None,
+            Err(ShopAccountError::EmailTaken) => Some(("email", t.t("shop-details-email-taken"))),
+            Err(e) => return Err(AppError::Unexpected(e.into())),
+        },
+        _ => None,
+    };
+    if let Some((field, m)) = outcome {
+        errors.insert(field, m);
+    }
+    if errors.is_empty() {
+        return Ok(see_other(if email_changes { "/shop/account?notice=email" } else { "/shop/account?notice=details" }));
+    }
+    let mut again = AccountPage::new(page.ctx, &page.customer);
+    again.name = form.name.trim().to_owned();
+    again.email = form.email.trim().to_owned();
+    again.errors = errors;
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /shop/account/password`: every other session of the account ends; this one goes on
+/// under a new id. Passwords are never shown again: a refused form comes back empty, with
+/// the reason at each field.
+pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<HttpResponse, AppError> {
+    let t = page.ctx.t;
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    match check_new_password(&form.new_password, &form.confirm) {
+        Ok(()) if form.new_password == form.current => {
+            errors.insert("new-password", t.t("password-unchanged"));
+        }
+        Ok(()) => {}
+        Err(PasswordError::Mismatch) => {
+            errors.insert("confirm", t.t("password-mismatch"));
+        }
+        Err(e) => {
+            errors.insert("new-password", t.t1(password_error_key(e), "min", PASSWORD_MIN_CHARS));
+        }
+    }
+    if let Err(m) = current_password_ok(&req, &db, &page, form.current.clone()).await? {
+        errors.insert("current", m);
+    }
+    if errors.is_empty() {
+        shop_accounts::change_password(&db, owner(&page.customer), form.new_password, t).await.map_err(|e| AppError::Unexpected(e.into()))?;
+        session.renew();
+        session.insert(CUSTOMER_ACCOUNT_ID, page.customer.account_id).map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        csrf::rotate(&session);
+        return Ok(see_other("/shop/account?notice=password"));
+    }
+    let mut again = AccountPage::new(page.ctx, &page.customer);
+    again.errors = errors;
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
 }
 
 /// `GET /shop/account/export`: everything held about me, as JSON.
@@ -104,7 +247,9 @@ pub async fn erase(
     CsrfForm(form): CsrfForm<EraseForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.confirm.trim().to_lowercase() != page.customer.email {
-        let again = AccountPage { ctx: page.ctx, erase_error: Some("shop-erase-mismatch"), confirm: form.confirm, recs: ShopRecommendations::default() };
+        let mut again = AccountPage::new(page.ctx, &page.customer);
+        again.erase_error = Some("shop-erase-mismatch");
+        again.confirm = form.confirm;
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     let (id, reference) = (page.customer.customer_id, page.customer.reference.clone());

@@ -40,6 +40,8 @@ pub fn routes(r: &mut Routes) {
         .post("/measurements", me::create_measurements)
         .get("/measurements/new", me::new_measurements_form)
         .get("/account", me::show_account)
+        .post("/account/details", me::change_details)
+        .post("/account/password", me::change_password)
         .get("/account/export", me::export)
         .post("/account/erase", me::erase);
 }

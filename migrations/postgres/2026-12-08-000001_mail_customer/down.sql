@@ -1,0 +1,2 @@
+DROP INDEX mail_outbox_customer;
+ALTER TABLE mail_outbox DROP COLUMN customer_id;
