@@ -208,6 +208,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/shop/orders", Rule::Shopper, "/shop/orders"),
     ("POST", "/shop/orders", Rule::Shopper, "/shop/orders"),
     ("GET", "/shop/orders/{id}", Rule::ShopperOwn, "/shop/orders/{order}"),
+    ("GET", "/shop/checkout/{product}", Rule::Shopper, "/shop/checkout/cycling_jersey"),
     ("GET", "/shop/drafts", Rule::Shopper, "/shop/drafts"),
     ("POST", "/shop/drafts/{id}/delete", Rule::ShopperOwn, "/shop/drafts/{draft}/delete"),
     ("GET", "/shop/measurements", Rule::Shopper, "/shop/measurements"),

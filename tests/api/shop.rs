@@ -29,6 +29,7 @@ on_both_backends!(
     without_measurements_the_configurator_asks_for_them,
     a_customer_exports_and_erases_their_account,
     a_customer_changes_their_name_email_and_password,
+    the_checkout_is_a_page_that_reloads_and_comes_back_without_resending,
     the_same_again_reuses_the_choices_with_the_latest_measurements,
     a_garment_preview_shows_its_colours_and_print,
     an_older_measurement_set_can_be_chosen_and_is_used_at_checkout,
@@ -695,6 +696,43 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     assert_eq!(location(&res), "/shop?erased=1");
     let left = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, 100).map_err(atelier::store::StoreError::from)).unwrap();
     assert!(left.iter().all(|m| !m.to_address.starts_with("mei") && !m.body.contains("mei")), "{left:?}");
+}
+
+/// A review found the checkout was the answer to the configurator's form: reloading it, or
+/// Back from the order, asked the browser to send the form again.
+async fn the_checkout_is_a_page_that_reloads_and_comes_back_without_resending(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let (csrf, version, key) = app.configurator_fields("cycling_jersey").await;
+    let mut form = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str()), ("action", "checkout")];
+    form.extend_from_slice(&JERSEY);
+    form.push(("o_name_print", "Mei Li-O'Neil"));
+    let res = app.post_form("/shop/configure/cycling_jersey", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let checkout = location(&res);
+    assert!(checkout.starts_with("/shop/checkout/cycling_jersey?"), "{checkout}");
+    // Opened twice (a reload), it is the same page, with the text as typed.
+    let (status, first) = app.get_html(&checkout).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, again) = app.get_html(&checkout).await;
+    assert_eq!(select(&first, "#chosen dd"), select(&again, "#chosen dd"));
+    assert!(select(&first, "#chosen dd").contains(&"“Mei Li-O'Neil”".to_owned()), "{:?}", select(&first, "#chosen dd"));
+    assert_eq!(attr(&first, "#checkout-form input[name=idempotency_key]", "value").as_deref(), Some(key.as_str()));
+    let north = app.north.to_string();
+    let fields: Vec<(String, String)> = first
+        .select(&scraper::Selector::parse("#checkout-form input[type=hidden]").unwrap())
+        .filter_map(|e| Some((e.value().attr("name")?.to_owned(), e.value().attr("value").unwrap_or_default().to_owned())))
+        .collect();
+    let order = location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await);
+    // Back from the order shows the checkout again; placing it again is the same order.
+    assert_eq!(app.get(&checkout).await.status(), StatusCode::OK);
+    assert_eq!(location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await), order);
+    // A checkout link changed by hand into something that cannot be built goes back to the
+    // configurator, with what to change.
+    let (status, html) = app.get_html(&checkout.replace("o_fabric=", "o_fabric=thermal&x=")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(select(&html, "#form-error"), vec!["The configuration is no longer valid; see what to change."]);
 }
 
 async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend: Backend) {

@@ -190,6 +190,14 @@ async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_brows
     browser.click("#place").await;
     browser.wait_text("#order-status", "Placed").await;
     browser.shot("shop-order").await;
+    // Back from the order is the checkout again, and so is a reload: a page of its own, not
+    // the answer to a form the browser would have to send again.
+    let c = browser.client.clone();
+    c.back().await.unwrap();
+    browser.wait_text("h1", "Check and place your order").await;
+    assert!(c.current_url().await.unwrap().as_str().contains("/shop/checkout/road?"), "{:?}", c.current_url().await);
+    c.refresh().await.unwrap();
+    browser.wait_text("h1", "Check and place your order").await;
     browser.client.clone().close().await.unwrap();
 }
 

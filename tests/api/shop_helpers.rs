@@ -87,6 +87,10 @@ impl TestApp {
         let mut all = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str()), ("action", action)];
         all.extend_from_slice(choices);
         let res = self.post_form(&format!("/shop/configure/{product}"), &all).await;
+        // The checkout is a page of its own: follow the redirect there, as a browser does.
+        if res.status() == StatusCode::SEE_OTHER {
+            return self.get_html(&location(&res)).await;
+        }
         let status = res.status();
         (status, Html::parse_document(&res.text().await.unwrap()))
     }

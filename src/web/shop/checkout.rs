@@ -98,6 +98,42 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
     })
 }
 
+/// The checkout page's address: the configuration in its query, as the configurator's form
+/// holds it (a link that shows the same checkout again, however often it is opened).
+pub fn checkout_href(product: &str, version: i64, set: Option<i64>, draft: Option<i64>, key: &str, pairs: &[(String, String)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("version", &version.to_string());
+    if let Some(s) = set {
+        q.append_pair("set", &s.to_string());
+    }
+    if let Some(d) = draft {
+        q.append_pair("draft", &d.to_string());
+    }
+    q.append_pair("idempotency_key", key);
+    for (k, v) in configurator::option_pairs(pairs) {
+        q.append_pair(&k, &v);
+    }
+    format!("/shop/checkout/{product}?{}", q.finish())
+}
+
+/// `GET /shop/checkout/{product}?…`: the summary and the delivery form for a configuration
+/// (see [`checkout_href`]); one that is no longer valid (a catalog changed since, a link
+/// edited by hand) shows the configurator instead, with what to change.
+pub async fn show_checkout(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+    let product = path.into_inner();
+    let pairs = q.into_inner();
+    let p = prepare(&db, &cache, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
+    let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    let draft_id = field(&pairs, "draft").parse::<i64>().ok();
+    let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+    if !p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
+        let mut again = super::configure::page(page_in.ctx, p, &product, &pairs, &Default::default(), draft_id, key);
+        again.form_error = Some(again.ctx.t.t("order-invalid-now"));
+        return render::ok(&again);
+    }
+    render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await
+}
+
 fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }

@@ -21,7 +21,7 @@ use crate::html::Escaped;
 use crate::i18n::{Html, Lang, Tr};
 use crate::web::configurator::{self, LiveView, PreferredChoice};
 use crate::web::csrf::CsrfForm;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, see_other};
 use crate::web::render;
 use crate::web::staff::fmt_time;
 
@@ -346,11 +346,11 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
         draft_id = Some(crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?);
         notice = Some(page_in.ctx.t.t("draft-saved"));
     }
-    if action == "checkout" {
-        if p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
-            let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
-            return super::checkout::render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await;
-        }
+    if action == "checkout" && p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
+        // The checkout is a page of its own, reached by GET: reloading it or coming Back to
+        // it after the order asks nothing of the browser (the form's key keeps one order).
+        let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+        return Ok(see_other(&super::checkout::checkout_href(&product, p.version.id, p.measured.set_id, draft_id, &key, &pairs)));
     }
     let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
     let mut again = page(page_in.ctx, p, &product, &pairs, &BTreeSet::new(), draft_id, key);

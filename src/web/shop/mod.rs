@@ -33,6 +33,7 @@ pub fn routes(r: &mut Routes) {
         .post("/reset/{token}", account::reset)
         .get("/orders", orders::list_orders)
         .post("/orders", checkout::place_order)
+        .get("/checkout/{product}", checkout::show_checkout)
         .get("/orders/{id}", orders::show_order)
         .get("/drafts", me::list_drafts)
         .post("/drafts/{id}/delete", me::delete_draft)
