@@ -1,5 +1,6 @@
 //! Pure domain logic: no I/O, no web, no database.
 
+pub mod address;
 pub mod catalog;
 pub mod codes;
 pub mod common_passwords;

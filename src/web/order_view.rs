@@ -20,6 +20,22 @@ pub struct OrderWords {
     pub delivery: String,
 }
 
+/// A delivery address on one line: as typed when it is text, else its lines as an envelope
+/// has them (the object's own order is not kept), others after.
+pub fn address_text(address: &serde_json::Value) -> Option<String> {
+    match address {
+        serde_json::Value::String(a) => Some(a.clone()),
+        serde_json::Value::Object(lines) => {
+            const ORDER: [&str; 12] = ["name", "company", "line1", "line2", "line3", "street", "postcode", "postal_code", "zip", "city", "region", "country"];
+            let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
+            let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
+            shown.sort_by_key(|(k, _)| rank(k));
+            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
+        }
+        _ => None,
+    }
+}
+
 pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Result<OrderWords, AppError> {
     let lang = t.lang;
     let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
@@ -32,18 +48,7 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Re
         (None, Some(id)) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?.map(|s| s.name),
         _ => None,
     };
-    let address = match ship.get("address") {
-        Some(serde_json::Value::String(a)) => Some(a.clone()),
-        Some(serde_json::Value::Object(lines)) => {
-            // Lines as an envelope has them (the object's own order is not kept); others after.
-            const ORDER: [&str; 12] = ["name", "company", "line1", "line2", "line3", "street", "postcode", "postal_code", "zip", "city", "region", "country"];
-            let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
-            let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
-            shown.sort_by_key(|(k, _)| rank(k));
-            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
-        }
-        _ => None,
-    };
+    let address = ship.get("address").and_then(address_text);
     let delivery = match (store, address.filter(|a| !a.is_empty())) {
         (Some(store), _) => t.t1("delivery-to-store", "store", store),
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),

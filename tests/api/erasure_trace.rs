@@ -91,8 +91,8 @@ async fn erasure_leaves_no_trace(backend: Backend, by_staff: bool) {
     app.signed_up(&format!("Mara {marker}"), &email).await;
     app.measure_myself().await;
     let fields = app.checkout("cycling_jersey", &[JERSEY.as_slice(), &[("o_name_print", marker.as_str())]].concat()).await;
-    let address = format!("1 {marker} Street, 1000 Town");
-    let res = app.place(&fields, &[("delivery", "address"), ("address", &address)]).await;
+    let street = format!("1 {marker} Street");
+    let res = app.place(&fields, &[("delivery", "address"), ("address_name", "Mara"), ("address_line1", &street), ("address_postal_code", "1000"), ("address_city", "Town"), ("address_country", "Austria")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "order placed");
     factory.wait_for(1, Duration::from_secs(20)).await;
     assert!(factory.accepted().iter().any(|r| String::from_utf8_lossy(&r.raw).contains(&marker)), "the factory got the name print");

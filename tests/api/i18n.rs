@@ -60,9 +60,13 @@ fn every_message_the_code_uses_is_defined() {
     }
     for key in ["step-fit", "step-build", "step-look", "shop-name-required", "shop-name-too-long", "shop-email-taken",
         "claim-code-required", "claim-code-invalid", "claim-code-claimed", "delivery-required", "delivery-store-required",
-        "delivery-address-required", "delivery-address-too-long", "shop-erase-mismatch", "shop-signed-out", "reset-done",
+        "address-name-required", "address-line1-required", "address-postal-code-required", "address-city-required",
+        "address-country-required", "address-line-too-long", "address-hidden-characters", "shop-erase-mismatch", "shop-signed-out", "reset-done",
         "password-mismatch", "email-required", "name-hidden-characters", "shop-probe-throttled"] {
         used.insert(key.to_owned());
+    }
+    for line in ["name", "line1", "line2", "postal-code", "city", "country"] {
+        used.insert(format!("address-{line}-label"));
     }
     for class in ["A", "B", "C", "D"] {
         used.insert(format!("class-meaning-{class}"));

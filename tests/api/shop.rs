@@ -388,7 +388,7 @@ async fn a_fresh_demo_database_takes_an_order_from_the_shop(backend: Backend) {
     app.signed_up("Mei", "mei@example.com").await;
     app.measure_myself().await;
     let fields = app.checkout("cycling_jersey", &JERSEY).await;
-    let res = app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street, Springfield")]).await;
+    let res = app.place(&fields, &TO_ADDRESS).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "placed");
     let (_, html) = app.get_html(&location(&res)).await;
     assert_eq!(select(&html, "#order-status"), vec!["Placed"]);
@@ -453,14 +453,22 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     app.signed_up("Mei", "mei@example.com").await;
     app.measure_myself().await;
     let fields = app.checkout("cycling_jersey", &JERSEY).await;
-    let res = app.place(&fields, &[("delivery", "address"), ("address", "  ")]).await;
+    // The recipient starts as the customer; each missing line is said at its field, and
+    // what was typed stays.
+    let (_, html) = app.get_html(&app.checkout_path("cycling_jersey", &JERSEY).await).await;
+    assert_eq!(attr(&html, "#address_name", "value").as_deref(), Some("Mei"));
+    let res = app.place(&fields, &[("delivery", "address"), ("address_name", "Mei"), ("address_line1", "  "), ("address_city", "Springfield")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&html, "#address-error"), vec!["Enter the delivery address."]);
-    let long = "x".repeat(501);
-    let res = app.place(&fields, &[("delivery", "address"), ("address", &long)]).await;
+    assert_eq!(select(&html, "#address_line1-error"), vec!["Enter the street and number."]);
+    assert_eq!(select(&html, "#address_postal_code-error"), vec!["Enter the postal code."]);
+    assert_eq!(select(&html, "#address_country-error"), vec!["Enter the country."]);
+    assert_eq!(attr(&html, "#address_city", "value").as_deref(), Some("Springfield"));
+    assert!(select(&html, "#address_name-error").is_empty() && select(&html, "#address_line2-error").is_empty());
+    let long = "x".repeat(121);
+    let res = app.place(&fields, &[TO_ADDRESS.as_slice(), &[("address_line2", long.as_str())]].concat()).await;
     let html = Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&html, "#address-error"), vec!["The address is too long (500 characters at most)."]);
+    assert_eq!(select(&html, "#address_line2-error"), vec!["This is too long for an address label."]);
     let res = app.place(&fields, &[("delivery", "store"), ("store", "999999")]).await;
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#store-error"), vec!["Choose a store."]);
@@ -470,7 +478,7 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
 
     // A configuration that is not valid (changed by hand) is checked again and refused.
     let broken: Vec<(String, String)> = fields.iter().map(|(k, v)| if k == "o_fabric" { (k.clone(), "thermal".into()) } else { (k.clone(), v.clone()) }).collect();
-    let res = app.place(&broken, &[("delivery", "address"), ("address", "1 Main Street")]).await;
+    let res = app.place(&broken, &TO_ADDRESS).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["The configuration is no longer valid; see what to change."]);
@@ -481,9 +489,9 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Delivered to an address: the order says where.
-    let res = app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street, Springfield")]).await;
+    let res = app.place(&fields, &TO_ADDRESS).await;
     let (_, html) = app.get_html(&location(&res)).await;
-    assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: 1 Main Street, Springfield"]);
+    assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: Mei Chen, 1 Main Street, 49007, Springfield, United States"]);
     assert_eq!(select(&html, "#order-product"), vec!["Cycling jersey"]);
     assert!(select(&html, "#order-choices dd").contains(&"Standard knit".to_owned()));
 
@@ -742,7 +750,7 @@ async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend:
     let mut jersey = JERSEY.to_vec();
     jersey.push(("o_name_print", "MEI"));
     let fields = app.checkout("cycling_jersey", &jersey).await;
-    let order = location(&app.place(&fields, &[("delivery", "address"), ("address", "1 Main Street")]).await);
+    let order = location(&app.place(&fields, &TO_ADDRESS).await);
     let id = order.rsplit('/').next().unwrap();
     // The account page recommends it, with a link that starts from this order.
     let (_, account) = app.get_html("/shop/account").await;

@@ -24,6 +24,10 @@ pub const ROAD: [(&str, &str); 17] = [
 
 pub const JERSEY: [(&str, &str); 5] = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full")];
 
+/// Delivery to an address, as the checkout's fields take it.
+pub const TO_ADDRESS: [(&str, &str); 6] =
+    [("delivery", "address"), ("address_name", "Mei Chen"), ("address_line1", "1 Main Street"), ("address_postal_code", "49007"), ("address_city", "Springfield"), ("address_country", "United States")];
+
 pub async fn with_shop(backend: Backend) -> TestApp {
     let app = spawn_app(backend).await;
     let db = app.db.clone();
@@ -83,16 +87,27 @@ impl TestApp {
 
     /// Posts the configurator form with `choices` and the button `action`.
     pub async fn configure(&self, product: &str, choices: &[(&str, &str)], action: &str) -> (StatusCode, Html) {
-        let (csrf, version, key) = self.configurator_fields(product).await;
-        let mut all = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str()), ("action", action)];
-        all.extend_from_slice(choices);
-        let res = self.post_form(&format!("/shop/configure/{product}"), &all).await;
+        let res = self.post_configurator(product, choices, action).await;
         // The checkout is a page of its own: follow the redirect there, as a browser does.
         if res.status() == StatusCode::SEE_OTHER {
             return self.get_html(&location(&res)).await;
         }
         let status = res.status();
         (status, Html::parse_document(&res.text().await.unwrap()))
+    }
+
+    async fn post_configurator(&self, product: &str, choices: &[(&str, &str)], action: &str) -> reqwest::Response {
+        let (csrf, version, key) = self.configurator_fields(product).await;
+        let mut all = vec![("csrf_token", csrf.as_str()), ("version", version.as_str()), ("idempotency_key", key.as_str()), ("action", action)];
+        all.extend_from_slice(choices);
+        self.post_form(&format!("/shop/configure/{product}"), &all).await
+    }
+
+    /// The checkout page's address for `choices`.
+    pub async fn checkout_path(&self, product: &str, choices: &[(&str, &str)]) -> String {
+        let res = self.post_configurator(product, choices, "checkout").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "to the checkout");
+        location(&res)
     }
 
     /// Configures, goes to the checkout, and returns its form fields ready to place.

@@ -9,6 +9,7 @@ use askama::Template;
 
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
+use crate::domain::address;
 use crate::domain::measurement::{Measurement, UnitSystem};
 use crate::orders::{PlaceError, PlaceOrder};
 use crate::store::stores::Store;
@@ -21,14 +22,45 @@ use crate::web::render;
 use super::auth::{ShopCtx, Shopper};
 use super::configure::{Prepared, prepare};
 
-pub const ADDRESS_MAX_CHARS: usize = 500;
-
 #[derive(Default)]
 pub struct Delivery {
     pub kind: String,
     pub store_id: String,
-    pub address: String,
+    /// The address fields as typed, by field name (see [`address::FIELDS`]).
+    pub address: BTreeMap<&'static str, String>,
     pub errors: BTreeMap<&'static str, &'static str>,
+}
+
+/// One line of the address form, as the page shows it.
+pub struct AddressField {
+    pub id: &'static str,
+    pub label: String,
+    pub value: String,
+    pub error: Option<String>,
+    pub autocomplete: &'static str,
+}
+
+impl CheckoutPage {
+    pub fn address_fields(&self) -> Vec<AddressField> {
+        let t = self.ctx.t;
+        address::FIELDS
+            .iter()
+            .map(|&(id, key, ..)| AddressField {
+                id,
+                label: t.t(&format!("address-{}-label", key.replace('_', "-"))),
+                value: self.delivery.address.get(id).cloned().unwrap_or_default(),
+                error: self.delivery.errors.get(id).map(|k| t.t(k)),
+                autocomplete: match key {
+                    "name" => "shipping name",
+                    "line1" => "shipping address-line1",
+                    "line2" => "shipping address-line2",
+                    "postal_code" => "shipping postal-code",
+                    "city" => "shipping address-level2",
+                    _ => "shipping country-name",
+                },
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -77,7 +109,11 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
             Some((m.name(lang).to_owned(), m.format(v, UnitSystem::Metric)))
         })
         .collect();
-    let delivery = Delivery { kind: if delivery.kind.is_empty() { "store".into() } else { delivery.kind }, ..delivery };
+    let mut delivery = Delivery { kind: if delivery.kind.is_empty() { "store".into() } else { delivery.kind }, ..delivery };
+    // The recipient is the customer, unless they say otherwise.
+    if let (None, Some(c)) = (delivery.address.get("address_name"), &ctx.customer) {
+        delivery.address.insert("address_name", c.name.clone());
+    }
     Ok(CheckoutPage {
         product: product.to_owned(),
         product_label: p.cat.product(product).map(|x| x.label.get(lang)).unwrap_or_default(),
@@ -138,9 +174,10 @@ fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-/// Checks the delivery point: a store that exists, or an address of sensible length.
+/// Checks the delivery point: a store that exists, or an address a label can be printed from.
 pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery, Option<(serde_json::Value, Option<i64>)>) {
-    let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address: field(pairs, "address").trim().to_owned(), errors: BTreeMap::new() };
+    let address = address::FIELDS.iter().map(|(f, ..)| (*f, field(pairs, f))).collect();
+    let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address, errors: BTreeMap::new() };
     let ship = match d.kind.as_str() {
         "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id)) {
             Some(s) => Some((crate::orders::ship_to_store(s.id, &s.code, &s.name), Some(s.id))),
@@ -149,15 +186,13 @@ pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery
                 None
             }
         },
-        "address" if d.address.is_empty() => {
-            d.errors.insert("address", "delivery-address-required");
-            None
-        }
-        "address" if d.address.chars().count() > ADDRESS_MAX_CHARS => {
-            d.errors.insert("address", "delivery-address-too-long");
-            None
-        }
-        "address" => Some((serde_json::json!({ "address": d.address }), None)),
+        "address" => match address::parse(|f| field(pairs, f)) {
+            Ok(a) => Some((serde_json::json!({ "address": a }), None)),
+            Err(e) => {
+                d.errors.extend(e);
+                None
+            }
+        },
         _ => {
             d.errors.insert("delivery", "delivery-required");
             None

@@ -717,7 +717,7 @@ pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, cache: web::Data<Cat
     let doc = crate::orders::document(&wo);
     let ship_to = match (&doc["ship_to"]["store"], &doc["ship_to"]["address"]) {
         (serde_json::Value::Number(n), _) => stores.iter().find(|s| Some(s.id) == n.as_i64()).map(|s| s.name.clone()).unwrap_or_else(|| n.to_string()),
-        (_, a) if !a.is_null() => text_of(a),
+        (_, a) if !a.is_null() => crate::web::order_view::address_text(a).unwrap_or_else(|| text_of(a)),
         _ => String::new(),
     };
     // The document is the factory's, in English and canonical units; the ticket is read by
