@@ -377,10 +377,18 @@ pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> Que
 }
 
 /// One set's customer and values (a set never changes once taken).
-pub fn set_values(conn: &mut DbConn, set_id: i64) -> QueryResult<Option<(i64, Vec<(String, i64)>)>> {
-    let Some(customer_id) = native!(conn, |on| ms::table.find(set_id).select(ms::customer_id).first::<i64>(on)).optional()? else { return Ok(None) };
+/// A set's owner, the unit system it was taken in, and its values.
+pub fn set_values(conn: &mut DbConn, set_id: i64) -> QueryResult<Option<SetValues>> {
+    let Some((customer_id, unit_system)) = native!(conn, |on| ms::table.find(set_id).select((ms::customer_id, ms::unit_system)).first::<(i64, String)>(on)).optional()? else { return Ok(None) };
     let values = native!(conn, |on| mv::table.filter(mv::set_id.eq(set_id)).order(mv::code.asc()).select((mv::code, mv::value)).load(on))?;
-    Ok(Some((customer_id, values)))
+    Ok(Some(SetValues { customer_id, unit_system, values }))
+}
+
+#[derive(Debug, Clone)]
+pub struct SetValues {
+    pub customer_id: i64,
+    pub unit_system: String,
+    pub values: Vec<(String, i64)>,
 }
 
 /// Every set of the customer, newest first, each with its values.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail, ViolationKind};
+use crate::domain::measurement::UnitSystem;
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
 use crate::domain::preview::{self, Drawing};
@@ -348,6 +349,26 @@ pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, Stri
         .collect()
 }
 
+/// Derived values as [`derived_lines`] words them, with their inches and pounds added for a
+/// customer who measures in them ("743 mm (29.3 in)"): the millimetres stay, as a fitter and
+/// the factory read them.
+pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
+    if units != UnitSystem::Imperial {
+        return;
+    }
+    for (_, value, _) in lines.iter_mut() {
+        let Some((number, unit)) = value.split_once(' ') else { continue };
+        let Ok(x) = number.parse::<f64>() else { continue };
+        let imperial = match unit {
+            "mm" => format!("{:.1} in", x / 25.4),
+            "cm" => format!("{:.1} in", x / 2.54),
+            "kg" => format!("{:.1} lb", x / 0.453_592_37),
+            _ => continue,
+        };
+        *value = format!("{value} ({imperial})");
+    }
+}
+
 /// The engine's repair in plain words; `true` when no choice can help (the measurements
 /// rule the product out).
 fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
@@ -553,6 +574,17 @@ mod tests {
         let tall = lines_for(985);
         assert!(tall.first().is_some_and(|l| l.ends_with(": none fits these measurements and choices; each says why.")), "{tall:?}");
         assert!(!lines_for(845).iter().any(|l| l.contains("none fits")));
+    }
+
+    #[test]
+    fn derived_lengths_and_masses_gain_inches_and_pounds_for_an_imperial_customer() {
+        let line = |v: &str| (String::new(), v.to_owned(), String::new());
+        let mut lines = vec![line("743 mm"), line("54 cm"), line("93.6 kg"), line("M"), line("–")];
+        derived_in(&mut lines, UnitSystem::Metric);
+        assert_eq!(lines[0].1, "743 mm");
+        derived_in(&mut lines, UnitSystem::Imperial);
+        let shown: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
+        assert_eq!(shown, vec!["743 mm (29.3 in)", "54 cm (21.3 in)", "93.6 kg (206.4 lb)", "M", "–"]);
     }
 
     #[test]

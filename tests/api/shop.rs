@@ -838,7 +838,7 @@ async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
 }
 
 async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = with_shop(backend).await;
     app.signed_up("Mei", "mei@example.com").await;
     let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -883,4 +883,14 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
     assert!(shown.contains("69.1 in") && shown.contains("32.25 in") && shown.contains("165.0 lb"), "{shown}");
     let (_, html) = app.get_html("/shop/measurements/new").await;
     assert_eq!(attr(&html, "#unit-imperial", "class").as_deref(), Some("button current"), "the latest set's units");
+    // The configurator's derived values and the checkout speak those units too.
+    let (_, html) = app.get_html("/shop/configure/road").await;
+    let derived = select(&html, "#derived dd");
+    assert!(derived.contains(&"54 cm (21.3 in)".to_owned()), "stature 69.1 in: the maker's 54; {derived:?}");
+    let in_inches = [("unit_system", "imperial"), ("m_stature", "69.1"), ("m_chest_girth", "41.6"), ("m_waist_girth", "36.9"), ("m_hip_girth", "40"), ("m_arm_length", "23.3"), ("m_body_mass", "186.5")];
+    let res = app.shop_form("/shop/measurements/new?unit=imperial", "/shop/measurements", &in_inches).await;
+    assert_eq!(location(&res), "/shop/measurements");
+    let (_, html) = app.get_html(&app.checkout_path("cycling_jersey", &JERSEY).await).await;
+    let used = select(&html, "#measurements-used dd");
+    assert!(used.contains(&"69.1 in".to_owned()) && used.contains(&"41.6 in".to_owned()) && used.contains(&"186.5 lb".to_owned()), "{used:?}");
 }

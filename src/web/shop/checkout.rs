@@ -10,7 +10,7 @@ use askama::Template;
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
 use crate::domain::address;
-use crate::domain::measurement::{Measurement, UnitSystem};
+use crate::domain::measurement::Measurement;
 use crate::orders::{PlaceError, PlaceOrder};
 use crate::store::stores::Store;
 use crate::store::{Db, StoreError, drafts, stores};
@@ -106,7 +106,7 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
         .iter()
         .filter_map(|m| {
             let v = u32::try_from(*p.measured.values.get(m.code())?).ok()?;
-            Some((m.name(lang).to_owned(), m.format(v, UnitSystem::Metric)))
+            Some((m.name(lang).to_owned(), m.format(v, p.measured.units)))
         })
         .collect();
     let mut delivery = Delivery { kind: if delivery.kind.is_empty() { "store".into() } else { delivery.kind }, ..delivery };

@@ -23,7 +23,8 @@ use crate::web::configurator::{self, LiveView, PreferredChoice};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
 use crate::web::render;
-use crate::web::staff::fmt_time;
+use crate::web::staff::{fmt_time, unit_system};
+use crate::domain::measurement::UnitSystem;
 
 use super::auth::{Customer, ShopCtx, Shopper, Visitor};
 
@@ -83,6 +84,8 @@ pub struct SetChoice {
 /// The measurement set a configuration uses, as the customer chose it.
 pub struct Measured {
     pub set_id: Option<i64>,
+    /// The set's unit system: derived values are shown in it too.
+    pub units: UnitSystem,
     pub values: BTreeMap<String, i64>,
     pub choices: Vec<SetChoice>,
     pub note: String,
@@ -119,7 +122,8 @@ fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores:
         Some((s, v)) => t.t1("measurements-profile-note", "set", set_label(s, v.len(), &store_names, t)),
         None => t.t("order-no-measurements"),
     };
-    Measured { set_id: chosen, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note }
+    let units = picked.map_or(UnitSystem::Metric, |(s, _)| unit_system(&s.unit_system));
+    Measured { set_id: chosen, units, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note }
 }
 
 /// The tax of the store the customer belongs to, else of the first store (a shop with one).
@@ -221,7 +225,7 @@ pub struct Prepared {
 /// product list in each language.
 pub struct LiveMemo {
     stores: Memo<(), Vec<stores::Store>>,
-    sets: Memo<i64, (i64, Vec<(String, i64)>)>,
+    sets: Memo<i64, customers::SetValues>,
     /// By language and tax rate (the customer's store's, see [`tax_of`]).
     products: Memo<(Lang, i32), Arc<[ProductCard]>>,
 }
@@ -241,11 +245,11 @@ async fn prepare_live(db: &Db, cache: &CatalogCache, memo: &LiveMemo, customer: 
         .sets
         .get_or_load(set_id, || db.read(move |conn| Ok::<_, StoreError>(customers::set_values(conn, set_id)?)))
         .await?
-        .filter(|(owner, _)| *owner == customer.customer_id);
-    let Some((_, values)) = values else { return prepare(db, cache, customer, product, version, set, t).await };
+        .filter(|v| v.customer_id == customer.customer_id);
+    let Some(set_values) = values else { return prepare(db, cache, customer, product, version, set, t).await };
     let all_stores = memo.stores.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(stores::list(conn)?)))).await?.unwrap_or_default();
     let (version, cat) = version_for(db, cache, product, version).await?;
-    let measured = Measured { set_id: Some(set_id), values: values.into_iter().collect(), choices: vec![], note: String::new() };
+    let measured = Measured { set_id: Some(set_id), units: unit_system(&set_values.unit_system), values: set_values.values.into_iter().collect(), choices: vec![], note: String::new() };
     Ok(Prepared { version, cat, measured, tax: tax_of(&all_stores, customer.home_store_id) })
 }
 
@@ -265,7 +269,8 @@ pub async fn prepare(db: &Db, cache: &CatalogCache, customer: &Customer, product
 #[allow(clippy::too_many_arguments)]
 pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)], from_profile: &BTreeSet<String>, draft_id: Option<i64>, key: String) -> ConfigurePage {
     let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
-    let live = configurator::live_view(&p.cat, &cfg, pairs, p.tax, ctx.t, from_profile);
+    let mut live = configurator::live_view(&p.cat, &cfg, pairs, p.tax, ctx.t, from_profile);
+    configurator::derived_in(&mut live.derived, p.measured.units);
     ConfigurePage {
         product: product.to_owned(),
         product_label: p.cat.product(product).map(|x| x.label.get(ctx.t.lang)).unwrap_or_default(),
@@ -310,7 +315,8 @@ pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data
     let product = path.into_inner();
     let p = prepare_live(&db, &cache, &memo, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let (pairs, cfg) = form_for(&p, &product, pairs);
-    let (live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t);
+    let (mut live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t);
+    configurator::derived_in(&mut live.derived, p.measured.units);
     render::ok(&LivePatch { ctx: page_in.ctx, live, values })
 }
 
