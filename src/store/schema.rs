@@ -8,6 +8,7 @@ diesel::table! {
         tax_rate_bp -> Integer,
         currency -> Text,
         created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -13,6 +13,14 @@ pub struct Store {
     pub tax_rate_bp: i32,
     pub currency: String,
     pub created_at: NaiveDateTime,
+    /// Since when it sells nothing and its people cannot sign in; its orders stay.
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl Store {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -39,6 +47,19 @@ pub fn update(conn: &mut DbConn, id: i64, name: &str, tax_rate_bp: i32) -> Query
     native!(conn, |on| diesel::update(stores::table.find(id))
         .set((stores::name.eq(name), stores::tax_rate_bp.eq(tax_rate_bp)))
         .execute(on))
+}
+
+/// Closes a store (`Some`), or opens it again (`None`). Closing disables the accounts of its
+/// people, which ends their sessions; opening leaves them to be enabled one by one.
+pub fn set_closed(conn: &mut DbConn, id: i64, closed_at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    super::epoch::mark(super::epoch::Topic::Settled);
+    let changed = native!(conn, |on| diesel::update(stores::table.find(id)).set(stores::closed_at.eq(closed_at)).execute(on))?;
+    if closed_at.is_some() {
+        for person in super::staff::list_for_store(conn, id)?.into_iter().filter(|s| s.active) {
+            super::staff::set_active(conn, person.id, false)?;
+        }
+    }
+    Ok(changed)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Store>> {

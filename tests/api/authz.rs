@@ -137,6 +137,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/staff/stores/{id}", Rule::StaffOfStore, "/staff/stores/{north}"),
     ("POST", "/staff/stores/{id}", Rule::Admin, "/staff/stores/{north}"),
     ("POST", "/staff/stores/{id}/staff", Rule::ManagerOfStore, "/staff/stores/{north}/staff"),
+    ("POST", "/staff/stores/{id}/open", Rule::Admin, "/staff/stores/{north}/open"),
     ("POST", "/staff/team", Rule::Admin, "/staff/team"),
     ("POST", "/staff/team/{id}/active", Rule::ManagerOfStore, "/staff/team/{fitter}/active"),
     ("POST", "/staff/team/{id}/password", Rule::ManagerOfStore, "/staff/team/{fitter}/password"),

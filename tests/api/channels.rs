@@ -187,6 +187,13 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     nowhere["ship_to"] = json!({"store": "MOON"});
     let (status, p) = problem(post(nowhere, Some("d")).await.unwrap()).await;
     assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"));
+    // A closed store takes no orders.
+    let south = app.south;
+    app.db.write(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::set_closed(c, south, Some(atelier::store::now()))?)).await.unwrap();
+    let mut closed = jersey(&customer);
+    closed["ship_to"] = json!({"store": "SOUTH"});
+    let (status, p) = problem(post(closed, Some("d1")).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "store SOUTH is closed and takes no orders"));
     // An address that says nothing is nowhere too.
     for address in [json!(null), json!(""), json!({}), json!({"line1": "  "}), json!(7)] {
         let mut empty = jersey(&customer);

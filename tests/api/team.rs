@@ -14,6 +14,7 @@ on_both_backends!(
     a_new_one_time_password_ends_the_old_password_and_its_sessions,
     a_store_s_name_and_tax_rate_change_and_its_code_stays,
     nobody_disables_their_own_account,
+    a_closed_store_sells_nothing_and_its_people_are_signed_out,
 );
 
 async fn page(res: reqwest::Response) -> (StatusCode, Html) {
@@ -222,4 +223,60 @@ async fn nobody_disables_their_own_account(backend: Backend) {
     let res = bo.post_form(&format!("/staff/team/{me}/active"), &[("csrf_token", &token), ("active", "off")]).await;
     assert_eq!(location(&res), "/staff/stores?done=disabled");
     assert!(location(&app.get("/staff").await).starts_with("/staff/sign-in"));
+}
+
+async fn a_closed_store_sells_nothing_and_its_people_are_signed_out(backend: Backend) {
+    let app = crate::shop_helpers::with_shop(backend).await;
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    let customer = app.browser();
+    customer.signed_up("Mei", "mei@example.com").await;
+    customer.measure_myself().await;
+    app.sign_in_as(ADMIN).await;
+    let store_page = format!("/staff/stores/{}", app.north);
+    let token = app.csrf(&store_page).await;
+
+    // Only administrators close a store.
+    let res = fitter.post_form(&format!("{store_page}/open"), &[("csrf_token", &fitter.csrf("/staff").await), ("open", "off")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = app.post_form(&format!("{store_page}/open"), &[("csrf_token", &token), ("open", "off")]).await;
+    assert_eq!(location(&res), format!("{store_page}?done=closed"));
+    let (_, html) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&html, "#store-notice"), vec!["The store is closed; its people were signed out."]);
+    assert!(select(&html, "#store-closed")[0].starts_with("This store has been closed since "));
+    assert!(select(&html, "#add-staff").is_empty(), "nobody is added to a closed store");
+    let (_, list) = app.get_html("/staff/stores").await;
+    assert!(select(&list, "#stores li [data-state=closed]").len() == 1, "{:?}", select(&list, "#stores li"));
+
+    // Its people are signed out and cannot sign in; enabling one is refused at their row.
+    assert_ne!(fitter.get("/staff").await.status(), StatusCode::OK);
+    assert_eq!(app.browser().sign_in(FITTER_NORTH, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let fitter_id = staff_id(&app, FITTER_NORTH).await;
+    let (status, html) = page(app.post_form(&format!("/staff/team/{fitter_id}/active"), &[("csrf_token", &token), ("active", "on")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#member-error"), vec!["This person's store is closed: open it again first."]);
+    let (status, html) = page(app.post_form(&format!("{store_page}/staff"), &[("csrf_token", &token), ("name", "New Fitter"), ("email", "new@chain.example"), ("role", "fitter")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#store-refusal"), vec!["This store is closed: open it again before adding people to it."]);
+
+    // The shop does not offer it for collection, and refuses it if named anyway.
+    let checkout = customer.checkout_path("cycling_jersey", &crate::shop_helpers::JERSEY).await;
+    let (_, html) = customer.get_html(&checkout).await;
+    let offered: Vec<String> = html.select(&scraper::Selector::parse("#store option").unwrap()).filter_map(|o| o.value().attr("value").map(str::to_owned)).collect();
+    assert!(!offered.contains(&app.north.to_string()), "{offered:?}");
+    let fields = customer.checkout("cycling_jersey", &crate::shop_helpers::JERSEY).await;
+    let north = app.north.to_string();
+    let res = customer.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(select(&Html::parse_document(&res.text().await.unwrap()), "#store-error"), vec!["Choose a store."]);
+
+    // Open again: it sells, and its people sign in once enabled.
+    let res = app.post_form(&format!("{store_page}/open"), &[("csrf_token", &token), ("open", "on")]).await;
+    let (_, html) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&html, "#store-notice"), vec!["The store is open again. Enable the accounts of the people who work there."]);
+    let res = app.post_form(&format!("/staff/team/{fitter_id}/active"), &[("csrf_token", &token), ("active", "on")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.browser().sign_in(FITTER_NORTH, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&customer.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await).split('/').nth(2), Some("orders"));
 }

@@ -354,6 +354,9 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
             let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;
             let store = store.ok_or_else(unknown_store)?;
+            if !store.is_open() {
+                return Err(ApiError::Unprocessable("unknown-store", format!("store {} is closed and takes no orders", store.code)));
+            }
             Ok(crate::orders::ship_to_store(store.id, &store.code, &store.name))
         }
         Some(_) => Err(unknown_store()),

@@ -99,7 +99,8 @@ pub async fn render_checkout(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, 
 #[allow(clippy::too_many_arguments)]
 async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs: &[(String, String)], draft_id: Option<i64>, key: String, delivery: Delivery) -> Result<CheckoutPage, AppError> {
     let lang = ctx.t.lang;
-    let stores = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?;
+    // A closed store takes no orders: it is not offered for collection.
+    let stores: Vec<Store> = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?.into_iter().filter(Store::is_open).collect();
     let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
     let (price_lines, total) = configurator::price_view(&p.cat, &cfg, p.tax, ctx.t);
     let measurements = Measurement::ALL
@@ -179,7 +180,7 @@ pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery
     let address = address::FIELDS.iter().map(|(f, ..)| (*f, field(pairs, f))).collect();
     let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address, errors: BTreeMap::new() };
     let ship = match d.kind.as_str() {
-        "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id)) {
+        "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id && s.is_open())) {
             Some(s) => Some((crate::orders::ship_to_store(s.id, &s.code, &s.name), Some(s.id))),
             None => {
                 d.errors.insert("store", "delivery-store-required");

@@ -76,7 +76,8 @@ pub fn routes(r: &mut Routes) {
                 .post("", team::create_store)
                 .get("/{id}", team::show_store)
                 .post("/{id}", team::update_store)
-                .post("/{id}/staff", team::add_store_staff);
+                .post("/{id}/staff", team::add_store_staff)
+                .post("/{id}/open", team::set_open);
         })
         .scope("/team", |r| {
             r.post("", team::add_administrator)

@@ -229,7 +229,8 @@ async fn sale_store(db: &Db, page: &StaffPage, c: &CustomerRow, chosen: &str) ->
         let own = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
         return Ok(SaleStore { chosen: own, choices: vec![] });
     }
-    let stores = db.read(|conn| Ok::<_, StoreError>(crate::store::stores::list(conn)?)).await?;
+    // A closed store sells nothing: an administrator chooses among the open ones.
+    let stores: Vec<_> = db.read(|conn| Ok::<_, StoreError>(crate::store::stores::list(conn)?)).await?.into_iter().filter(|s| s.is_open()).collect();
     let id = chosen.trim().parse::<i64>().ok().or(c.home_store_id);
     let chosen = id.and_then(|id| stores.iter().find(|s| s.id == id).cloned());
     Ok(SaleStore { chosen, choices: stores.into_iter().map(|s| (s.id, s.name)).collect() })

@@ -95,6 +95,8 @@ impl Done {
             "saved" => "store-saved",
             "enabled" => "staff-enabled",
             "disabled" => "staff-disabled",
+            "closed" => "store-closed-done",
+            "reopened" => "store-reopened",
             _ => return None,
         };
         Some(ctx.t.t(key))
@@ -107,6 +109,7 @@ pub struct StoreLine {
     pub name: String,
     pub tax_rate: String,
     pub people: i64,
+    pub open: bool,
 }
 
 #[derive(Template)]
@@ -136,6 +139,7 @@ impl StoresPage {
             .map(|s| StoreLine {
                 people: counts.iter().find(|(id, _)| *id == Some(s.id)).map(|(_, n)| *n).unwrap_or(0),
                 tax_rate: format_percent(s.tax_rate_bp),
+                open: s.is_open(),
                 id: s.id,
                 code: s.code,
                 name: s.name,
@@ -168,6 +172,10 @@ pub struct StorePage {
     pub settings: Option<StoreForm>,
     pub notice: Option<String>,
     pub member_error: Option<(i64, &'static str)>,
+    /// An action the store's state refused (a person added to a closed store).
+    pub refusal: Option<&'static str>,
+    /// When it closed, as shown.
+    pub closed: Option<String>,
 }
 
 impl StorePage {
@@ -179,11 +187,13 @@ impl StorePage {
             .await?;
         let store = store.ok_or(AppError::NotFound)?;
         let authority = viewer.authority();
-        let roles: Vec<Role> = [Role::Fitter, Role::Manager].into_iter().filter(|r| authority.can_manage(*r, Some(store_id))).collect();
+        // Nobody is added to a closed store.
+        let roles: Vec<Role> = [Role::Fitter, Role::Manager].into_iter().filter(|r| store.is_open() && authority.can_manage(*r, Some(store_id))).collect();
         let form = AccountForm { role: Role::Fitter.as_str().into(), ..Default::default() };
         let settings = (viewer.role == Role::Admin).then(|| StoreForm::of(&store));
         let team = team.into_iter().map(|s| Member::of(s, &viewer)).collect();
-        Ok(Self { ctx, tax_rate: format_percent(store.tax_rate_bp), store, team, roles, form, settings, notice: None, member_error: None })
+        let closed = store.closed_at.map(|at| super::fmt_time(&at));
+        Ok(Self { ctx, tax_rate: format_percent(store.tax_rate_bp), store, team, roles, form, settings, notice: None, member_error: None, refusal: None, closed })
     }
 }
 
@@ -279,6 +289,10 @@ pub async fn add_store_staff(p: StaffPage, db: web::Data<Db>, path: web::Path<i6
     let id = path.into_inner();
     p.staff.require_store(id)?;
     p.staff.require_role(Role::Manager)?;
+    let page = StorePage::load(&db, p.ctx.clone(), id).await?;
+    if !page.store.is_open() {
+        return render::page(StatusCode::CONFLICT, &StorePage { refusal: Some("store-closed-no-staff"), ..page });
+    }
     let staff = p.staff.clone();
     match create_account(&db, &staff, form, Some(id)).await? {
         Ok(issued) => render::ok(&OneTimePasswordPage { ctx: p.ctx, issued }),
@@ -372,6 +386,14 @@ pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, C
     }
     let target = manageable(&db, &p.staff, id).await?;
     let active = form.active != "off";
+    if active {
+        if let Some(store_id) = target.store_id {
+            let store = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, store_id)?)).await?;
+            if store.is_some_and(|s| !s.is_open()) {
+                return refuse_at_row(&db, p.ctx, &target, "staff-store-closed").await;
+            }
+        }
+    }
     let (id, actor) = (target.id, p.staff.id);
     db.write(move |conn| -> Result<(), StoreError> {
         crate::store::staff::set_active(conn, id, active)?;
@@ -380,6 +402,36 @@ pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, C
     })
     .await?;
     Ok(see_other(&format!("{}?done={}", page_of(target.store_id), if active { "enabled" } else { "disabled" })))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct OpenForm {
+    open: String,
+}
+
+/// `POST /staff/stores/{id}/open` (administrators): `open=off` closes the store (it sells
+/// nothing more, in the shop or through a channel, and its people's accounts are disabled,
+/// which ends their sessions); `on` opens it again, its people to be enabled one by one.
+pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<OpenForm>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    let open = form.open != "off";
+    let actor = p.staff.id;
+    let found = db
+        .write(move |conn| -> Result<bool, StoreError> {
+            let Some(store) = crate::store::stores::find(conn, id)? else { return Ok(false) };
+            if store.is_open() != open {
+                crate::store::stores::set_closed(conn, id, (!open).then(now))?;
+                audit::record(conn, Some(actor), if open { "store.reopened" } else { "store.closed" }, &format!("store:{id}"), &store.code)?;
+            }
+            Ok(true)
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" })))
 }
 
 /// `POST /staff/team/{id}/password`: a new one-time password for someone who lost theirs,
