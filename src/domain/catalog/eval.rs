@@ -69,12 +69,16 @@ pub(crate) struct Ctx<'a> {
     m_native: Vec<Option<f64>>,
     /// Off only in tests that compare the native evaluator with CEL.
     native: bool,
+    /// Per option, the number its recommended value is nearest to (see
+    /// [`super::search::recommended_targets`]): from the measurements alone, so computed
+    /// once, however many searches a repair starts.
+    targets: OnceCell<Vec<Option<f64>>>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(cat: &'a CompiledCatalog, p: &'a Product, measurements: &'a BTreeMap<String, i64>) -> Self {
         let m_native = measures::MEASURES.iter().map(|def| measurements.get(def.code).map(|v| measures::expr_value(def, *v))).collect();
-        Ctx { cat, p, measurements, m: OnceCell::new(), m_native, native: true }
+        Ctx { cat, p, measurements, m: OnceCell::new(), m_native, native: true, targets: OnceCell::new() }
     }
 
     /// The same context evaluating every expression with CEL, as the reference.
@@ -82,6 +86,11 @@ impl<'a> Ctx<'a> {
     pub fn cel_only(mut self) -> Self {
         self.native = false;
         self
+    }
+
+    /// See `targets`; `a` is any assignment (the values read depend on no choice).
+    pub fn recommendation_targets(&self, a: &Assignment) -> &[Option<f64>] {
+        self.targets.get_or_init(|| super::search::recommended_targets(self.p, &self.snapshot(a).derived))
     }
 
     fn m_value(&self) -> Value {

@@ -42,7 +42,8 @@ impl<'c, 'a> Search<'c, 'a> {
         }
         // Values nearest the body's recommendation are tried first, so that a repair or a
         // completion picks the frame the page recommends, not the smallest that fits.
-        let targets = if free.iter().any(|&o| p.options[o].recommend.is_some()) { recommended_targets(p, &ctx.snapshot(base).derived) } else { vec![None; p.options.len()] };
+        let none = vec![None; p.options.len()];
+        let targets = if free.iter().any(|&o| p.options[o].recommend.is_some()) { ctx.recommendation_targets(base) } else { &none };
         let domains = free
             .iter()
             .enumerate()
