@@ -28,6 +28,8 @@ pub enum AccountError {
     UnknownStore(String),
     #[error("{0} needs a store")]
     StoreRequired(Role),
+    #[error("store {0} is closed: open it again before adding people to it")]
+    StoreClosed(String),
     #[error("an account with this email already exists")]
     EmailTaken,
     #[error("password hashing failed")]
@@ -83,11 +85,14 @@ pub fn create_staff(
     actor: Option<i64>,
 ) -> Result<i64, AccountError> {
     let store_id = match new.store_code {
-        Some(code) => Some(
-            store::stores::find_by_code(conn, code)?
-                .ok_or_else(|| AccountError::UnknownStore(code.to_owned()))?
-                .id,
-        ),
+        Some(code) => {
+            let store = store::stores::find_by_code(conn, code)?.ok_or_else(|| AccountError::UnknownStore(code.to_owned()))?;
+            // Nobody joins a closed store, from the pages or the command line.
+            if !store.is_open() {
+                return Err(AccountError::StoreClosed(store.code));
+            }
+            Some(store.id)
+        }
         None if new.role.needs_store() => return Err(AccountError::StoreRequired(new.role)),
         None => None,
     };

@@ -77,6 +77,8 @@ pub struct OrderContext {
     pub tax_rate_bp: i32,
     /// The channel's store's code and name, for the factory's `ship_to`.
     pub store: Option<(String, String)>,
+    /// The channel's store is closed: the channel sells nothing.
+    pub store_closed: bool,
     pub customer: Option<ContextCustomer>,
     /// The current version of each catalog, by catalog code (as [`super::catalogs::current_ids`]).
     pub catalog_versions: Vec<i64>,
@@ -101,7 +103,7 @@ pub fn order_context(conn: &mut DbConn, key_hash: &str, customer_reference: &str
     // One row per current catalog version, the rest repeated on each.
     let rows: Vec<ContextRow> = native!(conn, |on| query.load(on))?;
     let catalog_versions = rows.iter().filter_map(|r| r.11).collect();
-    Ok(rows.into_iter().next().map(|(channel_id, store_id, tax, customer_id, reference, merged_into, erased_at, orders, value_class, volume, satisfaction, _, store_code, store_name)| {
+    Ok(rows.into_iter().next().map(|(channel_id, store_id, tax, customer_id, reference, merged_into, erased_at, orders, value_class, volume, satisfaction, _, store_code, store_name, store_closed_at)| {
         let customer = customer_id.zip(reference).map(|(id, reference)| ContextCustomer {
             id,
             reference,
@@ -109,7 +111,7 @@ pub fn order_context(conn: &mut DbConn, key_hash: &str, customer_reference: &str
             orders: orders.unwrap_or(0),
             class: value_class.zip(volume).zip(satisfaction).map(|((v, vol), s)| (v, vol, s)),
         });
-        OrderContext { channel_id, store_id, tax_rate_bp: tax.unwrap_or(0), store: store_code.zip(store_name), customer, catalog_versions }
+        OrderContext { channel_id, store_id, tax_rate_bp: tax.unwrap_or(0), store: store_code.zip(store_name), store_closed: store_closed_at.is_some(), customer, catalog_versions }
     }))
 }
 
@@ -128,6 +130,7 @@ type ContextRow = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    Option<NaiveDateTime>,
 );
 
 /// The statement [`order_context`] runs, as a type of its own so that it is prepared once per
@@ -154,6 +157,7 @@ impl diesel::query_builder::Query for OrderContextQuery {
         Nullable<BigInt>,
         Nullable<Text>,
         Nullable<Text>,
+        Nullable<Timestamp>,
     );
 }
 
@@ -167,7 +171,7 @@ where
             "SELECT sc.id, sc.store_id, st.tax_rate_bp, \
              c.id, c.reference, c.merged_into_id, c.erased_at, \
              (SELECT CAST(SUM(a.orders) AS BIGINT) FROM customer_activity a WHERE a.customer_id = c.id), \
-             cl.value_class, cl.volume, cl.satisfaction, cv.id, st.code, st.name \
+             cl.value_class, cl.volume, cl.satisfaction, cv.id, st.code, st.name, st.closed_at \
              FROM channel_keys ck \
              INNER JOIN sales_channels sc ON sc.id = ck.channel_id \
              LEFT JOIN stores st ON st.id = sc.store_id \

@@ -50,16 +50,19 @@ pub fn update(conn: &mut DbConn, id: i64, name: &str, tax_rate_bp: i32) -> Query
 }
 
 /// Closes a store (`Some`), or opens it again (`None`). Closing disables the accounts of its
-/// people, which ends their sessions; opening leaves them to be enabled one by one.
-pub fn set_closed(conn: &mut DbConn, id: i64, closed_at: Option<NaiveDateTime>) -> QueryResult<usize> {
+/// people still active, which ends their sessions, and returns them; opening leaves them to
+/// be enabled one by one.
+pub fn set_closed(conn: &mut DbConn, id: i64, closed_at: Option<NaiveDateTime>) -> QueryResult<Vec<i64>> {
     super::epoch::mark(super::epoch::Topic::Settled);
-    let changed = native!(conn, |on| diesel::update(stores::table.find(id)).set(stores::closed_at.eq(closed_at)).execute(on))?;
+    native!(conn, |on| diesel::update(stores::table.find(id)).set(stores::closed_at.eq(closed_at)).execute(on))?;
+    let mut disabled = vec![];
     if closed_at.is_some() {
         for person in super::staff::list_for_store(conn, id)?.into_iter().filter(|s| s.active) {
             super::staff::set_active(conn, person.id, false)?;
+            disabled.push(person.id);
         }
     }
-    Ok(changed)
+    Ok(disabled)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<Store>> {

@@ -289,6 +289,7 @@ fn form_fields_for(pattern: &str, other_customer: &str) -> Vec<(&'static str, St
     match pattern {
         "/staff/orders/{id}/revise" => vec![("measurement_set", "1".into())],
         "/staff/customers/{id}/merge" => vec![("other_id", other_customer.into())],
+        "/staff/stores/{id}/open" => vec![("open", "on".into())],
         _ => vec![],
     }
 }

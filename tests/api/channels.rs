@@ -193,7 +193,16 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let mut closed = jersey(&customer);
     closed["ship_to"] = json!({"store": "SOUTH"});
     let (status, p) = problem(post(closed, Some("d1")).await.unwrap()).await;
-    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "store SOUTH is closed and takes no orders"));
+    assert_eq!((status, p["type"].as_str().unwrap(), p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/store-closed", "store SOUTH is closed and takes no orders"));
+    // A channel whose own store is closed sells nothing, wherever the order would go.
+    let north = app.north;
+    let close = |at: Option<chrono::NaiveDateTime>| app.db.write(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::set_closed(c, north, at)?));
+    close(Some(atelier::store::now())).await.unwrap();
+    let mut elsewhere = jersey(&customer);
+    elsewhere["ship_to"] = json!({"address": {"line1": "1 Main St", "city": "Springfield"}});
+    let (status, p) = problem(post(elsewhere, Some("d1b")).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "this channel's store NORTH is closed: the channel takes no orders"));
+    close(None).await.unwrap();
     // An address that says nothing is nowhere too.
     for address in [json!(null), json!(""), json!({}), json!({"line1": "  "}), json!(7)] {
         let mut empty = jersey(&customer);

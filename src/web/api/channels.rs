@@ -278,6 +278,10 @@ pub async fn place_order(
         .customer
         .filter(|c| c.live)
         .ok_or(ApiError::Unprocessable("unknown-customer", "no customer has this reference".into()))?;
+    if context.store_closed {
+        let code = context.store.as_ref().map(|(code, _)| code.as_str()).unwrap_or_default();
+        return Err(ApiError::Unprocessable("store-closed", format!("this channel's store {code} is closed: the channel takes no orders")));
+    }
     let who = crate::learning::profile_of(customer.orders, customer.class.as_ref().map(|(v, vol, s)| (v.as_str(), vol.as_str(), s.as_str())));
     let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax, &who) {
         Ok(p) => p,
@@ -355,7 +359,7 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;
             let store = store.ok_or_else(unknown_store)?;
             if !store.is_open() {
-                return Err(ApiError::Unprocessable("unknown-store", format!("store {} is closed and takes no orders", store.code)));
+                return Err(ApiError::Unprocessable("store-closed", format!("store {} is closed and takes no orders", store.code)));
             }
             Ok(crate::orders::ship_to_store(store.id, &store.code, &store.name))
         }

@@ -342,6 +342,7 @@ async fn create_account(db: &Db, by: &crate::web::auth::Staff, mut form: Account
             Ok(Err(form))
         }
         Err(AccountError::UnknownStore(_)) => Err(AppError::NotFound),
+        Err(e @ AccountError::StoreClosed(_)) => Err(AppError::Conflict(e.to_string())),
         Err(AccountError::Store(e)) => Err(e.into()),
         Err(e) => Err(AppError::Unexpected(e.into())),
     }
@@ -416,22 +417,42 @@ pub struct OpenForm {
 pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<OpenForm>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
-    let open = form.open != "off";
     let actor = p.staff.id;
-    let found = db
-        .write(move |conn| -> Result<bool, StoreError> {
-            let Some(store) = crate::store::stores::find(conn, id)? else { return Ok(false) };
-            if store.is_open() != open {
-                crate::store::stores::set_closed(conn, id, (!open).then(now))?;
+    let open = match form.open.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(AppError::BadRequest("open must be on or off".into())),
+    };
+    let outcome = db
+        .write(move |conn| -> Result<Option<Result<bool, &'static str>>, StoreError> {
+            let Some(store) = crate::store::stores::find(conn, id)? else { return Ok(None) };
+            let all = crate::store::stores::list(conn)?;
+            if !open && store.is_open() && !all.iter().any(|s| s.id != id && s.is_open()) {
+                return Ok(Some(Err("store-last-open")));
+            }
+            let changed = store.is_open() != open;
+            // Closing again disables anyone still active (added from the command line before
+            // it refused, say); the date it closed stays.
+            let at = if open { None } else { Some(store.closed_at.unwrap_or_else(now)) };
+            let disabled = crate::store::stores::set_closed(conn, id, at)?;
+            if changed {
                 audit::record(conn, Some(actor), if open { "store.reopened" } else { "store.closed" }, &format!("store:{id}"), &store.code)?;
             }
-            Ok(true)
+            for person in disabled {
+                audit::record(conn, Some(actor), "staff.disabled", &format!("staff:{person}"), "store closed")?;
+            }
+            Ok(Some(Ok(changed)))
         })
         .await?;
-    if !found {
-        return Err(AppError::NotFound);
+    match outcome {
+        None => Err(AppError::NotFound),
+        Some(Err(refusal)) => {
+            let page = StorePage::load(&db, p.ctx, id).await?;
+            render::page(StatusCode::CONFLICT, &StorePage { refusal: Some(refusal), ..page })
+        }
+        Some(Ok(false)) => Ok(see_other(&format!("/staff/stores/{id}"))),
+        Some(Ok(true)) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" }))),
     }
-    Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" })))
 }
 
 /// `POST /staff/team/{id}/password`: a new one-time password for someone who lost theirs,
