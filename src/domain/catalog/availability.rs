@@ -94,8 +94,9 @@ impl CompiledCatalog {
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, _) = normalize(p, &cfg.choices);
         let snap = ctx.snapshot(&a);
-        let recommended = super::search::recommended(p, &snap.derived);
-        Ok(owned(p, of(&ctx, &a, &snap, wording), &recommended))
+        let found = of(&ctx, &a, &snap, wording);
+        let recommended = super::search::recommended(p, &snap.derived, |o, v| found.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()));
+        Ok(owned(p, found, &recommended))
     }
 }
 

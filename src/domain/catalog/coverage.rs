@@ -513,7 +513,8 @@ impl Tally {
             for &vi in served {
                 let (Some(v), Some(counts)) = (plan.variants.get(vi), self.derived.get_mut(vi)) else { continue };
                 match snap.derived.get(v.derived) {
-                    Some(Ok(DerivedValue::Number(x))) => *counts.numbers.entry(*x).or_default() += 1,
+                    // Counted as shown (rounded to the catalog's decimals), as the report prints them.
+                    Some(Ok(DerivedValue::Number(x))) => *counts.numbers.entry(x.round_dp(ctx.p.derived[v.derived].decimals).normalize()).or_default() += 1,
                     Some(Ok(DerivedValue::Size(s))) => *counts.sizes.entry(s.clone()).or_default() += 1,
                     Some(Err(DerivedFail::OutOfChart { value, lowest, highest, .. })) => {
                         let why = if value < lowest { NoValue::BelowChart { lowest: *lowest } } else { NoValue::AboveChart { highest: *highest } };

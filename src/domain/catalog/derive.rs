@@ -75,12 +75,20 @@ pub(crate) fn outputs(p: &Product, derived: Vec<DerivedResult>) -> Vec<DerivedOu
                 }
             };
             let (value, problem) = match r {
-                Ok(v) => (Some(v), None),
+                Ok(v) => (Some(shown(d, v)), None),
                 Err(f) => (None, Some(problem_text(&f))),
             };
             DerivedOutput { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), value, formula, source: d.source.clone(), problem }
         })
         .collect()
+}
+
+/// A derived value as people read it: rounded to the catalog's `decimals`.
+pub(crate) fn shown(d: &super::compile::Derived, v: DerivedValue) -> DerivedValue {
+    match v {
+        DerivedValue::Number(x) => DerivedValue::Number(x.round_dp(d.decimals).normalize()),
+        size => size,
+    }
 }
 
 fn problem_text(f: &DerivedFail) -> Text {

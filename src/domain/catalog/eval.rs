@@ -209,7 +209,10 @@ impl<'a> Ctx<'a> {
                     None => self.cat.eval.eval_number_in(expr, &self.cel_context(a, earlier)).map_err(|e| DerivedFail::Failed(e.to_string()))?,
                 };
                 let x = Decimal::from_f64(x).ok_or_else(|| DerivedFail::Failed(format!("{x} is not representable")))?;
-                Ok(DerivedValue::Number(x.round_dp(d.decimals).normalize()))
+                // Rules and recommendations read the value as computed (rounded only past
+                // floating-point noise); `decimals` is how it is shown (see `derive::shown`):
+                // rounded first, 57.988 read as 58.0 let a frame 3.012 cm off pass a ±3 cm rule.
+                Ok(DerivedValue::Number(x.round_dp(d.decimals.max(9)).normalize()))
             }
             DerivedKind::Chart { by, charts } => {
                 let chosen = by.and_then(|o| match &a[o] {

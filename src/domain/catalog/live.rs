@@ -38,7 +38,7 @@ impl CompiledCatalog {
         let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found));
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
-        let recommended = search::recommended(p, &snap.derived);
+        let recommended = search::recommended(p, &snap.derived, |o, v| availability.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()));
         Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate), recommended })
     }
 

@@ -229,14 +229,6 @@ fn reference_availability(cat: &CompiledCatalog, cfg: &Configuration) -> Availab
     let mut options = vec![];
     let base = ctx.snapshot(&a);
     for (o, spec) in p.options.iter().enumerate().filter(|(_, s)| matches!(s.kind, OptionKind::Single | OptionKind::Multi)) {
-        // The recommended value: the one whose attribute is nearest the derived number.
-        let recommended = spec.recommend.as_ref().and_then(|(d, attr)| match &base.derived[*d] {
-            Ok(derive::DerivedValue::Number(x)) => {
-                let x = rust_decimal::prelude::ToPrimitive::to_f64(x)?;
-                spec.values.iter().enumerate().min_by(|(_, l), (_, r)| (l.attrs[attr] - x).abs().total_cmp(&(r.attrs[attr] - x).abs())).map(|(i, _)| i)
-            }
-            _ => None,
-        });
         let mut values = vec![];
         for (vi, v) in spec.values.iter().enumerate() {
             let mut trial = a.clone();
@@ -277,7 +269,19 @@ fn reference_availability(cat: &CompiledCatalog, cfg: &Configuration) -> Availab
                 let v = rule_violation(&ctx, &trial, &snap, rule, error).violation;
                 blocked_by.push(Blocker { rule: v.rule, derived: None, explanation: v.explanation });
             }
-            values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), recommended: recommended == Some(vi), blocked_by });
+            values.push(ValueAvailability { value: v.code.clone(), chosen, available: blocked_by.is_empty(), recommended: false, blocked_by });
+        }
+        // The recommended value: of those available, the one whose attribute is nearest the
+        // derived number (the first of equals).
+        let recommended = spec.recommend.as_ref().and_then(|(d, attr)| match &base.derived[*d] {
+            Ok(derive::DerivedValue::Number(x)) => {
+                let x = rust_decimal::prelude::ToPrimitive::to_f64(x)?;
+                spec.values.iter().enumerate().filter(|(i, _)| values[*i].available).min_by(|(_, l), (_, r)| (l.attrs[attr] - x).abs().total_cmp(&(r.attrs[attr] - x).abs())).map(|(i, _)| i)
+            }
+            _ => None,
+        });
+        if let Some(i) = recommended {
+            values[i].recommended = true;
         }
         options.push(OptionAvailability { option: spec.code.clone(), values });
     }

@@ -31,6 +31,14 @@ impl<'c, 'a> Search<'c, 'a> {
     /// `must_change[k]`: `free[k]` may not keep its value in `base` (a repair changes it).
     pub fn new(ctx: &'c Ctx<'a>, base: &Assignment, free: &[usize], must_change: &[bool], budget: usize) -> Self {
         let p = ctx.p;
+        // Options with a recommendation for the body are decided first, each from its
+        // recommended value outwards: decided last, the frame took whatever the wheels and
+        // brakes chosen before it allowed (a recommended 48 became a 50 for 700C wheels), and
+        // the search could run out of its budget before it came back to them.
+        let mut order: Vec<(usize, bool)> = free.iter().copied().zip(must_change.iter().copied().chain(std::iter::repeat(false))).collect();
+        order.sort_by_key(|(o, _)| p.options[*o].recommend.is_none());
+        let (free, must_change): (Vec<usize>, Vec<bool>) = order.into_iter().unzip();
+        let (free, must_change) = (free.as_slice(), must_change.as_slice());
         let level = |opts: &std::collections::BTreeSet<usize>| opts.iter().filter_map(|o| free.iter().position(|f| f == o)).map(|k| k + 1).max().unwrap_or(0);
         let mut rules_at = vec![Vec::new(); free.len() + 1];
         for (i, r) in p.rules.iter().enumerate() {
@@ -107,9 +115,16 @@ pub(crate) fn recommended_targets(p: &Product, derived: &[DerivedResult]) -> Vec
         .collect()
 }
 
-/// The value of each option the body is recommended (nearest its target; the first of equals).
-pub(crate) fn recommended(p: &Product, derived: &[DerivedResult]) -> Vec<Option<usize>> {
-    p.options.iter().zip(recommended_targets(p, derived)).map(|(o, t)| t.and_then(|t| nearest_first(o, t).first().copied())).collect()
+/// The value of each option the body is recommended: nearest its target (the first of
+/// equals) among those that can be chosen next to the other choices (`available`), so that a
+/// value greyed out is never the one recommended (a frame the seatpost cannot fit).
+pub(crate) fn recommended(p: &Product, derived: &[DerivedResult], available: impl Fn(usize, usize) -> bool) -> Vec<Option<usize>> {
+    p.options
+        .iter()
+        .enumerate()
+        .zip(recommended_targets(p, derived))
+        .map(|((oi, o), t)| t.and_then(|t| nearest_first(o, t).into_iter().find(|&vi| available(oi, vi))))
+        .collect()
 }
 
 /// The option's values, nearest to `target` first (catalog order among equals).

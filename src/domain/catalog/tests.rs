@@ -487,6 +487,14 @@ fn an_empty_road_bike_is_completed_with_the_sizes_the_page_recommends() {
     let tall = Configuration::new("road").measure("stature", 1900).measure("inside_leg", 919).measure("shoulder_width", 440).measure("body_mass", 90_000);
     let Ok(Repair::Changes { changes, .. }) = cat.repair(&tall) else { panic!("no repair") };
     assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s58".into())));
+    // A review found repairs deciding the frame last: a recommended 48 became a 50 (for the
+    // 700C wheels decided before it), and some bodies got no repair at all though a bike fits.
+    let on_the_48 = Configuration::new("road").measure("stature", 1640).measure("inside_leg", 762).measure("shoulder_width", 380).measure("body_mass", 60_000);
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&on_the_48) else { panic!("no repair") };
+    assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s48".into())));
+    let was_not_found = Configuration::new("road").measure("stature", 1619).measure("inside_leg", 786).measure("shoulder_width", 395).measure("body_mass", 74_900);
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&was_not_found) else { panic!("no repair") };
+    assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s45".into())));
     // The configurator marks the recommended value, one per option, whether chosen or not.
     let a = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let marked = |o: &str| a.options.iter().find(|x| x.option == o).map(|x| x.values.iter().filter(|v| v.recommended).map(|v| v.value.clone()).collect::<Vec<_>>());
@@ -509,4 +517,27 @@ fn lint_refuses_a_recommendation_it_cannot_compute() {
     assert!(e.contains("`recommend` compares attribute `mm`, which the values do not have"), "{e}");
     let e = with("recommend = { derived = \"size\", attr = \"cm\" }", "[[products.derived]]\ncode = \"size\"\nlabel = { en = \"S\", zh = \"S\" }\nexpr = \"c.brakes == 'disc' ? 1.0 : 2.0\"\n");
     assert!(e.contains("`recommend` needs a derived number computed from measurements only; `size` is not"), "{e}");
+}
+
+#[test]
+fn the_recommended_value_is_one_that_can_be_chosen() {
+    // Stature 160 cm calls for the 45 by the chart, but an inside leg of 835 mm needs more
+    // seatpost than the 45 has: the 48 is recommended, not a greyed-out 45.
+    let cfg = Configuration::new("road").measure("stature", 1600).measure("inside_leg", 835).measure("shoulder_width", 380).measure("body_mass", 60_000);
+    let a = bicycles().availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let frames = a.options.iter().find(|o| o.option == "frame_size").unwrap_or_else(|| panic!("no frames"));
+    let s45 = frames.values.iter().find(|v| v.value == "s45").unwrap_or_else(|| panic!("no 45"));
+    assert!(!s45.available && !s45.recommended);
+    assert_eq!(frames.values.iter().filter(|v| v.recommended).map(|v| v.value.as_str()).collect::<Vec<_>>(), vec!["s48"]);
+}
+
+#[test]
+fn rules_read_derived_values_as_computed_not_as_shown() {
+    // Gravel: 0.665 x 872 mm = 57.988 cm, shown as 58.0; the 61 is 3.012 cm off and must not
+    // pass the ±3 cm rule (it did, read as 58.0).
+    let cfg = Configuration::new("gravel").one("frame_size", "s61").measure("stature", 1850).measure("inside_leg", 872).measure("shoulder_width", 420).measure("body_mass", 80_000);
+    let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.violations.iter().any(|x| x.rule.as_deref() == Some("g-frame-fits-inside-leg")), "{:#?}", v.violations);
+    let d = bicycles().derive(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.iter().find(|x| x.code == "frame_size_cm").and_then(|x| x.value.clone()).map(|v| v.to_string()).as_deref(), Some("58"), "shown to its one decimal");
 }

@@ -230,6 +230,7 @@ pub(crate) fn rule_violation(ctx: &Ctx, a: &Assignment, snap: &Snapshot, rule: &
     }
     for &di in &rule.derived {
         if let (Some(d), Some(Ok(v))) = (p.derived.get(di), snap.derived.get(di)) {
+            let v = super::derive::shown(d, v.clone());
             let unit = d.unit.as_deref().unwrap_or("");
             involved.push(Text { en: format!("{} {v}{}{unit}", d.label.en, if unit.is_empty() { "" } else { " " }), zh: format!("{}{v}{unit}", d.label.zh) });
         }
