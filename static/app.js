@@ -1,12 +1,32 @@
 // Small enhancements only; every page works without this script.
 "use strict";
 document.documentElement.classList.add("js");
+// A select that switches at once (the language) does so when picked with the pointer; from
+// the keyboard, an arrow key changes it before the person has chosen, and the reload lost
+// what they had typed: the form's button switches then.
+let keyed = false;
+document.addEventListener("keydown", (event) => { keyed = event.target instanceof HTMLSelectElement; });
+document.addEventListener("pointerdown", () => { keyed = false; });
 document.addEventListener("change", (event) => {
   const el = event.target;
-  if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+  if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form && !keyed) {
     el.form.requestSubmit();
   }
 });
+
+// Typing into fields that belong to one choice makes that choice (the delivery address lines
+// choose "deliver to an address"; Tab skips the radio buttons of a group).
+document.addEventListener("input", (event) => {
+  const group = event.target instanceof HTMLElement && event.target.closest("[data-selects]");
+  const choice = group && document.getElementById(group.getAttribute("data-selects"));
+  if (choice instanceof HTMLInputElement) choice.checked = true;
+});
+
+// A form sent back with mistakes: the first field to correct gets the focus (and comes into
+// view), rather than the top of a long page where nothing seems to have happened.
+const firstMistake = document.querySelector("[aria-invalid=true]");
+if (firstMistake instanceof HTMLElement) firstMistake.focus();
+else document.querySelector(".form-error[role=alert]")?.scrollIntoView({ block: "center" });
 
 // A catalog file picked from disk is read into the text area the form sends.
 document.addEventListener("change", (event) => {

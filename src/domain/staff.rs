@@ -165,7 +165,10 @@ pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), Pass
     if chars > PASSWORD_MAX_CHARS {
         return Err(PasswordError::TooLong);
     }
-    if super::common_passwords::is_common(password) {
+    // Nothing but spaces or tabs, or one character repeated, is as easy to guess as the list.
+    let mut cs = password.chars();
+    let first = cs.next();
+    if super::common_passwords::is_common(password) || password.chars().all(char::is_whitespace) || cs.all(|c| Some(c) == first) {
         return Err(PasswordError::Common);
     }
     if password != confirmation {
@@ -177,6 +180,14 @@ pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), Pass
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_and_one_character_passwords_are_refused_as_easy_to_guess() {
+        for p in ["            ", "\t\t\t\t \t\t\t\t \t\t\t", "zzzzzzzzzzzzzz", "ééééééééééééé"] {
+            assert_eq!(check_new_password(p, p), Err(PasswordError::Common), "{p:?}");
+        }
+        assert_eq!(check_new_password("a quiet orange bicycle", "a quiet orange bicycle"), Ok(()));
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

@@ -30,7 +30,21 @@ pub fn address_text(address: &serde_json::Value) -> Option<String> {
             let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
             let mut shown: Vec<(&String, &str)> = lines.iter().filter_map(|(k, v)| Some((k, v.as_str()?.trim()))).filter(|(_, l)| !l.is_empty()).collect();
             shown.sort_by_key(|(k, _)| rank(k));
-            Some(shown.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(", "))
+            // The postal code and the city share a line, as on a label ("10115 Berlin").
+            let mut out: Vec<String> = vec![];
+            let mut after_code = false;
+            for (k, l) in shown {
+                let code = matches!(k.as_str(), "postcode" | "postal_code" | "zip");
+                match out.last_mut() {
+                    Some(last) if after_code && k == "city" => {
+                        last.push(' ');
+                        last.push_str(l);
+                    }
+                    _ => out.push(l.to_owned()),
+                }
+                after_code = code;
+            }
+            Some(out.join(", "))
         }
         _ => None,
     }

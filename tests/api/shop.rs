@@ -469,6 +469,13 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     let res = app.place(&fields, &[TO_ADDRESS.as_slice(), &[("address_line2", long.as_str())]].concat()).await;
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#address_line2-error"), vec!["This is too long for an address label."]);
+    // An address typed under "collect in a store" is not dropped without a word.
+    let north = app.north.to_string();
+    let res = app.place(&fields, &[("delivery", "store"), ("store", north.as_str()), ("address_name", "Mei"), ("address_line1", "1 Main Street")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#delivery-error"), vec!["You chose to collect it in a store but typed an address: choose \"Deliver to an address\", or empty the address lines."]);
+    assert_eq!(attr(&html, "#address_line1", "value").as_deref(), Some("1 Main Street"));
     let res = app.place(&fields, &[("delivery", "store"), ("store", "999999")]).await;
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#store-error"), vec!["Choose a store."]);
@@ -491,7 +498,7 @@ async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {
     // Delivered to an address: the order says where.
     let res = app.place(&fields, &TO_ADDRESS).await;
     let (_, html) = app.get_html(&location(&res)).await;
-    assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: Mei Chen, 1 Main Street, 49007, Springfield, United States"]);
+    assert_eq!(select(&html, "#delivery p"), vec!["Deliver to: Mei Chen, 1 Main Street, 49007 Springfield, United States"]);
     assert_eq!(select(&html, "#order-product"), vec!["Cycling jersey"]);
     assert!(select(&html, "#order-choices dd").contains(&"Standard knit".to_owned()));
 
@@ -710,6 +717,7 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
 /// Back from the order, asked the browser to send the form again.
 async fn the_checkout_is_a_page_that_reloads_and_comes_back_without_resending(backend: Backend) {
     let app = with_shop(backend).await;
+    let html_of = |res: reqwest::Response| async move { (res.status(), Html::parse_document(&res.text().await.unwrap())) };
     app.signed_up("Mei", "mei@example.com").await;
     app.measure_myself().await;
     let (csrf, version, key) = app.configurator_fields("cycling_jersey").await;
@@ -732,15 +740,39 @@ async fn the_checkout_is_a_page_that_reloads_and_comes_back_without_resending(ba
         .select(&scraper::Selector::parse("#checkout-form input[type=hidden]").unwrap())
         .filter_map(|e| Some((e.value().attr("name")?.to_owned(), e.value().attr("value").unwrap_or_default().to_owned())))
         .collect();
-    let order = location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await);
-    // Back from the order shows the checkout again; placing it again is the same order.
-    assert_eq!(app.get(&checkout).await.status(), StatusCode::OK);
-    assert_eq!(location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await), order);
     // A checkout link changed by hand into something that cannot be built goes back to the
     // configurator, with what to change.
     let (status, html) = app.get_html(&checkout.replace("o_fabric=", "o_fabric=thermal&x=")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(select(&html, "#form-error"), vec!["The configuration is no longer valid; see what to change."]);
+    let order = location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await);
+    // Back from the order shows the checkout again, saying it is placed, with no button to
+    // place it again; a form sent anyway is the same order.
+    let (status, html) = app.get_html(&checkout).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(select(&html, "#placed")[0].starts_with("You placed this order already, as O-"), "{:?}", select(&html, "#placed"));
+    assert_eq!(attr(&html, "#placed-link", "href").as_deref(), Some(order.as_str()));
+    assert!(select(&html, "#place").is_empty());
+    assert_eq!(location(&app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await), order);
+    // "Change the configuration" from there is a new order: a new key (a review changed the
+    // colour and was sent to the old order, unchanged, without a word).
+    let mut change: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).filter(|(k, _)| *k != "o_fabric").collect();
+    change.extend([("o_fabric", "thermal"), ("o_sleeve", "long"), ("action", "check")]);
+    let (_, html) = html_of(app.post_form("/shop/configure/cycling_jersey", &change).await).await;
+    let new_key = attr(&html, "input[name=idempotency_key]", "value").unwrap_or_default();
+    assert!(new_key.starts_with("ord_") && new_key != key, "{new_key}");
+    // Another customer opening this checkout link places an order of their own.
+    let other = app.browser();
+    other.signed_up("Ana", "ana@example.com").await;
+    other.measure_myself().await;
+    let (_, html) = other.get_html(&checkout).await;
+    assert!(select(&html, "#placed").is_empty());
+    assert_ne!(attr(&html, "#checkout-form input[name=idempotency_key]", "value").as_deref(), Some(key.as_str()));
+    // Signed out in between (a session that ended), a live update sends the customer to sign
+    // in and back to the page it came from, not to the live update's address.
+    let res = app.browser().client.post(app.url("/shop/configure/cycling_jersey/live")).header("referer", app.url(&checkout)).form(&[("csrf_token", "x")]).send().await.unwrap();
+    let to = location(&res);
+    assert!(to.starts_with("/shop/sign-in?next=%2Fshop%2Fcheckout%2Fcycling_jersey%3F"), "{to}");
 }
 
 async fn the_same_again_reuses_the_choices_with_the_latest_measurements(backend: Backend) {

@@ -102,6 +102,21 @@ pub struct Shopper {
     pub customer: Customer,
 }
 
+/// The shop page a form was sent from: the Referer's path and query when it is one of ours,
+/// else the form's address without the live update's `/live`.
+fn page_sent_from(req: &HttpRequest) -> String {
+    let host = req.connection_info().host().to_owned();
+    let from = req.headers().get(actix_web::http::header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| {
+        let rest = r.strip_prefix("http://").or_else(|| r.strip_prefix("https://"))?;
+        let (authority, path) = rest.split_at(rest.find('/')?);
+        (authority == host && path.starts_with("/shop")).then(|| path.to_owned())
+    });
+    match from {
+        Some(path) => crate::web::error::safe_next(&path, "/shop"),
+        None => req.path().strip_suffix("/live").unwrap_or(req.path()).to_owned(),
+    }
+}
+
 impl FromRequest for Visitor {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
@@ -123,8 +138,10 @@ impl FromRequest for Shopper {
         let req = req.clone();
         Box::pin(async move {
             let next = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/shop".into());
-            // A POST cannot be replayed after signing in: come back to the page instead.
-            let next = if req.method() == actix_web::http::Method::GET { next } else { req.path().to_owned() };
+            // A POST cannot be replayed after signing in: come back to the page it was sent
+            // from (the configurator, the checkout with its configuration), not to where it
+            // was sent (the live update's address answered 404 after signing in).
+            let next = if req.method() == actix_web::http::Method::GET { next } else { page_sent_from(&req) };
             let customer = load_customer(&req).await?.ok_or(AppError::ShopSignInRequired { next })?;
             Ok(Shopper { ctx: ctx_for(&req, Some(customer.clone())), customer })
         })

@@ -82,6 +82,9 @@ pub struct CheckoutPage {
     pub stores: Vec<Store>,
     pub delivery: Delivery,
     pub form_error: Option<String>,
+    /// This checkout's key placed an order already (Back from the order): (its page, its
+    /// reference). The page says so instead of offering to place it again.
+    pub placed: Option<(String, String)>,
 }
 
 fn chosen_labels(p: &Prepared, product: &str, pairs: &[(String, String)], lang: crate::i18n::Lang) -> Vec<(String, String)> {
@@ -131,8 +134,24 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
         stores,
         delivery,
         form_error: None,
+        placed: None,
         ctx,
     })
+}
+
+/// The order a form's key placed, if any; `key` is replaced by a new one when another
+/// customer's order has it (a shared checkout link), so that it places an order of its own.
+pub async fn placed_with(db: &Db, key: &mut String, customer_id: i64) -> Result<Option<crate::store::orders::OrderRow>, AppError> {
+    let k = key.clone();
+    let found = db.read(move |conn| Ok::<_, StoreError>(crate::store::orders::find_by_idempotency_key(conn, &k)?)).await?;
+    match found {
+        Some(o) if o.customer_id == customer_id => Ok(Some(o)),
+        Some(_) => {
+            *key = configurator::new_key();
+            Ok(None)
+        }
+        None => Ok(None),
+    }
 }
 
 /// The checkout page's address: the configuration in its query, as the configurator's form
@@ -160,9 +179,15 @@ pub async fn show_checkout(page_in: Shopper, db: web::Data<Db>, cache: web::Data
     let product = path.into_inner();
     let pairs = q.into_inner();
     let p = prepare(&db, &cache, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
-    let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    let mut key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    let placed = placed_with(&db, &mut key, page_in.customer.customer_id).await?;
     let draft_id = field(&pairs, "draft").parse::<i64>().ok();
     let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+    if let Some(order) = placed {
+        let mut page = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await?;
+        page.placed = Some((format!("/shop/orders/{}", order.id), order.reference));
+        return render::ok(&page);
+    }
     if !p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
         let mut again = super::configure::page(page_in.ctx, p, &product, &pairs, &Default::default(), draft_id, key);
         again.form_error = Some(again.ctx.t.t("order-invalid-now"));
@@ -179,7 +204,13 @@ fn field(pairs: &[(String, String)], k: &str) -> String {
 pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery, Option<(serde_json::Value, Option<i64>)>) {
     let address = address::FIELDS.iter().map(|(f, ..)| (*f, field(pairs, f))).collect();
     let mut d = Delivery { kind: field(pairs, "delivery"), store_id: field(pairs, "store"), address, errors: BTreeMap::new() };
+    // An address typed under "collect in a store" was silently dropped; say which to use.
+    let typed_address = address::FIELDS.iter().filter(|(f, ..)| *f != "address_name").any(|(f, ..)| !field(pairs, f).trim().is_empty());
     let ship = match d.kind.as_str() {
+        "store" if typed_address => {
+            d.errors.insert("delivery", "delivery-store-and-address");
+            None
+        }
         "store" => match d.store_id.parse::<i64>().ok().and_then(|id| stores.iter().find(|s| s.id == id && s.is_open())) {
             Some(s) => Some((crate::orders::ship_to_store(s.id, &s.code, &s.name), Some(s.id))),
             None => {

@@ -352,13 +352,17 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
         draft_id = Some(crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?);
         notice = Some(page_in.ctx.t.t("draft-saved"));
     }
+    // A key that placed an order already is for that order: back on the configurator (Back
+    // from the order, then "Change"), the configuration is a new order, with a new key.
+    let mut key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
+    if super::checkout::placed_with(&db, &mut key, customer.customer_id).await?.is_some() {
+        key = configurator::new_key();
+    }
     if action == "checkout" && p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
         // The checkout is a page of its own, reached by GET: reloading it or coming Back to
         // it after the order asks nothing of the browser (the form's key keeps one order).
-        let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
         return Ok(see_other(&super::checkout::checkout_href(&product, p.version.id, p.measured.set_id, draft_id, &key, &pairs)));
     }
-    let key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
     let mut again = page(page_in.ctx, p, &product, &pairs, &BTreeSet::new(), draft_id, key);
     again.notice = notice;
     let status = if action == "checkout" && !again.live.valid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -97,7 +97,7 @@ pub async fn create_channel(p: StaffPage, db: web::Data<Db>, CsrfForm(mut form):
     let (channels, stores) = load(&db).await?;
     let store_id = match form.store.as_str() {
         "" => None,
-        s => match stores.iter().find(|st| st.id.to_string() == s) {
+        s => match stores.iter().find(|st| st.id.to_string() == s && st.is_open()) {
             Some(st) => Some(st.id),
             None => {
                 form.errors.insert("store", "channel-store-unknown");
