@@ -177,6 +177,27 @@ pub fn check_new_password(password: &str, confirmation: &str) -> Result<(), Pass
     Ok(())
 }
 
+/// The field of a password change that is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordField {
+    New,
+    Confirm,
+}
+
+/// What is wrong with a new password and its confirmation, at which field (a message id taking
+/// `min`): the rules, the confirmation, and that it is not the current one.
+pub fn new_password_problem(current: &str, new: &str, confirm: &str) -> Option<(PasswordField, &'static str)> {
+    match check_new_password(new, confirm) {
+        Ok(()) if new == current => Some((PasswordField::New, "password-unchanged")),
+        Ok(()) => None,
+        Err(PasswordError::Mismatch) => Some((PasswordField::Confirm, "password-mismatch")),
+        Err(PasswordError::TooShort) => Some((PasswordField::New, "password-too-short")),
+        Err(PasswordError::TooLong) => Some((PasswordField::New, "password-too-long")),
+        Err(PasswordError::Common) => Some((PasswordField::New, "password-common")),
+        Err(PasswordError::Unchanged) => Some((PasswordField::New, "password-unchanged")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

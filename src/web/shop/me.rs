@@ -24,8 +24,8 @@ use crate::web::staff::measurements::{Field, ShownWarning, fields, fingerprint, 
 
 use super::auth::{Customer, ShopCtx, Shopper};
 use crate::accounts::AccountError;
-use crate::domain::shop_account::{parse_details, password_error_key};
-use crate::domain::staff::{PASSWORD_MIN_CHARS, PasswordError, check_new_password};
+use crate::domain::shop_account::parse_details;
+use crate::domain::staff::{PASSWORD_MIN_CHARS, PasswordField, new_password_problem};
 use crate::shop_accounts::{self, AccountOwner, ShopAccountError};
 use crate::web::csrf;
 use crate::web::session_store::CUSTOMER_ACCOUNT_ID;
@@ -172,34 +172,17 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
     render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
 }
 
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    current: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm: String,
-}
-
 /// `POST /shop/account/password`: every other session of the account ends; this one goes on
 /// under a new id. Passwords are never shown again: a refused form comes back empty, with
 /// the reason at each field.
-pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<HttpResponse, AppError> {
+pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<crate::web::staff::password::ChangePasswordForm>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
-    match check_new_password(&form.new_password, &form.confirm) {
-        Ok(()) if form.new_password == form.current => {
-            errors.insert("new-password", t.t("password-unchanged"));
-        }
-        Ok(()) => {}
-        Err(PasswordError::Mismatch) => {
-            errors.insert("confirm", t.t("password-mismatch"));
-        }
-        Err(e) => {
-            errors.insert("new-password", t.t1(password_error_key(e), "min", PASSWORD_MIN_CHARS));
-        }
-    }
+    match new_password_problem(&form.current, &form.new_password, &form.confirm) {
+        Some((PasswordField::New, k)) => errors.insert("new-password", t.t1(k, "min", PASSWORD_MIN_CHARS)),
+        Some((PasswordField::Confirm, k)) => errors.insert("confirm", t.t(k)),
+        None => None,
+    };
     if let Err(m) = current_password_ok(&req, &db, &page, form.current.clone()).await? {
         errors.insert("current", m);
     }

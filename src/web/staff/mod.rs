@@ -13,7 +13,7 @@ pub(crate) mod measurements;
 mod order_feedback;
 mod orders;
 mod pareto_chart;
-mod password;
+pub mod password;
 mod rendered_pages;
 mod sign_in;
 mod team;

@@ -5,7 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts;
-use crate::domain::staff::{PasswordError, check_new_password};
+use crate::domain::staff::{PasswordField, new_password_problem};
 use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, PasswordPage};
 use crate::web::csrf::{self, CsrfForm};
@@ -33,14 +33,15 @@ pub async fn password_form(page: PasswordPage) -> Result<HttpResponse, AppError>
     })
 }
 
+/// A password change, from the staff's page and the shop's account page alike.
 #[derive(Deserialize)]
 pub struct ChangePasswordForm {
     #[serde(default)]
-    current: String,
+    pub current: String,
     #[serde(default)]
-    new_password: String,
+    pub new_password: String,
     #[serde(default)]
-    confirm: String,
+    pub confirm: String,
 }
 
 /// Passwords are never re-displayed: a refused form comes back with the fields empty and the
@@ -69,11 +70,10 @@ pub async fn change_password(
         confirm_error: None,
         ctx: page.ctx,
     };
-    match check_new_password(&form.new_password, &form.confirm) {
-        Ok(()) if form.new_password == form.current => again.new_error = Some(t.t("password-unchanged")),
-        Ok(()) => {}
-        Err(PasswordError::Mismatch) => again.confirm_error = Some(t.t("password-mismatch")),
-        Err(e) => again.new_error = Some(t.t1(&e.to_string(), "min", crate::domain::staff::PASSWORD_MIN_CHARS)),
+    match new_password_problem(&form.current, &form.new_password, &form.confirm) {
+        Some((PasswordField::New, k)) => again.new_error = Some(t.t1(k, "min", crate::domain::staff::PASSWORD_MIN_CHARS)),
+        Some((PasswordField::Confirm, k)) => again.confirm_error = Some(t.t(k)),
+        None => {}
     }
     if again.current_error.is_some() || again.new_error.is_some() || again.confirm_error.is_some() {
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
