@@ -188,8 +188,11 @@ fn kind_name(k: OptionKind) -> &'static str {
 
 /// The options as shown; `availability` is the engine's (see [`AvailabilityRef`]), or none
 /// when the product is unknown.
-pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Option<(&AvailabilityRef, &[Option<usize>])>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
-    let (availability, recommended) = (answer.map(|a| a.0), answer.map(|a| a.1));
+pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Option<(&AvailabilityRef, Vec<Option<usize>>)>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+    let (availability, recommended) = match answer {
+        Some((a, r)) => (Some(a), Some(r)),
+        None => (None, None),
+    };
     let (Some(p), Some(words)) = (cat.product(&cfg.product), catalog_words::of(cat, &cfg.product, lang)) else { return vec![] };
     p.options
         .iter()
@@ -197,7 +200,7 @@ pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Opt
         .enumerate()
         .map(|(oi, (o, ow))| {
             let av: Option<&[ValueAvail]> = availability.and_then(|a| a.get(oi)).and_then(|x| x.as_deref());
-            let rec = recommended.and_then(|r| r.get(oi).copied().flatten());
+            let rec = recommended.as_ref().and_then(|r| r.get(oi).copied().flatten());
             OptionView {
                 words: ow.clone(),
                 kind: kind_name(o.kind),
@@ -461,7 +464,7 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
-    let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended.as_slice())), pairs, t.lang, from_profile);
+    let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, t.lang, from_profile);
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
@@ -671,9 +674,9 @@ mod tests {
             let cfg = configuration("road", &cat, &pairs, measured);
             for lang in [Lang::En, Lang::ZhCn] {
                 let full = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
-                let full = option_views(&cat, &cfg, Some((&by_index(&cat, &full), &[])), &pairs, lang, &BTreeSet::new());
+                let full = option_views(&cat, &cfg, Some((&by_index(&cat, &full), vec![])), &pairs, lang, &BTreeSet::new());
                 let live = cat.live(&cfg, Decimal::ZERO).unwrap_or_else(|e| panic!("{e}"));
-                let brief = option_views(&cat, &cfg, Some((&live.availability, &[])), &pairs, lang, &BTreeSet::new());
+                let brief = option_views(&cat, &cfg, Some((&live.availability, vec![])), &pairs, lang, &BTreeSet::new());
                 for (f, b) in full.iter().zip(&brief) {
                     for (fv, bv) in f.values.iter().zip(&b.values) {
                         assert_eq!((&fv.words.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.words.code, bv.chosen, bv.available, bv.fits, &bv.reason));

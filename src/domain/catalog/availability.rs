@@ -95,7 +95,7 @@ impl CompiledCatalog {
         let (a, _) = normalize(p, &cfg.choices);
         let snap = ctx.snapshot(&a);
         let found = of(&ctx, &a, &snap, wording);
-        let recommended = super::search::recommended(p, &snap.derived, |o, v| found.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()));
+        let recommended = super::search::recommended(p, &super::search::recommended_targets(p, &snap.derived), |o, v| found.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()));
         Ok(owned(p, found, &recommended))
     }
 }

@@ -27,8 +27,17 @@ pub struct LiveAnswer<'a> {
     pub availability: AvailabilityRef<'a>,
     pub derived: Vec<DerivedOutput>,
     pub price: PriceBreakdown,
-    /// Per option, the value recommended for the body (see `recommend` in the catalog).
-    pub recommended: Vec<Option<usize>>,
+    p: &'a Product,
+    /// Per option, what its recommended value is nearest to (see [`LiveAnswer::recommended`]).
+    targets: Vec<Option<f64>>,
+}
+
+impl LiveAnswer<'_> {
+    /// Per option, the value recommended for the body (see `recommend` in the catalog), among
+    /// those that fit. Worked out when asked: the live update's patch does not show it.
+    pub fn recommended(&self) -> Vec<Option<usize>> {
+        search::recommended(self.p, &self.targets, |o, v| self.availability.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()))
+    }
 }
 
 impl CompiledCatalog {
@@ -38,8 +47,8 @@ impl CompiledCatalog {
         let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found));
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
-        let recommended = search::recommended(p, &snap.derived, |o, v| availability.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()));
-        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate), recommended })
+        let targets = search::recommended_targets(p, &snap.derived);
+        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate), p, targets })
     }
 
     /// What both answers start from: the choices read, the derived values computed and the

@@ -118,12 +118,17 @@ pub(crate) fn recommended_targets(p: &Product, derived: &[DerivedResult]) -> Vec
 /// The value of each option the body is recommended: nearest its target (the first of
 /// equals) among those that can be chosen next to the other choices (`available`), so that a
 /// value greyed out is never the one recommended (a frame the seatpost cannot fit).
-pub(crate) fn recommended(p: &Product, derived: &[DerivedResult], available: impl Fn(usize, usize) -> bool) -> Vec<Option<usize>> {
+pub(crate) fn recommended(p: &Product, targets: &[Option<f64>], available: impl Fn(usize, usize) -> bool) -> Vec<Option<usize>> {
     p.options
         .iter()
         .enumerate()
-        .zip(recommended_targets(p, derived))
-        .map(|((oi, o), t)| t.and_then(|t| nearest_first(o, t).into_iter().find(|&vi| available(oi, vi))))
+        .zip(targets)
+        .map(|((oi, o), t)| {
+            let (t, (_, attr)) = (*t).zip(o.recommend.as_ref())?;
+            let off = |v: &super::compile::ValueSpec| v.attrs.get(attr).map_or(f64::INFINITY, |x| (x - t).abs());
+            // The first of equals (`min_by` keeps the first).
+            o.values.iter().enumerate().filter(|(vi, _)| available(oi, *vi)).min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b))).map(|(vi, _)| vi)
+        })
         .collect()
 }
 
