@@ -11,11 +11,15 @@ use crate::on_both_backends;
 impl TestApp {
     /// An admin adds a sales channel for the north store; returns its key, shown once.
     pub async fn add_channel(&self, code: &str) -> String {
+        self.add_channel_of(code, &self.north.to_string()).await
+    }
+
+    /// A sales channel for the store with this id (`""`: none); returns its key.
+    pub async fn add_channel_of(&self, code: &str, store: &str) -> String {
         let admin = self.browser();
         admin.sign_in_as(ADMIN).await;
         let token = admin.csrf("/staff/channels").await;
-        let north = self.north.to_string();
-        let res = admin.post_form("/staff/channels", &[("csrf_token", &token), ("name", &format!("Partner {code}")), ("code", code), ("store", &north)]).await;
+        let res = admin.post_form("/staff/channels", &[("csrf_token", &token), ("name", &format!("Partner {code}")), ("code", code), ("store", store)]).await;
         assert_eq!(res.status(), StatusCode::OK);
         let html = scraper::Html::parse_document(&res.text().await.unwrap());
         select(&html, "#channel-key").first().cloned().expect("the key, shown once")
@@ -45,7 +49,7 @@ fn jersey(customer: &str) -> Value {
     })
 }
 
-on_both_backends!(a_partner_shop_quotes_and_places_orders_idempotently, channel_errors_are_problems_with_stable_types);
+on_both_backends!(a_partner_shop_quotes_and_places_orders_idempotently, channel_errors_are_problems_with_stable_types, a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to);
 
 async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) {
     let app = with_demo_catalogs(backend).await;
@@ -145,6 +149,32 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     assert_eq!(current.len(), 2, "one current version per catalog");
     let res = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-2").json(&jersey(&customer)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// A review found a channel without a store of its own charging no tax for an order it sent
+/// to a store.
+async fn a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("sewing", None).await;
+    let key = app.add_channel_of("web", "").await;
+    let customer = app.customer_reference("Li Na").await;
+    let mut body = jersey(&customer);
+    body["ship_to"] = json!({"store": "SOUTH"});
+    let res = reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "w-1").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let order: Value = res.json().await.unwrap();
+    assert_eq!((order["subtotal"].as_str(), order["tax"].as_str()), (Some("131.00"), Some("26.20")), "SOUTH's 20 % (0 % before): {order}");
+    let reference = order["reference"].as_str().unwrap().to_owned();
+    let stored = app
+        .db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            let id = atelier::store::customers::find_by_reference(c, &customer)?.expect("the customer").id;
+            Ok(atelier::store::orders::for_customer(c, id)?)
+        })
+        .await
+        .unwrap();
+    let stored = stored.iter().find(|o| o.reference == reference).expect("the order");
+    assert_eq!(stored.store_id, Some(app.south));
 }
 
 async fn quote_total(app: &TestApp, key: &str, customer: &str) -> Value {

@@ -282,13 +282,18 @@ pub async fn place_order(
         let code = context.store.as_ref().map(|(code, _)| code.as_str()).unwrap_or_default();
         return Err(ApiError::Unprocessable("store-closed", format!("this channel's store {code} is closed: the channel takes no orders")));
     }
+    let (ship_to, named) = ship_to_of(&db, ship_to, context.store_id.zip(context.store.as_ref())).await?;
+    // A channel without a store of its own sells in the name of the store it sends an order to
+    // (its tax), rather than untaxed.
+    let (store_id, tax) = match (context.store_id, named) {
+        (None, Some(store)) => (Some(store.id), store.tax_rate_bp),
+        _ => (context.store_id, tax),
+    };
     let who = crate::learning::profile_of(customer.orders, customer.class.as_ref().map(|(v, vol, s)| (v.as_str(), vol.as_str(), s.as_str())));
     let prepared = match crate::orders::prepare(&cat, &version, &cfg, tax, &who) {
         Ok(p) => p,
         Err(e) => return Err(place_error(e)),
     };
-    let store_id = context.store_id;
-    let ship_to = ship_to_of(&db, ship_to, store_id.zip(context.store.as_ref())).await?;
     let request = PlaceOrder {
         customer_id: customer.id,
         customer_reference: customer.reference,
@@ -335,10 +340,11 @@ pub async fn place_order(
 
 /// Where the order goes: a store (the channel's by default, or the one with the code given;
 /// see [`crate::orders::ship_to_store`]) or `{"address": {...}}`. Only a store code costs a read.
-async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64, &(String, String))>) -> Result<Value, ApiError> {
+/// The store named by code comes back too.
+async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64, &(String, String))>) -> Result<(Value, Option<stores::Store>), ApiError> {
     match ship_to {
         // An order must go somewhere: a channel without a store names it in every order.
-        None => channel_store.map(|(id, (code, name))| crate::orders::ship_to_store(id, code, name)).ok_or_else(unknown_store),
+        None => channel_store.map(|(id, (code, name))| (crate::orders::ship_to_store(id, code, name), None)).ok_or_else(unknown_store),
         // The document's `oneOf`: with both, which one the order went to would be a guess.
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
@@ -352,7 +358,7 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             if !given {
                 return Err(ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into()));
             }
-            Ok(json!({ "address": m["address"] }))
+            Ok((json!({ "address": m["address"] }), None))
         }
         Some(Value::Object(m)) => {
             let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -361,7 +367,7 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             if !store.is_open() {
                 return Err(ApiError::Unprocessable("store-closed", format!("store {} is closed and takes no orders", store.code)));
             }
-            Ok(crate::orders::ship_to_store(store.id, &store.code, &store.name))
+            Ok((crate::orders::ship_to_store(store.id, &store.code, &store.name), Some(store)))
         }
         Some(_) => Err(unknown_store()),
     }

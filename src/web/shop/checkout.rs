@@ -252,8 +252,10 @@ pub async fn place_order(
     let Some((ship_to, delivery_store)) = ship else {
         return render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await;
     };
-    let store_id = delivery_store.or(customer.home_store_id);
-    let tax = all_stores.iter().find(|s| Some(s.id) == store_id).or(all_stores.first()).map(|s| s.tax_rate_bp).unwrap_or(0);
+    // A closed home store sells nothing: a delivered order then belongs to no store, and is
+    // taxed as the shop prices it (the first open store's rate).
+    let store_id = delivery_store.or(customer.home_store_id.filter(|h| all_stores.iter().any(|s| s.id == *h && s.is_open())));
+    let tax = all_stores.iter().find(|s| Some(s.id) == store_id).or_else(|| super::configure::selling_store(&all_stores, None)).or(all_stores.first()).map(|s| s.tax_rate_bp).unwrap_or(0);
     let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
     let req = PlaceOrder {
         customer_id: customer.customer_id,

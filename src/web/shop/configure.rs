@@ -133,7 +133,13 @@ pub async fn shop_tax(db: &Db, home_store_id: Option<i64>) -> Result<i32, AppErr
 }
 
 fn tax_of(all: &[stores::Store], home_store_id: Option<i64>) -> i32 {
-    home_store_id.and_then(|h| all.iter().find(|s| s.id == h)).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0)
+    selling_store(all, home_store_id).or(all.first()).map(|s| s.tax_rate_bp).unwrap_or(0)
+}
+
+/// The store an online order is sold by when it is not collected in one: the customer's own,
+/// unless it is closed; then the first open one.
+pub fn selling_store(all: &[stores::Store], home_store_id: Option<i64>) -> Option<&stores::Store> {
+    home_store_id.and_then(|h| all.iter().find(|s| s.id == h && s.is_open())).or_else(|| all.iter().find(|s| s.is_open()))
 }
 
 /// The customer's standing preferences as choices: the learned preferences they (or a fitter)
