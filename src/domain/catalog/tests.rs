@@ -501,6 +501,11 @@ fn an_empty_road_bike_is_completed_with_the_sizes_the_page_recommends() {
     assert_eq!(marked("frame_size"), Some(vec!["s54".to_string()]));
     assert_eq!(marked("crank"), Some(vec!["c175".to_string()]));
     assert_eq!(marked("paint"), Some(vec![]));
+    // Narrow shoulders (30 cm, as many women's) get a 34 cm bar; the narrowest sold was 38.
+    let narrow = cfg.clone().measure("shoulder_width", 300);
+    let a = cat.availability(&narrow).unwrap_or_else(|e| panic!("{e}"));
+    let bars = a.options.iter().find(|x| x.option == "handlebar").map(|x| x.values.iter().filter(|v| v.recommended).map(|v| v.value.clone()).collect::<Vec<_>>());
+    assert_eq!(bars, Some(vec!["h34".to_string()]));
 }
 
 #[test]
