@@ -124,20 +124,23 @@ pub(crate) fn recommended(p: &Product, targets: &[Option<f64>], available: impl 
         .enumerate()
         .zip(targets)
         .map(|((oi, o), t)| {
-            let (t, (_, attr)) = (*t).zip(o.recommend.as_ref())?;
-            let off = |v: &super::compile::ValueSpec| v.attrs.get(attr).map_or(f64::INFINITY, |x| (x - t).abs());
+            let t = (*t)?;
             // The first of equals (`min_by` keeps the first).
-            o.values.iter().enumerate().filter(|(vi, _)| available(oi, *vi)).min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b))).map(|(vi, _)| vi)
+            (0..o.values.len()).filter(|vi| available(oi, *vi)).min_by(|a, b| off_target(o, *a, t).total_cmp(&off_target(o, *b, t)))
         })
         .collect()
 }
 
+/// How far value `vi`'s recommended attribute is from `target` (infinitely, for an option
+/// without a recommendation or a value without the attribute).
+fn off_target(o: &OptionSpec, vi: usize, target: f64) -> f64 {
+    o.recommend.as_ref().and_then(|(_, attr)| o.values.get(vi)?.attrs.get(attr)).map_or(f64::INFINITY, |x| (x - target).abs())
+}
+
 /// The option's values, nearest to `target` first (catalog order among equals).
 fn nearest_first(o: &OptionSpec, target: f64) -> Vec<usize> {
-    let Some((_, attr)) = &o.recommend else { return (0..o.values.len()).collect() };
-    let off = |i: &usize| o.values[*i].attrs.get(attr).map_or(f64::INFINITY, |x| (x - target).abs());
     let mut order: Vec<usize> = (0..o.values.len()).collect();
-    order.sort_by(|a, b| off(a).total_cmp(&off(b)));
+    order.sort_by(|a, b| off_target(o, *a, target).total_cmp(&off_target(o, *b, target)));
     order
 }
 
