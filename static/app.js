@@ -66,3 +66,20 @@ document.addEventListener("submit", (event) => {
 window.addEventListener("pageshow", () => {
   for (const form of document.querySelectorAll("form[data-once]")) delete form.dataset.sent;
 });
+
+// The units switch on a measurement form keeps what was typed: the form goes to the server,
+// which gives it back in the other units, each value converted (a link would start empty).
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a[data-units]");
+  const form = document.getElementById("measurement-form");
+  if (!link || !(form instanceof HTMLFormElement)) return;
+  if (link.classList.contains("current")) return event.preventDefault();
+  if (![...form.querySelectorAll("input[name^=m_]")].some((i) => i instanceof HTMLInputElement && i.value.trim())) return;
+  event.preventDefault();
+  const to = document.createElement("input");
+  to.type = "hidden";
+  to.name = "switch_units";
+  to.value = link.getAttribute("data-units") || "";
+  form.append(to);
+  form.submit();
+});

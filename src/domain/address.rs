@@ -56,6 +56,57 @@ pub fn parse(get: impl Fn(&str) -> String) -> Result<Address, AddressErrors> {
     Ok(Address { name: take("name"), line1: take("line1"), line2: take("line2"), postal_code: take("postal_code"), city: take("city"), country: take("country") })
 }
 
+/// The lines a sales channel may send in `ship_to.address`: the shop's, and those other label
+/// formats have (a company, a third line, a region or state). (line, required, most characters)
+pub const API_LINES: [(&str, bool, usize); 9] = [
+    ("name", false, 120),
+    ("company", false, 120),
+    ("line1", true, 120),
+    ("line2", false, 120),
+    ("line3", false, 120),
+    ("postal_code", false, 16),
+    ("city", true, 80),
+    ("region", false, 80),
+    ("country", false, 60),
+];
+
+/// A channel's `ship_to.address` object as it is kept: each line's spaces collapsed, empty
+/// optional lines left out. Refused, with every problem in one sentence, when a line is
+/// unknown (a misspelt `street` would be dropped from the label), not text, too long, holds
+/// hidden characters, or the street or city is missing.
+pub fn from_api(lines: &serde_json::Map<String, serde_json::Value>) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let mut problems: Vec<String> = vec![];
+    let mut kept = serde_json::Map::new();
+    for (key, value) in lines {
+        let Some(&(_, _, max)) = API_LINES.iter().find(|(k, _, _)| k == key) else {
+            let known: Vec<&str> = API_LINES.iter().map(|(k, _, _)| *k).collect();
+            problems.push(format!("it has no line `{}` (its lines are {})", key.escape_debug(), known.join(", ")));
+            continue;
+        };
+        let text = match value {
+            serde_json::Value::String(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
+            serde_json::Value::Null => String::new(),
+            _ => {
+                problems.push(format!("{key} must be text"));
+                continue;
+            }
+        };
+        if text.chars().count() > max {
+            problems.push(format!("{key} is longer than {max} characters"));
+        } else if super::customer::has_hidden_characters(&text) {
+            problems.push(format!("{key} holds hidden characters (control or direction marks)"));
+        } else if !text.is_empty() {
+            kept.insert(key.clone(), serde_json::Value::String(text));
+        }
+    }
+    for (key, _, _) in API_LINES.iter().filter(|(_, required, _)| *required) {
+        if !kept.contains_key(*key) && !problems.iter().any(|p| p.starts_with(key)) {
+            problems.push(format!("{key} is missing ({})", if *key == "city" { "the town or city" } else { "the street and number" }));
+        }
+    }
+    if problems.is_empty() { Ok(kept) } else { Err(format!("ship_to.address cannot go on a label: {}", problems.join("; "))) }
+}
+
 fn required_message(key: &str) -> &'static str {
     match key {
         "name" => "address-name-required",
@@ -81,6 +132,17 @@ mod tests {
         assert_eq!(a.name, "Mei Lin");
         let json = serde_json::to_value(&a).unwrap_or_default();
         assert_eq!(json, serde_json::json!({"name": "Mei Lin", "line1": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin", "country": "Germany"}));
+    }
+
+    #[test]
+    fn a_channels_address_is_kept_with_its_lines_tidied_and_refused_with_every_problem_named() {
+        let lines = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let kept = from_api(&lines(serde_json::json!({"name": " Ann  Lee ", "line1": "1 Main St", "line2": "", "city": "Springfield", "region": "IL", "postal_code": null}))).unwrap_or_default();
+        assert_eq!(serde_json::Value::Object(kept), serde_json::json!({"name": "Ann Lee", "line1": "1 Main St", "city": "Springfield", "region": "IL"}));
+        let said = from_api(&lines(serde_json::json!({"name": "Only Name"}))).err().unwrap_or_default();
+        assert_eq!(said, "ship_to.address cannot go on a label: line1 is missing (the street and number); city is missing (the town or city)");
+        let said = from_api(&lines(serde_json::json!({"street": "1 Main St", "line1": 5, "city": "x".repeat(81), "country": "U\u{202E}S"}))).err().unwrap_or_default();
+        assert_eq!(said, "ship_to.address cannot go on a label: city is longer than 80 characters; country holds hidden characters (control or direction marks); line1 must be text; it has no line `street` (its lines are name, company, line1, line2, line3, postal_code, city, region, country)");
     }
 
     #[test]

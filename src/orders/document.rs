@@ -186,7 +186,8 @@ fn options_of(p: &Product, cfg: &Configuration) -> Vec<OptionLine> {
             let (value, value_label) = match choice {
                 Choice::One(v) => (OneOrMany::One(v.clone()), OneOrMany::One(label_of(v))),
                 Choice::Many(vs) => (OneOrMany::Many(vs.iter().cloned().collect()), OneOrMany::Many(vs.iter().map(|v| label_of(v)).collect())),
-                Choice::Number(n) => (OneOrMany::One(n.to_string()), OneOrMany::One(n.to_string())),
+                // The label is what a person reads on the ticket: "100 mm", not "100".
+                Choice::Number(n) => (OneOrMany::One(n.to_string()), OneOrMany::One(o.number.as_ref().filter(|s| !s.unit.is_empty()).map_or_else(|| n.to_string(), |s| format!("{n} {}", s.unit)))),
                 Choice::Text(_) => return None,
             };
             Some(OptionLine { label: o.label.en.clone(), option: o.code.clone(), value, value_label })
@@ -256,5 +257,15 @@ mod tests {
         let event = Event { data: &body.with(&head), timestamp: Utc::now().to_rfc3339(), event_type: "work_order.created" };
         let text = serde_json::to_string(&event).expect("json");
         assert_eq!(text, serde_json::from_str::<Value>(&text).expect("json").to_string());
+    }
+
+    /// A number is labelled with its unit: the ticket read "Stem length 100".
+    #[test]
+    fn a_number_options_label_carries_its_unit() {
+        let cat = crate::domain::catalog::tests::bicycles();
+        let cfg = crate::domain::catalog::tests::good_road();
+        let p = cat.product(&cfg.product).expect("road");
+        let stem = options_of(p, &cfg).into_iter().find(|o| o.option == "stem_length").expect("a stem line");
+        assert_eq!(serde_json::to_value(&stem).ok(), Some(serde_json::json!({"label": "Stem length", "option": "stem_length", "value": "100", "value_label": "100 mm"})));
     }
 }

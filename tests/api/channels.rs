@@ -240,6 +240,12 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
         let (status, p) = problem(post(empty, Some("d2")).await.unwrap()).await;
         assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"), "{address}");
     }
+    // An address a label cannot be printed from is refused, each problem named.
+    let mut no_street = jersey(&customer);
+    no_street["ship_to"] = json!({"address": {"name": "Only Name", "street": "1 Main St"}});
+    let (status, p) = problem(post(no_street, Some("d2b")).await.unwrap()).await;
+    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-address"));
+    assert_eq!(p["detail"].as_str().unwrap(), "ship_to.address cannot go on a label: it has no line `street` (its lines are name, company, line1, line2, line3, postal_code, city, region, country); line1 is missing (the street and number); city is missing (the town or city)");
     let mut both = jersey(&customer);
     both["ship_to"] = json!({"store": "NORTH", "address": {"line1": "1 Main St"}});
     let (status, p) = problem(post(both, Some("c9")).await.unwrap()).await;
@@ -299,6 +305,16 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let (status, p) = problem(post(tiny, Some("f")).await.unwrap()).await;
     assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-configuration"));
     assert_eq!(p["violations"][0]["kind"], "invalid_measurement", "{p}");
+    // Head and hand girth, which fitters take and no product reads, are taken (they were
+    // refused as unknown); one no adult has is refused by its name, as the others are.
+    let mut whole = jersey(&customer);
+    whole["measurements"]["head_girth"] = json!(570);
+    whole["measurements"]["hand_girth"] = json!(210);
+    let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&whole).send().await.unwrap().json().await.unwrap();
+    assert_eq!(quote["valid"], true, "{quote}");
+    whole["measurements"]["head_girth"] = json!(57);
+    let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&whole).send().await.unwrap().json().await.unwrap();
+    assert_eq!(quote["violations"][0]["explanation"]["en"], "A head girth of 5.7 cm is not possible: it must be between 38.0 cm and 80.0 cm.", "{quote}");
     // An option the product does not have is named by the engine, whatever its value's type.
     let mut stranger = jersey(&customer);
     stranger["choices"]["zz"] = json!(["a"]);

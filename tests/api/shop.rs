@@ -904,8 +904,16 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
 
     // In inches and pounds, asked for once, and kept as the units of the next form.
     let (_, html) = app.get_html("/shop/measurements/new?unit=imperial&next=/shop/configure/road").await;
-    assert_eq!(attr(&html, "#unit-metric", "href").as_deref(), Some("?unit=metric&next=%2Fshop%2Fconfigure%2Froad"));
+    assert_eq!(attr(&html, "#unit-metric", "href").as_deref(), Some("/shop/measurements/new?unit=metric&next=%2Fshop%2Fconfigure%2Froad"));
     assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("59.06"), "1500 mm in inches");
+    // The units switch with values typed (our script sends the form) keeps them, converted.
+    let res = app
+        .shop_form("/shop/measurements/new?unit=imperial", "/shop/measurements", &[("unit_system", "imperial"), ("m_stature", "69.1"), ("m_inside_leg", "3x"), ("switch_units", "metric"), ("next", "/shop/configure/road")])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let switched = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!((attr(&switched, "#m_stature", "value").as_deref(), attr(&switched, "#m_inside_leg", "value").as_deref()), (Some("175.5"), Some("3x")));
+    assert_eq!((attr(&switched, "#unit-metric", "class").as_deref(), attr(&switched, "#measurement-form input[name=next]", "value").as_deref()), (Some("button current"), Some("/shop/configure/road")));
     let res = app
         .shop_form("/shop/measurements/new?unit=imperial", "/shop/measurements", &[("unit_system", "imperial"), ("m_stature", "69.1"), ("m_inside_leg", "32.25"), ("m_body_mass", "165")])
         .await;

@@ -88,6 +88,16 @@ impl Browser {
 }
 
 async fn sign_up_and_measure(browser: &Browser, app: &TestApp) {
+    sign_up(browser, app).await;
+    browser.client.goto(&app.url("/shop/measurements/new")).await.unwrap();
+    for (field, value) in MEDIAN_MAN {
+        browser.fill(&format!("#{field}"), value).await;
+    }
+    browser.click("#save-measurements").await;
+    browser.wait_text("h1", "My measurements").await;
+}
+
+async fn sign_up(browser: &Browser, app: &TestApp) {
     let c = &browser.client;
     c.goto(&app.url("/shop/sign-up")).await.unwrap();
     browser.wait_text("h1", "Create your account").await;
@@ -97,13 +107,6 @@ async fn sign_up_and_measure(browser: &Browser, app: &TestApp) {
     browser.fill("#confirmation", CUSTOMER_PASSWORD).await;
     browser.click("#create-account").await;
     browser.wait_text("h1", "Made to measure, online").await;
-
-    c.goto(&app.url("/shop/measurements/new")).await.unwrap();
-    for (field, value) in MEDIAN_MAN {
-        browser.fill(&format!("#{field}"), value).await;
-    }
-    browser.click("#save-measurements").await;
-    browser.wait_text("h1", "My measurements").await;
 }
 
 /// A signed-up, measured customer's browser on a product's configurator (`None`: no browser).
@@ -198,6 +201,22 @@ async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_brows
     assert!(c.current_url().await.unwrap().as_str().contains("/shop/checkout/road?"), "{:?}", c.current_url().await);
     c.refresh().await.unwrap();
     browser.wait_text("h1", "Check and place your order").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up(&browser, &app).await;
+    browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
+    browser.fill("#m_stature", "175.6").await;
+    browser.fill("#m_body_mass", "80").await;
+    browser.click("#unit-imperial").await;
+    browser.wait_text("#m_stature + .unit", "in").await;
+    assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("69.13".to_owned(), "176.37".to_owned()));
+    browser.click("#save-measurements").await;
+    browser.wait_text("h1", "My measurements").await;
     browser.client.clone().close().await.unwrap();
 }
 

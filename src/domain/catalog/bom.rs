@@ -80,6 +80,10 @@ fn lines<'a>(ctx: &Ctx<'a>, a: &Assignment, snap: &Snapshot<'a>, lines: &[Line])
             if qty.is_sign_negative() && !qty.is_zero() {
                 return Err(err(format!("negative quantity {qty}")));
             }
+            // "0 pc" of spacers is nothing to pick: a line that comes to nothing is left out.
+            if qty.is_zero() {
+                continue;
+            }
             out.push(SpecLine { code: l.code.clone(), label: l.label.clone(), qty: qty.normalize(), unit: l.unit.clone() });
         }
         Ok(out)

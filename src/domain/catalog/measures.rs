@@ -54,7 +54,12 @@ pub fn expr_value(def: &MeasureDef, canonical: i64) -> f64 {
 
 /// "84.5 cm" / "81.5 kg": how a measurement is named inside an explanation.
 pub fn display(def: &MeasureDef, canonical: i64) -> String {
-    let (value, unit) = match def.quantity {
+    display_quantity(def.quantity, canonical)
+}
+
+/// The same for a measurement rules cannot read (head or hand girth), by its quantity.
+pub fn display_quantity(quantity: Quantity, canonical: i64) -> String {
+    let (value, unit) = match quantity {
         Quantity::Length => (canonical as f64 / 10.0, "cm"),
         Quantity::Mass => (canonical as f64 / 1000.0, "kg"),
     };

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A text in both UI languages. Both are mandatory: a catalog that forgets the Chinese label
 /// would show an empty field to half of the shop's customers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of both languages, such as { en = \"Frame\", zh = \"车架\" }")]
 pub struct Text {
     pub en: String,
     pub zh: String,
@@ -38,7 +38,7 @@ impl Text {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a catalog: a [catalog] table, then [[size_charts]] and [[products]]")]
 pub struct CatalogDoc {
     pub catalog: CatalogHeader,
     #[serde(default)]
@@ -48,7 +48,7 @@ pub struct CatalogDoc {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "the [catalog] table, with id and version")]
 pub struct CatalogHeader {
     pub id: String,
     pub version: String,
@@ -66,7 +66,7 @@ pub enum Family {
 /// type). Rows are half-open intervals in millimetres, `from <= body < to`, and must touch:
 /// a published "90-95 cm" row followed by "96-101" is written `from = 900, to = 960`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[size_charts]] table")]
 pub struct SizeChartDoc {
     pub code: String,
     pub label: Option<Text>,
@@ -76,7 +76,7 @@ pub struct SizeChartDoc {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a size chart row, such as { size = \"M\", from = 960, to = 1040 }")]
 pub struct SizeRowDoc {
     pub size: String,
     pub from: i64,
@@ -84,7 +84,7 @@ pub struct SizeRowDoc {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[products]] table")]
 pub struct ProductDoc {
     pub code: String,
     pub family: Family,
@@ -114,7 +114,7 @@ pub enum OptionKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[products.options]] table")]
 pub struct OptionDoc {
     pub code: String,
     pub kind: OptionKind,
@@ -142,14 +142,14 @@ pub struct OptionDoc {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table naming a derived value and an attribute, such as { derived = \"frame_size_cm\", attr = \"size_cm\" }")]
 pub struct RecommendDoc {
     pub derived: String,
     pub attr: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a value, such as { code = \"s56\", label = { en = \"56 cm\", zh = \"56 厘米\" } }")]
 pub struct ValueDoc {
     pub code: String,
     pub label: Text,
@@ -172,7 +172,7 @@ pub enum RuleKind {
 /// must hold one of its listed values. `excludes`: then none of them. `constraint`: `expr`
 /// must be true. Rules whose options are not chosen yet do not apply yet.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[products.rules]] table")]
 pub struct RuleDoc {
     pub id: String,
     pub kind: RuleKind,
@@ -188,7 +188,7 @@ pub struct RuleDoc {
 /// A derived value: a number from `expr`, or a garment size looked up in a size chart
 /// (`chart`, or `charts` keyed by the value of the single-choice option `chart_by`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[products.derived]] table")]
 pub struct DerivedDoc {
     pub code: String,
     pub label: Text,
@@ -206,7 +206,7 @@ pub struct DerivedDoc {
 /// A bill-of-materials line or an operation: included when `when` is true (always when
 /// absent), quantity from `qty` (1 when absent), rounded to `decimals`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a [[products.bom]] or [[products.operations]] line")]
 pub struct LineDoc {
     pub code: String,
     pub label: Text,

@@ -311,6 +311,8 @@ fn work_spec_has_quantities_from_formulas_and_a_stable_hash() {
     assert_eq!(hose.qty, dec("2008"));
     assert!(w.operations.iter().any(|o| o.code == "OP-BLEED"));
     assert!(!w.materials.iter().any(|l| l.code == "CABLE-SHIFT-INNER"));
+    // The 56's stack of 557 mm needs no 5 mm spacer to reach 560: no "0 pc" line to pick.
+    assert!(!w.materials.iter().any(|l| l.code == "SPACER-5" || l.qty.is_zero()), "{:?}", w.materials);
     // Same configuration, choices given in another order and an unread measurement: same hash.
     let mut again = good_road();
     let choices: Vec<_> = again.choices.clone().into_iter().rev().collect();
@@ -522,6 +524,9 @@ fn lint_refuses_a_recommendation_it_cannot_compute() {
     assert!(e.contains("`recommend` compares attribute `mm`, which the values do not have"), "{e}");
     let e = with("recommend = { derived = \"size\", attr = \"cm\" }", "[[products.derived]]\ncode = \"size\"\nlabel = { en = \"S\", zh = \"S\" }\nexpr = \"c.brakes == 'disc' ? 1.0 : 2.0\"\n");
     assert!(e.contains("`recommend` needs a derived number computed from measurements only; `size` is not"), "{e}");
+    // A wrong shape says what the shape is, not "expected struct RecommendDoc".
+    let e = with("recommend = \"size\"", derived);
+    assert!(e.contains("expected a table naming a derived value and an attribute, such as { derived = \"frame_size_cm\", attr = \"size_cm\" }") && !e.contains("struct"), "{e}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::input::{Assignment, Configuration, InputProblem, Val, normalize};
 use super::measures;
 use super::model::{RuleKind, Text};
 use super::EngineError;
+use crate::domain::lang::Lang;
 use crate::domain::measurement::Measurement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -139,12 +140,16 @@ pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputPr
 /// negative stature would otherwise reach the bill of materials as a negative length of cloth.
 fn implausible_measurements(measurements: &std::collections::BTreeMap<String, i64>) -> impl Iterator<Item = Found> + '_ {
     measurements.iter().filter_map(|(code, &value)| {
-        let range = Measurement::from_code(code)?.hard_range();
+        let m = Measurement::from_code(code)?;
+        let range = m.hard_range();
         if u32::try_from(value).is_ok_and(|v| range.contains(v)) {
             return None;
         }
-        let def = measures::measure(code)?;
-        let (shown, min, max) = (measures::display(def, value), measures::display(def, range.min.into()), measures::display(def, range.max.into()));
+        // Head and hand girth are taken but read by no rule: named as the forms name them.
+        let (en, zh) = measures::measure(code).map_or_else(|| (m.name(Lang::En).to_lowercase(), m.name(Lang::ZhCn).to_owned()), |d| (d.en.to_owned(), d.zh.to_owned()));
+        let quantity = if m.quantity() == crate::domain::measurement::Quantity::Mass { measures::Quantity::Mass } else { measures::Quantity::Length };
+        let show = |v: i64| measures::display_quantity(quantity, v);
+        let (shown, min, max) = (show(value), show(range.min.into()), show(range.max.into()));
         Some(Found {
             violation: Violation {
                 kind: ViolationKind::InvalidMeasurement,
@@ -153,8 +158,8 @@ fn implausible_measurements(measurements: &std::collections::BTreeMap<String, i6
                 options: vec![],
                 measurements: vec![code.clone()],
                 explanation: Text {
-                    en: format!("{} {} of {shown} is not possible: it must be between {min} and {max}.", if def.en.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "An" } else { "A" }, def.en),
-                    zh: format!("{}{shown}不可能：应在{min}到{max}之间。", def.zh),
+                    en: format!("{} {en} of {shown} is not possible: it must be between {min} and {max}.", if en.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "An" } else { "A" }),
+                    zh: format!("{zh}{shown}不可能：应在{min}到{max}之间。"),
                 },
             },
             options: BTreeSet::new(),

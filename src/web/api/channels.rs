@@ -140,8 +140,9 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
         choices.insert(code.clone(), choice);
     }
     // A misspelt code would only show as the right one missing: name it.
-    if let Some(unknown) = body.measurements.keys().find(|k| crate::domain::catalog::measures::measure(k).is_none()) {
-        let known: Vec<&str> = crate::domain::catalog::measures::MEASURES.iter().map(|m| m.code).collect();
+    // Every measurement a fitter takes, also those no rule reads (head and hand girth).
+    if let Some(unknown) = body.measurements.keys().find(|k| crate::domain::measurement::Measurement::from_code(k).is_none()) {
+        let known: Vec<&str> = crate::domain::measurement::Measurement::ALL.iter().map(|m| m.code()).collect();
         return Err(ApiError::BadRequest(format!("unknown measurement `{unknown}`; the measurements are {}", known.join(", "))));
     }
     let measurements = body.measurements.iter().map(|(k, v)| (k.clone(), v.0)).collect();
@@ -350,15 +351,14 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
         }
         Some(Value::Object(m)) if m.contains_key("address") => {
-            let given = match &m["address"] {
-                Value::Object(a) => a.values().any(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())),
-                Value::String(a) => !a.trim().is_empty(),
-                _ => false,
+            let nowhere = || ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into());
+            let address = match &m["address"] {
+                Value::Object(a) if a.values().all(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())) => return Err(nowhere()),
+                Value::Object(a) => Value::Object(crate::domain::address::from_api(a).map_err(|e| ApiError::Unprocessable("invalid-address", e))?),
+                Value::String(a) if !a.trim().is_empty() => Value::String(a.clone()),
+                _ => return Err(nowhere()),
             };
-            if !given {
-                return Err(ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into()));
-            }
-            Ok((json!({ "address": m["address"] }), None))
+            Ok((json!({ "address": address }), None))
         }
         Some(Value::Object(m)) => {
             let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();

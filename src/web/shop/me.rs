@@ -333,7 +333,7 @@ pub struct MeasureYourselfPage {
 impl MeasureYourselfPage {
     /// The same form in the other units, keeping where to go next.
     pub fn units_href(&self, unit: &str) -> String {
-        format!("?unit={unit}&next={}", crate::web::error::urlencode(&self.next))
+        format!("/shop/measurements/new?unit={unit}&next={}", crate::web::error::urlencode(&self.next))
     }
 }
 
@@ -370,6 +370,10 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     let lang = page.ctx.t.lang;
     let system = unit_system(get("unit_system"));
     let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
+    if let Some(to) = crate::web::staff::measurements::switch_to(get("switch_units")) {
+        let fields = fields(lang, to, &crate::web::staff::measurements::typed_in(&typed, system, to));
+        return render::ok(&MeasureYourselfPage { fields, warnings: vec![], fingerprint: String::new(), next: get("next").to_owned(), form_error: None, prefilled: None, imperial: to == UnitSystem::Imperial, ctx: page.ctx });
+    }
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
     let validation = parsed.set.validate_in(system);
     let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, prefilled: None, imperial: system == UnitSystem::Imperial, ctx: page.ctx };

@@ -74,6 +74,24 @@ pub fn typed_values(values: &[(String, i64)], system: UnitSystem) -> Vec<(String
         .collect()
 }
 
+/// The typed values in other units, for the units switch: a value that reads is converted, any
+/// other kept as typed (its mistake is said when the form is sent to be saved).
+pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSystem) -> Vec<(String, String)> {
+    typed
+        .iter()
+        .map(|(code, text)| {
+            let read = Measurement::from_code(code).filter(|_| !text.trim().is_empty()).and_then(|m| m.parse(text, from).ok());
+            read.and_then(|v| typed_values(&[(code.clone(), i64::from(v))], to).pop()).unwrap_or_else(|| (code.clone(), text.clone()))
+        })
+        .collect()
+}
+
+/// The units the form was asked to switch to (`switch_units`, sent by the units switch with
+/// what was typed), if it was.
+pub(crate) fn switch_to(asked: &str) -> Option<UnitSystem> {
+    matches!(asked, "metric" | "imperial").then(|| unit_system(asked))
+}
+
 pub(crate) fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]) -> Vec<Field> {
     Measurement::ALL
         .iter()
@@ -144,6 +162,7 @@ pub async fn new_measurements_form(
 /// `POST /staff/customers/{id}/measurements`: a new dated set; never an edit of an old one.
 pub async fn create_measurements(
     page: StaffPage,
+    session: Session,
     db: web::Data<Db>,
     path: web::Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
@@ -158,6 +177,11 @@ pub async fn create_measurements(
         .iter()
         .map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned()))
         .collect();
+    if let Some(to) = switch_to(get("switch_units")) {
+        let _ = session.insert(UNIT_SYSTEM, system_name(to));
+        let fields = fields(lang, to, &typed_in(&typed, system, to));
+        return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings: vec![], fingerprint: String::new(), self_measured, form_error: None });
+    }
     let parsed = MeasurementSet::parse_form(
         Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))),
         system,
