@@ -467,10 +467,29 @@ fn the_road_frame_fits_riders_as_the_makers_chart_does() {
     // Below the smallest size and above the largest, the seatpost decides.
     assert_eq!(frame_rules_broken(&road_rider("s45", 1480, 690)), Vec::<String>::new());
     assert_eq!(frame_rules_broken(&road_rider("s45", 1480, 560)), vec!["saddle-above-seat-tube".to_string()]);
-    assert_eq!(frame_rules_broken(&road_rider("s58", 2000, 985)), vec!["saddle-within-seatpost-reach".to_string()]);
-    let v = bicycles().validate(&road_rider("s58", 2000, 985)).unwrap_or_else(|e| panic!("{e}"));
+    // The 58 comes with a 400 mm post: a 985 mm inside leg, past every 350 mm post, rides it.
+    assert_eq!(frame_rules_broken(&road_rider("s56", 2000, 985)), vec!["frame-fits-rider-height".to_string(), "saddle-within-seatpost-reach".to_string()]);
+    assert_eq!(frame_rules_broken(&road_rider("s58", 2000, 985)), Vec::<String>::new());
+    let spec = bicycles().work_spec(&road_rider("s58", 1900, 930)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(spec.materials.iter().any(|l| l.code == "SEATPOST-400") && !spec.materials.iter().any(|l| l.code == "SEATPOST-350"), "{:?}", spec.materials);
+    assert_eq!(frame_rules_broken(&road_rider("s58", 2000, 1040)), vec!["saddle-within-seatpost-reach".to_string()]);
+    let v = bicycles().validate(&road_rider("s58", 2000, 1040)).unwrap_or_else(|e| panic!("{e}"));
     assert!(v.violations.iter().any(|x| x.explanation.en.starts_with("On this frame the seatpost cannot reach the saddle height the inside leg needs: choose a larger frame.")), "{:#?}", v.violations);
-    let Ok(Repair::RuledOutByMeasurements { .. }) = bicycles().repair(&road_rider("s58", 2000, 985)) else { panic!("no road frame is this long") };
+    let Ok(Repair::RuledOutByMeasurements { .. }) = bicycles().repair(&road_rider("s58", 2000, 1040)) else { panic!("no road frame is this long") };
+}
+
+#[test]
+fn the_gravel_bar_recommended_is_one_sold_and_the_bars_allowed_stay_with_the_shoulders() {
+    // Narrow shoulders were recommended a 38 cm gravel bar; gravel bars start at 40.
+    let cat = bicycles();
+    let narrow = male_p50(Configuration::new("gravel")).measure("shoulder_width", 340);
+    let derived = cat.derive(&narrow).unwrap_or_else(|e| panic!("{e}"));
+    let bar = derived.iter().find(|d| d.code == "bar_width").and_then(|d| d.value.clone());
+    assert_eq!(bar.map(|b| b.to_string()).as_deref(), Some("40"), "{derived:?}");
+    // Bars 0 to 6 cm wider than the shoulders (to the nearest 2 cm: 34 → 38): 40 to 44.
+    let a = cat.availability(&narrow).unwrap_or_else(|e| panic!("{e}"));
+    let fits: Vec<String> = a.options.iter().filter(|x| x.option == "handlebar").flat_map(|x| x.values.iter().filter(|v| v.blocked_by.iter().all(|b| b.rule.as_deref() != Some("g-bar-fits-shoulders"))).map(|v| v.value.clone())).collect();
+    assert_eq!(fits, vec!["h40", "h42", "h44"]);
 }
 
 #[test]
