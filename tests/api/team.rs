@@ -15,6 +15,7 @@ on_both_backends!(
     a_store_s_name_and_tax_rate_change_and_its_code_stays,
     nobody_disables_their_own_account,
     a_closed_store_sells_nothing_and_its_people_are_signed_out,
+    a_closing_store_hands_its_customers_and_channels_to_another_and_lists_its_orders_to_collect,
 );
 
 async fn page(res: reqwest::Response) -> (StatusCode, Html) {
@@ -279,4 +280,68 @@ async fn a_closed_store_sells_nothing_and_its_people_are_signed_out(backend: Bac
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.browser().sign_in(FITTER_NORTH, PASSWORD).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&customer.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await).split('/').nth(2), Some("orders"));
+}
+
+async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_its_orders_to_collect(backend: Backend) {
+    let app = crate::shop_helpers::with_shop(backend).await;
+    // An order to collect in the north store, a channel selling in its name, a customer of it.
+    let customer = app.browser();
+    customer.signed_up("Mei", "mei@example.com").await;
+    customer.measure_myself().await;
+    let fields = customer.checkout("cycling_jersey", &crate::shop_helpers::JERSEY).await;
+    let north = app.north.to_string();
+    assert!(location(&customer.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await).starts_with("/shop/orders/"));
+    let key = app.add_channel("kiosk").await;
+    let ana = app.customer_reference("Ana Silva").await;
+    app.sign_in_as(ADMIN).await;
+    let (north_page, south_page) = (format!("/staff/stores/{}", app.north), format!("/staff/stores/{}", app.south));
+    let count = |html: &Html, id: &str| -> usize { select(html, id)[0].split(": ").nth(1).and_then(|n| n.split([' ', '(']).next()).and_then(|n| n.parse().ok()).unwrap() };
+    let (_, south_before) = app.get_html(&south_page).await;
+    let (_, html) = app.get_html(&north_page).await;
+    let customers = count(&html, "#store-left-customers");
+    assert!(customers >= 1, "{:?}", select(&html, "#store-left-customers"));
+    assert_eq!(select(&html, "#store-left-channels"), vec!["Sales channels selling in its name: 1 (kiosk)"]);
+    let to_collect = select(&html, "#store-left-orders a");
+    assert!(to_collect.len() == 1 && to_collect[0].starts_with("O-"), "{to_collect:?}");
+
+    // Closing it moves its customers and channels to the store chosen, which must be open.
+    let token = app.csrf(&north_page).await;
+    let own = north.clone();
+    let (status, html) = page(app.post_form(&format!("{north_page}/open"), &[("csrf_token", &token), ("open", "off"), ("hand_over", &own)]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(select(&html, "#store-refusal"), vec!["Customers and channels can only move to another store that is open."]);
+    let south = app.south.to_string();
+    let res = app.post_form(&format!("{north_page}/open"), &[("csrf_token", &token), ("open", "off"), ("hand_over", &south)]).await;
+    assert_eq!(location(&res), format!("{north_page}?done=handed-over"));
+    let (_, html) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&html, "#store-notice"), vec!["Done: its customers and sales channels now belong to the store chosen."]);
+    assert!(select(&html, "#store-closed")[0].starts_with("This store has been closed since "));
+    assert_eq!((count(&html, "#store-left-customers"), count(&html, "#store-left-channels")), (0, 0));
+    // The order stays to be collected there, and says so.
+    assert_eq!(select(&html, "#store-left-orders a"), to_collect);
+    assert_eq!(select(&html, "#store-left-behind p"), vec!["These orders are still to be collected here: tell their customers where to collect them instead."]);
+    let (_, south_after) = app.get_html(&south_page).await;
+    assert_eq!(count(&south_after, "#store-left-customers"), count(&south_before, "#store-left-customers") + customers);
+    assert_eq!(select(&south_after, "#store-left-channels"), vec!["Sales channels selling in its name: 1 (kiosk)"]);
+    // The channel sells again, in the south store's name.
+    let order = serde_json::json!({
+        "customer_reference": ana, "product": "cycling_jersey",
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full"},
+        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
+    });
+    let res = reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "after-close").json(&order).send().await.unwrap();
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_owned();
+    let (store_id, ship_to): (Option<i64>, String) = app
+        .db
+        .read(move |c| -> Result<_, atelier::store::StoreError> {
+            use atelier::store::schema::orders::dsl as o;
+            use diesel::prelude::*;
+            Ok(o::orders.filter(o::reference.eq(&reference)).select((o::store_id, o::ship_to)).first(c)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!((store_id, serde_json::from_str::<serde_json::Value>(&ship_to).unwrap()["store_code"].as_str()), (Some(app.south), Some("SOUTH")));
 }

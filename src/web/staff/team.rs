@@ -96,6 +96,7 @@ impl Done {
             "enabled" => "staff-enabled",
             "disabled" => "staff-disabled",
             "closed" => "store-closed-done",
+            "handed-over" => "store-handed-over",
             "reopened" => "store-reopened",
             _ => return None,
         };
@@ -176,15 +177,24 @@ pub struct StorePage {
     pub refusal: Option<&'static str>,
     /// When it closed, as shown.
     pub closed: Option<String>,
+    /// For administrators: what closing leaves behind, and the open stores it could go to.
+    pub left: Option<crate::store::stores::LeftBehind>,
+    pub hand_over_to: Vec<(i64, String)>,
 }
 
 impl StorePage {
     async fn load(db: &Db, ctx: Ctx, store_id: i64) -> Result<Self, AppError> {
         let viewer = ctx.staff.clone().ok_or(AppError::Forbidden)?;
         viewer.require_store(store_id)?;
-        let (store, team) = db
-            .read(move |conn| Ok::<_, StoreError>((crate::store::stores::find(conn, store_id)?, crate::store::staff::list_for_store(conn, store_id)?)))
+        let admin = viewer.role == Role::Admin;
+        let (store, team, left, stores) = db
+            .read(move |conn| {
+                let left = if admin { Some(crate::store::stores::left_behind(conn, store_id, 20)?) } else { None };
+                let stores = if admin { crate::store::stores::list(conn)? } else { vec![] };
+                Ok::<_, StoreError>((crate::store::stores::find(conn, store_id)?, crate::store::staff::list_for_store(conn, store_id)?, left, stores))
+            })
             .await?;
+        let hand_over_to = stores.into_iter().filter(|s| s.id != store_id && s.is_open()).map(|s| (s.id, format!("{} ({})", s.name, s.code))).collect();
         let store = store.ok_or(AppError::NotFound)?;
         let authority = viewer.authority();
         // Nobody is added to a closed store.
@@ -193,7 +203,7 @@ impl StorePage {
         let settings = (viewer.role == Role::Admin).then(|| StoreForm::of(&store));
         let team = team.into_iter().map(|s| Member::of(s, &viewer)).collect();
         let closed = store.closed_at.map(|at| super::fmt_time(&at));
-        Ok(Self { ctx, tax_rate: format_percent(store.tax_rate_bp), store, team, roles, form, settings, notice: None, member_error: None, refusal: None, closed })
+        Ok(Self { ctx, tax_rate: format_percent(store.tax_rate_bp), store, team, roles, form, settings, notice: None, member_error: None, refusal: None, closed, left, hand_over_to })
     }
 }
 
@@ -409,6 +419,8 @@ pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, C
 #[serde(default)]
 pub struct OpenForm {
     open: String,
+    /// On closing: the open store its customers and sales channels move to (empty: they stay).
+    hand_over: String,
 }
 
 /// `POST /staff/stores/{id}/open` (administrators): `open=off` closes the store (it sells
@@ -423,8 +435,12 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
         "off" => false,
         _ => return Err(AppError::BadRequest("open must be on or off".into())),
     };
+    let hand_over = match form.hand_over.trim() {
+        "" => None,
+        to => Some(to.parse::<i64>().map_err(|_| AppError::BadRequest("hand_over must be a store's id".into()))?),
+    };
     let outcome = db
-        .write(move |conn| -> Result<Option<Result<bool, &'static str>>, StoreError> {
+        .write(move |conn| -> Result<Option<Result<(bool, bool), &'static str>>, StoreError> {
             let Some(store) = crate::store::stores::find(conn, id)? else { return Ok(None) };
             let all = crate::store::stores::list(conn)?;
             if !open && store.is_open() && !all.iter().any(|s| s.id != id && s.is_open()) {
@@ -434,14 +450,25 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
             // Closing again disables anyone still active (added from the command line before
             // it refused, say); the date it closed stays.
             let at = if open { None } else { Some(store.closed_at.unwrap_or_else(now)) };
+            // Its customers and channels go to another open store, if one was chosen.
+            let moved = match hand_over.filter(|_| !open) {
+                Some(to) => match all.iter().find(|s| s.id == to && s.id != id && s.is_open()) {
+                    Some(target) => Some((crate::store::stores::hand_over(conn, id, to)?, &target.code)),
+                    None => return Ok(Some(Err("store-hand-over-unknown"))),
+                },
+                None => None,
+            };
             let disabled = crate::store::stores::set_closed(conn, id, at)?;
             if changed {
                 audit::record(conn, Some(actor), if open { "store.reopened" } else { "store.closed" }, &format!("store:{id}"), &store.code)?;
             }
+            if let Some(((customers, channels), to)) = moved {
+                audit::record(conn, Some(actor), "store.handed_over", &format!("store:{id}"), &format!("to:{to} customers:{customers} channels:{channels}"))?;
+            }
             for person in disabled {
                 audit::record(conn, Some(actor), "staff.disabled", &format!("staff:{person}"), "store closed")?;
             }
-            Ok(Some(Ok(changed)))
+            Ok(Some(Ok((changed, moved.is_some()))))
         })
         .await?;
     match outcome {
@@ -450,8 +477,9 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
             let page = StorePage::load(&db, p.ctx, id).await?;
             render::page(StatusCode::CONFLICT, &StorePage { refusal: Some(refusal), ..page })
         }
-        Some(Ok(false)) => Ok(see_other(&format!("/staff/stores/{id}"))),
-        Some(Ok(true)) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" }))),
+        Some(Ok((_, true))) => Ok(see_other(&format!("/staff/stores/{id}?done=handed-over"))),
+        Some(Ok((false, false))) => Ok(see_other(&format!("/staff/stores/{id}"))),
+        Some(Ok((true, false))) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" }))),
     }
 }
 
