@@ -21,6 +21,10 @@ pub enum ShopAccountError {
     AlreadyClaimed,
     #[error("the reset link is unknown, used or expired")]
     BadResetLink,
+    #[error("the email-change link is unknown, used or expired")]
+    BadEmailLink,
+    #[error("too many email changes were asked for this hour")]
+    TooManyEmailChanges,
     #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
@@ -266,26 +270,82 @@ pub struct AccountOwner {
     pub email: String,
 }
 
-/// A new name and email for the customer's own account. A new email is the sign-in from now
-/// on, and the old address is told (whoever took over a session cannot quietly move the
-/// account away); the caller has checked the password for it.
-pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, t: Tr) -> Result<(), ShopAccountError> {
-    let subject = t.t("mail-email-changed-subject");
-    let body = t.t1("mail-email-changed-body", "email", details.email.as_str());
-    db.write(move |conn| -> Result<(), ShopAccountError> {
+/// How long a link to confirm a new email works, and how many may be mailed an hour.
+pub const EMAIL_CHANGE_HOURS: i64 = 24;
+const MAX_EMAIL_CHANGES_PER_HOUR: i64 = 5;
+
+/// A new name and email for the customer's own account (the caller has checked the password
+/// for a new email). The name changes at once; a new email only once the link mailed to it is
+/// opened ([`confirm_email_change`]): a mistyped address would otherwise become the sign-in
+/// that password resets go to. The present address is told that a change was asked for
+/// (whoever took over a session cannot quietly move the account away). Answers the email
+/// waiting for its link, if one is.
+pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, base_url: &str, t: Tr) -> Result<Option<String>, ShopAccountError> {
+    let token = shop_account::new_reset_token();
+    let token_hash = shop_account::hash_secret(&token);
+    let link = format!("{}/shop/account/email/{token}", base_url.trim_end_matches('/'));
+    let confirm = (t.t("mail-email-confirm-subject"), t.t_args("mail-email-confirm-body", &[("link", link), ("hours", EMAIL_CHANGE_HOURS.to_string())]));
+    let asked = (t.t("mail-email-change-asked-subject"), t.t1("mail-email-change-asked-body", "email", details.email.as_str()));
+    db.write(move |conn| -> Result<Option<String>, ShopAccountError> {
         let email = details.email.as_str();
-        if email != owner.email {
+        customers::set_name_and_email(conn, owner.customer_id, &details.name, &owner.email)?;
+        let pending = if email != owner.email {
             if accounts::find_by_email(conn, email)?.is_some() {
                 return Err(ShopAccountError::EmailTaken);
             }
-            accounts::set_email(conn, owner.account_id, email).map_err(taken)?;
-            mail_outbox::insert(conn, owner.customer_id, &owner.email, &subject, &body)?;
-            // Failed sign-ins were counted under the old email, which now signs in nobody.
-            sign_in_failures::clear_account(conn, &throttle_key(&owner.email))?;
-        }
-        customers::set_name_and_email(conn, owner.customer_id, &details.name, email)?;
+            if accounts::email_changes_since(conn, owner.account_id, now() - Duration::hours(1))? >= MAX_EMAIL_CHANGES_PER_HOUR {
+                return Err(ShopAccountError::TooManyEmailChanges);
+            }
+            accounts::insert_email_change(conn, owner.account_id, email, &token_hash, now() + Duration::hours(EMAIL_CHANGE_HOURS))?;
+            mail_outbox::insert(conn, owner.customer_id, email, &confirm.0, &confirm.1)?;
+            mail_outbox::insert(conn, owner.customer_id, &owner.email, &asked.0, &asked.1)?;
+            audit::record(conn, None, "customer.email_change_asked", &format!("customer:{}", owner.customer_id), "by the customer")?;
+            Some(details.email.as_str().to_owned())
+        } else {
+            None
+        };
         audit::record(conn, None, "customer.details_changed", &format!("customer:{}", owner.customer_id), "by the customer")?;
-        Ok(())
+        Ok(pending)
+    })
+    .await
+}
+
+/// The new email of a live email-change link (to show what it will confirm).
+pub async fn email_change_of_link(db: &Db, token: &str) -> Result<Option<String>, ShopAccountError> {
+    let token_hash = shop_account::hash_secret(token);
+    let at = now();
+    Ok(db.read(move |conn| Ok::<_, StoreError>(accounts::live_email_change(conn, &token_hash, at)?)).await?.map(|(_, email)| email))
+}
+
+/// The new email an account is waiting to confirm, if any.
+pub async fn pending_email(db: &Db, account_id: i64) -> Result<Option<String>, ShopAccountError> {
+    let at = now();
+    Ok(db.read(move |conn| Ok::<_, StoreError>(accounts::pending_email(conn, account_id, at)?)).await?)
+}
+
+/// Makes a link's email the account's sign-in and uses the link up; the previous address is
+/// told. Refused when the link is dead or another account took the email meanwhile.
+pub async fn confirm_email_change(db: &Db, token: &str, t: Tr) -> Result<String, ShopAccountError> {
+    let token_hash = shop_account::hash_secret(token);
+    let subject = t.t("mail-email-changed-subject");
+    db.write(move |conn| -> Result<String, ShopAccountError> {
+        let at = now();
+        let (account_id, email) = accounts::live_email_change(conn, &token_hash, at)?.ok_or(ShopAccountError::BadEmailLink)?;
+        if accounts::find_by_email(conn, &email)?.is_some_and(|other| other.id != account_id) {
+            return Err(ShopAccountError::EmailTaken);
+        }
+        let account = accounts::find(conn, account_id)?.ok_or(ShopAccountError::BadEmailLink)?;
+        if !accounts::take_email_change(conn, &token_hash, at)? {
+            return Err(ShopAccountError::BadEmailLink);
+        }
+        accounts::set_email(conn, account_id, &email).map_err(taken)?;
+        let name = customers::find(conn, account.customer_id)?.map(|c| c.name).unwrap_or_default();
+        customers::set_name_and_email(conn, account.customer_id, &name, &email)?;
+        mail_outbox::insert(conn, account.customer_id, &account.email, &subject, &t.t1("mail-email-changed-body", "email", email.as_str()))?;
+        // Failed sign-ins were counted under the old email, which now signs in nobody.
+        sign_in_failures::clear_account(conn, &throttle_key(&account.email))?;
+        audit::record(conn, None, "customer.email_changed", &format!("customer:{}", account.customer_id), "confirmed by link")?;
+        Ok(email)
     })
     .await
 }

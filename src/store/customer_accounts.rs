@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{claim_codes as cc, customer_accounts as ca, password_resets as pr};
+use super::schema::{claim_codes as cc, customer_accounts as ca, email_changes as ec, password_resets as pr};
 use super::{DbConn, native, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -63,6 +63,7 @@ pub fn set_email(conn: &mut DbConn, id: i64, email: &str) -> QueryResult<usize> 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     super::epoch::mark(super::epoch::Topic::Identity);
     native!(conn, |on| diesel::delete(pr::table.filter(pr::account_id.eq(id))).execute(on))?;
+    native!(conn, |on| diesel::delete(ec::table.filter(ec::account_id.eq(id))).execute(on))?;
     native!(conn, |on| diesel::delete(ca::table.find(id)).execute(on))
 }
 
@@ -131,6 +132,48 @@ pub fn end_resets(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> Quer
 pub fn take_reset(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let n = native!(conn, |on| diesel::update(pr::table.filter(pr::token_hash.eq(token_hash).and(pr::used_at.is_null()).and(pr::expires_at.gt(at))))
         .set(pr::used_at.eq(Some(at)))
+        .execute(on))?;
+    Ok(n == 1)
+}
+
+/// A new sign-in email waiting for its link to be opened; an earlier one still waiting dies
+/// (only the last address asked for can become the account's).
+pub fn insert_email_change(conn: &mut DbConn, account_id: i64, new_email: &str, token_hash: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
+    let at = now();
+    native!(conn, |on| diesel::update(ec::table.filter(ec::account_id.eq(account_id).and(ec::used_at.is_null()))).set(ec::used_at.eq(Some(at))).execute(on))?;
+    native!(conn, |on| diesel::insert_into(ec::table)
+        .values((ec::account_id.eq(account_id), ec::new_email.eq(new_email), ec::token_hash.eq(token_hash), ec::expires_at.eq(expires_at), ec::created_at.eq(at)))
+        .execute(on))
+}
+
+/// The account and new email of a live email-change link (not used, not expired).
+pub fn live_email_change(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<Option<(i64, String)>> {
+    native!(conn, |on| ec::table
+        .filter(ec::token_hash.eq(token_hash).and(ec::used_at.is_null()).and(ec::expires_at.gt(at)))
+        .select((ec::account_id, ec::new_email))
+        .first(on))
+        .optional()
+}
+
+/// The new email an account is waiting to confirm, if any.
+pub fn pending_email(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<Option<String>> {
+    native!(conn, |on| ec::table
+        .filter(ec::account_id.eq(account_id).and(ec::used_at.is_null()).and(ec::expires_at.gt(at)))
+        .order(ec::id.desc())
+        .select(ec::new_email)
+        .first(on))
+        .optional()
+}
+
+/// Email-change links mailed for an account since `since`.
+pub fn email_changes_since(conn: &mut DbConn, account_id: i64, since: NaiveDateTime) -> QueryResult<i64> {
+    native!(conn, |on| ec::table.filter(ec::account_id.eq(account_id).and(ec::created_at.gt(since))).count().get_result(on))
+}
+
+/// Uses up a live email-change link; `false` when it was used first.
+pub fn take_email_change(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = native!(conn, |on| diesel::update(ec::table.filter(ec::token_hash.eq(token_hash).and(ec::used_at.is_null()).and(ec::expires_at.gt(at))))
+        .set(ec::used_at.eq(Some(at)))
         .execute(on))?;
     Ok(n == 1)
 }

@@ -351,6 +351,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_changes (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        new_email -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     password_resets (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -389,6 +401,7 @@ diesel::table! {
 
 diesel::joinable!(customer_accounts -> customers (customer_id));
 diesel::joinable!(password_resets -> customer_accounts (account_id));
+diesel::joinable!(email_changes -> customer_accounts (account_id));
 diesel::joinable!(drafts -> customers (customer_id));
 
 diesel::table! {
@@ -494,6 +507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_accounts,
     claim_codes,
     password_resets,
+    email_changes,
     mail_outbox,
     drafts,
     customer_activity,

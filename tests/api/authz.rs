@@ -217,6 +217,8 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/shop/measurements/new", Rule::Shopper, "/shop/measurements/new"),
     ("GET", "/shop/account", Rule::Shopper, "/shop/account"),
     ("POST", "/shop/account/details", Rule::Shopper, "/shop/account/details"),
+    ("GET", "/shop/account/email/{token}", Rule::Public, "{email_link}"),
+    ("POST", "/shop/account/email/{token}", Rule::Public, "{email_link}"),
     ("POST", "/shop/account/password", Rule::Shopper, "/shop/account/password"),
     ("GET", "/shop/account/export", Rule::Shopper, "/shop/account/export"),
     ("POST", "/shop/account/erase", Rule::Shopper, "/shop/account/erase"),
@@ -376,6 +378,16 @@ async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
         .unwrap()
         .expect("a reset mail");
     let reset_path = mail.body[mail.body.find("/shop/reset/").unwrap()..].split_whitespace().next().unwrap().to_owned();
+    // A live link to confirm a new email (opening it changes nothing; only its button does).
+    let res = other_customer.shop_form("/shop/account", "/shop/account/details", &[("name", "Bea Other"), ("email", "bea.new@shop.example"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mail = app
+        .db
+        .read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::mail_outbox::latest_to(c, "bea.new@shop.example")?))
+        .await
+        .unwrap()
+        .expect("a link to confirm the new email");
+    let email_link = mail.body[mail.body.find("/shop/account/email/").unwrap()..].split_whitespace().next().unwrap().to_owned();
 
     let catalog_id = app
         .db
@@ -395,6 +407,7 @@ async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
             .replace("{draft}", &draft_id.to_string())
             .replace("{reference}", &channel_ref)
             .replace("{reset}", &reset_path)
+            .replace("{email_link}", &email_link)
             .replace("{fitter}", &staff_id.to_string())
     };
 

@@ -674,12 +674,36 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     assert_eq!(select(&html_of(res).await, "#details-password-error"), vec!["This is not your current password."]);
     let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "ANA@example.com"), ("password", CUSTOMER_PASSWORD)]).await;
     assert_eq!(select(&html_of(res).await, "#email-error"), vec!["Another account uses this email already."]);
+    // A typo would lock the account out of password resets: the new email changes nothing
+    // until the link mailed to it is opened, and the present address is told of the ask.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.lin@exmaple.com"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-pending");
     let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "Mei.Lin@example.com"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-pending");
+    let (_, html) = app.get_html("/shop/account?notice=email-pending").await;
+    assert_eq!(select(&html, "#notice"), vec!["Saved. We sent a link to mei.lin@example.com: your sign-in email changes when you open it (within 24 hours). Until then you sign in with the present one."]);
+    assert_eq!(select(&html, "#account-email"), vec!["mei@example.comWaiting for confirmation: mei.lin@example.com. Open the link we sent there."]);
+    let mail_to = |to: &'static str| app.db.write_blocking(move |conn| atelier::store::mail_outbox::latest_to(conn, to).map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
+    assert_eq!(mail_to("mei@example.com").subject, "A new email was asked for your Atelier account");
+    let link_in = |to: &'static str| {
+        let body = mail_to(to).body;
+        body[body.find("/shop/account/email/").unwrap()..].split_whitespace().next().unwrap().to_owned()
+    };
+    // Only the last address asked for can become the account's.
+    let (status, html) = app.get_html(&link_in("mei.lin@exmaple.com")).await;
+    assert_eq!((status, select(&html, "#form-error")), (StatusCode::GONE, vec!["This link is used, expired or unknown. Ask for the change again from your account page.".to_owned()]));
+    assert_eq!(app.browser().shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    // Opening the link shows what it confirms and changes nothing; its button does.
+    let link = link_in("mei.lin@example.com");
+    let (status, html) = app.get_html(&link).await;
+    assert_eq!((status, select(&html, "#email-confirm-text")), (StatusCode::OK, vec!["Sign in to your Atelier account with mei.lin@example.com from now on?".to_owned()]));
+    let res = app.shop_form(&link, &link, &[]).await;
     assert_eq!(location(&res), "/shop/account?notice=email");
+    assert_eq!(app.shop_form("/shop/account", &link, &[]).await.status(), StatusCode::GONE, "a link works once");
     let (_, html) = app.get_html("/shop/account").await;
     assert_eq!(select(&html, "#account-email"), vec!["mei.lin@example.com"]);
     // The old address is told, and signs in nobody now.
-    let mail = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest_to(conn, "mei@example.com").map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
+    let mail = mail_to("mei@example.com");
     assert_eq!(mail.subject, "The email of your Atelier account was changed");
     assert!(mail.body.contains("mei.lin@example.com"), "{}", mail.body);
     assert_eq!(app.browser().shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);

@@ -350,3 +350,38 @@ pub async fn reset(page: Visitor, db: web::Data<Db>, path: web::Path<String>, Cs
         Err(e) => Err(shop_error(e)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "shop/email_confirm.html")]
+pub struct EmailConfirmPage {
+    pub ctx: ShopCtx,
+    pub token: String,
+    /// The email the link confirms; `None` when the link is dead.
+    pub email: Option<String>,
+    pub error: Option<String>,
+}
+
+/// `GET /shop/account/email/{token}`: what the link confirms, with the button that does it
+/// (opening a link changes nothing: mail scanners open links too).
+pub async fn email_confirm_form(page: Visitor, db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let email = shop_accounts::email_change_of_link(&db, &token).await.map_err(shop_error)?;
+    let status = if email.is_some() { StatusCode::OK } else { StatusCode::GONE };
+    render::page(status, &EmailConfirmPage { ctx: page.ctx, token, email, error: None })
+}
+
+/// `POST /shop/account/email/{token}`: the link's email becomes the account's sign-in.
+pub async fn confirm_email(page: Visitor, db: web::Data<Db>, path: web::Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let t = page.ctx.t;
+    match shop_accounts::confirm_email_change(&db, &token, t).await {
+        Ok(_) => Ok(see_other("/shop/account?notice=email")),
+        Err(ShopAccountError::BadEmailLink) => render::page(StatusCode::GONE, &EmailConfirmPage { ctx: page.ctx, token, email: None, error: None }),
+        Err(ShopAccountError::EmailTaken) => {
+            let email = shop_accounts::email_change_of_link(&db, &token).await.map_err(shop_error)?;
+            let error = Some(t.t1("email-confirm-taken", "email", email.clone().unwrap_or_default()));
+            render::page(StatusCode::CONFLICT, &EmailConfirmPage { ctx: page.ctx, token, email, error })
+        }
+        Err(e) => Err(shop_error(e)),
+    }
+}

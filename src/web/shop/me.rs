@@ -45,11 +45,13 @@ pub struct AccountPage {
     /// Field id → message, for the details and the password forms.
     pub errors: BTreeMap<&'static str, String>,
     pub notice: Option<String>,
+    /// A new email waiting for its link to be opened.
+    pub pending_email: Option<String>,
 }
 
 impl AccountPage {
     fn new(ctx: ShopCtx, customer: &Customer) -> Self {
-        AccountPage { name: customer.name.clone(), email: customer.email.clone(), ctx, erase_error: None, confirm: String::new(), recs: ShopRecommendations::default(), errors: BTreeMap::new(), notice: None }
+        AccountPage { name: customer.name.clone(), email: customer.email.clone(), ctx, erase_error: None, confirm: String::new(), recs: ShopRecommendations::default(), errors: BTreeMap::new(), notice: None, pending_email: None }
     }
 
     pub fn err(&self, field: &str) -> Option<String> {
@@ -99,15 +101,18 @@ pub struct AccountQuery {
 /// `GET /shop/account`; `?notice=` after a change was saved.
 pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>, q: web::Query<AccountQuery>) -> Result<HttpResponse, AppError> {
     let recs = recommendations(&db, &cache, profiles.into_inner(), &page).await?;
-    let notice = match q.notice.as_str() {
-        "details" => Some("shop-details-saved"),
-        "email" => Some("shop-details-email-changed"),
-        "password" => Some("shop-password-changed"),
+    let pending_email = shop_accounts::pending_email(&db, page.customer.account_id).await.map_err(super::account::shop_error)?;
+    let mut shown = AccountPage::new(page.ctx, &page.customer);
+    let t = shown.ctx.t;
+    shown.notice = match (q.notice.as_str(), &pending_email) {
+        ("details", _) => Some(t.t("shop-details-saved")),
+        ("email-pending", Some(email)) => Some(t.t_args("shop-details-email-pending", &[("email", email.clone()), ("hours", shop_accounts::EMAIL_CHANGE_HOURS.to_string())])),
+        ("email", _) => Some(t.t("shop-details-email-changed")),
+        ("password", _) => Some(t.t("shop-password-changed")),
         _ => None,
     };
-    let mut shown = AccountPage::new(page.ctx, &page.customer);
     shown.recs = recs;
-    shown.notice = notice.map(|k| shown.ctx.t.t(k));
+    shown.pending_email = pending_email;
     render::ok(&shown)
 }
 
@@ -141,7 +146,7 @@ fn owner(c: &Customer) -> AccountOwner {
 }
 
 /// `POST /shop/account/details`: name and email; a new email needs the password.
-pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, CsrfForm(form): CsrfForm<DetailsForm>) -> Result<HttpResponse, AppError> {
+pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, settings: web::Data<crate::config::Settings>, CsrfForm(form): CsrfForm<DetailsForm>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
     let parsed = parse_details(&form.name, &form.email, true);
     let mut errors: BTreeMap<&'static str, String> = parsed.as_ref().err().map(|e| e.iter().map(|(f, k)| (*f, t.t(k))).collect()).unwrap_or_default();
@@ -152,9 +157,10 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
         }
     }
     let outcome = match parsed {
-        Ok(details) if errors.is_empty() => match shop_accounts::change_details(&db, owner(&page.customer), details, t).await {
-            Ok(()) => None,
+        Ok(details) if errors.is_empty() => match shop_accounts::change_details(&db, owner(&page.customer), details, &settings.public_url, t).await {
+            Ok(_) => None,
             Err(ShopAccountError::EmailTaken) => Some(("email", t.t("shop-details-email-taken"))),
+            Err(ShopAccountError::TooManyEmailChanges) => Some(("email", t.t("shop-email-change-throttled"))),
             Err(e) => return Err(AppError::Unexpected(e.into())),
         },
         _ => None,
@@ -163,7 +169,7 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
         errors.insert(field, m);
     }
     if errors.is_empty() {
-        return Ok(see_other(if email_changes { "/shop/account?notice=email" } else { "/shop/account?notice=details" }));
+        return Ok(see_other(if email_changes { "/shop/account?notice=email-pending" } else { "/shop/account?notice=details" }));
     }
     let mut again = AccountPage::new(page.ctx, &page.customer);
     again.name = form.name.trim().to_owned();

@@ -42,6 +42,8 @@ pub fn routes(r: &mut Routes) {
         .get("/measurements/new", me::new_measurements_form)
         .get("/account", me::show_account)
         .post("/account/details", me::change_details)
+        .get("/account/email/{token}", account::email_confirm_form)
+        .post("/account/email/{token}", account::confirm_email)
         .post("/account/password", me::change_password)
         .get("/account/export", me::export)
         .post("/account/erase", me::erase);
