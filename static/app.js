@@ -82,4 +82,16 @@ document.addEventListener("click", (event) => {
   to.value = link.getAttribute("data-units") || "";
   form.append(to);
   form.submit();
+  // The form's data is taken as it is sent: the field goes at once, so that the page kept for
+  // Back does not switch units again when it is saved.
+  to.remove();
+  sessionStorage.setItem("focus-after-load", link.id);
 });
+// Back to a page kept by the browser: no switch left in its forms.
+window.addEventListener("pageshow", () => document.querySelectorAll("input[name=switch_units]").forEach((i) => i.remove()));
+// After the units switch, the keyboard goes on from the switch, not the top of the page.
+const focusAfter = sessionStorage.getItem("focus-after-load");
+if (focusAfter) {
+  sessionStorage.removeItem("focus-after-load");
+  document.getElementById(focusAfter)?.focus();
+}

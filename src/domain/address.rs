@@ -94,7 +94,7 @@ pub fn from_api(lines: &serde_json::Map<String, serde_json::Value>) -> Result<se
         if text.chars().count() > max {
             problems.push(format!("{key} is longer than {max} characters"));
         } else if super::customer::has_hidden_characters(&text) {
-            problems.push(format!("{key} holds hidden characters (control or direction marks)"));
+            problems.push(format!("{key} holds hidden characters (control, format or private-use characters)"));
         } else if !text.is_empty() {
             kept.insert(key.clone(), serde_json::Value::String(text));
         }
@@ -105,6 +105,33 @@ pub fn from_api(lines: &serde_json::Map<String, serde_json::Value>) -> Result<se
         }
     }
     if problems.is_empty() { Ok(kept) } else { Err(format!("ship_to.address cannot go on a label: {}", problems.join("; "))) }
+}
+
+/// Lines of an address sent as one text, and the most characters of each.
+const TEXT_LINES: usize = 8;
+const TEXT_LINE_CHARS: usize = 120;
+
+/// A channel's address sent as one text, as it is kept: its line breaks kept (a label has
+/// lines), each line's spaces collapsed, empty lines dropped; `None` when nothing is left.
+/// Refused, as the lines of an object are, when a line is too long, there are too many, or
+/// it holds hidden characters.
+pub fn text_from_api(text: &str) -> Result<Option<String>, String> {
+    let lines: Vec<String> = text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
+    let mut problems: Vec<String> = vec![];
+    if lines.len() > TEXT_LINES {
+        problems.push(format!("it has {} lines, more than a label's {TEXT_LINES}", lines.len()));
+    }
+    if lines.iter().any(|l| l.chars().count() > TEXT_LINE_CHARS) {
+        problems.push(format!("a line is longer than {TEXT_LINE_CHARS} characters"));
+    }
+    if lines.iter().any(|l| super::customer::has_hidden_characters(l)) {
+        problems.push("it holds hidden characters (control, format or private-use characters)".to_owned());
+    }
+    match (problems.is_empty(), lines.is_empty()) {
+        (false, _) => Err(format!("ship_to.address cannot go on a label: {}", problems.join("; "))),
+        (true, true) => Ok(None),
+        (true, false) => Ok(Some(lines.join("\n"))),
+    }
 }
 
 fn required_message(key: &str) -> &'static str {
@@ -142,7 +169,29 @@ mod tests {
         let said = from_api(&lines(serde_json::json!({"name": "Only Name"}))).err().unwrap_or_default();
         assert_eq!(said, "ship_to.address cannot go on a label: line1 is missing (the street and number); city is missing (the town or city)");
         let said = from_api(&lines(serde_json::json!({"street": "1 Main St", "line1": 5, "city": "x".repeat(81), "country": "U\u{202E}S"}))).err().unwrap_or_default();
-        assert_eq!(said, "ship_to.address cannot go on a label: city is longer than 80 characters; country holds hidden characters (control or direction marks); line1 must be text; it has no line `street` (its lines are name, company, line1, line2, line3, postal_code, city, region, country)");
+        assert_eq!(said, "ship_to.address cannot go on a label: city is longer than 80 characters; country holds hidden characters (control, format or private-use characters); line1 must be text; it has no line `street` (its lines are name, company, line1, line2, line3, postal_code, city, region, country)");
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_and_joiners_kept() {
+        let lines = |line1: &str| serde_json::json!({"line1": line1, "city": "Lyon"}).as_object().cloned().unwrap_or_default();
+        for hidden in ["Haupt\u{00AD}strasse 1", "1 Main\u{E0041}", "1 Main \u{E000}", "1 Main\u{2060}"] {
+            assert!(from_api(&lines(hidden)).is_err(), "{hidden:?}");
+            assert!(text_from_api(&format!("{hidden}\nLyon")).is_err(), "{hidden:?}");
+        }
+        for kept in ["می\u{200C}خواهم ۱", "👩\u{200D}👩\u{200D}👧 House 2"] {
+            assert!(from_api(&lines(kept)).is_ok(), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn an_address_sent_as_one_text_keeps_its_lines_and_is_checked_as_lines_are() {
+        assert_eq!(text_from_api("  Jane  Doe \r\n\n1 Main St\n75001   Paris\n"), Ok(Some("Jane Doe\n1 Main St\n75001 Paris".to_owned())));
+        assert_eq!(text_from_api(" \n\t "), Ok(None));
+        assert_eq!(text_from_api("\u{202E}1 Main St, Paris"), Err("ship_to.address cannot go on a label: it holds hidden characters (control, format or private-use characters)".to_owned()));
+        assert_eq!(text_from_api("1 Main\u{0}"), Err("ship_to.address cannot go on a label: it holds hidden characters (control, format or private-use characters)".to_owned()));
+        assert_eq!(text_from_api(&"x".repeat(50_000)), Err("ship_to.address cannot go on a label: a line is longer than 120 characters".to_owned()));
+        assert!(text_from_api(&"a\n".repeat(9)).is_err_and(|e| e.contains("9 lines")));
     }
 
     #[test]

@@ -118,12 +118,21 @@ impl Enrollment {
     }
 }
 
-/// Control characters, and the invisible ones that reorder or hide text (bidirectional
-/// overrides and isolates, zero-width space, direction marks, byte-order mark): a name with
-/// them can show as another name. Joiners (U+200C, U+200D) stay: emoji and several scripts
-/// need them.
+/// Control characters, the invisible format characters (Unicode category Cf: bidirectional
+/// overrides and isolates, zero-width space, direction marks, soft hyphen, byte-order mark,
+/// tag characters, invisible operators) and private-use characters, which no font agrees on:
+/// a name or a label line with them can show as another text, or as nothing. Joiners (U+200C,
+/// U+200D) stay: emoji and several scripts (Persian, Indic) need them.
 pub fn has_hidden_characters(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() || matches!(c, '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
+    s.chars().any(|c| {
+        c.is_control()
+            || matches!(c,
+                '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{180E}'
+                | '\u{200B}' | '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}'
+                | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{FFFFD}' | '\u{100000}'..='\u{10FFFD}')
+    })
 }
 
 fn collapse_spaces(s: &str) -> String {

@@ -175,6 +175,24 @@ async fn a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to(ba
         .unwrap();
     let stored = stored.iter().find(|o| o.reference == reference).expect("the order");
     assert_eq!(stored.store_id, Some(app.south));
+    // A delivered order has no store to be sold in (it charged 0 %): refused, saying why.
+    let mut delivered = jersey(&stored.reference);
+    delivered["customer_reference"] = body["customer_reference"].clone();
+    delivered["ship_to"] = json!({"address": {"line1": "1 A", "city": "B"}});
+    let res = reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "w-2").json(&delivered).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().starts_with("this channel has no store of its own to sell a delivered order in the name of"), "{p}");
+    // A misspelt field is named, not ignored (`shipTo` sent the order to the channel's store).
+    let mut misspelt = jersey(&stored.reference);
+    misspelt["customer_reference"] = body["customer_reference"].clone();
+    misspelt["shipTo"] = json!({"store": "SOUTH"});
+    for path in ["/api/v1/orders", "/api/v1/quote"] {
+        let res = reqwest::Client::new().post(app.url(path)).bearer_auth(&key).header("idempotency-key", "w-3").json(&misspelt).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["detail"], "unknown field `shipTo`; the fields are product, choices, measurements, customer_reference and ship_to", "{path}");
+    }
 }
 
 async fn quote_total(app: &TestApp, key: &str, customer: &str) -> Value {
@@ -315,6 +333,18 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     whole["measurements"]["head_girth"] = json!(57);
     let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&whole).send().await.unwrap().json().await.unwrap();
     assert_eq!(quote["violations"][0]["explanation"]["en"], "A head girth of 5.7 cm is not possible: it must be between 38.0 cm and 80.0 cm.", "{quote}");
+    // A blank name prints (and costs) nothing; a padded one prints without its spaces.
+    let total_with = |print: &'static str| {
+        let mut body = jersey(&customer);
+        body["choices"]["name_print"] = json!(print);
+        let req = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap()["price"]["total"].clone() }
+    };
+    let mut unprinted = jersey(&customer);
+    unprinted["choices"].as_object_mut().unwrap().remove("name_print");
+    let plain: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&unprinted).send().await.unwrap().json().await.unwrap();
+    assert_eq!(total_with("   ").await, plain["price"]["total"]);
+    assert_eq!(total_with("  ANA ").await, total_with("ANA").await);
     // An option the product does not have is named by the engine, whatever its value's type.
     let mut stranger = jersey(&customer);
     stranger["choices"]["zz"] = json!(["a"]);

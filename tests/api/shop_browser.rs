@@ -215,8 +215,19 @@ async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
     browser.click("#unit-imperial").await;
     browser.wait_text("#m_stature + .unit", "in").await;
     assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("69.13".to_owned(), "176.37".to_owned()));
+    // The keyboard goes on from the switch.
+    let focused = browser.client.active_element().await.unwrap().attr("id").await.unwrap();
+    assert_eq!(focused.as_deref(), Some("unit-imperial"));
+    // Back to the form in centimetres, saving saves (the switch's field once stayed in the page
+    // the browser kept, and every later save switched units again).
+    browser.client.back().await.unwrap();
+    browser.wait_text("#m_stature + .unit", "cm").await;
+    browser.fill("#m_stature", "175.6").await;
+    browser.fill("#m_body_mass", "80").await;
     browser.click("#save-measurements").await;
     browser.wait_text("h1", "My measurements").await;
+    let saved = browser.text(".measurement-set").await;
+    assert!(saved.contains("175.6 cm") && saved.contains("80.0 kg"), "{saved}");
     browser.client.clone().close().await.unwrap();
 }
 

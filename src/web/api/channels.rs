@@ -113,6 +113,19 @@ pub struct ConfigurationBody {
     /// Canonical integers: millimetres, body mass in grams.
     #[serde(default)]
     measurements: BTreeMap<String, super::json::Int>,
+    /// Fields nobody reads: refused by name ([`refuse_unknown_fields`]), since a misspelt
+    /// `shipTo` would send the order to the channel's store without a word.
+    #[serde(flatten)]
+    unknown: BTreeMap<String, serde::de::IgnoredAny>,
+}
+
+/// A 400 naming the first field the request has that the endpoint does not read; `also` are
+/// fields of the order body a quote may carry (the same body for both).
+fn refuse_unknown_fields(body: &ConfigurationBody, also: &[&str]) -> Result<(), ApiError> {
+    match body.unknown.keys().find(|k| !also.contains(&k.as_str())) {
+        Some(field) => Err(ApiError::BadRequest(format!("unknown field `{}`; the fields are product, choices, measurements, customer_reference and ship_to", field.escape_debug()))),
+        None => Ok(()),
+    }
 }
 
 /// Reads plain JSON choices by each option's kind: a code, a list of codes, a number, a text.
@@ -127,9 +140,12 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
                 Choice::Many(items.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(bad)).collect::<Result<_, _>>()?)
             }
             (Some(OptionKind::Multi), Value::String(s)) => Choice::Many([s.clone()].into()),
-            (Some(OptionKind::Number), Value::Number(n)) => Choice::Number(decimal_of(n)),
-            (Some(OptionKind::Number), Value::String(s)) => Choice::Number(s.trim().replace(',', ".").parse::<Decimal>().map_err(|_| bad())?),
-            (Some(OptionKind::Text), Value::String(s)) => Choice::Text(s.clone()),
+            // 100.0 is 100 (the work order's label read "100.0 mm").
+            (Some(OptionKind::Number), Value::Number(n)) => Choice::Number(decimal_of(n).normalize()),
+            (Some(OptionKind::Number), Value::String(s)) => Choice::Number(s.trim().replace(',', ".").parse::<Decimal>().map_err(|_| bad())?.normalize()),
+            // What is printed: "  Ana  " is "Ana", and a blank text prints (and costs) nothing.
+            (Some(OptionKind::Text), Value::String(s)) if s.trim().is_empty() => continue,
+            (Some(OptionKind::Text), Value::String(s)) => Choice::Text(s.trim().to_owned()),
             // Single choices, and unknown options (the engine names them in its answer).
             (Some(OptionKind::Single) | None, Value::String(s)) => Choice::One(s.clone()),
             (_, Value::Null) => continue,
@@ -196,6 +212,7 @@ fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
 /// `POST /api/v1/quote`: the engine's whole answer for a configuration.
 pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: Result<web::Json<Object<ConfigurationBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
     let web::Json(Object(body)) = body?;
+    refuse_unknown_fields(&body, &["customer_reference", "ship_to"])?;
     let (_, cat) = find_product(&db, &cache, &body.product).await?;
     let cfg = configuration(&cat, &body)?;
     let tax = tax_of(&db, &c.0).await?;
@@ -267,6 +284,7 @@ pub async fn place_order(
         .read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &key_hash.0, &reference)?))
         .await?
         .ok_or(ApiError::Unauthorized)?;
+    refuse_unknown_fields(&body.configuration, &[])?;
     let key = super::auth::idempotency_key(&req, 200)?;
     let (version, cat) = product_in(&db, &cache, context.catalog_versions.clone(), &body.configuration.product).await?;
     let cfg = configuration(&cat, &body.configuration)?;
@@ -350,12 +368,18 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
         }
+        // A delivered order is sold in a store's name, at its tax: a channel without a store
+        // has none to sell it in (it charged 0 %).
+        Some(Value::Object(m)) if m.contains_key("address") && channel_store.is_none() => Err(ApiError::Unprocessable(
+            "unknown-store",
+            "this channel has no store of its own to sell a delivered order in the name of: name a store in ship_to, or have an administrator give the channel a store".into(),
+        )),
         Some(Value::Object(m)) if m.contains_key("address") => {
             let nowhere = || ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into());
             let address = match &m["address"] {
                 Value::Object(a) if a.values().all(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())) => return Err(nowhere()),
                 Value::Object(a) => Value::Object(crate::domain::address::from_api(a).map_err(|e| ApiError::Unprocessable("invalid-address", e))?),
-                Value::String(a) if !a.trim().is_empty() => Value::String(a.clone()),
+                Value::String(a) => Value::String(crate::domain::address::text_from_api(a).map_err(|e| ApiError::Unprocessable("invalid-address", e))?.ok_or_else(nowhere)?),
                 _ => return Err(nowhere()),
             };
             Ok((json!({ "address": address }), None))
