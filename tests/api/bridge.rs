@@ -291,7 +291,23 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
 
     let north = app.north.to_string();
-    let form = app.jersey_form(id, &[("store", &north)]).await;
+    // Checked without the printed name, placed with it: a price nobody was shown is not
+    // charged; the page shows the price now, and placing again places it.
+    let mut check = app.jersey_form(id, &[("store", &north)]).await;
+    check.retain(|(k, _)| *k != "action" && *k != "o_name_print");
+    check.push(("action", "check".into()));
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &check.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let shown = attr(&html, "input[name=checked_total]", "value").expect("a checked total with the Place button");
+    let form = app.jersey_form(id, &[("store", &north), ("checked_total", &shown)]).await;
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let said = select(&html, "#form-error");
+    assert!(said.len() == 1 && said[0].starts_with(&format!("The choices or the store changed after the price was shown ({shown}): the order is not placed. It comes to ")), "{said:?}");
+    let now = attr(&html, "input[name=checked_total]", "value").unwrap();
+    assert_ne!(now, shown);
+    let form = app.jersey_form(id, &[("store", &north), ("checked_total", &now)]).await;
     let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let order_id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();

@@ -486,10 +486,21 @@ fn the_gravel_bar_recommended_is_one_sold_and_the_bars_allowed_stay_with_the_sho
     let derived = cat.derive(&narrow).unwrap_or_else(|e| panic!("{e}"));
     let bar = derived.iter().find(|d| d.code == "bar_width").and_then(|d| d.value.clone());
     assert_eq!(bar.map(|b| b.to_string()).as_deref(), Some("40"), "{derived:?}");
-    // Bars 0 to 6 cm wider than the shoulders (to the nearest 2 cm: 34 → 38): 40 to 44.
+    // At most 6 cm wider than the shoulders: the 40 alone (42 and 44 passed under a message
+    // that said otherwise).
     let a = cat.availability(&narrow).unwrap_or_else(|e| panic!("{e}"));
     let fits: Vec<String> = a.options.iter().filter(|x| x.option == "handlebar").flat_map(|x| x.values.iter().filter(|v| v.blocked_by.iter().all(|b| b.rule.as_deref() != Some("g-bar-fits-shoulders"))).map(|v| v.value.clone())).collect();
+    assert_eq!(fits, vec!["h40"]);
+    // Wider shoulders, more bars: 38 cm takes 40 to 44.
+    let a = cat.availability(&narrow.clone().measure("shoulder_width", 380)).unwrap_or_else(|e| panic!("{e}"));
+    let fits: Vec<String> = a.options.iter().filter(|x| x.option == "handlebar").flat_map(|x| x.values.iter().filter(|v| v.blocked_by.iter().all(|b| b.rule.as_deref() != Some("g-bar-fits-shoulders"))).map(|v| v.value.clone())).collect();
     assert_eq!(fits, vec!["h40", "h42", "h44"]);
+    // A tall rider's recommended gravel frame is the largest sold, not a 65.8 nobody sells.
+    let tall = Configuration::new("gravel").measure("stature", 1950).measure("inside_leg", 990).measure("shoulder_width", 440).measure("body_mass", 90_000);
+    let derived = cat.derive(&tall).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(derived.iter().find(|d| d.code == "frame_size_cm").and_then(|d| d.value.clone()).map(|v| v.to_string()).as_deref(), Some("61"));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&tall) else { panic!("a gravel bike fits a 195 cm rider") };
+    assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s61".into())));
 }
 
 #[test]

@@ -286,6 +286,17 @@ pub async fn place_order(
             again.form_error = Some(again.ctx.t.t("order-store-required"));
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
         };
+        // The form carries the total its Check showed: a choice or the store changed after it
+        // would place the order at a price nobody saw. The page comes back with the new one.
+        let shown = get("checked_total");
+        if !shown.is_empty() {
+            let now = cat.live(&cfg, configurator::tax_rate(tax)).ok().map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
+            if now != shown {
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+                again.form_error = Some(again.ctx.t.t2("order-price-changed", ("was", &shown), ("now", &now)));
+                return render::page(StatusCode::CONFLICT, &again);
+            }
+        }
         let req = PlaceOrder {
             customer_id: c.id,
             customer_reference: c.reference.clone(),
