@@ -312,9 +312,9 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
     assert_eq!(select(&html, "#store-refusal"), vec!["Customers and channels can only move to another store that is open."]);
     let south = app.south.to_string();
     let res = app.post_form(&format!("{north_page}/open"), &[("csrf_token", &token), ("open", "off"), ("hand_over", &south)]).await;
-    assert_eq!(location(&res), format!("{north_page}?done=handed-over"));
+    assert_eq!(location(&res), format!("{north_page}?done=closed-handed-over"));
     let (_, html) = app.get_html(&location(&res)).await;
-    assert_eq!(select(&html, "#store-notice"), vec!["Done: its customers and sales channels now belong to the store chosen."]);
+    assert_eq!(select(&html, "#store-notice"), vec!["The store is closed; its people were signed out. Its customers and sales channels now belong to the store chosen."]);
     assert!(select(&html, "#store-closed")[0].starts_with("This store has been closed since "));
     assert_eq!((count(&html, "#store-left-customers"), count(&html, "#store-left-channels")), (0, 0));
     // The order stays to be collected there, and says so.
@@ -323,6 +323,14 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
     let (_, south_after) = app.get_html(&south_page).await;
     assert_eq!(count(&south_after, "#store-left-customers"), count(&south_before, "#store-left-customers") + customers);
     assert_eq!(select(&south_after, "#store-left-channels"), vec!["Sales channels selling in its name: 1 (kiosk)"]);
+    // The last open store offers no Close button, and refuses to close if asked.
+    let open_left = app.db.read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::list(c)?)).await.unwrap().into_iter().filter(|s| s.is_open()).count();
+    assert_eq!(open_left, 1);
+    assert!(select(&south_after, "#store-close").is_empty());
+    assert!(select(&south_after, "#store-last-open")[0].starts_with("This is the only open store"));
+    let (status, html) = page(app.post_form(&format!("{south_page}/open"), &[("csrf_token", &token), ("open", "off")]).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(select(&html, "#store-refusal")[0].starts_with("This is the only open store"));
     // The channel sells again, in the south store's name.
     let order = serde_json::json!({
         "customer_reference": ana, "product": "cycling_jersey",

@@ -97,6 +97,7 @@ impl Done {
             "disabled" => "staff-disabled",
             "closed" => "store-closed-done",
             "handed-over" => "store-handed-over",
+            "closed-handed-over" => "store-closed-handed-over",
             "reopened" => "store-reopened",
             _ => return None,
         };
@@ -477,7 +478,7 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
             let page = StorePage::load(&db, p.ctx, id).await?;
             render::page(StatusCode::CONFLICT, &StorePage { refusal: Some(refusal), ..page })
         }
-        Some(Ok((_, true))) => Ok(see_other(&format!("/staff/stores/{id}?done=handed-over"))),
+        Some(Ok((closed, true))) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if closed { "closed-handed-over" } else { "handed-over" }))),
         Some(Ok((false, false))) => Ok(see_other(&format!("/staff/stores/{id}"))),
         Some(Ok((true, false))) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" }))),
     }
