@@ -74,14 +74,17 @@ pub fn typed_values(values: &[(String, i64)], system: UnitSystem) -> Vec<(String
         .collect()
 }
 
-/// The typed values in other units, for the units switch: a value that reads is converted, any
-/// other kept as typed (its mistake is said when the form is sent to be saved).
+/// The typed values in other units, for the units switch: a value that reads is converted to
+/// the precision people write in that unit (149.9 lb, not 149.914; a switch is asked for, and a
+/// few grams are nobody's measurement), any other kept as typed (its mistake is said when the
+/// form is sent to be saved).
 pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSystem) -> Vec<(String, String)> {
     typed
         .iter()
         .map(|(code, text)| {
-            let read = Measurement::from_code(code).filter(|_| !text.trim().is_empty()).and_then(|m| m.parse(text, from).ok());
-            read.and_then(|v| typed_values(&[(code.clone(), i64::from(v))], to).pop()).unwrap_or_else(|| (code.clone(), text.clone()))
+            let m = Measurement::from_code(code).filter(|_| !text.trim().is_empty());
+            let converted = m.and_then(|m| Some(to.unit_for(m).format(m.parse(text, from).ok()?)));
+            (code.clone(), converted.unwrap_or_else(|| text.clone()))
         })
         .collect()
 }
