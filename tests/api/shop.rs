@@ -85,6 +85,9 @@ async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
     assert_eq!(app.shop_sign_out().await.status(), StatusCode::SEE_OTHER);
     let res = app.get("/shop/account").await;
     assert_eq!(location(&res), "/shop/sign-in?next=%2Fshop%2Faccount");
+    // Signing up instead still goes where the customer was going.
+    let (_, html) = app.get_html("/shop/sign-in?next=%2Fshop%2Faccount").await;
+    assert_eq!(attr(&html, "#sign-up-instead", "href").as_deref(), Some("/shop/sign-up?next=%2Fshop%2Faccount"));
     // And back in with the password.
     assert_eq!(app.shop_sign_in("mei.chen@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }

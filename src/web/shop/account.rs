@@ -196,6 +196,13 @@ pub struct SignInPage {
     pub notice: Option<String>,
 }
 
+impl SignInPage {
+    /// Another way in (sign up, claim a profile) that still goes where the customer was going.
+    pub fn with_next(&self, path: &str) -> String {
+        if self.next.is_empty() { path.to_owned() } else { format!("{path}?next={}", crate::web::error::urlencode(&self.next)) }
+    }
+}
+
 pub async fn sign_in_form(page: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     if page.ctx.customer.is_some() {
         return Ok(see_other(&safe_next(&q.next, "/shop")));
