@@ -107,7 +107,7 @@ fn ctx_for(req: &HttpRequest, staff: Option<Staff>) -> Ctx {
         t: Tr::new(lang),
         csrf: csrf::token(&Session::of(req)),
         staff,
-        path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        path: crate::web::page_path(req, "/staff"),
     }
 }
 

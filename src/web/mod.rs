@@ -68,3 +68,22 @@ pub fn route_list() -> Vec<RouteInfo> {
     let _ = actix_web::App::new().configure(|cfg| register(cfg, "static", &mut seen));
     seen
 }
+
+/// The page a request shows, for links back to it (the language switch): its address, or for
+/// the answer to a form, the page the form was sent from (the form's address has no page of
+/// its own: switching the language on a form sent back with mistakes went to a 404).
+pub fn page_path(req: &actix_web::HttpRequest, area: &str) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    }
+    referring_page(req, area).unwrap_or_else(|| area.to_owned())
+}
+
+/// The Referer's path and query when it is a page of ours in `area` (`/shop`, `/staff`).
+pub fn referring_page(req: &actix_web::HttpRequest, area: &str) -> Option<String> {
+    let host = req.connection_info().host().to_owned();
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    (authority == host && path.starts_with(area)).then(|| error::safe_next(path, area))
+}

@@ -271,6 +271,18 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.click("#cancel-order").await;
     c.accept_alert().await.unwrap();
     browser.wait_text("#order-status", "Cancelled").await;
+
+    // The order form at a phone's width: a select as wide as a value's reason for not fitting
+    // pushed the page to three screens across.
+    let customer = c.find(Locator::Css("a[href^='/staff/customers/']")).await.unwrap().attr("href").await.unwrap().unwrap();
+    c.goto(&app.url(&format!("{customer}/orders/new"))).await.unwrap();
+    browser.click("#products a[href$='product=road']").await;
+    browser.wait_text("h1", "Road bicycle").await;
+    c.set_window_size(375, 812).await.unwrap();
+    c.refresh().await.unwrap();
+    browser.wait_text("h1", "Road bicycle").await;
+    let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
+    assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
     c.clone().close().await.unwrap();
 }
 

@@ -126,6 +126,21 @@ async fn a_switched_language_is_kept_as_the_staff_members_setting(backend: Backe
     let app = spawn_app(backend).await;
     app.sign_in_as(FITTER_NORTH).await;
     let token = app.csrf("/staff").await;
+    // On a form sent back with mistakes, the language switch goes back to the form's page (the
+    // form's own address has no page: it went to a 404), or home without one.
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let form_page = format!("/staff/customers/{id}/measurements/new");
+    let sent = |referer: Option<String>| {
+        let mut req = app.client.post(app.url(&format!("/staff/customers/{id}/measurements"))).form(&[("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "abc")]);
+        if let Some(r) = referer {
+            req = req.header("referer", r);
+        }
+        async move { scraper::Html::parse_document(&req.send().await.unwrap().text().await.unwrap()) }
+    };
+    let html = sent(Some(app.url(&form_page))).await;
+    assert_eq!(attr(&html, "form[action='/lang'] input[name=next]", "value"), Some(form_page.clone()));
+    let html = sent(None).await;
+    assert_eq!(attr(&html, "form[action='/lang'] input[name=next]", "value").as_deref(), Some("/staff"));
     let res = app.post_form("/lang", &[("csrf_token", &token), ("lang", "zh-CN"), ("next", "/staff")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/staff");

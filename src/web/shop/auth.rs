@@ -87,7 +87,7 @@ fn ctx_for(req: &HttpRequest, customer: Option<Customer>) -> ShopCtx {
         t: Tr::new(request_lang(req)),
         csrf: csrf::token(&Session::of(req)),
         customer,
-        path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        path: crate::web::page_path(req, "/shop"),
     }
 }
 
@@ -105,14 +105,8 @@ pub struct Shopper {
 /// The shop page a form was sent from: the Referer's path and query when it is one of ours,
 /// else the form's address without the live update's `/live`.
 fn page_sent_from(req: &HttpRequest) -> String {
-    let host = req.connection_info().host().to_owned();
-    let from = req.headers().get(actix_web::http::header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| {
-        let rest = r.strip_prefix("http://").or_else(|| r.strip_prefix("https://"))?;
-        let (authority, path) = rest.split_at(rest.find('/')?);
-        (authority == host && path.starts_with("/shop")).then(|| path.to_owned())
-    });
-    match from {
-        Some(path) => crate::web::error::safe_next(&path, "/shop"),
+    match crate::web::referring_page(req, "/shop") {
+        Some(path) => path,
         None => req.path().strip_suffix("/live").unwrap_or(req.path()).to_owned(),
     }
 }
