@@ -925,7 +925,7 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     assert_eq!(stale.status(), StatusCode::CONFLICT, "the expired lease is refused");
     let problem = stale.json::<Value>().await.unwrap();
     assert_eq!(problem["type"], "/api/v1/problems/lease-conflict");
-    assert!(problem["detail"].as_str().unwrap().starts_with("another client claimed the work order after this lease_token's lease ran out"), "{problem}");
+    assert!(problem["detail"].as_str().unwrap().starts_with("another lease holds the work order now, not this lease_token"), "{problem}");
     // Without a token, a live lease is named as what is missing.
     let id = second[0]["id"].as_i64().unwrap();
     let bare = http.post(format!("{url}/{id}/ack")).bearer_auth(&reg.token).send().await.unwrap();

@@ -234,7 +234,11 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let mut nowhere = jersey(&customer);
     nowhere["ship_to"] = json!({"store": "MOON"});
     let (status, p) = problem(post(nowhere, Some("d")).await.unwrap()).await;
-    assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"));
+    assert_eq!((status, p["type"].as_str().unwrap(), p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store", "no store has the code MOON"));
+    // A code as people type it finds the store.
+    let mut lower = jersey(&customer);
+    lower["ship_to"] = json!({"store": " north "});
+    assert_eq!(post(lower, Some("d0")).await.unwrap().status(), StatusCode::CREATED);
     // A closed store takes no orders.
     let south = app.south;
     app.db.write(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::stores::set_closed(c, south, Some(atelier::store::now()))?)).await.unwrap();

@@ -99,9 +99,37 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
     let mut search = Search::new(ctx, a, &all, &vec![false; all.len()], budget);
     match search.solve(a) {
         Some(fixed) => Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations },
-        None if search.nodes < budget => Repair::RuledOutByMeasurements { reasons: violations },
+        None if search.nodes < budget => {
+            let why = why_nothing_fits(ctx, cfg);
+            Repair::RuledOutByMeasurements { reasons: if why.is_empty() { violations } else { why } }
+        }
         None => Repair::NotFound { violations },
     }
+}
+
+/// Why nothing fits: the rules that rule out every value of an option, once each (the seatpost
+/// on every frame). An empty configuration's own violations are only "Choose …", which says
+/// nothing about the body.
+fn why_nothing_fits(ctx: &Ctx, cfg: &Configuration) -> Vec<Violation> {
+    let Ok(availability) = ctx.cat.availability(cfg) else { return vec![] };
+    let mut why: Vec<Violation> = vec![];
+    for o in availability.options.iter().filter(|o| !o.values.is_empty() && o.values.iter().all(|v| !v.available)) {
+        for b in o.values.iter().flat_map(|v| &v.blocked_by) {
+            if why.iter().any(|w| w.rule == b.rule && w.derived == b.derived) {
+                continue;
+            }
+            let rule = b.rule.as_ref().and_then(|id| ctx.p.rules.iter().find(|r| &r.id == id));
+            let kind = match rule.map(|r| r.kind) {
+                Some(super::model::RuleKind::Requires) => ViolationKind::Requires,
+                Some(super::model::RuleKind::Excludes) => ViolationKind::Excludes,
+                Some(super::model::RuleKind::Constraint) => ViolationKind::Constraint,
+                None => ViolationKind::DerivationFailed,
+            };
+            let measurements = rule.map(|r| r.measures.iter().cloned().collect()).unwrap_or_default();
+            why.push(Violation { kind, rule: b.rule.clone(), derived: b.derived.clone(), options: vec![o.option.clone()], measurements, explanation: b.explanation.clone() });
+        }
+    }
+    why
 }
 
 fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], budget: &mut usize) -> Option<Assignment> {

@@ -304,6 +304,15 @@ fn price_is_exact_with_tax_rounded_to_cents() {
 }
 
 #[test]
+fn a_number_left_empty_is_asked_to_be_entered_not_chosen() {
+    let mut cfg = good_road();
+    cfg.choices.remove("stem_length");
+    let v = bicycles().validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let said: Vec<&str> = v.violations.iter().map(|x| x.explanation.en.as_str()).collect();
+    assert_eq!(said, vec!["Enter Stem length."]);
+}
+
+#[test]
 fn work_spec_has_quantities_from_formulas_and_a_stable_hash() {
     let cat = bicycles();
     let w = cat.work_spec(&good_road()).unwrap_or_else(|e| panic!("{e}"));
@@ -313,6 +322,17 @@ fn work_spec_has_quantities_from_formulas_and_a_stable_hash() {
     assert!(!w.materials.iter().any(|l| l.code == "CABLE-SHIFT-INNER"));
     // The 56's stack of 557 mm needs no 5 mm spacer to reach 560: no "0 pc" line to pick.
     assert!(!w.materials.iter().any(|l| l.code == "SPACER-5" || l.qty.is_zero()), "{:?}", w.materials);
+    // The 45's 501 mm would take 11 (55 mm): at most 8, 40 mm, as forks allow.
+    let mut small = Configuration::new("road").measure("stature", 1500).measure("inside_leg", 680).measure("shoulder_width", 340).measure("body_mass", 50_000);
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&small) else { panic!("a road bike fits a 150 cm rider") };
+    for c in changes {
+        if let Some(to) = c.to {
+            small = small.with(&c.option, to);
+        }
+    }
+    assert_eq!(small.choices.get("frame_size"), Some(&Choice::One("s45".into())));
+    let small = cat.work_spec(&small).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(small.materials.iter().find(|l| l.code == "SPACER-5").map(|l| l.qty), Some(dec("8")), "{:?}", small.materials);
     // Same configuration, choices given in another order and an unread measurement: same hash.
     let mut again = good_road();
     let choices: Vec<_> = again.choices.clone().into_iter().rev().collect();
@@ -476,6 +496,10 @@ fn the_road_frame_fits_riders_as_the_makers_chart_does() {
     let v = bicycles().validate(&road_rider("s58", 2000, 1040)).unwrap_or_else(|e| panic!("{e}"));
     assert!(v.violations.iter().any(|x| x.explanation.en.starts_with("On this frame the seatpost cannot reach the saddle height the inside leg needs: choose a larger frame.")), "{:#?}", v.violations);
     let Ok(Repair::RuledOutByMeasurements { .. }) = bicycles().repair(&road_rider("s58", 2000, 1040)) else { panic!("no road frame is this long") };
+    // With nothing chosen yet, the reasons are what rules the frames out, not "Choose …".
+    let empty = Configuration::new("road").measure("stature", 2100).measure("inside_leg", 1050).measure("shoulder_width", 450).measure("body_mass", 90_000);
+    let Ok(Repair::RuledOutByMeasurements { reasons }) = bicycles().repair(&empty) else { panic!("no road frame is this long") };
+    assert!(reasons.iter().all(|r| r.kind != ViolationKind::MissingChoice) && reasons.iter().any(|r| r.rule.as_deref() == Some("saddle-within-seatpost-reach") && r.options == ["frame_size"] && r.measurements.contains(&"inside_leg".to_string())), "{reasons:#?}");
 }
 
 #[test]

@@ -93,7 +93,11 @@ pub(crate) fn find_all_in<'a>(ctx: &Ctx<'a>, a: &Assignment, problems: &[InputPr
                     derived: None,
                     options: vec![o.code.clone()],
                     measurements: vec![],
-                    explanation: Text { en: format!("Choose {}.", o.label.en), zh: format!("请选择{}。", o.label.zh) },
+                    // A number is entered, not chosen.
+                    explanation: match o.kind {
+                        super::model::OptionKind::Number => Text { en: format!("Enter {}.", o.label.en), zh: format!("请填写{}。", o.label.zh) },
+                        _ => Text { en: format!("Choose {}.", o.label.en), zh: format!("请选择{}。", o.label.zh) },
+                    },
                 },
                 options: BTreeSet::from([i]),
             });

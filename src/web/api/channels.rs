@@ -363,7 +363,9 @@ pub async fn place_order(
 async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64, &(String, String))>) -> Result<(Value, Option<stores::Store>), ApiError> {
     match ship_to {
         // An order must go somewhere: a channel without a store names it in every order.
-        None => channel_store.map(|(id, (code, name))| (crate::orders::ship_to_store(id, code, name), None)).ok_or_else(unknown_store),
+        None => channel_store
+            .map(|(id, (code, name))| (crate::orders::ship_to_store(id, code, name), None))
+            .ok_or_else(|| ApiError::Unprocessable("unknown-store", "this channel has no store of its own: name one in ship_to, as {\"store\": CODE}".into())),
         // The document's `oneOf`: with both, which one the order went to would be a guess.
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
@@ -385,9 +387,11 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             Ok((json!({ "address": address }), None))
         }
         Some(Value::Object(m)) => {
-            let code = m.get("store").and_then(Value::as_str).unwrap_or_default().to_owned();
-            let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &code)?)).await?;
-            let store = store.ok_or_else(unknown_store)?;
+            // Codes are kept in capitals (a store added as `north` is NORTH): `north` finds it.
+            let code = m.get("store").and_then(Value::as_str).unwrap_or_default().trim().to_uppercase();
+            let sought = code.clone();
+            let store = db.read(move |conn| Ok::<_, StoreError>(stores::find_by_code(conn, &sought)?)).await?;
+            let store = store.ok_or_else(|| if code.is_empty() { unknown_store() } else { ApiError::Unprocessable("unknown-store", format!("no store has the code {code}")) })?;
             if !store.is_open() {
                 return Err(ApiError::Unprocessable("store-closed", format!("store {} is closed and takes no orders", store.code)));
             }

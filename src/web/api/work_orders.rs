@@ -174,7 +174,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                     return Ok(current);
                 }
                 if sent.is_some() && current.live_lease(at).is_some() {
-                    return Err(ApiError::LeaseConflict("another client claimed the work order after this lease_token's lease ran out, and holds it now: leave it to them, or claim it again once their lease ends"));
+                    return Err(ApiError::LeaseConflict("another lease holds the work order now, not this lease_token (its lease ran out and another client claimed the work order, or the token is another work order's): leave it to them, or claim it again once their lease ends"));
                 }
                 if sent.is_some() {
                     return Err(ApiError::LeaseConflict("this lease_token is not the work order's: it was claimed again since, or the token belongs to another work order; claim it again"));
