@@ -94,6 +94,10 @@
     // A choice the customer changes is no longer the one their profile proposed.
     const badge = el.closest(".option")?.querySelector(".badge.profile");
     if (badge) badge.remove();
+    // Another set of measurements: the note above names the one now used.
+    const picked = el instanceof HTMLSelectElement && el.id === "set" ? el.selectedOptions[0] : null;
+    const note = document.getElementById("measurements-note");
+    if (picked && picked.dataset.note && note) note.textContent = picked.dataset.note;
     refresh();
   });
   // A text or number field is asked about while it is typed in, once the typing pauses, not

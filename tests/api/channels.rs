@@ -323,7 +323,7 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     assert_eq!(quote["valid"], false, "{quote}");
     let v = &quote["violations"][0];
     assert_eq!((v["kind"].as_str(), v["measurements"][0].as_str()), (Some("invalid_measurement"), Some("stature")), "{quote}");
-    assert_eq!(v["explanation"]["en"], "A stature of -545.9 cm is not possible: it must be between 80.0 cm and 280.0 cm.");
+    assert_eq!(v["explanation"]["en"], "A stature of -545.9 cm is not possible: it must be between 80.0 cm and 280.0 cm (-5459 was read as millimetres).");
     let (status, p) = problem(post(tiny, Some("f")).await.unwrap()).await;
     assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-configuration"));
     assert_eq!(p["violations"][0]["kind"], "invalid_measurement", "{p}");
@@ -336,7 +336,7 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     assert_eq!(quote["valid"], true, "{quote}");
     whole["measurements"]["head_girth"] = json!(57);
     let quote: Value = http.post(app.url("/api/v1/quote")).bearer_auth(&key).json(&whole).send().await.unwrap().json().await.unwrap();
-    assert_eq!(quote["violations"][0]["explanation"]["en"], "A head girth of 5.7 cm is not possible: it must be between 38.0 cm and 80.0 cm.", "{quote}");
+    assert_eq!(quote["violations"][0]["explanation"]["en"], "A head girth of 5.7 cm is not possible: it must be between 38.0 cm and 80.0 cm (57 was read as millimetres).", "{quote}");
     // A blank name prints (and costs) nothing; a padded one prints without its spaces.
     let total_with = |print: &'static str| {
         let mut body = jersey(&customer);

@@ -228,6 +228,18 @@ async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
     browser.wait_text("h1", "My measurements").await;
     let saved = browser.text(".measurement-set").await;
     assert!(saved.contains("175.6 cm") && saved.contains("80.0 kg"), "{saved}");
+    // With two sets, the note on the configurator names the one picked (it kept the newest).
+    browser.client.goto(&app.url("/shop/measurements/new")).await.unwrap();
+    browser.fill("#m_stature", "176").await;
+    browser.fill("#m_chest_girth", "100").await;
+    browser.click("#save-measurements").await;
+    browser.wait_text("h1", "My measurements").await;
+    browser.client.goto(&app.url("/shop/configure/cycling_jersey")).await.unwrap();
+    let newest = browser.text("#measurements-note").await;
+    browser.client.find(Locator::Css("#set option:not([selected])")).await.unwrap().click().await.unwrap();
+    let older = browser.client.find(Locator::Css("#set option:checked")).await.unwrap().attr("data-note").await.unwrap().unwrap();
+    assert_ne!(older, newest);
+    browser.wait_text("#measurements-note", &older).await;
     browser.client.clone().close().await.unwrap();
 }
 

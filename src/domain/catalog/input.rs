@@ -207,7 +207,9 @@ pub(crate) fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputPr
     }
     let bad: BTreeSet<char> = t.chars().filter(|c| !spec.allowed.contains(c)).collect();
     if !bad.is_empty() {
-        let bad: String = bad.into_iter().collect();
+        // An invisible or control character is named by its code point: quoted, it shows as
+        // nothing, or turns the message around (U+202E).
+        let bad: String = bad.into_iter().map(|c| if crate::domain::customer::has_hidden_characters(&c.to_string()) || c.is_whitespace() && c != ' ' { format!("U+{:04X}", u32::from(c)) } else { c.to_string() }).collect::<Vec<_>>().join(" ");
         return Err(problem(o, format!("{}: these characters cannot be made: “{bad}”.", label.en), format!("{}：无法制作以下字符：“{bad}”。", label.zh)));
     }
     Ok(Some(Val::Text(t.to_string())))

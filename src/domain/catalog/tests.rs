@@ -178,6 +178,9 @@ fn numbers_off_the_step_and_texts_with_odd_characters_are_refused() {
     let msgs: Vec<&str> = v.violations.iter().map(|x| x.explanation.en.as_str()).collect();
     assert!(msgs.iter().any(|m| m.contains("not in steps of 10 mm")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("these characters cannot be made: “ë”")), "{msgs:?}");
+    // An invisible one is named by its code point, not shown as nothing.
+    let v = cat.validate(&good_road().with("name_decal", Choice::Text("MEI\u{202E}".into()))).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.violations.iter().any(|x| x.explanation.en.ends_with("these characters cannot be made: “U+202E”.")), "{:?}", v.violations);
 }
 
 #[test]

@@ -162,8 +162,14 @@ fn implausible_measurements(measurements: &std::collections::BTreeMap<String, i6
                 options: vec![],
                 measurements: vec![code.clone()],
                 explanation: Text {
-                    en: format!("{} {en} of {shown} is not possible: it must be between {min} and {max}.", if en.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "An" } else { "A" }),
-                    zh: format!("{zh}{shown}不可能：应在{min}到{max}之间。"),
+                    // Such a number comes from a program (the forms refuse it first): the unit it
+                    // was read in says what went wrong (a stature of 178 sent in centimetres).
+                    en: format!(
+                        "{} {en} of {shown} is not possible: it must be between {min} and {max} ({value} was read as {}).",
+                        if en.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "An" } else { "A" },
+                        if quantity == measures::Quantity::Mass { "grams" } else { "millimetres" }
+                    ),
+                    zh: format!("{zh}{shown}不可能：应在{min}到{max}之间（{value} 按{}读取）。", if quantity == measures::Quantity::Mass { "克" } else { "毫米" }),
                 },
             },
             options: BTreeSet::new(),

@@ -79,6 +79,8 @@ pub struct SetChoice {
     pub id: i64,
     pub label: String,
     pub chosen: bool,
+    /// The note above the choice when this set is used.
+    pub note: String,
 }
 
 /// The measurement set a configuration uses, as the customer chose it.
@@ -116,12 +118,15 @@ pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::
 fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores: &[stores::Store], wanted: Option<i64>, t: crate::i18n::Tr) -> Measured {
     let store_names: BTreeMap<i64, String> = all_stores.iter().map(|s| (s.id, s.name.clone())).collect();
     let chosen = wanted.filter(|w| sets.iter().any(|(s, _)| s.id == *w)).or_else(|| sets.first().map(|(s, _)| s.id));
-    let choices = sets.iter().map(|(s, v)| SetChoice { id: s.id, label: set_label(s, v.len(), &store_names, t), chosen: Some(s.id) == chosen }).collect::<Vec<_>>();
+    let choices = sets
+        .iter()
+        .map(|(s, v)| {
+            let label = set_label(s, v.len(), &store_names, t);
+            SetChoice { id: s.id, note: t.t1("measurements-profile-note", "set", &label), label, chosen: Some(s.id) == chosen }
+        })
+        .collect::<Vec<_>>();
+    let note = choices.iter().find(|c| c.chosen).map_or_else(|| t.t("order-no-measurements"), |c| c.note.clone());
     let picked = sets.iter().find(|(s, _)| Some(s.id) == chosen);
-    let note = match picked {
-        Some((s, v)) => t.t1("measurements-profile-note", "set", set_label(s, v.len(), &store_names, t)),
-        None => t.t("order-no-measurements"),
-    };
     let units = picked.map_or(UnitSystem::Metric, |(s, _)| unit_system(&s.unit_system));
     Measured { set_id: chosen, units, values: picked.map(|(_, v)| v.iter().cloned().collect()).unwrap_or_default(), choices, note }
 }
