@@ -139,6 +139,21 @@ async fn customers_belong_to_the_chain_not_to_a_store(backend: Backend) {
     let (status, html) = south.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(select(&html, "#preferences .pref-text"), vec!["left hand rear brake"]);
+    // An administrator, of no store, chooses the customer's store (they had none, and no
+    // store's closing could hand them on); a closed or made-up one is refused at the field.
+    let admin = south.browser();
+    admin.sign_in_as(ADMIN).await;
+    let (_, form) = admin.get_html("/staff/customers/new").await;
+    assert_eq!(select(&form, "#home_store option"), vec!["–", "North Store", "South Store"]);
+    let token = admin.csrf("/staff/customers/new").await;
+    let res = admin.post_form("/staff/customers", &[("csrf_token", &token), ("name", "Ada Admin-Made"), ("email", "ada@example.com"), ("home_store", "999")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#home_store-error"), vec!["Choose one of the open stores."]);
+    let south_id = south.south.to_string();
+    let res = admin.post_form("/staff/customers", &[("csrf_token", &token), ("name", "Ada Admin-Made"), ("email", "ada@example.com"), ("home_store", &south_id)]).await;
+    let (_, page) = admin.get_html(&location(&res)).await;
+    assert!(select(&page, "#customer-meta")[0].ends_with("South Store"), "{:?}", select(&page, "#customer-meta"));
 }
 
 async fn a_fitter_can_neither_merge_nor_erase(backend: Backend) {

@@ -53,6 +53,28 @@ pub struct NewCustomerPage {
     pub errors: FieldErrors,
     pub duplicates: Vec<CustomerRow>,
     pub channels: [Channel; 4],
+    /// For a staff member without a store (an administrator): the open stores the customer
+    /// may belong to. Fitters and managers enroll into their own.
+    pub stores: Vec<(i64, String)>,
+}
+
+impl NewCustomerPage {
+    pub fn is_home(&self, id: &i64) -> bool {
+        self.form.home_store == id.to_string()
+    }
+}
+
+/// The open stores an administrator enrolls customers into; none for staff of a store.
+async fn enrolling_stores(db: &Db, staff: &crate::web::auth::Staff) -> Result<Vec<crate::store::stores::Store>, AppError> {
+    if staff.store_id.is_some() {
+        return Ok(vec![]);
+    }
+    let all = db.read(|conn| Ok::<_, crate::store::StoreError>(crate::store::stores::list(conn)?)).await?;
+    Ok(all.into_iter().filter(|s| s.is_open()).collect())
+}
+
+fn store_choices(stores: &[crate::store::stores::Store]) -> Vec<(i64, String)> {
+    stores.iter().map(|s| (s.id, s.name.clone())).collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -70,16 +92,14 @@ pub struct EnrollForm {
     /// Set when the fitter has seen the likely duplicates and enrolls anyway.
     #[serde(default)]
     pub not_a_duplicate: Option<String>,
+    /// An administrator's choice of the customer's store (its id; empty: none).
+    #[serde(default)]
+    pub home_store: String,
 }
 
-pub async fn new_customer_form(page: StaffPage) -> Result<HttpResponse, AppError> {
-    render::ok(&NewCustomerPage {
-        ctx: page.ctx,
-        form: EnrollForm::default(),
-        errors: FieldErrors::new(),
-        duplicates: vec![],
-        channels: Channel::ALL,
-    })
+pub async fn new_customer_form(page: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let stores = store_choices(&enrolling_stores(&db, &page.staff).await?);
+    render::ok(&NewCustomerPage { ctx: page.ctx, form: EnrollForm::default(), errors: FieldErrors::new(), duplicates: vec![], channels: Channel::ALL, stores })
 }
 
 /// `POST /staff/customers`: enroll, after warning about likely duplicates.
@@ -96,18 +116,33 @@ pub async fn create_customer(
         channel: form.channel.clone(),
         marketing_consent: form.marketing_consent.is_some(),
     };
-    let again = |ctx, errors, duplicates, form| NewCustomerPage { ctx, form, errors, duplicates, channels: Channel::ALL };
-    let enrollment = match Enrollment::parse(&input) {
-        Ok(e) => e,
-        Err(errors) => return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again(page.ctx, errors, vec![], form)),
+    let open = enrolling_stores(&db, &page.staff).await?;
+    let stores = store_choices(&open);
+    let again = |ctx, errors, duplicates, form| NewCustomerPage { ctx, form, errors, duplicates, channels: Channel::ALL, stores: stores.clone() };
+    // Staff of a store enroll into it; an administrator into the open store chosen, if any.
+    let home = match (page.staff.store_id, form.home_store.trim()) {
+        (Some(own), _) => Ok(Some(own)),
+        (None, "") => Ok(None),
+        (None, chosen) => chosen.parse::<i64>().ok().filter(|id| open.iter().any(|s| s.id == *id)).map(Some).ok_or("customer-home-store-invalid"),
     };
+    let enrollment = match (Enrollment::parse(&input), home) {
+        (Ok(e), Ok(_)) => e,
+        (parsed, home) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if let Err(e) = home {
+                errors.insert("home_store", e);
+            }
+            return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again(page.ctx, errors, vec![], form));
+        }
+    };
+    let store_id = home.ok().flatten();
     if form.not_a_duplicate.is_none() {
         let duplicates = dir.likely_duplicates(&db, &enrollment).await?;
         if !duplicates.is_empty() {
             return render::page(StatusCode::CONFLICT, &again(page.ctx, FieldErrors::new(), duplicates, form));
         }
     }
-    let (staff_id, store_id) = (page.staff.id, page.staff.store_id);
+    let staff_id = page.staff.id;
     let customer = db.write(move |conn| service::enroll(conn, &enrollment, staff_id, store_id)).await?;
     tracing::info!(customer.id = customer.id, "customer enrolled");
     Ok(see_other(&format!("/staff/customers/{}", customer.id)))
