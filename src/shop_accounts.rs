@@ -253,6 +253,7 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<Ac
         }
         accounts::set_password(conn, account_id, &hash)?;
         accounts::end_resets(conn, account_id, at)?;
+        accounts::end_email_changes(conn, account_id, at)?;
         sessions::delete_for_customer_account(conn, account_id)?;
         let account = accounts::find(conn, account_id)?.ok_or(ShopAccountError::BadResetLink)?;
         sign_in_failures::clear_account(conn, &throttle_key(&account.email))?;
@@ -323,20 +324,29 @@ pub async fn pending_email(db: &Db, account_id: i64) -> Result<Option<String>, S
     Ok(db.read(move |conn| Ok::<_, StoreError>(accounts::pending_email(conn, account_id, at)?)).await?)
 }
 
+/// What opening an email-change link's button did.
+pub enum EmailConfirmed {
+    /// The account (`account_id`) signs in with `email` from now on.
+    Changed { account_id: i64, email: String },
+    /// Another account signs in with `email` now: the link is used up, nothing changed.
+    Taken { email: String },
+}
+
 /// Makes a link's email the account's sign-in and uses the link up; the previous address is
-/// told. Refused when the link is dead or another account took the email meanwhile.
-pub async fn confirm_email_change(db: &Db, token: &str, t: Tr) -> Result<String, ShopAccountError> {
+/// told. Refused when the link is dead; when another account took the email meanwhile, the
+/// link dies too (the account page would otherwise wait for it for ever).
+pub async fn confirm_email_change(db: &Db, token: &str, t: Tr) -> Result<EmailConfirmed, ShopAccountError> {
     let token_hash = shop_account::hash_secret(token);
     let subject = t.t("mail-email-changed-subject");
-    db.write(move |conn| -> Result<String, ShopAccountError> {
+    db.write(move |conn| -> Result<EmailConfirmed, ShopAccountError> {
         let at = now();
         let (account_id, email) = accounts::live_email_change(conn, &token_hash, at)?.ok_or(ShopAccountError::BadEmailLink)?;
-        if accounts::find_by_email(conn, &email)?.is_some_and(|other| other.id != account_id) {
-            return Err(ShopAccountError::EmailTaken);
-        }
         let account = accounts::find(conn, account_id)?.ok_or(ShopAccountError::BadEmailLink)?;
         if !accounts::take_email_change(conn, &token_hash, at)? {
             return Err(ShopAccountError::BadEmailLink);
+        }
+        if accounts::find_by_email(conn, &email)?.is_some_and(|other| other.id != account_id) {
+            return Ok(EmailConfirmed::Taken { email });
         }
         accounts::set_email(conn, account_id, &email).map_err(taken)?;
         let name = customers::find(conn, account.customer_id)?.map(|c| c.name).unwrap_or_default();
@@ -345,7 +355,7 @@ pub async fn confirm_email_change(db: &Db, token: &str, t: Tr) -> Result<String,
         // Failed sign-ins were counted under the old email, which now signs in nobody.
         sign_in_failures::clear_account(conn, &throttle_key(&account.email))?;
         audit::record(conn, None, "customer.email_changed", &format!("customer:{}", account.customer_id), "confirmed by link")?;
-        Ok(email)
+        Ok(EmailConfirmed::Changed { account_id, email })
     })
     .await
 }
@@ -359,6 +369,7 @@ pub async fn change_password(db: &Db, owner: AccountOwner, password: String, t: 
     db.write(move |conn| -> Result<(), ShopAccountError> {
         accounts::set_password(conn, owner.account_id, &hash)?;
         accounts::end_resets(conn, owner.account_id, now())?;
+        accounts::end_email_changes(conn, owner.account_id, now())?;
         sessions::delete_for_customer_account(conn, owner.account_id)?;
         mail_outbox::insert(conn, owner.customer_id, &owner.email, &subject, &body)?;
         audit::record(conn, None, "customer.password_changed", &format!("customer:{}", owner.customer_id), "by the customer")?;

@@ -609,6 +609,7 @@ mail-email-change-asked-body = Someone signed in to your Atelier account asked t
 email-confirm-title = Confirm your new email
 email-confirm-text = Sign in to your Atelier account with { $email } from now on?
 email-confirm-button = Confirm this email
+email-confirm-done = Done: that account signs in with { $email } from now on.
 email-confirm-gone = This link is used, expired or unknown. Ask for the change again from your account page.
 email-confirm-taken = Another account signs in with { $email } now: the change cannot be made.
 mail-email-changed-subject = The email of your Atelier account was changed

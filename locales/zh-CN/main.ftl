@@ -606,6 +606,7 @@ mail-email-change-asked-body = 有人登录您的 Atelier 账户，申请今后�
 email-confirm-title = 确认新邮箱
 email-confirm-text = 今后用 { $email } 登录您的 Atelier 账户吗？
 email-confirm-button = 确认此邮箱
+email-confirm-done = 完成：该账户今后使用 { $email } 登录。
 email-confirm-gone = 此链接已使用、已过期或无效。请在账户页面重新申请更改。
 email-confirm-taken = 已有其他账户使用 { $email } 登录：无法更改。
 mail-email-changed-subject = 您的 Atelier 账户邮箱已更改

@@ -177,3 +177,11 @@ pub fn take_email_change(conn: &mut DbConn, token_hash: &str, at: NaiveDateTime)
         .execute(on))?;
     Ok(n == 1)
 }
+
+/// Uses up every pending email change of an account: a new password is the answer to "this was
+/// not me", and a change asked for by whoever had the old one must not go through after it.
+pub fn end_email_changes(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(ec::table.filter(ec::account_id.eq(account_id).and(ec::used_at.is_null())))
+        .set(ec::used_at.eq(Some(at)))
+        .execute(on))
+}

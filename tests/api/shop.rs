@@ -712,6 +712,11 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     assert_eq!(app.browser().shop_sign_in("mei@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.browser().shop_sign_in("mei.lin@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 
+    // A change asked for by whoever had the password dies with a new password ("if this was
+    // not you, change your password" must be enough).
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "taken.over@example.com"), ("password", CUSTOMER_PASSWORD)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-pending");
+    let hijack = link_in("taken.over@example.com");
     // The password: each mistake at its field, nothing typed shown again.
     let res = app.shop_form("/shop/account", "/shop/account/password", &[("current", "wrong"), ("new_password", "short"), ("confirm", "short")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -732,9 +737,20 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     let mail = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest_to(conn, "mei.lin@example.com").map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
     assert_eq!(mail.subject, "Your Atelier password was changed");
     assert_eq!(app.browser().shop_sign_in("mei.lin@example.com", new_password).await.status(), StatusCode::SEE_OTHER);
+    let stranger = app.browser();
+    assert_eq!(stranger.get_html(&hijack).await.0, StatusCode::GONE);
+    let (_, html) = app.get_html("/shop/account").await;
+    assert!(select(&html, "#pending-email").is_empty());
+    // Confirmed by someone not signed in to the account: said on the page, not on another's.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.l@example.com"), ("password", new_password)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-pending");
+    let link = link_in("mei.l@example.com");
+    let res = stranger.shop_form(&link, &link, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(select(&html_of(res).await, "#notice"), vec!["Done: that account signs in with mei.l@example.com from now on."]);
 
     // Erasure takes the mail to both addresses.
-    let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "mei.lin@example.com")]).await;
+    let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "mei.l@example.com")]).await;
     assert_eq!(location(&res), "/shop?erased=1");
     let left = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, 100).map_err(atelier::store::StoreError::from)).unwrap();
     assert!(left.iter().all(|m| !m.to_address.starts_with("mei") && !m.body.contains("mei")), "{left:?}");

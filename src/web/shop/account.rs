@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::accounts::AccountError;
 use crate::config::Settings;
 use crate::domain::shop_account::parse_sign_up;
-use crate::shop_accounts::{self, ShopAccountError};
+use crate::shop_accounts::{self, EmailConfirmed, ShopAccountError};
 use crate::store::Db;
 use crate::store::customer_accounts::AccountRow;
 use crate::web::csrf::{self, CsrfForm};
@@ -366,6 +366,8 @@ pub struct EmailConfirmPage {
     /// The email the link confirms; `None` when the link is dead.
     pub email: Option<String>,
     pub error: Option<String>,
+    /// Said once the button did its work (for someone not signed in to that account).
+    pub done: Option<String>,
 }
 
 /// `GET /shop/account/email/{token}`: what the link confirms, with the button that does it
@@ -374,21 +376,27 @@ pub async fn email_confirm_form(page: Visitor, db: web::Data<Db>, path: web::Pat
     let token = path.into_inner();
     let email = shop_accounts::email_change_of_link(&db, &token).await.map_err(shop_error)?;
     let status = if email.is_some() { StatusCode::OK } else { StatusCode::GONE };
-    render::page(status, &EmailConfirmPage { ctx: page.ctx, token, email, error: None })
+    render::page(status, &EmailConfirmPage { ctx: page.ctx, token, email, error: None, done: None })
 }
 
 /// `POST /shop/account/email/{token}`: the link's email becomes the account's sign-in.
 pub async fn confirm_email(page: Visitor, db: web::Data<Db>, path: web::Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let t = page.ctx.t;
+    let signed_in = page.ctx.customer.as_ref().map(|c| c.account_id);
     match shop_accounts::confirm_email_change(&db, &token, t).await {
-        Ok(_) => Ok(see_other("/shop/account?notice=email")),
-        Err(ShopAccountError::BadEmailLink) => render::page(StatusCode::GONE, &EmailConfirmPage { ctx: page.ctx, token, email: None, error: None }),
-        Err(ShopAccountError::EmailTaken) => {
-            let email = shop_accounts::email_change_of_link(&db, &token).await.map_err(shop_error)?;
-            let error = Some(t.t1("email-confirm-taken", "email", email.clone().unwrap_or_default()));
-            render::page(StatusCode::CONFLICT, &EmailConfirmPage { ctx: page.ctx, token, email, error })
+        Ok(EmailConfirmed::Changed { account_id, .. }) if signed_in == Some(account_id) => Ok(see_other("/shop/account?notice=email")),
+        // Signed out, or in another account (a shared computer): said here, not on an account
+        // page whose address did not change.
+        Ok(EmailConfirmed::Changed { email, .. }) => {
+            let done = Some(t.t1("email-confirm-done", "email", &email));
+            render::ok(&EmailConfirmPage { ctx: page.ctx, token, email: Some(email), error: None, done })
         }
+        Ok(EmailConfirmed::Taken { email }) => {
+            let error = Some(t.t1("email-confirm-taken", "email", &email));
+            render::page(StatusCode::CONFLICT, &EmailConfirmPage { ctx: page.ctx, token, email: Some(email), error, done: None })
+        }
+        Err(ShopAccountError::BadEmailLink) => render::page(StatusCode::GONE, &EmailConfirmPage { ctx: page.ctx, token, email: None, error: None, done: None }),
         Err(e) => Err(shop_error(e)),
     }
 }
