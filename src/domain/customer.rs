@@ -73,7 +73,7 @@ impl Enrollment {
         let email = input.email.trim().to_lowercase();
         let email = (!email.is_empty()).then_some(email);
         if let Some(e) = &email {
-            if e.len() > 254 || !e.validate_email() {
+            if !is_deliverable_email(e) {
                 errors.insert("email", "email-invalid");
             }
         }
@@ -123,6 +123,14 @@ impl Enrollment {
 /// tag characters, invisible operators) and private-use characters, which no font agrees on:
 /// a name or a label line with them can show as another text, or as nothing. Joiners (U+200C,
 /// U+200D) stay: emoji and several scripts (Persian, Indic) need them.
+/// An address mail can reach and a person can type again: the RFC shape (`validator`), no
+/// invisible characters (`zw@example.com` with a zero-width space signed up an account its
+/// owner could never sign in to), and a domain with a dot (`name@examplecom` is a typo).
+pub fn is_deliverable_email(email: &str) -> bool {
+    let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+    email.len() <= 254 && email.validate_email() && !has_hidden_characters(email) && domain.trim_matches('.').contains('.')
+}
+
 pub fn has_hidden_characters(s: &str) -> bool {
     s.chars().any(|c| {
         c.is_control()

@@ -182,7 +182,15 @@ async fn a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to(ba
     let res = reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "w-2").json(&delivered).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = res.json().await.unwrap();
-    assert!(p["detail"].as_str().unwrap().starts_with("this channel has no store of its own to sell a delivered order in the name of"), "{p}");
+    assert!(p["detail"].as_str().unwrap().starts_with("this channel has no store of its own, and a delivered order is sold in a store's name"), "{p}");
+    // The quote prices as the order does: at the tax of the store named (it quoted 0 %).
+    let quoted: Value = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(&key).json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(quoted["price"]["total"], "157.20", "{quoted}");
+    let mut odd = body.clone();
+    odd["ship_to"] = json!({"store": "SOUTH", "floor": 2});
+    let res = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(&key).json(&odd).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "ship_to has no field `floor`: it is {\"store\": CODE} or {\"address\": {...}}");
     // A misspelt field is named, not ignored (`shipTo` sent the order to the channel's store).
     let mut misspelt = jersey(&stored.reference);
     misspelt["customer_reference"] = body["customer_reference"].clone();

@@ -85,8 +85,11 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
             }
         }
     }
-    let unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
+    let mut unfixable: Vec<Violation> = found.iter().filter(|f| f.options.is_empty()).map(|f| f.violation.clone()).collect();
     if !unfixable.is_empty() {
+        // A measurement to take, and perhaps more: the measurements given may rule out every
+        // value of an option already, which taking the others will not change.
+        unfixable.extend(why_nothing_fits(ctx, cfg, true));
         return Repair::RuledOutByMeasurements { reasons: unfixable };
     }
     let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
@@ -100,7 +103,7 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
     match search.solve(a) {
         Some(fixed) => Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations },
         None if search.nodes < budget => {
-            let why = why_nothing_fits(ctx, cfg);
+            let why = why_nothing_fits(ctx, cfg, false);
             Repair::RuledOutByMeasurements { reasons: if why.is_empty() { violations } else { why } }
         }
         None => Repair::NotFound { violations },
@@ -109,12 +112,17 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
 
 /// Why nothing fits: the rules that rule out every value of an option, once each (the seatpost
 /// on every frame). An empty configuration's own violations are only "Choose …", which says
-/// nothing about the body.
-fn why_nothing_fits(ctx: &Ctx, cfg: &Configuration) -> Vec<Violation> {
+/// nothing about the body. `body_only`: only rules that read the option and measurements
+/// alone count (other choices could still change), and only where they rule out every value.
+fn why_nothing_fits(ctx: &Ctx, cfg: &Configuration, body_only: bool) -> Vec<Violation> {
     let Ok(availability) = ctx.cat.availability(cfg) else { return vec![] };
+    let rule_of = |id: &Option<String>| id.as_ref().and_then(|id| ctx.p.rules.iter().find(|r| &r.id == id));
+    let counts = |option: &str, b: &super::availability::Blocker| {
+        !body_only || rule_of(&b.rule).is_some_and(|r| !r.measures.is_empty() && r.options.iter().all(|&i| ctx.p.options[i].code == option))
+    };
     let mut why: Vec<Violation> = vec![];
-    for o in availability.options.iter().filter(|o| !o.values.is_empty() && o.values.iter().all(|v| !v.available)) {
-        for b in o.values.iter().flat_map(|v| &v.blocked_by) {
+    for o in availability.options.iter().filter(|o| !o.values.is_empty() && o.values.iter().all(|v| !v.available && v.blocked_by.iter().any(|b| counts(&o.option, b)))) {
+        for b in o.values.iter().flat_map(|v| &v.blocked_by).filter(|b| counts(&o.option, b)) {
             if why.iter().any(|w| w.rule == b.rule && w.derived == b.derived) {
                 continue;
             }

@@ -497,12 +497,20 @@ fn the_road_frame_fits_riders_as_the_makers_chart_does() {
     assert!(spec.materials.iter().any(|l| l.code == "SEATPOST-400") && !spec.materials.iter().any(|l| l.code == "SEATPOST-350"), "{:?}", spec.materials);
     assert_eq!(frame_rules_broken(&road_rider("s58", 2000, 1040)), vec!["saddle-within-seatpost-reach".to_string()]);
     let v = bicycles().validate(&road_rider("s58", 2000, 1040)).unwrap_or_else(|e| panic!("{e}"));
-    assert!(v.violations.iter().any(|x| x.explanation.en.starts_with("On this frame the seatpost cannot reach the saddle height the inside leg needs: choose a larger frame.")), "{:#?}", v.violations);
+    assert!(v.violations.iter().any(|x| x.explanation.en.starts_with("On this frame the seatpost cannot reach the saddle height the inside leg needs: a larger frame, if there is one, may fit.")), "{:#?}", v.violations);
     let Ok(Repair::RuledOutByMeasurements { .. }) = bicycles().repair(&road_rider("s58", 2000, 1040)) else { panic!("no road frame is this long") };
     // With nothing chosen yet, the reasons are what rules the frames out, not "Choose …".
     let empty = Configuration::new("road").measure("stature", 2100).measure("inside_leg", 1050).measure("shoulder_width", 450).measure("body_mass", 90_000);
     let Ok(Repair::RuledOutByMeasurements { reasons }) = bicycles().repair(&empty) else { panic!("no road frame is this long") };
     assert!(reasons.iter().all(|r| r.kind != ViolationKind::MissingChoice) && reasons.iter().any(|r| r.rule.as_deref() == Some("saddle-within-seatpost-reach") && r.options == ["frame_size"] && r.measurements.contains(&"inside_leg".to_string())), "{reasons:#?}");
+    // Measurements missing besides: they are asked for, and what already rules out every frame
+    // is said too (taking them will not help).
+    let partly = Configuration::new("road").measure("stature", 2100).measure("inside_leg", 1050);
+    let Ok(Repair::RuledOutByMeasurements { reasons }) = bicycles().repair(&partly) else { panic!("measurements are missing") };
+    assert!(reasons.iter().any(|r| r.kind == ViolationKind::MissingMeasurement) && reasons.iter().any(|r| r.rule.as_deref() == Some("saddle-within-seatpost-reach")), "{reasons:#?}");
+    // Only missing: nothing is said to rule anything out.
+    let Ok(Repair::RuledOutByMeasurements { reasons }) = bicycles().repair(&Configuration::new("road").measure("stature", 1750)) else { panic!("measurements are missing") };
+    assert!(reasons.iter().all(|r| r.kind == ViolationKind::MissingMeasurement), "{reasons:#?}");
 }
 
 #[test]

@@ -122,10 +122,24 @@ pub struct ConfigurationBody {
 /// A 400 naming the first field the request has that the endpoint does not read; `also` are
 /// fields of the order body a quote may carry (the same body for both).
 fn refuse_unknown_fields(body: &ConfigurationBody, also: &[&str]) -> Result<(), ApiError> {
-    match body.unknown.keys().find(|k| !also.contains(&k.as_str())) {
-        Some(field) => Err(ApiError::BadRequest(format!("unknown field `{}`; the fields are product, choices, measurements, customer_reference and ship_to", field.escape_debug()))),
-        None => Ok(()),
+    let unknown: Vec<String> = body.unknown.keys().filter(|k| !also.contains(&k.as_str())).map(|k| format!("`{}`", k.escape_debug())).collect();
+    match unknown.len() {
+        0 => Ok(()),
+        1 => Err(ApiError::BadRequest(format!("unknown field {}; the fields are product, choices, measurements, customer_reference and ship_to", unknown[0]))),
+        _ => Err(ApiError::BadRequest(format!("unknown fields {}; the fields are product, choices, measurements, customer_reference and ship_to", unknown.join(", ")))),
     }
+}
+
+/// A quote's body: a configuration, and what an order's body adds, so that the same body can
+/// be quoted and then ordered. `ship_to` decides the tax as it will for the order.
+#[derive(Deserialize)]
+pub struct QuoteBody {
+    #[serde(flatten)]
+    configuration: ConfigurationBody,
+    #[serde(default)]
+    ship_to: Option<Value>,
+    #[serde(default, rename = "customer_reference")]
+    _customer_reference: Option<serde::de::IgnoredAny>,
 }
 
 /// Reads plain JSON choices by each option's kind: a code, a list of codes, a number, a text.
@@ -210,12 +224,24 @@ fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
 }
 
 /// `POST /api/v1/quote`: the engine's whole answer for a configuration.
-pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: Result<web::Json<Object<ConfigurationBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
-    let web::Json(Object(body)) = body?;
-    refuse_unknown_fields(&body, &["customer_reference", "ship_to"])?;
+pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: Result<web::Json<Object<QuoteBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
+    let web::Json(Object(QuoteBody { configuration: body, ship_to, .. })) = body?;
+    refuse_unknown_fields(&body, &[])?;
     let (_, cat) = find_product(&db, &cache, &body.product).await?;
     let cfg = configuration(&cat, &body)?;
-    let tax = tax_of(&db, &c.0).await?;
+    // As the order will: a channel without a store sells at the tax of the store it names, and
+    // a ship_to the order would refuse is refused here.
+    let named = match ship_to {
+        Some(ship_to) => {
+            let own = (String::new(), String::new());
+            ship_to_of(&db, Some(ship_to), c.0.store_id.map(|id| (id, &own))).await?.1
+        }
+        None => None,
+    };
+    let tax = match (c.0.store_id, named) {
+        (None, Some(store)) => store.tax_rate_bp,
+        _ => tax_of(&db, &c.0).await?,
+    };
     let validation = cat.validate(&cfg).map_err(engine_error)?;
     let availability = cat.availability(&cfg).map_err(engine_error)?;
     let repair = if validation.valid { None } else { Some(cat.repair(&cfg).map_err(engine_error)?) };
@@ -372,9 +398,14 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
         }
         // A delivered order is sold in a store's name, at its tax: a channel without a store
         // has none to sell it in (it charged 0 %).
+        // A misspelt key would be dropped without a word.
+        Some(Value::Object(m)) if m.keys().any(|k| k != "store" && k != "address") => {
+            let unknown: Vec<String> = m.keys().filter(|k| *k != "store" && *k != "address").map(|k| format!("`{}`", k.escape_debug())).collect();
+            Err(ApiError::BadRequest(format!("ship_to has no field {}: it is {{\"store\": CODE}} or {{\"address\": {{...}}}}", unknown.join(", "))))
+        }
         Some(Value::Object(m)) if m.contains_key("address") && channel_store.is_none() => Err(ApiError::Unprocessable(
             "unknown-store",
-            "this channel has no store of its own to sell a delivered order in the name of: name a store in ship_to, or have an administrator give the channel a store".into(),
+            "this channel has no store of its own, and a delivered order is sold in a store's name and at its tax: have an administrator give the channel a store (or collect the order in a store, {\"store\": CODE})".into(),
         )),
         Some(Value::Object(m)) if m.contains_key("address") => {
             let nowhere = || ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into());
