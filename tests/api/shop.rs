@@ -88,6 +88,8 @@ async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
     // Signing up instead still goes where the customer was going.
     let (_, html) = app.get_html("/shop/sign-in?next=%2Fshop%2Faccount").await;
     assert_eq!(attr(&html, "#sign-up-instead", "href").as_deref(), Some("/shop/sign-up?next=%2Fshop%2Faccount"));
+    let (_, html) = app.get_html("/shop/sign-up?next=%2Fshop%2Faccount").await;
+    assert_eq!((attr(&html, "#sign-in-instead", "href").as_deref(), attr(&html, "#claim-link", "href").as_deref()), (Some("/shop/sign-in?next=%2Fshop%2Faccount"), Some("/shop/claim?next=%2Fshop%2Faccount")));
     // And back in with the password.
     assert_eq!(app.shop_sign_in("mei.chen@example.com", CUSTOMER_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }

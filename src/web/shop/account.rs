@@ -196,10 +196,21 @@ pub struct SignInPage {
     pub notice: Option<String>,
 }
 
+/// Another way in (sign up, sign in, claim a profile) that still goes where the customer was
+/// going.
+fn with_next(path: &str, next: &str) -> String {
+    if next.is_empty() { path.to_owned() } else { format!("{path}?next={}", crate::web::error::urlencode(next)) }
+}
+
 impl SignInPage {
-    /// Another way in (sign up, claim a profile) that still goes where the customer was going.
     pub fn with_next(&self, path: &str) -> String {
-        if self.next.is_empty() { path.to_owned() } else { format!("{path}?next={}", crate::web::error::urlencode(&self.next)) }
+        with_next(path, &self.next)
+    }
+}
+
+impl SignUpPage {
+    pub fn with_next(&self, path: &str) -> String {
+        with_next(path, &self.next)
     }
 }
 
