@@ -93,6 +93,7 @@ glance-ready = Ready to order: see the summary
 glance-not-ready = Not ready yet: see why
 order-store = Sold by and collected at
 order-store-hint = Its sales tax is in the price; the order is collected there. Press "Check" after changing it.
+order-check-first = Check the order first: it is placed at the price the check shows.
 order-price-changed = The choices or the store changed after the price was shown ({ $was }): the order is not placed. It comes to { $now } now; place it again if that is right.
 order-store-required = Choose the store that sells this order and where it is collected.
 shop-measure-prefilled = Filled in with your measurements of { $date }. Change what is different and save: they are kept as a new set, and the old one stays in your history.

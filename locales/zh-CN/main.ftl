@@ -93,6 +93,7 @@ glance-ready = 可以下单：查看摘要
 glance-not-ready = 尚不能下单：查看原因
 order-store = 销售及取货门店
 order-store-hint = 价格含该门店的销售税；订单在该门店取货。更改后请按"检查"。
+order-check-first = 请先核对订单：按核对时显示的价格下单。
 order-price-changed = 显示价格（{ $was }）之后选项或门店有变：订单未下。现在的价格是 { $now }；如无误请再次下单。
 order-store-required = 请选择销售此订单并供取货的门店。
 shop-measure-prefilled = 已填入您 { $date } 的尺寸。请修改有变化的数值后保存：将另存为一组新尺寸，旧的一组保留在记录中。

@@ -76,7 +76,9 @@ pub fn page_path(req: &actix_web::HttpRequest, area: &str) -> String {
     if req.method() == actix_web::http::Method::GET {
         return req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     }
-    referring_page(req, area).unwrap_or_else(|| area.to_owned())
+    // Sent from the answer to the same form (a second try): that address has no page of its
+    // own either, so home rather than a 404 or another page.
+    referring_page(req, area).filter(|from| from.split('?').next() != Some(req.path())).unwrap_or_else(|| area.to_owned())
 }
 
 /// The Referer's path and query when it is a page of ours in `area` (`/shop`, `/staff`).

@@ -204,6 +204,15 @@ impl TestApp {
             form.push((k, v.to_owned()));
         }
         form.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        // Placed at the price a check showed, as the page's Place button is.
+        if !extra.iter().any(|(k, _)| *k == "checked_total") {
+            let check: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, if *k == "action" { "check" } else { v.as_str() })).collect();
+            let res = self.post_form(&format!("/staff/customers/{customer}/orders"), &check).await;
+            let html = scraper::Html::parse_document(&res.text().await.unwrap());
+            if let Some(total) = attr(&html, "input[name=checked_total]", "value") {
+                form.push(("checked_total", total));
+            }
+        }
         form
     }
 }
@@ -289,6 +298,18 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
+    // Checked without a store: no price at 0 % tax, no Place button, the store asked for.
+    let check: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, if *k == "action" { "check" } else { v.as_str() })).collect();
+    let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &check).await.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
+    assert!(select(&html, "#total").iter().all(String::is_empty) && select(&html, "#place").is_empty());
+    // A Place sent without the price its check showed is checked first, not placed.
+    let north_id = app.north.to_string();
+    let mut unchecked: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    unchecked.push(("store", &north_id));
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &unchecked).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(select(&scraper::Html::parse_document(&res.text().await.unwrap()), "#form-error"), vec!["Check the order first: it is placed at the price the check shows."]);
 
     let north = app.north.to_string();
     // Checked without the printed name, placed with it: a price nobody was shown is not

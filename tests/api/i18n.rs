@@ -141,6 +141,9 @@ async fn a_switched_language_is_kept_as_the_staff_members_setting(backend: Backe
     assert_eq!(attr(&html, "form[action='/lang'] input[name=next]", "value"), Some(form_page.clone()));
     let html = sent(None).await;
     assert_eq!(attr(&html, "form[action='/lang'] input[name=next]", "value").as_deref(), Some("/staff"));
+    // A second try is sent from the first one's answer, which has no page: home, not a 404.
+    let html = sent(Some(app.url(&format!("/staff/customers/{id}/measurements")))).await;
+    assert_eq!(attr(&html, "form[action='/lang'] input[name=next]", "value").as_deref(), Some("/staff"));
     let res = app.post_form("/lang", &[("csrf_token", &token), ("lang", "zh-CN"), ("next", "/staff")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/staff");

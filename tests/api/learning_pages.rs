@@ -36,8 +36,13 @@ impl TestApp {
         let html = self.configurator(id, "cycling_jersey", "").await;
         let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
         let (csrf, version, key) = (field("csrf_token"), field("version"), field("idempotency_key"));
-        let mut form = vec![("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("idempotency_key", &key), ("action", "place")];
+        let mut form = vec![("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("idempotency_key", &key), ("action", "check")];
         form.extend_from_slice(choices);
+        // Placed at the price a check showed, as the page's Place button is.
+        let checked = scraper::Html::parse_document(&self.post_form(&format!("/staff/customers/{id}/orders"), &form).await.text().await.unwrap());
+        let total = attr(&checked, "input[name=checked_total]", "value").expect("a price to place at");
+        form[4] = ("action", "place");
+        form.push(("checked_total", &total));
         let res = self.post_form(&format!("/staff/customers/{id}/orders"), &form).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "order placed");
         location(&res).rsplit('/').next().unwrap().parse().unwrap()

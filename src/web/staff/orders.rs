@@ -288,14 +288,13 @@ pub async fn place_order(
         };
         // The form carries the total its Check showed: a choice or the store changed after it
         // would place the order at a price nobody saw. The page comes back with the new one.
+        // A form without it (not one this page made) has shown no price: checked first.
         let shown = get("checked_total");
-        if !shown.is_empty() {
-            let now = cat.live(&cfg, configurator::tax_rate(tax)).ok().map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
-            if now != shown {
-                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
-                again.form_error = Some(again.ctx.t.t2("order-price-changed", ("was", &shown), ("now", &now)));
-                return render::page(StatusCode::CONFLICT, &again);
-            }
+        let now = cat.live(&cfg, configurator::tax_rate(tax)).ok().map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
+        if now != shown {
+            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+            again.form_error = Some(if shown.is_empty() { again.ctx.t.t("order-check-first") } else { again.ctx.t.t2("order-price-changed", ("was", &shown), ("now", &now)) });
+            return render::page(StatusCode::CONFLICT, &again);
         }
         let req = PlaceOrder {
             customer_id: c.id,
@@ -325,7 +324,14 @@ pub async fn place_order(
     }
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned).sold_by(&store);
+    let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned).sold_by(&store);
+    if store.chosen.is_none() {
+        // No store, no tax: a price at 0 % would be a price nobody pays, and Place would only
+        // ask for the store then.
+        again.form_error = Some(again.ctx.t.t("order-store-required"));
+        again.price_lines.clear();
+        again.total.clear();
+    }
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render::page(status, &again)
 }
