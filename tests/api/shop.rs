@@ -296,6 +296,7 @@ async fn a_draft_is_saved_resumed_and_seen_by_the_store(backend: Backend) {
     let customer_id = app.db.write_blocking(|conn| atelier::store::customer_accounts::find_by_email(conn, "mei@example.com").map_err(atelier::store::StoreError::from)).unwrap().unwrap().customer_id;
     let (_, html) = staff.get_html(&format!("/staff/customers/{customer_id}")).await;
     let link = attr(&html, &format!("#staff-draft-{draft}"), "href").expect("the draft on the customer page");
+    assert_eq!(select(&html, &format!("#staff-draft-{draft}")), vec!["Road bicycle"], "by its name, not its code");
     let (status, html) = staff.get_html(&link.replace("&amp;", "&")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(attr(&html, "#o_frame_size option[selected]", "value").as_deref(), Some("s56"));

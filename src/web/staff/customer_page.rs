@@ -342,7 +342,7 @@ impl CustomerPage {
             channels: Channel::ALL,
             contact_kinds: ContactKind::ALL,
             has_account: l.has_account,
-            drafts: l.drafts.iter().map(|d| (d.id, d.product_code.clone(), fmt_time(&d.updated_at))).collect(),
+            drafts: l.drafts.iter().map(|d| (d.id, labels.product(&d.product_code), fmt_time(&d.updated_at))).collect(),
             profile: Default::default(),
             ctx,
         }
