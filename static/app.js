@@ -95,3 +95,36 @@ if (focusAfter) {
   sessionStorage.removeItem("focus-after-load");
   document.getElementById(focusAfter)?.focus();
 }
+
+// Switching the language loads the page again in the other one: what was typed goes with it
+// (kept in this tab only, and only for the page the switch goes back to; never a password).
+const languageForm = document.querySelector("form[action='/lang']");
+languageForm?.addEventListener("submit", () => {
+  const next = languageForm.querySelector("input[name=next]");
+  const typed = [];
+  document.querySelectorAll("form:not([action='/lang']) :is(input, select, textarea)").forEach((el) => {
+    if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) return;
+    if (!el.name || el.disabled || ["password", "hidden", "file", "submit", "button"].includes(el.type)) return;
+    const on = el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio") ? el.checked : null;
+    typed.push([el.form?.id || "", el.name, el.value, on]);
+  });
+  if (next instanceof HTMLInputElement) sessionStorage.setItem("typed-across-language", JSON.stringify({ page: next.value, typed }));
+});
+const carried = JSON.parse(sessionStorage.getItem("typed-across-language") || "null");
+sessionStorage.removeItem("typed-across-language");
+if (carried && carried.page === location.pathname + location.search) {
+  let changed = null;
+  for (const [formId, name, value, on] of carried.typed) {
+    const scope = (formId && document.getElementById(formId)) || document;
+    for (const el of scope.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+      if (el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio")) {
+        if (el.value === value && el.checked !== on) { el.checked = on; changed = el; }
+      } else if ((el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement) && el.value !== value) {
+        el.value = value;
+        changed = el;
+      }
+    }
+  }
+  // A page that answers changes (the shop's configurator) hears of them.
+  changed?.dispatchEvent(new Event("change", { bubbles: true }));
+}

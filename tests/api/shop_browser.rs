@@ -244,6 +244,25 @@ async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
 }
 
 #[tokio::test]
+async fn switching_the_language_keeps_what_was_typed_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up(&browser, &app).await;
+    browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
+    browser.fill("#m_stature", "175.5").await;
+    browser.fill("#m_inside_leg", "8o").await;
+    browser.client.find(Locator::Css("#lang-select")).await.unwrap().select_by_value("zh-CN").await.unwrap();
+    browser.wait_text("#m_stature + .unit", "cm").await;
+    browser.wait_text("h1", "自行测量").await;
+    assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_inside_leg").await), ("175.5".to_owned(), "8o".to_owned()));
+    // Not carried to another page, nor twice.
+    browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
+    browser.wait_text("h1", "自行测量").await;
+    assert_eq!(browser.value_of("#m_inside_leg").await, "");
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_same_works_with_javascript_switched_off() {
     let Some(browser) = Browser::start_without_javascript().await else { return };
     let app = with_shop(Backend::Sqlite).await;
