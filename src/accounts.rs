@@ -22,6 +22,10 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@atelier.example";
 pub enum AccountError {
     #[error("email or password is wrong")]
     InvalidCredentials,
+    /// The right password for an account that is switched off (its store closed, or someone
+    /// disabled it): said as such, to the one who knows the password only.
+    #[error("this account is disabled")]
+    Disabled,
     #[error("too many failed sign-ins; try again in {retry_after_minutes} minutes")]
     Throttled { retry_after_minutes: i64 },
     #[error("unknown store {0}")]
@@ -177,6 +181,11 @@ pub async fn sign_in(
             })
             .await?;
             Ok(staff)
+        }
+        Some(staff) if password_ok => {
+            let id = staff.id;
+            db.write(move |conn| Ok::<_, AccountError>(audit::record(conn, Some(id), "staff.sign_in_refused", &format!("staff:{id}"), "disabled")?)).await?;
+            Err(AccountError::Disabled)
         }
         _ => {
             db.write(move |conn| -> Result<_, AccountError> {

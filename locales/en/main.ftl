@@ -19,6 +19,7 @@ field-confirm-password = Repeat the new password
 
 sign-in-title = Staff sign-in
 sign-in-submit = Sign in
+sign-in-disabled = This account is disabled (or its store is closed): ask your manager or an administrator to enable it.
 sign-in-failed = The email or password is not right. Check both and try again.
 shop-probe-throttled = Too many attempts from here. For the security of our customers, try again in 15 minutes.
 sign-in-throttled = Too many failed sign-ins. For your security, try again in { $minutes } minutes.

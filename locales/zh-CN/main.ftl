@@ -19,6 +19,7 @@ field-confirm-password = 再次输入新密码
 
 sign-in-title = 员工登录
 sign-in-submit = 登录
+sign-in-disabled = 此账户已停用（或其门店已关闭）：请联系店长或管理员启用。
 sign-in-failed = 邮箱或密码不正确，请检查后重试。
 shop-probe-throttled = 此处尝试次数过多。为保护顾客安全，请 15 分钟后再试。
 sign-in-throttled = 登录失败次数过多。为保护您的账户，请在 { $minutes } 分钟后重试。

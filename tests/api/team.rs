@@ -252,7 +252,12 @@ async fn a_closed_store_sells_nothing_and_its_people_are_signed_out(backend: Bac
 
     // Its people are signed out and cannot sign in; enabling one is refused at their row.
     assert_ne!(fitter.get("/staff").await.status(), StatusCode::OK);
-    assert_eq!(app.browser().sign_in(FITTER_NORTH, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    // With the right password they are told why (not "email or password is not right"); a
+    // wrong one is answered as for anyone.
+    let res = app.browser().sign_in(FITTER_NORTH, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(select(&Html::parse_document(&res.text().await.unwrap()), ".form-error"), vec!["This account is disabled (or its store is closed): ask your manager or an administrator to enable it."]);
+    assert_eq!(app.browser().sign_in(FITTER_NORTH, "not the password at all").await.status(), StatusCode::UNAUTHORIZED);
     let fitter_id = staff_id(&app, FITTER_NORTH).await;
     let (status, html) = page(app.post_form(&format!("/staff/team/{fitter_id}/active"), &[("csrf_token", &token), ("active", "on")]).await).await;
     assert_eq!(status, StatusCode::CONFLICT);

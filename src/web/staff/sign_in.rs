@@ -106,6 +106,10 @@ pub async fn sign_in(
             again.form_error = Some(t.t("sign-in-failed"));
             render::page(StatusCode::UNAUTHORIZED, &again)
         }
+        Err(AccountError::Disabled) => {
+            again.form_error = Some(t.t("sign-in-disabled"));
+            render::page(StatusCode::FORBIDDEN, &again)
+        }
         Err(AccountError::Throttled { retry_after_minutes }) => {
             again.form_error = Some(t.t1("sign-in-throttled", "minutes", retry_after_minutes));
             let mut response = render::page(StatusCode::TOO_MANY_REQUESTS, &again)?;
