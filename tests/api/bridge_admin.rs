@@ -234,6 +234,7 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let (status, html) = south.get_html(&order).await;
     assert_eq!(status, StatusCode::OK);
     assert!(select(&html, "#cancel-order").is_empty() && select(&html, "#revise").is_empty());
+    assert!(attr(&html, ".work-order a[href$='/ticket']", "href").is_none(), "no link to a ticket they may not print");
 
     // Once production has started, a change is refused with the reason.
     let res = reqwest::Client::new()

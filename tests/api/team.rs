@@ -247,6 +247,7 @@ async fn a_closed_store_sells_nothing_and_its_people_are_signed_out(backend: Bac
     assert_eq!(select(&html, "#store-notice"), vec!["The store is closed; its people were signed out."]);
     assert!(select(&html, "#store-closed")[0].starts_with("This store has been closed since "));
     assert!(select(&html, "#add-staff").is_empty(), "nobody is added to a closed store");
+    assert!(select(&html, "#team button").is_empty(), "nobody in a closed store is enabled, or given a password");
     let (_, list) = app.get_html("/staff/stores").await;
     assert!(select(&list, "#stores li [data-state=closed]").len() == 1, "{:?}", select(&list, "#stores li"));
 

@@ -202,7 +202,8 @@ impl StorePage {
         let roles: Vec<Role> = [Role::Fitter, Role::Manager].into_iter().filter(|r| store.is_open() && authority.can_manage(*r, Some(store_id))).collect();
         let form = AccountForm { role: Role::Fitter.as_str().into(), ..Default::default() };
         let settings = (viewer.role == Role::Admin).then(|| StoreForm::of(&store));
-        let team = team.into_iter().map(|s| Member::of(s, &viewer)).collect();
+        // A closed store's people can be neither enabled nor given a password: no buttons.
+        let team = team.into_iter().map(|s| Member::of(s, &viewer)).map(|m| Member { manageable: m.manageable && store.is_open(), ..m }).collect();
         let closed = store.closed_at.map(|at| super::fmt_time(&at));
         Ok(Self { ctx, tax_rate: format_percent(store.tax_rate_bp), store, team, roles, form, settings, notice: None, member_error: None, refusal: None, closed, left, hand_over_to })
     }
