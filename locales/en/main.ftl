@@ -123,6 +123,7 @@ staff-name-required = Enter the person's name.
 staff-name-too-long = Shorten the name to 120 characters or fewer.
 staff-role-invalid = Choose fitter or manager for a store; administrators work without a store.
 staff-role-not-yours = A manager adds fitters; ask an administrator to add a manager.
+staff-just-added = This person was just added; their one-time password was shown once and is not kept. If it was lost, give them a new one from their row in the list.
 staff-email-taken = An account with this email exists already: see the stores' teams and the administrators.
 staff-email-required = Enter the email address they will sign in with.
 staff-disabled-first = This account is disabled: enable it first, then give it a new one-time password.

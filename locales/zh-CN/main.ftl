@@ -123,6 +123,7 @@ staff-name-required = 请输入姓名。
 staff-name-too-long = 姓名最多 120 个字符。
 staff-role-invalid = 门店员工请选择量体师或店长；管理员不属于任何门店。
 staff-role-not-yours = 店长可以添加量体师；添加店长请联系管理员。
+staff-just-added = 此人刚刚添加；其一次性密码只显示一次，不会保存。如已遗失，请在列表中此人一行生成新密码。
 staff-email-taken = 该邮箱已有账户：请查看各门店的团队和管理员。
 staff-email-required = 请输入对方登录所用的邮箱。
 staff-disabled-first = 该账户已停用：请先启用，再生成新的一次性密码。

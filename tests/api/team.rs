@@ -68,6 +68,11 @@ async fn an_administrator_adds_a_store_and_its_manager_who_signs_in_with_the_one
     let (status, html) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Manager"), ("email", "Wes@Chain.Example"), ("role", "manager")]).await).await;
     assert_eq!(status, StatusCode::OK);
     let password = one_time_password(&html);
+    // Reloading that page sends the form again: it says what happened, not that another has
+    // the address.
+    let (status, again) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Manager"), ("email", "Wes@Chain.Example"), ("role", "manager")]).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(select(&again, ".field-error").iter().any(|e| e.starts_with("This person was just added; their one-time password was shown once")), "{:?}", select(&again, ".field-error"));
     assert_eq!(password.len(), 23);
     // The same email again is refused at the field, with what was typed.
     let (status, html) = page(app.post_form(&add, &[("csrf_token", &token), ("name", "Wes Again"), ("email", "wes@chain.example"), ("role", "fitter")]).await).await;

@@ -350,7 +350,12 @@ async fn create_account(db: &Db, by: &crate::web::auth::Staff, mut form: Account
     match created {
         Ok(()) => Ok(Ok(Issued { name: new.name, email: new.email.as_str().to_owned(), password, back: page_of(store_id) })),
         Err(AccountError::EmailTaken) => {
-            form.errors.insert("email", "staff-email-taken");
+            // The same person added a moment ago: the page that showed the password was sent
+            // again (a reload). Say so, rather than that someone else has the address.
+            let email = new.email.as_str().to_owned();
+            let existing = db.read(move |conn| Ok::<_, StoreError>(crate::store::staff::find_by_email(conn, &email)?)).await?;
+            let just_added = existing.is_some_and(|s| s.must_change_password && s.name == new.name && s.store_id == store_id && s.created_at > now() - chrono::Duration::hours(1));
+            form.errors.insert("email", if just_added { "staff-just-added" } else { "staff-email-taken" });
             Ok(Err(form))
         }
         Err(AccountError::UnknownStore(_)) => Err(AppError::NotFound),
