@@ -279,18 +279,17 @@ const MAX_EMAIL_CHANGES_PER_HOUR: i64 = 5;
 /// for a new email). The name changes at once; a new email only once the link mailed to it is
 /// opened ([`confirm_email_change`]): a mistyped address would otherwise become the sign-in
 /// that password resets go to. The present address is told that a change was asked for
-/// (whoever took over a session cannot quietly move the account away). Answers the email
-/// waiting for its link, if one is.
-pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, base_url: &str, t: Tr) -> Result<Option<String>, ShopAccountError> {
+/// (whoever took over a session cannot quietly move the account away).
+pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, base_url: &str, t: Tr) -> Result<(), ShopAccountError> {
     let token = shop_account::new_reset_token();
     let token_hash = shop_account::hash_secret(&token);
     let link = format!("{}/shop/account/email/{token}", base_url.trim_end_matches('/'));
     let confirm = (t.t("mail-email-confirm-subject"), t.t_args("mail-email-confirm-body", &[("link", link), ("hours", EMAIL_CHANGE_HOURS.to_string())]));
     let asked = (t.t("mail-email-change-asked-subject"), t.t1("mail-email-change-asked-body", "email", details.email.as_str()));
-    db.write(move |conn| -> Result<Option<String>, ShopAccountError> {
+    db.write(move |conn| -> Result<(), ShopAccountError> {
         let email = details.email.as_str();
         customers::set_name_and_email(conn, owner.customer_id, &details.name, &owner.email)?;
-        let pending = if email != owner.email {
+        if email != owner.email {
             if accounts::find_by_email(conn, email)?.is_some() {
                 return Err(ShopAccountError::EmailTaken);
             }
@@ -301,12 +300,9 @@ pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, base_
             mail_outbox::insert(conn, owner.customer_id, email, &confirm.0, &confirm.1)?;
             mail_outbox::insert(conn, owner.customer_id, &owner.email, &asked.0, &asked.1)?;
             audit::record(conn, None, "customer.email_change_asked", &format!("customer:{}", owner.customer_id), "by the customer")?;
-            Some(details.email.as_str().to_owned())
-        } else {
-            None
-        };
+        }
         audit::record(conn, None, "customer.details_changed", &format!("customer:{}", owner.customer_id), "by the customer")?;
-        Ok(pending)
+        Ok(())
     })
     .await
 }

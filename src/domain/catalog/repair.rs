@@ -126,7 +126,7 @@ fn why_nothing_fits(ctx: &Ctx, cfg: &Configuration, body_only: bool) -> Vec<Viol
             if why.iter().any(|w| w.rule == b.rule && w.derived == b.derived) {
                 continue;
             }
-            let rule = b.rule.as_ref().and_then(|id| ctx.p.rules.iter().find(|r| &r.id == id));
+            let rule = rule_of(&b.rule);
             let kind = match rule.map(|r| r.kind) {
                 Some(super::model::RuleKind::Requires) => ViolationKind::Requires,
                 Some(super::model::RuleKind::Excludes) => ViolationKind::Excludes,

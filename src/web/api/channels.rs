@@ -119,10 +119,9 @@ pub struct ConfigurationBody {
     unknown: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
-/// A 400 naming the first field the request has that the endpoint does not read; `also` are
-/// fields of the order body a quote may carry (the same body for both).
-fn refuse_unknown_fields(body: &ConfigurationBody, also: &[&str]) -> Result<(), ApiError> {
-    let unknown: Vec<String> = body.unknown.keys().filter(|k| !also.contains(&k.as_str())).map(|k| format!("`{}`", k.escape_debug())).collect();
+/// A 400 naming every field of the request that the endpoint does not read.
+fn refuse_unknown_fields(body: &ConfigurationBody) -> Result<(), ApiError> {
+    let unknown: Vec<String> = body.unknown.keys().map(|k| format!("`{}`", k.escape_debug())).collect();
     match unknown.len() {
         0 => Ok(()),
         1 => Err(ApiError::BadRequest(format!("unknown field {}; the fields are product, choices, measurements, customer_reference and ship_to", unknown[0]))),
@@ -226,13 +225,14 @@ fn engine_error(e: crate::domain::catalog::EngineError) -> ApiError {
 /// `POST /api/v1/quote`: the engine's whole answer for a configuration.
 pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<CatalogCache>, body: Result<web::Json<Object<QuoteBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
     let web::Json(Object(QuoteBody { configuration: body, ship_to, .. })) = body?;
-    refuse_unknown_fields(&body, &[])?;
+    refuse_unknown_fields(&body)?;
     let (_, cat) = find_product(&db, &cache, &body.product).await?;
     let cfg = configuration(&cat, &body)?;
     // As the order will: a channel without a store sells at the tax of the store it names, and
     // a ship_to the order would refuse is refused here.
     let named = match ship_to {
         Some(ship_to) => {
+            // Its code and name are only read when ship_to is left out, which it is not here.
             let own = (String::new(), String::new());
             ship_to_of(&db, Some(ship_to), c.0.store_id.map(|id| (id, &own))).await?.1
         }
@@ -310,7 +310,7 @@ pub async fn place_order(
         .read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &key_hash.0, &reference)?))
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    refuse_unknown_fields(&body.configuration, &[])?;
+    refuse_unknown_fields(&body.configuration)?;
     let key = super::auth::idempotency_key(&req, 200)?;
     let (version, cat) = product_in(&db, &cache, context.catalog_versions.clone(), &body.configuration.product).await?;
     let cfg = configuration(&cat, &body.configuration)?;
@@ -396,13 +396,13 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
             Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
         }
-        // A delivered order is sold in a store's name, at its tax: a channel without a store
-        // has none to sell it in (it charged 0 %).
         // A misspelt key would be dropped without a word.
         Some(Value::Object(m)) if m.keys().any(|k| k != "store" && k != "address") => {
             let unknown: Vec<String> = m.keys().filter(|k| *k != "store" && *k != "address").map(|k| format!("`{}`", k.escape_debug())).collect();
             Err(ApiError::BadRequest(format!("ship_to has no field {}: it is {{\"store\": CODE}} or {{\"address\": {{...}}}}", unknown.join(", "))))
         }
+        // A delivered order is sold in a store's name, at its tax: a channel without a store
+        // has none to sell it in (it charged 0 %).
         Some(Value::Object(m)) if m.contains_key("address") && channel_store.is_none() => Err(ApiError::Unprocessable(
             "unknown-store",
             "this channel has no store of its own, and a delivered order is sold in a store's name and at its tax: have an administrator give the channel a store (or collect the order in a store, {\"store\": CODE})".into(),

@@ -158,7 +158,7 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
     }
     let outcome = match parsed {
         Ok(details) if errors.is_empty() => match shop_accounts::change_details(&db, owner(&page.customer), details, &settings.public_url, t).await {
-            Ok(_) => None,
+            Ok(()) => None,
             Err(ShopAccountError::EmailTaken) => Some(("email", t.t("shop-details-email-taken"))),
             Err(ShopAccountError::TooManyEmailChanges) => Some(("email", t.t("shop-email-change-throttled"))),
             Err(e) => return Err(AppError::Unexpected(e.into())),
