@@ -307,6 +307,17 @@ pub async fn change_details(db: &Db, owner: AccountOwner, details: SignUp, base_
     .await
 }
 
+/// Ends the account's pending email changes (the customer thought better of it, or mistyped).
+pub async fn cancel_email_change(db: &Db, owner: AccountOwner) -> Result<(), ShopAccountError> {
+    db.write(move |conn| -> Result<(), ShopAccountError> {
+        if accounts::end_email_changes(conn, owner.account_id, now())? > 0 {
+            audit::record(conn, None, "customer.email_change_cancelled", &format!("customer:{}", owner.customer_id), "by the customer")?;
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// The new email of a live email-change link (to show what it will confirm).
 pub async fn email_change_of_link(db: &Db, token: &str) -> Result<Option<String>, ShopAccountError> {
     let token_hash = shop_account::hash_secret(token);

@@ -217,6 +217,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/shop/measurements/new", Rule::Shopper, "/shop/measurements/new"),
     ("GET", "/shop/account", Rule::Shopper, "/shop/account"),
     ("POST", "/shop/account/details", Rule::Shopper, "/shop/account/details"),
+    ("POST", "/shop/account/email/cancel", Rule::Shopper, "/shop/account/email/cancel"),
     ("GET", "/shop/account/email/{token}", Rule::Public, "{email_link}"),
     ("POST", "/shop/account/email/{token}", Rule::Public, "{email_link}"),
     ("POST", "/shop/account/password", Rule::Shopper, "/shop/account/password"),

@@ -688,7 +688,8 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     assert_eq!(location(&res), "/shop/account?notice=email-pending");
     let (_, html) = app.get_html("/shop/account?notice=email-pending").await;
     assert_eq!(select(&html, "#notice"), vec!["Saved. We sent a link to mei.lin@example.com: your sign-in email changes when you open it (within 24 hours). Until then you sign in with the present one."]);
-    assert_eq!(select(&html, "#account-email"), vec!["mei@example.comWaiting for confirmation: mei.lin@example.com. Open the link we sent there."]);
+    assert!(select(&html, "#account-email")[0].starts_with("mei@example.com"));
+    assert_eq!(select(&html, "#pending-email"), vec!["Waiting for confirmation: mei.lin@example.com. Open the link we sent there."]);
     let mail_to = |to: &'static str| app.db.write_blocking(move |conn| atelier::store::mail_outbox::latest_to(conn, to).map_err(atelier::store::StoreError::from)).unwrap().expect("a mail");
     assert_eq!(mail_to("mei@example.com").subject, "A new email was asked for your Atelier account");
     let link_in = |to: &'static str| {
@@ -751,6 +752,18 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     let res = stranger.shop_form(&link, &link, &[]).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(select(&html_of(res).await, "#notice"), vec!["Done: that account signs in with mei.l@example.com from now on."]);
+    // A mistyped one is taken back from the account page; its link stops working.
+    let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.l@exmaple.com"), ("password", new_password)]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-pending");
+    let typo = link_in("mei.l@exmaple.com");
+    let (_, html) = app.get_html("/shop/account").await;
+    assert_eq!(select(&html, "#cancel-email-change"), vec!["Keep the present email"]);
+    let res = app.shop_form("/shop/account", "/shop/account/email/cancel", &[]).await;
+    assert_eq!(location(&res), "/shop/account?notice=email-cancelled");
+    let (_, html) = app.get_html("/shop/account?notice=email-cancelled").await;
+    assert_eq!(select(&html, "#notice"), vec!["The change of email is cancelled: its link no longer works."]);
+    assert!(select(&html, "#pending-email").is_empty());
+    assert_eq!(app.get_html(&typo).await.0, StatusCode::GONE);
 
     // Erasure takes the mail to both addresses.
     let res = app.shop_form("/shop/account", "/shop/account/erase", &[("confirm", "mei.l@example.com")]).await;

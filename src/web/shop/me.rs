@@ -108,6 +108,7 @@ pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<Cat
         ("details", _) => Some(t.t("shop-details-saved")),
         ("email-pending", Some(email)) => Some(t.t_args("shop-details-email-pending", &[("email", email.clone()), ("hours", shop_accounts::EMAIL_CHANGE_HOURS.to_string())])),
         ("email", _) => Some(t.t("shop-details-email-changed")),
+        ("email-cancelled", _) => Some(t.t("shop-email-cancelled")),
         ("password", _) => Some(t.t("shop-password-changed")),
         _ => None,
     };
@@ -176,6 +177,13 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
     again.email = form.email.trim().to_owned();
     again.errors = errors;
     render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
+}
+
+/// `POST /shop/account/email/cancel`: the email waiting for confirmation is not wanted; its
+/// link stops working.
+pub async fn cancel_email_change(page: Shopper, db: web::Data<Db>, CsrfForm(_): CsrfForm<super::account::EmptyForm>) -> Result<HttpResponse, AppError> {
+    shop_accounts::cancel_email_change(&db, owner(&page.customer)).await.map_err(super::account::shop_error)?;
+    Ok(see_other("/shop/account?notice=email-cancelled"))
 }
 
 /// `POST /shop/account/password`: every other session of the account ends; this one goes on

@@ -42,6 +42,7 @@ pub fn routes(r: &mut Routes) {
         .get("/measurements/new", me::new_measurements_form)
         .get("/account", me::show_account)
         .post("/account/details", me::change_details)
+        .post("/account/email/cancel", me::cancel_email_change)
         .get("/account/email/{token}", account::email_confirm_form)
         .post("/account/email/{token}", account::confirm_email)
         .post("/account/password", me::change_password)
