@@ -719,6 +719,25 @@ async fn the_openapi_document_describes_the_routes_the_server_answers() {
         assert_eq!(res.status(), expected, "{path}");
     }
     assert_eq!(paths.len(), 11);
+    // The pushes are described too, with every event type sent, and every reference in the
+    // document names something it has.
+    let mut types: Vec<&str> = doc["webhooks"].as_object().unwrap().values().flat_map(|h| h["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["type"]["enum"].as_array().unwrap()).filter_map(Value::as_str).collect();
+    types.sort_unstable();
+    assert_eq!(types, vec!["customer.erased", "work_order.cancelled", "work_order.created", "work_order.updated"]);
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, v)| if k == "$ref" { out.extend(v.as_str()) } else { refs(v, out) }),
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = vec![];
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("{r} is not in the document"));
+        assert!(doc.pointer(pointer).is_some(), "{r} names nothing in the document");
+    }
 }
 
 async fn cancelling_before_production_tells_the_factory_and_erasure_too(backend: Backend) {
