@@ -154,6 +154,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/staff/factories/{id}/secret", Rule::Admin, "/staff/factories/{factory}/secret"),
     ("POST", "/staff/factories/{id}/push/enable", Rule::Admin, "/staff/factories/{factory}/push/enable"),
     ("POST", "/staff/factories/{id}/replay", Rule::Admin, "/staff/factories/{factory}/replay"),
+    ("GET", "/staff/audit", Rule::Admin, "/staff/audit"),
     ("GET", "/staff/channels", Rule::Admin, "/staff/channels"),
     ("POST", "/staff/channels", Rule::Admin, "/staff/channels"),
     ("GET", "/staff/channels/{id}", Rule::Admin, "/staff/channels/{channel}"),
@@ -225,6 +226,8 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/shop/account/erase", Rule::Shopper, "/shop/account/erase"),
     // The API.
     ("GET", "/api/v1/openapi.json", Rule::Public, "/api/v1/openapi.json"),
+    ("GET", "/api/v1/problems", Rule::Public, "/api/v1/problems"),
+    ("GET", "/api/v1/problems/{type}", Rule::Public, "/api/v1/problems/lease-conflict"),
     ("GET", "/api/v1/work-orders", Rule::Factory, "/api/v1/work-orders"),
     ("POST", "/api/v1/work-orders/claim", Rule::Factory, "/api/v1/work-orders/claim"),
     ("GET", "/api/v1/work-orders/changes", Rule::Factory, "/api/v1/work-orders/changes"),

@@ -590,6 +590,11 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(problem["detail"], "a work order that is shipped cannot become in_production; shipped is final");
     let bad = event(serde_json::json!({"status": "teleported"}), "k4").await.unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // A date far ahead of the server's clock is refused, saying so (it was read as now).
+    let ahead = event(serde_json::json!({"status": "rejected", "occurred_at": "2099-01-01T00:00:00Z"}), "k-ahead").await.unwrap();
+    assert_eq!(ahead.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = ahead.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.starts_with("occurred_at is ") && detail.contains("minutes ahead of this server's clock"), "{detail}");
     // An array is not an event, though serde would read it as the fields in a row.
     let array = event(serde_json::json!(["rejected"]), "k6").await.unwrap();
     assert_eq!(array.status(), StatusCode::BAD_REQUEST);

@@ -189,6 +189,10 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The page it goes back to says what was done, once.
+    let (_, revised) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&revised, "#saved-notice"), vec!["Revised with the measurements chosen. Each factory is sent the new revision; it is listed under its work order below."]);
+    assert!(select(&html, "#saved-notice").is_empty());
     let got = factory.wait_for(2, Duration::from_secs(10)).await;
     let updated = &got[1].body;
     assert_eq!(updated["type"], "work_order.updated");

@@ -72,3 +72,52 @@ async fn malformed_and_oversized_forms_get_a_clear_answer(backend: Backend) {
     assert!(res.status().is_client_error() || res.status() == StatusCode::UNAUTHORIZED, "{}", res.status());
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
+
+/// A problem's `type` is an address that says, to a person, what it means and what to do
+/// (RFC 9457 § 3.1.1), for every type the API answers with.
+#[tokio::test]
+async fn every_problem_type_is_an_address_that_explains_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // A real answer's type, followed without a token.
+    let problem: serde_json::Value = app.get("/api/v1/work-orders").await.json().await.unwrap();
+    let res = app.get(problem["type"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "h1"), vec!["No valid token"]);
+    assert_eq!(select(&html, "section h2 .muted"), vec!["401"]);
+
+    // Every type: those each error answers with (the document lists them) and every
+    // refusal the code makes by name.
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let listed = doc["components"]["schemas"]["Problem"]["properties"]["type"]["description"].as_str().expect("the types listed");
+    let mut slugs: std::collections::BTreeSet<String> =
+        listed.split(['{', '}']).nth(1).unwrap().split('|').map(str::to_owned).collect();
+    fn refusals(dir: &std::path::Path, out: &mut std::collections::BTreeSet<String>) {
+        for path in std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                refusals(&path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                out.extend(text.split("Unprocessable(\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_owned));
+            }
+        }
+    }
+    let mut named = Default::default();
+    refusals(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut named);
+    assert!(named.contains("invalid-address"), "{named:?}");
+    let undocumented: Vec<_> = named.difference(&slugs).collect();
+    assert!(undocumented.is_empty(), "refused by name but not listed in the document: {undocumented:?}");
+    slugs.extend(named);
+    let (_, all) = app.get_html("/api/v1/problems").await;
+    for slug in &slugs {
+        let (status, html) = app.get_html(&format!("/api/v1/problems/{slug}")).await;
+        assert_eq!(status, StatusCode::OK, "{slug}");
+        assert_eq!(select(&html, "section").len(), 1, "{slug}");
+        assert!(!select(&all, &format!("section#{slug}")).is_empty(), "{slug} on the list");
+    }
+    assert_eq!(select(&all, "section").len(), slugs.len(), "no type listed that is never answered");
+
+    let res = app.get("/api/v1/problems/no-such-problem").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}

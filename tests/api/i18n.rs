@@ -75,8 +75,58 @@ fn every_message_the_code_uses_is_defined() {
         used.insert(format!("order-status-{status}"));
         used.insert(format!("work-status-{status}"));
     }
+    for action in atelier::store::audit::ACTIONS {
+        used.insert(atelier::web::staff::audit_log::action_key(action));
+    }
+    for area in atelier::store::audit::areas() {
+        used.insert(format!("audit-area-{area}"));
+    }
+    for kind in ["customer", "order", "store", "factory", "channel", "catalog", "staff"] {
+        used.insert(format!("audit-record-{kind}"));
+    }
     let missing: Vec<_> = used.difference(&defined).collect();
     assert!(missing.is_empty(), "used but not defined: {missing:?}");
+}
+
+/// The audit log page names every action in words and filters by area: an action recorded
+/// without being listed would show as its code and be missing from its area.
+#[test]
+fn every_recorded_action_is_listed() {
+    let mut recorded = BTreeSet::new();
+    collect_actions(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut recorded);
+    assert!(recorded.len() > 40, "{recorded:?}");
+    let listed: BTreeSet<String> = atelier::store::audit::ACTIONS.iter().map(|a| a.to_string()).collect();
+    let unlisted: Vec<_> = recorded.difference(&listed).collect();
+    assert!(unlisted.is_empty(), "recorded but not in audit::ACTIONS: {unlisted:?}");
+}
+
+/// The first literal `"area.what"` (or `"area.what_{…}"`, each way it ends listed in
+/// `audit::ACTIONS`) after each `audit::record(`.
+fn collect_actions(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_actions(&path, out);
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for call in text.split("audit::record(").skip(1) {
+            let Some(literal) = call.split('"').nth(1) else { continue };
+            let Some((area, what)) = literal.split_once('.') else { continue };
+            if area == "test" {
+                continue;
+            }
+            match what.split_once('{') {
+                Some((stem, _)) => {
+                    let ways: Vec<_> = atelier::store::audit::ACTIONS.iter().filter(|a| a.starts_with(&format!("{area}.{stem}"))).collect();
+                    assert!(!ways.is_empty(), "{literal} in {path:?}: none of its actions is listed");
+                }
+                None => {
+                    out.insert(literal.to_owned());
+                }
+            }
+        }
+    }
 }
 
 fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {

@@ -68,11 +68,15 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
     confirmed.extend([("fingerprint", fingerprint.as_str()), ("confirm", "inside_leg_to_stature")]);
     let res = app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The customer's page it goes to says they are saved, and what that means for orders.
+    let (_, saved) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&saved, "#saved-notice"), vec!["The measurements are saved. New orders use them; placed orders keep theirs until they are revised from their page."]);
     // The same form again (a double click) is the set just taken, not a second visit.
     assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await.status(), StatusCode::SEE_OTHER);
 
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, ".event-measurements .event-text"), vec!["2 measurements taken"]);
+    assert!(select(&html, "#saved-notice").is_empty(), "said once");
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
     assert_eq!(select(&html, "#history tbody td.muted"), vec!["Inside leg to stature"], "the confirmed warning in words, not its code");
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     nobody_disables_their_own_account,
     a_closed_store_sells_nothing_and_its_people_are_signed_out,
     a_closing_store_hands_its_customers_and_channels_to_another_and_lists_its_orders_to_collect,
+    the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_area_and_person,
 );
 
 async fn page(res: reqwest::Response) -> (StatusCode, Html) {
@@ -363,4 +364,75 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
         .await
         .unwrap();
     assert_eq!((store_id, serde_json::from_str::<serde_json::Value>(&ship_to).unwrap()["store_code"].as_str()), (Some(app.south), Some("SOUTH")));
+}
+
+async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_area_and_person(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    let customer = fitter.enroll("Ana Audit", "ana.audit@example.com", "").await;
+    let finn = staff_id(&app, FITTER_NORTH).await;
+    app.sign_in_as(ADMIN).await;
+
+    // Newest first: the fitter enrolled the customer after signing in; each names its record.
+    let (status, html) = app.get_html("/staff/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = select(&html, "#audit tbody tr");
+    let enrolled = rows.iter().position(|r| r.contains("Enrolled")).expect("the enrolment");
+    let signed_in = rows.iter().position(|r| r.contains("Signed in") && r.contains("Finn Fitter")).expect("the fitter's sign-in");
+    assert!(enrolled < signed_in, "{rows:?}");
+    assert!(rows[enrolled].contains("Finn Fitter") && rows[enrolled].contains(&format!("Customer {customer}")), "{}", rows[enrolled]);
+    assert!(attr(&html, &format!("#audit a[href='/staff/customers/{customer}']"), "href").is_some());
+    assert!(!rows.iter().any(|r| r.contains("ana.audit@example.com") || r.contains("Ana Audit")), "no personal data: {rows:?}");
+
+    // One record, typed loosely.
+    let (_, html) = app.get_html(&format!("/staff/audit?record=+Customer+%3A+{customer}")).await;
+    let records = select(&html, "#audit tbody td:nth-child(4) a:first-child");
+    assert!(!records.is_empty() && records.iter().all(|r| r == &format!("Customer {customer}")), "{records:?}");
+    assert_eq!(attr(&html, "#a-record", "value").as_deref(), Some(&*format!(" Customer : {customer}")));
+
+    // One area, one person.
+    let (_, html) = app.get_html("/staff/audit?area=staff").await;
+    let whats = select(&html, "#audit tbody td:nth-child(3)");
+    assert!(whats.contains(&"Signed in".to_owned()) && !whats.contains(&"Enrolled".to_owned()), "{whats:?}");
+    assert_eq!(select(&html, "#a-area option[selected]"), vec!["Staff"]);
+    let (_, html) = app.get_html(&format!("/staff/audit?by={finn}")).await;
+    let whos = select(&html, "#audit tbody td:nth-child(2)");
+    assert!(whos.len() >= 2 && whos.iter().all(|w| w == "Finn Fitter"), "{whos:?}");
+
+    // What cannot be read is said at its field, as typed, and the log is shown unfiltered.
+    for (query, field, message) in [
+        ("record=ana", "#a-record-error", "Write a record as its kind and number, such as customer:12 or order:7."),
+        ("area=payroll", "#a-area-error", "Choose an area from the list."),
+        ("by=99999", "#a-by-error", "Choose a person from the list."),
+    ] {
+        let (status, html) = app.get_html(&format!("/staff/audit?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(select(&html, field), vec![message], "{query}");
+        assert!(!select(&html, "#audit tbody tr").is_empty(), "{query}");
+    }
+    let (_, html) = app.get_html("/staff/audit?record=ana").await;
+    assert_eq!(attr(&html, "#a-record", "value").as_deref(), Some("ana"));
+
+    // Fifty to a page; the next page carries the filter and ends where the first did.
+    app.db
+        .write(move |c| -> Result<(), atelier::store::StoreError> {
+            for i in 0..60 {
+                atelier::store::audit::record(c, Some(finn), "customer.exported", &format!("customer:{customer}"), &format!("n{i}"))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (_, html) = app.get_html(&format!("/staff/audit?record=customer:{customer}")).await;
+    let first = select(&html, "#audit tbody tr");
+    assert_eq!(first.len(), 50);
+    assert!(first[0].contains("n59") && first[0].contains("Data exported"), "{}", first[0]);
+    let older = attr(&html, "#audit-older", "href").expect("a link to older entries");
+    assert!(older.contains(&format!("record=customer:{customer}")), "{older}");
+    let (_, html) = app.get_html(&older).await;
+    let rest = select(&html, "#audit tbody tr");
+    assert!(rest[0].contains("n9") && rest.iter().all(|r| r.contains(&format!("Customer {customer}"))), "{rest:?}");
+    assert!(select(&html, "#audit-older").is_empty());
+    assert_eq!(attr(&html, "#audit-newest", "href").as_deref(), Some(&*format!("/staff/audit?record=customer:{customer}")));
 }

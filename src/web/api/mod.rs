@@ -7,6 +7,7 @@ pub mod auth;
 mod channels;
 mod json;
 mod problem;
+pub mod problem_types;
 mod work_orders;
 
 use actix_web::http::Method;
@@ -60,6 +61,8 @@ pub fn routes(r: &mut Routes) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
     .resource(Method::GET, "/openapi.json", resource, openapi)
+    .resource(Method::GET, "/problems", resource, problem_types::list_problem_types)
+    .resource(Method::GET, "/problems/{type}", resource, problem_types::show_problem_type)
     .resource(Method::GET, "/work-orders", resource, work_orders::list_work_orders)
     .resource(Method::POST, "/work-orders/claim", resource, work_orders::claim_work_orders)
     // Before `{id}`, which would take "changes" for an id and answer 404.

@@ -22,6 +22,9 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
+/// How far ahead of this server's clock an event's `occurred_at` may be (clocks drift).
+const OCCURRED_AT_SKEW_MINUTES: i64 = 5;
+
 /// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
 /// the order they became visible, and the cursor to continue from.
 pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Query<ListQuery>, ApiError>) -> Result<HttpResponse, ApiError> {
@@ -277,10 +280,22 @@ pub async fn post_event(
         "rejected" => Status::Rejected,
         other => return Err(ApiError::BadRequest(format!("status must be in_production, shipped or rejected, not `{other}`"))),
     };
-    // When it happened, as the factory says; never later than now (a clock running ahead
-    // would otherwise date the history in the future).
+    // When it happened, as the factory says; never later than now. A clock a little ahead
+    // is read as now; one far ahead is refused, so the factory learns its clock is wrong
+    // rather than have its events dated as they arrive without a word.
     let occurred_at = match event.occurred_at.as_deref() {
-        Some(at) => Some(chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?.naive_utc().min(crate::store::now())),
+        Some(at) => {
+            let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| ApiError::BadRequest("occurred_at must be an RFC 3339 date-time".into()))?.naive_utc();
+            let now = crate::store::now();
+            if at - now > chrono::TimeDelta::minutes(OCCURRED_AT_SKEW_MINUTES) {
+                return Err(ApiError::Unprocessable("occurred-at-ahead", format!(
+                    "occurred_at is {} minutes ahead of this server's clock ({} UTC): send when it happened, and check the clock that dated it",
+                    (at - now).num_minutes(),
+                    now.format("%Y-%m-%dT%H:%M:%SZ")
+                )));
+            }
+            Some(at.min(now))
+        }
         None => None,
     };
     // The document's limits, counted as JSON Schema counts (characters): refused, not cut,

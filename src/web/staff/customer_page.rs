@@ -97,6 +97,8 @@ pub struct CustomerPage {
     /// Saved configurations (the customer's own and the store's): id, product, when.
     pub drafts: Vec<(i64, String, String)>,
     pub profile: super::customer_profile::ProfileView,
+    /// What was just done (measurements saved), said once after the redirect.
+    pub notice: Option<String>,
 }
 
 struct Loaded {
@@ -344,6 +346,7 @@ impl CustomerPage {
             has_account: l.has_account,
             drafts: l.drafts.iter().map(|d| (d.id, labels.product(&d.product_code), fmt_time(&d.updated_at))).collect(),
             profile: Default::default(),
+            notice: None,
             ctx,
         }
     }

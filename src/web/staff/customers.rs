@@ -153,6 +153,9 @@ pub struct HistoryQuery {
     /// `all`: the whole timeline, not only its latest entries.
     #[serde(default)]
     history: String,
+    /// `measurements`: say they were saved (the form redirects here).
+    #[serde(default)]
+    saved: String,
 }
 
 /// `GET /staff/customers/{id}` (`?history=all`: the whole timeline)
@@ -166,8 +169,13 @@ pub async fn show_customer(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    let opened = if query.history == "all" {
-        CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, true).await?
+    let opened = if query.history == "all" || query.saved == "measurements" {
+        let notice = (query.saved == "measurements").then(|| page.ctx.t.t("measurements-saved-notice"));
+        let mut opened = CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, query.history == "all").await?;
+        if let Opened::Page(p) = &mut opened {
+            p.notice = notice;
+        }
+        opened
     } else {
         match customer_page::show(&db, &cache, &page_memo, page.ctx, &page.staff, id).await? {
             Ok(sent) => return Ok(sent),

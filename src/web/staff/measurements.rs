@@ -250,7 +250,7 @@ pub async fn create_measurements(
         Ok(())
     })
     .await?;
-    Ok(see_other(&format!("/staff/customers/{id}#timeline")))
+    Ok(see_other(&format!("/staff/customers/{id}?saved=measurements#timeline")))
 }
 
 pub struct Chart {

@@ -1,5 +1,6 @@
 //! Staff pages (`/staff/...`): used by fitters and managers in a store, on a tablet.
 
+pub mod audit_log;
 mod catalogs;
 mod channels;
 mod customer_notes;
@@ -58,6 +59,7 @@ pub fn routes(r: &mut Routes) {
         .post("/sign-out", sign_in::sign_out)
         .get("/password", password::password_form)
         .post("/password", password::change_password)
+        .get("/audit", audit_log::show_audit)
         .get("/insights", insights::show_insights)
         .post("/insights/classify", insights::classify_now)
         .scope("/orders", |r| {

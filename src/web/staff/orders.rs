@@ -354,6 +354,8 @@ pub struct WorkOrderView {
 pub struct OrderPage {
     pub ctx: Ctx,
     pub error: Option<String>,
+    /// What was just done (a revision), said once after the redirect.
+    pub notice: Option<String>,
     pub order: order_store::OrderRow,
     /// The product, its choices, price and delivery as ordered.
     pub words: crate::web::order_view::OrderWords,
@@ -371,8 +373,19 @@ pub struct OrderPage {
 }
 
 /// `GET /staff/orders/{id}`
-pub async fn show_order(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    render::ok(&order_page(page, &db, &cache, path.into_inner(), None).await?)
+#[derive(Deserialize)]
+pub struct OrderQuery {
+    /// `revised`: say the revision was made (the revise form redirects here).
+    #[serde(default)]
+    saved: String,
+}
+
+pub async fn show_order(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>, q: web::Query<OrderQuery>) -> Result<HttpResponse, AppError> {
+    let mut shown = order_page(page, &db, &cache, path.into_inner(), None).await?;
+    if q.saved == "revised" {
+        shown.notice = Some(shown.ctx.t.t("order-revised-notice"));
+    }
+    render::ok(&shown)
 }
 
 /// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
@@ -465,7 +478,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as
@@ -525,7 +538,7 @@ pub async fn revise_order(
     match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id)).await {
         Ok(_) => {
             dispatcher.wake();
-            Ok(see_other(&format!("/staff/orders/{id}")))
+            Ok(see_other(&format!("/staff/orders/{id}?saved=revised")))
         }
         Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
         Err(crate::orders::ReviseError::TooLate(_, status)) => {
