@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// The form's fields, in the order an envelope has them: (field, JSON key, required, most
-/// characters).
+/// characters). The postal code is required unless the country has none
+/// ([`has_postal_codes`]).
 pub const FIELDS: [(&str, &str, bool, usize); 6] = [
     ("address_name", "name", true, 120),
     ("address_line1", "line1", true, 120),
@@ -17,13 +18,14 @@ pub const FIELDS: [(&str, &str, bool, usize); 6] = [
     ("address_country", "country", true, 60),
 ];
 
-/// As it goes into `ship_to.address`; an empty second line is left out.
+/// As it goes into `ship_to.address`; an empty second line or postal code is left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Address {
     pub name: String,
     pub line1: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub line2: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub postal_code: String,
     pub city: String,
     pub country: String,
@@ -38,6 +40,7 @@ pub fn parse(get: impl Fn(&str) -> String) -> Result<Address, AddressErrors> {
     let mut errors = AddressErrors::new();
     let mut lines: BTreeMap<&str, String> = BTreeMap::new();
     for (field, key, required, max) in FIELDS {
+        let required = required && (key != "postal_code" || has_postal_codes(&get("address_country")));
         // Several spaces, tabs or a pasted line break read as one space on a label.
         let text = get(field).split_whitespace().collect::<Vec<_>>().join(" ");
         if required && text.is_empty() {
@@ -54,6 +57,32 @@ pub fn parse(get: impl Fn(&str) -> String) -> Result<Address, AddressErrors> {
     }
     let mut take = |k: &str| lines.remove(k).unwrap_or_default();
     Ok(Address { name: take("name"), line1: take("line1"), line2: take("line2"), postal_code: take("postal_code"), city: take("city"), country: take("country") })
+}
+
+/// Countries and territories whose addresses have no postal code (the Universal Postal
+/// Union's list of those without a postcode system, and Ireland, where the Eircode is not
+/// needed for delivery), as customers write them: English names and common short forms, ISO
+/// codes, and the Chinese names of those the shop's Chinese pages are likely to be asked for.
+const WITHOUT_POSTAL_CODES: &[&str] = &[
+    "angola", "ao", "antigua and barbuda", "antigua", "ag", "aruba", "aw", "bahamas", "the bahamas", "bs", "belize", "bz",
+    "benin", "bj", "botswana", "bw", "burkina faso", "bf", "burundi", "bi", "cameroon", "cm", "central african republic",
+    "cf", "comoros", "km", "congo", "republic of the congo", "cg", "democratic republic of the congo", "dr congo", "drc",
+    "cd", "cook islands", "ck", "cote d'ivoire", "côte d'ivoire", "ivory coast", "ci", "djibouti", "dj", "dominica", "dm",
+    "equatorial guinea", "gq", "eritrea", "er", "fiji", "fj", "gambia", "the gambia", "gm", "grenada", "gd", "guinea", "gn",
+    "guyana", "gy", "hong kong", "hong kong sar", "hk", "hkg", "ireland", "republic of ireland", "eire", "ie", "irl", "kiribati",
+    "ki", "macao", "macau", "macao sar", "mo", "malawi", "mw", "mali", "ml", "mauritania", "mr", "nauru", "nr", "niue", "nu",
+    "north korea", "kp", "qatar", "qa", "rwanda", "rw", "saint kitts and nevis", "st kitts and nevis", "kn", "saint lucia",
+    "st lucia", "lc", "sao tome and principe", "são tomé and príncipe", "st", "seychelles", "sc", "sierra leone", "sl",
+    "solomon islands", "sb", "suriname", "sr", "syria", "sy", "timor-leste", "east timor", "tl", "togo", "tg", "tokelau",
+    "tk", "tonga", "to", "tuvalu", "tv", "uganda", "ug", "united arab emirates", "uae", "u.a.e.", "ae", "are", "vanuatu",
+    "vu", "yemen", "ye", "zimbabwe", "zw",
+    "香港", "中国香港", "澳门", "中国澳门", "澳門", "阿联酋", "阿拉伯联合酋长国", "卡塔尔", "爱尔兰", "斐济", "安哥拉",
+];
+
+/// Whether an address in `country` (as typed; empty is not yet known) needs a postal code.
+pub fn has_postal_codes(country: &str) -> bool {
+    let name = country.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    !WITHOUT_POSTAL_CODES.contains(&name.as_str())
 }
 
 /// The lines a sales channel may send in `ship_to.address`: the shop's, and those other label
@@ -159,6 +188,21 @@ mod tests {
         assert_eq!(a.name, "Mei Lin");
         let json = serde_json::to_value(&a).unwrap_or_default();
         assert_eq!(json, serde_json::json!({"name": "Mei Lin", "line1": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin", "country": "Germany"}));
+    }
+
+    #[test]
+    fn the_postal_code_is_needed_unless_the_country_has_none() {
+        let at = |code: &str, country: &str| parse(form(&[("address_name", "Mei Lin"), ("address_line1", "1 Queen's Road"), ("address_postal_code", code), ("address_city", "Central"), ("address_country", country)]));
+        for country in ["Hong Kong", "  hong   KONG ", "香港", "United Arab Emirates", "UAE", "Ireland", "IE"] {
+            let a = at("", country).unwrap_or_else(|e| panic!("{country}: {e:?}"));
+            let json = serde_json::to_value(&a).unwrap_or_default();
+            assert!(json.get("postal_code").is_none(), "{country}: {json}");
+        }
+        for country in ["Germany", "China", "中国", "United Kingdom", "Hong Kong Island", ""] {
+            assert_eq!(at("", country).err().unwrap_or_default().get("address_postal_code"), Some(&"address-postal-code-required"), "{country}");
+        }
+        // One given where none is needed is kept, as the customer wrote it.
+        assert_eq!(at("999077", "Hong Kong").map(|a| a.postal_code).ok().as_deref(), Some("999077"));
     }
 
     #[test]
