@@ -39,6 +39,30 @@
     }
   }
 
+  // The field's message under it, or none; the hint stays described after it.
+  function showFieldError(input, text) {
+    const id = `${input.id}-error`;
+    let message = document.getElementById(id);
+    if (text === undefined) {
+      if (message) message.remove();
+      input.removeAttribute("aria-invalid");
+    } else {
+      if (!message) {
+        message = document.createElement("p");
+        message.className = "field-error";
+        message.id = id;
+        input.after(message);
+      }
+      message.textContent = text;
+      input.setAttribute("aria-invalid", "true");
+    }
+    input.closest(".field")?.classList.toggle("has-error", text !== undefined);
+    const hint = document.getElementById(`hint_${input.id.slice("o_".length)}`);
+    const described = [text === undefined ? "" : id, hint ? hint.id : ""].filter(Boolean).join(" ");
+    if (described) input.setAttribute("aria-describedby", described);
+    else input.removeAttribute("aria-describedby");
+  }
+
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
     data.delete("action");
@@ -63,13 +87,19 @@
       if (mine !== latest || !next || !states) return;
       applyValues(states);
       // A field the customer typed in while the answer was on its way keeps what they typed,
-      // and is asked about again; the others take what the answer holds (a repair sets them).
+      // and is asked about again; the others take what the answer holds (a repair sets them),
+      // and what is wrong with it, said at the field.
+      const errors = new Map(Array.from(states.querySelectorAll("[data-error]"), (e) => [e.dataset.error, e.textContent]));
       let typed = false;
       for (const e of states.querySelectorAll("[data-typed]")) {
         const el = form.elements.namedItem(e.dataset.typed);
         if (!(el instanceof HTMLInputElement)) continue;
-        if (el.value !== (data.get(el.name) ?? "")) typed = true;
-        else el.value = e.textContent;
+        if (el.value !== (data.get(el.name) ?? "")) {
+          typed = true;
+        } else {
+          el.value = e.textContent;
+          showFieldError(el, errors.get(el.id));
+        }
       }
       if (typed) queueMicrotask(() => refresh());
       // The summary is swapped whole: its focus, if it had it, goes back to the same control.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, ValueAvail, ViolationKind};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, Validation, ValueAvail, ViolationKind};
 use crate::domain::measurement::UnitSystem;
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
@@ -50,6 +50,8 @@ pub struct OptionView {
     pub typed: String,
     /// The value came from the customer's standing preferences, not from a choice made here.
     pub from_profile: bool,
+    /// What is wrong with what a number or text field holds ([`field_errors`]).
+    pub error: Option<String>,
 }
 
 /// A group of options shown together, under a message id.
@@ -188,7 +190,7 @@ fn kind_name(k: OptionKind) -> &'static str {
 
 /// The options as shown; `availability` is the engine's (see [`AvailabilityRef`]), or none
 /// when the product is unknown.
-pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Option<(&AvailabilityRef, Vec<Option<usize>>)>, pairs: &[(String, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
+pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Option<(&AvailabilityRef, Vec<Option<usize>>)>, pairs: &[(String, String)], errors: &[(&str, String)], lang: Lang, from_profile: &BTreeSet<String>) -> Vec<OptionView> {
     let (availability, recommended) = match answer {
         Some((a, r)) => (Some(a), Some(r)),
         None => (None, None),
@@ -224,7 +226,27 @@ pub fn option_views(cat: &Arc<CompiledCatalog>, cfg: &Configuration, answer: Opt
                     .collect(),
                 typed: typed_in(pairs, &o.code).to_owned(),
                 from_profile: from_profile.contains(&o.code),
+                error: errors.iter().find(|(code, _)| *code == o.code).map(|(_, e)| e.clone()),
             }
+        })
+        .collect()
+}
+
+/// What is wrong with what each number or text field holds, to say at the field: not a
+/// number, or what the catalog refuses in it (a character that cannot be made, too long, out
+/// of range); the summary lists it too. A field left empty is not told off: the summary asks
+/// for it, and a new page would open with every field in red.
+pub fn field_errors<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, validation: Option<&Validation>, pairs: &[(String, String)], t: Tr) -> Vec<(&'c str, String)> {
+    let Some(p) = cat.product(&cfg.product) else { return vec![] };
+    p.options
+        .iter()
+        .filter(|o| matches!(o.kind, OptionKind::Number | OptionKind::Text) && !typed_in(pairs, &o.code).trim().is_empty())
+        .filter_map(|o| {
+            if o.kind == OptionKind::Number && !cfg.choices.contains_key(&o.code) {
+                return Some((o.code.as_str(), t.t1("option-not-a-number", "option", o.label.get(t.lang))));
+            }
+            let v = validation?.violations.iter().find(|v| v.kind != ViolationKind::MissingChoice && v.options.contains(&o.code))?;
+            Some((o.code.as_str(), plain_reason(&v.explanation.get(t.lang)).to_owned()))
         })
         .collect()
 }
@@ -247,6 +269,8 @@ pub struct ValueStates<'c> {
     pub unfit: Vec<(&'c str, &'c str, String)>,
     /// (option, what its field holds) of every number and text option.
     pub typed: Vec<(&'c str, &'c str)>,
+    /// (option, what is wrong with it) of the number and text fields ([`field_errors`]).
+    pub errors: Vec<(&'c str, String)>,
 }
 
 /// The same facts [`option_views`] gives the steps, without their words.
@@ -464,7 +488,8 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
-    let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, t.lang, from_profile);
+    let errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
+    let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, t.lang, from_profile);
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
@@ -472,7 +497,8 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
 /// no steps, and the values' states. From the same evaluation as [`live_view`].
 pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
     let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
-    let states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
+    let mut states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
+    states.errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     (summary(cat, cfg, answer.as_ref(), pairs, t), states)
 }
 
@@ -674,9 +700,9 @@ mod tests {
             let cfg = configuration("road", &cat, &pairs, measured);
             for lang in [Lang::En, Lang::ZhCn] {
                 let full = cat.availability(&cfg).unwrap_or_else(|e| panic!("{e}"));
-                let full = option_views(&cat, &cfg, Some((&by_index(&cat, &full), vec![])), &pairs, lang, &BTreeSet::new());
+                let full = option_views(&cat, &cfg, Some((&by_index(&cat, &full), vec![])), &pairs, &[], lang, &BTreeSet::new());
                 let live = cat.live(&cfg, Decimal::ZERO).unwrap_or_else(|e| panic!("{e}"));
-                let brief = option_views(&cat, &cfg, Some((&live.availability, vec![])), &pairs, lang, &BTreeSet::new());
+                let brief = option_views(&cat, &cfg, Some((&live.availability, vec![])), &pairs, &[], lang, &BTreeSet::new());
                 for (f, b) in full.iter().zip(&brief) {
                     for (fv, bv) in f.values.iter().zip(&b.values) {
                         assert_eq!((&fv.words.code, fv.chosen, fv.available, fv.fits, &fv.reason), (&bv.words.code, bv.chosen, bv.available, bv.fits, &bv.reason));

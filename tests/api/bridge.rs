@@ -303,6 +303,13 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &check).await.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
     assert!(select(&html, "#total").iter().all(String::is_empty) && select(&html, "#place").is_empty());
+    // A name that cannot be printed is said at its field, as the shop says it.
+    let misprint: Vec<(&str, &str)> = check.iter().map(|(k, v)| (*k, if *k == "o_name_print" { "ANA ✓" } else { *v })).collect();
+    let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &misprint).await.text().await.unwrap());
+    let said = select(&html, "#o_name_print-error");
+    assert!(said.len() == 1 && said[0].ends_with("these characters cannot be made: “✓”."), "{said:?}");
+    assert_eq!(attr(&html, "#o_name_print", "aria-describedby").as_deref(), Some("o_name_print-error"));
+    assert!(select(&html, "#o_cut-error").is_empty());
     // A Place sent without the price its check showed is checked first, not placed.
     let north_id = app.north.to_string();
     let mut unchecked: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -612,9 +612,22 @@ async fn the_live_patch_says_what_the_whole_live_part_shows(backend: Backend) {
         for css in ["#validity", "#violations li", "#repair-changes li", "#price-lines", "#total", "#checkout", "#preview svg title", "#preview svg text", "#derived dd"] {
             assert_eq!(select(&patch, &format!("#summary {css}")), select(&whole, css), "{css}");
         }
+        // What is wrong with a number or text field is said at it, in both.
+        let errors = states("error");
+        for (name, _) in &typed {
+            let at_field = select(&whole, &format!("#{name}-error")).pop();
+            assert_eq!(at_field.as_ref(), errors.iter().find(|(e, _)| e == name).map(|(_, m)| m), "{name}");
+            assert_eq!(attr(&whole, &format!("input[name={name}]"), "aria-invalid").is_some(), at_field.is_some(), "{name}");
+        }
         if form_has_oops {
             let violations = select(&whole, "#violations li");
             assert!(violations.contains(&"Stem length: enter a number.".to_owned()) && !violations.iter().any(|v| v.contains("Choose Stem length")), "{violations:?}");
+            assert_eq!(select(&whole, "#o_stem_length-error"), vec!["Stem length: enter a number."]);
+            let name = select(&whole, "#o_name_decal-error");
+            assert_eq!(name, vec!["Name on top tube: at most 16 characters (17 given)."]);
+            assert_eq!(attr(&whole, "#o_name_decal", "aria-describedby").as_deref(), Some("o_name_decal-error hint_name_decal"));
+        } else {
+            assert!(errors.is_empty(), "{errors:?}");
         }
         if action == "repair" {
             assert!(chosen.contains(&"brakes_disc_hydraulic".to_owned()), "the repair is applied: {chosen:?}");

@@ -182,6 +182,19 @@ async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_brows
     sign_up_and_measure(&browser, &app).await;
     configure_with_a_conflict(&browser, &app, true).await;
     assert_eq!(browser.value_of("#o_name_decal").await, "MEI", "what was typed survives the live updates");
+    // What cannot be made is said at the field as it is typed, and goes once it is mended.
+    browser.fill("#o_name_decal", "MEÏ").await;
+    browser.wait_text("#o_name_decal-error", "Name on top tube: these characters cannot be made: “Ï”.").await;
+    let field = browser.client.find(Locator::Css("#o_name_decal")).await.unwrap();
+    assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert!(field.attr("aria-describedby").await.unwrap().unwrap_or_default().split(' ').any(|id| id == "o_name_decal-error"));
+    if let Some(v) = axe_violations(&browser).await {
+        assert!(v.is_empty(), "configurator with a field error: {v:?}");
+    }
+    browser.fill("#o_name_decal", "MEI").await;
+    browser.wait_text("#o_name_decal-error", "").await;
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    assert_eq!(browser.client.find(Locator::Css("#o_name_decal")).await.unwrap().attr("aria-invalid").await.unwrap(), None);
     if let Some(v) = axe_violations(&browser).await {
         assert!(v.is_empty(), "configurator: {v:?}");
     }
