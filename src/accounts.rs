@@ -170,6 +170,7 @@ pub async fn sign_in(
     .await
     .unwrap_or(false);
 
+    let known = staff.as_ref().map(|s| s.id);
     match staff {
         Some(staff) if password_ok && staff.active => {
             let acc = account.clone();
@@ -188,9 +189,14 @@ pub async fn sign_in(
             Err(AccountError::Disabled)
         }
         _ => {
+            // A wrong password for an account is in its audit trail (an unknown email has no
+            // record to file it under); nobody is signed in, so nobody is named as the actor.
             db.write(move |conn| -> Result<_, AccountError> {
                 sign_in_failures::record(conn, &account, &address, now())?;
                 sign_in_failures::delete_before(conn, window_start)?;
+                if let Some(id) = known {
+                    audit::record(conn, None, "staff.sign_in_failed", &format!("staff:{id}"), "wrong password")?;
+                }
                 Ok(())
             })
             .await?;

@@ -298,8 +298,15 @@ impl Placed<'_> {
         profile_activity::order_placed(self.p.minor.2, "placed", self.at)
     }
 
-    fn audit_subject(&self) -> String {
-        format!("customer:{}", self.req.customer_id)
+    /// The audit entry is the order's (`order:42`, filed under it); its detail names the
+    /// customer and who placed it when no staff member did: a sales channel, or the customer
+    /// online.
+    fn audit_detail(&self, channel_id: Option<i64>) -> String {
+        match (channel_id, self.req.staff_id) {
+            (Some(channel), _) => format!("customer:{} channel:{channel}", self.req.customer_id),
+            (None, None) => format!("customer:{} online", self.req.customer_id),
+            (None, Some(_)) => format!("customer:{}", self.req.customer_id),
+        }
     }
 
     /// Statement by statement (SQLite, where statements cost no round trip). `None`: an
@@ -313,7 +320,7 @@ impl Placed<'_> {
         let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored)?;
         orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
         enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &self.p.body.with(&self.head(Value::from(wo_id), order.reference)))?;
-        audit::record(conn, self.req.staff_id, "order.placed", &self.audit_subject(), &format!("order:{order_id}"))?;
+        audit::record(conn, self.req.staff_id, "order.placed", &format!("order:{order_id}"), &self.audit_detail(channel_id))?;
         Ok(Some(order_id))
     }
 
@@ -347,8 +354,8 @@ impl Placed<'_> {
             event_note: "placed",
             event,
             audit_action: "order.placed",
-            audit_subject: &self.audit_subject(),
-            audit_detail_prefix: "order:",
+            audit_subject_prefix: "order:",
+            audit_detail: &self.audit_detail(channel_id),
             at: self.at,
         };
         Ok(orders::insert_placed(conn, &rows)?)

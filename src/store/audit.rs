@@ -53,7 +53,7 @@ pub const ACTIONS: &[&str] = &[
     "customer.learned_accepted", "customer.learned_dismissed",
     "order.placed", "order.revised", "order.cancelled", "order.contact_logged",
     "draft.saved",
-    "staff.created", "staff.signed_in", "staff.sign_in_refused", "staff.password_changed", "staff.password_reset",
+    "staff.created", "staff.signed_in", "staff.signed_out", "staff.sign_in_failed", "staff.sign_in_refused", "staff.password_changed", "staff.password_reset",
     "staff.enabled", "staff.disabled",
     "store.created", "store.updated", "store.closed", "store.reopened", "store.handed_over",
     "factory.created", "factory.updated", "factory.secret_rotated", "factory.token_created", "factory.token_revoked",

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod lang;
+pub mod notice;
 pub mod order_view;
 pub mod render;
 pub mod route_table;

@@ -193,6 +193,7 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let (_, revised) = app.get_html(&location(&res)).await;
     assert_eq!(select(&revised, "#saved-notice"), vec!["Revised with the measurements chosen. Each factory is sent the new revision; it is listed under its work order below."]);
     assert!(select(&html, "#saved-notice").is_empty());
+    assert!(select(&app.get_html(&location(&res)).await.1, "#saved-notice").is_empty(), "said once: not on a reload");
     let got = factory.wait_for(2, Duration::from_secs(10)).await;
     let updated = &got[1].body;
     assert_eq!(updated["type"], "work_order.updated");

@@ -76,7 +76,14 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
 
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert_eq!(select(&html, ".event-measurements .event-text"), vec!["2 measurements taken"]);
+    assert_eq!(select(&html, "#saved-notice").len(), 1);
+    // Said once: not on a reload, nor for another customer.
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert!(select(&html, "#saved-notice").is_empty(), "said once");
+    let other = app.enroll("Bo Other", "bo@example.com", "").await;
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &confirmed).await.status(), StatusCode::SEE_OTHER);
+    assert!(select(&app.get_html(&format!("/staff/customers/{other}")).await.1, "#saved-notice").is_empty(), "the notice is the customer's");
+    assert_eq!(select(&app.get_html(&format!("/staff/customers/{id}")).await.1, "#saved-notice").len(), 1);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
     assert_eq!(select(&html, "#history tbody td.muted"), vec!["Inside leg to stature"], "the confirmed warning in words, not its code");
 }

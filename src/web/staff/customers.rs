@@ -14,7 +14,7 @@ use crate::store::{Db, StoreError, audit};
 use crate::web::auth::{Ctx, StaffPage};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
-use crate::web::render;
+use crate::web::{notice, render};
 
 use super::customer_page::{self, CustomerPage, EraseForm, Opened};
 
@@ -153,13 +153,12 @@ pub struct HistoryQuery {
     /// `all`: the whole timeline, not only its latest entries.
     #[serde(default)]
     history: String,
-    /// `measurements`: say they were saved (the form redirects here).
-    #[serde(default)]
-    saved: String,
 }
 
 /// `GET /staff/customers/{id}` (`?history=all`: the whole timeline)
 pub async fn show_customer(
+    req: actix_web::HttpRequest,
+    settings: web::Data<crate::config::Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<crate::catalogs::CatalogCache>,
@@ -169,11 +168,12 @@ pub async fn show_customer(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let ctx = page.ctx.clone();
-    let opened = if query.history == "all" || query.saved == "measurements" {
-        let notice = (query.saved == "measurements").then(|| page.ctx.t.t("measurements-saved-notice"));
+    // Measurements just saved (the form redirects here): said once, on a page of its own.
+    let saved = notice::is(&req, &format!("measured-{id}"));
+    let opened = if query.history == "all" || saved {
         let mut opened = CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, query.history == "all").await?;
         if let Opened::Page(p) = &mut opened {
-            p.notice = notice;
+            p.notice = saved.then(|| p.ctx.t.t("measurements-saved-notice"));
         }
         opened
     } else {
@@ -185,6 +185,11 @@ pub async fn show_customer(
     match opened {
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
+        Opened::Page(p) if saved => {
+            let mut shown = render::ok(&*p)?;
+            shown.add_cookie(&notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+            Ok(shown)
+        }
         Opened::Page(p) => render::ok(&*p),
     }
 }

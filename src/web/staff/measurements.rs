@@ -14,7 +14,7 @@ use crate::store::{Db, StoreError, audit};
 use crate::web::auth::{Ctx, StaffPage};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
-use crate::web::render;
+use crate::web::{notice, render};
 
 use super::customer_page::{fmt_time, unit_system};
 use super::customers::live_customer;
@@ -164,6 +164,7 @@ pub async fn new_measurements_form(
 
 /// `POST /staff/customers/{id}/measurements`: a new dated set; never an edit of an old one.
 pub async fn create_measurements(
+    settings: web::Data<crate::config::Settings>,
     page: StaffPage,
     session: Session,
     db: web::Data<Db>,
@@ -250,7 +251,9 @@ pub async fn create_measurements(
         Ok(())
     })
     .await?;
-    Ok(see_other(&format!("/staff/customers/{id}?saved=measurements#timeline")))
+    let mut saved = see_other(&format!("/staff/customers/{id}"));
+    saved.add_cookie(&notice::set(&format!("measured-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(saved)
 }
 
 pub struct Chart {

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
+use crate::config::Settings;
 use crate::domain::catalog::{CompiledCatalog, Configuration};
 use crate::orders::{PlaceError, PlaceOrder, estimate};
 use crate::store::catalogs::CatalogVersion;
@@ -21,7 +22,7 @@ use crate::web::auth::{Ctx, StaffPage};
 use crate::web::configurator::{self, OptionView, ProductLink, new_key};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::{AppError, see_other};
-use crate::web::render;
+use crate::web::{notice, render};
 
 use super::customer_page::fmt_time;
 use super::customers::live_customer;
@@ -374,19 +375,17 @@ pub struct OrderPage {
 }
 
 /// `GET /staff/orders/{id}`
-#[derive(Deserialize)]
-pub struct OrderQuery {
-    /// `revised`: say the revision was made (the revise form redirects here).
-    #[serde(default)]
-    saved: String,
-}
-
-pub async fn show_order(page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>, q: web::Query<OrderQuery>) -> Result<HttpResponse, AppError> {
-    let mut shown = order_page(page, &db, &cache, path.into_inner(), None).await?;
-    if q.saved == "revised" {
-        shown.notice = Some(shown.ctx.t.t("order-revised-notice"));
+pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut shown = order_page(page, &db, &cache, id, None).await?;
+    // Just revised (the revise form redirects here): said once.
+    if !notice::is(&req, &format!("revised-{id}")) {
+        return render::ok(&shown);
     }
-    render::ok(&shown)
+    shown.notice = Some(shown.ctx.t.t("order-revised-notice"));
+    let mut res = render::ok(&shown)?;
+    res.add_cookie(&notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(res)
 }
 
 /// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
@@ -517,6 +516,7 @@ pub struct ReviseForm {
 /// `POST /staff/orders/{id}/revise`: the order with another measurement set (after a
 /// re-measurement), before production only; its factories get `work_order.updated`.
 pub async fn revise_order(
+    settings: web::Data<Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
@@ -539,7 +539,9 @@ pub async fn revise_order(
     match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id)).await {
         Ok(_) => {
             dispatcher.wake();
-            Ok(see_other(&format!("/staff/orders/{id}?saved=revised")))
+            let mut revised = see_other(&format!("/staff/orders/{id}"));
+            revised.add_cookie(&notice::set(&format!("revised-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+            Ok(revised)
         }
         Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
         Err(crate::orders::ReviseError::TooLate(_, status)) => {

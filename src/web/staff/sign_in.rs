@@ -127,11 +127,18 @@ pub struct SignOutForm {}
 
 pub async fn sign_out(
     staff: MaybeStaff,
+    db: web::Data<Db>,
     session: Session,
     CsrfForm(_): CsrfForm<SignOutForm>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(staff) = staff.0 {
         tracing::info!(staff.id = staff.id, "staff signed out");
+        let id = staff.id;
+        // Signing out goes ahead when the entry cannot be written (a busy or read-only database).
+        let recorded = db.write(move |conn| Ok::<_, crate::store::StoreError>(crate::store::audit::record(conn, Some(id), "staff.signed_out", &format!("staff:{id}"), "")?)).await;
+        if let Err(e) = recorded {
+            tracing::warn!(staff.id = id, error = %e, "the sign-out was not audited");
+        }
     }
     // Deletes the session row: the old cookie no longer signs anyone in.
     session.purge();
