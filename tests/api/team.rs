@@ -372,6 +372,9 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     fitter.sign_in_as(FITTER_NORTH).await;
     let customer = fitter.enroll("Ana Audit", "ana.audit@example.com", "").await;
     let finn = staff_id(&app, FITTER_NORTH).await;
+    // A wrong password for the fitter's account, and the fitter signing out.
+    assert_eq!(app.browser().sign_in(FITTER_NORTH, "not the password at all").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(fitter.sign_out().await.status(), StatusCode::SEE_OTHER);
     app.sign_in_as(ADMIN).await;
 
     // Newest first: the fitter enrolled the customer after signing in; each names its record.
@@ -384,6 +387,14 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     assert!(rows[enrolled].contains("Finn Fitter") && rows[enrolled].contains(&format!("Customer {customer}")), "{}", rows[enrolled]);
     assert!(attr(&html, &format!("#audit a[href='/staff/customers/{customer}']"), "href").is_some());
     assert!(!rows.iter().any(|r| r.contains("ana.audit@example.com") || r.contains("Ana Audit")), "no personal data: {rows:?}");
+    let finn_row = format!("Staff member {finn}");
+    assert!(rows.iter().any(|r| r.contains("Someone not signed in") && r.contains("Sign-in failed (wrong password)") && r.contains(&finn_row)), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("Finn Fitter") && r.contains("Signed out")), "{rows:?}");
+    // A record a detail names links to its page.
+    app.db.write(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::audit::record(c, None, "order.placed", "order:999", &format!("customer:{customer} online"))?)).await.unwrap();
+    let (_, html) = app.get_html("/staff/audit?record=order:999").await;
+    assert_eq!(select(&html, "#audit tbody td:nth-child(2)"), vec!["The customer, online"]);
+    assert_eq!(attr(&html, "#audit td.detail a", "href"), Some(format!("/staff/customers/{customer}")));
 
     // One record, typed loosely.
     let (_, html) = app.get_html(&format!("/staff/audit?record=+Customer+%3A+{customer}")).await;
@@ -400,16 +411,17 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     let whos = select(&html, "#audit tbody td:nth-child(2)");
     assert!(whos.len() >= 2 && whos.iter().all(|w| w == "Finn Fitter"), "{whos:?}");
 
-    // What cannot be read is said at its field, as typed, and the log is shown unfiltered.
+    // What cannot be read is said at its field, as typed, and nothing is listed.
     for (query, field, message) in [
-        ("record=ana", "#a-record-error", "Write a record as its kind and number, such as customer:12 or order:7."),
+        ("record=ana", "#a-record-error", "Write a record as its kind and number, such as customer:12 or order:7 (kinds: customer, order, staff, store, factory, channel; a catalog by its code, catalog:atelier-bicycles)."),
         ("area=payroll", "#a-area-error", "Choose an area from the list."),
         ("by=99999", "#a-by-error", "Choose a person from the list."),
+        ("record=draft:1", "#a-record-error", "Write a record as its kind and number, such as customer:12 or order:7 (kinds: customer, order, staff, store, factory, channel; a catalog by its code, catalog:atelier-bicycles)."),
     ] {
         let (status, html) = app.get_html(&format!("/staff/audit?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(select(&html, field), vec![message], "{query}");
-        assert!(!select(&html, "#audit tbody tr").is_empty(), "{query}");
+        assert!(select(&html, "#audit tbody tr").is_empty(), "nothing shown as if filtered: {query}");
     }
     let (_, html) = app.get_html("/staff/audit?record=ana").await;
     assert_eq!(attr(&html, "#a-record", "value").as_deref(), Some("ana"));

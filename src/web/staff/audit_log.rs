@@ -42,7 +42,8 @@ pub struct EventView {
     pub record: Option<String>,
     pub record_label: String,
     pub record_href: Option<String>,
-    pub detail: String,
+    /// The detail word by word, each record it names with its page (`customer:12`).
+    pub detail: Vec<(String, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -60,19 +61,31 @@ pub struct AuditPage {
     pub newest: Option<String>,
 }
 
-/// A record as the log names it: `customer:12`, `order:7`; spaces and case forgiven.
+/// The kinds of record the log files entries under; catalogs by their code, the rest by id.
+const KINDS: [&str; 7] = ["customer", "order", "staff", "store", "factory", "channel", "catalog"];
+
+/// A record as the log names it: `customer:12`, `order:7`, `catalog:atelier-bicycles`;
+/// spaces and case forgiven.
 fn read_record(typed: &str) -> Option<String> {
     let (kind, id) = typed.trim().split_once(':')?;
-    let kind = kind.trim().to_lowercase();
-    let id: i64 = id.trim().parse().ok().filter(|id| *id > 0)?;
-    (!kind.is_empty() && kind.chars().all(|c| c.is_ascii_lowercase())).then(|| format!("{kind}:{id}"))
+    let kind = KINDS.into_iter().find(|k| k.eq_ignore_ascii_case(kind.trim()))?;
+    let id = id.trim();
+    let fits = match kind {
+        "catalog" => !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        _ => id.parse::<i64>().is_ok_and(|id| id > 0),
+    };
+    fits.then(|| format!("{kind}:{id}"))
 }
 
 /// Where a record's own page is, and how to name it.
 fn record_words(subject: &str, t: crate::i18n::Tr) -> (String, Option<String>) {
-    let Some((kind, id)) = subject.split_once(':').filter(|(_, id)| id.parse::<i64>().is_ok()) else {
+    let Some((kind, id)) = subject.split_once(':') else {
         return (subject.to_owned(), None);
     };
+    if id.parse::<i64>().is_err() {
+        // A catalog, by its code: its versions are listed on one page.
+        return (subject.to_owned(), (kind == "catalog").then(|| "/staff/catalogs".to_owned()));
+    }
     let href = match kind {
         "customer" => Some(format!("/staff/customers/{id}")),
         "order" => Some(format!("/staff/orders/{id}")),
@@ -82,23 +95,25 @@ fn record_words(subject: &str, t: crate::i18n::Tr) -> (String, Option<String>) {
         "catalog" => Some(format!("/staff/catalogs/{id}")),
         _ => None,
     };
-    let label = match kind {
-        "customer" | "order" | "store" | "factory" | "channel" | "catalog" | "staff" => t.t1(&format!("audit-record-{kind}"), "id", id),
-        _ => subject.to_owned(),
-    };
+    let label = if KINDS.contains(&kind) { t.t1(&format!("audit-record-{kind}"), "id", id) } else { subject.to_owned() };
     (label, href)
 }
 
 fn view(e: AuditEvent, names: &std::collections::BTreeMap<i64, String>, t: crate::i18n::Tr) -> EventView {
+    let words: Vec<&str> = e.detail.split_whitespace().collect();
     let who = match e.actor_staff_id {
         Some(id) => names.get(&id).cloned().unwrap_or_else(|| t.t1("audit-record-staff", "id", id)),
-        // Without a person the customer acted online, or the app or its command line did.
-        None if e.action.starts_with("customer.") => t.t("audit-by-customer"),
+        // Without a staff member: a sales channel (through the API), the customer online,
+        // someone not signed in, or the app itself or its command line.
+        None if words.iter().any(|w| w.starts_with("channel:")) && e.action == "order.placed" => t.t("audit-by-channel"),
+        None if e.action.starts_with("customer.") || words.contains(&"online") => t.t("audit-by-customer"),
+        None if e.action == "staff.sign_in_failed" => t.t("audit-by-nobody"),
         None => t.t("audit-by-system"),
     };
+    let detail = words.iter().map(|w| (w.to_string(), read_record(w).and_then(|r| record_words(&r, t).1))).collect();
     let what = if ACTIONS.contains(&e.action.as_str()) { t.t(&action_key(&e.action)) } else { e.action.clone() };
     let (record_label, record_href) = record_words(&e.subject, t);
-    EventView { at: fmt_time(&e.at), who, who_id: e.actor_staff_id, what, record: read_record(&e.subject), record_label, record_href, detail: e.detail }
+    EventView { at: fmt_time(&e.at), who, who_id: e.actor_staff_id, what, record: read_record(&e.subject), record_label, record_href, detail }
 }
 
 /// The message id naming an action: `customer.email_changed` is `audit-customer-email-changed`.
@@ -141,7 +156,11 @@ pub async fn show_audit(p: StaffPage, db: web::Data<Db>, q: web::Query<AuditQuer
     }
     // A page address that was changed by hand starts again from the newest.
     filter.before_id = query.before.trim().parse().ok();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    // A filter that cannot be read shows nothing, rather than everything as if filtered.
+    if !errors.is_empty() {
+        let people = people_of(names);
+        return render::page(StatusCode::BAD_REQUEST, &AuditPage { ctx: p.ctx, query, errors, areas, people, events: vec![], older: None, newest: None });
+    }
     let wanted = filter.clone();
     let mut events = db.read(move |conn| Ok::<_, StoreError>(audit::page(conn, &wanted, PAGE_SIZE + 1)?)).await?;
     let older = if events.len() as i64 > PAGE_SIZE {
@@ -152,10 +171,16 @@ pub async fn show_audit(p: StaffPage, db: web::Data<Db>, q: web::Query<AuditQuer
     };
     let t = p.ctx.t;
     let events = events.into_iter().map(|e| view(e, &names, t)).collect();
+    let people = people_of(names);
+    let newest = filter.before_id.map(|_| filter_href(&filter, None));
+    render::ok(&AuditPage { ctx: p.ctx, query, errors, areas, people, events, older, newest })
+}
+
+/// Everyone who may have acted, by name.
+fn people_of(names: std::collections::BTreeMap<i64, String>) -> Vec<(i64, String)> {
     let mut people: Vec<(i64, String)> = names.into_iter().collect();
     people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
-    let newest = filter.before_id.map(|_| filter_href(&filter, None));
-    render::page(status, &AuditPage { ctx: p.ctx, query, errors, areas, people, events, older, newest })
+    people
 }
 
 fn filter_href(filter: &Filter, before: Option<i64>) -> String {
@@ -184,7 +209,8 @@ mod tests {
     fn records_are_read_as_people_type_them() {
         assert_eq!(read_record("customer:12").as_deref(), Some("customer:12"));
         assert_eq!(read_record(" Order : 7 ").as_deref(), Some("order:7"));
-        for bad in ["12", "customer:", ":12", "customer:-1", "customer:x", "cust omer:1", "customer:1:2", "客户:1"] {
+        assert_eq!(read_record("catalog:atelier-bicycles").as_deref(), Some("catalog:atelier-bicycles"));
+        for bad in ["12", "customer:", ":12", "customer:-1", "customer:x", "cust omer:1", "customer:1:2", "客户:1", "foo:1", "draft:3", "catalog:a b"] {
             assert_eq!(read_record(bad), None, "{bad}");
         }
     }
