@@ -125,6 +125,7 @@ if (carried && carried.page === location.pathname + location.search) {
       }
     }
   }
-  // A page that answers changes (the shop's configurator) hears of them.
-  changed?.dispatchEvent(new Event("change", { bubbles: true }));
+  // A page that answers changes (the shop's configurator) hears of them, once its own script
+  // listens: deferred scripts all run before DOMContentLoaded, and this one runs first.
+  if (changed) document.addEventListener("DOMContentLoaded", () => changed.dispatchEvent(new Event("change", { bubbles: true })), { once: true });
 }

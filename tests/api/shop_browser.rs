@@ -275,6 +275,24 @@ async fn switching_the_language_keeps_what_was_typed_in_a_real_browser() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Choices carried across a language switch are put back before the configurator's script
+/// listens: the summary it then asks for is the choices', not an empty jersey's.
+#[tokio::test]
+async fn a_configuration_carried_across_the_language_switch_is_priced_as_it_shows() {
+    let Some((browser, _app)) = configuring("cycling_jersey", "Cycling jersey").await else { return };
+    for (option, value) in JERSEY {
+        browser.choose(option.trim_start_matches("o_"), value, true).await;
+    }
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    browser.settled().await;
+    let total = browser.text("#total").await;
+    browser.client.find(Locator::Css("#lang-select")).await.unwrap().select_by_value("zh-CN").await.unwrap();
+    browser.wait_text("h1", "骑行上衣").await;
+    browser.wait_text("#valid", "此配置可以生产。").await;
+    browser.wait_text("#total", &total).await;
+    browser.client.clone().close().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_same_works_with_javascript_switched_off() {
     let Some(browser) = Browser::start_without_javascript().await else { return };
