@@ -428,7 +428,9 @@ fn text_choice(cat: &CompiledCatalog, cfg: &Configuration) -> String {
         .iter()
         .filter(|o| o.kind == OptionKind::Text)
         .find_map(|o| match cfg.choices.get(&o.code) {
-            Some(Choice::Text(t)) => Some(t.chars().take(24).collect()),
+            // Only a name that can be made (and is priced): the preview showed one the status
+            // said could not be made, under a total without its charge.
+            Some(Choice::Text(t)) if crate::domain::catalog::input::check_text(o, t).is_ok() => Some(t.chars().take(24).collect()),
             _ => None,
         })
         .unwrap_or_default()

@@ -195,6 +195,29 @@ pub(crate) fn makeable_text(o: &OptionSpec, t: &str) -> Option<String> {
     (!out.is_empty() && out != t && matches!(check_text(o, &out), Ok(Some(_)))).then_some(out)
 }
 
+/// An invisible or control character, named (en, zh): quoted, it shows as nothing, looks like
+/// a space, or turns the message around (U+202E). Named in words where people know it.
+fn unseen_name(c: char) -> Option<(String, String)> {
+    if !(crate::domain::customer::has_hidden_characters(&c.to_string()) || c.is_whitespace() && c != ' ') {
+        return None;
+    }
+    let code = format!("U+{:04X}", u32::from(c));
+    let words = match c {
+        '\u{00A0}' => Some(("a no-break space", "不换行空格")),
+        '\u{3000}' => Some(("a full-width space", "全角空格")),
+        '\t' => Some(("a tab", "制表符")),
+        '\n' | '\r' => Some(("a line break", "换行符")),
+        '\u{00AD}' => Some(("a soft hyphen", "软连字符")),
+        '\u{200B}' | '\u{FEFF}' => Some(("a zero-width space", "零宽空格")),
+        '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(("a text-direction mark", "文字方向控制符")),
+        _ => None,
+    };
+    Some(match words {
+        Some((en, zh)) => (format!("{code}, {en}"), format!("{code}，{zh}")),
+        None => (code.clone(), code),
+    })
+}
+
 pub(crate) fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputProblem> {
     let Some(spec) = &o.text else { return Err(problem(o, String::new(), String::new())) };
     let label = &o.label;
@@ -205,12 +228,17 @@ pub(crate) fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputPr
     if len > spec.max_len {
         return Err(problem(o, format!("{}: at most {} characters ({len} given).", label.en, spec.max_len), format!("{}：最多{}个字符（当前{len}个）。", label.zh, spec.max_len)));
     }
-    let bad: BTreeSet<char> = t.chars().filter(|c| !spec.allowed.contains(c)).collect();
+    // In the order they were typed, each once.
+    let mut bad: Vec<char> = vec![];
+    for c in t.chars().filter(|c| !spec.allowed.contains(c)) {
+        if !bad.contains(&c) {
+            bad.push(c);
+        }
+    }
     if !bad.is_empty() {
-        // An invisible or control character is named by its code point: quoted, it shows as
-        // nothing, or turns the message around (U+202E).
-        let bad: String = bad.into_iter().map(|c| if crate::domain::customer::has_hidden_characters(&c.to_string()) || c.is_whitespace() && c != ' ' { format!("U+{:04X}", u32::from(c)) } else { c.to_string() }).collect::<Vec<_>>().join(" ");
-        return Err(problem(o, format!("{}: these characters cannot be made: “{bad}”.", label.en), format!("{}：无法制作以下字符：“{bad}”。", label.zh)));
+        let en = bad.iter().map(|c| unseen_name(*c).map(|(en, _)| en).unwrap_or_else(|| c.to_string())).collect::<Vec<_>>().join(" ");
+        let zh = bad.iter().map(|c| unseen_name(*c).map(|(_, zh)| zh).unwrap_or_else(|| c.to_string())).collect::<Vec<_>>().join(" ");
+        return Err(problem(o, format!("{}: these characters cannot be made: “{en}”.", label.en), format!("{}：无法制作以下字符：“{zh}”。", label.zh)));
     }
     Ok(Some(Val::Text(t.to_string())))
 }
