@@ -474,4 +474,23 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?after=soon")).bearer_auth(&reg.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(res.json::<Value>().await.unwrap()["detail"], "after is not a cursor from /work-orders/changes");
+
+    // The customer is erased: the work order comes through the feed again, without the name
+    // printed on it (a pulling factory gets no push to tell it).
+    assert_eq!(items_name(&app, &reg.token, &id).await.as_deref(), Some("ANA"));
+    let (_, page) = app.get_html(&order).await;
+    let customer = attr(&page, ".page-head p.muted a", "href").unwrap();
+    let (_, page) = app.get_html(&customer).await;
+    let reference = select(&page, "#customer-meta").concat().split(' ').next().unwrap().to_owned();
+    let token = attr(&page, "input[name=csrf_token]", "value").unwrap();
+    assert_eq!(app.post_form(&format!("{customer}/erase"), &[("csrf_token", &token), ("confirm", &reference)]).await.status(), StatusCode::SEE_OTHER);
+    let (items, _) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
+    assert_eq!(&items[0]["id"], &id);
+    assert_eq!(items_name(&app, &reg.token, &id).await.as_deref(), Some(""), "{}", items[0]);
+}
+
+/// The name printed on a work order, as the factory reads it.
+async fn items_name(app: &TestApp, token: &str, id: &Value) -> Option<String> {
+    let wo: Value = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/{id}"))).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    wo["personalisation"][0]["text"].as_str().map(str::to_owned)
 }
