@@ -71,7 +71,11 @@ impl std::error::Error for IllegalTransition {}
 impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a work order that is {} cannot become {}", self.from, self.to)?;
-        let next: Vec<&str> = next_states(self.from).filter(|s| !matches!(s, Status::Cancelled | Status::Sent | Status::Queued)).map(Status::as_str).collect();
+        // An acknowledgement is sent to its own address, not as an event.
+        let next: Vec<&str> = next_states(self.from)
+            .filter(|s| !matches!(s, Status::Cancelled | Status::Sent | Status::Queued))
+            .map(|s| if s == Status::Acknowledged { "acknowledged (POST …/ack)" } else { s.as_str() })
+            .collect();
         match next.split_last() {
             None => write!(f, "; {} is final", self.from),
             Some((last, [])) => write!(f, "; from {} it can only become {last}", self.from),

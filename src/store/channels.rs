@@ -49,6 +49,11 @@ pub fn by_key(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<Channel>>
         .optional()
 }
 
+/// Whether a channel key with this hash exists, and is revoked: to say why it is refused.
+pub fn key_revoked(conn: &mut DbConn, key_hash: &str) -> QueryResult<Option<bool>> {
+    native!(conn, |on| ck::table.filter(ck::key_hash.eq(key_hash)).select(ck::revoked_at.is_not_null()).first(on)).optional()
+}
+
 /// Keys of a channel: (id, created, revoked).
 pub fn keys(conn: &mut DbConn, channel_id: i64) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
     native!(conn, |on| ck::table.filter(ck::channel_id.eq(channel_id)).order(ck::id.asc()).select((ck::id, ck::created_at, ck::revoked_at)).load(on))

@@ -107,6 +107,16 @@ pub fn by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Facto
         .optional()
 }
 
+/// A factory token whatever its state: (revoked, factory enabled), to say why it is refused.
+pub fn token_state(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<(bool, bool)>> {
+    native!(conn, |on| ft::table
+        .inner_join(f::table)
+        .filter(ft::token_hash.eq(token_hash))
+        .select((ft::revoked_at.is_not_null(), f::enabled))
+        .first(on))
+    .optional()
+}
+
 /// What an administrator can change on a factory.
 pub struct FactoryChanges<'a> {
     pub name: &'a str,

@@ -539,6 +539,19 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let first: Value = first.json().await.unwrap();
     let replay: Value = event(serde_json::json!({"status": "in_production", "note": "cutting"}), "k1").await.unwrap().json().await.unwrap();
     assert_eq!(first, replay, "the same key and body answer as the first time");
+    // The same event written another way (spacing, order of the fields, a null for a field
+    // left out) is the same request, not a reused key.
+    let respaced = api
+        .post(app.url(&format!("{wo}/events")))
+        .header("authorization", &auth)
+        .header("idempotency-key", "k1")
+        .header("content-type", "application/json")
+        .body("{ \"note\" : \"cutting\", \"occurred_at\": null,\n  \"status\": \"in_production\" }\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(respaced.status(), StatusCode::OK);
+    assert_eq!(respaced.json::<Value>().await.unwrap(), first);
     let conflict = event(serde_json::json!({"status": "shipped"}), "k1").await.unwrap();
     assert_eq!(conflict.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
@@ -580,6 +593,9 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let corrected = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK124", "note": "label reprinted"}), "k7").await.unwrap();
     assert_eq!(corrected.status(), StatusCode::OK);
     assert_eq!(corrected.json::<Value>().await.unwrap()["tracking_number"], "TRK124");
+    // A blank one is none given: it does not wipe the number the work order has.
+    let blank = event(serde_json::json!({"status": "shipped", "tracking_number": "  "}), "k7b").await.unwrap();
+    assert_eq!(blank.json::<Value>().await.unwrap()["tracking_number"], "TRK124");
     // An acknowledgement sent late (a retry) changes nothing and is not an error.
     let late = api.post(app.url(&format!("{wo}/ack"))).header("authorization", &auth).send().await.unwrap();
     assert_eq!(late.status(), StatusCode::OK);
@@ -601,7 +617,22 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let ahead = event(serde_json::json!({"status": "rejected", "occurred_at": "2099-01-01T00:00:00Z"}), "k-ahead").await.unwrap();
     assert_eq!(ahead.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let detail = ahead.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
-    assert!(detail.starts_with("occurred_at is ") && detail.contains("minutes ahead of this server's clock"), "{detail}");
+    assert!(detail.starts_with("occurred_at is ") && detail.contains(" days ") && detail.contains("ahead of this server's clock") && detail.contains("more than the 5 minutes allowed"), "{detail}");
+    // A revision ahead of the work order's was never made, and is said to be; revisions count
+    // from 1; hidden characters in a tracking number or a note are refused, as in addresses.
+    let never = event(serde_json::json!({"status": "rejected", "revision": 99}), "k-never").await.unwrap();
+    assert_eq!(never.status(), StatusCode::CONFLICT);
+    let detail = never.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.starts_with("this work order is at revision 1, not 99 (no such revision was ever made): fetch it again"), "{detail}");
+    for (body, says) in [
+        (serde_json::json!({"status": "rejected", "revision": 0}), "revision must be 1 or more, not 0"),
+        (serde_json::json!({"status": "shipped", "tracking_number": "TRK\u{202E}125"}), "tracking_number holds hidden characters (control, format or private-use characters)"),
+        (serde_json::json!({"status": "shipped", "note": "boxed\u{0000}"}), "note holds hidden characters (control, format or private-use characters)"),
+    ] {
+        let res = event(body.clone(), "k-odd").await.unwrap();
+        assert_eq!(res.status(), if body["revision"] == 0 { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY }, "{body}");
+        assert_eq!(res.json::<Value>().await.unwrap()["detail"], says, "{body}");
+    }
     // An array is not an event, though serde would read it as the fields in a row.
     let array = event(serde_json::json!(["rejected"]), "k6").await.unwrap();
     assert_eq!(array.status(), StatusCode::BAD_REQUEST);

@@ -183,9 +183,16 @@ async fn a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to(ba
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = res.json().await.unwrap();
     assert!(p["detail"].as_str().unwrap().starts_with("this channel has no store of its own, and a delivered order is sold in a store's name"), "{p}");
-    // The quote prices as the order does: at the tax of the store named (it quoted 0 %).
+    // The quote prices as the order does: at the tax of the store named (it quoted 0 %), and
+    // without one named it is refused as the order is (it quoted 0 %, valid).
     let quoted: Value = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(&key).json(&body).send().await.unwrap().json().await.unwrap();
     assert_eq!(quoted["price"]["total"], "157.20", "{quoted}");
+    let mut storeless = body.clone();
+    storeless.as_object_mut().unwrap().remove("ship_to");
+    let res = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(&key).json(&storeless).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!((p["type"].as_str(), p["detail"].as_str()), (Some("/api/v1/problems/unknown-store"), Some("this channel has no store of its own: name one in ship_to, as {\"store\": CODE}")));
     let mut odd = body.clone();
     odd["ship_to"] = json!({"store": "SOUTH", "floor": 2});
     let res = reqwest::Client::new().post(app.url("/api/v1/quote")).bearer_auth(&key).json(&odd).send().await.unwrap();
@@ -268,7 +275,7 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
         let mut empty = jersey(&customer);
         empty["ship_to"] = json!({ "address": address });
         let (status, p) = problem(post(empty, Some("d2")).await.unwrap()).await;
-        assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-store"), "{address}");
+        assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/invalid-address"), "{address}");
     }
     // An address a label cannot be printed from is refused, each problem named.
     let mut no_street = jersey(&customer);
@@ -279,7 +286,7 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     let mut both = jersey(&customer);
     both["ship_to"] = json!({"store": "NORTH", "address": {"line1": "1 Main St"}});
     let (status, p) = problem(post(both, Some("c9")).await.unwrap()).await;
-    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "ship_to names a store and an address: give one of them"));
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "ship_to names a store and an address: give one of them"));
     let mut misspelt = jersey(&customer);
     misspelt["measurements"]["shoulder_breadth"] = json!(415);
     let (status, p) = problem(post(misspelt, Some("d3")).await.unwrap()).await;
@@ -287,8 +294,16 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
     assert!(p["detail"].as_str().unwrap().starts_with("unknown measurement `shoulder_breadth`; the measurements are stature, "), "{p}");
     let mut unknown = jersey(&customer);
     unknown["product"] = json!("teleporter");
-    let (status, _) = problem(post(unknown, Some("e")).await.unwrap()).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, p) = problem(post(unknown, Some("e")).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::NOT_FOUND, "no product `teleporter` is on sale: GET /api/v1/catalog lists those that are"));
+    // A factory's token is not a channel's key, and a channel's key is not a factory's token:
+    // each is told so (it read "a valid bearer token is required", as for a token never made).
+    let (status, p) = problem(http.post(app.url("/api/v1/quote")).bearer_auth(&factory.token).json(&jersey(&customer)).send().await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "this is a factory's API token: catalogs, quotes and orders take a sales channel's API key"));
+    let (status, p) = problem(http.get(app.url("/api/v1/work-orders")).bearer_auth(&key).send().await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "this is a sales channel's API key: work orders are read with a factory's API token"));
+    let (status, p) = problem(http.get(app.url("/api/v1/work-orders")).bearer_auth("atf_never_issued").send().await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "a valid bearer token is required"));
     let res = http.post(app.url("/api/v1/quote")).bearer_auth(&key).header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(problem(res).await.0, StatusCode::BAD_REQUEST);
     // A body past the API's limit is 413 and one that is not sent as JSON 415, each saying so.

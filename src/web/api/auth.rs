@@ -68,7 +68,33 @@ impl FromRequest for AuthedFactory {
                 Some(memo) => memo.get_or_load(hash.clone(), load).await?,
                 None => load().await?,
             };
-            id.map(|id| AuthedFactory { id }).ok_or(ApiError::Unauthorized)
+            match id {
+                Some(id) => Ok(AuthedFactory { id }),
+                None => Err(why_refused(&db, hash, Route::Factory).await),
+            }
         })
+    }
+}
+
+/// Whose routes a token was sent to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Factory,
+    Channel,
+}
+
+/// Why a token a route does not take is refused, said when the token is known (another
+/// kind's, revoked, a disabled factory's); a token nobody issued learns nothing more.
+pub async fn why_refused(db: &Db, hash: String, route: Route) -> ApiError {
+    let found = db
+        .read(move |conn| Ok::<_, StoreError>((factories::token_state(conn, &hash)?, crate::store::channels::key_revoked(conn, &hash)?)))
+        .await;
+    let Ok((factory, channel)) = found else { return ApiError::Unauthorized };
+    match (route, factory, channel) {
+        (_, Some((true, _)), _) | (_, _, Some(true)) => ApiError::Refused("this token was revoked: ask the shop's administrator for a new one"),
+        (Route::Factory, _, Some(false)) => ApiError::Refused("this is a sales channel's API key: work orders are read with a factory's API token"),
+        (Route::Factory, Some((false, false)), _) => ApiError::Refused("this token's factory is disabled: an administrator enables it again on the factory's page"),
+        (Route::Channel, Some(_), _) => ApiError::Refused("this is a factory's API token: catalogs, quotes and orders take a sales channel's API key"),
+        _ => ApiError::Unauthorized,
     }
 }

@@ -37,7 +37,11 @@ impl FromRequest for AuthedChannel {
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
             let (Some(key), Some(db)) = (key, db) else { return Err(ApiError::Unauthorized) };
-            channel_by_key(&db, token_hash(&key)).await?.map(AuthedChannel).ok_or(ApiError::Unauthorized)
+            let hash = token_hash(&key);
+            match channel_by_key(&db, hash.clone()).await? {
+                Some(channel) => Ok(AuthedChannel(channel)),
+                None => Err(super::auth::why_refused(&db, hash, super::auth::Route::Channel).await),
+            }
         })
     }
 }
@@ -205,7 +209,7 @@ async fn product_in(db: &Db, cache: &CatalogCache, version_ids: Vec<i64>, produc
             }
         }
     }
-    Err(ApiError::NotFound)
+    Err(ApiError::UnknownProduct(product.escape_debug().to_string()))
 }
 
 async fn tax_of(db: &Db, channel: &Channel) -> Result<i32, ApiError> {
@@ -230,14 +234,9 @@ pub async fn quote(c: AuthedChannel, db: web::Data<Db>, cache: web::Data<Catalog
     let cfg = configuration(&cat, &body)?;
     // As the order will: a channel without a store sells at the tax of the store it names, and
     // a ship_to the order would refuse is refused here.
-    let named = match ship_to {
-        Some(ship_to) => {
-            // Its code and name are only read when ship_to is left out, which it is not here.
-            let own = (String::new(), String::new());
-            ship_to_of(&db, Some(ship_to), c.0.store_id.map(|id| (id, &own))).await?.1
-        }
-        None => None,
-    };
+    // Its code and name are only read when ship_to is left out, and only to write the order.
+    let own = (String::new(), String::new());
+    let named = ship_to_of(&db, ship_to, c.0.store_id.map(|id| (id, &own))).await?.1;
     let tax = match (c.0.store_id, named) {
         (None, Some(store)) => store.tax_rate_bp,
         _ => tax_of(&db, &c.0).await?,
@@ -300,16 +299,17 @@ pub async fn place_order(
         Ok(body) => body,
         Err(e) => {
             let channel = channel_by_key(&db, key_hash.0.clone()).await?;
-            return Err(if channel.is_some() { e } else { ApiError::Unauthorized });
+            return Err(if channel.is_some() { e } else { super::auth::why_refused(&db, key_hash.0, super::auth::Route::Channel).await });
         }
     };
     // One read, in one statement, for everything the order needs from the database before it
     // is written, the channel's key included.
     let reference = body.customer_reference.trim().to_owned();
-    let context = db
-        .read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &key_hash.0, &reference)?))
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let BearerKey(hash) = key_hash;
+    let sought = hash.clone();
+    let Some(context) = db.read(move |conn| Ok::<_, StoreError>(channels::order_context(conn, &sought, &reference)?)).await? else {
+        return Err(super::auth::why_refused(&db, hash, super::auth::Route::Channel).await);
+    };
     refuse_unknown_fields(&body.configuration)?;
     let key = super::auth::idempotency_key(&req, 200)?;
     let (version, cat) = product_in(&db, &cache, context.catalog_versions.clone(), &body.configuration.product).await?;
@@ -394,7 +394,7 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             .ok_or_else(|| ApiError::Unprocessable("unknown-store", "this channel has no store of its own: name one in ship_to, as {\"store\": CODE}".into())),
         // The document's `oneOf`: with both, which one the order went to would be a guess.
         Some(Value::Object(m)) if m.contains_key("address") && m.contains_key("store") => {
-            Err(ApiError::Unprocessable("unknown-store", "ship_to names a store and an address: give one of them".into()))
+            Err(ApiError::BadRequest("ship_to names a store and an address: give one of them".into()))
         }
         // A misspelt key would be dropped without a word.
         Some(Value::Object(m)) if m.keys().any(|k| k != "store" && k != "address") => {
@@ -408,7 +408,7 @@ async fn ship_to_of(db: &Db, ship_to: Option<Value>, channel_store: Option<(i64,
             "this channel has no store of its own, and a delivered order is sold in a store's name and at its tax: have an administrator give the channel a store (or collect the order in a store, {\"store\": CODE})".into(),
         )),
         Some(Value::Object(m)) if m.contains_key("address") => {
-            let nowhere = || ApiError::Unprocessable("unknown-store", "ship_to.address must say where to deliver: an object of address lines, or one text".into());
+            let nowhere = || ApiError::Unprocessable("invalid-address", "ship_to.address must say where to deliver: an object of address lines, or one text".into());
             let address = match &m["address"] {
                 Value::Object(a) if a.values().all(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())) => return Err(nowhere()),
                 Value::Object(a) => Value::Object(crate::domain::address::from_api(a).map_err(|e| ApiError::Unprocessable("invalid-address", e))?),

@@ -10,8 +10,13 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("a valid bearer token is required")]
     Unauthorized,
+    /// A token this route does not take, and why (another kind's, revoked, a disabled factory's).
+    #[error("{0}")]
+    Refused(&'static str),
     #[error("no such resource")]
     NotFound,
+    #[error("no product `{0}` is on sale: GET /api/v1/catalog lists those that are")]
+    UnknownProduct(String),
     #[error("this resource does not answer that method; it answers {0}")]
     MethodNotAllowed(&'static str),
     #[error("{0}")]
@@ -26,7 +31,7 @@ pub enum ApiError {
     #[error("{0}")]
     LeaseConflict(&'static str),
     /// The factory names a revision the work order has moved past.
-    #[error("this work order is at revision {current}, not {sent}: fetch it again (GET /api/v1/work-orders/{{id}}) and build that revision")]
+    #[error("this work order is at revision {current}, not {sent}{}: fetch it again (GET /api/v1/work-orders/{{id}}) and build that revision", if i64::from(*current) < *sent { " (no such revision was ever made)" } else { "" })]
     StaleRevision { current: i32, sent: i64 },
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
@@ -65,8 +70,8 @@ impl From<actix_web::Error> for ApiError {
 impl ApiError {
     fn slug(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::NotFound => "not-found",
+            ApiError::Unauthorized | ApiError::Refused(_) => "unauthorized",
+            ApiError::NotFound | ApiError::UnknownProduct(_) => "not-found",
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::BadRequest(_) => "bad-request",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
@@ -109,8 +114,8 @@ impl From<diesel::result::Error> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized | ApiError::Refused(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound | ApiError::UnknownProduct(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -139,7 +144,7 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
-        if matches!(self, ApiError::Unauthorized) {
+        if matches!(self, ApiError::Unauthorized | ApiError::Refused(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if let ApiError::MethodNotAllowed(allow) = self {

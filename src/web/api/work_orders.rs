@@ -22,6 +22,30 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
+/// A JSON object as its fields say, whatever the spacing and order, null fields left out.
+fn canonical_json(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.retain(|_, v| !v.is_null());
+            // serde_json's maps are kept sorted, so this is one text for one object.
+            serde_json::Value::Object(m).to_string().into_bytes()
+        }
+        _ => body.to_vec(),
+    }
+}
+
+/// A stretch of time as people read it: `5 min 1 s`, `1 h 0 min`, `2 days 3 h`.
+fn span(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, hours, minutes, seconds) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min {seconds} s"),
+        (0, h) => format!("{h} h {minutes} min"),
+        (1, h) => format!("1 day {h} h"),
+        (d, h) => format!("{d} days {h} h"),
+    }
+}
+
 /// How far ahead of this server's clock an event's `occurred_at` may be (clocks drift).
 const OCCURRED_AT_SKEW_MINUTES: i64 = 5;
 
@@ -133,6 +157,8 @@ pub struct AckBody {
 /// it pulled (new measurements) would otherwise be acknowledged or built unseen.
 fn same_revision(current: &orders::WorkOrderRow, sent: Option<super::json::Int>) -> Result<(), ApiError> {
     match sent {
+        // Revisions count from 1, as the document says.
+        Some(r) if r.0 < 1 => Err(ApiError::BadRequest(format!("revision must be 1 or more, not {}", r.0))),
         Some(r) if r.0 != i64::from(current.revision) => Err(ApiError::StaleRevision { current: current.revision, sent: r.0 }),
         _ => Ok(()),
     }
@@ -289,8 +315,8 @@ pub async fn post_event(
             let now = crate::store::now();
             if at - now > chrono::TimeDelta::minutes(OCCURRED_AT_SKEW_MINUTES) {
                 return Err(ApiError::Unprocessable("occurred-at-ahead", format!(
-                    "occurred_at is {} minutes ahead of this server's clock ({} UTC): send when it happened, and check the clock that dated it",
-                    (at - now).num_minutes(),
+                    "occurred_at is {} ahead of this server's clock ({} UTC), more than the {OCCURRED_AT_SKEW_MINUTES} minutes allowed: send when it happened, and check the clock that dated it",
+                    span(at - now),
                     now.format("%Y-%m-%dT%H:%M:%SZ")
                 )));
             }
@@ -304,15 +330,26 @@ pub async fn post_event(
     if note.chars().count() > 2000 {
         return Err(ApiError::BadRequest("note must be at most 2000 characters".into()));
     }
-    let (tracking, revision) = (event.tracking_number, event.revision);
+    // Line breaks and tabs are a note's own; other invisible characters are refused, as in
+    // addresses (a right-to-left override turns what staff read around).
+    if crate::domain::customer::has_hidden_characters(&note.replace(['\n', '\r', '\t'], " ")) {
+        return Err(ApiError::Unprocessable("hidden-characters", "note holds hidden characters (control, format or private-use characters)".into()));
+    }
+    // A blank tracking number is none given: it does not wipe the one the work order has.
+    let (tracking, revision) = (event.tracking_number.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()), event.revision);
     if tracking.as_ref().is_some_and(|t| t.chars().count() > 100) {
         return Err(ApiError::BadRequest("tracking_number must be at most 100 characters".into()));
+    }
+    if tracking.as_deref().is_some_and(crate::domain::customer::has_hidden_characters) {
+        return Err(ApiError::Unprocessable("hidden-characters", "tracking_number holds hidden characters (control, format or private-use characters)".into()));
     }
     let (factory_id, id) = (f.id, path.into_inner());
     // A factory's keys are its own, across all its work orders: the work order is part of what
     // the key stands for, so the same key and body sent to another work order is refused as a
     // reused key instead of answering with the first work order.
-    let request_hash = hex::encode(Sha256::new().chain_update(id.to_string()).chain_update(b"\n").chain_update(&body).finalize());
+    // The body as JSON, not as bytes: the same event sent again with other spacing, its keys
+    // in another order, or a field sent as null rather than left out, is the same request.
+    let request_hash = hex::encode(Sha256::new().chain_update(id.to_string()).chain_update(b"\n").chain_update(canonical_json(&body)).finalize());
     let answer = db
         .write(move |conn| -> Result<(i32, String), ApiError> {
             if let Some((hash, status, body)) = outbox::idempotent_answer(conn, factory_id, &key)? {
@@ -333,4 +370,27 @@ pub async fn post_event(
         .await?;
     let status = actix_web::http::StatusCode::from_u16(u16::try_from(answer.0).unwrap_or(200)).unwrap_or(actix_web::http::StatusCode::OK);
     Ok(HttpResponse::build(status).content_type("application/json").body(answer.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_event_is_the_same_request_however_it_is_written() {
+        let a = canonical_json(br#"{"status":"in_production","note":"ws"}"#);
+        for same in [&br#"{ "note" : "ws",  "status":"in_production" }"#[..], br#"{"status":"in_production","note":"ws","occurred_at":null}"#, b"{\"status\":\"in_production\",\"note\":\"ws\"}\n"] {
+            assert_eq!(canonical_json(same), a, "{}", String::from_utf8_lossy(same));
+        }
+        assert_ne!(canonical_json(br#"{"status":"in_production","note":"WS"}"#), a);
+    }
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        let s = chrono::TimeDelta::seconds;
+        assert_eq!(span(s(301)), "5 min 1 s");
+        assert_eq!(span(s(3600)), "1 h 0 min");
+        assert_eq!(span(s(86_400)), "1 day 0 h");
+        assert_eq!(span(s(3 * 86_400 + 7200)), "3 days 2 h");
+    }
 }
