@@ -136,6 +136,9 @@
   form.addEventListener("input", (event) => {
     const el = event.target;
     if (!(el instanceof HTMLInputElement) || !live.contains(el) || (el.type !== "text" && el.type !== "number")) return;
+    // What was wrong with the text before is not said of the text being typed: the answer
+    // after the pause says again what is wrong, if anything is.
+    if (el.getAttribute("aria-invalid") === "true") showFieldError(el, undefined);
     clearTimeout(pause);
     pause = setTimeout(() => refresh(), 500);
   });

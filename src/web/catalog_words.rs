@@ -65,6 +65,34 @@ pub fn of(cat: &Arc<CompiledCatalog>, product: &str, lang: Lang) -> Option<Arc<P
     Some(words)
 }
 
+/// What a number or text field takes, said before anything is typed: a number's range and
+/// step; a text's length, the characters that can be made, and what it costs.
+fn hint(o: &crate::domain::catalog::compile::OptionSpec, currency: &str, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    if let Some(n) = &o.number {
+        let step = if n.step.is_zero() || n.step == rust_decimal::Decimal::ONE { String::new() } else if zh { format!("，步长 {} {}", n.step.normalize(), n.unit) } else { format!(", in steps of {} {}", n.step.normalize(), n.unit) };
+        return format!("{}–{} {}{step}", n.min.normalize(), n.max.normalize(), n.unit);
+    }
+    let Some(t) = &o.text else { return String::new() };
+    let has = |range: std::ops::RangeInclusive<char>| range.clone().all(|c| t.allowed.contains(&c));
+    let mut kinds: Vec<String> = vec![];
+    for (range, name) in [('A'..='Z', "A–Z"), ('a'..='z', "a–z"), ('0'..='9', "0–9")] {
+        if has(range) {
+            kinds.push(name.to_owned());
+        }
+    }
+    let covered = |c: &char| (has('A'..='Z') && c.is_ascii_uppercase()) || (has('a'..='z') && c.is_ascii_lowercase()) || (has('0'..='9') && c.is_ascii_digit()) || *c == ' ';
+    let others: String = t.allowed.iter().filter(|c| !covered(c)).map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+    if t.allowed.contains(&' ') {
+        kinds.push(if zh { "空格" } else { "space" }.to_owned());
+    }
+    if !others.is_empty() {
+        kinds.push(others);
+    }
+    let cost = if t.surcharge.is_zero() { String::new() } else { format!(" · +{}", format_amount(t.surcharge, currency, lang)) };
+    if zh { format!("最多 {} 个字符：{}{cost}", t.max_len, kinds.join("、")) } else { format!("Up to {} characters: {}{cost}", t.max_len, kinds.join(", ")) }
+}
+
 fn make(cat: &CompiledCatalog, product: &str, lang: Lang) -> Option<ProductWords> {
     let p = cat.product(product)?;
     let options = p
@@ -75,13 +103,7 @@ fn make(cat: &CompiledCatalog, product: &str, lang: Lang) -> Option<ProductWords
             code: Escaped::new(&o.code),
             name: Escaped::concat(&["o_", &o.code]),
             label: Escaped::new(o.label.text(lang)),
-            hint: Escaped::new(
-                &o.number
-                    .as_ref()
-                    .map(|n| format!("{}–{} {}", n.min, n.max, n.unit))
-                    .or_else(|| o.text.as_ref().map(|t| format!("≤ {}", t.max_len)))
-                    .unwrap_or_default(),
-            ),
+            hint: Escaped::new(&hint(o, &p.currency, lang)),
             values: o
                 .values
                 .iter()
@@ -143,5 +165,10 @@ mod tests {
                 assert!(w.surcharge.as_str().is_empty() || w.surcharge.as_str().starts_with('+'));
             }
         }
+        // A field says what it takes before anything is typed (it said "≤ 16").
+        let hint = |words: &ProductWords, code: &str| words.options.iter().find(|o| o.code.as_str() == code).map(|o| o.hint.as_str().to_owned()).unwrap_or_default();
+        assert_eq!(hint(&en, "name_decal"), "Up to 16 characters: A–Z, a–z, 0–9, space, &#39; - . · +€15.00");
+        assert_eq!(hint(&zh, "name_decal"), "最多 16 个字符：A–Z、a–z、0–9、空格、&#39; - . · +€15.00");
+        assert_eq!(hint(&en, "stem_length"), "70–130 mm, in steps of 10 mm");
     }
 }

@@ -109,7 +109,7 @@ pub fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, Strin
         let choice = match o.kind {
             OptionKind::Single => values.first().map(|v| Choice::One((*v).to_owned())),
             OptionKind::Multi => (!values.is_empty()).then(|| Choice::Many(values.iter().map(|v| (*v).to_owned()).collect::<BTreeSet<_>>())),
-            OptionKind::Number => values.first().and_then(|v| v.replace(',', ".").parse::<Decimal>().ok()).map(Choice::Number),
+            OptionKind::Number => values.first().and_then(|v| number_typed(v, o.number.as_ref().map_or("", |n| n.unit.as_str()))).map(Choice::Number),
             OptionKind::Text => values.first().map(|v| Choice::Text((*v).to_owned())),
         };
         if let Some(choice) = choice {
@@ -117,6 +117,20 @@ pub fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, Strin
         }
     }
     cfg
+}
+
+/// A number as people type it into a number option: `100`, `100,5`, `100 mm` (the option's
+/// own unit), full-width digits (a Chinese keyboard's); not `1e2`, which nobody means.
+fn number_typed(typed: &str, unit: &str) -> Option<Decimal> {
+    let t = typed.chars().map(crate::domain::measurement::normalize_char).collect::<String>().trim().to_lowercase();
+    let unit = unit.to_lowercase();
+    let t = match t.strip_suffix(unit.as_str()) {
+        Some(number) if !unit.is_empty() => number.trim_end().replace(',', "."),
+        _ => t.replace(',', "."),
+    };
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(&t);
+    let plain = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') && digits.matches('.').count() <= 1;
+    plain.then(|| t.parse().ok()).flatten()
 }
 
 /// Only the option fields of a form, to keep in a draft or carry to the checkout.
@@ -616,6 +630,18 @@ mod tests {
         derived_in(&mut lines, UnitSystem::Imperial);
         let shown: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
         assert_eq!(shown, vec!["743 mm (29.3 in)", "54 cm (21.3 in)", "93.6 kg (206.4 lb)", "M", "–"]);
+    }
+
+    #[test]
+    fn numbers_are_read_as_people_type_them() {
+        let d = |s: &str| s.parse::<Decimal>().ok();
+        for (typed, read) in [("100", d("100")), (" 100,5 ", d("100.5")), ("100 mm", d("100")), ("100MM", d("100")), ("９０", d("90")), ("９０ ｍｍ", d("90")), ("-5", d("-5"))] {
+            assert_eq!(number_typed(typed, "mm"), read, "{typed}");
+        }
+        for typed in ["1e2", "100 cm", "1.2.3", "", "mm", "0x10", "10 0"] {
+            assert_eq!(number_typed(typed, "mm"), None, "{typed}");
+        }
+        assert_eq!(number_typed("100 mm", ""), None, "no unit of its own to take");
     }
 
     #[test]

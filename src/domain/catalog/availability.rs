@@ -174,7 +174,7 @@ pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording
             for &d in &blocking {
                 if let Err(f @ (DerivedFail::OutOfChart { .. } | DerivedFail::Failed(_))) = &snap.derived[d] {
                     let why = match f {
-                        DerivedFail::OutOfChart { chart, .. } => Text::new(format!("no size in chart {chart} fits"), format!("尺码表 {chart} 中没有合适的尺码")),
+                        DerivedFail::OutOfChart { measurement, value, lowest, highest, .. } => super::validate::no_size_fits(measurement, *value, *lowest, *highest),
                         _ => Text::new("cannot be computed", "无法计算"),
                     };
                     let dl = &p.derived[d].label;

@@ -250,7 +250,7 @@ fn reference_availability(cat: &CompiledCatalog, cfg: &Configuration) -> Availab
             let mut blocked_by = vec![];
             for (d, r) in p.derived.iter().zip(&snap.derived).filter(|(d, _)| d.options.contains(&o)) {
                 let why = match r {
-                    Err(DerivedFail::OutOfChart { chart, .. }) => Text::new(format!("no size in chart {chart} fits"), format!("尺码表 {chart} 中没有合适的尺码")),
+                    Err(DerivedFail::OutOfChart { measurement, value, lowest, highest, .. }) => super::validate::no_size_fits(measurement, *value, *lowest, *highest),
                     Err(DerivedFail::Failed(_)) => Text::new("cannot be computed", "无法计算"),
                     _ => continue,
                 };

@@ -201,18 +201,24 @@ fn impossible_combinations(measurements: &std::collections::BTreeMap<String, i64
     })
 }
 
+/// Why no size fits, in words: the measurement and what the chart covers. A chart's rows run
+/// from their lower bound up to, not including, the next (132.0 cm itself is past a chart
+/// that "covers 90.0 cm up to 132.0 cm"); the chart is not named by its code, which is the
+/// catalog's and means nothing to a customer.
+pub(crate) fn no_size_fits(measurement: &str, value: i64, lowest: i64, highest: i64) -> Text {
+    let def = measures::measure(measurement);
+    let (en_m, zh_m) = def.map_or((measurement, measurement), |m| (m.en, m.zh));
+    let shown = def.map_or(value.to_string(), |m| measures::display(m, value));
+    let (lo, hi) = def.map_or((lowest.to_string(), highest.to_string()), |m| (measures::display(m, lowest), measures::display(m, highest)));
+    Text { en: format!("no size fits a {en_m} of {shown}; the sizes are for {lo} to under {hi}"), zh: format!("{zh_m}{shown}没有合适的尺码；尺码适用于 {lo} 至 {hi}（不含）") }
+}
+
 fn derived_violation(ctx: &Ctx, a: &Assignment, d: &super::compile::Derived, fail: &DerivedFail) -> Found {
     let opts: Vec<String> = d.options.iter().map(|o| ctx.p.options[*o].code.clone()).collect();
     let (kind, measurements, explanation) = match fail {
-        DerivedFail::OutOfChart { chart, measurement, value, lowest, highest } => {
-            let def = measures::measure(measurement);
-            let (en_m, zh_m) = def.map_or((measurement.as_str(), measurement.as_str()), |m| (m.en, m.zh));
-            let shown = def.map_or(value.to_string(), |m| measures::display(m, *value));
-            let (lo, hi) = def.map_or((lowest.to_string(), highest.to_string()), |m| (measures::display(m, *lowest), measures::display(m, *highest)));
-            let mut text = Text {
-                en: format!("{}: no size fits a {en_m} of {shown}; size chart “{chart}” covers {lo} up to {hi}.", d.label.en),
-                zh: format!("{}：{zh_m}{shown}没有合适的尺码；尺码表“{chart}”覆盖 {lo} 至 {hi}。", d.label.zh),
-            };
+        DerivedFail::OutOfChart { measurement, value, lowest, highest, .. } => {
+            let why = no_size_fits(measurement, *value, *lowest, *highest);
+            let mut text = Text { en: format!("{}: {}.", d.label.en, why.en), zh: format!("{}：{}。", d.label.zh, why.zh) };
             append_involved(&mut text, &involved_options(ctx, a, &d.options));
             (ViolationKind::NoSize, vec![measurement.clone()], text)
         }

@@ -24,6 +24,7 @@ mod text;
 mod unit;
 
 pub use error::{FieldError, FieldErrorKind};
+pub(crate) use parse::normalize_char;
 pub use kind::{Measurement, Quantity, UnknownMeasurement};
 pub use plausibility::{Rule, Warning, WarningDetail};
 pub use ranges::ValueRange;

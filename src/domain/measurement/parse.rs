@@ -87,7 +87,7 @@ fn normalize(input: &str) -> String {
     mapped.trim().to_lowercase()
 }
 
-fn normalize_char(c: char) -> char {
+pub(crate) fn normalize_char(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
         '\u{2032}' | '\u{2018}' | '\u{2019}' | '\u{00B4}' => '\'',
