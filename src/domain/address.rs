@@ -80,9 +80,30 @@ const WITHOUT_POSTAL_CODES: &[&str] = &[
 ];
 
 /// Whether an address in `country` (as typed; empty is not yet known) needs a postal code.
+/// The four places customers most often write in many ways are recognised in any of them
+/// ("Hong Kong SAR, China", "HKSAR", "香港特别行政区", "Éire", "Vereinigte Arabische
+/// Emirate"); the rest by their names and codes.
 pub fn has_postal_codes(country: &str) -> bool {
-    let name = country.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    !WITHOUT_POSTAL_CODES.contains(&name.as_str())
+    let trimmed = country.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    if WITHOUT_POSTAL_CODES.contains(&trimmed.as_str()) {
+        return false;
+    }
+    let written = ["香港", "澳门", "澳門", "阿联酋", "阿拉伯联合酋长国", "阿聯酋", "爱尔兰", "愛爾蘭", "الإمارات"];
+    if written.iter().any(|w| country.contains(w)) {
+        return false;
+    }
+    // Latin letters without accents, words without punctuation: "China (Hong Kong)" is
+    // "china hong kong".
+    let plain: String = deunicode::deunicode(country).to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    let phrase = words.join(" ");
+    let named = |names: &[&str]| names.iter().any(|n| phrase.contains(n));
+    let word = |codes: &[&str]| words.iter().any(|w| codes.contains(w));
+    let hong_kong = named(&["hong kong", "hongkong"]) || word(&["hk", "hksar", "hkg"]);
+    let macao = named(&["macao", "macau"]) || word(&["mo", "mac", "mosar"]);
+    let emirates = named(&["emirates", "emirate"]) || word(&["uae", "ae", "are"]);
+    let ireland = (named(&["ireland"]) && !named(&["northern ireland"])) || word(&["eire", "irland", "irlande", "irlanda", "ie", "irl"]);
+    !(hong_kong || macao || emirates || ireland)
 }
 
 /// The lines a sales channel may send in `ship_to.address`: the shop's, and those other label
@@ -193,12 +214,14 @@ mod tests {
     #[test]
     fn the_postal_code_is_needed_unless_the_country_has_none() {
         let at = |code: &str, country: &str| parse(form(&[("address_name", "Mei Lin"), ("address_line1", "1 Queen's Road"), ("address_postal_code", code), ("address_city", "Central"), ("address_country", country)]));
-        for country in ["Hong Kong", "  hong   KONG ", "香港", "United Arab Emirates", "UAE", "Ireland", "IE"] {
+        for country in ["Hong Kong", "  hong   KONG ", "香港", "United Arab Emirates", "UAE", "Ireland", "IE", "Hong Kong SAR China", "HKSAR", "HK SAR",
+            "Hongkong", "Hong Kong, China", "China (Hong Kong)", "香港特别行政区", "香港特別行政區", "Macao SAR China", "Macau SAR", "澳门特别行政区", "MAC",
+            "Éire", "Irland", "Irlande", "Ireland (Éire)", "Emirates", "United Arab Emirates (UAE)", "Vereinigte Arabische Emirate", "الإمارات", "Qatar", "Hong Kong Island"] {
             let a = at("", country).unwrap_or_else(|e| panic!("{country}: {e:?}"));
             let json = serde_json::to_value(&a).unwrap_or_default();
             assert!(json.get("postal_code").is_none(), "{country}: {json}");
         }
-        for country in ["Germany", "China", "中国", "United Kingdom", "Hong Kong Island", ""] {
+        for country in ["Germany", "China", "中国", "United Kingdom", "Northern Ireland", "Northern Ireland, UK", "Somalia", "Deutschland", "PRC", ""] {
             assert_eq!(at("", country).err().unwrap_or_default().get("address_postal_code"), Some(&"address-postal-code-required"), "{country}");
         }
         // One given where none is needed is kept, as the customer wrote it.
