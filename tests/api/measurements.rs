@@ -98,16 +98,24 @@ async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Ba
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new")).await;
     assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("imperial"));
     let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
-    // Switching units keeps what was typed, converted (a mistake stays as typed); nothing is saved.
+    // Switching units keeps what was typed, converted (a mistake stays as typed, an impossible
+    // value is converted too, not read in the other units), each still said to be wrong at
+    // its field; nothing is saved.
     let res = app
-        .post_form(&format!("/staff/customers/{id}/measurements"), &[("csrf_token", &token), ("unit_system", "imperial"), ("m_stature", "70"), ("m_body_mass", "165 lb"), ("m_waist_girth", "abc"), ("switch_units", "metric")])
+        .post_form(
+            &format!("/staff/customers/{id}/measurements"),
+            &[("csrf_token", &token), ("unit_system", "imperial"), ("m_stature", "70"), ("m_body_mass", "165 lb"), ("m_waist_girth", "abc"), ("m_hip_girth", "500"), ("switch_units", "metric")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let switched = scraper::Html::parse_document(&res.text().await.unwrap());
     let value = |code: &str| attr(&switched, &format!("#m_{code}"), "value");
     assert_eq!((value("stature").as_deref(), value("body_mass").as_deref(), value("waist_girth").as_deref()), (Some("177.8"), Some("74.8"), Some("abc")));
     assert_eq!(attr(&switched, "input[name=unit_system]", "value").as_deref(), Some("metric"));
-    assert!(select(&switched, ".field-error").is_empty());
+    assert_eq!(value("hip_girth").as_deref(), Some("1270.0"), "500 in, not 500 cm");
+    let errors = select(&switched, ".field-error");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("Hip girth")) && errors.iter().any(|e| e.contains("enter a number")), "{errors:?}");
     let doc: serde_json::Value = app.get(&format!("/staff/customers/{id}/export")).await.json().await.unwrap();
     assert_eq!(doc["measurement_sets"].as_array().map(Vec::len), Some(0), "switching saves nothing");
     // The session keeps the units switched to; back to inches for the rest of this test.

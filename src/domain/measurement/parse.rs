@@ -34,6 +34,14 @@ impl Measurement {
     pub fn parse_with_default(self, input: &str, default: Unit) -> Result<u32, FieldError> {
         read(self, input, default).map_err(|kind| FieldError::new(self, kind))
     }
+
+    /// The value typed, in mm or g, whatever its size (an impossible "1680" cm too): for the
+    /// units switch to convert, where left as typed it would be read in the other units.
+    pub fn read_any_size(self, input: &str, system: UnitSystem) -> Option<u32> {
+        let text = normalize(input);
+        let (unit, terms) = resolve_unit(self, parse_reading(&text).ok()?, system.unit_for(self)).ok()?;
+        unit.to_canonical(amount(unit, &terms).ok()??)
+    }
 }
 
 /// A number as typed: sign, digits without leading zeros, decimals without trailing zeros.

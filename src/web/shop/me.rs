@@ -385,8 +385,8 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     let system = unit_system(get("unit_system"));
     let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
     if let Some(to) = crate::web::staff::measurements::switch_to(get("switch_units")) {
-        let fields = fields(lang, to, &crate::web::staff::measurements::typed_in(&typed, system, to));
-        return render::ok(&MeasureYourselfPage { fields, warnings: vec![], fingerprint: String::new(), next: get("next").to_owned(), form_error: None, prefilled: None, imperial: to == UnitSystem::Imperial, ctx: page.ctx });
+        let (fields, warnings, fingerprint) = crate::web::staff::measurements::switched(&typed, system, to, lang);
+        return render::ok(&MeasureYourselfPage { fields, warnings, fingerprint, next: get("next").to_owned(), form_error: None, prefilled: None, imperial: to == UnitSystem::Imperial, ctx: page.ctx });
     }
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
     let validation = parsed.set.validate_in(system);

@@ -83,10 +83,31 @@ pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSys
         .iter()
         .map(|(code, text)| {
             let m = Measurement::from_code(code).filter(|_| !text.trim().is_empty());
-            let converted = m.and_then(|m| Some(to.unit_for(m).format(m.parse(text, from).ok()?)));
+            let converted = m.and_then(|m| Some(to.unit_for(m).format(m.parse(text, from).ok().or_else(|| m.read_any_size(text, from))?)));
             (code.clone(), converted.unwrap_or_else(|| text.clone()))
         })
         .collect()
+}
+
+/// The form after the units switch: what was typed, converted, and checked in the new units
+/// as Save would check it (nothing is saved): what was wrong is still said at its field, and
+/// the warnings shown before the switch are shown after it. (fields, warnings, fingerprint)
+pub(crate) fn switched(typed: &[(String, String)], from: UnitSystem, to: UnitSystem, lang: Lang) -> (Vec<Field>, Vec<ShownWarning>, String) {
+    let converted = typed_in(typed, from, to);
+    let mut fields = fields(lang, to, &converted);
+    let value = |m: &Measurement| converted.iter().find(|(k, _)| k == m.code()).map_or("", |(_, v)| v.as_str());
+    let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, value(m))), to);
+    let validation = parsed.set.validate_in(to);
+    let mut refused = false;
+    for e in parsed.errors.iter().chain(validation.errors.iter()) {
+        if let Some(f) = fields.iter_mut().find(|f| f.code == e.measurement.code()) {
+            f.error = Some(e.message(lang));
+            refused = true;
+        }
+    }
+    // As after Save: warnings once nothing is refused.
+    let warnings = if refused { vec![] } else { shown_warnings(&validation.warnings, lang, &mut fields) };
+    (fields, warnings, fingerprint(&parsed.set))
 }
 
 /// The units the form was asked to switch to (`switch_units`, sent by the units switch with
@@ -183,8 +204,8 @@ pub async fn create_measurements(
         .collect();
     if let Some(to) = switch_to(get("switch_units")) {
         let _ = session.insert(UNIT_SYSTEM, system_name(to));
-        let fields = fields(lang, to, &typed_in(&typed, system, to));
-        return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings: vec![], fingerprint: String::new(), self_measured, form_error: None });
+        let (fields, warnings, fingerprint) = switched(&typed, system, to, lang);
+        return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings, fingerprint, self_measured, form_error: None });
     }
     let parsed = MeasurementSet::parse_form(
         Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))),
