@@ -823,3 +823,8 @@ audit-insights-classified = Customers classified
 # Saved notices after a redirect
 measurements-saved-notice = The measurements are saved. New orders use them; placed orders keep theirs until they are revised from their page.
 order-revised-notice = Revised with the measurements chosen. Each factory is sent the new revision; it is listed under its work order below.
+
+# The staff measurement form, started from the latest set
+measurements-prefilled = Filled in with the measurements of { $date }. Change what you re-measured and save: they are kept as a new set, and the old one stays in the history.
+measurements-start-from-text = Re-measuring only some?
+measurements-start-from-link = Start from the measurements of { $date }

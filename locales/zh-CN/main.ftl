@@ -820,3 +820,8 @@ audit-insights-classified = 顾客分类
 # Saved notices after a redirect
 measurements-saved-notice = 测量数据已保存。新订单将使用这些数据；已下的订单保留原数据，可在订单页面修订。
 order-revised-notice = 已按所选测量数据修订。新修订版已发送给各工厂，列在下方对应的工单中。
+
+# The staff measurement form, started from the latest set
+measurements-prefilled = 已填入 { $date } 的测量数据。修改重新测量的数值后保存：将保存为新的一组数据，旧数据仍保留在历史中。
+measurements-start-from-text = 只重新测量部分数值？
+measurements-start-from-link = 从 { $date } 的测量数据开始

@@ -148,4 +148,13 @@ async fn a_new_visit_makes_a_new_set_and_the_history_shows_both(backend: Backend
     assert_eq!(select(&html, "#history tbody tr").len(), 2);
     assert_eq!(select(&html, ".chart").len(), 2);
     assert_eq!(select(&html, "#history tbody tr:first-child td:nth-child(3)"), vec!["79.5 cm"]);
+    // The form starts empty, offering to start from the latest set: a value re-measured alone
+    // then keeps the others (saved alone, new orders found every other one missing).
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new?unit=metric")).await;
+    assert_eq!(attr(&html, "#m_waist_girth", "value").as_deref(), Some(""));
+    let from = attr(&html, "#start-from a", "href").expect("a link to start from the latest set");
+    let (_, html) = app.get_html(&from).await;
+    assert_eq!((attr(&html, "#m_waist_girth", "value").as_deref(), attr(&html, "#m_chest_girth", "value").as_deref()), (Some("79.5"), Some("96")));
+    assert!(select(&html, "#prefilled").concat().starts_with("Filled in with the measurements of "), "{:?}", select(&html, "#prefilled"));
+    assert!(select(&html, "#start-from").is_empty());
 }

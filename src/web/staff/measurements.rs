@@ -49,6 +49,11 @@ pub struct MeasurementFormPage {
     pub fingerprint: String,
     pub self_measured: bool,
     pub form_error: Option<String>,
+    /// Filled in from the latest set: says so, and from when.
+    pub prefilled: Option<String>,
+    /// An empty form for a customer measured before: the date of the set it can start from
+    /// (a re-measure of one value saved alone left every other one missing from new orders).
+    pub start_from: Option<String>,
 }
 
 pub(crate) fn system_name(s: UnitSystem) -> &'static str {
@@ -155,10 +160,14 @@ pub(crate) fn fingerprint(set: &MeasurementSet) -> String {
 pub struct UnitQuery {
     #[serde(default)]
     unit: Option<String>,
+    /// `latest`: filled in from the latest set.
+    #[serde(default)]
+    from: String,
 }
 
-/// `GET /staff/customers/{id}/measurements/new?unit=metric|imperial`; the unit choice is kept
-/// for the rest of the session.
+/// `GET /staff/customers/{id}/measurements/new?unit=metric|imperial[&from=latest]`; the unit
+/// choice is kept for the rest of the session. Empty, for a full measurement, with a link to
+/// start from the latest set instead (to re-measure a few values and keep the rest).
 pub async fn new_measurements_form(
     page: StaffPage,
     session: Session,
@@ -171,8 +180,16 @@ pub async fn new_measurements_form(
         let _ = session.insert(UNIT_SYSTEM, u);
     }
     let system = unit_system(&session.get::<String>(UNIT_SYSTEM).ok().flatten().unwrap_or_default());
+    let id = c.id;
+    let latest = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, id)?.into_iter().next())).await?;
+    let t = page.ctx.t;
+    let (typed, prefilled, start_from) = match latest {
+        Some((s, values)) if query.from == "latest" => (typed_values(&values, system), Some(t.t1("measurements-prefilled", "date", fmt_time(&s.taken_at))), None),
+        Some((s, _)) => (vec![], None, Some(fmt_time(&s.taken_at))),
+        None => (vec![], None, None),
+    };
     render::ok(&MeasurementFormPage {
-        fields: fields(page.ctx.t.lang, system, &[]),
+        fields: fields(t.lang, system, &typed),
         ctx: page.ctx,
         c,
         imperial: system == UnitSystem::Imperial,
@@ -180,6 +197,8 @@ pub async fn new_measurements_form(
         fingerprint: String::new(),
         self_measured: false,
         form_error: None,
+        prefilled,
+        start_from,
     })
 }
 
@@ -205,7 +224,7 @@ pub async fn create_measurements(
     if let Some(to) = switch_to(get("switch_units")) {
         let _ = session.insert(UNIT_SYSTEM, system_name(to));
         let (fields, warnings, fingerprint) = switched(&typed, system, to, lang);
-        return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings, fingerprint, self_measured, form_error: None });
+        return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings, fingerprint, self_measured, form_error: None, prefilled: None, start_from: None });
     }
     let parsed = MeasurementSet::parse_form(
         Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))),
@@ -221,6 +240,8 @@ pub async fn create_measurements(
         fingerprint: fingerprint(&parsed.set),
         self_measured,
         form_error: None,
+        prefilled: None,
+        start_from: None,
     };
     let errors = parsed.errors.iter().chain(validation.errors.iter());
     let mut refused = false;
