@@ -828,3 +828,4 @@ order-revised-notice = Revised with the measurements chosen. Each factory is sen
 measurements-prefilled = Filled in with the measurements of { $date }. Change what you re-measured and save: they are kept as a new set, and the old one stays in the history.
 measurements-start-from-text = Re-measuring only some?
 measurements-start-from-link = Start from the measurements of { $date }
+order-catalog-updated = The catalog was updated (revision { $revision }) since this page was opened: the choices are now checked and priced with it. Check them, then place the order.

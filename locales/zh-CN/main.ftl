@@ -825,3 +825,4 @@ order-revised-notice = 已按所选测量数据修订。新修订版已发送给
 measurements-prefilled = 已填入 { $date } 的测量数据。修改重新测量的数值后保存：将保存为新的一组数据，旧数据仍保留在历史中。
 measurements-start-from-text = 只重新测量部分数值？
 measurements-start-from-link = 从 { $date } 的测量数据开始
+order-catalog-updated = 打开此页面后产品目录已更新（修订版 { $revision }）：现在按新目录检查和计价。请检查后再下单。

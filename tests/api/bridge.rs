@@ -227,6 +227,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 on_both_backends!(
     a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
     an_administrator_chooses_the_store_that_sells_an_order,
+    a_page_opened_before_a_catalog_import_is_checked_with_the_new_one,
     a_cancellation_waits_for_the_creation_it_cancels,
     cancelling_before_production_tells_the_factory_and_erasure_too,
     an_order_reaches_the_factory_signed_once_after_failed_attempts,
@@ -282,6 +283,31 @@ async fn a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back(ba
 }
 
 /// An administrator belongs to no store: for a customer without a home store the order form
+/// A staff order page opened before its catalog was imported again is checked and placed with
+/// the catalog as it is now: Place on the old page places nothing and shows the new price.
+async fn a_page_opened_before_a_catalog_import_is_checked_with_the_new_one(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-sewing", None).await;
+    app.sign_in_as(ADMIN).await;
+    let id = app.measured_customer("Ana Silva").await;
+    let north = app.north.to_string();
+    let form = app.jersey_form(id, &[("store", &north)]).await;
+    let original = std::fs::read_to_string("catalog/sportswear.toml").unwrap();
+    let dearer = original.replacen("version = \"2026.1\"", "version = \"2026.2\"", 1).replacen("base_price = \"119.00\"", "base_price = \"124.00\"", 1);
+    assert_eq!(app.import_catalog("sportswear.toml", &dearer).await.status(), StatusCode::SEE_OTHER);
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["The catalog was updated (revision 2) since this page was opened: the choices are now checked and priced with it. Check them, then place the order."]);
+    let version = attr(&html, "input[name=version]", "value").unwrap();
+    assert_ne!(version, form.iter().find(|(k, _)| *k == "version").unwrap().1, "the page is the new revision's");
+    let orders = app.db.read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::orders::for_customer(c, id)?)).await.unwrap();
+    assert!(orders.is_empty(), "nothing placed at the old price");
+    // Placed from the page as it came back, at the new price.
+    let total = attr(&html, "input[name=checked_total]", "value").expect("the new price, checked");
+    assert!(total.contains("163.20"), "(124.00 + 12.00 for the name) + 20 %: {total}");
+}
+
 /// asks which store sells the order (its tax) and where it is collected (the factory's
 /// `ship_to`); without one the order is refused with that question, not placed untaxed.
 async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend) {
@@ -310,6 +336,18 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     assert!(said.len() == 1 && said[0].ends_with("these characters cannot be made: “✓”."), "{said:?}");
     assert_eq!(attr(&html, "#o_name_print", "aria-describedby").as_deref(), Some("o_name_print-error"));
     assert!(select(&html, "#o_cut-error").is_empty());
+    // Placed so, after a check of a name that could be made: refused as not valid, not as a
+    // price changed (it said "It comes to €212.40 now", a price without the name, and no Place).
+    let north_id = app.north.to_string();
+    let checked = app.jersey_form(id, &[("store", &north_id)]).await;
+    let mut misplaced: Vec<(&str, &str)> = checked.iter().map(|(k, v)| (*k, if *k == "o_name_print" { "ANA ✓" } else { v.as_str() })).collect();
+    misplaced.retain(|(k, _)| *k != "action");
+    misplaced.push(("action", "place"));
+    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &misplaced).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["The configuration is no longer valid; see what to change."]);
+    assert!(select(&html, "#place").is_empty());
     // A Place sent without the price its check showed is checked first, not placed.
     let north_id = app.north.to_string();
     let mut unchecked: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

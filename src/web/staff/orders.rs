@@ -253,6 +253,18 @@ pub async fn place_order(
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let version_id: i64 = get("version").parse().map_err(|_| AppError::BadRequest("version".into()))?;
     let (version, cat) = cache.get(&db, version_id).await?.ok_or(AppError::NotFound)?;
+    // A page opened before its catalog was imported again is checked, priced and placed with
+    // the catalog as it is now (it placed at the old price without a word), and says so.
+    let sought = version.catalog_code.clone();
+    let now_current = db.read(move |conn| Ok::<_, StoreError>(crate::store::catalogs::current(conn)?.into_iter().find(|v| v.catalog_code == sought))).await?;
+    let (version, cat, updated) = match now_current {
+        Some(v) if v.id != version.id => match cache.get(&db, v.id).await? {
+            Some((v, c)) => (v, c, true),
+            None => (version, cat, false),
+        },
+        _ => (version, cat, false),
+    };
+    let version_id = version.id;
     let code = get("product");
     if cat.product(&code).is_none() {
         return Err(AppError::NotFound);
@@ -282,6 +294,12 @@ pub async fn place_order(
         again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
     }
+    if updated {
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+        again.form_error = Some(again.ctx.t.t1("order-catalog-updated", "revision", version.revision));
+        let status = if get("action") == "place" { StatusCode::CONFLICT } else { StatusCode::OK };
+        return render::page(status, &again);
+    }
     if get("action") == "place" {
         let Some(sold_by) = store.chosen.clone() else {
             let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
@@ -291,9 +309,12 @@ pub async fn place_order(
         // The form carries the total its Check showed: a choice or the store changed after it
         // would place the order at a price nobody saw. The page comes back with the new one.
         // A form without it (not one this page made) has shown no price: checked first.
+        // A configuration that is not valid is said to be, with what to change, not priced.
         let shown = get("checked_total");
-        let now = cat.live(&cfg, configurator::tax_rate(tax)).ok().map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
-        if now != shown {
+        let live = cat.live(&cfg, configurator::tax_rate(tax)).ok();
+        let valid = live.as_ref().is_some_and(|a| a.validation.valid);
+        let now = live.map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
+        if valid && now != shown {
             let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
             again.form_error = Some(if shown.is_empty() { again.ctx.t.t("order-check-first") } else { again.ctx.t.t2("order-price-changed", ("was", &shown), ("now", &now)) });
             return render::page(StatusCode::CONFLICT, &again);
@@ -335,6 +356,9 @@ pub async fn place_order(
         again.total.clear();
     }
     let status = if again.valid || get("action") != "place" { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    if status == StatusCode::UNPROCESSABLE_ENTITY && again.form_error.is_none() {
+        again.form_error = Some(again.ctx.t.t("order-invalid-now"));
+    }
     render::page(status, &again)
 }
 
