@@ -829,3 +829,5 @@ measurements-prefilled = Filled in with the measurements of { $date }. Change wh
 measurements-start-from-text = Re-measuring only some?
 measurements-start-from-link = Start from the measurements of { $date }
 order-catalog-updated = The catalog was updated (revision { $revision }) since this page was opened: the choices are now checked and priced with it. Check them, then place the order.
+error-no-access-title = No access
+error-no-access = This page is for other roles or another store than yours. Ask an administrator if you need it.

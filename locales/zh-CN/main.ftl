@@ -826,3 +826,5 @@ measurements-prefilled = 已填入 { $date } 的测量数据。修改重新测�
 measurements-start-from-text = 只重新测量部分数值？
 measurements-start-from-link = 从 { $date } 的测量数据开始
 order-catalog-updated = 打开此页面后产品目录已更新（修订版 { $revision }）：现在按新目录检查和计价。请检查后再下单。
+error-no-access-title = 无权访问
+error-no-access = 此页面仅供其他角色或其他门店使用。如有需要，请联系管理员。

@@ -194,6 +194,8 @@ fn error_page(req: &HttpRequest, status: StatusCode, key: Option<&'static str>) 
     let t = Tr::new(request_lang(req));
     let key = key.unwrap_or(match status.as_u16() {
         400 => "error-bad-request",
+        // A page asked for, not a form sent: no form can have expired.
+        403 if matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD) => "error-no-access",
         403 => "error-forbidden",
         404 => "error-not-found",
         405 => "error-method-not-allowed",

@@ -44,7 +44,7 @@ fn every_message_the_code_uses_is_defined() {
     for channel in ["email", "phone", "sms", "none"] {
         used.insert(format!("channel-{channel}"));
     }
-    for key in ["error-conflict", "error-gone"] {
+    for key in ["error-conflict", "error-gone", "error-no-access"] {
         used.insert(key.to_owned());
         used.insert(format!("{key}-title"));
     }

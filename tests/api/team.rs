@@ -426,6 +426,14 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     let (_, html) = app.get_html("/staff/audit?record=ana").await;
     assert_eq!(attr(&html, "#a-record", "value").as_deref(), Some("ana"));
 
+    // Not a manager's page: said as such (it spoke of an expired form, on a plain GET).
+    let manager = app.browser();
+    manager.sign_in_as(MANAGER_NORTH).await;
+    let (status, html) = manager.get_html("/staff/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(select(&html, "h1"), vec!["No access"]);
+    assert!(!select(&html, "p").concat().contains("expired"));
+
     // Fifty to a page; the next page carries the filter and ends where the first did.
     app.db
         .write(move |c| -> Result<(), atelier::store::StoreError> {
