@@ -831,3 +831,5 @@ measurements-start-from-link = Start from the measurements of { $date }
 order-catalog-updated = The catalog was updated (revision { $revision }) since this page was opened: the choices are now checked and priced with it. Check them, then place the order.
 error-no-access-title = No access
 error-no-access = This page is for other roles or another store than yours. Ask an administrator if you need it.
+order-placed-notice = The order is placed. Its factory is sent the work order; how it goes shows below.
+password-changed-notice = Your password is changed. You stay signed in here; everywhere else you were signed out.

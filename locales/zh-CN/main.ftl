@@ -828,3 +828,5 @@ measurements-start-from-link = 从 { $date } 的测量数据开始
 order-catalog-updated = 打开此页面后产品目录已更新（修订版 { $revision }）：现在按新目录检查和计价。请检查后再下单。
 error-no-access-title = 无权访问
 error-no-access = 此页面仅供其他角色或其他门店使用。如有需要，请联系管理员。
+order-placed-notice = 订单已下达。工单已发送给工厂；进度显示在下方。
+password-changed-notice = 密码已更改。您在此处保持登录；其他地方均已退出登录。

@@ -377,6 +377,8 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let order_id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let (_, placed) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&placed, "#saved-notice"), vec!["The order is placed. Its factory is sent the work order; how it goes shows below."]);
     let (order, document) = app
         .db
         .read(move |c| -> Result<_, atelier::store::StoreError> {

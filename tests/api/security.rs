@@ -121,6 +121,10 @@ async fn common_passwords_are_refused_at_the_field_and_long_ones_accepted(backen
     let long: &'static str = "sixty-four characters of a passphrase nobody else would ever type";
     assert!(long.chars().count() >= 64);
     assert_eq!(change(long).await.status(), StatusCode::SEE_OTHER);
+    // The page it goes to says so, once.
+    let said = |html: Html| select(&html, "#saved-notice");
+    assert_eq!(said(app.get_html("/staff").await.1), vec!["Your password is changed. You stay signed in here; everywhere else you were signed out."]);
+    assert!(said(app.get_html("/staff").await.1).is_empty());
 
     // The shop's sign-up says the same at its password field.
     let shop = app.browser();

@@ -22,6 +22,8 @@ pub struct HomePage {
     pub stores: Vec<Store>,
     /// Things administrators must act on (time, subject link, message, id).
     pub notices: Vec<(String, String, String, i64)>,
+    /// What was just done (the password changed), said once.
+    pub done: Option<String>,
 }
 
 pub struct RecentOrder {
@@ -38,7 +40,7 @@ pub struct RecentOrder {
 const RECENT_ORDERS: i64 = 8;
 
 /// `GET /staff`: the store's home (its newest orders); an administrator sees every store of the chain.
-pub async fn show_home(page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>) -> Result<HttpResponse, AppError> {
+pub async fn show_home(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page: StaffPage, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>) -> Result<HttpResponse, AppError> {
     let staff = page.staff.clone();
     let (store, recent, names, stores, notices) = db
         .read(move |conn| -> Result<_, StoreError> {
@@ -79,7 +81,14 @@ pub async fn show_home(page: StaffPage, db: web::Data<Db>, cache: web::Data<crat
             (fmt_time(&n.created_at), link, n.message, n.id)
         })
         .collect();
-    render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices })
+    // The password just changed (the password form redirects here): said once.
+    let changed = crate::web::notice::is(&req, &format!("password-{}", page.staff.id));
+    let done = changed.then(|| page.ctx.t.t("password-changed-notice"));
+    let mut res = render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices, done })?;
+    if changed {
+        res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    }
+    Ok(res)
 }
 
 /// `POST /staff/notices/{id}/dismiss`: an administrator has seen to it.

@@ -242,6 +242,7 @@ async fn sale_store(db: &Db, page: &StaffPage, c: &CustomerRow, chosen: &str) ->
 /// choices; `action=draft` saves them for the customer to continue online; `action=place`
 /// places the order (idempotent by the form's key).
 pub async fn place_order(
+    settings: web::Data<Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
@@ -334,7 +335,9 @@ pub async fn place_order(
             Ok(order) => {
                 dispatcher.wake();
                 tracing::info!(order.id = order.id, "order placed");
-                return Ok(see_other(&format!("/staff/orders/{}", order.id)));
+                let mut placed = see_other(&format!("/staff/orders/{}", order.id));
+                placed.add_cookie(&notice::set(&format!("placed-{}", order.id), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+                return Ok(placed);
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
@@ -402,11 +405,15 @@ pub struct OrderPage {
 pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let mut shown = order_page(page, &db, &cache, id, None).await?;
-    // Just revised (the revise form redirects here): said once.
-    if !notice::is(&req, &format!("revised-{id}")) {
+    // Just placed or revised (their forms redirect here): said once.
+    let key = if notice::is(&req, &format!("placed-{id}")) {
+        "order-placed-notice"
+    } else if notice::is(&req, &format!("revised-{id}")) {
+        "order-revised-notice"
+    } else {
         return render::ok(&shown);
-    }
-    shown.notice = Some(shown.ctx.t.t("order-revised-notice"));
+    };
+    shown.notice = Some(shown.ctx.t.t(key));
     let mut res = render::ok(&shown)?;
     res.add_cookie(&notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(res)

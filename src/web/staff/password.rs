@@ -47,6 +47,7 @@ pub struct ChangePasswordForm {
 /// Passwords are never re-displayed: a refused form comes back with the fields empty and the
 /// reason at each field.
 pub async fn change_password(
+    settings: web::Data<crate::config::Settings>,
     page: PasswordPage,
     session: Session,
     db: web::Data<Db>,
@@ -85,5 +86,7 @@ pub async fn change_password(
         .insert(STAFF_ID, staff_id)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
     csrf::rotate(&session);
-    Ok(see_other("/staff"))
+    let mut changed = see_other("/staff");
+    changed.add_cookie(&crate::web::notice::set(&format!("password-{staff_id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(changed)
 }
