@@ -11,7 +11,7 @@ const NOTICE_COOKIE: &str = "atelier_notice";
 /// `what` is a short code and a record (`measured-12`): nothing personal, nothing secret.
 /// A minute is long enough for the redirect to be followed.
 pub fn set(what: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build(NOTICE_COOKIE, what.to_owned()).path("/staff").max_age(Duration::seconds(60)).same_site(SameSite::Lax).http_only(true).secure(secure).finish()
+    Cookie::build(NOTICE_COOKIE, what.to_owned()).path("/").max_age(Duration::seconds(60)).same_site(SameSite::Lax).http_only(true).secure(secure).finish()
 }
 
 /// Whether the request carries the notice `what`.

@@ -287,6 +287,7 @@ async fn a_draft_is_saved_resumed_and_seen_by_the_store(backend: Backend) {
     assert_eq!(select(&html, "#drafts .draft a"), vec!["Road bicycle"]);
     let (status, html) = app.get_html(&format!("/shop/configure/road?draft={draft}")).await;
     assert_eq!(status, StatusCode::OK);
+    assert!(select(&html, "#notice").is_empty(), "said once: a reload neither saves nor says it again");
     assert_eq!(attr(&html, "input[name=o_frame_size][checked]", "value").as_deref(), Some("s56"));
     assert_eq!(attr(&html, "input[name=o_groupset][checked]", "value").as_deref(), Some("shimano_ultegra_di2"));
 
@@ -398,6 +399,8 @@ async fn a_fresh_demo_database_takes_an_order_from_the_shop(backend: Backend) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "placed");
     let (_, html) = app.get_html(&location(&res)).await;
     assert_eq!(select(&html, "#order-status"), vec!["Placed"]);
+    assert!(select(&html, "#saved-notice").concat().starts_with("Thank you: your order is placed."));
+    assert!(select(&app.get_html(&location(&res)).await.1, "#saved-notice").is_empty(), "thanked once");
 }
 
 /// An administrator belongs to no store; their orders once went out untaxed, cheaper than

@@ -236,6 +236,7 @@ pub fn parse_delivery(pairs: &[(String, String)], stores: &[Store]) -> (Delivery
 /// `POST /shop/orders`: places the order (the engine checks it again); the form's key makes
 /// a double click, a reload or a retry return the same order.
 pub async fn place_order(
+    settings: web::Data<crate::config::Settings>,
     page_in: Shopper,
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
@@ -276,7 +277,9 @@ pub async fn place_order(
                 db.write(move |conn| Ok::<_, StoreError>(drafts::delete(conn, id, cid)?)).await?;
             }
             tracing::info!(order.id = order.id, "order placed online");
-            Ok(see_other(&format!("/shop/orders/{}", order.id)))
+            let mut placed = see_other(&format!("/shop/orders/{}", order.id));
+            placed.add_cookie(&crate::web::notice::set(&format!("placed-{}", order.id), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+            Ok(placed)
         }
         // Someone else's key: never show their order.
         Ok(_) => Err(AppError::NotFound),

@@ -298,7 +298,7 @@ pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)]
 }
 
 /// `GET /shop/configure/{product}[?draft=|?from_order=|?set=]`
-pub async fn configure_form(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<ConfigureQuery>) -> Result<HttpResponse, AppError> {
+pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<ConfigureQuery>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let customer = page_in.customer.clone();
     let (mut pairs, mut version, mut set, mut draft_id) = (vec![], None, q.set, None);
@@ -313,7 +313,16 @@ pub async fn configure_form(page_in: Shopper, db: web::Data<Db>, cache: web::Dat
     }
     let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&db, &customer, &product).await?);
     let prepared = prepare(&db, &cache, &customer, &product, version, set, page_in.ctx.t).await?;
-    render::ok(&page(page_in.ctx, prepared, &product, &pairs, &from_profile, draft_id, configurator::new_key()))
+    let mut shown = page(page_in.ctx, prepared, &product, &pairs, &from_profile, draft_id, configurator::new_key());
+    // Just saved (the form redirects here): said once.
+    let saved = draft_id.is_some_and(|id| crate::web::notice::is(&req, &format!("draft-{id}")));
+    if !saved {
+        return render::ok(&shown);
+    }
+    shown.notice = Some(shown.ctx.t.t("draft-saved"));
+    let mut res = render::ok(&shown)?;
+    res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(res)
 }
 
 fn field(pairs: &[(String, String)], k: &str) -> String {
@@ -343,14 +352,13 @@ fn form_for(p: &Prepared, product: &str, mut pairs: Vec<(String, String)>) -> (V
 
 /// `POST /shop/configure/{product}`: without our script, every button comes here: check,
 /// repair, save as draft, or go to the checkout.
-pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn configure(settings: web::Data<crate::config::Settings>, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let customer = page_in.customer.clone();
     let action = field(&pairs, "action");
     let p = prepare(&db, &cache, &customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let (pairs, cfg) = form_for(&p, &product, pairs);
-    let mut draft_id = field(&pairs, "draft").parse::<i64>().ok();
-    let mut notice = None;
+    let draft_id = field(&pairs, "draft").parse::<i64>().ok();
     if action == "draft" {
         let input = crate::drafts::DraftInput {
             customer_id: customer.customer_id,
@@ -360,8 +368,11 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
             measurement_set_id: p.measured.set_id,
             staff_id: None,
         };
-        draft_id = Some(crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?);
-        notice = Some(page_in.ctx.t.t("draft-saved"));
+        let id = crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?;
+        // Its own page (a reload sent the form again), said saved once.
+        let mut saved = see_other(&format!("/shop/configure/{product}?draft={id}"));
+        saved.add_cookie(&crate::web::notice::set(&format!("draft-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+        return Ok(saved);
     }
     // A key that placed an order already is for that order: back on the configurator (Back
     // from the order, then "Change"), the configuration is a new order, with a new key.
@@ -374,8 +385,7 @@ pub async fn configure(page_in: Shopper, db: web::Data<Db>, cache: web::Data<Cat
         // it after the order asks nothing of the browser (the form's key keeps one order).
         return Ok(see_other(&super::checkout::checkout_href(&product, p.version.id, p.measured.set_id, draft_id, &key, &pairs)));
     }
-    let mut again = page(page_in.ctx, p, &product, &pairs, &BTreeSet::new(), draft_id, key);
-    again.notice = notice;
+    let again = page(page_in.ctx, p, &product, &pairs, &BTreeSet::new(), draft_id, key);
     let status = if action == "checkout" && !again.live.valid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render::page(status, &again)
 }

@@ -70,6 +70,8 @@ pub struct OrderPage {
     pub tracking: Option<String>,
     pub product_label: String,
     pub choices: Vec<(String, String)>,
+    /// Just placed (the checkout redirects here): thanks, said once.
+    pub placed_now: bool,
 }
 
 impl OrderPage {
@@ -98,7 +100,7 @@ fn progress(status: &str, events: &[(String, String)], t: crate::i18n::Tr) -> Ve
 }
 
 /// `GET /shop/orders/{id}`
-pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show_order(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page: Shopper, db: web::Data<Db>, cache: web::Data<crate::catalogs::CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let customer_id = page.customer.customer_id;
     let loaded = db
@@ -124,5 +126,10 @@ pub async fn show_order(page: Shopper, db: web::Data<Db>, cache: web::Data<crate
     let lang = t.lang;
     let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery } = crate::web::order_view::words(&db, &cache, &order, t).await?;
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
-    render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, ctx: page.ctx })
+    let placed_now = crate::web::notice::is(&req, &format!("placed-{id}"));
+    let mut res = render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;
+    if placed_now {
+        res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
+    }
+    Ok(res)
 }
