@@ -53,7 +53,7 @@ on_both_backends!(a_partner_shop_quotes_and_places_orders_idempotently, channel_
 
 async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) {
     let app = with_demo_catalogs(backend).await;
-    app.register_factory("sewing", None).await;
+    let factory = app.register_factory("sewing", None).await;
     let key = app.add_channel("webshop").await;
     let customer = app.customer_reference("Ana Silva").await;
     let http = reqwest::Client::new();
@@ -102,18 +102,27 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     // The factory learns where it goes by the store's code and name, which it knows, not by
     // an id of ours.
     let r = reference.clone();
-    let document: Value = app
+    let (document, wo): (Value, i64) = app
         .db
         .read(move |c| -> Result<_, atelier::store::StoreError> {
             use diesel::prelude::*;
             use atelier::store::schema::orders::dsl as o;
             let id: i64 = o::orders.filter(o::reference.eq(&r)).select(o::id).first(c)?;
-            Ok(serde_json::from_str(&atelier::store::orders::work_orders_of_order(c, id)?[0].document).unwrap())
+            let wo = atelier::store::orders::work_orders_of_order(c, id)?.remove(0);
+            Ok((serde_json::from_str(&wo.document).unwrap(), wo.id))
         })
         .await
         .unwrap();
     assert_eq!(document["ship_to"]["store_code"], "NORTH");
     assert_eq!(document["ship_to"]["store_name"], "North Store");
+    // Shipped by the factory: the channel reads the tracking number with the order's status.
+    assert_eq!(order["tracking_numbers"], json!([]));
+    for (status, k) in [("in_production", "t1"), ("shipped", "t2")] {
+        let res = http.post(app.url(&format!("/api/v1/work-orders/{wo}/events"))).bearer_auth(&factory.token).header("idempotency-key", k).json(&json!({"status": status, "tracking_number": "1Z999AA10123456784"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{status}");
+    }
+    let order: Value = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert_eq!((order["status"].as_str(), order["tracking_numbers"].clone()), (Some("shipped"), json!(["1Z999AA10123456784"])));
 
     // The same key with another request is refused; another channel cannot see the order.
     let mut other = jersey(&customer);
