@@ -834,3 +834,4 @@ error-no-access = This page is for other roles or another store than yours. Ask 
 order-placed-notice = The order is placed. Its factory is sent the work order; how it goes shows below.
 password-changed-notice = Your password is changed. You stay signed in here; everywhere else you were signed out.
 shop-order-thanks = Thank you: your order is placed. It is made for you now; this page shows how it goes, and we write to you when it is on its way.
+customers-more-found = More than 50 customers match; the best 50 are listed. Type more of the name, or the email, phone or reference, to find the one you mean.

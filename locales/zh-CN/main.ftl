@@ -831,3 +831,4 @@ error-no-access = 此页面仅供其他角色或其他门店使用。如有需�
 order-placed-notice = 订单已下达。工单已发送给工厂；进度显示在下方。
 password-changed-notice = 密码已更改。您在此处保持登录；其他地方均已退出登录。
 shop-order-thanks = 谢谢：您的订单已下达。我们正在为您制作；此页面显示进度，发货时我们会通知您。
+customers-more-found = 匹配的顾客超过 50 位，仅列出最匹配的 50 位。请输入更完整的姓名，或电子邮件、电话、编号，以找到您要找的人。

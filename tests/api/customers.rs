@@ -85,6 +85,27 @@ async fn a_fitter_enrolls_a_customer_and_finds_them_again(backend: Backend) {
     }
     let (_, html) = app.get_html("/staff/customers?q=nobody+like+this").await;
     assert_eq!(select(&html, "#no-results").len(), 1);
+
+    // More matches than are listed: said, not cut off without a word.
+    app.db
+        .write(|c| -> Result<(), atelier::store::StoreError> {
+            let at = atelier::store::now();
+            for i in 0..51 {
+                let (reference, name) = (atelier::domain::customer::new_reference(), format!("Testperson {i}"));
+                atelier::store::customers::insert(c, &atelier::store::customers::NewCustomer {
+                    reference: &reference, name: &name, email: None, phone: None, phone_digits: None, home_store_id: None, marketing_consent: false,
+                    consent_changed_at: None, preferred_channel: "none", created_by_staff_id: None, created_at: at, updated_at: at,
+                })?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (_, html) = app.get_html("/staff/customers?q=testperson").await;
+    assert_eq!(select(&html, "#results li").len(), 50);
+    assert!(select(&html, "#more-results").concat().starts_with("More than 50 customers match"));
+    let (_, html) = app.get_html("/staff/customers?q=testperson+7").await;
+    assert!(select(&html, "#more-results").is_empty());
 }
 
 async fn an_enrollment_without_a_contact_is_refused_at_the_field(backend: Backend) {

@@ -25,6 +25,8 @@ pub struct CustomersPage {
     pub q: String,
     pub results: Vec<SearchDoc>,
     pub searched: bool,
+    /// More matched than are shown: the search is to be narrowed.
+    pub more: bool,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +36,9 @@ pub struct SearchQuery {
 }
 
 /// `GET /staff/customers?q=`: one search box over name, email, phone and reference.
+/// The most customers a search lists (the best matches first).
+const SHOWN: usize = 50;
+
 pub async fn list_customers(
     page: StaffPage,
     db: web::Data<Db>,
@@ -41,8 +46,10 @@ pub async fn list_customers(
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.q.trim().chars().take(200).collect::<String>();
-    let results = if q.is_empty() { vec![] } else { dir.search(&db, &q, 50).await? };
-    render::ok(&CustomersPage { ctx: page.ctx, searched: !q.is_empty(), q, results })
+    let mut results = if q.is_empty() { vec![] } else { dir.search(&db, &q, SHOWN + 1).await? };
+    let more = results.len() > SHOWN;
+    results.truncate(SHOWN);
+    render::ok(&CustomersPage { ctx: page.ctx, searched: !q.is_empty(), q, results, more })
 }
 
 #[derive(Template)]
