@@ -21,7 +21,7 @@ async fn a_fitter_cannot_reach_another_stores_pages(backend: Backend) {
 
     let (status, html) = app.get_html(&format!("/staff/stores/{}", app.south)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(select(&html, "h1"), vec!["Not allowed"]);
+    assert_eq!(select(&html, "h1"), vec!["No access"]);
     assert!(select(&html, "body").concat().find("South Store").is_none());
 }
 
