@@ -185,6 +185,14 @@ async fn feedback_and_complaints_on_an_order_feed_the_figures_and_the_dashboard(
     // The open complaint can be resolved here, the order page; the resolved one says how.
     assert_eq!(select(&html, ".order-contact form.resolve").len(), 1);
     assert_eq!(attr(&html, ".order-contact form.resolve input[name=back]", "value").as_deref(), Some(page.as_str()));
+    // Sent without saying how: said there, at the complaint, not on the customer's page.
+    let action = attr(&html, ".order-contact form.resolve", "action").unwrap();
+    let token = attr(&html, ".order-contact form.resolve input[name=csrf_token]", "value").unwrap();
+    let res = app.post_form(&action, &[("csrf_token", token.as_str()), ("back", page.as_str()), ("resolution", "  ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&again, ".order-contact form.resolve .field-error"), vec!["Write how the complaint was resolved."]);
+    assert_eq!(select(&again, "h1"), select(&html, "h1"), "the order's page");
 
     // On the customer's timeline, each of them leads to the order.
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;

@@ -159,8 +159,17 @@ pub async fn resolve_complaint(
     live_customer(&db, id).await?;
     let resolution = form.resolution.trim().to_owned();
     if resolution.is_empty() || resolution.chars().count() > TEXT_MAX_CHARS {
-        let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
         let key = if resolution.is_empty() { "resolution-required" } else { "text-too-long" };
+        // Sent from an order's page: said there, at the complaint (it went to the customer's).
+        if let Some(order) = form.back.strip_prefix("/staff/orders/").and_then(|o| o.parse::<i64>().ok()) {
+            let mut again = super::orders::order_page(page, &db, &cache, order, None).await?;
+            if again.customer.id == id {
+                again.resolve_error = Some((cid, key));
+                return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
+            }
+            return Err(AppError::NotFound);
+        }
+        let mut again = CustomerPage::load(&db, &cache, &page_memo, page.ctx, &page.staff, id).await?;
         again.resolve_error = Some((cid, key));
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }

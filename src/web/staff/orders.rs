@@ -399,6 +399,15 @@ pub struct OrderPage {
     pub violations: Vec<String>,
     pub contacts: Vec<super::order_feedback::OrderContactView>,
     pub feedback_form: super::order_feedback::OrderContactForm,
+    /// A complaint resolved from this page without a resolution: (complaint, message id).
+    pub resolve_error: Option<(i64, &'static str)>,
+}
+
+impl OrderPage {
+    /// Whether complaint `id` was sent to be resolved without a resolution.
+    pub fn resolve_failed(&self, id: &i64) -> bool {
+        self.resolve_error.is_some_and(|(c, _)| c == *id)
+    }
 }
 
 /// `GET /staff/orders/{id}`
@@ -509,7 +518,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default() })
+    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default(), resolve_error: None })
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as
