@@ -265,6 +265,22 @@ pub fn field_errors<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, validatio
         .collect()
 }
 
+/// What keeps each chosen single or multiple choice from fitting the others or the body,
+/// to say at its field on the staff order form, whose choices are lists that cannot show a
+/// reason beside each value: a conflict was only in the list at the top, a phone's length
+/// away from the fields concerned.
+pub fn choice_errors<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, validation: Option<&Validation>, t: Tr) -> Vec<(&'c str, String)> {
+    let (Some(p), Some(v)) = (cat.product(&cfg.product), validation) else { return vec![] };
+    p.options
+        .iter()
+        .filter(|o| matches!(o.kind, OptionKind::Single | OptionKind::Multi) && cfg.choices.contains_key(&o.code))
+        .filter_map(|o| {
+            let said = reasons(v.violations.iter().filter(|x| x.kind != ViolationKind::MissingChoice && x.options.contains(&o.code)).map(|x| x.explanation.get(t.lang)));
+            (!said.is_empty()).then(|| (o.code.as_str(), said))
+        })
+        .collect()
+}
+
 /// What the form holds for option `code` (its first field), or nothing.
 fn typed_in<'p>(pairs: &'p [(String, String)], code: &str) -> &'p str {
     pairs.iter().find(|(k, _)| k.strip_prefix("o_") == Some(code)).map(|(_, v)| v.as_str()).unwrap_or_default()

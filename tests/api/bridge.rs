@@ -336,6 +336,15 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     assert!(said.len() == 1 && said[0].ends_with("these characters cannot be made: “✓”."), "{said:?}");
     assert_eq!(attr(&html, "#o_name_print", "aria-describedby").as_deref(), Some("o_name_print-error"));
     assert!(select(&html, "#o_cut-error").is_empty());
+    // Choices that do not go together are said at both, not only in the list at the top.
+    let clash: Vec<(&str, &str)> = check.iter().map(|(k, v)| (*k, match *k { "o_fit" => "race", "o_zip" => "half", _ => *v })).collect();
+    let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &clash).await.text().await.unwrap());
+    for field in ["o_fit", "o_zip"] {
+        let said = select(&html, &format!("#{field}-error"));
+        assert!(said.len() == 1 && said[0].contains("requires Zip"), "{field}: {said:?}");
+        assert_eq!(attr(&html, &format!("select#{field}"), "aria-invalid").as_deref(), Some("true"));
+    }
+    assert!(select(&html, "#o_sleeve-error").is_empty());
     // Placed so, after a check of a name that could be made: refused as not valid, not as a
     // price changed (it said "It comes to €212.40 now", a price without the name, and no Place).
     let north_id = app.north.to_string();

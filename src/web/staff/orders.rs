@@ -115,7 +115,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
     let answer = cat.live(cfg, configurator::tax_rate(tax_bp)).ok();
-    let errors = configurator::field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, ctx.t);
+    let mut errors = configurator::field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, ctx.t);
+    errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, lang, learned);
     let (price_lines, total) = answer.as_ref().map(|a| configurator::price_lines(&a.price, ctx.t)).unwrap_or_default();
     let derived = answer.as_ref().map(|a| configurator::derived_lines(&a.derived, lang)).unwrap_or_default();
