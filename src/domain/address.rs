@@ -88,13 +88,22 @@ pub fn has_postal_codes(country: &str) -> bool {
     if WITHOUT_POSTAL_CODES.contains(&trimmed.as_str()) {
         return false;
     }
+    // Northern Ireland is the United Kingdom's, with postcodes, however it is written.
+    if ["北爱尔兰", "北愛爾蘭"].iter().any(|w| country.contains(w)) {
+        return true;
+    }
     let written = ["香港", "澳门", "澳門", "阿联酋", "阿拉伯联合酋长国", "阿聯酋", "爱尔兰", "愛爾蘭", "الإمارات"];
     if written.iter().any(|w| country.contains(w)) {
         return false;
     }
-    // Latin letters without accents, words without punctuation: "China (Hong Kong)" is
-    // "china hong kong".
-    let plain: String = deunicode::deunicode(country).to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    // Latin letters without their accents, words without punctuation ("China (Hong Kong)" is
+    // "china hong kong"); other scripts are not spelt out in Latin letters, where 墨西哥
+    // (Mexico) would read "mo xi ge" and "mo" is Macao's code.
+    let plain: String = country
+        .chars()
+        .flat_map(|c| if c.is_ascii() || !matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}') { c.to_string() } else { deunicode::deunicode_char(c).unwrap_or(" ").to_owned() }.chars().collect::<Vec<_>>())
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { ' ' })
+        .collect();
     let words: Vec<&str> = plain.split_whitespace().collect();
     let phrase = words.join(" ");
     let named = |names: &[&str]| names.iter().any(|n| phrase.contains(n));
@@ -102,7 +111,7 @@ pub fn has_postal_codes(country: &str) -> bool {
     let hong_kong = named(&["hong kong", "hongkong"]) || word(&["hk", "hksar", "hkg"]);
     let macao = named(&["macao", "macau"]) || word(&["mo", "mac", "mosar"]);
     let emirates = named(&["emirates", "emirate"]) || word(&["uae", "ae", "are"]);
-    let ireland = (named(&["ireland"]) && !named(&["northern ireland"])) || word(&["eire", "irland", "irlande", "irlanda", "ie", "irl"]);
+    let ireland = (named(&["ireland"]) && !named(&["northern ireland", "n ireland", "north ireland"])) || word(&["eire", "irland", "irlande", "irlanda", "ie", "irl"]);
     !(hong_kong || macao || emirates || ireland)
 }
 
@@ -221,7 +230,7 @@ mod tests {
             let json = serde_json::to_value(&a).unwrap_or_default();
             assert!(json.get("postal_code").is_none(), "{country}: {json}");
         }
-        for country in ["Germany", "China", "中国", "United Kingdom", "Northern Ireland", "Northern Ireland, UK", "Somalia", "Deutschland", "PRC", ""] {
+        for country in ["Germany", "China", "中国", "United Kingdom", "Northern Ireland", "Northern Ireland, UK", "N. Ireland", "北爱尔兰", "Somalia", "Deutschland", "PRC", "墨西哥", "摩洛哥", "莫桑比克", "摩纳哥", ""] {
             assert_eq!(at("", country).err().unwrap_or_default().get("address_postal_code"), Some(&"address-postal-code-required"), "{country}");
         }
         // One given where none is needed is kept, as the customer wrote it.
