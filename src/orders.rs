@@ -298,14 +298,15 @@ impl Placed<'_> {
         profile_activity::order_placed(self.p.minor.2, "placed", self.at)
     }
 
-    /// The audit entry is the order's (`order:42`, filed under it); its detail names the
-    /// customer and who placed it when no staff member did: a sales channel, or the customer
-    /// online.
-    fn audit_detail(&self, channel_id: Option<i64>) -> String {
+    /// The audit entry is filed under the customer, as all of the customer's are; its detail
+    /// names the order (`order:42`, which the log's record filter finds too) and who placed it
+    /// when no staff member did: a sales channel, or the customer online. This is what comes
+    /// after the order's id.
+    fn audit_detail_after_id(&self, channel_id: Option<i64>) -> String {
         match (channel_id, self.req.staff_id) {
-            (Some(channel), _) => format!("customer:{} channel:{channel}", self.req.customer_id),
-            (None, None) => format!("customer:{} online", self.req.customer_id),
-            (None, Some(_)) => format!("customer:{}", self.req.customer_id),
+            (Some(channel), _) => format!(" channel:{channel}"),
+            (None, None) => " online".to_owned(),
+            (None, Some(_)) => String::new(),
         }
     }
 
@@ -320,7 +321,7 @@ impl Placed<'_> {
         let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored)?;
         orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
         enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &self.p.body.with(&self.head(Value::from(wo_id), order.reference)))?;
-        audit::record(conn, self.req.staff_id, "order.placed", &format!("order:{order_id}"), &self.audit_detail(channel_id))?;
+        audit::record(conn, self.req.staff_id, "order.placed", &format!("customer:{}", self.req.customer_id), &format!("order:{order_id}{}", self.audit_detail_after_id(channel_id)))?;
         Ok(Some(order_id))
     }
 
@@ -354,8 +355,9 @@ impl Placed<'_> {
             event_note: "placed",
             event,
             audit_action: "order.placed",
-            audit_subject_prefix: "order:",
-            audit_detail: &self.audit_detail(channel_id),
+            audit_subject: &format!("customer:{}", self.req.customer_id),
+            audit_detail_prefix: "order:",
+            audit_detail_suffix: &self.audit_detail_after_id(channel_id),
             at: self.at,
         };
         Ok(orders::insert_placed(conn, &rows)?)

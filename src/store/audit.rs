@@ -95,8 +95,18 @@ pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<Vec<A
             // Areas are a fixed list of lowercase words, so no `%` or `_` reaches the pattern.
             q = q.filter(audit_events::action.like(format!("{area}.%")));
         }
+        // A record's entries, and those that name it in their detail (an order is placed
+        // under its customer, with `order:42` in the detail), as a whole word of it.
         if let Some(subject) = &filter.subject {
-            q = q.filter(audit_events::subject.eq(subject.clone()));
+            let word = subject.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.filter(
+                audit_events::subject
+                    .eq(subject.clone())
+                    .or(audit_events::detail.eq(subject.clone()))
+                    .or(audit_events::detail.like(format!("{word} %")).escape('\\'))
+                    .or(audit_events::detail.like(format!("% {word}")).escape('\\'))
+                    .or(audit_events::detail.like(format!("% {word} %")).escape('\\')),
+            );
         }
         if let Some(actor) = filter.actor_staff_id {
             q = q.filter(audit_events::actor_staff_id.eq(actor));

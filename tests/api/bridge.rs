@@ -472,7 +472,7 @@ async fn an_order_commits_with_every_row_that_comes_with_it(backend: Backend) {
             let work_orders = orders::work_orders_of_order(conn, order.id)?;
             let events = orders::events(conn, work_orders[0].id)?;
             let pending = outbox::for_work_order(conn, work_orders[0].id)?;
-            let audits = audit::list_for_subject(conn, &format!("order:{}", order.id))?;
+            let audits = audit::list_for_subject(conn, &format!("customer:{}", order.customer_id))?;
             let months = activity::of_customer(conn, order.customer_id)?;
             Ok((order, work_orders, events, pending, audits, months))
         })
@@ -493,7 +493,7 @@ async fn an_order_commits_with_every_row_that_comes_with_it(backend: Backend) {
     assert_eq!(got[0].body["data"], stored);
     assert_eq!(got[0].body["data"]["order_reference"], order.reference.as_str());
     let placed: Vec<_> = audits.iter().filter(|a| a.action == "order.placed").map(|a| a.detail.clone()).collect();
-    assert_eq!(placed, vec![format!("customer:{}", order.customer_id)], "one audit record, the order's, naming its customer");
+    assert_eq!(placed, vec![format!("order:{}", order.id)], "one audit record, under the customer, naming the order");
     assert_eq!(months.len(), 1);
     assert_eq!((months[0].orders, months[0].revenue_minor, months[0].last_order_at), (1, order.total_minor, Some(order.created_at)));
 }

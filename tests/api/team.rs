@@ -390,11 +390,19 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     let finn_row = format!("Staff member {finn}");
     assert!(rows.iter().any(|r| r.contains("Someone not signed in") && r.contains("Sign-in failed (wrong password)") && r.contains(&finn_row)), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("Finn Fitter") && r.contains("Signed out")), "{rows:?}");
-    // A record a detail names links to its page.
-    app.db.write(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::audit::record(c, None, "order.placed", "order:999", &format!("customer:{customer} online"))?)).await.unwrap();
+    // An order placed online is the customer's entry, naming the order: the order's filter
+    // finds it (a whole word of the detail, not order:9990), and the detail links to it.
+    app.db
+        .write(move |c| -> Result<(), atelier::store::StoreError> {
+            atelier::store::audit::record(c, None, "order.placed", &format!("customer:{customer}"), "order:999 online")?;
+            atelier::store::audit::record(c, None, "order.placed", &format!("customer:{customer}"), "order:9990 online")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
     let (_, html) = app.get_html("/staff/audit?record=order:999").await;
     assert_eq!(select(&html, "#audit tbody td:nth-child(2)"), vec!["The customer, online"]);
-    assert_eq!(attr(&html, "#audit td.detail a", "href"), Some(format!("/staff/customers/{customer}")));
+    assert_eq!(attr(&html, "#audit td.detail a", "href").as_deref(), Some("/staff/orders/999"));
 
     // One record, typed loosely.
     let (_, html) = app.get_html(&format!("/staff/audit?record=+Customer+%3A+{customer}")).await;

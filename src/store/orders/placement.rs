@@ -43,9 +43,10 @@ pub struct PlacedRows<'a> {
     /// `None`: the factory pulls its work orders.
     pub event: Option<EventRow<'a>>,
     pub audit_action: &'a str,
-    /// Written before the order's id: `order:` gives `order:42`.
-    pub audit_subject_prefix: &'a str,
-    pub audit_detail: &'a str,
+    pub audit_subject: &'a str,
+    /// Written around the order's id: `order:` and ` online` give `order:42 online`.
+    pub audit_detail_prefix: &'a str,
+    pub audit_detail_suffix: &'a str,
     pub at: NaiveDateTime,
 }
 
@@ -115,9 +116,11 @@ impl QueryFragment<Pg> for PlaceStatement<'_> {
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(r.audit_action)?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(r.audit_subject_prefix)?;
-        out.push_sql(" || CAST(id AS TEXT), ");
-        out.push_bind_param::<Text, _>(r.audit_detail)?;
+        out.push_bind_param::<Text, _>(r.audit_subject)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(r.audit_detail_prefix)?;
+        out.push_sql(" || CAST(id AS TEXT) || ");
+        out.push_bind_param::<Text, _>(r.audit_detail_suffix)?;
         out.push_sql(" FROM placed) SELECT placed.id, work_order.id FROM placed, work_order");
         Ok(())
     }
