@@ -189,17 +189,24 @@ pub async fn sign_in(
             Err(AccountError::Disabled)
         }
         _ => {
-            // A wrong password for an account is in its audit trail (an unknown email has no
-            // record to file it under); nobody is signed in, so nobody is named as the actor.
             db.write(move |conn| -> Result<_, AccountError> {
                 sign_in_failures::record(conn, &account, &address, now())?;
                 sign_in_failures::delete_before(conn, window_start)?;
-                if let Some(id) = known {
-                    audit::record(conn, None, "staff.sign_in_failed", &format!("staff:{id}"), "wrong password")?;
-                }
                 Ok(())
             })
             .await?;
+            // A wrong password for an account is in its audit trail (an unknown email has no
+            // record to file it under; nobody is signed in to name as the actor). Written
+            // after the answer, so that its time does not tell which emails are accounts.
+            if let Some(id) = known {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let written = db.write(move |conn| Ok::<_, AccountError>(audit::record(conn, None, "staff.sign_in_failed", &format!("staff:{id}"), "wrong password")?)).await;
+                    if let Err(e) = written {
+                        tracing::warn!(staff.id = id, error = %e, "a failed sign-in was not audited");
+                    }
+                });
+            }
             Err(AccountError::InvalidCredentials)
         }
     }

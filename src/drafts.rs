@@ -31,7 +31,8 @@ pub async fn save(db: &Db, id: Option<i64>, input: DraftInput) -> Result<Option<
             Some(_) => return Ok(None),
             None => drafts::insert(conn, &new)?,
         };
-        audit::record(conn, input.staff_id, "draft.saved", &format!("customer:{}", input.customer_id), &format!("draft:{id}"))?;
+        let by = if input.staff_id.is_none() { " online" } else { "" };
+        audit::record(conn, input.staff_id, "draft.saved", &format!("customer:{}", input.customer_id), &format!("draft:{id}{by}"))?;
         Ok(Some(id))
     })
     .await

@@ -101,7 +101,7 @@ fn problem_text(f: &DerivedFail) -> Text {
                 zh: format!("需要{}", defs.iter().map(|d| d.zh).collect::<Vec<_>>().join("、")),
             }
         }
-        DerivedFail::OutOfChart { chart, .. } => Text::new(format!("outside size chart {chart}"), format!("超出尺码表 {chart}")),
+        DerivedFail::OutOfChart { measurement, value, lowest, highest, .. } => super::validate::no_size_fits(measurement, *value, *lowest, *highest),
         DerivedFail::Failed(e) => Text::new(format!("failed: {e}"), format!("计算失败：{e}")),
     }
 }

@@ -89,7 +89,11 @@ pub async fn why_refused(db: &Db, hash: String, route: Route) -> ApiError {
     let found = db
         .read(move |conn| Ok::<_, StoreError>((factories::token_state(conn, &hash)?, crate::store::channels::key_revoked(conn, &hash)?)))
         .await;
-    let Ok((factory, channel)) = found else { return ApiError::Unauthorized };
+    // A database that cannot answer is said to be (busy, read-only), not the token's fault.
+    let (factory, channel) = match found {
+        Ok(found) => found,
+        Err(e) => return e.into(),
+    };
     match (route, factory, channel) {
         (_, Some((true, _)), _) | (_, _, Some(true)) => ApiError::Refused("this token was revoked: ask the shop's administrator for a new one"),
         (Route::Factory, _, Some(false)) => ApiError::Refused("this is a sales channel's API key: work orders are read with a factory's API token"),

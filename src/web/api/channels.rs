@@ -468,12 +468,13 @@ pub async fn show_order(c: AuthedChannel, db: web::Data<Db>, path: web::Path<Str
     let (order, work_orders) = db
         .read(move |conn| -> Result<_, StoreError> {
             let Some(id) = channels::order_of_channel(conn, channel_id, &reference)? else { return Ok(None) };
-            Ok(crate::store::orders::find(conn, id)?.map(|o| (o, crate::store::orders::work_orders_of_order(conn, id))))
+            let Some(order) = crate::store::orders::find(conn, id)? else { return Ok(None) };
+            Ok(Some((order, crate::store::orders::work_orders_of_order(conn, id)?)))
         })
         .await?
         .ok_or(ApiError::NotFound)?;
     // What a shop tells its customer once the order is on its way.
-    let tracking: Vec<String> = work_orders?.into_iter().filter_map(|w| w.tracking_number).filter(|t| !t.is_empty()).collect();
+    let tracking: Vec<String> = work_orders.into_iter().filter_map(|w| w.tracking_number).filter(|t| !t.is_empty()).collect();
     let mut answer = order_json(&order);
     answer["tracking_numbers"] = json!(tracking);
     Ok(HttpResponse::Ok().json(answer))

@@ -35,10 +35,10 @@ pub struct SearchQuery {
     q: String,
 }
 
-/// `GET /staff/customers?q=`: one search box over name, email, phone and reference.
 /// The most customers a search lists (the best matches first).
 const SHOWN: usize = 50;
 
+/// `GET /staff/customers?q=`: one search box over name, email, phone and reference.
 pub async fn list_customers(
     page: StaffPage,
     db: web::Data<Db>,

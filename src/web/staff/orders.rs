@@ -257,13 +257,9 @@ pub async fn place_order(
     let (version, cat) = cache.get(&db, version_id).await?.ok_or(AppError::NotFound)?;
     // A page opened before its catalog was imported again is checked, priced and placed with
     // the catalog as it is now (it placed at the old price without a word), and says so.
-    let sought = version.catalog_code.clone();
-    let now_current = db.read(move |conn| Ok::<_, StoreError>(crate::store::catalogs::current(conn)?.into_iter().find(|v| v.catalog_code == sought))).await?;
+    let now_current = cache.current_compiled(&db).await?.iter().find(|(v, _)| v.catalog_code == version.catalog_code).cloned();
     let (version, cat, updated) = match now_current {
-        Some(v) if v.id != version.id => match cache.get(&db, v.id).await? {
-            Some((v, c)) => (v, c, true),
-            None => (version, cat, false),
-        },
+        Some((v, c)) if v.id != version.id => (v, c, true),
         _ => (version, cat, false),
     };
     let version_id = version.id;
@@ -405,9 +401,9 @@ pub struct OrderPage {
 }
 
 impl OrderPage {
-    /// Whether complaint `id` was sent to be resolved without a resolution.
-    pub fn resolve_failed(&self, id: &i64) -> bool {
-        self.resolve_error.is_some_and(|(c, _)| c == *id)
+    /// Why complaint `id` was not resolved, when it was sent without a resolution.
+    pub fn resolve_error_for(&self, id: &i64) -> Option<&'static str> {
+        self.resolve_error.filter(|(c, _)| c == id).map(|(_, key)| key)
     }
 }
 
