@@ -22,6 +22,7 @@ on_both_backends!(
     concurrent_duplicate_submissions_place_one_order,
     another_customers_order_and_draft_answer_404,
     checkout_mistakes_are_shown_at_the_field,
+    a_checkout_opened_before_a_catalog_import_is_placed_at_the_new_price,
     the_repair_is_applied_with_one_click_and_the_price_changes,
     the_live_patch_says_what_the_whole_live_part_shows,
     a_fresh_demo_database_takes_an_order_from_the_shop,
@@ -455,6 +456,33 @@ async fn without_measurements_the_configurator_asks_for_them(backend: Backend) {
     assert!(violations.iter().any(|v| v.ends_with("measurement is needed.")), "{violations:?}");
     assert!(select(&html, "#ruled-out").is_empty(), "nothing is ruled out before there are measurements");
     assert!(select(&html, "#checkout").is_empty());
+}
+
+/// A checkout page opened before its catalog was imported again is not placed at the old
+/// price: it comes back with the new one, to place.
+async fn a_checkout_opened_before_a_catalog_import_is_placed_at_the_new_price(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let admin = app.browser();
+    admin.sign_in_as(ADMIN).await;
+    let original = std::fs::read_to_string("catalog/sportswear.toml").unwrap();
+    let dearer = original.replacen("version = \"2026.1\"", "version = \"2026.2\"", 1).replacen("base_price = \"119.00\"", "base_price = \"124.00\"", 1);
+    assert_eq!(admin.import_catalog("sportswear.toml", &dearer).await.status(), StatusCode::SEE_OTHER);
+    let north = app.north.to_string();
+    let res = app.place(&fields, &[("delivery", "store"), ("store", north.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["The catalog was updated (revision 2) since this page was opened: the choices are now checked and priced with it. Check them, then place the order."]);
+    assert_eq!(select(&html, "#total"), vec!["€148.80"], "124.00 + 20 %");
+    // Placed from the page as it came back.
+    let again: Vec<(String, String)> = html
+        .select(&scraper::Selector::parse("form#checkout-form input[type=hidden]").unwrap())
+        .filter_map(|i| Some((i.value().attr("name")?.to_owned(), i.value().attr("value").unwrap_or_default().to_owned())))
+        .collect();
+    let res = app.place(&again, &[("delivery", "store"), ("store", north.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{:?}", again);
 }
 
 async fn checkout_mistakes_are_shown_at_the_field(backend: Backend) {

@@ -253,6 +253,17 @@ pub async fn place_order(
     let Some((ship_to, delivery_store)) = ship else {
         return render_checkout(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await;
     };
+    // A checkout opened before its catalog was imported again comes back with the current
+    // revision's price to place, rather than placing at a price the catalog no longer has.
+    let current = cache.current_compiled(&db).await?.iter().find(|(v, _)| v.catalog_code == p.version.catalog_code).map(|(v, _)| v.id);
+    if let Some(now) = current.filter(|id| *id != p.version.id) {
+        let t = page_in.ctx.t;
+        let p = prepare(&db, &cache, &customer, &product, Some(now), p.measured.set_id, t).await?;
+        let revision = p.version.revision;
+        let mut again = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await?;
+        again.form_error = Some(t.t1("order-catalog-updated", "revision", revision));
+        return render::page(StatusCode::CONFLICT, &again);
+    }
     // A closed home store sells nothing: a delivered order then belongs to no store, and is
     // taxed as the shop prices it (the first open store's rate).
     let store_id = delivery_store.or(customer.home_store_id.filter(|h| all_stores.iter().any(|s| s.id == *h && s.is_open())));
