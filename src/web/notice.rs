@@ -3,14 +3,29 @@
 //! back by that page. In the page's address it came back on every reload and bookmark, and
 //! for any record whose address was typed with it.
 
-use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::error::{AppError, see_other};
 
 const NOTICE_COOKIE: &str = "atelier_notice";
 
+/// A redirect to `to` that says `what` once there.
+pub fn redirect(to: &str, what: &str, secure: bool) -> Result<HttpResponse, AppError> {
+    let mut res = see_other(to);
+    res.add_cookie(&set(what, secure)).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(res)
+}
+
+/// A page that has shown its notice, taking it back.
+pub fn taken(mut res: HttpResponse, secure: bool) -> Result<HttpResponse, AppError> {
+    res.add_cookie(&cleared(secure)).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(res)
+}
+
 /// `what` is a short code and a record (`measured-12`): nothing personal, nothing secret.
 /// A minute is long enough for the redirect to be followed.
-pub fn set(what: &str, secure: bool) -> Cookie<'static> {
+fn set(what: &str, secure: bool) -> Cookie<'static> {
     Cookie::build(NOTICE_COOKIE, what.to_owned()).path("/").max_age(Duration::seconds(60)).same_site(SameSite::Lax).http_only(true).secure(secure).finish()
 }
 
@@ -20,7 +35,7 @@ pub fn is(req: &HttpRequest, what: &str) -> bool {
 }
 
 /// Takes the notice back once it is shown.
-pub fn cleared(secure: bool) -> Cookie<'static> {
+fn cleared(secure: bool) -> Cookie<'static> {
     let mut gone = set("", secure);
     gone.make_removal();
     gone

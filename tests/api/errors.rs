@@ -93,17 +93,10 @@ async fn every_problem_type_is_an_address_that_explains_it() {
     let listed = doc["components"]["schemas"]["Problem"]["properties"]["type"]["description"].as_str().expect("the types listed");
     let mut slugs: std::collections::BTreeSet<String> =
         listed.split(['{', '}']).nth(1).unwrap().split('|').map(str::to_owned).collect();
-    fn refusals(dir: &std::path::Path, out: &mut std::collections::BTreeSet<String>) {
-        for path in std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                refusals(&path, out);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                out.extend(text.split("Unprocessable(\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_owned));
-            }
-        }
-    }
-    let mut named = Default::default();
-    refusals(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut named);
+    let named: std::collections::BTreeSet<String> = project_texts("src")
+        .iter()
+        .flat_map(|(_, text)| text.split("Unprocessable(\"").skip(1).filter_map(|s| s.split('"').next()).map(str::to_owned).collect::<Vec<_>>())
+        .collect();
     assert!(named.contains("invalid-address"), "{named:?}");
     let undocumented: Vec<_> = named.difference(&slugs).collect();
     assert!(undocumented.is_empty(), "refused by name but not listed in the document: {undocumented:?}");

@@ -294,3 +294,20 @@ impl TestApp {
             .expect("client")
     }
 }
+
+/// Every file under the project's `dir` (`src`, `templates`), as (path, text): for tests that
+/// read the code itself (message ids used, actions audited, problems refused with).
+pub fn project_texts(dir: &str) -> Vec<(std::path::PathBuf, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+        for path in std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut out);
+    out
+}

@@ -23,7 +23,7 @@ fn every_message_the_code_uses_is_defined() {
     let defined: BTreeSet<_> = message_ids(EN_FTL).into_iter().collect();
     let mut used = BTreeSet::new();
     for dir in ["templates", "src"] {
-        collect_keys(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut used);
+        collect_keys(dir, &mut used);
     }
     for role in ["admin", "manager", "fitter"] {
         used.insert(format!("role-{role}"));
@@ -93,7 +93,7 @@ fn every_message_the_code_uses_is_defined() {
 #[test]
 fn every_recorded_action_is_listed() {
     let mut recorded = BTreeSet::new();
-    collect_actions(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut recorded);
+    collect_actions(&mut recorded);
     assert!(recorded.len() > 40, "{recorded:?}");
     let listed: BTreeSet<String> = atelier::store::audit::ACTIONS.iter().map(|a| a.to_string()).collect();
     let unlisted: Vec<_> = recorded.difference(&listed).collect();
@@ -102,14 +102,8 @@ fn every_recorded_action_is_listed() {
 
 /// The first literal `"area.what"` (or `"area.what_{…}"`, each way it ends listed in
 /// `audit::ACTIONS`) after each `audit::record(`.
-fn collect_actions(dir: &std::path::Path, out: &mut BTreeSet<String>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_actions(&path, out);
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+fn collect_actions(out: &mut BTreeSet<String>) {
+    for (path, text) in project_texts("src") {
         for call in text.split("audit::record(").skip(1) {
             let Some(literal) = call.split('"').nth(1) else { continue };
             let Some((area, what)) = literal.split_once('.') else { continue };
@@ -129,14 +123,8 @@ fn collect_actions(dir: &std::path::Path, out: &mut BTreeSet<String>) {
     }
 }
 
-fn collect_keys(dir: &std::path::Path, out: &mut BTreeSet<String>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_keys(&path, out);
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+fn collect_keys(dir: &str, out: &mut BTreeSet<String>) {
+    for (_, text) in project_texts(dir) {
         for marker in [".t(\"", ".t1(\"", ".t2(\"", ".t_args(\"", ".html(\"", ".html1(\"", ".html_args(\""] {
             for piece in text.split(marker).skip(1) {
                 if let Some(key) = piece.split('"').next() {

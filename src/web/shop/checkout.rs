@@ -16,7 +16,7 @@ use crate::store::stores::Store;
 use crate::store::{Db, StoreError, drafts, stores};
 use crate::web::configurator;
 use crate::web::csrf::CsrfForm;
-use crate::web::error::{AppError, see_other};
+use crate::web::error::AppError;
 use crate::web::render;
 
 use super::auth::{ShopCtx, Shopper};
@@ -288,9 +288,7 @@ pub async fn place_order(
                 db.write(move |conn| Ok::<_, StoreError>(drafts::delete(conn, id, cid)?)).await?;
             }
             tracing::info!(order.id = order.id, "order placed online");
-            let mut placed = see_other(&format!("/shop/orders/{}", order.id));
-            placed.add_cookie(&crate::web::notice::set(&format!("placed-{}", order.id), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-            Ok(placed)
+            crate::web::notice::redirect(&format!("/shop/orders/{}", order.id), &format!("placed-{}", order.id), settings.secure_cookies())
         }
         // Someone else's key: never show their order.
         Ok(_) => Err(AppError::NotFound),

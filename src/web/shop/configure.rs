@@ -320,9 +320,7 @@ pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<cra
         return render::ok(&shown);
     }
     shown.notice = Some(shown.ctx.t.t("draft-saved"));
-    let mut res = render::ok(&shown)?;
-    res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(res)
+    crate::web::notice::taken(render::ok(&shown)?, settings.secure_cookies())
 }
 
 fn field(pairs: &[(String, String)], k: &str) -> String {
@@ -370,9 +368,7 @@ pub async fn configure(settings: web::Data<crate::config::Settings>, page_in: Sh
         };
         let id = crate::drafts::save(&db, draft_id, input).await?.ok_or(AppError::NotFound)?;
         // Its own page (a reload sent the form again), said saved once.
-        let mut saved = see_other(&format!("/shop/configure/{product}?draft={id}"));
-        saved.add_cookie(&crate::web::notice::set(&format!("draft-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-        return Ok(saved);
+        return crate::web::notice::redirect(&format!("/shop/configure/{product}?draft={id}"), &format!("draft-{id}"), settings.secure_cookies());
     }
     // A key that placed an order already is for that order: back on the configurator (Back
     // from the order, then "Change"), the configuration is a new order, with a new key.

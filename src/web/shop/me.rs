@@ -391,13 +391,7 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);
     let validation = parsed.set.validate_in(system);
     let mut again = MeasureYourselfPage { fields: fields(lang, system, &typed), fingerprint: fingerprint(&parsed.set), warnings: vec![], next: get("next").to_owned(), form_error: None, prefilled: None, imperial: system == UnitSystem::Imperial, ctx: page.ctx };
-    let mut refused = false;
-    for e in parsed.errors.iter().chain(validation.errors.iter()) {
-        if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
-            f.error = Some(e.message(lang));
-            refused = true;
-        }
-    }
+    let mut refused = crate::web::staff::measurements::mark_errors(&mut again.fields, &parsed, &validation, lang);
     if parsed.set.is_empty() && !refused {
         again.form_error = Some(again.ctx.t.t("measurements-empty"));
         refused = true;

@@ -127,9 +127,6 @@ pub async fn show_order(req: actix_web::HttpRequest, settings: web::Data<crate::
     let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery } = crate::web::order_view::words(&db, &cache, &order, t).await?;
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
     let placed_now = crate::web::notice::is(&req, &format!("placed-{id}"));
-    let mut res = render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;
-    if placed_now {
-        res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    }
-    Ok(res)
+    let res = render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;
+    if placed_now { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }

@@ -193,9 +193,7 @@ pub async fn show_customer(
         Opened::MergedInto(target) => Ok(see_other(&format!("/staff/customers/{target}"))),
         Opened::Erased => render::page(StatusCode::GONE, &ErasedPage { ctx }),
         Opened::Page(p) if saved => {
-            let mut shown = render::ok(&*p)?;
-            shown.add_cookie(&notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-            Ok(shown)
+            crate::web::notice::taken(render::ok(&*p)?, settings.secure_cookies())
         }
         Opened::Page(p) => render::ok(&*p),
     }

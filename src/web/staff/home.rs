@@ -84,11 +84,8 @@ pub async fn show_home(req: actix_web::HttpRequest, settings: web::Data<crate::c
     // The password just changed (the password form redirects here): said once.
     let changed = crate::web::notice::is(&req, &format!("password-{}", page.staff.id));
     let done = changed.then(|| page.ctx.t.t("password-changed-notice"));
-    let mut res = render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices, done })?;
-    if changed {
-        res.add_cookie(&crate::web::notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    }
-    Ok(res)
+    let res = render::ok(&HomePage { ctx: page.ctx, store, recent, stores, notices, done })?;
+    if changed { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
 
 /// `POST /staff/notices/{id}/dismiss`: an administrator has seen to it.

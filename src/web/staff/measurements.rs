@@ -13,8 +13,8 @@ use crate::store::customers::{self, CustomerRow, NewMeasurementSet};
 use crate::store::{Db, StoreError, audit};
 use crate::web::auth::{Ctx, StaffPage};
 use crate::web::csrf::CsrfForm;
-use crate::web::error::{AppError, see_other};
-use crate::web::{notice, render};
+use crate::web::error::AppError;
+use crate::web::render;
 
 use super::customer_page::{fmt_time, unit_system};
 use super::customers::live_customer;
@@ -103,6 +103,14 @@ pub(crate) fn switched(typed: &[(String, String)], from: UnitSystem, to: UnitSys
     let value = |m: &Measurement| converted.iter().find(|(k, _)| k == m.code()).map_or("", |(_, v)| v.as_str());
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, value(m))), to);
     let validation = parsed.set.validate_in(to);
+    let refused = mark_errors(&mut fields, &parsed, &validation, lang);
+    // As after Save: warnings once nothing is refused.
+    let warnings = if refused { vec![] } else { shown_warnings(&validation.warnings, lang, &mut fields) };
+    (fields, warnings, fingerprint(&parsed.set))
+}
+
+/// What the form's values were refused for, each at its field; whether any was.
+pub(crate) fn mark_errors(fields: &mut [Field], parsed: &crate::domain::measurement::ParsedForm, validation: &crate::domain::measurement::Validation, lang: Lang) -> bool {
     let mut refused = false;
     for e in parsed.errors.iter().chain(validation.errors.iter()) {
         if let Some(f) = fields.iter_mut().find(|f| f.code == e.measurement.code()) {
@@ -110,9 +118,7 @@ pub(crate) fn switched(typed: &[(String, String)], from: UnitSystem, to: UnitSys
             refused = true;
         }
     }
-    // As after Save: warnings once nothing is refused.
-    let warnings = if refused { vec![] } else { shown_warnings(&validation.warnings, lang, &mut fields) };
-    (fields, warnings, fingerprint(&parsed.set))
+    refused
 }
 
 /// The units the form was asked to switch to (`switch_units`, sent by the units switch with
@@ -243,14 +249,7 @@ pub async fn create_measurements(
         prefilled: None,
         start_from: None,
     };
-    let errors = parsed.errors.iter().chain(validation.errors.iter());
-    let mut refused = false;
-    for e in errors {
-        if let Some(f) = again.fields.iter_mut().find(|f| f.code == e.measurement.code()) {
-            f.error = Some(e.message(lang));
-            refused = true;
-        }
-    }
+    let mut refused = mark_errors(&mut again.fields, &parsed, &validation, lang);
     if parsed.set.is_empty() && !refused {
         again.form_error = Some(again.ctx.t.t("measurements-empty"));
         refused = true;
@@ -293,9 +292,7 @@ pub async fn create_measurements(
         Ok(())
     })
     .await?;
-    let mut saved = see_other(&format!("/staff/customers/{id}"));
-    saved.add_cookie(&notice::set(&format!("measured-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(saved)
+    crate::web::notice::redirect(&format!("/staff/customers/{id}"), &format!("measured-{id}"), settings.secure_cookies())
 }
 
 pub struct Chart {

@@ -332,9 +332,7 @@ pub async fn place_order(
             Ok(order) => {
                 dispatcher.wake();
                 tracing::info!(order.id = order.id, "order placed");
-                let mut placed = see_other(&format!("/staff/orders/{}", order.id));
-                placed.add_cookie(&notice::set(&format!("placed-{}", order.id), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-                return Ok(placed);
+                return crate::web::notice::redirect(&format!("/staff/orders/{}", order.id), &format!("placed-{}", order.id), settings.secure_cookies());
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
@@ -420,9 +418,7 @@ pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: S
         return render::ok(&shown);
     };
     shown.notice = Some(shown.ctx.t.t(key));
-    let mut res = render::ok(&shown)?;
-    res.add_cookie(&notice::cleared(settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(res)
+    crate::web::notice::taken(render::ok(&shown)?, settings.secure_cookies())
 }
 
 /// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
@@ -576,9 +572,7 @@ pub async fn revise_order(
     match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id)).await {
         Ok(_) => {
             dispatcher.wake();
-            let mut revised = see_other(&format!("/staff/orders/{id}"));
-            revised.add_cookie(&notice::set(&format!("revised-{id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-            Ok(revised)
+            crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("revised-{id}"), settings.secure_cookies())
         }
         Err(crate::orders::ReviseError::NotFound) => Err(AppError::NotFound),
         Err(crate::orders::ReviseError::TooLate(_, status)) => {

@@ -9,7 +9,7 @@ use crate::domain::staff::{PasswordField, new_password_problem};
 use crate::store::{Db, StoreError};
 use crate::web::auth::{Ctx, PasswordPage};
 use crate::web::csrf::{self, CsrfForm};
-use crate::web::error::{AppError, see_other};
+use crate::web::error::AppError;
 use crate::web::render;
 use crate::web::session_store::STAFF_ID;
 
@@ -86,7 +86,5 @@ pub async fn change_password(
         .insert(STAFF_ID, staff_id)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
     csrf::rotate(&session);
-    let mut changed = see_other("/staff");
-    changed.add_cookie(&crate::web::notice::set(&format!("password-{staff_id}"), settings.secure_cookies())).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(changed)
+    crate::web::notice::redirect("/staff", &format!("password-{staff_id}"), settings.secure_cookies())
 }
