@@ -525,6 +525,9 @@ pub enum UpdateError {
     NotFound,
     #[error(transparent)]
     Illegal(#[from] crate::domain::work_order::IllegalTransition),
+    /// A factory dates an event before the work order was made, by more than clocks drift.
+    #[error("occurred_at is {} before the work order was made ({}): nothing can happen to it before then; send when it happened, and check the clock that dated it", crate::domain::work_order::span(*made - *at), made.format("%Y-%m-%dT%H:%M:%SZ"))]
+    BeforeWorkOrder { at: chrono::NaiveDateTime, made: chrono::NaiveDateTime },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -534,6 +537,9 @@ impl From<diesel::result::Error> for UpdateError {
         UpdateError::Store(e.into())
     }
 }
+
+/// How far a factory's clock may drift from this server's before its dates are refused.
+pub const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// A status change reported by a factory, checked by the domain; the order follows its work
 /// order. `occurred_at` is when the factory says it happened, which the history shows (the
@@ -556,8 +562,12 @@ pub fn factory_update(
         .ok_or(UpdateError::NotFound)?;
     let from = Status::parse(&wo.status).ok_or(UpdateError::NotFound)?;
     let actor = format!("factory:{factory_id}");
-    // Nothing happened to a work order before it existed (a factory's clock or a default of
-    // year 1): the history keeps its order.
+    // Nothing happened to a work order before it existed. A clock a little behind is read as
+    // the moment it was made; a date far before (a clock that is wrong, a default of year 1)
+    // is refused, so the factory learns of it rather than have its history silently redated.
+    if let Some(at) = occurred_at.filter(|at| wo.created_at - *at > chrono::TimeDelta::minutes(CLOCK_SKEW_MINUTES)) {
+        return Err(UpdateError::BeforeWorkOrder { at, made: wo.created_at });
+    }
     let occurred_at = occurred_at.map(|at| at.max(wo.created_at));
     match transition(from, to)? {
         Transition::Change => {

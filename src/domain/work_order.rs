@@ -126,9 +126,30 @@ pub fn retry_delay(schedule: &[u64], attempt: usize, retry_after: Option<u64>, j
     Some(base + jitter)
 }
 
+/// A stretch of time as people read it: `5 min 1 s`, `1 h 0 min`, `2 days 3 h`.
+pub fn span(d: chrono::TimeDelta) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, hours, minutes, seconds) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min {seconds} s"),
+        (0, h) => format!("{h} h {minutes} min"),
+        (1, h) => format!("1 day {h} h"),
+        (d, h) => format!("{d} days {h} h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        let s = chrono::TimeDelta::seconds;
+        assert_eq!(span(s(301)), "5 min 1 s");
+        assert_eq!(span(s(3600)), "1 h 0 min");
+        assert_eq!(span(s(86_400)), "1 day 0 h");
+        assert_eq!(span(s(3 * 86_400 + 7200)), "3 days 2 h");
+    }
 
     #[test]
     fn a_refused_change_says_what_may_come_next() {

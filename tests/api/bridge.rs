@@ -634,7 +634,15 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
         })
         .await
         .unwrap();
-    let early = event(serde_json::json!({"status": "in_production", "note": "reported late", "occurred_at": "0001-01-01T00:00:00Z"}), "k1b").await.unwrap();
+    // A date far before the work order was made is refused, saying so (it was silently read as
+    // the moment it was made); a clock a few minutes behind is read as that moment.
+    let wrong = event(serde_json::json!({"status": "in_production", "note": "reported late", "occurred_at": "0001-01-01T00:00:00Z"}), "k1a").await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = wrong.json::<Value>().await.unwrap();
+    assert_eq!((problem["type"].as_str(), problem["title"].as_str()), (Some("/api/v1/problems/occurred-at-before-work-order"), Some("The event is dated before its work order")));
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("occurred_at is ") && detail.contains(" days ") && detail.ends_with("before the work order was made (2026-11-20T00:00:00Z): nothing can happen to it before then; send when it happened, and check the clock that dated it"), "{detail}");
+    let early = event(serde_json::json!({"status": "in_production", "note": "reported late", "occurred_at": "2026-11-19T23:57:00Z"}), "k1b").await.unwrap();
     assert_eq!(early.status(), StatusCode::OK);
     let shipped = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK123", "occurred_at": "2026-11-23T10:00:00Z"}), "k2").await.unwrap();
     assert_eq!(shipped.status(), StatusCode::OK);

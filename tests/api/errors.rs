@@ -32,7 +32,9 @@ async fn the_api_answers_errors_as_problem_json(backend: Backend) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], 404);
-    assert_eq!(body["title"], "Not Found");
+    assert_eq!(body["title"], "No such resource", "the type's own title, as its page gives it");
+    let page = app.get("/api/v1/problems/not-found").await.text().await.unwrap();
+    assert!(page.contains("No such resource"), "{page}");
 }
 
 async fn every_response_carries_the_security_headers(backend: Backend) {

@@ -110,7 +110,7 @@ async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Ba
     assert_eq!(res.status(), StatusCode::OK);
     let switched = scraper::Html::parse_document(&res.text().await.unwrap());
     let value = |code: &str| attr(&switched, &format!("#m_{code}"), "value");
-    assert_eq!((value("stature").as_deref(), value("body_mass").as_deref(), value("waist_girth").as_deref()), (Some("177.8"), Some("74.8"), Some("abc")));
+    assert_eq!((value("stature").as_deref(), value("body_mass").as_deref(), value("waist_girth").as_deref()), (Some("177.8"), Some("74.84"), Some("abc")), "74.8 kg would come back as 164.9 lb");
     assert_eq!(attr(&switched, "input[name=unit_system]", "value").as_deref(), Some("metric"));
     assert_eq!(value("hip_girth").as_deref(), Some("1270.0"), "500 in, not 500 cm");
     let errors = select(&switched, ".field-error");

@@ -540,6 +540,15 @@ fn the_gravel_bar_recommended_is_one_sold_and_the_bars_allowed_stay_with_the_sho
     assert_eq!(derived.iter().find(|d| d.code == "frame_size_cm").and_then(|d| d.value.clone()).map(|v| v.to_string()).as_deref(), Some("61"));
     let Ok(Repair::Changes { changes, .. }) = cat.repair(&tall) else { panic!("a gravel bike fits a 195 cm rider") };
     assert_eq!(changes.iter().find(|c| c.option == "frame_size").and_then(|c| c.to.clone()), Some(Choice::One("s61".into())));
+    // Small riders have frames too: the smallest was 49 cm, so every inside leg under 69.2 cm
+    // (ANSUR women: 1 in 20) was refused every size. 62 and 68 cm now get the 44 and 46, built
+    // on 650B wheels.
+    for (inside_leg, frame) in [(620, "s44"), (680, "s46")] {
+        let small = Configuration::new("gravel").measure("stature", 1500).measure("inside_leg", inside_leg).measure("shoulder_width", 330).measure("body_mass", 50_000);
+        let Ok(Repair::Changes { changes, .. }) = cat.repair(&small) else { panic!("a gravel bike fits an inside leg of {inside_leg} mm") };
+        let to = |o: &str| changes.iter().find(|c| c.option == o).and_then(|c| c.to.clone());
+        assert_eq!((to("frame_size"), to("wheel_size")), (Some(Choice::One(frame.into())), Some(Choice::One("650b".into()))), "{inside_leg}");
+    }
 }
 
 #[test]

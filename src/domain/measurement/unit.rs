@@ -149,6 +149,26 @@ impl Unit {
         )
     }
 
+    /// A value typed in `from`, for the form switched to this unit: as [`Unit::format`] reads
+    /// it when switching back shows what was typed (to as many decimals as it was typed
+    /// with), otherwise with a decimal more until it does. A tenth of a kilogram is 220 g, more
+    /// than a tenth of a pound: 160.0 lb read as 72.6 kg came back as 160.1 lb, and drifted on
+    /// with every switch; it reads 72.58 kg.
+    pub fn format_switched(self, value: u32, from: Unit) -> String {
+        let at = |d: u32, v: u32| fixed(from.from_canonical(v), d, HALF_AWAY);
+        let typed_decimals = (from.display_decimals()..from.exact_decimals()).find(|d| at(*d, value).parse::<Decimal>().ok().and_then(|t| from.to_canonical(t)) == Some(value)).unwrap_or(from.exact_decimals());
+        let typed = at(typed_decimals, value);
+        let same = |text: &str| text.parse::<Decimal>().ok().and_then(|d| self.to_canonical(d)).is_some_and(|back| at(typed_decimals, back) == typed);
+        let shown = self.format(value);
+        if same(&shown) {
+            return shown;
+        }
+        (self.display_decimals() + 1..self.exact_decimals())
+            .map(|d| fixed(self.from_canonical(value), d, HALF_AWAY))
+            .find(|text| same(text))
+            .unwrap_or_else(|| self.format_exact(value))
+    }
+
     /// The value with enough decimals to parse back to exactly the same canonical value.
     pub fn format_exact(self, value: u32) -> String {
         fixed(self.from_canonical(value), self.exact_decimals(), HALF_AWAY)
@@ -282,6 +302,28 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_value_switched_there_and_back_reads_as_typed() {
+        use proptest::prelude::*;
+        // Every mass a scale shows in lb or kg, and every length in in or cm, comes back as it
+        // was shown after a switch to the other units and back, however often.
+        proptest!(|(tenths in 100u32..6000, length in 300u32..2500)| {
+            for (a, b, value) in [(Unit::Pound, Unit::Kilogram, Unit::Pound.to_canonical(Decimal::new(i64::from(tenths), 1)).unwrap()),
+                                  (Unit::Kilogram, Unit::Pound, tenths * 100),
+                                  (Unit::Inch, Unit::Centimetre, length), (Unit::Centimetre, Unit::Inch, length)] {
+                let shown = a.format(value);
+                let mut text = shown.clone();
+                for _ in 0..3 {
+                    let there = b.format_switched(a.to_canonical(Decimal::from_str(&text).unwrap()).unwrap(), a);
+                    text = a.format_switched(b.to_canonical(Decimal::from_str(&there).unwrap()).unwrap(), b);
+                    prop_assert_eq!(&text, &shown, "{:?} {} -> {:?} {}", a, shown, b, there);
+                }
+            }
+        });
+        assert_eq!(Unit::Kilogram.format_switched(Unit::Pound.to_canonical(dec("160.0")).unwrap(), Unit::Pound), "72.58");
+        assert_eq!(Unit::Kilogram.format_switched(72_500, Unit::Kilogram), "72.5");
     }
 
     #[test]

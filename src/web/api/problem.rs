@@ -133,9 +133,12 @@ impl ResponseError for ApiError {
             tracing::error!(error = ?e, "API request failed");
         }
         let status = self.status_code();
+        let slug = self.slug();
+        // RFC 9457: the title is the type's summary, the same for every occurrence of it.
+        let title = super::problem_types::find(slug).map(|t| t.title).or(status.canonical_reason()).unwrap_or("Error");
         let mut body = json!({
-            "type": format!("/api/v1/problems/{}", self.slug()),
-            "title": status.canonical_reason().unwrap_or("Error"),
+            "type": format!("/api/v1/problems/{slug}"),
+            "title": title,
             "status": status.as_u16(),
             "detail": self.to_string(),
         });

@@ -34,20 +34,8 @@ fn canonical_json(body: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A stretch of time as people read it: `5 min 1 s`, `1 h 0 min`, `2 days 3 h`.
-fn span(d: chrono::TimeDelta) -> String {
-    let s = d.num_seconds().max(0);
-    let (days, hours, minutes, seconds) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    match (days, hours) {
-        (0, 0) => format!("{minutes} min {seconds} s"),
-        (0, h) => format!("{h} h {minutes} min"),
-        (1, h) => format!("1 day {h} h"),
-        (d, h) => format!("{d} days {h} h"),
-    }
-}
-
-/// How far ahead of this server's clock an event's `occurred_at` may be (clocks drift).
-const OCCURRED_AT_SKEW_MINUTES: i64 = 5;
+use crate::domain::work_order::span;
+use crate::orders::CLOCK_SKEW_MINUTES as OCCURRED_AT_SKEW_MINUTES;
 
 /// `GET /api/v1/work-orders?status=&limit=&after=`: a page of the factory's work orders in
 /// the order they became visible, and the cursor to continue from.
@@ -139,6 +127,7 @@ fn update_error(e: UpdateError) -> ApiError {
     match e {
         UpdateError::NotFound => ApiError::NotFound,
         UpdateError::Illegal(t) => ApiError::IllegalTransition(t.to_string()),
+        e @ UpdateError::BeforeWorkOrder { .. } => ApiError::Unprocessable("occurred-at-before-work-order", e.to_string()),
         UpdateError::Store(s) => s.into(),
     }
 }
@@ -315,7 +304,7 @@ pub async fn post_event(
             let now = crate::store::now();
             if at - now > chrono::TimeDelta::minutes(OCCURRED_AT_SKEW_MINUTES) {
                 return Err(ApiError::Unprocessable("occurred-at-ahead", format!(
-                    "occurred_at is {} ahead of this server's clock ({} UTC), more than the {OCCURRED_AT_SKEW_MINUTES} minutes allowed: send when it happened, and check the clock that dated it",
+                    "occurred_at is {} ahead of this server's clock ({}), more than the {OCCURRED_AT_SKEW_MINUTES} minutes allowed: send when it happened, and check the clock that dated it",
                     span(at - now),
                     now.format("%Y-%m-%dT%H:%M:%SZ")
                 )));
@@ -386,14 +375,5 @@ mod tests {
             assert_eq!(canonical_json(same), a, "{}", String::from_utf8_lossy(same));
         }
         assert_ne!(canonical_json(br#"{"status":"in_production","note":"WS"}"#), a);
-    }
-
-    #[test]
-    fn spans_read_as_people_say_them() {
-        let s = chrono::TimeDelta::seconds;
-        assert_eq!(span(s(301)), "5 min 1 s");
-        assert_eq!(span(s(3600)), "1 h 0 min");
-        assert_eq!(span(s(86_400)), "1 day 0 h");
-        assert_eq!(span(s(3 * 86_400 + 7200)), "3 days 2 h");
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSys
         .iter()
         .map(|(code, text)| {
             let m = Measurement::from_code(code).filter(|_| !text.trim().is_empty());
-            let converted = m.and_then(|m| Some(to.unit_for(m).format(m.parse(text, from).ok().or_else(|| m.read_any_size(text, from))?)));
+            let converted = m.and_then(|m| Some(to.unit_for(m).format_switched(m.parse(text, from).ok().or_else(|| m.read_any_size(text, from))?, from.unit_for(m))));
             (code.clone(), converted.unwrap_or_else(|| text.clone()))
         })
         .collect()

@@ -448,6 +448,8 @@ pub async fn cancel_order(
         }
         Err(crate::orders::UpdateError::NotFound) => Err(AppError::NotFound),
         Err(crate::orders::UpdateError::Store(e)) => Err(e.into()),
+        // Staff do not date what they do: this comes from a factory's clock only.
+        Err(e @ crate::orders::UpdateError::BeforeWorkOrder { .. }) => Err(anyhow::Error::from(e).into()),
     }
 }
 
