@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::domain::catalog::{CompiledCatalog, Configuration, EngineError, Orderable, PriceBreakdown, Violation};
 use crate::domain::money::{MoneyError, to_minor};
 use crate::domain::work_order::Status;
+use crate::domain::revision;
 use crate::store::catalogs::CatalogVersion;
 use crate::store::factories::{self, Factory};
 use crate::store::orders::{self, NewOrder, OrderRow};
@@ -425,7 +426,9 @@ pub fn revise(
     }
     let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
     let choices = serde_json::from_value(stored["choices"].clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
-    let cfg = Configuration { product: order.product_code.clone(), choices, measurements };
+    let before = Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() };
+    let cfg = Configuration { measurements, ..before.clone() };
+    let changed = what_changed(c, &before, &cfg);
     // The price stays the one the customer agreed to (and the customer's figures with it):
     // new measurements change how the product is cut, not what it costs.
     let (_, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
@@ -454,12 +457,21 @@ pub fn revise(
             customer_reference: &customer_reference,
         };
         orders::set_revision(conn, wo.id, revision, &body.with(&head).text())?;
-        orders::record_event(conn, wo.id, Some(&wo.status), &wo.status, &format!("staff:{staff_id}"), &format!("revision {revision}"))?;
+        orders::record_event(conn, wo.id, Some(&wo.status), &wo.status, &format!("staff:{staff_id}"), &revision::note(revision, &changed))?;
         let updated = orders::find_work_order(conn, wo.id)?.ok_or(ReviseError::NotFound)?;
         enqueue(conn, &factory, Some(wo.id), "work_order.updated", &document(&updated))?;
     }
     audit::record(conn, Some(staff_id), "order.revised", &format!("order:{order_id}"), "")?;
     orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)
+}
+
+/// The measurements and derived values (sizes, pattern measurements) a revision changes.
+fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configuration) -> Vec<revision::Change> {
+    let measured = |cfg: &Configuration| cfg.measurements.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    let derived = |cfg: &Configuration| c.derive(cfg).map(|d| d.into_iter().filter_map(|o| Some((o.code, o.value?.to_string()))).collect()).unwrap_or_default();
+    let mut all = revision::changes(revision::Kind::Measurement, &measured(before), &measured(after));
+    all.extend(revision::changes(revision::Kind::Derived, &derived(before), &derived(after)));
+    all
 }
 
 /// Writes the webhook event for a factory that receives pushes (others pull).

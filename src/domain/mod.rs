@@ -10,6 +10,7 @@ pub mod lang;
 pub mod measurement;
 pub mod money;
 pub mod preview;
+pub mod revision;
 pub mod shop_account;
 pub mod profile;
 pub mod staff;

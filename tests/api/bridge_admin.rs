@@ -204,7 +204,10 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     assert_eq!(select(&html, ".wo-revision"), vec!["revision 2"]);
     // The history names who revised it, in words rather than `staff:ID` and "Queued → Queued".
     let history = select(&html, ".wo-events li");
-    assert!(history.iter().any(|e| e.contains("→ Sent Finn Fitter revision 2") || e.contains("→ Queued Finn Fitter revision 2")), "{history:?}");
+    // and what the revision changed: the chest, and the pattern measurement cut from it.
+    let revised = history.iter().find(|e| e.contains("Finn Fitter revision 2")).unwrap_or_else(|| panic!("{history:?}"));
+    assert!(revised.contains("→ Sent Finn Fitter revision 2: ") || revised.contains("→ Queued Finn Fitter revision 2: "), "{revised}");
+    assert_eq!(revised.split("revision 2: ").nth(1), Some("Chest / bust girth 105.6 → 108.0 cm; Pattern chest (body + ease) 1056 → 1080 mm; Garment size L → XL"), "{revised}");
     assert!(history.iter().any(|e| e.ends_with("→ Queued  order placed")), "{history:?}");
     // The same measurements again change nothing, and say so.
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;

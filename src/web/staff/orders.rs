@@ -14,6 +14,8 @@ use crate::bridge::Dispatcher;
 use crate::catalogs::CatalogCache;
 use crate::config::Settings;
 use crate::domain::catalog::{CompiledCatalog, Configuration};
+use crate::domain::measurement::{Measurement, UnitSystem};
+use crate::domain::revision;
 use crate::orders::{PlaceError, PlaceOrder, estimate};
 use crate::store::catalogs::CatalogVersion;
 use crate::store::customers::{self, CustomerRow};
@@ -480,6 +482,10 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
     let words = crate::web::order_view::words(db, cache, &order, t).await?;
+    let derived: DerivedWords = match cache.get(db, order.catalog_version_id).await? {
+        Some((_, cat)) => cat.product(&order.product_code).map(|p| p.derived.iter().map(|d| (d.code.clone(), (d.label.get(lang), d.unit.clone()))).collect()).unwrap_or_default(),
+        None => BTreeMap::new(),
+    };
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
@@ -493,7 +499,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             events: events
                 .into_iter()
                 .map(|e| {
-                    let (who, what) = event_words(&e.actor, &e.note, &staff_names, &factories, t);
+                    let (who, what) = event_words(&e.actor, &e.note, &staff_names, &factories, &derived, t);
                     // A revision keeps the status: "queued → queued" said nothing.
                     let from = e.from_status.filter(|f| *f != e.to_status).unwrap_or_default();
                     (fmt_time(&e.at), from, e.to_status, who, what)
@@ -519,7 +525,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
 /// Who made a work-order event and what it says, as staff read them: the events store who as
 /// `staff:ID`, `factory:ID`, `order` or `dispatcher`, and the notes Atelier writes itself as
 /// fixed words, which are translated here; a factory's own note is shown as it wrote it.
-fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories: &BTreeMap<i64, String>, t: crate::i18n::Tr) -> (String, String) {
+fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories: &BTreeMap<i64, String>, derived: &DerivedWords, t: crate::i18n::Tr) -> (String, String) {
     let id = |prefix: &str| actor.strip_prefix(prefix).and_then(|i| i.parse::<i64>().ok());
     let who = if let Some(s) = id("staff:") {
         staff.get(&s).cloned().unwrap_or_else(|| t.t("event-by-staff"))
@@ -537,10 +543,50 @@ fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories
         ("staff", "order cancelled") => t.t("event-cancelled"),
         ("factory", "acknowledged") => t.t("event-acknowledged"),
         ("dispatcher", "work_order.created") => t.t("event-pushed"),
-        ("staff", n) if n.strip_prefix("revision ").is_some_and(|r| r.parse::<i32>().is_ok()) => t.t1("event-revision", "n", &n["revision ".len()..]),
+        ("staff", n) if revision::read(n).is_some() => revision_words(n, derived, t),
         _ => note.to_owned(),
     };
     (who, what)
+}
+
+/// A product's derived values as staff read them: code → (label, unit).
+type DerivedWords = BTreeMap<String, (String, Option<String>)>;
+
+/// "revision 2: Chest girth 104.0 → 108.0 cm; Size L → XL": what the revision changed, in the
+/// staff member's language, measurements in centimetres and kilograms as the forms show them.
+fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> String {
+    let Some((n, changes)) = revision::read(note) else { return note.to_owned() };
+    let head = t.t1("event-revision", "n", n);
+    let shown = |c: &revision::Change, v: &Option<String>| -> String {
+        let Some(v) = v else { return "—".to_owned() };
+        match c.kind {
+            revision::Kind::Measurement => Measurement::from_code(&c.code).zip(v.parse::<u32>().ok()).map_or_else(|| v.clone(), |(m, v)| m.format(v, UnitSystem::Metric)),
+            revision::Kind::Derived => match derived.get(&c.code).and_then(|(_, unit)| unit.as_deref()) {
+                Some(unit) => format!("{v} {unit}"),
+                None => v.clone(),
+            },
+        }
+    };
+    let name = |c: &revision::Change| match c.kind {
+        revision::Kind::Measurement => Measurement::from_code(&c.code).map_or_else(|| c.code.clone(), |m| m.name(t.lang).to_owned()),
+        revision::Kind::Derived => derived.get(&c.code).map_or_else(|| c.code.clone(), |(label, _)| label.clone()),
+    };
+    if changes.is_empty() {
+        return head;
+    }
+    let said: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            let (from, to) = (shown(c, &c.from), shown(c, &c.to));
+            // The unit once: "105.6 → 108.0 cm".
+            let from = match (from.rsplit_once(' '), to.rsplit_once(' ')) {
+                (Some((value, unit)), Some((_, same))) if unit == same => value.to_owned(),
+                _ => from,
+            };
+            format!("{} {from} → {to}", name(c))
+        })
+        .collect();
+    format!("{head}: {}", said.join("; "))
 }
 
 #[derive(serde::Deserialize)]
