@@ -25,7 +25,7 @@ function init(args)
   counter = 0
   failed = 0
   rest = '","product":"cycling_jersey",'
-    .. '"choices":{"cut":"men","fit":"club","sleeve":"short","fabric":"standard","zip":"full","name_print":"ANA"},'
+    .. '"choices":{"cut":"men","fit":"club","sleeve":"short","fabric":"standard","zip":"full","body_colour":"navy","panel_colour":"black","name_print":"ANA"},'
     .. '"measurements":{"stature":1755,"chest_girth":1056,"waist_girth":937,"hip_girth":1017,'
     .. '"arm_length":592,"body_mass":84600,"inside_leg":845,"shoulder_width":415}}'
 end

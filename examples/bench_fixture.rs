@@ -79,7 +79,7 @@ fn place_backlog(db: &Db, reference: &str, n: usize) -> Result<(), Box<dyn std::
     })?;
     let cat = CompiledCatalog::compile("sportswear.toml", &text).map_err(|e| format!("{e:?}"))?;
     let mut cfg = Configuration::new("cycling_jersey");
-    for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
+    for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full"), ("body_colour", "navy"), ("panel_colour", "black")] {
         cfg = cfg.with(o, Choice::One(v.into()));
     }
     for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600), ("inside_leg", 845), ("shoulder_width", 415)] {

@@ -221,6 +221,8 @@ mod tests {
             .one("sleeve", "short")
             .one("fabric", "standard")
             .one("zip", "full")
+            .one("body_colour", "navy")
+            .one("panel_colour", "black")
             .with("name_print", Choice::Text("Ana O'Neil".into()));
         for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600)] {
             cfg = cfg.measure(m, v);

@@ -200,7 +200,7 @@ impl TestApp {
         let (_, html) = self.get_html(&href.replace("&amp;", "&")).await;
         let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
         let mut form = vec![("csrf_token", field("csrf_token")), ("version", field("version")), ("product", "cycling_jersey".into()), ("idempotency_key", field("idempotency_key"))];
-        for (k, v) in [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_name_print", "ANA"), ("action", "place")] {
+        for (k, v) in [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black"), ("o_name_print", "ANA"), ("action", "place")] {
             form.push((k, v.to_owned()));
         }
         form.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
@@ -913,7 +913,7 @@ impl JerseyOrders {
             .unwrap();
         let catalog = std::sync::Arc::new(atelier::domain::catalog::CompiledCatalog::compile("sportswear.toml", &text).unwrap());
         let mut cfg = Configuration::new("cycling_jersey");
-        for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full")] {
+        for (o, v) in [("cut", "men"), ("fit", "club"), ("sleeve", "short"), ("fabric", "standard"), ("zip", "full"), ("body_colour", "navy"), ("panel_colour", "black")] {
             cfg = cfg.with(o, Choice::One(v.into()));
         }
         for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600), ("inside_leg", 845), ("shoulder_width", 415)] {

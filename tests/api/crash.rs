@@ -91,7 +91,7 @@ async fn a_server_killed_repeatedly_loses_no_acknowledged_order_and_delivers_eac
     let (key, customer) = fixture(&db, &factory);
     let body = serde_json::json!({
         "customer_reference": customer, "product": "cycling_jersey",
-        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full"},
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
         "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
     });
 

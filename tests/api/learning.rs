@@ -36,7 +36,7 @@ fn shop(db: &atelier::store::Db) -> (atelier::store::catalogs::CatalogVersion, C
 
 fn jersey(fit: &str, sleeve: &str, fabric: &str) -> Configuration {
     let mut cfg = Configuration::new("cycling_jersey");
-    for (o, v) in [("cut", "men"), ("fit", fit), ("sleeve", sleeve), ("fabric", fabric), ("zip", "full")] {
+    for (o, v) in [("cut", "men"), ("fit", fit), ("sleeve", sleeve), ("fabric", fabric), ("zip", "full"), ("body_colour", "navy"), ("panel_colour", "black")] {
         cfg = cfg.with(o, Choice::One(v.into()));
     }
     for (m, v) in [("stature", 1755), ("chest_girth", 1056), ("waist_girth", 937), ("hip_girth", 1017), ("arm_length", 592), ("body_mass", 84_600), ("inside_leg", 845), ("shoulder_width", 415)] {

@@ -56,7 +56,7 @@ impl TestApp {
     }
 }
 
-const THERMAL: [(&str, &str); 5] = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "full")];
+const THERMAL: [(&str, &str); 7] = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black")];
 
 on_both_backends!(
     a_habit_becomes_a_preference_that_prefills_the_configurator,
@@ -88,7 +88,7 @@ async fn a_habit_becomes_a_preference_that_prefills_the_configurator(backend: Ba
     let app = shop(backend).await;
     let id = app.measured_customer("Hana Habit").await;
     app.order_jersey(id, &THERMAL).await;
-    app.order_jersey(id, &[("o_cut", "men"), ("o_fit", "relaxed"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "full")]).await;
+    app.order_jersey(id, &[("o_cut", "men"), ("o_fit", "relaxed"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black")]).await;
     let last = app.order_jersey(id, &THERMAL).await;
 
     // Loyalty never raises a price: the third order, with a history, costs what the first did.
@@ -259,7 +259,7 @@ async fn recommendations_come_from_similar_customers_and_cross_selling_needs_con
     // bib shorts too.
     for name in ["Other One", "Other Two"] {
         let other = app.measured_customer(name).await;
-        app.order_jersey(other, &[("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "half"), ("o_extras", "reflective")]).await;
+        app.order_jersey(other, &[("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "long"), ("o_fabric", "thermal"), ("o_zip", "half"), ("o_body_colour", "navy"), ("o_panel_colour", "black"), ("o_extras", "reflective")]).await;
         let db = app.db.clone();
         tokio::task::spawn_blocking(move || {
             db.write_blocking(|c| -> Result<(), StoreError> {

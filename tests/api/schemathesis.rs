@@ -47,7 +47,7 @@ async fn the_api_answers_as_its_openapi_document_says() {
     let customer = app.customer_reference("Fuzz Target").await;
     let body = serde_json::json!({
         "customer_reference": customer, "product": "cycling_jersey",
-        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full"},
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
         "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
     });
     for i in 0..3 {

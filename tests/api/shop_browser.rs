@@ -376,7 +376,7 @@ async fn typing_in_the_next_field_while_an_answer_is_on_its_way_stays_there() {
 async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
     let Some((browser, app)) = configuring("cycling_jersey", "Cycling jersey").await else { return };
     let c = &browser.client;
-    for (option, value) in [("cut", "women"), ("fit", "relaxed"), ("sleeve", "long"), ("fabric", "standard"), ("zip", "half")] {
+    for (option, value) in [("cut", "women"), ("fit", "relaxed"), ("sleeve", "long"), ("fabric", "standard"), ("zip", "half"), ("body_colour", "navy"), ("panel_colour", "black")] {
         browser.choose(option, value, true).await;
     }
     browser.settled().await;

@@ -22,7 +22,7 @@ pub const ROAD: [(&str, &str); 17] = [
     ("o_paint", "black"), ("o_stem_length", "100"), ("o_name_decal", "MEI"),
 ];
 
-pub const JERSEY: [(&str, &str); 5] = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full")];
+pub const JERSEY: [(&str, &str); 7] = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black")];
 
 /// Delivery to an address, as the checkout's fields take it.
 pub const TO_ADDRESS: [(&str, &str); 6] =

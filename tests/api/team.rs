@@ -346,7 +346,7 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
     // The channel sells again, in the south store's name.
     let order = serde_json::json!({
         "customer_reference": ana, "product": "cycling_jersey",
-        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full"},
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
         "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
     });
     let res = reqwest::Client::new().post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "after-close").json(&order).send().await.unwrap();

@@ -188,9 +188,21 @@ fn numbers_off_the_step_and_texts_with_odd_characters_are_refused() {
 }
 
 #[test]
+fn a_jersey_is_not_made_without_its_colours() {
+    // The colours were optional: a jersey was ordered with none, and the factory was left to
+    // guess (the preview drew navy and black).
+    let cat = sportswear();
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"));
+    let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let missing: Vec<(ViolationKind, &str, &str)> = v.violations.iter().map(|x| (x.kind, x.options[0].as_str(), x.explanation.en.as_str())).collect();
+    assert_eq!(missing, vec![(ViolationKind::MissingChoice, "body_colour", "Choose Body colour."), (ViolationKind::MissingChoice, "panel_colour", "Choose Side panel colour.")]);
+    assert!(cat.validate(&cfg.one("body_colour", "red").one("panel_colour", "white")).unwrap_or_else(|e| panic!("{e}")).valid);
+}
+
+#[test]
 fn a_name_with_letters_that_cannot_be_made_is_repaired_to_the_nearest_that_can() {
     let cat = sportswear();
-    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"))
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full").one("body_colour", "navy").one("panel_colour", "black"))
         .with("name_print", Choice::Text("Zoë Müller".into()));
     let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
     let name = changes.iter().find(|c| c.option == "name_print").unwrap_or_else(|| panic!("{changes:#?}"));
@@ -255,7 +267,7 @@ fn a_conflict_is_mended_in_the_parts_not_by_changing_what_the_product_is() {
 #[test]
 fn a_body_outside_every_size_chart_is_ruled_out_by_its_measurements() {
     let cat = sportswear();
-    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full"))
+    let cfg = male_p50(Configuration::new("cycling_jersey").one("cut", "men").one("fit", "club").one("sleeve", "short").one("fabric", "standard").one("zip", "full").one("body_colour", "navy").one("panel_colour", "black"))
         .measure("chest_girth", 700);
     let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v.violations[0].kind, ViolationKind::NoSize);
