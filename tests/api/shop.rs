@@ -72,6 +72,11 @@ async fn a_customer_signs_up_and_sees_their_account(backend: Backend) {
     let res = app.sign_up("Mei Chen", " Mei.Chen@Example.com ").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/shop");
+    // Welcomed once, and asked to measure themselves first.
+    let (_, html) = app.get_html("/shop").await;
+    assert_eq!(select(&html, "#welcome h2"), vec!["Welcome, Mei Chen."]);
+    assert_eq!(attr(&html, "#welcome-measure", "href").as_deref(), Some("/shop/measurements/new"));
+    assert!(select(&app.get_html("/shop").await.1, "#welcome").is_empty(), "said once: not on a reload");
     let (status, html) = app.get_html("/shop/account").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(select(&html, "#account-email"), vec!["mei.chen@example.com"]);

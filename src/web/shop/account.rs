@@ -110,7 +110,7 @@ fn start_session(session: &Session, account: &AccountRow) -> Result<(), AppError
     Ok(())
 }
 
-async fn create(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, form: SignUpForm, claim: bool) -> Result<HttpResponse, AppError> {
+async fn create(req: HttpRequest, settings: web::Data<crate::config::Settings>, page: Visitor, session: Session, db: web::Data<Db>, form: SignUpForm, claim: bool) -> Result<HttpResponse, AppError> {
     let mut again = SignUpPage {
         name: form.name.trim().to_owned(),
         email: form.email.trim().to_owned(),
@@ -150,6 +150,11 @@ async fn create(req: HttpRequest, page: Visitor, session: Session, db: web::Data
         Ok(account) => {
             start_session(&session, &account)?;
             tracing::info!(customer.id = account.customer_id, claimed = claim, "customer account created");
+            // A new customer going nowhere in particular is welcomed, and asked to measure
+            // themselves first: without measurements nothing can be checked against the body.
+            if !claim && form.next.is_empty() {
+                return crate::web::notice::redirect("/shop", &format!("welcome-{}", account.customer_id), settings.secure_cookies());
+            }
             return Ok(see_other(&safe_next(&form.next, "/shop")));
         }
         Err(ShopAccountError::EmailTaken) => {
@@ -176,13 +181,13 @@ pub fn shop_error(e: ShopAccountError) -> AppError {
 }
 
 /// `POST /shop/sign-up`
-pub async fn sign_up(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
-    create(req, page, session, db, form, false).await
+pub async fn sign_up(req: HttpRequest, settings: web::Data<crate::config::Settings>, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
+    create(req, settings, page, session, db, form, false).await
 }
 
 /// `POST /shop/claim`: a profile the store made, with the code the fitter handed over.
-pub async fn claim(req: HttpRequest, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
-    create(req, page, session, db, form, true).await
+pub async fn claim(req: HttpRequest, settings: web::Data<crate::config::Settings>, page: Visitor, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<SignUpForm>) -> Result<HttpResponse, AppError> {
+    create(req, settings, page, session, db, form, true).await
 }
 
 #[derive(Template)]

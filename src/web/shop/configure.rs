@@ -33,6 +33,8 @@ use super::auth::{Customer, ShopCtx, Shopper, Visitor};
 pub struct ProductsPage {
     pub ctx: ShopCtx,
     pub products: Arc<[ProductCard]>,
+    /// Just signed up: welcomed once, and asked to measure themselves.
+    pub welcome: Option<String>,
 }
 
 /// A product on the shop's list, worded and escaped once per language and catalog change.
@@ -63,7 +65,7 @@ fn product_cards(catalogs: &crate::catalogs::Current, t: Tr, tax_bp: i32) -> Arc
 }
 
 /// `GET /shop`: the products of both lines.
-pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
+pub async fn list_products(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
     let all_stores = memo.stores.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(stores::list(conn)?)))).await?.unwrap_or_default();
     let tax = tax_of(&all_stores, page.ctx.customer.as_ref().and_then(|c| c.home_store_id));
@@ -72,7 +74,11 @@ pub async fn list_products(page: Visitor, db: web::Data<Db>, cache: web::Data<Ca
         .get_or_load((t.lang, tax), || async { Ok::<_, AppError>(Some(product_cards(&cache.current_compiled(&db).await?, t, tax))) })
         .await?
         .unwrap_or_else(|| Arc::from(vec![]));
-    render::ok(&ProductsPage { ctx: page.ctx, products })
+    let welcome = page.ctx.customer.as_ref().filter(|c| crate::web::notice::is(&req, &format!("welcome-{}", c.customer_id))).map(|c| c.name.clone());
+    if welcome.is_some() {
+        return crate::web::notice::taken(render::ok(&ProductsPage { ctx: page.ctx, products, welcome })?, settings.secure_cookies());
+    }
+    render::ok(&ProductsPage { ctx: page.ctx, products, welcome })
 }
 
 pub struct SetChoice {
