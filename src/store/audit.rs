@@ -84,6 +84,10 @@ pub struct Filter {
     pub actor_staff_id: Option<i64>,
     /// Only events older than this one (the next page).
     pub before_id: Option<i64>,
+    /// From the start of this day (UTC).
+    pub since: Option<chrono::NaiveDate>,
+    /// To the end of this day (UTC).
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// At most `limit` events matching `filter`, newest first. Walks the primary key backwards,
@@ -113,6 +117,12 @@ pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<Vec<A
         }
         if let Some(before) = filter.before_id {
             q = q.filter(audit_events::id.lt(before));
+        }
+        if let Some(since) = filter.since {
+            q = q.filter(audit_events::at.ge(since.and_time(chrono::NaiveTime::MIN)));
+        }
+        if let Some(next_day) = filter.until.and_then(|d| d.succ_opt()) {
+            q = q.filter(audit_events::at.lt(next_day.and_time(chrono::NaiveTime::MIN)));
         }
         q.load(on)
     })

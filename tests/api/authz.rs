@@ -155,6 +155,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/staff/factories/{id}/push/enable", Rule::Admin, "/staff/factories/{factory}/push/enable"),
     ("POST", "/staff/factories/{id}/replay", Rule::Admin, "/staff/factories/{factory}/replay"),
     ("GET", "/staff/audit", Rule::Admin, "/staff/audit"),
+    ("GET", "/staff/audit/export", Rule::Admin, "/staff/audit/export"),
     ("GET", "/staff/channels", Rule::Admin, "/staff/channels"),
     ("POST", "/staff/channels", Rule::Admin, "/staff/channels"),
     ("GET", "/staff/channels/{id}", Rule::Admin, "/staff/channels/{channel}"),

@@ -84,6 +84,12 @@ fn every_message_the_code_uses_is_defined() {
     for kind in ["customer", "order", "store", "factory", "channel", "catalog", "staff"] {
         used.insert(format!("audit-record-{kind}"));
     }
+    for kind in ["draft", "token", "key", "preference", "learned", "visit", "call", "message", "complaint", "feedback"] {
+        used.insert(format!("audit-detail-{kind}"));
+    }
+    for field in ["from", "to"] {
+        used.insert(format!("audit-{field}"));
+    }
     let missing: Vec<_> = used.difference(&defined).collect();
     assert!(missing.is_empty(), "used but not defined: {missing:?}");
 }

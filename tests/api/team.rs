@@ -463,4 +463,44 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     assert!(rest[0].contains("n9") && rest.iter().all(|r| r.contains(&format!("Customer {customer}"))), "{rest:?}");
     assert!(select(&html, "#audit-older").is_empty());
     assert_eq!(attr(&html, "#audit-newest", "href").as_deref(), Some(&*format!("/staff/audit?record=customer:{customer}")));
+
+    // Days (UTC): today's entries are all from today; none are from before 2020, and a day
+    // that cannot be read, or an end before the start, is said at its field.
+    let today = chrono::Utc::now().date_naive();
+    let (_, html) = app.get_html(&format!("/staff/audit?record=customer:{customer}&from={today}&to={today}")).await;
+    assert_eq!(select(&html, "#audit tbody tr").len(), 50);
+    assert_eq!(attr(&html, "#a-from", "value").as_deref(), Some(&*today.to_string()));
+    let (_, html) = app.get_html("/staff/audit?to=2019-12-31").await;
+    assert!(select(&html, "#audit tbody tr").is_empty() && !select(&html, "#audit-empty").is_empty());
+    for (query, field, message) in [("from=7.12.2026", "#a-from-error", "Write a date as year-month-day, such as 2026-12-07."), ("from=2026-12-07&to=2026-12-01", "#a-to-error", "This day is before the one the log starts from.")] {
+        let (status, html) = app.get_html(&format!("/staff/audit?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(select(&html, field), vec![message], "{query}");
+    }
+
+    // Everything the filters match, every page of it, as CSV; a name that starts like a
+    // spreadsheet formula is text there.
+    let export = attr(&app.get_html(&format!("/staff/audit?record=customer:{customer}&from={today}")).await.1, "#audit-export", "href").expect("an export link");
+    assert_eq!(export, format!("/staff/audit/export?record=customer:{customer}&from={today}"));
+    let res = app.get(&export).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"audit-"));
+    let text = res.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(rows.headers().unwrap().iter().collect::<Vec<_>>(), vec!["at_utc", "who", "staff_id", "action", "what", "record", "detail"]);
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 60, "past the first page: {}", rows.len());
+    assert_eq!((&rows[0][1], &rows[0][2], &rows[0][3], &rows[0][4], &rows[0][5], &rows[0][6]), ("Finn Fitter", &*finn.to_string(), "customer.exported", "Data exported", &*format!("customer:{customer}"), "n59"));
+    assert!(rows[0][0].starts_with(&today.to_string()) && rows[0][0].ends_with('Z'), "{}", &rows[0][0]);
+    app.db
+        .write(move |c| -> Result<(), atelier::store::StoreError> {
+            atelier::store::audit::record(c, None, "catalog.imported", "catalog:x", "=HYPERLINK(\"http://example.com\")")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let text = app.get("/staff/audit/export?record=catalog:x").await.text().await.unwrap();
+    assert!(text.lines().nth(1).unwrap().ends_with(",catalog:x,\"'=HYPERLINK(\"\"http://example.com\"\")\""), "{text}");
+    assert_eq!(manager.get("/staff/audit/export").await.status(), StatusCode::FORBIDDEN);
 }

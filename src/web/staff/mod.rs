@@ -60,6 +60,7 @@ pub fn routes(r: &mut Routes) {
         .get("/password", password::password_form)
         .post("/password", password::change_password)
         .get("/audit", audit_log::show_audit)
+        .get("/audit/export", audit_log::export_audit)
         .get("/insights", insights::show_insights)
         .post("/insights/classify", insights::classify_now)
         .scope("/orders", |r| {
