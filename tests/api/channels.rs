@@ -173,6 +173,8 @@ async fn a_channel_without_a_store_sells_in_the_name_of_the_store_it_sends_to(ba
     assert_eq!(res.status(), StatusCode::CREATED);
     let order: Value = res.json().await.unwrap();
     assert_eq!((order["subtotal"].as_str(), order["tax"].as_str()), (Some("131.00"), Some("26.20")), "SOUTH's 20 % (0 % before): {order}");
+    // Every answer has the Order's fields, tracking numbers too (none before shipping).
+    assert_eq!(order["tracking_numbers"], json!([]), "{order}");
     let reference = order["reference"].as_str().unwrap().to_owned();
     let stored = app
         .db
