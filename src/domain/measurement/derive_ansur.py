@@ -55,6 +55,8 @@ RATIO_RULES = {
     "shoulder_width_to_stature": ("shoulder_width", "stature", F(17, 100), F(29, 100)),
 }
 BMI_BAND = (F(13), F(50))
+# Body mass for the hip girth and stature, in kg/m3: must match plausibility.rs.
+BUILD_BAND = (F(30), F(62))
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROVENANCE = (
     "# Derived from the ANSUR II public data (Gordon et al. 2014, NATICK/TR-15/007; US Army 2012;"
@@ -93,6 +95,7 @@ def nearest_rank(sorted_values, p):
 def statistics():
     stats = {code: (lambda r, a=a, b=b: F(r[a], r[b])) for code, (a, b, _, _) in RATIO_RULES.items()}
     stats["body_mass_index"] = lambda r: F(r["body_mass"] * 1000, r["stature"] ** 2)
+    stats["body_mass_for_hip_and_stature"] = lambda r: F(r["body_mass"] * 10**6, r["hip_girth"] ** 2 * r["stature"])
     return stats
 
 
@@ -115,6 +118,8 @@ def write_bounds(rows):
 def band(code):
     if code == "body_mass_index":
         return BMI_BAND
+    if code == "body_mass_for_hip_and_stature":
+        return BUILD_BAND
     return RATIO_RULES[code][2:]
 
 
@@ -126,7 +131,7 @@ def flagged(rows, code, fn):
 def write_ratios(rows):
     with open(os.path.join(HERE, "ansur_ratios.csv"), "w", newline="") as fh:
         fh.write(PROVENANCE)
-        fh.write("# Ratios (body_mass_index in kg/m2) rounded to 4 decimals; nearest-rank percentiles, both sexes pooled."
+        fh.write("# Ratios (body_mass_index in kg/m2, body_mass_for_hip_and_stature in kg/m3) rounded to 4 decimals; nearest-rank percentiles, both sexes pooled."
                  " flagged_* = subjects outside the warning band [low, high] of plausibility.rs, exact arithmetic.\n")
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["rule", "min", "p0_1", "p1", "p50", "p99", "p99_9", "max", "low", "high",

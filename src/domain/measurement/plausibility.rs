@@ -30,6 +30,9 @@ pub enum Rule {
     ShoulderWidthToStature,
     FootLengthToStature,
     BodyMassIndex,
+    /// Body mass far from what a body of its hip girth and stature weighs: a mass typed in
+    /// pounds but read as kilograms, or the other way round, that the body mass index misses.
+    BodyMassForHipAndStature,
     NeckToChest,
     WaistToChest,
     WaistToHip,
@@ -63,6 +66,13 @@ pub enum WarningDetail {
         value: Decimal,
         low: Decimal,
         high: Decimal,
+    },
+    /// A body mass (g) and the masses (g) its hip girth and stature admit, shown in `unit`.
+    MassForBuild {
+        value: u32,
+        low: u32,
+        high: u32,
+        unit: Unit,
     },
 }
 
@@ -186,6 +196,12 @@ const RATIO_RULES: [RatioRule; 8] = [
 /// (×2.2) for anyone above a body mass index of 23.
 const BODY_MASS_INDEX_BAND: (i64, i64) = (13, 50);
 
+/// Body mass over hip girth squared times stature, in kg/m³: ANSUR II 32.7–56.1, a narrower
+/// spread than the pound's 2.2, so any adult's mass typed in pounds but read as kilograms
+/// lands above 62 (and one typed in kilograms but read as pounds below 30). The body mass
+/// index misses most of those: 130 lb read as 130 kg at 165 cm is a body mass index of 47.8.
+const BUILD_BAND: (i64, i64) = (30, 62);
+
 /// Warnings for values already known to lie within their hard ranges, in a fixed order:
 /// survey ranges in measuring order, then the combination rules in [`Rule`] order.
 pub(super) fn warnings(values: &BTreeMap<Measurement, u32>, system: UnitSystem) -> Vec<Warning> {
@@ -194,7 +210,11 @@ pub(super) fn warnings(values: &BTreeMap<Measurement, u32>, system: UnitSystem) 
         .filter_map(|(&m, &value)| outside_survey_range(m, value, system))
         .collect();
     found.extend(RATIO_RULES.iter().filter_map(|rule| rule.check(values)));
-    found.extend(body_mass_index(values));
+    // One warning about the body mass is enough: the index says the same, when it sees it.
+    match body_mass_index(values) {
+        Some(index) => found.push(index),
+        None => found.extend(body_mass_for_build(values, system)),
+    }
     found.sort_by_key(|w| w.rule); // stable: keeps measuring order within a rule
     found
 }
@@ -244,6 +264,24 @@ fn body_mass_index(values: &BTreeMap<Measurement, u32>) -> Option<Warning> {
     })
 }
 
+fn body_mass_for_build(values: &BTreeMap<Measurement, u32>, system: UnitSystem) -> Option<Warning> {
+    let grams = *values.get(&Measurement::BodyMass)?;
+    let hip = Decimal::from(*values.get(&Measurement::HipGirth)?);
+    let stature = Decimal::from(*values.get(&Measurement::Stature)?);
+    // kg / m³ = (g / 1000) / ((mm / 1000)² × mm / 1000) = g × 10⁶ / (mm² × mm)
+    let volume = hip.checked_mul(hip)?.checked_mul(stature)?;
+    let value = Decimal::from(grams).checked_mul(Decimal::from(1_000_000))?.checked_div(volume)?;
+    let (low, high) = (Decimal::from(BUILD_BAND.0), Decimal::from(BUILD_BAND.1));
+    // The masses the band admits for this body, in grams: what the message offers instead.
+    let mass = |k: Decimal| volume.checked_mul(k)?.checked_div(Decimal::from(1_000_000))?.round().try_into().ok();
+    outside(value, low, high).then_some(())?;
+    Some(Warning {
+        rule: Rule::BodyMassForHipAndStature,
+        measurements: vec![Measurement::BodyMass, Measurement::HipGirth, Measurement::Stature],
+        detail: WarningDetail::MassForBuild { value: grams, low: mass(low)?, high: mass(high)?, unit: system.unit_for(Measurement::BodyMass) },
+    })
+}
+
 /// Bands are inclusive. `Decimal` division of two integers is exact here: a quotient that
 /// does not terminate differs from a two-decimal bound by far more than its 28 digits round.
 fn outside(value: Decimal, low: Decimal, high: Decimal) -> bool {
@@ -251,13 +289,14 @@ fn outside(value: Decimal, low: Decimal, high: Decimal) -> bool {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 11] = [
         Rule::OutsideSurveyRange,
         Rule::InsideLegToStature,
         Rule::ArmLengthToStature,
         Rule::ShoulderWidthToStature,
         Rule::FootLengthToStature,
         Rule::BodyMassIndex,
+        Rule::BodyMassForHipAndStature,
         Rule::NeckToChest,
         Rule::WaistToChest,
         Rule::WaistToHip,
@@ -273,6 +312,7 @@ impl Rule {
             Rule::ShoulderWidthToStature => "shoulder_width_to_stature",
             Rule::FootLengthToStature => "foot_length_to_stature",
             Rule::BodyMassIndex => "body_mass_index",
+            Rule::BodyMassForHipAndStature => "body_mass_for_hip_and_stature",
             Rule::NeckToChest => "neck_to_chest",
             Rule::WaistToChest => "waist_to_chest",
             Rule::WaistToHip => "waist_to_hip",
@@ -292,6 +332,8 @@ impl Rule {
             (Rule::OutsideSurveyRange, Some(m)) => format!("{} outside the survey's range", m.name(lang)),
             (Rule::BodyMassIndex, _) if zh => "体重指数".to_owned(),
             (Rule::BodyMassIndex, _) => "Body mass index".to_owned(),
+            (Rule::BodyMassForHipAndStature, _) if zh => "体重与臀围、身高".to_owned(),
+            (Rule::BodyMassForHipAndStature, _) => "Body mass for hip girth and stature".to_owned(),
             _ => match RATIO_RULES.iter().find(|r| r.rule == rule) {
                 Some(r) if zh => format!("{}与{}之比", r.numerator.name(lang), r.denominator.name(lang)),
                 Some(r) => format!("{} to {}", r.numerator.name(lang), r.denominator.name(lang).to_lowercase()),
@@ -373,6 +415,10 @@ impl Warning {
                     ("high", one_decimal(*high)),
                 ]
             }
+            WarningDetail::MassForBuild { value, low, high, unit } => {
+                let (low, high) = admitted(*unit, *low, *high);
+                vec![("value", unit.format(*value)), ("low", low), ("high", high), ("unit", unit.symbol().to_owned())]
+            }
         }
     }
 
@@ -388,6 +434,7 @@ impl Warning {
             WarningDetail::BodyMassIndex { value, low, high } => {
                 bmi_message(lang, *value, *low, *high)
             }
+            WarningDetail::MassForBuild { value, low, high, unit } => build_message(lang, *value, *low, *high, *unit),
         }
     }
 
@@ -449,6 +496,30 @@ fn bmi_message(lang: Lang, value: Decimal, low: Decimal, high: Decimal) -> Strin
             "体重与身高得出的体重指数（BMI）为 {value}，超出成年人的 {low}–{high}。\
              请确认体重单位（kg 或 lb）及身高是否正确。"
         ),
+    }
+}
+
+/// The masses a body admits, rounded inwards to whole kilograms or pounds: they are a guide.
+fn admitted(unit: Unit, low: u32, high: u32) -> (String, String) {
+    let whole = |g: u32, s: RoundingStrategy| unit.from_canonical(g).round_dp_with_strategy(0, s).to_string();
+    (whole(low, RoundingStrategy::AwayFromZero), whole(high, RoundingStrategy::ToZero))
+}
+
+fn build_message(lang: Lang, value: u32, low: u32, high: u32, unit: Unit) -> String {
+    let (shown, symbol) = (unit.format(value), unit.symbol());
+    let (min, max) = admitted(unit, low, high);
+    let heavier = value > high;
+    match (lang, heavier) {
+        (Lang::En, true) => format!(
+            "Body mass {shown} {symbol} is far more than adults of this hip girth and stature weigh \
+             (about {min}–{max} {symbol}). Check that body mass is in the right unit (kg or lb)."
+        ),
+        (Lang::En, false) => format!(
+            "Body mass {shown} {symbol} is far less than adults of this hip girth and stature weigh \
+             (about {min}–{max} {symbol}). Check that body mass is in the right unit (kg or lb)."
+        ),
+        (Lang::ZhCn, true) => format!("体重 {shown} {symbol} 远高于此臀围和身高的成年人（约 {min}–{max} {symbol}）。请确认体重单位（kg 或 lb）是否正确。"),
+        (Lang::ZhCn, false) => format!("体重 {shown} {symbol} 远低于此臀围和身高的成年人（约 {min}–{max} {symbol}）。请确认体重单位（kg 或 lb）是否正确。"),
     }
 }
 
@@ -701,6 +772,34 @@ mod tests {
     }
 
     #[test]
+    fn a_body_mass_in_pounds_that_the_body_mass_index_misses_is_flagged_for_the_hip_girth() {
+        // A woman of 165 cm and 59 kg (130 lb), hip girth 96 cm: 130 typed into the kilogram
+        // field is a body mass index of 47.8, inside its band, and inside the survey's range.
+        let values = BTreeMap::from([(Stature, 1650), (HipGirth, 960), (BodyMass, 130_000)]);
+        let found = warnings(&values, UnitSystem::Metric);
+        assert_eq!(rules(&found), vec![Rule::BodyMassForHipAndStature]);
+        assert_eq!(found[0].measurements, vec![BodyMass, HipGirth, Stature]);
+        assert_eq!(
+            found[0].message(Lang::En),
+            "Body mass 130.0 kg is far more than adults of this hip girth and stature weigh (about 46–94 kg). \
+             Check that body mass is in the right unit (kg or lb)."
+        );
+        assert_eq!(found[0].message(Lang::ZhCn), "体重 130.0 kg 远高于此臀围和身高的成年人（约 46–94 kg）。请确认体重单位（kg 或 lb）是否正确。");
+        assert_eq!(found[0].args(), vec![("value", "130.0".into()), ("low", "46".into()), ("high", "94".into()), ("unit", "kg".into())]);
+        // The same mass as it was meant, in pounds, is nothing unusual. A woman of 100 kg with
+        // a hip girth of 125 cm who types 100 into the pound field is far too light, said in
+        // pounds (her body mass index of 16.7 is not unusual).
+        assert_eq!(warnings(&BTreeMap::from([(Stature, 1650), (HipGirth, 960), (BodyMass, 58_967)]), UnitSystem::Imperial), vec![]);
+        let light = warnings(&BTreeMap::from([(Stature, 1650), (HipGirth, 1250), (BodyMass, 45_359)]), UnitSystem::Imperial);
+        assert_eq!(rules(&light), vec![Rule::BodyMassForHipAndStature]);
+        assert_eq!(light[0].message(Lang::En), "Body mass 100.0 lb is far less than adults of this hip girth and stature weigh (about 171–352 lb). Check that body mass is in the right unit (kg or lb).");
+        // Where the body mass index already says it, it alone does.
+        let both = warnings(&BTreeMap::from([(Stature, 1650), (HipGirth, 960), (BodyMass, 26_762)]), UnitSystem::Metric);
+        assert_eq!(rules(&both), vec![Rule::OutsideSurveyRange, Rule::BodyMassIndex]);
+        assert_eq!(Rule::describe_id("body_mass_for_hip_and_stature", Lang::En), "Body mass for hip girth and stature");
+    }
+
+    #[test]
     fn a_body_mass_far_too_low_for_the_stature_is_flagged() {
         let found = with(&[(BodyMass, 38_000)]); // 12.9 at 171.9 cm
         assert_eq!(rules(&found), vec![Rule::BodyMassIndex]);
@@ -838,15 +937,16 @@ mod tests {
     #[test]
     fn every_band_admits_every_ansur_subject_with_room_to_spare() {
         let rows = csv_rows(ANSUR_RATIOS);
-        assert_eq!(rows.len(), RATIO_RULES.len() + 1);
+        assert_eq!(rows.len(), RATIO_RULES.len() + 2);
         for row in rows {
             let rule = Rule::ALL
                 .into_iter()
                 .find(|r| r.code() == row["rule"])
                 .unwrap();
-            let (low, high) = match rule.ratio_band_percent() {
-                Some((low, high)) => (Decimal::new(low, 2), Decimal::new(high, 2)),
-                None => (
+            let (low, high) = match (rule.ratio_band_percent(), rule) {
+                (Some((low, high)), _) => (Decimal::new(low, 2), Decimal::new(high, 2)),
+                (None, Rule::BodyMassForHipAndStature) => (Decimal::from(BUILD_BAND.0), Decimal::from(BUILD_BAND.1)),
+                (None, _) => (
                     Decimal::from(BODY_MASS_INDEX_BAND.0),
                     Decimal::from(BODY_MASS_INDEX_BAND.1),
                 ),
