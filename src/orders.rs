@@ -461,7 +461,7 @@ pub fn revise(
         let updated = orders::find_work_order(conn, wo.id)?.ok_or(ReviseError::NotFound)?;
         enqueue(conn, &factory, Some(wo.id), "work_order.updated", &document(&updated))?;
     }
-    audit::record(conn, Some(staff_id), "order.revised", &format!("order:{order_id}"), "")?;
+    audit::record(conn, Some(staff_id), "order.revised", &format!("order:{order_id}"), &measurement_set_id.map(|s| format!("set:{s}")).unwrap_or_default())?;
     orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)
 }
 

@@ -121,7 +121,7 @@ pub fn page(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<Vec<A
         if let Some(since) = filter.since {
             q = q.filter(audit_events::at.ge(since.and_time(chrono::NaiveTime::MIN)));
         }
-        if let Some(next_day) = filter.until.and_then(|d| d.succ_opt()) {
+        if let Some(next_day) = filter.until.and_then(|d| d.succ_opt()).filter(|d| chrono::Datelike::year(d) <= 9999) {
             q = q.filter(audit_events::at.lt(next_day.and_time(chrono::NaiveTime::MIN)));
         }
         q.load(on)

@@ -472,11 +472,23 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     assert_eq!(attr(&html, "#a-from", "value").as_deref(), Some(&*today.to_string()));
     let (_, html) = app.get_html("/staff/audit?to=2019-12-31").await;
     assert!(select(&html, "#audit tbody tr").is_empty() && !select(&html, "#audit-empty").is_empty());
-    for (query, field, message) in [("from=7.12.2026", "#a-from-error", "Write a date as year-month-day, such as 2026-12-07."), ("from=2026-12-07&to=2026-12-01", "#a-to-error", "This day is before the one the log starts from.")] {
+    for (query, field, message) in [("from=7.12.2026", "#a-from-error", "Write a date as year-month-day, such as 2026-12-07."), ("from=2026-12-07&to=2026-12-01", "#a-to-error", "“To” is before “From”: choose a day on or after it."), ("to=+10000-01-01", "#a-to-error", "Write a date as year-month-day, such as 2026-12-07.")] {
         let (status, html) = app.get_html(&format!("/staff/audit?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(select(&html, field), vec![message], "{query}");
+        assert!(select(&html, "#audit-empty").is_empty(), "no search ran: {query}");
     }
+    // The last day the date field takes is the end of everything, not before it.
+    let (_, html) = app.get_html(&format!("/staff/audit?record=customer:{customer}&from=0001-01-01&to=9999-12-31")).await;
+    assert_eq!(select(&html, "#audit tbody tr").len(), 50);
+    // A store's settings saved as they were record nothing; a new tax rate says both rates.
+    let store = format!("/staff/stores/{}", app.north);
+    for rate in ["20", "19"] {
+        let token = app.csrf(&store).await;
+        assert_eq!(app.post_form(&store, &[("csrf_token", &token), ("name", "North Store"), ("tax_rate", rate)]).await.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, html) = app.get_html(&format!("/staff/audit?record=store:{}", app.north)).await;
+    assert_eq!(select(&html, "#audit td.detail"), vec!["sales tax 20 % → 19 %"]);
 
     // Everything the filters match, every page of it, as CSV; a name that starts like a
     // spreadsheet formula is text there.
@@ -488,10 +500,11 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
     assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"audit-"));
     let text = res.text().await.unwrap();
     let mut rows = csv::Reader::from_reader(text.as_bytes());
-    assert_eq!(rows.headers().unwrap().iter().collect::<Vec<_>>(), vec!["at_utc", "who", "staff_id", "action", "what", "record", "detail"]);
+    assert!(text.starts_with('\u{feff}'), "a byte-order mark first, for spreadsheets (CSV readers skip it)");
+    assert_eq!(rows.headers().unwrap().iter().collect::<Vec<_>>(), vec!["at_utc", "who", "staff_id", "action", "what", "record", "detail", "detail_in_words"]);
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert!(rows.len() > 60, "past the first page: {}", rows.len());
-    assert_eq!((&rows[0][1], &rows[0][2], &rows[0][3], &rows[0][4], &rows[0][5], &rows[0][6]), ("Finn Fitter", &*finn.to_string(), "customer.exported", "Data exported", &*format!("customer:{customer}"), "n59"));
+    assert_eq!((&rows[0][1], &rows[0][2], &rows[0][3], &rows[0][4], &rows[0][5], &rows[0][6], &rows[0][7]), ("Finn Fitter", &*finn.to_string(), "customer.exported", "Data exported", &*format!("customer:{customer}"), "n59", "n59"));
     assert!(rows[0][0].starts_with(&today.to_string()) && rows[0][0].ends_with('Z'), "{}", &rows[0][0]);
     app.db
         .write(move |c| -> Result<(), atelier::store::StoreError> {
@@ -501,6 +514,6 @@ async fn the_audit_log_says_who_did_what_to_which_record_and_filters_by_record_a
         .await
         .unwrap();
     let text = app.get("/staff/audit/export?record=catalog:x").await.text().await.unwrap();
-    assert!(text.lines().nth(1).unwrap().ends_with(",catalog:x,\"'=HYPERLINK(\"\"http://example.com\"\")\""), "{text}");
+    assert!(text.lines().nth(1).unwrap().ends_with(",catalog:x,\"'=HYPERLINK(\"\"http://example.com\"\")\",\"'=HYPERLINK(\"\"http://example.com\"\")\""), "{text}");
     assert_eq!(manager.get("/staff/audit/export").await.status(), StatusCode::FORBIDDEN);
 }

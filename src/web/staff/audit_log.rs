@@ -155,8 +155,20 @@ fn detail_words(detail: &str, t: crate::i18n::Tr) -> Vec<(String, Option<String>
     if matches!(detail, "fitter" | "manager" | "admin") {
         return plain(&format!("role-{detail}"));
     }
-    if let Some(bp) = detail.strip_prefix("tax ").and_then(|r| r.strip_suffix(" bp")).and_then(|n| n.parse::<i64>().ok()) {
-        return vec![(t.t1("audit-detail-tax", "rate", rust_decimal::Decimal::new(bp, 2).normalize()), None)];
+    // Settings changed: parts apart by "; " ("renamed; tax 1900 bp was 2000 bp").
+    if detail.contains("; ") {
+        let parts: Vec<String> = detail.split("; ").map(|part| detail_words(part, t).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ")).collect();
+        return vec![(parts.join(if t.lang == crate::domain::lang::Lang::ZhCn { "；" } else { "; " }), None)];
+    }
+    if detail == "renamed" {
+        return plain("audit-detail-renamed");
+    }
+    let percent = |bp: &str| bp.parse::<i64>().ok().map(|bp| rust_decimal::Decimal::new(bp, 2).normalize());
+    if let Some((new, old)) = detail.strip_prefix("tax ").and_then(|r| r.strip_suffix(" bp")).and_then(|r| r.split_once(" bp was ")).and_then(|(n, o)| Some((percent(n)?, percent(o)?))) {
+        return vec![(t.t2("audit-detail-tax-changed", ("from", &old), ("to", &new)), None)];
+    }
+    if let Some(rate) = detail.strip_prefix("tax ").and_then(|r| r.strip_suffix(" bp")).and_then(percent) {
+        return vec![(t.t1("audit-detail-tax", "rate", rate), None)];
     }
     if let Some((n, label)) = detail.strip_prefix("revision ").and_then(|r| r.split_once(" (")).and_then(|(n, l)| Some((n.parse::<i64>().ok()?, l.strip_suffix(')')?))) {
         return vec![(t.t2("audit-detail-revision", ("n", &n), ("label", &label)), None)];
@@ -195,16 +207,15 @@ fn detail_words(detail: &str, t: crate::i18n::Tr) -> Vec<(String, Option<String>
                 let rules: Vec<String> = ids.split(',').map(|id| crate::domain::measurement::Rule::describe_id(id, t.lang)).collect();
                 t.t1("audit-detail-confirmed", "rules", rules.join(", "))
             }
-            Some(("to", id)) if id.parse::<i64>().is_ok() => {
-                pieces.push((t.t1("audit-detail-to-store", "id", id), Some(format!("/staff/stores/{id}"))));
-                continue;
-            }
+            // Hand-overs before the store was named as a record named its code.
+            Some(("to", code)) => t.t1("audit-detail-to-store", "id", code),
             Some(("customers", n)) if n.parse::<i64>().is_ok() => t.t1("audit-detail-customers", "n", n),
             Some(("channels", n)) if n.parse::<i64>().is_ok() => t.t1("audit-detail-channels", "n", n),
             Some((kind @ ("draft" | "token" | "key" | "preference" | "learned" | "visit" | "call" | "message" | "complaint" | "feedback"), id)) if id.parse::<i64>().is_ok() => {
                 t.t1(&format!("audit-detail-{kind}"), "id", id)
             }
             _ if w == "online" => t.t("audit-detail-online"),
+            _ if w == "to" => t.t("audit-detail-to"),
             _ => w.to_owned(),
         };
         pieces.push((piece, None));
@@ -250,9 +261,11 @@ fn read_filter(query: &AuditQuery, names: &std::collections::BTreeMap<i64, Strin
         if typed.trim().is_empty() {
             continue;
         }
-        match chrono::NaiveDate::parse_from_str(typed.trim(), "%Y-%m-%d") {
-            Ok(d) => *day = Some(d),
-            Err(_) => {
+        // Years as the date field writes them; the log's times compare as text, so a year of
+        // more than four digits would read as before every entry.
+        match chrono::NaiveDate::parse_from_str(typed.trim(), "%Y-%m-%d").ok().filter(|d| (1..=9999).contains(&chrono::Datelike::year(d))) {
+            Some(d) => *day = Some(d),
+            None => {
                 errors.insert(field, "audit-date-invalid");
             }
         }
@@ -313,7 +326,8 @@ pub async fn export_audit(p: StaffPage, db: web::Data<Db>, q: web::Query<AuditQu
     let t = p.ctx.t;
     let mut out = csv::Writer::from_writer(vec![]);
     let failed = |e: csv::Error| AppError::Unexpected(e.into());
-    out.write_record(["at_utc", "who", "staff_id", "action", "what", "record", "detail"]).map_err(failed)?;
+    // A byte-order mark, or a spreadsheet opening the file reads its names as another encoding.
+    out.write_record(["\u{feff}at_utc", "who", "staff_id", "action", "what", "record", "detail", "detail_in_words"]).map_err(failed)?;
     let mut written = 0;
     loop {
         let page_filter = wanted.clone();
@@ -324,7 +338,8 @@ pub async fn export_audit(p: StaffPage, db: web::Data<Db>, q: web::Query<AuditQu
             let (at, action, subject, detail) = (e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), e.action.clone(), e.subject.clone(), e.detail.clone());
             let v = view(e, &names, t);
             let staff_id = v.who_id.map(|id| id.to_string()).unwrap_or_default();
-            out.write_record([at.as_str(), &cell(&v.who), &staff_id, &cell(&action), &cell(&v.what), &cell(&subject), &cell(&detail)]).map_err(failed)?;
+            let words = v.detail.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" ");
+            out.write_record([at.as_str(), &cell(&v.who), &staff_id, &cell(&action), &cell(&v.what), &cell(&subject), &cell(&detail), &cell(&words)]).map_err(failed)?;
             written += 1;
         }
         if !full || written >= EXPORT_LIMIT {
@@ -401,7 +416,10 @@ mod tests {
             ("set:4 self-measured online", "measurement set 4 measured by the customer, online", "尺寸记录 4 顾客在线自行测量"),
             ("tax 1900 bp", "sales tax 19 %", "销售税 19%"),
             ("tax 825 bp", "sales tax 8.25 %", "销售税 8.25%"),
-            ("to:3 customers:12 channels:1", "to store 3 customers: 12 sales channels: 1", "移交给门店 3 顾客：12 销售渠道：1"),
+            ("to store:3 customers:12 channels:1", "to Store 3 customers: 12 sales channels: 1", "移交给 门店 3 顾客：12 销售渠道：1"),
+            ("to:DEMO customers:1 channels:0", "to store DEMO customers: 1 sales channels: 0", "移交给门店 DEMO 顾客：1 销售渠道：0"),
+            ("tax 1900 bp was 2000 bp", "sales tax 20 % → 19 %", "销售税 20% → 19%"),
+            ("renamed; tax 770 bp was 1900 bp", "name changed; sales tax 19 % → 7.7 %", "名称已更改；销售税 19% → 7.7%"),
             ("customer:5 merged into customer:9", "Customer 5 merged into Customer 9", "顾客 5 合并到 顾客 9"),
             ("order:7 online", "Order 7 online", "订单 7 在线"),
             ("draft:4 online", "draft 4 online", "草稿 4 在线"),
@@ -412,8 +430,8 @@ mod tests {
         ] {
             assert_eq!((said(detail, Lang::En), said(detail, Lang::ZhCn)), (en.to_owned(), zh.to_owned()), "{detail}");
         }
-        let linked = detail_words("to:3 customers:12 channels:1", Tr::new(Lang::En));
-        assert_eq!(linked[0].1.as_deref(), Some("/staff/stores/3"));
+        let linked = detail_words("to store:3 customers:12 channels:1", Tr::new(Lang::En));
+        assert_eq!(linked[1].1.as_deref(), Some("/staff/stores/3"));
     }
 
     #[test]

@@ -287,9 +287,19 @@ pub async fn update_store(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>,
         }
     };
     let staff_id = p.staff.id;
+    // What changed, for the audit log; a form saved as it was records nothing.
+    let mut changed = vec![];
+    if settings.name != page.store.name {
+        changed.push("renamed".to_owned());
+    }
+    if settings.tax_rate_bp != page.store.tax_rate_bp {
+        changed.push(format!("tax {} bp was {} bp", settings.tax_rate_bp, page.store.tax_rate_bp));
+    }
     db.write(move |conn| -> Result<(), StoreError> {
         crate::store::stores::update(conn, id, &settings.name, settings.tax_rate_bp)?;
-        audit::record(conn, Some(staff_id), "store.updated", &format!("store:{id}"), &format!("tax {} bp", settings.tax_rate_bp))?;
+        if !changed.is_empty() {
+            audit::record(conn, Some(staff_id), "store.updated", &format!("store:{id}"), &changed.join("; "))?;
+        }
         Ok(())
     })
     .await?;
@@ -460,7 +470,7 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
             // Its customers and channels go to another open store, if one was chosen.
             let moved = match hand_over.filter(|_| !open) {
                 Some(to) => match all.iter().find(|s| s.id == to && s.id != id && s.is_open()) {
-                    Some(target) => Some((crate::store::stores::hand_over(conn, id, to)?, &target.code)),
+                    Some(target) => Some((crate::store::stores::hand_over(conn, id, to)?, target.id)),
                     None => return Ok(Some(Err("store-hand-over-unknown"))),
                 },
                 None => None,
@@ -470,7 +480,7 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
                 audit::record(conn, Some(actor), if open { "store.reopened" } else { "store.closed" }, &format!("store:{id}"), &store.code)?;
             }
             if let Some(((customers, channels), to)) = moved {
-                audit::record(conn, Some(actor), "store.handed_over", &format!("store:{id}"), &format!("to:{to} customers:{customers} channels:{channels}"))?;
+                audit::record(conn, Some(actor), "store.handed_over", &format!("store:{id}"), &format!("to store:{to} customers:{customers} channels:{channels}"))?;
             }
             for person in disabled {
                 audit::record(conn, Some(actor), "staff.disabled", &format!("staff:{person}"), "store closed")?;
