@@ -86,6 +86,7 @@
       // Answers can overtake each other: only the newest one is shown.
       if (mine !== latest || !next || !states) return;
       applyValues(states);
+      keepChoicesForMeasuring();
       // A field the customer typed in while the answer was on its way keeps what they typed,
       // and is asked about again; the others take what the answer holds (a repair sets them),
       // and what is wrong with it, said at the field.
@@ -117,6 +118,20 @@
       if (mine === latest) live.removeAttribute("aria-busy");
     }
   }
+
+  // Measuring yourself comes back to the choices made so far.
+  function keepChoicesForMeasuring() {
+    const link = document.getElementById("measure-yourself");
+    if (!(link instanceof HTMLAnchorElement)) return;
+    const chosen = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (name.startsWith("o_") && typeof value === "string" && value.trim()) chosen.append(name, value);
+    }
+    const back = chosen.size ? `${location.pathname}?${chosen}` : location.pathname;
+    link.href = `/shop/measurements/new?next=${encodeURIComponent(back)}`;
+  }
+  form.addEventListener("change", keepChoicesForMeasuring);
+  form.addEventListener("input", keepChoicesForMeasuring);
 
   form.addEventListener("change", (event) => {
     const el = event.target;

@@ -461,6 +461,24 @@ async fn without_measurements_the_configurator_asks_for_them(backend: Backend) {
     assert!(violations.iter().any(|v| v.ends_with("measurement is needed.")), "{violations:?}");
     assert!(select(&html, "#ruled-out").is_empty(), "nothing is ruled out before there are measurements");
     assert!(select(&html, "#checkout").is_empty());
+    // Measuring yourself from here comes back to the choices made (they were dropped), and the
+    // configurator opens with them.
+    let measure = attr(&html, "#measure-yourself", "href").unwrap();
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(measure.strip_prefix("/shop/measurements/new?").unwrap_or_else(|| panic!("{measure}"))).unwrap();
+    let next = query.iter().find(|(k, _)| k == "next").map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{measure}"));
+    assert!(next.starts_with("/shop/configure/road?o_") && ROAD.iter().all(|(k, v)| next.contains(&format!("{k}={v}"))), "{next}");
+    let (_, form) = app.get_html(&format!("/shop/measurements/new?next={}", measure.split("next=").nth(1).unwrap())).await;
+    let token = attr(&form, "input[name=csrf_token]", "value").unwrap();
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", &token), ("unit_system", "metric"), ("next", &next)];
+    body.extend(MEDIAN_MAN.iter().filter(|(k, _)| k.starts_with("m_")).copied());
+    let res = app.post_form("/shop/measurements", &body).await;
+    assert_eq!((res.status(), location(&res)), (StatusCode::SEE_OTHER, next.clone()));
+    let (_, back) = app.get_html(&next).await;
+    for (k, v) in ROAD {
+        let checked = attr(&back, &format!("input[name={k}][value='{v}']"), "checked").is_some();
+        let typed = attr(&back, &format!("input[name={k}][type=number], input[name={k}][type=text]"), "value").as_deref() == Some(v);
+        assert!(checked || typed, "{k}={v} kept");
+    }
 }
 
 /// A checkout page opened before its catalog was imported again is not placed at the old

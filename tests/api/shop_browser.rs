@@ -380,6 +380,9 @@ async fn back_on_the_configurator_the_summary_is_for_the_choices_put_back() {
         browser.choose(option, value, true).await;
     }
     browser.settled().await;
+    // Measuring yourself from here would come back to these choices.
+    let measure = c.find(Locator::Css("#measure-yourself")).await.unwrap().attr("href").await.unwrap().unwrap_or_default();
+    assert!(measure.contains("o_cut%3Dwomen") && measure.contains("o_zip%3Dhalf") && measure.contains("o_body_colour%3Dnavy"), "{measure}");
     let total = browser.text("#total").await;
     c.goto(&app.url("/shop/orders")).await.unwrap();
     browser.wait_text("h1", "My orders").await;

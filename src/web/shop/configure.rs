@@ -170,6 +170,8 @@ pub struct ConfigurePage {
     pub version_id: i64,
     pub sets: Vec<SetChoice>,
     pub measurements_note: String,
+    /// Measuring yourself from here comes back to these choices (our script keeps it current).
+    pub measure_href: String,
     pub draft_id: Option<i64>,
     pub idempotency_key: String,
     pub live: LiveView,
@@ -294,6 +296,7 @@ pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)]
         version_id: p.version.id,
         sets: p.measured.choices,
         measurements_note: p.measured.note,
+        measure_href: measure_href(product, pairs),
         draft_id,
         idempotency_key: key,
         live,
@@ -303,7 +306,19 @@ pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)]
     }
 }
 
-/// `GET /shop/configure/{product}[?draft=|?from_order=|?set=]`
+/// Measuring yourself, then back to `product` with the choices made so far (`o_…` in the
+/// address): a customer who went to measure came back to an empty product.
+fn measure_href(product: &str, pairs: &[(String, String)]) -> String {
+    let chosen: Vec<&(String, String)> = pairs.iter().filter(|(k, v)| k.starts_with("o_") && !v.trim().is_empty()).collect();
+    let back = match serde_urlencoded::to_string(&chosen) {
+        Ok(query) if !query.is_empty() => format!("/shop/configure/{product}?{query}"),
+        _ => format!("/shop/configure/{product}"),
+    };
+    format!("/shop/measurements/new?next={}", crate::web::error::urlencode(&back))
+}
+
+/// `GET /shop/configure/{product}[?draft=|?from_order=|?set=|?o_…=]`: `o_…` are choices, as the
+/// form names them, to start from (where measuring yourself comes back to).
 pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<ConfigureQuery>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let customer = page_in.customer.clone();
@@ -316,6 +331,9 @@ pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<cra
         let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?;
         let order = order.filter(|o| o.customer_id == customer.customer_id && o.product_code == product).ok_or(AppError::NotFound)?;
         pairs = pairs_of_order(&order.configuration);
+    } else {
+        pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
+        pairs.retain(|(k, _)| k.starts_with("o_"));
     }
     let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&db, &customer, &product).await?);
     let prepared = prepare(&db, &cache, &customer, &product, version, set, page_in.ctx.t).await?;
