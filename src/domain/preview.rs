@@ -114,6 +114,9 @@ pub struct Bike {
     pub decal: String,
 }
 
+/// A part whose colour is still to be chosen: pale, so it does not read as a choice.
+pub const NOT_CHOSEN: &str = "#e4e4e7";
+
 /// A colour for a value code people chose ("black", "raw_brushed"), or `None` when the code
 /// names no colour.
 pub fn colour_of(code: &str) -> Option<&'static str> {

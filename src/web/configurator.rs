@@ -492,12 +492,17 @@ fn preview_with(cat: &CompiledCatalog, cfg: &Configuration, derived: &[DerivedOu
             })
         }
         Family::Apparel => {
-            let body = colours.first().copied().unwrap_or(match chosen_one(cfg, "fabric") {
+            // A product whose colours are chosen shows each where it goes, and a pale grey
+            // until it is chosen: a default colour looked chosen (blue and pink, neither on
+            // offer), and a side panel chosen alone coloured the body.
+            let offered = |code: &str| p.options.iter().any(|o| o.code == code);
+            let colour_at = |code: &str| offered(code).then(|| chosen_one(cfg, code).and_then(preview::colour_of).unwrap_or(preview::NOT_CHOSEN));
+            let body = colour_at("body_colour").or(colours.first().copied()).unwrap_or(match chosen_one(cfg, "fabric") {
                 Some("thermal") => "#1d1d1f",
                 Some("light") => "#f4f4f4",
                 _ => "#1f5f8b",
             });
-            let side = colours.get(1).copied().unwrap_or(if chosen_one(cfg, "cut") == Some("women") { "#d6457a" } else { "#1e2a5a" });
+            let side = colour_at("panel_colour").or(colours.get(1).copied()).unwrap_or(if chosen_one(cfg, "cut") == Some("women") { "#d6457a" } else { "#1e2a5a" });
             let sleeve = colours.get(2).copied().unwrap_or(body);
             preview::garment(&preview::Garment {
                 kind: if p.code.contains("short") { preview::GarmentKind::Shorts } else { preview::GarmentKind::Top },

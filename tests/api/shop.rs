@@ -939,6 +939,16 @@ async fn a_garment_preview_shows_its_colours_and_print(backend: Backend) {
     // The fluo panel costs extra, shown at the value and in the price.
     assert!(select(&html, "label[for=o_panel_colour_yellow] .surcharge")[0].contains("€5.00"));
     assert!(select(&html, "#price-lines dt").iter().any(|l| l == "Side panel colour: Fluo yellow"));
+    // Colours not chosen yet are pale, not a colour that looks chosen; a panel chosen alone
+    // colours the panels, not the body.
+    let fills_of = |html: &scraper::Html| -> Vec<String> { html.select(&scraper::Selector::parse("#preview polygon").unwrap()).filter_map(|p| p.value().attr("fill").map(str::to_owned)).collect() };
+    let mut panel_only: Vec<_> = JERSEY.into_iter().filter(|(k, _)| !k.ends_with("_colour")).collect();
+    let (_, html) = app.configure("cycling_jersey", &panel_only, "check").await;
+    assert!(fills_of(&html).iter().all(|f| f == "#e4e4e7"), "{:?}", fills_of(&html));
+    panel_only.push(("o_panel_colour", "yellow"));
+    let (_, html) = app.configure("cycling_jersey", &panel_only, "check").await;
+    let fills = fills_of(&html);
+    assert!(fills.contains(&"#e0b000".to_owned()) && fills.contains(&"#e4e4e7".to_owned()) && !fills.contains(&"#1f5f8b".to_owned()), "{fills:?}");
 }
 
 async fn an_older_measurement_set_can_be_chosen_and_is_used_at_checkout(backend: Backend) {
