@@ -89,8 +89,9 @@ fn hint(o: &crate::domain::catalog::compile::OptionSpec, currency: &str, lang: L
     if !others.is_empty() {
         kinds.push(others);
     }
-    let cost = if t.surcharge.is_zero() { String::new() } else { format!(" · +{}", format_amount(t.surcharge, currency, lang)) };
-    if zh { format!("最多 {} 个字符：{}{cost}", t.max_len, kinds.join("、")) } else { format!("Up to {} characters: {}{cost}", t.max_len, kinds.join(", ")) }
+    // The cost first: after the characters, its " · " read as one of them.
+    let cost = if t.surcharge.is_zero() { String::new() } else { format!("+{} · ", format_amount(t.surcharge, currency, lang)) };
+    if zh { format!("{cost}最多 {} 个字符：{}", t.max_len, kinds.join("、")) } else { format!("{cost}Up to {} characters: {}", t.max_len, kinds.join(", ")) }
 }
 
 fn make(cat: &CompiledCatalog, product: &str, lang: Lang) -> Option<ProductWords> {
@@ -167,8 +168,8 @@ mod tests {
         }
         // A field says what it takes before anything is typed (it said "≤ 16").
         let hint = |words: &ProductWords, code: &str| words.options.iter().find(|o| o.code.as_str() == code).map(|o| o.hint.as_str().to_owned()).unwrap_or_default();
-        assert_eq!(hint(&en, "name_decal"), "Up to 16 characters: A–Z, a–z, 0–9, space, &#39; - . · +€15.00");
-        assert_eq!(hint(&zh, "name_decal"), "最多 16 个字符：A–Z、a–z、0–9、空格、&#39; - . · +€15.00");
+        assert_eq!(hint(&en, "name_decal"), "+€15.00 · Up to 16 characters: A–Z, a–z, 0–9, space, &#39; - .");
+        assert_eq!(hint(&zh, "name_decal"), "+€15.00 · 最多 16 个字符：A–Z、a–z、0–9、空格、&#39; - .");
         assert_eq!(hint(&en, "stem_length"), "70–130 mm, in steps of 10 mm");
     }
 }
