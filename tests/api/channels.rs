@@ -117,12 +117,19 @@ async fn a_partner_shop_quotes_and_places_orders_idempotently(backend: Backend) 
     assert_eq!(document["ship_to"]["store_name"], "North Store");
     // Shipped by the factory: the channel reads the tracking number with the order's status.
     assert_eq!(order["tracking_numbers"], json!([]));
-    for (status, k) in [("in_production", "t1"), ("shipped", "t2")] {
+    // A number sent with another status is not yet where the order is: none is shown before
+    // it ships.
+    for (status, k, shown) in [("in_production", "t1", json!([])), ("shipped", "t2", json!(["1Z999AA10123456784"]))] {
         let res = http.post(app.url(&format!("/api/v1/work-orders/{wo}/events"))).bearer_auth(&factory.token).header("idempotency-key", k).json(&json!({"status": status, "tracking_number": "1Z999AA10123456784"})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{status}");
+        let order: Value = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        assert_eq!((order["status"].as_str(), order["tracking_numbers"].clone()), (Some(status), shown), "{status}");
     }
-    let order: Value = http.get(app.url(&format!("/api/v1/orders/{reference}"))).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
-    assert_eq!((order["status"].as_str(), order["tracking_numbers"].clone()), (Some("shipped"), json!(["1Z999AA10123456784"])));
+    // A retry of the placement answers with the order as it is now, all of it.
+    let again = http.post(app.url("/api/v1/orders")).bearer_auth(&key).header("idempotency-key", "cart-1").json(&jersey(&customer)).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!((again["status"].as_str(), again["tracking_numbers"].clone()), (Some("shipped"), json!(["1Z999AA10123456784"])));
 
     // The same key with another request is refused; another channel cannot see the order.
     let mut other = jersey(&customer);

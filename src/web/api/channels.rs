@@ -269,7 +269,14 @@ pub struct OrderBody {
     ship_to: Option<Value>,
 }
 
-fn order_json(o: &crate::store::orders::OrderRow) -> Value {
+/// The factories' tracking numbers of an order's shipped work orders: what a shop tells its
+/// customer once the order is on its way (a number sent with another status is not that).
+fn tracking_numbers(work_orders: Vec<crate::store::orders::WorkOrderRow>) -> Vec<String> {
+    work_orders.into_iter().filter(|w| w.status == "shipped").filter_map(|w| w.tracking_number).filter(|t| !t.is_empty()).collect()
+}
+
+/// An order as the API answers it, as it is now.
+fn order_json(o: &crate::store::orders::OrderRow, tracking_numbers: Vec<String>) -> Value {
     let money = |minor: i64| crate::domain::money::from_minor(minor, &o.currency).map(|d| d.to_string()).unwrap_or_default();
     json!({
         "reference": o.reference,
@@ -280,9 +287,7 @@ fn order_json(o: &crate::store::orders::OrderRow) -> Value {
         "tax": money(o.tax_minor),
         "total": money(o.total_minor),
         "placed_at": o.created_at.and_utc().to_rfc3339(),
-        // Filled in by GET once the factories ship; every answer has the field, as the
-        // document's Order says.
-        "tracking_numbers": [],
+        "tracking_numbers": tracking_numbers,
     })
 }
 
@@ -366,19 +371,22 @@ pub async fn place_order(
                 if !same {
                     return Err(ChannelOrderError::KeyReused);
                 }
+                // A retry answers with the order as it is now, all of it.
+                let tracking = tracking_numbers(crate::store::orders::work_orders_of_order(conn, order.id)?);
+                return Ok((order, created, tracking));
             }
-            Ok((order, created))
+            Ok((order, created, vec![]))
         })
         .await;
     match placed {
-        Ok((order, created)) => {
+        Ok((order, created, tracking)) => {
             if created {
                 dispatcher.wake();
             }
             let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
             Ok(HttpResponse::build(status)
                 .insert_header((header::LOCATION, format!("/api/v1/orders/{}", order.reference)))
-                .json(order_json(&order)))
+                .json(order_json(&order, tracking)))
         }
         Err(ChannelOrderError::KeyReused) => Err(ApiError::IdempotencyMismatch),
         Err(ChannelOrderError::Place(e)) => Err(place_error(e)),
@@ -476,11 +484,7 @@ pub async fn show_order(c: AuthedChannel, db: web::Data<Db>, path: web::Path<Str
         })
         .await?
         .ok_or(ApiError::NotFound)?;
-    // What a shop tells its customer once the order is on its way.
-    let tracking: Vec<String> = work_orders.into_iter().filter_map(|w| w.tracking_number).filter(|t| !t.is_empty()).collect();
-    let mut answer = order_json(&order);
-    answer["tracking_numbers"] = json!(tracking);
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(order_json(&order, tracking_numbers(work_orders))))
 }
 
 #[cfg(test)]

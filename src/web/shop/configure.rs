@@ -322,19 +322,21 @@ fn measure_href(product: &str, pairs: &[(String, String)]) -> String {
 pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page_in: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<String>, q: web::Query<ConfigureQuery>) -> Result<HttpResponse, AppError> {
     let product = path.into_inner();
     let customer = page_in.customer.clone();
-    let (mut pairs, mut version, mut set, mut draft_id) = (vec![], None, q.set, None);
-    if let Some(id) = q.draft {
+    let (mut version, mut set, mut draft_id) = (None, q.set, None);
+    let mut pairs = if let Some(id) = q.draft {
         let d = crate::drafts::load(&db, id, customer.customer_id).await?.filter(|d| d.product_code == product).ok_or(AppError::NotFound)?;
-        (pairs, version, draft_id) = (crate::drafts::pairs_of(&d), Some(d.catalog_version_id), Some(d.id));
+        (version, draft_id) = (Some(d.catalog_version_id), Some(d.id));
         set = set.or(d.measurement_set_id);
+        crate::drafts::pairs_of(&d)
     } else if let Some(id) = q.from_order {
         let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?;
         let order = order.filter(|o| o.customer_id == customer.customer_id && o.product_code == product).ok_or(AppError::NotFound)?;
-        pairs = pairs_of_order(&order.configuration);
+        pairs_of_order(&order.configuration)
     } else {
-        pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
-        pairs.retain(|(k, _)| k.starts_with("o_"));
-    }
+        let mut typed = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
+        typed.retain(|(k, _)| k.starts_with("o_"));
+        typed
+    };
     let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&db, &customer, &product).await?);
     let prepared = prepare(&db, &cache, &customer, &product, version, set, page_in.ctx.t).await?;
     let mut shown = page(page_in.ctx, prepared, &product, &pairs, &from_profile, draft_id, configurator::new_key());
