@@ -580,7 +580,13 @@ pub fn factory_update(
     if let Some(at) = occurred_at.filter(|at| wo.created_at - *at > chrono::TimeDelta::minutes(CLOCK_SKEW_MINUTES)) {
         return Err(UpdateError::BeforeWorkOrder { at, made: wo.created_at });
     }
-    let occurred_at = occurred_at.map(|at| at.max(wo.created_at));
+    // Nor after what comes next in its history: a date before its latest event (an event
+    // reported late, or a clock a little behind) is read as that moment, so the history keeps
+    // its order ("Shipped" listed before "In production" read as if it came first).
+    let occurred_at = match occurred_at {
+        Some(at) => Some(at.max(wo.created_at).max(orders::last_event_at(conn, wo.id)?.unwrap_or(wo.created_at))),
+        None => None,
+    };
     match transition(from, to)? {
         Transition::Change => {
             orders::set_work_order_status(conn, wo.id, from.as_str(), to.as_str(), &actor, note, tracking_number, occurred_at)?;

@@ -537,6 +537,11 @@ pub fn events(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<WorkOrde
     native!(conn, |on| we::table.filter(we::work_order_id.eq(work_order_id)).order(we::id.asc()).select(WorkOrderEvent::as_select()).load(on))
 }
 
+/// When the work order's latest event happened.
+pub fn last_event_at(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Option<NaiveDateTime>> {
+    native!(conn, |on| we::table.filter(we::work_order_id.eq(work_order_id)).select(diesel::dsl::max(we::at)).first(on))
+}
+
 /// Work orders of a factory due in `[from, to)` (ISO dates) that still take capacity.
 pub fn booked_in_week(conn: &mut DbConn, factory_id: i64, from: &str, to: &str) -> QueryResult<i64> {
     native!(conn, |on| wo::table

@@ -619,16 +619,20 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(elsewhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
 
     // The work order dates from the 20th here, so that the factory's date of the 23rd is one
-    // it could have shipped on: a date before the work order existed is taken as its creation.
+    // it could have shipped on: a date a little before the work order existed, or before its
+    // latest event, is taken as that moment.
     app.db
         .write(move |c| {
             use atelier::store::schema::work_orders::dsl::{created_at, work_orders};
             use diesel::prelude::*;
+            use atelier::store::schema::work_order_events::dsl as we;
             let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(0, 0, 0).unwrap();
             let update = diesel::update(work_orders.find(id)).set(created_at.eq(at));
+            // Its events so far happened then too.
+            let events = diesel::update(we::work_order_events.filter(we::work_order_id.eq(id))).set(we::at.eq(at));
             match c {
-                atelier::store::DbConn::Sqlite(c) => update.execute(c),
-                atelier::store::DbConn::Postgres(c) => update.execute(c),
+                atelier::store::DbConn::Sqlite(c) => update.execute(c).and_then(|_| events.execute(c)),
+                atelier::store::DbConn::Postgres(c) => update.execute(c).and_then(|_| events.execute(c)),
             }
             .map_err(atelier::store::StoreError::from)
         })
@@ -647,7 +651,8 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let shipped = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK123", "occurred_at": "2026-11-23T10:00:00Z"}), "k2").await.unwrap();
     assert_eq!(shipped.status(), StatusCode::OK);
     // Shipped again with another tracking number (a label reprinted): the new one is kept.
-    let corrected = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK124", "note": "label reprinted"}), "k7").await.unwrap();
+    // Dated before the shipment it corrects: read as the shipment's moment, not listed before it.
+    let corrected = event(serde_json::json!({"status": "shipped", "tracking_number": "TRK124", "note": "label reprinted", "occurred_at": "2026-11-21T00:00:00Z"}), "k7").await.unwrap();
     assert_eq!(corrected.status(), StatusCode::OK);
     assert_eq!(corrected.json::<Value>().await.unwrap()["tracking_number"], "TRK124");
     // A blank one is none given: it does not wipe the number the work order has.
@@ -730,7 +735,7 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let history = select(&html, ".wo-events li");
     assert!(history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.contains("In production → Shipped")), "{history:?}");
     assert!(history.iter().any(|e| e.starts_with("2026-11-20 00:00") && e.ends_with("reported late")) && !history.iter().any(|e| e.starts_with("0001")), "{history:?}");
-    assert!(history.iter().any(|e| e.contains("cutting")) && history.iter().any(|e| e.ends_with("label reprinted")), "{history:?}");
+    assert!(history.iter().any(|e| e.contains("cutting")) && history.iter().any(|e| e.starts_with("2026-11-23 10:00") && e.ends_with("label reprinted")), "{history:?}");
     // ... and on the customer's timeline.
     let (_, html) = app.get_html(&customer).await;
     let orders = select(&html, ".event-order .event-text");
