@@ -81,6 +81,9 @@ pub struct Dispatcher {
 enum Outcome {
     Delivered(u16),
     Gone,
+    /// Not sent: pushes are off for the factory. Held without using up an attempt, and sent as
+    /// soon as they are back on.
+    Held,
     Failed {
         status: Option<u16>,
         retry_after: Option<u64>,
@@ -200,11 +203,7 @@ impl Dispatcher {
     async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {
         let started = Instant::now();
         let outcome = if !factory.pushes() {
-            Outcome::Failed {
-                status: None,
-                retry_after: None,
-                error: "push is disabled for this factory".into(),
-            }
+            Outcome::Held
         } else {
             self.send(&row, &factory).await
         };
@@ -336,6 +335,9 @@ impl Dispatcher {
                             }
                             tracing::warn!(factory.id = factory.id, "factory endpoint answered 410 Gone; push disabled");
                         }
+                        Outcome::Held => {
+                            outbox::hold(conn, row.id, now() + chrono::Duration::seconds(HOLD_SECONDS))?;
+                        }
                         Outcome::Failed { status, retry_after, error } => {
                             outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;
                             let failures = usize::try_from(row.attempts).unwrap_or(0) + 1;
@@ -363,6 +365,11 @@ impl Dispatcher {
             .await
     }
 }
+
+/// How often the events of a factory whose pushes are off are looked at again: turning pushes
+/// back on makes them due at once (`outbox::due_now_for_factory`); this catches a factory
+/// enabled again another way.
+const HOLD_SECONDS: i64 = 60;
 
 /// Logs a recording that failed: its events stay leased until the lease ends, then they are
 /// sent again (with the same `webhook-id`).

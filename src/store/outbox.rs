@@ -93,6 +93,21 @@ pub fn give_up_for_factory(conn: &mut DbConn, factory_id: i64, error: &str) -> Q
         .execute(on))
 }
 
+/// An event not sent because pushes are off for its factory: due again at `until`, its
+/// attempts untouched (nothing was tried).
+pub fn hold(conn: &mut DbConn, outbox_id: i64, until: NaiveDateTime) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(ob::table.find(outbox_id))
+        .set((ob::next_attempt_at.eq(until), ob::lease_until.eq(None::<NaiveDateTime>), ob::last_error.eq(Some("held: push is off for this factory"))))
+        .execute(on))
+}
+
+/// Every event still to send to a factory, due now: pushes are back on.
+pub fn due_now_for_factory(conn: &mut DbConn, factory_id: i64) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(ob::table.filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null())))
+        .set((ob::next_attempt_at.eq(now()), ob::lease_until.eq(None::<NaiveDateTime>)))
+        .execute(on))
+}
+
 /// Makes an event due now again (staff "retry now").
 pub fn retry_now(conn: &mut DbConn, work_order_id: i64) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(ob::table.filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null())))

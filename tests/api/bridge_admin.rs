@@ -89,12 +89,34 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let first_id = factory.received.lock().unwrap()[0].webhook_id.clone();
+    // An order placed while pushes are off is held: nothing is tried, no attempt used up.
+    app.order_a_jersey("Ben Held").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let attempts = app
+        .db
+        .read(|c| -> Result<Vec<(i32, Option<chrono::NaiveDateTime>)>, atelier::store::StoreError> {
+            use atelier::store::schema::outbox::dsl as ob;
+            use diesel::prelude::*;
+            let q = ob::outbox.filter(ob::delivered_at.is_null()).filter(ob::gave_up_at.is_null()).select((ob::attempts, ob::gave_up_at));
+            Ok(match c {
+                atelier::store::DbConn::Sqlite(c) => q.load(c)?,
+                atelier::store::DbConn::Postgres(c) => q.load(c)?,
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(attempts, vec![(0, None)], "held, not failed");
+    assert_eq!(factory.received.lock().unwrap().len(), 1, "nothing sent while pushes are off");
 
-    // The factory is back: an admin turns pushes on and replays what failed.
+    // The factory is back: an admin turns pushes on, and what was held goes at once; what
+    // failed is replayed.
     factory.set_mode(Mode::Accept);
     let token = admin.csrf(&reg.page).await;
     let res = admin.post_form(&format!("{}/push/enable", reg.page), &[("csrf_token", &token)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let held = factory.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(held.len(), 1, "the held event, sent when pushes came back on");
+    assert_ne!(held[0].webhook_id, first_id);
     let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "last week")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
@@ -103,10 +125,10 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.get_html(&location(&res)).await;
     assert_eq!(select(&page, "#factory-notice"), vec!["1 events will be sent again, with their original webhook-id."]);
-    let got = factory.wait_for(1, Duration::from_secs(10)).await;
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].webhook_id, first_id, "the replay keeps the webhook-id");
-    assert!(got[0].signature_ok);
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].webhook_id, first_id, "the replay keeps the webhook-id");
+    assert!(got[1].signature_ok);
 
     // A revoked token stops working at once.
     let (_, page) = admin.get_html(&reg.page).await;

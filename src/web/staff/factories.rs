@@ -333,7 +333,7 @@ pub async fn revoke_token(p: StaffPage, db: web::Data<Db>, path: web::Path<(i64,
 }
 
 /// `POST /staff/factories/{id}/push/enable`: pushes resume after the endpoint was disabled.
-pub async fn enable_push(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn enable_push(p: StaffPage, db: web::Data<Db>, dispatcher: web::Data<crate::bridge::Dispatcher>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
     let staff_id = p.staff.id;
@@ -343,6 +343,8 @@ pub async fn enable_push(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, 
                 return Ok(false);
             }
             factories::enable_push(conn, id)?;
+            // What waited while pushes were off goes out now, not at its next retry.
+            crate::store::outbox::due_now_for_factory(conn, id)?;
             audit::record(conn, Some(staff_id), "factory.push_enabled", &format!("factory:{id}"), "")?;
             Ok(true)
         })
@@ -350,6 +352,7 @@ pub async fn enable_push(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, 
     if !found {
         return Err(AppError::NotFound);
     }
+    dispatcher.wake();
     Ok(see_other(&format!("/staff/factories/{id}?saved=1")))
 }
 
