@@ -173,7 +173,12 @@ fn filled<B>(req: &HttpRequest, res: &HttpResponse<B>) -> HttpResponse<BoxBody> 
         AppError::StorageFull => Some("error-storage-full"),
         _ => None,
     });
-    let mut response = if req.path().starts_with("/api/") {
+    let api = req.path() == "/api" || req.path().starts_with("/api/");
+    let mut response = if api && status == StatusCode::NOT_FOUND {
+        // An address under /api that is no API's (another version, a typo): the API's own
+        // not-found type, whose page says where to look.
+        actix_web::ResponseError::error_response(&super::api::ApiError::NotFound)
+    } else if api {
         problem_response(status, detail.as_deref().unwrap_or(""))
     } else {
         error_page(req, status, storage)

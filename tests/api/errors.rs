@@ -33,6 +33,12 @@ async fn the_api_answers_errors_as_problem_json(backend: Backend) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert_eq!(body["title"], "No such resource", "the type's own title, as its page gives it");
+    // Another version, or /api itself, is not found in the API's own words too.
+    for path in ["/api/v2/orders", "/api/", "/api"] {
+        let res = app.get(path).await;
+        assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap().to_owned()), (StatusCode::NOT_FOUND, "application/problem+json".to_owned()), "{path}");
+        assert_eq!(res.json::<serde_json::Value>().await.unwrap()["type"], "/api/v1/problems/not-found", "{path}");
+    }
     let page = app.get("/api/v1/problems/not-found").await.text().await.unwrap();
     assert!(page.contains("No such resource"), "{page}");
 }
