@@ -385,6 +385,10 @@ pub enum ReviseError {
     /// The order is cut from this measurement set already.
     #[error("the order already uses these measurements")]
     Unchanged,
+    /// The set differs only in measurements the product does not read: the factory would get
+    /// the same work order again.
+    #[error("none of the measurements the product uses changed")]
+    NothingUsedChanged,
     #[error(transparent)]
     Place(#[from] PlaceError),
 }
@@ -429,6 +433,9 @@ pub fn revise(
     let before = Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() };
     let cfg = Configuration { measurements, ..before.clone() };
     let changed = what_changed(c, &before, &cfg);
+    if changed.is_empty() {
+        return Err(ReviseError::NothingUsedChanged);
+    }
     // The price stays the one the customer agreed to (and the customer's figures with it):
     // new measurements change how the product is cut, not what it costs.
     let (_, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
@@ -467,7 +474,9 @@ pub fn revise(
 
 /// The measurements and derived values (sizes, pattern measurements) a revision changes.
 fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configuration) -> Vec<revision::Change> {
-    let measured = |cfg: &Configuration| cfg.measurements.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    // Only what the product reads: a chest measured again changes nothing on a bicycle.
+    let read = c.product(&after.product).map(|p| &p.measures_read);
+    let measured = |cfg: &Configuration| cfg.measurements.iter().filter(|(k, _)| read.is_none_or(|r| r.contains(*k))).map(|(k, v)| (k.clone(), v.to_string())).collect();
     let derived = |cfg: &Configuration| c.derive(cfg).map(|d| d.into_iter().filter_map(|o| Some((o.code, o.value?.to_string()))).collect()).unwrap_or_default();
     let mut all = revision::changes(revision::Kind::Measurement, &measured(before), &measured(after));
     all.extend(revision::changes(revision::Kind::Derived, &derived(before), &derived(after)));

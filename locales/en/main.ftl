@@ -412,6 +412,7 @@ order-revise-button = Use these measurements
 order-revise-cancelled = This order is cancelled: there is nothing to change.
 order-revise-rejected = The factory rejected this order: there is nothing to change.
 order-revise-same = The order already uses these measurements: nothing was sent to the factory.
+order-revise-nothing-used = None of the measurements this product uses changed: nothing was sent to the factory.
 event-by-staff = staff
 event-by-factory = the factory
 event-by-dispatcher = sent automatically

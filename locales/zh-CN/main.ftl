@@ -412,6 +412,7 @@ order-revise-button = 使用这组尺寸
 order-revise-cancelled = 此订单已取消：没有可更改的内容。
 order-revise-rejected = 工厂已拒绝此订单：没有可更改的内容。
 order-revise-same = 订单已在使用这些尺寸：没有向工厂发送任何内容。
+order-revise-nothing-used = 此产品所用的尺寸均未改变：没有向工厂发送任何内容。
 event-by-staff = 员工
 event-by-factory = 工厂
 event-by-dispatcher = 自动发送

@@ -237,6 +237,25 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let same = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&same, "#order-error"), vec!["The order already uses these measurements: nothing was sent to the factory."]);
     assert_eq!(select(&same, ".wo-revision"), vec!["revision 2"]);
+    // A set that differs only in what the jersey does not read (the inside leg) sends nothing
+    // either: the factory would get the same work order again.
+    let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
+    let set_token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
+    let res = app
+        .post_form(
+            &format!("{customer}/measurements"),
+            &[("csrf_token", &set_token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
+              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "86.0"), ("m_shoulder_width", "41.5")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&order).await;
+    let newest = attr(&html, "#measurement-set option", "value").unwrap();
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &newest)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let same = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&same, "#order-error"), vec!["None of the measurements this product uses changed: nothing was sent to the factory."]);
+    assert_eq!(select(&same, ".wo-revision"), vec!["revision 2"]);
 
     // The printable job ticket carries the revision, the choices and a QR code of its id.
     let ticket = attr(&html, ".work-order a[href$='/ticket']", "href").unwrap();

@@ -638,6 +638,11 @@ pub async fn revise_order(
             let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-same"))).await?;
             render::page(StatusCode::OK, &again)
         }
+        Err(crate::orders::ReviseError::NothingUsedChanged) => {
+            let t = page.ctx.t;
+            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-nothing-used"))).await?;
+            render::page(StatusCode::OK, &again)
+        }
         Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
             let (t, lang) = (page.ctx.t, page.ctx.t.lang);
             let mut again = order_page(page, &db, &cache, id, Some(t.t("order-revise-invalid"))).await?;
