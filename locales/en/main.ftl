@@ -520,6 +520,7 @@ configure-choose-set = Measurements to use
 configure-measure-yourself = Enter measurements I took myself
 configure-status = Can it be built?
 measurements-from-place = { $date }, { $place }
+measurements-numbered = Set { $n }: { $set }
 measurements-profile-note = From your profile: measured { $set }.
 measured-by-staff = by our staff
 measurements-value-count = { $count ->

@@ -520,6 +520,7 @@ configure-choose-set = 使用的尺寸
 configure-measure-yourself = 输入我自己量的尺寸
 configure-status = 能否制作？
 measurements-from-place = { $date }，{ $place }
+measurements-numbered = 第 { $n } 组：{ $set }
 measurements-profile-note = 来自您的档案：{ $set }。
 measured-by-staff = 由我们的员工测量
 measurements-value-count = { $count } 项

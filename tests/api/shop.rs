@@ -965,6 +965,9 @@ async fn an_older_measurement_set_can_be_chosen_and_is_used_at_checkout(backend:
     let options = html.select(&scraper::Selector::parse("#set option").unwrap()).map(|o| o.value().attr("value").unwrap().to_owned()).collect::<Vec<_>>();
     assert_eq!(options.len(), 2, "both sets to choose from");
     assert_eq!(attr(&html, "#set option[selected]", "value").as_deref(), Some(options[0].as_str()), "the latest first and chosen");
+    // Sets taken the same minute are told apart by their number.
+    let labels = select(&html, "#set option");
+    assert!(labels[0].starts_with("Set 2: ") && labels[1].starts_with("Set 1: "), "{labels:?}");
     let older = options[1].clone();
     let mut choices = JERSEY.to_vec();
     choices.push(("set", older.as_str()));

@@ -124,11 +124,16 @@ pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::
 fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores: &[stores::Store], wanted: Option<i64>, t: crate::i18n::Tr) -> Measured {
     let store_names: BTreeMap<i64, String> = all_stores.iter().map(|s| (s.id, s.name.clone())).collect();
     let chosen = wanted.filter(|w| sets.iter().any(|(s, _)| s.id == *w)).or_else(|| sets.first().map(|(s, _)| s.id));
+    // Sets taken the same minute read the same: each is numbered, the first taken 1.
+    let count = sets.len();
     let choices = sets
         .iter()
-        .map(|(s, v)| {
-            let label = set_label(s, v.len(), &store_names, t);
-            SetChoice { id: s.id, note: t.t1("measurements-profile-note", "set", &label), label, chosen: Some(s.id) == chosen }
+        .enumerate()
+        .map(|(i, (s, v))| {
+            let plain = set_label(s, v.len(), &store_names, t);
+            let note = t.t1("measurements-profile-note", "set", &plain);
+            let label = if count > 1 { t.t2("measurements-numbered", ("n", &(count - i)), ("set", &plain)) } else { plain };
+            SetChoice { id: s.id, note, label, chosen: Some(s.id) == chosen }
         })
         .collect::<Vec<_>>();
     let note = choices.iter().find(|c| c.chosen).map_or_else(|| t.t("order-no-measurements"), |c| c.note.clone());
