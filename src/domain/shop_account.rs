@@ -30,7 +30,9 @@ pub fn parse_sign_up(name: &str, email: &str, password: &str, confirmation: &str
     let details = parse_details(name, email, need_name);
     let mut errors = details.as_ref().err().cloned().unwrap_or_default();
     if let Err(e) = check_new_password(password, confirmation) {
-        errors.insert("password", password_error_key(e));
+        // Two passwords that differ: said where the second one was typed.
+        let field = if e == super::staff::PasswordError::Mismatch { "confirmation" } else { "password" };
+        errors.insert(field, password_error_key(e));
     }
     match details {
         Ok(d) if errors.is_empty() => Ok(d),
@@ -110,7 +112,7 @@ mod tests {
         assert_eq!(e.get("password"), Some(&"password-too-short"));
         let e = parse_sign_up("", "mei@example.com", "correct horse battery", "correct horse batterY", true).err().unwrap();
         assert_eq!(e.get("name"), Some(&"shop-name-required"));
-        assert_eq!(e.get("password"), Some(&"password-mismatch"));
+        assert_eq!((e.get("password"), e.get("confirmation")), (None, Some(&"password-mismatch")));
         let ok = parse_sign_up(" Mei ", " Mei@Example.com ", "correct horse battery", "correct horse battery", true).ok().unwrap();
         assert_eq!((ok.name.as_str(), ok.email.as_str()), ("Mei", "mei@example.com"));
         // Claiming keeps the store's name for the profile: no name needed.

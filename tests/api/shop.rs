@@ -112,7 +112,7 @@ async fn sign_up_mistakes_are_shown_at_the_field(backend: Backend) {
 
     let res = app.shop_form("/shop/sign-up", "/shop/sign-up", &[("name", "Mei"), ("email", "mei@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", "something else entirely")]).await;
     let html = Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&html, "#password-error"), vec!["The two new passwords are not the same."]);
+    assert_eq!(select(&html, "#confirmation-error"), vec!["The two new passwords are not the same."], "said at the second password");
 
     app.signed_up("Mei", "mei@example.com").await;
     let other = app.browser();
