@@ -595,6 +595,7 @@ shop-orders-title = My orders
 shop-orders-none = No orders yet.
 shop-measurements-title = My measurements
 shop-measurements-none = No measurements yet. Visit a store, or measure yourself.
+shop-measurements-saved = Saved. Everything you configure is now checked against these measurements.
 shop-measure-title = Measure yourself
 shop-measure-intro = Ask someone to help. Each measurement says where and how it is taken; unusual values are checked with you before they are saved.
 shop-account-title = My account

@@ -592,6 +592,7 @@ shop-orders-title = 我的订单
 shop-orders-none = 还没有订单。
 shop-measurements-title = 我的尺寸
 shop-measurements-none = 还没有尺寸。请到门店测量，或自行测量。
+shop-measurements-saved = 已保存。您之后配置的每件产品都会按这些尺寸检查。
 shop-measure-title = 自行测量
 shop-measure-intro = 请找人帮忙。每项尺寸都说明了测量的位置和方法；异常数值会在保存前与您确认。
 shop-account-title = 我的账户

@@ -1034,6 +1034,8 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
     assert_eq!(location(&res), "/shop/measurements");
     let (_, html) = app.get_html("/shop/measurements").await;
     assert!(select(&html, ".measurement-set h2")[0].ends_with("by yourself · 2 values"), "{:?}", select(&html, ".measurement-set h2"));
+    assert_eq!(select(&html, "#saved-notice"), vec!["Saved. Everything you configure is now checked against these measurements."]);
+    assert!(select(&app.get_html("/shop/measurements").await.1, "#saved-notice").is_empty(), "said once");
 
     // The next set starts from this one: changing one value does not lose the others.
     let (_, html) = app.get_html("/shop/measurements/new").await;

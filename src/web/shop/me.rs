@@ -308,10 +308,12 @@ pub struct SetView {
 pub struct MeasurementsPage {
     pub ctx: ShopCtx,
     pub sets: Vec<SetView>,
+    /// Just saved (the form redirects here): said once.
+    pub saved: bool,
 }
 
 /// `GET /shop/measurements`: every set, newest first, with where it was taken.
-pub async fn list_measurements(page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn list_measurements(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page: Shopper, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let id = page.customer.customer_id;
     let (sets, stores) = db
         .read(move |conn| -> Result<_, StoreError> {
@@ -327,7 +329,9 @@ pub async fn list_measurements(page: Shopper, db: web::Data<Db>) -> Result<HttpR
             values: crate::web::staff::format_values(values, crate::web::staff::unit_system(&s.unit_system), t.lang),
         })
         .collect();
-    render::ok(&MeasurementsPage { ctx: page.ctx, sets })
+    let saved = crate::web::notice::is(&req, &format!("measured-{id}"));
+    let shown = render::ok(&MeasurementsPage { ctx: page.ctx, sets, saved })?;
+    if saved { crate::web::notice::taken(shown, settings.secure_cookies()) } else { Ok(shown) }
 }
 
 #[derive(Template)]
@@ -379,7 +383,7 @@ pub async fn new_measurements_form(page: Shopper, db: web::Data<Db>, q: web::Que
 
 /// `POST /shop/measurements`: a self-measured set, checked as in the store: impossible
 /// values refused at the field, unusual ones confirmed with one click.
-pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+pub async fn create_measurements(settings: web::Data<crate::config::Settings>, page: Shopper, db: web::Data<Db>, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let lang = page.ctx.t.lang;
     let system = unit_system(get("unit_system"));
@@ -419,6 +423,10 @@ pub async fn create_measurements(page: Shopper, db: web::Data<Db>, CsrfForm(pair
         Ok(())
     })
     .await?;
+    // Back to their list: said once that they are saved.
+    if again.next.is_empty() {
+        return crate::web::notice::redirect("/shop/measurements", &format!("measured-{id}"), settings.secure_cookies());
+    }
     Ok(see_other(&safe_next(&again.next, "/shop/measurements")))
 }
 
