@@ -86,7 +86,6 @@
       // Answers can overtake each other: only the newest one is shown.
       if (mine !== latest || !next || !states) return;
       applyValues(states);
-      keepChoicesForMeasuring();
       // A field the customer typed in while the answer was on its way keeps what they typed,
       // and is asked about again; the others take what the answer holds (a repair sets them),
       // and what is wrong with it, said at the field.
@@ -103,6 +102,7 @@
         }
       }
       if (typed) queueMicrotask(() => refresh());
+      keepChoicesForMeasuring();
       // The summary is swapped whole: its focus, if it had it, goes back to the same control.
       const active = document.activeElement;
       const focused = active && summary.contains(active) ? active.id : "";
@@ -127,7 +127,10 @@
     for (const [name, value] of new FormData(form)) {
       if (name.startsWith("o_") && typeof value === "string" && value.trim()) chosen.append(name, value);
     }
-    const back = chosen.size ? `${location.pathname}?${chosen}` : location.pathname;
+    const draft = form.elements.namedItem("draft");
+    if (draft instanceof HTMLInputElement && draft.value) chosen.set("draft", draft.value);
+    const query = chosen.toString();
+    const back = query ? `${location.pathname}?${query}` : location.pathname;
     link.href = `/shop/measurements/new?next=${encodeURIComponent(back)}`;
   }
   form.addEventListener("change", keepChoicesForMeasuring);

@@ -572,7 +572,6 @@ delivery-to-store = Collect at { $store }
 delivery-to-address = Deliver to: { $address }
 order-invalid-now = The configuration is no longer valid; see what to change.
 order-placed-at = Placed { $date }
-order-status = Status
 order-status-label = Status:
 order-status-placed = Placed
 order-status-queued = Placed

@@ -569,7 +569,6 @@ delivery-to-store = 在 { $store } 自取
 delivery-to-address = 送至：{ $address }
 order-invalid-now = 此配置已不再有效，请查看需要修改之处。
 order-placed-at = 下单时间 { $date }
-order-status = 状态
 order-status-label = 状态：
 order-status-placed = 已下单
 order-status-queued = 已下单

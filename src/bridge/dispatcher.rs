@@ -202,8 +202,13 @@ impl Dispatcher {
 
     async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {
         let started = Instant::now();
-        let outcome = if !factory.pushes() {
+        // Held only while an administrator is to turn its pushes back on (the endpoint was
+        // disabled); a factory switched off, or without a push address, fails as before, so
+        // the work order is flagged for staff once the schedule runs out.
+        let outcome = if factory.push_disabled_reason.is_some() {
             Outcome::Held
+        } else if !factory.pushes() {
+            Outcome::Failed { status: None, retry_after: None, error: "push is disabled for this factory".into() }
         } else {
             self.send(&row, &factory).await
         };
@@ -336,7 +341,9 @@ impl Dispatcher {
                             tracing::warn!(factory.id = factory.id, "factory endpoint answered 410 Gone; push disabled");
                         }
                         Outcome::Held => {
-                            outbox::hold(conn, row.id, now() + chrono::Duration::seconds(HOLD_SECONDS))?;
+                            // Turned back on while this round ran: due now, not in a minute.
+                            let back_on = factories::find(conn, factory.id)?.is_some_and(|f| f.push_disabled_reason.is_none());
+                            outbox::hold(conn, row.id, if back_on { now() } else { now() + chrono::Duration::seconds(HOLD_SECONDS) })?;
                         }
                         Outcome::Failed { status, retry_after, error } => {
                             outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;

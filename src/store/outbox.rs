@@ -101,10 +101,13 @@ pub fn hold(conn: &mut DbConn, outbox_id: i64, until: NaiveDateTime) -> QueryRes
         .execute(on))
 }
 
-/// Every event still to send to a factory, due now: pushes are back on.
+/// Every event still to send to a factory, due now: pushes are back on. A row being delivered
+/// right now (leased) is left to its delivery, or it could be sent twice.
 pub fn due_now_for_factory(conn: &mut DbConn, factory_id: i64) -> QueryResult<usize> {
+    let at = now();
     native!(conn, |on| diesel::update(ob::table.filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null())))
-        .set((ob::next_attempt_at.eq(now()), ob::lease_until.eq(None::<NaiveDateTime>)))
+        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .set(ob::next_attempt_at.eq(at))
         .execute(on))
 }
 

@@ -31,7 +31,13 @@ fn set(what: &str, secure: bool) -> Cookie<'static> {
 
 /// Whether the request carries the notice `what`.
 pub fn is(req: &HttpRequest, what: &str) -> bool {
-    super::session::cookie_value(req.headers(), NOTICE_COOKIE) == Some(what)
+    of(req) == Some(what)
+}
+
+/// The notice the request carries, if any: for a page many see often, which compares it
+/// without first writing out the one it looks for.
+pub fn of(req: &HttpRequest) -> Option<&str> {
+    super::session::cookie_value(req.headers(), NOTICE_COOKIE)
 }
 
 /// Takes the notice back once it is shown.

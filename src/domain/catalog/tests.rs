@@ -117,6 +117,10 @@ fn a_hem_exactly_at_its_limit_above_the_knee_is_allowed() {
         let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(!rules_of(&v).contains(&"leg-not-past-knee".to_owned()), allowed, "{stature}/{inside_leg}/{leg}: {v:#?}");
     }
+    // A small rider (150 cm, inside leg 62 cm) has a length that fits: the shortest was 180 mm.
+    let small = Configuration::new("bib_shorts").measure("stature", 1500).measure("inside_leg", 620).with("leg_length", Choice::Number(dec("160")));
+    let v = cat.validate(&small).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rules_of(&v).contains(&"leg-not-past-knee".to_owned()) && v.violations.iter().all(|x| x.options != ["leg_length"]), "{v:#?}");
 }
 
 #[test]
@@ -185,6 +189,18 @@ fn numbers_off_the_step_and_texts_with_odd_characters_are_refused() {
     let v = cat.validate(&good_road().with("name_decal", Choice::Text("王小明\u{A0}王".into()))).unwrap_or_else(|e| panic!("{e}"));
     let said: Vec<(&str, &str)> = v.violations.iter().map(|x| (x.explanation.en.as_str(), x.explanation.zh.as_str())).collect();
     assert!(said.contains(&("Name on top tube: these characters cannot be made: “王 小 明 U+00A0, a no-break space”.", "上管姓名贴：无法制作以下字符：“王 小 明 U+00A0，不换行空格”。")), "{said:?}");
+}
+
+#[test]
+fn small_road_wheels_take_wider_tyres() {
+    // 650B wheels were sold with 25 mm tyres, which nobody makes for them.
+    let cat = bicycles();
+    let small = good_road().one("wheel_size", "650b").one("wheelset", "alu_disc").one("tyre", "t25");
+    let v = cat.validate(&small).unwrap_or_else(|e| panic!("{e}"));
+    let said: Vec<(&str, &str)> = v.violations.iter().filter(|x| x.rule.as_deref() == Some("650b-tyres-28-up")).map(|x| (x.explanation.en.as_str(), x.explanation.zh.as_str())).collect();
+    assert_eq!(said, vec![("650B wheels take tyres of 28 mm or wider: 25 mm tyres are not made for them. — Wheel size: 650B (ISO 584); Tyres: 25 mm", "650B 轮圈需配 28 毫米及以上的外胎：没有适合它的 25 毫米外胎。 —— 轮径：650B（ISO 584）；外胎：25 毫米")]);
+    let v = cat.validate(&small.one("tyre", "t28")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.violations.iter().all(|x| x.rule.as_deref() != Some("650b-tyres-28-up")), "{:?}", v.violations);
 }
 
 #[test]

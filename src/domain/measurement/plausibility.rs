@@ -372,7 +372,8 @@ impl Warning {
 
     /// Fluent arguments. Single values: `field`, `value`, `min`, `max`, `unit`. Ratios:
     /// `first`, `second` (measurement codes), `value`, `low`, `high` in percent. Body mass
-    /// index: `value`, `low`, `high` in kg/m².
+    /// index: `value`, `low`, `high` in kg/m². Body mass for the hip girth and stature: `value`,
+    /// and the `low` and `high` masses such a body weighs, in `unit`.
     pub fn args(&self) -> Vec<(&'static str, String)> {
         match &self.detail {
             WarningDetail::Value { value, range, unit } => {

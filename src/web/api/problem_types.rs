@@ -23,7 +23,7 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         next: "Send Authorization: Bearer with the token an administrator made on the factory's or sales channel's page. A revoked token stops working at once; ask for a new one." },
     ProblemType { slug: "not-found", status: 404, title: "No such resource",
         meaning: "Nothing is at this address for this token (a factory sees only its own work orders, a sales channel only its own orders), or the product named is not on sale (detail names it).",
-        next: "Check the id, reference or product: a factory lists its work orders with GET /api/v1/work-orders, a sales channel the products with GET /api/v1/catalog." },
+        next: "Check the address, id, reference or product: the API is under /api/v1 (its document is GET /api/v1/openapi.json); a factory lists its work orders with GET /api/v1/work-orders, a sales channel the products with GET /api/v1/catalog." },
     ProblemType { slug: "method-not-allowed", status: 405, title: "Another method is answered here",
         meaning: "This address exists but does not answer this HTTP method.",
         next: "Use the method the Allow header names." },

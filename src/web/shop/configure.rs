@@ -65,7 +65,7 @@ fn product_cards(catalogs: &crate::catalogs::Current, t: Tr, tax_bp: i32) -> Arc
 }
 
 /// `GET /shop`: the products of both lines.
-pub async fn list_products(req: actix_web::HttpRequest, settings: web::Data<crate::config::Settings>, page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
+pub async fn list_products(req: actix_web::HttpRequest, page: Visitor, db: web::Data<Db>, cache: web::Data<CatalogCache>, memo: web::Data<LiveMemo>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
     let all_stores = memo.stores.get_or_load((), || db.read(|conn| Ok::<_, StoreError>(Some(stores::list(conn)?)))).await?.unwrap_or_default();
     let tax = tax_of(&all_stores, page.ctx.customer.as_ref().and_then(|c| c.home_store_id));
@@ -74,9 +74,13 @@ pub async fn list_products(req: actix_web::HttpRequest, settings: web::Data<crat
         .get_or_load((t.lang, tax), || async { Ok::<_, AppError>(Some(product_cards(&cache.current_compiled(&db).await?, t, tax))) })
         .await?
         .unwrap_or_else(|| Arc::from(vec![]));
-    let welcome = page.ctx.customer.as_ref().filter(|c| crate::web::notice::is(&req, &format!("welcome-{}", c.customer_id))).map(|c| c.name.clone());
+    // The busiest page of the shop: the notice is read without allocating, and the settings
+    // only looked up when there is one to take back.
+    let welcomed = |id: i64| crate::web::notice::of(&req).and_then(|n| n.strip_prefix("welcome-")).and_then(|n| n.parse::<i64>().ok()) == Some(id);
+    let welcome = page.ctx.customer.as_ref().filter(|c| welcomed(c.customer_id)).map(|c| c.name.clone());
     if welcome.is_some() {
-        return crate::web::notice::taken(render::ok(&ProductsPage { ctx: page.ctx, products, welcome })?, settings.secure_cookies());
+        let secure = req.app_data::<web::Data<crate::config::Settings>>().is_some_and(|s| s.secure_cookies());
+        return crate::web::notice::taken(render::ok(&ProductsPage { ctx: page.ctx, products, welcome })?, secure);
     }
     render::ok(&ProductsPage { ctx: page.ctx, products, welcome })
 }
@@ -113,6 +117,12 @@ pub fn set_label(s: &MeasurementSetRow, values: usize, stores: &BTreeMap<i64, St
     format!("{label} · {}", t.t1("measurements-value-count", "count", values))
 }
 
+/// A set's label with its number among `count` (the first taken is 1), where there are several:
+/// sets taken the same minute read the same.
+pub fn numbered(label: String, n: usize, count: usize, t: crate::i18n::Tr) -> String {
+    if count > 1 { t.t2("measurements-numbered", ("n", &n), ("set", &label)) } else { label }
+}
+
 /// The customer's sets, newest first; `wanted` picks one of them (the latest otherwise).
 pub async fn measured(db: &Db, customer_id: i64, wanted: Option<i64>, t: crate::i18n::Tr) -> Result<Measured, AppError> {
     let (sets, all_stores) = db
@@ -132,7 +142,7 @@ fn measured_from(sets: Vec<(MeasurementSetRow, Vec<(String, i64)>)>, all_stores:
         .map(|(i, (s, v))| {
             let plain = set_label(s, v.len(), &store_names, t);
             let note = t.t1("measurements-profile-note", "set", &plain);
-            let label = if count > 1 { t.t2("measurements-numbered", ("n", &(count - i)), ("set", &plain)) } else { plain };
+            let label = numbered(plain, count - i, count, t);
             SetChoice { id: s.id, note, label, chosen: Some(s.id) == chosen }
         })
         .collect::<Vec<_>>();
@@ -301,7 +311,7 @@ pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)]
         version_id: p.version.id,
         sets: p.measured.choices,
         measurements_note: p.measured.note,
-        measure_href: measure_href(product, pairs),
+        measure_href: measure_href(product, pairs, draft_id),
         draft_id,
         idempotency_key: key,
         live,
@@ -313,8 +323,10 @@ pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)]
 
 /// Measuring yourself, then back to `product` with the choices made so far (`o_…` in the
 /// address): a customer who went to measure came back to an empty product.
-fn measure_href(product: &str, pairs: &[(String, String)]) -> String {
-    let chosen: Vec<&(String, String)> = pairs.iter().filter(|(k, v)| k.starts_with("o_") && !v.trim().is_empty()).collect();
+fn measure_href(product: &str, pairs: &[(String, String)], draft_id: Option<i64>) -> String {
+    let draft = draft_id.map(|d| ("draft".to_owned(), d.to_string()));
+    // A draft's page comes back as that draft, with the choices as they are now.
+    let chosen: Vec<&(String, String)> = pairs.iter().filter(|(k, v)| k.starts_with("o_") && !v.trim().is_empty()).chain(draft.iter()).collect();
     let back = match serde_urlencoded::to_string(&chosen) {
         Ok(query) if !query.is_empty() => format!("/shop/configure/{product}?{query}"),
         _ => format!("/shop/configure/{product}"),
@@ -328,18 +340,25 @@ pub async fn configure_form(req: actix_web::HttpRequest, settings: web::Data<cra
     let product = path.into_inner();
     let customer = page_in.customer.clone();
     let (mut version, mut set, mut draft_id) = (None, q.set, None);
+    // Choices in the address (`o_…`, where measuring yourself comes back to) win over the
+    // draft's or the order's own.
+    let mut typed = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
+    typed.retain(|(k, _)| k.starts_with("o_"));
     let mut pairs = if let Some(id) = q.draft {
         let d = crate::drafts::load(&db, id, customer.customer_id).await?.filter(|d| d.product_code == product).ok_or(AppError::NotFound)?;
         (version, draft_id) = (Some(d.catalog_version_id), Some(d.id));
-        set = set.or(d.measurement_set_id);
-        crate::drafts::pairs_of(&d)
+        if typed.is_empty() {
+            set = set.or(d.measurement_set_id);
+            crate::drafts::pairs_of(&d)
+        } else {
+            // Back from measuring: the new measurements, not the draft's.
+            typed
+        }
     } else if let Some(id) = q.from_order {
         let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?;
         let order = order.filter(|o| o.customer_id == customer.customer_id && o.product_code == product).ok_or(AppError::NotFound)?;
         pairs_of_order(&order.configuration)
     } else {
-        let mut typed = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
-        typed.retain(|(k, _)| k.starts_with("o_"));
         typed
     };
     let from_profile = configurator::apply_preferred(&mut pairs, &standing_preferences(&db, &customer, &product).await?);

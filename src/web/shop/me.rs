@@ -322,14 +322,17 @@ pub async fn list_measurements(req: actix_web::HttpRequest, settings: web::Data<
         })
         .await?;
     let t = page.ctx.t;
+    // Numbered as the configurator numbers them, the first taken 1.
+    let count = sets.len();
     let sets = sets
         .iter()
-        .map(|(s, values)| SetView {
-            label: super::configure::set_label(s, values.len(), &stores, t),
+        .enumerate()
+        .map(|(i, (s, values))| SetView {
+            label: super::configure::numbered(super::configure::set_label(s, values.len(), &stores, t), count - i, count, t),
             values: crate::web::staff::format_values(values, crate::web::staff::unit_system(&s.unit_system), t.lang),
         })
         .collect();
-    let saved = crate::web::notice::is(&req, &format!("measured-{id}"));
+    let saved = crate::web::notice::is(&req, &format!("self-measured-{id}"));
     let shown = render::ok(&MeasurementsPage { ctx: page.ctx, sets, saved })?;
     if saved { crate::web::notice::taken(shown, settings.secure_cookies()) } else { Ok(shown) }
 }
@@ -425,7 +428,7 @@ pub async fn create_measurements(settings: web::Data<crate::config::Settings>, p
     .await?;
     // Back to their list: said once that they are saved.
     if again.next.is_empty() {
-        return crate::web::notice::redirect("/shop/measurements", &format!("measured-{id}"), settings.secure_cookies());
+        return crate::web::notice::redirect("/shop/measurements", &format!("self-measured-{id}"), settings.secure_cookies());
     }
     Ok(see_other(&safe_next(&again.next, "/shop/measurements")))
 }

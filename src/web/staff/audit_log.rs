@@ -125,7 +125,7 @@ fn view(e: AuditEvent, names: &std::collections::BTreeMap<i64, String>, t: crate
         None if e.action == "staff.sign_in_failed" => t.t("audit-by-nobody"),
         None => t.t("audit-by-system"),
     };
-    let detail = detail_words(&e.detail, t);
+    let detail = detail_words(&e.action, &e.detail, t);
     let what = if ACTIONS.contains(&e.action.as_str()) { t.t(&action_key(&e.action)) } else { e.action.clone() };
     let (record_label, record_href) = record_words(&e.subject, t);
     EventView { at: fmt_time(&e.at), who, who_id: e.actor_staff_id, what, record: read_record(&e.subject), record_label, record_href, detail }
@@ -134,7 +134,7 @@ fn view(e: AuditEvent, names: &std::collections::BTreeMap<i64, String>, t: crate
 /// A detail as people read it, in pieces, each record it names with its page: the app writes
 /// details as fixed words and `kind:id` tokens (`set:2 confirmed:`, `tax 1900 bp`), which are
 /// said here in the reader's language. A detail not written so is shown as it was kept.
-fn detail_words(detail: &str, t: crate::i18n::Tr) -> Vec<(String, Option<String>)> {
+fn detail_words(action: &str, detail: &str, t: crate::i18n::Tr) -> Vec<(String, Option<String>)> {
     let plain = |key: &str| vec![(t.t(key), None)];
     // Whole details the app writes as they are.
     let phrase = match detail {
@@ -156,8 +156,8 @@ fn detail_words(detail: &str, t: crate::i18n::Tr) -> Vec<(String, Option<String>
         return plain(&format!("role-{detail}"));
     }
     // Settings changed: parts apart by "; " ("renamed; tax 1900 bp was 2000 bp").
-    if detail.contains("; ") {
-        let parts: Vec<String> = detail.split("; ").map(|part| detail_words(part, t).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ")).collect();
+    if action == "store.updated" && detail.contains("; ") {
+        let parts: Vec<String> = detail.split("; ").map(|part| detail_words(action, part, t).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ")).collect();
         return vec![(parts.join(if t.lang == crate::domain::lang::Lang::ZhCn { "；" } else { "; " }), None)];
     }
     if detail == "renamed" {
@@ -342,7 +342,13 @@ pub async fn export_audit(p: StaffPage, db: web::Data<Db>, q: web::Query<AuditQu
             out.write_record([at.as_str(), &cell(&v.who), &staff_id, &cell(&action), &cell(&v.what), &cell(&subject), &cell(&detail), &cell(&words)]).map_err(failed)?;
             written += 1;
         }
-        if !full || written >= EXPORT_LIMIT {
+        if !full {
+            break;
+        }
+        if written >= EXPORT_LIMIT {
+            // Said in the file, not cut without a word.
+            let cut = format!("more entries match: the file stops at {EXPORT_LIMIT}; choose fewer days to have the rest");
+            out.write_record(["", "", "", "", "", "", "", &cut]).map_err(failed)?;
             break;
         }
     }
@@ -409,7 +415,7 @@ mod tests {
     fn details_read_as_words_in_either_language() {
         use crate::domain::lang::Lang;
         use crate::i18n::Tr;
-        let said = |detail: &str, lang: Lang| detail_words(detail, Tr::new(lang)).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ");
+        let said = |detail: &str, lang: Lang| detail_words("store.updated", detail, Tr::new(lang)).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ");
         for (detail, en, zh) in [
             ("set:2 confirmed:", "measurement set 2 nothing unusual to confirm", "尺寸记录 2 无需确认的异常值"),
             ("set:3 confirmed:body_mass_index", "measurement set 3 unusual values confirmed: Body mass index", "尺寸记录 3 已确认的异常值：体重指数"),
@@ -430,7 +436,9 @@ mod tests {
         ] {
             assert_eq!((said(detail, Lang::En), said(detail, Lang::ZhCn)), (en.to_owned(), zh.to_owned()), "{detail}");
         }
-        let linked = detail_words("to store:3 customers:12 channels:1", Tr::new(Lang::En));
+        // Only a store's settings are parts apart by "; ": a catalog's label may hold one.
+        assert_eq!(detail_words("catalog.imported", "revision 3 (2026.12; spring)", Tr::new(Lang::En))[0].0, "revision 3 (2026.12; spring)");
+        let linked = detail_words("store.handed_over", "to store:3 customers:12 channels:1", Tr::new(Lang::En));
         assert_eq!(linked[1].1.as_deref(), Some("/staff/stores/3"));
     }
 

@@ -339,12 +339,12 @@ pub async fn enable_push(p: StaffPage, db: web::Data<Db>, dispatcher: web::Data<
     let staff_id = p.staff.id;
     let found = db
         .write(move |conn| -> Result<bool, StoreError> {
-            if factories::find(conn, id)?.is_none() {
-                return Ok(false);
-            }
+            let Some(factory) = factories::find(conn, id)? else { return Ok(false) };
             factories::enable_push(conn, id)?;
             // What waited while pushes were off goes out now, not at its next retry.
-            crate::store::outbox::due_now_for_factory(conn, id)?;
+            if factory.push_disabled_reason.is_some() {
+                crate::store::outbox::due_now_for_factory(conn, id)?;
+            }
             audit::record(conn, Some(staff_id), "factory.push_enabled", &format!("factory:{id}"), "")?;
             Ok(true)
         })

@@ -557,36 +557,34 @@ type DerivedWords = BTreeMap<String, (String, Option<String>)>;
 fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> String {
     let Some((n, changes)) = revision::read(note) else { return note.to_owned() };
     let head = t.t1("event-revision", "n", n);
-    let shown = |c: &revision::Change, v: &Option<String>| -> String {
-        let Some(v) = v else { return "—".to_owned() };
-        match c.kind {
-            revision::Kind::Measurement => Measurement::from_code(&c.code).zip(v.parse::<u32>().ok()).map_or_else(|| v.clone(), |(m, v)| m.format(v, UnitSystem::Metric)),
-            revision::Kind::Derived => match derived.get(&c.code).and_then(|(_, unit)| unit.as_deref()) {
-                Some(unit) => format!("{v} {unit}"),
-                None => v.clone(),
-            },
-        }
-    };
-    let name = |c: &revision::Change| match c.kind {
-        revision::Kind::Measurement => Measurement::from_code(&c.code).map_or_else(|| c.code.clone(), |m| m.name(t.lang).to_owned()),
-        revision::Kind::Derived => derived.get(&c.code).map_or_else(|| c.code.clone(), |(label, _)| label.clone()),
-    };
     if changes.is_empty() {
         return head;
     }
+    // A value and its unit, the unit said once after both values: "105.6 → 108.0 cm".
     let said: Vec<String> = changes
         .iter()
         .map(|c| {
-            let (from, to) = (shown(c, &c.from), shown(c, &c.to));
-            // The unit once: "105.6 → 108.0 cm".
-            let from = match (from.rsplit_once(' '), to.rsplit_once(' ')) {
-                (Some((value, unit)), Some((_, same))) if unit == same => value.to_owned(),
-                _ => from,
+            let (name, unit, shown): (String, Option<String>, Box<dyn Fn(&Option<String>) -> String>) = match c.kind {
+                revision::Kind::Measurement => {
+                    let m = Measurement::from_code(&c.code);
+                    let unit = m.map(|m| UnitSystem::Metric.unit_for(m));
+                    let name = m.map_or_else(|| c.code.clone(), |m| m.name(t.lang).to_owned());
+                    (name, unit.map(|u| u.symbol().to_owned()), Box::new(move |v: &Option<String>| match (v.as_deref().and_then(|v| v.parse::<u32>().ok()), unit) {
+                        (Some(v), Some(u)) => u.format(v),
+                        _ => v.clone().unwrap_or_else(|| "—".to_owned()),
+                    }))
+                }
+                revision::Kind::Derived => {
+                    let (name, unit) = derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
+                    (name, unit, Box::new(|v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned())))
+                }
             };
-            format!("{} {from} → {to}", name(c))
+            let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
+            format!("{name} {} → {}{unit}", shown(&c.from), shown(&c.to))
         })
         .collect();
-    format!("{head}: {}", said.join("; "))
+    let zh = t.lang == crate::domain::lang::Lang::ZhCn;
+    format!("{head}{}{}", if zh { "：" } else { ": " }, said.join(if zh { "；" } else { "; " }))
 }
 
 #[derive(serde::Deserialize)]

@@ -287,15 +287,17 @@ pub async fn update_store(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>,
         }
     };
     let staff_id = p.staff.id;
-    // What changed, for the audit log; a form saved as it was records nothing.
-    let mut changed = vec![];
-    if settings.name != page.store.name {
-        changed.push("renamed".to_owned());
-    }
-    if settings.tax_rate_bp != page.store.tax_rate_bp {
-        changed.push(format!("tax {} bp was {} bp", settings.tax_rate_bp, page.store.tax_rate_bp));
-    }
     db.write(move |conn| -> Result<(), StoreError> {
+        // What changed, read in the same transaction, for the audit log; a form saved as it
+        // was records nothing.
+        let Some(before) = crate::store::stores::find(conn, id)? else { return Ok(()) };
+        let mut changed = vec![];
+        if settings.name != before.name {
+            changed.push("renamed".to_owned());
+        }
+        if settings.tax_rate_bp != before.tax_rate_bp {
+            changed.push(format!("tax {} bp was {} bp", settings.tax_rate_bp, before.tax_rate_bp));
+        }
         crate::store::stores::update(conn, id, &settings.name, settings.tax_rate_bp)?;
         if !changed.is_empty() {
             audit::record(conn, Some(staff_id), "store.updated", &format!("store:{id}"), &changed.join("; "))?;
