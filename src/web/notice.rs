@@ -34,10 +34,16 @@ pub fn is(req: &HttpRequest, what: &str) -> bool {
     of(req) == Some(what)
 }
 
-/// The notice the request carries, if any: for a page many see often, which compares it
-/// without first writing out the one it looks for.
+/// The notice the request carries, if any.
 pub fn of(req: &HttpRequest) -> Option<&str> {
     super::session::cookie_value(req.headers(), NOTICE_COOKIE)
+}
+
+/// Whether the request may carry a notice starting with `prefix`: a search of the cookie
+/// header's bytes, far cheaper than reading its cookies, for a page many see often and few
+/// with a notice.
+pub fn may_carry(req: &HttpRequest, prefix: &str) -> bool {
+    req.headers().get_all(actix_web::http::header::COOKIE).any(|h| memchr::memmem::find(h.as_bytes(), prefix.as_bytes()).is_some())
 }
 
 /// Takes the notice back once it is shown.

@@ -76,7 +76,7 @@ pub async fn list_products(req: actix_web::HttpRequest, page: Visitor, db: web::
         .unwrap_or_else(|| Arc::from(vec![]));
     // The busiest page of the shop: the notice is read without allocating, and the settings
     // only looked up when there is one to take back.
-    let welcomed = |id: i64| crate::web::notice::of(&req).and_then(|n| n.strip_prefix("welcome-")).and_then(|n| n.parse::<i64>().ok()) == Some(id);
+    let welcomed = |id: i64| crate::web::notice::may_carry(&req, "welcome-") && crate::web::notice::of(&req).and_then(|n| n.strip_prefix("welcome-")).and_then(|n| n.parse::<i64>().ok()) == Some(id);
     let welcome = page.ctx.customer.as_ref().filter(|c| welcomed(c.customer_id)).map(|c| c.name.clone());
     if welcome.is_some() {
         let secure = req.app_data::<web::Data<crate::config::Settings>>().is_some_and(|s| s.secure_cookies());
