@@ -147,6 +147,22 @@ impl Tr {
         Self { lang }
     }
 
+    /// What joins clauses in a list, as each language writes it: "; " or "；".
+    pub fn clause_separator(&self) -> &'static str {
+        match self.lang {
+            Lang::En => "; ",
+            Lang::ZhCn => "；",
+        }
+    }
+
+    /// What ends a heading before what it introduces: ": " or "：".
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::En => ": ",
+            Lang::ZhCn => "：",
+        }
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.fill(key, &[]).unwrap_or_else(|| self.format(key, None))
     }

@@ -158,7 +158,7 @@ fn detail_words(action: &str, detail: &str, t: crate::i18n::Tr) -> Vec<(String, 
     // Settings changed: parts apart by "; " ("renamed; tax 1900 bp was 2000 bp").
     if action == "store.updated" && detail.contains("; ") {
         let parts: Vec<String> = detail.split("; ").map(|part| detail_words(action, part, t).into_iter().map(|(w, _)| w).collect::<Vec<_>>().join(" ")).collect();
-        return vec![(parts.join(if t.lang == crate::domain::lang::Lang::ZhCn { "；" } else { "; " }), None)];
+        return vec![(parts.join(t.clause_separator()), None)];
     }
     if detail == "renamed" {
         return plain("audit-detail-renamed");

@@ -561,30 +561,33 @@ fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> Str
         return head;
     }
     // A value and its unit, the unit said once after both values: "105.6 → 108.0 cm".
+    // Measurements are kept in mm or g and shown in cm or kg; derived values as kept.
+    let value = |v: &Option<String>, unit: Option<crate::domain::measurement::Unit>| match (v.as_deref(), unit) {
+        (Some(v), Some(u)) => v.parse::<u32>().map_or_else(|_| v.to_owned(), |n| u.format(n)),
+        (Some(v), None) => v.to_owned(),
+        (None, _) => "—".to_owned(),
+    };
     let said: Vec<String> = changes
         .iter()
         .map(|c| {
-            let (name, unit, shown): (String, Option<String>, Box<dyn Fn(&Option<String>) -> String>) = match c.kind {
-                revision::Kind::Measurement => {
-                    let m = Measurement::from_code(&c.code);
-                    let unit = m.map(|m| UnitSystem::Metric.unit_for(m));
-                    let name = m.map_or_else(|| c.code.clone(), |m| m.name(t.lang).to_owned());
-                    (name, unit.map(|u| u.symbol().to_owned()), Box::new(move |v: &Option<String>| match (v.as_deref().and_then(|v| v.parse::<u32>().ok()), unit) {
-                        (Some(v), Some(u)) => u.format(v),
-                        _ => v.clone().unwrap_or_else(|| "—".to_owned()),
-                    }))
-                }
+            let (name, unit, symbol) = match c.kind {
+                revision::Kind::Measurement => match Measurement::from_code(&c.code) {
+                    Some(m) => {
+                        let unit = UnitSystem::Metric.unit_for(m);
+                        (m.name(t.lang).to_owned(), Some(unit), Some(unit.symbol().to_owned()))
+                    }
+                    None => (c.code.clone(), None, None),
+                },
                 revision::Kind::Derived => {
-                    let (name, unit) = derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
-                    (name, unit, Box::new(|v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_owned())))
+                    let (name, symbol) = derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
+                    (name, None, symbol)
                 }
             };
-            let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
-            format!("{name} {} → {}{unit}", shown(&c.from), shown(&c.to))
+            let symbol = symbol.map(|u| format!(" {u}")).unwrap_or_default();
+            format!("{name} {} → {}{symbol}", value(&c.from, unit), value(&c.to, unit))
         })
         .collect();
-    let zh = t.lang == crate::domain::lang::Lang::ZhCn;
-    format!("{head}{}{}", if zh { "：" } else { ": " }, said.join(if zh { "；" } else { "; " }))
+    format!("{head}{}{}", t.colon(), said.join(t.clause_separator()))
 }
 
 #[derive(serde::Deserialize)]
