@@ -3,7 +3,7 @@
 //! the real list: a route added without a rule in the matrix makes that test fail.
 
 use actix_web::http::Method;
-use actix_web::{FromRequest, Handler, Resource, Responder, Route, web};
+use actix_web::{FromRequest, Handler, Resource, Responder, Route, guard, web};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RouteInfo {
@@ -15,6 +15,12 @@ pub struct Routes<'a> {
     cfg: &'a mut web::ServiceConfig,
     prefix: String,
     seen: &'a mut Vec<RouteInfo>,
+}
+
+/// A GET route answers HEAD too, as HTTP asks (an uptime check's `curl -I /healthz` was 404):
+/// actix sends the headers of the GET answer without its body.
+fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 impl<'a> Routes<'a> {
@@ -32,7 +38,7 @@ impl<'a> Routes<'a> {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.add(Method::GET, path, web::get().to(handler))
+        self.add(Method::GET, path, get_or_head().to(handler))
     }
 
     pub fn post<F, Args>(&mut self, path: &str, handler: F) -> &mut Self
@@ -58,7 +64,8 @@ impl<'a> Routes<'a> {
         F::Output: Responder + 'static,
     {
         self.record(&method, path);
-        self.cfg.service(make(path).route(web::method(method).to(handler)));
+        let route = if method == Method::GET { get_or_head() } else { web::method(method) };
+        self.cfg.service(make(path).route(route.to(handler)));
         self
     }
 

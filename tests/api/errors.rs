@@ -33,6 +33,15 @@ async fn the_api_answers_errors_as_problem_json(backend: Backend) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert_eq!(body["title"], "No such resource", "the type's own title, as its page gives it");
+    // Every GET answers HEAD, with the headers and without the body.
+    for path in ["/healthz", "/staff/sign-in", "/shop", "/api/v1/openapi.json", "/api/v1/problems"] {
+        let res = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "HEAD {path}");
+        assert!(res.headers().contains_key("content-type"), "HEAD {path}");
+        assert!(res.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+    let res = app.client.delete(app.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!((res.status(), res.headers()["allow"].to_str().unwrap()), (StatusCode::METHOD_NOT_ALLOWED, "GET, HEAD"));
     // Another version, or /api itself, is not found in the API's own words too.
     for path in ["/api/v2/orders", "/api/", "/api"] {
         let res = app.get(path).await;

@@ -42,7 +42,7 @@ fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(|req: actix_web::HttpRequest| async move {
         let allow = match req.match_pattern().as_deref() {
             Some(p) if p.ends_with("/claim") || p.ends_with("/ack") || p.ends_with("/events") || p.ends_with("/quote") || p.ends_with("/orders") => "POST",
-            _ => "GET",
+            _ => "GET, HEAD",
         };
         ApiError::MethodNotAllowed(allow)
     }))
