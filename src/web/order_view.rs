@@ -18,6 +18,8 @@ pub struct OrderWords {
     pub price_lines: Vec<(String, String)>,
     /// "Collect at …" or "Deliver to: …"; empty when the order says neither.
     pub delivery: String,
+    /// The product's derived values as they are named: code → (label, unit).
+    pub derived: std::collections::BTreeMap<String, (String, Option<String>)>,
 }
 
 /// A delivery address on one line: as typed when it is text, else its lines as an envelope
@@ -68,7 +70,7 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Re
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),
         _ => String::new(),
     };
-    let (product_label, choices) = match cache.get(db, order.catalog_version_id).await? {
+    let (product_label, choices, derived) = match cache.get(db, order.catalog_version_id).await? {
         Some((_, cat)) => {
             #[derive(serde::Deserialize)]
             struct Stored {
@@ -77,9 +79,11 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Re
             }
             let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
             let cfg = Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
-            (cat.product(&order.product_code).map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang))
+            let p = cat.product(&order.product_code);
+            let derived = p.map(|p| p.derived.iter().map(|d| (d.code.clone(), (d.label.get(lang), d.unit.clone()))).collect()).unwrap_or_default();
+            (p.map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang), derived)
         }
-        None => (order.product_code.clone(), vec![]),
+        None => (order.product_code.clone(), vec![], Default::default()),
     };
-    Ok(OrderWords { product_label, choices, price_lines, delivery })
+    Ok(OrderWords { product_label, choices, price_lines, delivery, derived })
 }

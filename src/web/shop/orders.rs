@@ -124,7 +124,7 @@ pub async fn show_order(req: actix_web::HttpRequest, settings: web::Data<crate::
     let (order, events, tracking, status) = loaded.ok_or(AppError::NotFound)?;
     let t = page.ctx.t;
     let lang = t.lang;
-    let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery } = crate::web::order_view::words(&db, &cache, &order, t).await?;
+    let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery, .. } = crate::web::order_view::words(&db, &cache, &order, t).await?;
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
     let placed_now = crate::web::notice::is(&req, &format!("placed-{id}"));
     let res = render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;

@@ -482,10 +482,8 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
     let words = crate::web::order_view::words(db, cache, &order, t).await?;
-    let derived: DerivedWords = match cache.get(db, order.catalog_version_id).await? {
-        Some((_, cat)) => cat.product(&order.product_code).map(|p| p.derived.iter().map(|d| (d.code.clone(), (d.label.get(lang), d.unit.clone()))).collect()).unwrap_or_default(),
-        None => BTreeMap::new(),
-    };
+    // Named from the catalog revision the order was made from, read once with its words.
+    let derived: &DerivedWords = &words.derived;
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
