@@ -163,6 +163,19 @@ impl Tr {
         }
     }
 
+    /// Names joined as a sentence lists them: "A", "A and B", "A, B and C" (or "A、B和C").
+    pub fn and_list(&self, names: &[String]) -> String {
+        let (comma, and) = match self.lang {
+            Lang::En => (", ", " and "),
+            Lang::ZhCn => ("、", "和"),
+        };
+        match names {
+            [] => String::new(),
+            [one] => one.clone(),
+            [head @ .., last] => format!("{}{and}{last}", head.join(comma)),
+        }
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.fill(key, &[]).unwrap_or_else(|| self.format(key, None))
     }

@@ -225,7 +225,7 @@ pub fn place_prepared_via(
     let at = now();
     let ship_to = req.ship_to.to_string();
     let due = due.to_string();
-    let placed = Placed { req, p, factory: &factory, due: &due, at };
+    let placed = Placed { req, p, factory: &factory, due: &due, at, created_at: at.and_utc().to_rfc3339() };
     // A reference is random: on the rare collision with another order's, draw again.
     for _ in 0..5 {
         let reference = new_reference();
@@ -278,6 +278,8 @@ struct Placed<'a> {
     factory: &'a Factory,
     due: &'a str,
     at: NaiveDateTime,
+    /// `at` as the document says it.
+    created_at: String,
 }
 
 const PLACED_EVENT: &str = "work_order.created";
@@ -286,6 +288,7 @@ impl Placed<'_> {
     fn head<'h>(&'h self, id: Value, reference: &'h str) -> Head<'h> {
         Head {
             id,
+            created_at: &self.created_at,
             order_reference: reference,
             revision: 1,
             factory_code: &self.factory.code,
@@ -319,7 +322,7 @@ impl Placed<'_> {
         activity::record(conn, self.req.customer_id, self.at, &self.activity())?;
         // The stored document gets its id when read (see `document`); the event carries it.
         let stored = self.p.body.with(&self.head(Value::from(0), order.reference)).text();
-        let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored)?;
+        let wo_id = orders::insert_work_order(conn, order_id, self.factory.id, Status::Queued.as_str(), self.due, &stored, self.at)?;
         orders::record_event(conn, wo_id, None, Status::Queued.as_str(), "order", "placed")?;
         enqueue(conn, self.factory, Some(wo_id), PLACED_EVENT, &self.p.body.with(&self.head(Value::from(wo_id), order.reference)))?;
         audit::record(conn, self.req.staff_id, "order.placed", &format!("customer:{}", self.req.customer_id), &format!("order:{order_id}{}", self.audit_detail_after_id(channel_id)))?;
@@ -454,8 +457,10 @@ pub fn revise(
     for wo in work_orders {
         let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
         let revision = wo.revision + 1;
+        let created_at = wo.created_at.and_utc().to_rfc3339();
         let head = Head {
             id: Value::from(wo.id),
+            created_at: &created_at,
             order_reference: &order.reference,
             revision,
             factory_code: &factory.code,
@@ -643,6 +648,8 @@ pub fn document(wo: &orders::WorkOrderRow) -> Value {
         map.insert("revision".into(), json!(wo.revision));
         map.insert("tracking_number".into(), json!(wo.tracking_number));
         map.insert("updated_at".into(), json!(wo.updated_at.and_utc().to_rfc3339()));
+        // Documents stored before it was part of them gain it here.
+        map.insert("created_at".into(), json!(wo.created_at.and_utc().to_rfc3339()));
     }
     doc
 }

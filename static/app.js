@@ -87,6 +87,15 @@ document.addEventListener("click", (event) => {
   to.remove();
   sessionStorage.setItem("focus-after-load", link.id);
 });
+// Starting from an earlier set loads the form again with its values: asked first when
+// something was typed, which would be lost (it was, without a word).
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a[data-confirm-if-typed]");
+  const form = document.getElementById("measurement-form");
+  if (!link || !(form instanceof HTMLFormElement)) return;
+  const typed = [...form.querySelectorAll("input[name^=m_]")].some((i) => i instanceof HTMLInputElement && i.value.trim());
+  if (typed && !window.confirm(link.getAttribute("data-confirm-if-typed") || "")) event.preventDefault();
+});
 // Back to a page kept by the browser: no switch left in its forms.
 window.addEventListener("pageshow", () => document.querySelectorAll("input[name=switch_units]").forEach((i) => i.remove()));
 // After the units switch, the keyboard goes on from the switch, not the top of the page.

@@ -34,6 +34,8 @@ pub(super) struct Body {
 pub(super) struct Head<'a> {
     /// A number, or a marker string where the id is not known yet (see `write_in_one_statement`).
     pub id: Value,
+    /// When the work order was made (RFC 3339, UTC): the same in every revision.
+    pub created_at: &'a str,
     pub order_reference: &'a str,
     pub revision: i32,
     pub factory_code: &'a str,
@@ -45,6 +47,7 @@ pub(super) struct Head<'a> {
 /// A whole document: a body with its head, in key order.
 #[derive(Serialize)]
 pub(super) struct Document<'a> {
+    created_at: &'a str,
     customer_reference: &'a str,
     derived: &'a [DerivedLine],
     due_date: &'a str,
@@ -149,6 +152,7 @@ impl Body {
 
     pub(super) fn with<'a>(&'a self, head: &'a Head<'a>) -> Document<'a> {
         Document {
+            created_at: head.created_at,
             customer_reference: head.customer_reference,
             derived: &self.derived,
             due_date: head.due_date,
@@ -246,7 +250,7 @@ mod tests {
     fn documents_keep_their_keys_in_order_at_every_level() {
         let body = body();
         let ship_to = serde_json::json!({ "store": 1 });
-        let head = Head { id: Value::from(7), order_reference: "O-1", revision: 2, factory_code: "f", due_date: "2026-12-01", ship_to: &ship_to, customer_reference: "C-1" };
+        let head = Head { id: Value::from(7), created_at: "2026-11-30T09:00:00+00:00", order_reference: "O-1", revision: 2, factory_code: "f", due_date: "2026-12-01", ship_to: &ship_to, customer_reference: "C-1" };
         let text = body.with(&head).text();
         let tree: Value = serde_json::from_str(&text).expect("json");
         // A `Value` writes its maps' keys sorted; the typed text must be the same text.

@@ -298,8 +298,8 @@ pub fn insert_work_order(
     status: &str,
     due_date: &str,
     document: &str,
+    at: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let at = now();
     native!(conn, |on| diesel::insert_into(wo::table)
         .values((
             wo::order_id.eq(order_id),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, OptionKind, PriceBreakdown, Repair, Validation, ValueAvail, ViolationKind};
+use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, NoneFits, OptionKind, PriceBreakdown, Repair, Validation, ValueAvail, ViolationKind};
 use crate::domain::measurement::UnitSystem;
 use crate::domain::lang::Lang;
 use crate::domain::money::format_amount;
@@ -406,6 +406,23 @@ pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, Stri
         .collect()
 }
 
+/// [`derived_lines`], with a note at a value that names what cannot be chosen (the maker's
+/// chart's 56 cm for the height, where the inside leg rules the 56 out): a customer read it as
+/// the size to take, and the recommendation mark sat on another.
+pub fn derived_lines_of(cat: &CompiledCatalog, cfg: &Configuration, a: &LiveAnswer, t: Tr) -> Vec<(String, String, String)> {
+    let mut lines = derived_lines(&a.derived, t.lang);
+    let Some(p) = cat.product(&cfg.product) else { return lines };
+    for (d, o, nearest) in a.targets_ruled_out() {
+        let (Some(line), Some(option)) = (lines.get_mut(d), p.options.get(o)) else { continue };
+        let value = std::mem::take(&mut line.1);
+        line.1 = match nearest.and_then(|vi| option.values.get(vi)) {
+            Some(fits) => t.t2("derived-target-ruled-out", ("value", &value), ("fits", &fits.label.get(t.lang))),
+            None => t.t2("derived-target-none-fits", ("value", &value), ("option", &option.label.get(t.lang))),
+        };
+    }
+    lines
+}
+
 /// Derived values as [`derived_lines`] words them, with their inches and pounds added for a
 /// customer who measures in them ("743 mm (29.3 in)"): the millimetres stay, as a fitter and
 /// the factory read them.
@@ -414,7 +431,9 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
         return;
     }
     for (_, value, _) in lines.iter_mut() {
-        let Some((number, unit)) = value.split_once(' ') else { continue };
+        // A note may follow the unit ("56 cm — ruled out here; …"): the inches go before it.
+        let Some((number, after)) = value.split_once(' ') else { continue };
+        let (unit, rest) = after.split_at(after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len()));
         let Ok(x) = number.parse::<f64>() else { continue };
         let imperial = match unit {
             "mm" => format!("{:.1} in", x / 25.4),
@@ -422,7 +441,7 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
             "kg" => format!("{:.1} lb", x / 0.453_592_37),
             _ => continue,
         };
-        *value = format!("{value} ({imperial})");
+        *value = format!("{number} {unit} ({imperial}){rest}");
     }
 }
 
@@ -556,7 +575,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         ruled_out,
         price_lines,
         total,
-        derived: derived_lines(&a.derived, lang),
+        derived: derived_lines_of(cat, cfg, a, t),
         preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
     }
@@ -568,14 +587,22 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
 pub fn violation_lines(cat: &CompiledCatalog, cfg: &Configuration, validation: &crate::domain::catalog::Validation, availability: Option<&AvailabilityRef>, pairs: &[(String, String)], t: Tr) -> Vec<String> {
     let lang = t.lang;
     // A required choice none of whose values fits: each value says why, but that no value is
-    // left at all is said once (a tall rider saw seven frame sizes greyed out and no word).
+    // left at all is said once (a tall rider saw seven frame sizes greyed out and no word),
+    // naming the other choices that rule them out when the body alone does not.
     let none_fits: Vec<String> = match (cat.product(&cfg.product), availability) {
         (Some(p), Some(av)) => p
             .options
             .iter()
+            .enumerate()
             .zip(av.iter())
-            .filter(|(o, values)| o.required && values.as_ref().is_some_and(|vs| !vs.is_empty() && vs.iter().all(|v| !v.available())))
-            .map(|(o, _)| t.t1("option-none-fits", "option", o.label.get(lang)))
+            .filter(|((_, o), _)| o.required)
+            .filter_map(|((oi, o), values)| match crate::domain::catalog::none_fits(p, oi, values.as_deref()?)? {
+                NoneFits::Body => Some(t.t1("option-none-fits", "option", o.label.get(lang))),
+                NoneFits::Beside(others) => {
+                    let names: Vec<String> = others.iter().map(|x| p.options[*x].label.get(lang)).collect();
+                    Some(t.t_args("option-none-fits-beside", &[("option", o.label.get(lang)), ("others", t.and_list(&names))]))
+                }
+            })
             .collect(),
         _ => vec![],
     };
@@ -638,8 +665,50 @@ mod tests {
         // An inside leg of 104 cm (past every ANSUR subject): no road frame's seatpost, not
         // even the 58's 400 mm one, reaches its saddle height.
         let tall = lines_for(1040);
-        assert!(tall.first().is_some_and(|l| l.ends_with(": none fits these measurements and choices; each says why.")), "{tall:?}");
+        assert!(tall.first().is_some_and(|l| l.ends_with(": none fits these measurements; each says why.")), "{tall:?}");
         assert!(!lines_for(845).iter().any(|l| l.contains("none fits")));
+    }
+
+    #[test]
+    fn a_choice_ruled_out_by_other_choices_names_them_not_the_body() {
+        let cat = crate::domain::catalog::tests::bicycles();
+        // A 48 cm frame takes only 650B wheels, and 650B wheels no 25 mm tyres: the wheel size
+        // is not what to change, the frame or the tyres are.
+        let cfg = crate::domain::catalog::tests::good_road()
+            .one("frame_size", "s48")
+            .one("wheel_size", "650b")
+            .one("wheelset", "alu_disc")
+            .one("tyre", "t25")
+            .measure("stature", 1600)
+            .measure("inside_leg", 730);
+        let a = cat.live(&cfg, Decimal::ZERO).expect("an answer");
+        let lines = |lang| violation_lines(&cat, &cfg, &a.validation, Some(&a.availability), &[], Tr::new(lang));
+        let en = lines(Lang::En);
+        assert!(en.contains(&"Wheel size: none fits with what is chosen for Frame size and Tyres; each says why.".to_owned()), "{en:?}");
+        assert!(!en.iter().any(|l| l.contains("none fits these measurements")), "{en:?}");
+        let zh = lines(Lang::ZhCn);
+        assert!(zh.iter().any(|l| l.contains("与车架尺寸和外胎的已选项都不相配")), "{zh:?}");
+    }
+
+    #[test]
+    fn a_derived_size_that_cannot_be_chosen_says_so_and_names_the_nearest_that_fits() {
+        let cat = crate::domain::catalog::tests::bicycles();
+        // 180 cm tall: the maker's chart says 56 cm. An inside leg of 68 cm puts the saddle
+        // too low on the 56 (and the 58); the 54 fits.
+        let line = |cfg: &Configuration, lang| {
+            let a = cat.live(cfg, Decimal::ZERO).expect("an answer");
+            let mut lines = derived_lines_of(&cat, cfg, &a, Tr::new(lang));
+            derived_in(&mut lines, UnitSystem::Imperial);
+            lines.into_iter().find(|l| l.0.starts_with("Frame size for the height") || l.0.starts_with("按身高")).map(|l| l.1)
+        };
+        let short_legs = crate::domain::catalog::tests::good_road().measure("stature", 1800).measure("inside_leg", 680);
+        assert_eq!(line(&short_legs, Lang::En).as_deref(), Some("56 cm (22.0 in) — ruled out here; the nearest that fits is 54 cm"));
+        assert_eq!(line(&short_legs, Lang::ZhCn).as_deref(), Some("56 cm (22.0 in)——此处不可选；最接近且合适的是54 厘米"));
+        let fits = crate::domain::catalog::tests::good_road().measure("stature", 1800).measure("inside_leg", 845);
+        assert_eq!(line(&fits, Lang::En).as_deref(), Some("56 cm (22.0 in)"));
+        // No frame at all: an inside leg no seatpost reaches.
+        let tall = crate::domain::catalog::tests::good_road().measure("stature", 1900).measure("inside_leg", 1040);
+        assert_eq!(line(&tall, Lang::En).as_deref(), Some("58 cm (22.8 in) — ruled out here, as is every other Frame size"));
     }
 
     #[test]

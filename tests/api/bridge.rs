@@ -492,6 +492,8 @@ async fn an_order_commits_with_every_row_that_comes_with_it(backend: Backend) {
     stored["id"] = wo.id.into();
     assert_eq!(got[0].body["data"], stored);
     assert_eq!(got[0].body["data"]["order_reference"], order.reference.as_str());
+    // When it was made, as the row (and so every later answer about it) says.
+    assert_eq!(got[0].body["data"]["created_at"], wo.created_at.and_utc().to_rfc3339().as_str());
     let placed: Vec<_> = audits.iter().filter(|a| a.action == "order.placed").map(|a| a.detail.clone()).collect();
     assert_eq!(placed, vec![format!("order:{}", order.id)], "one audit record, under the customer, naming the order");
     assert_eq!(months.len(), 1);
@@ -638,6 +640,9 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
         })
         .await
         .unwrap();
+    // The document says when the work order was made, so a factory can tell the limit itself.
+    let made: Value = api.get(app.url(&wo)).header("authorization", &auth).send().await.unwrap().json().await.unwrap();
+    assert_eq!(made["created_at"], "2026-11-20T00:00:00+00:00");
     // A date far before the work order was made is refused, saying so (it was silently read as
     // the moment it was made); a clock a few minutes behind is read as that moment.
     let wrong = event(serde_json::json!({"status": "in_production", "note": "reported late", "occurred_at": "0001-01-01T00:00:00Z"}), "k1a").await.unwrap();

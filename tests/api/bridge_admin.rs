@@ -28,17 +28,21 @@ async fn remeasure_with_a_larger_chest(app: &TestApp, order: &str) {
 
 /// A new set for the order's customer: a larger chest than at the order, and `inside_leg` cm.
 async fn remeasure(app: &TestApp, order: &str, inside_leg: &str) {
+    remeasure_as(app, order, &[("m_inside_leg", inside_leg)]).await;
+}
+
+/// A new set for the order's customer: [`remeasure`]'s values, but for those `changed`.
+async fn remeasure_as(app: &TestApp, order: &str, changed: &[(&str, &str)]) {
     let (_, html) = app.get_html(order).await;
     let customer = attr(&html, ".page-head p.muted a", "href").unwrap();
     let token = app.csrf(&format!("{customer}/measurements/new?unit=metric")).await;
-    let res = app
-        .post_form(
-            &format!("{customer}/measurements"),
-            &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
-              ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", inside_leg), ("m_shoulder_width", "41.5")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut form = vec![("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "175.5"), ("m_chest_girth", "108.0"), ("m_waist_girth", "93.7"),
+                        ("m_hip_girth", "101.7"), ("m_arm_length", "59.2"), ("m_body_mass", "84.6"), ("m_inside_leg", "84.5"), ("m_shoulder_width", "41.5")];
+    for (name, value) in changed {
+        form.iter_mut().filter(|(n, _)| n == name).for_each(|f| f.1 = value);
+    }
+    let res = app.post_form(&format!("{customer}/measurements"), &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{changed:?}");
 }
 
 async fn admin(app: &TestApp) -> TestApp {
@@ -240,7 +244,8 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let same = scraper::Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&same, "#order-error"), vec!["The order already uses these measurements: nothing was sent to the factory."]);
+    assert_eq!(select(&same, "#revise-error p"), vec!["The order already uses these measurements: nothing was sent to the factory."]);
+    assert!(select(&same, "#order-error").is_empty(), "said at the form, not above the page");
     assert_eq!(select(&same, ".wo-revision"), vec!["revision 2"]);
     // A set that differs only in what the jersey does not read (the inside leg) sends nothing
     // either: the factory would get the same work order again.
@@ -250,8 +255,24 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &newest)]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let same = scraper::Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&same, "#order-error"), vec!["None of the measurements this product uses changed: nothing was sent to the factory."]);
+    assert_eq!(select(&same, "#revise-error p"), vec!["None of the measurements this product uses changed: nothing was sent to the factory."]);
     assert_eq!(select(&same, ".wo-revision"), vec!["revision 2"]);
+    // The set tried is still the one chosen, not the order's own again.
+    assert_eq!(attr(&same, "#measurement-set option[selected]", "value").as_deref(), Some(newest.as_str()));
+    assert_eq!(attr(&same, "#measurement-set", "aria-describedby").as_deref(), Some("revise-error"));
+    // A set the order no longer fits (a chest below the smallest jersey) is refused at the
+    // form, saying why, with that set still chosen.
+    remeasure_as(&app, &order, &[("m_chest_girth", "86.0"), ("m_waist_girth", "80.0"), ("m_body_mass", "70.0")]).await;
+    let (_, html) = app.get_html(&order).await;
+    let narrow = attr(&html, "#measurement-set option", "value").unwrap();
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &narrow)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&refused, "#revise-error p"), vec!["The order does not fit these measurements:"]);
+    let why = select(&refused, "#revise-error #violations li");
+    assert!(why.iter().any(|w| w.contains("86")), "{why:?}");
+    assert_eq!(attr(&refused, "#measurement-set option[selected]", "value").as_deref(), Some(narrow.as_str()));
+    assert_eq!(select(&refused, ".wo-revision"), vec!["revision 2"]);
 
     // The printable job ticket carries the revision, the choices and a QR code of its id.
     let ticket = attr(&html, ".work-order a[href$='/ticket']", "href").unwrap();

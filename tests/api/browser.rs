@@ -226,6 +226,30 @@ async fn a_fitter_enrolls_a_customer_measures_confirms_a_warning_and_sees_the_ti
     assert!(latest.contains("150.0 cm") && latest.contains("70.5 cm"), "{latest}");
     browser.shot("customer").await;
 
+    // Re-measuring: starting from the latest set after typing asks first, and "no" keeps what
+    // was typed (it was replaced without a word).
+    let customer_page = c.current_url().await.unwrap();
+    browser.click("#take-measurements").await;
+    browser.wait_text("h1", "Take measurements").await;
+    browser.fill("#m_chest_girth", "99").await;
+    browser.click("#start-from-latest").await;
+    let question = c.get_alert_text().await.expect("a question before replacing what was typed");
+    assert!(question.starts_with("Replace what you have typed with the measurements of "), "{question}");
+    c.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept = c.find(Locator::Css("#m_chest_girth")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("99"), "what was typed stays");
+    browser.click("#start-from-latest").await;
+    c.accept_alert().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while field_value(c, "#m_stature").await.as_deref() != Some("150") {
+        assert!(Instant::now() < deadline, "the form was not filled in from the latest set: {:?} at {}", field_value(c, "#m_stature").await, c.current_url().await.unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(browser.text("#prefilled").await.starts_with("Filled in with the measurements of "));
+    c.goto(customer_page.as_str()).await.unwrap();
+    browser.wait_text("#customer-name", "Mei Chen").await;
+
     // The configurator: a product from the demo catalog, checked by the engine.
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
@@ -318,4 +342,9 @@ async fn a_manager_disables_a_fitter_after_confirming_in_a_real_browser() {
     browser.wait_text("#store-notice", "The account is disabled and signed out everywhere.").await;
     assert!(location(&fitter.get("/staff").await).starts_with("/staff/sign-in"));
     c.clone().close().await.unwrap();
+}
+
+/// A field's value now, `None` while the page has no such field (it is loading).
+async fn field_value(c: &Client, css: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.prop("value").await.ok()?
 }

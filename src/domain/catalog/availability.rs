@@ -210,6 +210,42 @@ pub(crate) fn of<'a>(ctx: &Ctx<'a>, a: &Assignment, base: &Snapshot<'a>, wording
     options
 }
 
+/// Why no value of an option can be chosen, when none can (see [`none_fits`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoneFits {
+    /// Every value is ruled out by the measurements alone: no other choice would help.
+    Body,
+    /// Some value is ruled out only next to these other options' choices (by index, in
+    /// catalog order): changing one of them may free it.
+    Beside(Vec<usize>),
+}
+
+/// Why no value of option `o` fits, `None` when some value does. A value is ruled out by the
+/// body when one of its blockers reads no other option; otherwise the options its blockers
+/// read are the ones to change. (650B wheels with 25 mm tyres on a 48 cm frame: the tyres
+/// rule out 650B and the frame 700C, so the wheel size is not what to blame.)
+pub fn none_fits(p: &Product, o: usize, values: &[ValueAvail]) -> Option<NoneFits> {
+    if values.is_empty() || values.iter().any(ValueAvail::available) {
+        return None;
+    }
+    let others = |b: &BlockerRef| -> Vec<usize> {
+        let read = match (b.rule, b.derived) {
+            (Some(id), _) => p.rules.iter().find(|r| r.id == id).map(|r| &r.options),
+            (None, Some(code)) => p.derived.iter().find(|d| d.code == code).map(|d| &d.options),
+            (None, None) => None,
+        };
+        read.map(|opts| opts.iter().copied().filter(|x| *x != o).collect()).unwrap_or_default()
+    };
+    let mut beside = std::collections::BTreeSet::new();
+    for v in values {
+        let read: Vec<Vec<usize>> = v.blocked_by.iter().map(others).collect();
+        if !read.iter().any(Vec::is_empty) {
+            beside.extend(read.into_iter().flatten());
+        }
+    }
+    Some(if beside.is_empty() { NoneFits::Body } else { NoneFits::Beside(beside.into_iter().collect()) })
+}
+
 /// The derived values (in order) whose value can change with option `o`: those reading it,
 /// testing it with `has()`, or reading a derived value that does.
 fn derived_reading(p: &Product, o: usize) -> Vec<usize> {

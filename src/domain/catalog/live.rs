@@ -38,6 +38,23 @@ impl LiveAnswer<'_> {
     pub fn recommended(&self) -> Vec<Option<usize>> {
         search::recommended(self.p, &self.targets, |o, v| self.availability.get(o).and_then(|x| x.as_ref()).and_then(|x| x.get(v)).is_none_or(|x| x.available()))
     }
+
+    /// Where a derived value names a value of the option it recommends by that cannot be
+    /// chosen (the maker's chart says 56 cm for the height; the inside leg rules the 56 out):
+    /// `(derived value, option, the nearest value that can be)`, all by index, so the
+    /// derived value is not read as advice to take what is greyed out.
+    pub fn targets_ruled_out(&self) -> Vec<(usize, usize, Option<usize>)> {
+        let mut out = Vec::new();
+        for (oi, o) in self.p.options.iter().enumerate() {
+            let (Some((d, attr)), Some(target)) = (o.recommend.as_ref(), self.targets.get(oi).copied().flatten()) else { continue };
+            let Some(values) = self.availability.get(oi).and_then(Option::as_ref) else { continue };
+            let named = o.values.iter().position(|v| v.attrs.get(attr).is_some_and(|x| (x - target).abs() < 1e-9));
+            if named.and_then(|vi| values.get(vi)).is_some_and(|v| !v.available()) {
+                out.push((*d, oi, self.recommended().get(oi).copied().flatten()));
+            }
+        }
+        out
+    }
 }
 
 impl CompiledCatalog {

@@ -36,7 +36,7 @@ mod proptests;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use availability::{Availability, AvailabilityRef, Blocker, BlockerRef, OptionAvailability, ValueAvail, ValueAvailability};
+pub use availability::{Availability, AvailabilityRef, Blocker, BlockerRef, NoneFits, OptionAvailability, ValueAvail, ValueAvailability, none_fits};
 pub use bom::{SpecLine, WorkSpec};
 pub use compile::{CompiledCatalog, Product};
 pub use derive::{DerivedOutput, DerivedValue};

@@ -657,3 +657,23 @@ fn rules_read_derived_values_as_computed_not_as_shown() {
     let d = bicycles().derive(&cfg).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(d.iter().find(|x| x.code == "frame_size_cm").and_then(|x| x.value.clone()).map(|v| v.to_string()).as_deref(), Some("58"), "shown to its one decimal");
 }
+
+#[test]
+fn none_fits_blames_the_body_only_when_no_other_choice_would_help() {
+    let cat = bicycles();
+    let p = cat.product("road").unwrap_or_else(|| panic!("road"));
+    let frame = p.options.iter().position(|o| o.code == "frame_size").unwrap_or_else(|| panic!("frame_size"));
+    let wheel = p.options.iter().position(|o| o.code == "wheel_size").unwrap_or_else(|| panic!("wheel_size"));
+    let tyre = p.options.iter().position(|o| o.code == "tyre").unwrap_or_else(|| panic!("tyre"));
+    let why = |cfg: &Configuration, o: usize| {
+        let a = cat.live(cfg, rust_decimal::Decimal::ZERO).unwrap_or_else(|e| panic!("{e}"));
+        a.availability[o].as_deref().and_then(|vs| super::none_fits(p, o, vs))
+    };
+    // No seatpost reaches the saddle of an inside leg of 104 cm, whatever else is chosen.
+    let tall = good_road().measure("inside_leg", 1040).measure("stature", 1900);
+    assert_eq!(why(&tall, frame), Some(super::NoneFits::Body));
+    // A 48 cm frame rules out 700C and 25 mm tyres 650B: those two are to change.
+    let small = good_road().one("frame_size", "s48").one("wheel_size", "650b").one("wheelset", "alu_disc").one("tyre", "t25").measure("stature", 1600).measure("inside_leg", 730);
+    assert_eq!(why(&small, wheel), Some(super::NoneFits::Beside(vec![frame, tyre])));
+    assert_eq!(why(&good_road(), wheel), None);
+}

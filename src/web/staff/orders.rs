@@ -121,7 +121,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
     errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, lang, learned);
     let (price_lines, total) = answer.as_ref().map(|a| configurator::price_lines(&a.price, ctx.t)).unwrap_or_default();
-    let derived = answer.as_ref().map(|a| configurator::derived_lines(&a.derived, lang)).unwrap_or_default();
+    let derived = answer.as_ref().map(|a| configurator::derived_lines_of(cat, cfg, a, ctx.t)).unwrap_or_default();
     let violations = answer.as_ref().map(|a| configurator::violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, ctx.t)).unwrap_or_default();
     let validation = answer.map(|a| a.validation);
     ConfigurePage {
@@ -394,6 +394,9 @@ pub struct OrderPage {
     /// The customer's measurement sets (id, when and where taken), newest first.
     pub measurement_sets: Vec<(i64, String)>,
     pub violations: Vec<String>,
+    /// A revision refused at its form: the set that was chosen (still chosen when the page
+    /// comes back) and why, said at the field.
+    pub revise_tried: Option<(i64, String)>,
     pub contacts: Vec<super::order_feedback::OrderContactView>,
     pub feedback_form: super::order_feedback::OrderContactForm,
     /// A complaint resolved from this page without a resolution: (complaint, message id).
@@ -404,6 +407,19 @@ impl OrderPage {
     /// Why complaint `id` was not resolved, when it was sent without a resolution.
     pub fn resolve_error_for(&self, id: &i64) -> Option<&'static str> {
         self.resolve_error.filter(|(c, _)| c == id).map(|(_, key)| key)
+    }
+
+    /// Whether set `id` is the one the revision form shows chosen: the one just tried, or
+    /// the order's own.
+    pub fn set_chosen(&self, id: &i64) -> bool {
+        match &self.revise_tried {
+            Some((tried, _)) => tried == id,
+            None => self.order.measurement_set_id == Some(*id),
+        }
+    }
+
+    pub fn revise_error(&self) -> Option<&str> {
+        self.revise_tried.as_ref().map(|(_, why)| why.as_str())
     }
 }
 
@@ -517,7 +533,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], contacts, feedback_form: Default::default(), resolve_error: None })
+    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, contacts, feedback_form: Default::default(), resolve_error: None })
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as
@@ -632,19 +648,23 @@ pub async fn revise_order(
             let again = order_page(page, &db, &cache, id, Some(why)).await?;
             render::page(StatusCode::CONFLICT, &again)
         }
+        // Said at the form, with the set chosen still chosen (it went back to the order's).
         Err(crate::orders::ReviseError::Unchanged) => {
             let t = page.ctx.t;
-            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-same"))).await?;
+            let mut again = order_page(page, &db, &cache, id, None).await?;
+            again.revise_tried = Some((set_id, t.t("order-revise-same")));
             render::page(StatusCode::OK, &again)
         }
         Err(crate::orders::ReviseError::NothingUsedChanged) => {
             let t = page.ctx.t;
-            let again = order_page(page, &db, &cache, id, Some(t.t("order-revise-nothing-used"))).await?;
+            let mut again = order_page(page, &db, &cache, id, None).await?;
+            again.revise_tried = Some((set_id, t.t("order-revise-nothing-used")));
             render::page(StatusCode::OK, &again)
         }
         Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
             let (t, lang) = (page.ctx.t, page.ctx.t.lang);
-            let mut again = order_page(page, &db, &cache, id, Some(t.t("order-revise-invalid"))).await?;
+            let mut again = order_page(page, &db, &cache, id, None).await?;
+            again.revise_tried = Some((set_id, t.t("order-revise-invalid")));
             again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
             render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
         }
