@@ -138,3 +138,70 @@ if (carried && carried.page === location.pathname + location.search) {
   // listens: deferred scripts all run before DOMContentLoaded, and this one runs first.
   if (changed) document.addEventListener("DOMContentLoaded", () => changed.dispatchEvent(new Event("change", { bubbles: true })), { once: true });
 }
+
+// The staff order form answers as choices change, as the shop's does: the form is checked as
+// its Check button would (`action=check`, which changes nothing) and the answer's form takes
+// the place of this one. Without the script, Check does the same with a reload.
+(() => {
+  const form = document.getElementById("configurator");
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-live") || !window.fetch) return;
+  let latest = 0;
+  async function refresh() {
+    const data = new URLSearchParams(new FormData(form));
+    data.set("action", "check");
+    const mine = ++latest;
+    form.setAttribute("aria-busy", "true");
+    try {
+      // `form.action` would be its buttons named "action", not its address.
+      const res = await fetch(form.getAttribute("action") || "", { method: "POST", body: data, credentials: "same-origin", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+      // Signed out meanwhile: go where the server sends us instead of applying its page.
+      if (res.redirected) { window.location.assign(res.url); return; }
+      const text = await res.text();
+      // Answers can overtake each other: only the newest one is shown.
+      if (mine !== latest) return;
+      const next = new DOMParser().parseFromString(text, "text/html").getElementById("configurator");
+      if (!next) return;
+      // A field typed in while the answer was on its way keeps what was typed, and is asked
+      // about again.
+      let typed = false;
+      for (const field of next.querySelectorAll("input[type=text]")) {
+        const now = form.elements.namedItem(field.getAttribute("name") || "");
+        if (now instanceof HTMLInputElement && now.value !== (data.get(now.name) ?? "")) {
+          field.setAttribute("value", now.value);
+          typed = true;
+        }
+      }
+      // The focus, and the caret in a text field, stay where they were.
+      const active = document.activeElement;
+      const focused = active instanceof HTMLElement && form.contains(active) ? active.id : "";
+      const caret = active instanceof HTMLInputElement && active.type === "text" ? [active.selectionStart, active.selectionEnd] : null;
+      form.replaceChildren(...next.childNodes);
+      const again = focused && document.getElementById(focused);
+      if (again instanceof HTMLElement) {
+        again.focus();
+        if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
+      }
+      if (typed) queueMicrotask(refresh);
+    } finally {
+      if (mine === latest) form.removeAttribute("aria-busy");
+    }
+  }
+  form.addEventListener("change", (event) => {
+    const el = event.target;
+    if (el instanceof HTMLInputElement && el.type === "text") return; // asked while typed, below
+    if (el instanceof HTMLSelectElement || el instanceof HTMLInputElement) refresh();
+  });
+  let pause = 0;
+  form.addEventListener("input", (event) => {
+    if (!(event.target instanceof HTMLInputElement) || event.target.type !== "text") return;
+    clearTimeout(pause);
+    pause = setTimeout(refresh, 500);
+  });
+  form.addEventListener("submit", (event) => {
+    if (event.submitter instanceof HTMLButtonElement && event.submitter.value === "check") {
+      event.preventDefault();
+      refresh();
+    }
+  });
+  document.documentElement.classList.add("live-configurator");
+})();

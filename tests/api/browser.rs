@@ -257,11 +257,19 @@ async fn a_fitter_enrolls_a_customer_measures_confirms_a_warning_and_sees_the_ti
     browser.wait_text("h1", "New order").await;
     c.find(Locator::XPath("//a[contains(., 'Bib shorts')]")).await.unwrap().click().await.unwrap();
     browser.wait_text("#price h2", "Price").await;
+    // The form answers as choices change, with no button to press (it had a Check button).
+    assert!(browser.text("#violations").await.contains("Choose Cut."));
+    assert!(!c.find(Locator::Css("#check")).await.unwrap().is_displayed().await.unwrap(), "no Check button with the script");
     c.find(Locator::Css("#o_cut")).await.unwrap().select_by_value("women").await.unwrap();
-    browser.click("#check").await;
-    browser.wait_text("#price h2", "Price").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.text("#validity").await.contains("Choose Cut.") {
+        assert!(Instant::now() < deadline, "the form did not answer the choice");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let chosen = c.find(Locator::Css("#o_cut")).await.unwrap().prop("value").await.unwrap();
-    assert_eq!(chosen.as_deref(), Some("women"), "the choice survives the check");
+    assert_eq!(chosen.as_deref(), Some("women"), "the choice survives the answer");
+    let focused = c.execute("return document.activeElement && document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("o_cut"), "the focus stays on the field");
     assert!(!browser.text("#total").await.is_empty());
     browser.shot("configurator").await;
     c.clone().close().await.unwrap();
