@@ -57,8 +57,6 @@ pub struct SignUpForm {
 pub struct NextQuery {
     #[serde(default)]
     next: String,
-    #[serde(default)]
-    notice: Option<String>,
 }
 
 impl SignUpPage {
@@ -219,16 +217,21 @@ impl SignUpPage {
     }
 }
 
-pub async fn sign_in_form(page: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+/// The sign-in page's notices, said once (see [`crate::web::notice`]).
+const SIGNED_OUT: &str = "signed-out";
+const PASSWORD_RESET: &str = "password-reset";
+
+pub async fn sign_in_form(req: HttpRequest, settings: web::Data<Settings>, page: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     if page.ctx.customer.is_some() {
         return Ok(see_other(&safe_next(&q.next, "/shop")));
     }
-    let notice = q.notice.as_deref().and_then(|n| match n {
-        "signed-out" => Some("shop-signed-out"),
-        "reset" => Some("reset-done"),
+    let notice = match crate::web::notice::of(&req) {
+        Some(SIGNED_OUT) => Some("shop-signed-out"),
+        Some(PASSWORD_RESET) => Some("reset-done"),
         _ => None,
-    });
-    render::ok(&SignInPage { notice: notice.map(|k| page.ctx.t.t(k)), email: String::new(), next: q.next.clone(), errors: Errors::new(), form_error: None, ctx: page.ctx })
+    };
+    let res = render::ok(&SignInPage { notice: notice.map(|k| page.ctx.t.t(k)), email: String::new(), next: q.next.clone(), errors: Errors::new(), form_error: None, ctx: page.ctx })?;
+    if notice.is_some() { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
 
 #[derive(Deserialize)]
@@ -282,14 +285,14 @@ pub struct EmptyForm {}
 
 /// `POST /shop/sign-out`: ends the shop session on the server (a staff session in the same
 /// browser stays, as it is another identity).
-pub async fn sign_out(session: Session, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
+pub async fn sign_out(session: Session, settings: web::Data<Settings>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
     if session.get::<i64>(STAFF_ID).ok().flatten().is_some() {
         session.remove(CUSTOMER_ACCOUNT_ID);
         session.renew();
     } else {
         session.purge();
     }
-    Ok(see_other("/shop/sign-in?notice=signed-out"))
+    crate::web::notice::redirect("/shop/sign-in", SIGNED_OUT, settings.secure_cookies())
 }
 
 #[derive(Template)]
@@ -349,7 +352,7 @@ pub struct ResetForm {
 }
 
 /// `POST /shop/reset/{token}`: a new password; the link is used up and sessions end.
-pub async fn reset(page: Visitor, db: web::Data<Db>, path: web::Path<String>, CsrfForm(form): CsrfForm<ResetForm>) -> Result<HttpResponse, AppError> {
+pub async fn reset(page: Visitor, db: web::Data<Db>, settings: web::Data<Settings>, path: web::Path<String>, CsrfForm(form): CsrfForm<ResetForm>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let mut again = ResetPage { ctx: page.ctx, token: token.clone(), live: true, error: None };
     if let Err(e) = crate::domain::staff::check_new_password(&form.password, &form.confirmation) {
@@ -364,7 +367,7 @@ pub async fn reset(page: Visitor, db: web::Data<Db>, path: web::Path<String>, Cs
     match shop_accounts::reset_password(&db, &token, form.password).await {
         Ok(account) => {
             tracing::info!(customer.id = account.customer_id, "customer password reset");
-            Ok(see_other("/shop/sign-in?notice=reset"))
+            crate::web::notice::redirect("/shop/sign-in", PASSWORD_RESET, settings.secure_cookies())
         }
         Err(ShopAccountError::BadResetLink) => {
             again.live = false;
@@ -396,12 +399,12 @@ pub async fn email_confirm_form(page: Visitor, db: web::Data<Db>, path: web::Pat
 }
 
 /// `POST /shop/account/email/{token}`: the link's email becomes the account's sign-in.
-pub async fn confirm_email(page: Visitor, db: web::Data<Db>, path: web::Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
+pub async fn confirm_email(page: Visitor, db: web::Data<Db>, settings: web::Data<Settings>, path: web::Path<String>, CsrfForm(_): CsrfForm<EmptyForm>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let t = page.ctx.t;
     let signed_in = page.ctx.customer.as_ref().map(|c| c.account_id);
     match shop_accounts::confirm_email_change(&db, &token, t).await {
-        Ok(EmailConfirmed::Changed { account_id, .. }) if signed_in == Some(account_id) => Ok(see_other("/shop/account?notice=email")),
+        Ok(EmailConfirmed::Changed { account_id, .. }) if signed_in == Some(account_id) => crate::web::notice::redirect("/shop/account", super::me::EMAIL_CHANGED, settings.secure_cookies()),
         // Signed out, or in another account (a shared computer): said here, not on an account
         // page whose address did not change.
         Ok(EmailConfirmed::Changed { email, .. }) => {

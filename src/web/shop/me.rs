@@ -92,29 +92,33 @@ async fn recommendations(db: &Db, cache: &CatalogCache, profiles: Arc<ProfileMem
     })
 }
 
-#[derive(Deserialize)]
-pub struct AccountQuery {
-    #[serde(default)]
-    notice: String,
-}
+/// The account page's notices (see [`show_account`]).
+const DETAILS_SAVED: &str = "account-details";
+const EMAIL_PENDING: &str = "account-email-pending";
+pub(super) const EMAIL_CHANGED: &str = "account-email";
+const EMAIL_CANCELLED: &str = "account-email-cancelled";
+const PASSWORD_CHANGED: &str = "account-password";
 
-/// `GET /shop/account`; `?notice=` after a change was saved.
-pub async fn show_account(page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>, q: web::Query<AccountQuery>) -> Result<HttpResponse, AppError> {
+/// `GET /shop/account`, saying once what a change just saved (see [`crate::web::notice`]: in
+/// the address, it was said again on every reload and by a bookmark).
+pub async fn show_account(req: HttpRequest, settings: web::Data<crate::config::Settings>, page: Shopper, db: web::Data<Db>, cache: web::Data<CatalogCache>, profiles: web::Data<ProfileMemo>) -> Result<HttpResponse, AppError> {
     let recs = recommendations(&db, &cache, profiles.into_inner(), &page).await?;
     let pending_email = shop_accounts::pending_email(&db, page.customer.account_id).await.map_err(super::account::shop_error)?;
     let mut shown = AccountPage::new(page.ctx, &page.customer);
     let t = shown.ctx.t;
-    shown.notice = match (q.notice.as_str(), &pending_email) {
-        ("details", _) => Some(t.t("shop-details-saved")),
-        ("email-pending", Some(email)) => Some(t.t_args("shop-details-email-pending", &[("email", email.clone()), ("hours", shop_accounts::EMAIL_CHANGE_HOURS.to_string())])),
-        ("email", _) => Some(t.t("shop-details-email-changed")),
-        ("email-cancelled", _) => Some(t.t("shop-email-cancelled")),
-        ("password", _) => Some(t.t("shop-password-changed")),
+    shown.notice = match (crate::web::notice::of(&req).unwrap_or_default(), &pending_email) {
+        (DETAILS_SAVED, _) => Some(t.t("shop-details-saved")),
+        (EMAIL_PENDING, Some(email)) => Some(t.t_args("shop-details-email-pending", &[("email", email.clone()), ("hours", shop_accounts::EMAIL_CHANGE_HOURS.to_string())])),
+        (EMAIL_CHANGED, _) => Some(t.t("shop-details-email-changed")),
+        (EMAIL_CANCELLED, _) => Some(t.t("shop-email-cancelled")),
+        (PASSWORD_CHANGED, _) => Some(t.t("shop-password-changed")),
         _ => None,
     };
+    let said = shown.notice.is_some();
     shown.recs = recs;
     shown.pending_email = pending_email;
-    render::ok(&shown)
+    let res = render::ok(&shown)?;
+    if said { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
 
 #[derive(Deserialize)]
@@ -170,7 +174,7 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
         errors.insert(field, m);
     }
     if errors.is_empty() {
-        return Ok(see_other(if email_changes { "/shop/account?notice=email-pending" } else { "/shop/account?notice=details" }));
+        return crate::web::notice::redirect("/shop/account", if email_changes { EMAIL_PENDING } else { DETAILS_SAVED }, settings.secure_cookies());
     }
     let mut again = AccountPage::new(page.ctx, &page.customer);
     again.name = form.name.trim().to_owned();
@@ -181,15 +185,15 @@ pub async fn change_details(req: HttpRequest, page: Shopper, db: web::Data<Db>, 
 
 /// `POST /shop/account/email/cancel`: the email waiting for confirmation is not wanted; its
 /// link stops working.
-pub async fn cancel_email_change(page: Shopper, db: web::Data<Db>, CsrfForm(_): CsrfForm<super::account::EmptyForm>) -> Result<HttpResponse, AppError> {
+pub async fn cancel_email_change(page: Shopper, db: web::Data<Db>, settings: web::Data<crate::config::Settings>, CsrfForm(_): CsrfForm<super::account::EmptyForm>) -> Result<HttpResponse, AppError> {
     shop_accounts::cancel_email_change(&db, owner(&page.customer)).await.map_err(super::account::shop_error)?;
-    Ok(see_other("/shop/account?notice=email-cancelled"))
+    crate::web::notice::redirect("/shop/account", EMAIL_CANCELLED, settings.secure_cookies())
 }
 
 /// `POST /shop/account/password`: every other session of the account ends; this one goes on
 /// under a new id. Passwords are never shown again: a refused form comes back empty, with
 /// the reason at each field.
-pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, db: web::Data<Db>, CsrfForm(form): CsrfForm<crate::web::staff::password::ChangePasswordForm>) -> Result<HttpResponse, AppError> {
+pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, db: web::Data<Db>, settings: web::Data<crate::config::Settings>, CsrfForm(form): CsrfForm<crate::web::staff::password::ChangePasswordForm>) -> Result<HttpResponse, AppError> {
     let t = page.ctx.t;
     let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
     match new_password_problem(&form.current, &form.new_password, &form.confirm) {
@@ -205,7 +209,7 @@ pub async fn change_password(req: HttpRequest, page: Shopper, session: Session, 
         session.renew();
         session.insert(CUSTOMER_ACCOUNT_ID, page.customer.account_id).map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
         csrf::rotate(&session);
-        return Ok(see_other("/shop/account?notice=password"));
+        return crate::web::notice::redirect("/shop/account", PASSWORD_CHANGED, settings.secure_cookies());
     }
     let mut again = AccountPage::new(page.ctx, &page.customer);
     again.errors = errors;

@@ -4,11 +4,12 @@
 //! disabling an account ends its sessions at once.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::{self, AccountError, CreateStaff};
+use crate::config::Settings;
 use crate::domain::customer::FieldErrors;
 use crate::domain::staff::{self, Role};
 use crate::domain::store_settings::{self, StoreSettings, format_percent};
@@ -81,28 +82,22 @@ impl Member {
     }
 }
 
-/// What the last action did, from the redirect's query: only these keys are shown.
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: Option<String>,
+/// What the last action did, said once on the page it goes back to (see
+/// [`crate::web::notice`]; in the address, it was said again on every reload): the notice is
+/// the message's id, and only these are said.
+const DONE: [&str; 8] = ["store-added", "store-saved", "staff-enabled", "staff-disabled", "store-closed-done", "store-handed-over", "store-closed-handed-over", "store-reopened"];
+
+/// Goes to `to`, where `done` (one of [`DONE`]) is said.
+fn done(to: &str, done: &'static str, settings: &Settings) -> Result<HttpResponse, AppError> {
+    debug_assert!(DONE.contains(&done));
+    crate::web::notice::redirect(to, done, settings.secure_cookies())
 }
 
-impl Done {
-    fn notice(&self, ctx: &Ctx) -> Option<String> {
-        let key = match self.done.as_deref()? {
-            "store-added" => "store-added",
-            "saved" => "store-saved",
-            "enabled" => "staff-enabled",
-            "disabled" => "staff-disabled",
-            "closed" => "store-closed-done",
-            "handed-over" => "store-handed-over",
-            "closed-handed-over" => "store-closed-handed-over",
-            "reopened" => "store-reopened",
-            _ => return None,
-        };
-        Some(ctx.t.t(key))
-    }
+/// The page, with what was just done said, once.
+fn with_done<T: askama::Template>(req: &HttpRequest, settings: &Settings, ctx: &Ctx, page: impl FnOnce(Option<String>) -> T) -> Result<HttpResponse, AppError> {
+    let key = crate::web::notice::of(req).filter(|n| DONE.contains(n));
+    let res = render::ok(&page(key.map(|k| ctx.t.t(k))))?;
+    if key.is_some() { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
 
 pub struct StoreLine {
@@ -231,15 +226,15 @@ fn page_of(store_id: Option<i64>) -> String {
 }
 
 /// `GET /staff/stores`: every store and the administrators (administrators only).
-pub async fn list_stores(p: StaffPage, db: web::Data<Db>, q: web::Query<Done>) -> Result<HttpResponse, AppError> {
+pub async fn list_stores(req: HttpRequest, settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
-    let notice = q.notice(&p.ctx);
-    let page = StoresPage { notice, ..StoresPage::load(&db, p.ctx).await? };
-    render::ok(&page)
+    let ctx = p.ctx.clone();
+    let page = StoresPage::load(&db, p.ctx).await?;
+    with_done(&req, &settings, &ctx, |notice| StoresPage { notice, ..page })
 }
 
 /// `POST /staff/stores`: a new store. Its currency is the chain's (the catalogs price in it).
-pub async fn create_store(p: StaffPage, db: web::Data<Db>, CsrfForm(form): CsrfForm<StoreForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_store(app_settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, CsrfForm(form): CsrfForm<StoreForm>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let settings = match form.check() {
         Ok(s) => s,
@@ -255,7 +250,7 @@ pub async fn create_store(p: StaffPage, db: web::Data<Db>, CsrfForm(form): CsrfF
         })
         .await;
     match created {
-        Ok(id) => Ok(see_other(&format!("/staff/stores/{id}?done=store-added"))),
+        Ok(id) => done(&format!("/staff/stores/{id}"), "store-added", &app_settings),
         Err(e) if e.is_unique_violation() => {
             let mut store_form = StoreForm { code: settings.code, name: settings.name, tax_rate: format_percent(settings.tax_rate_bp), errors: FieldErrors::new() };
             store_form.errors.insert("code", "store-code-taken");
@@ -266,15 +261,15 @@ pub async fn create_store(p: StaffPage, db: web::Data<Db>, CsrfForm(form): CsrfF
 }
 
 /// `GET /staff/stores/{id}`: a store and its team, for its own staff and administrators.
-pub async fn show_store(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, q: web::Query<Done>) -> Result<HttpResponse, AppError> {
-    let notice = q.notice(&p.ctx);
-    let page = StorePage { notice, ..StorePage::load(&db, p.ctx, path.into_inner()).await? };
-    render::ok(&page)
+pub async fn show_store(req: HttpRequest, settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let ctx = p.ctx.clone();
+    let page = StorePage::load(&db, p.ctx, path.into_inner()).await?;
+    with_done(&req, &settings, &ctx, |notice| StorePage { notice, ..page })
 }
 
 /// `POST /staff/stores/{id}`: the store's name and tax rate (administrators). The code
 /// stays: orders, factories and channels know the store by it.
-pub async fn update_store(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(mut form): CsrfForm<StoreForm>) -> Result<HttpResponse, AppError> {
+pub async fn update_store(app_settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(mut form): CsrfForm<StoreForm>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
     let mut page = StorePage::load(&db, p.ctx, id).await?;
@@ -305,7 +300,7 @@ pub async fn update_store(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>,
         Ok(())
     })
     .await?;
-    Ok(see_other(&format!("/staff/stores/{id}?done=saved")))
+    done(&format!("/staff/stores/{id}"), "store-saved", &app_settings)
 }
 
 /// `POST /staff/stores/{id}/staff`: a fitter or manager for the store.
@@ -407,7 +402,7 @@ pub struct ActiveForm {
 
 /// `POST /staff/team/{id}/active`: `active=off` disables the account and ends its sessions
 /// on the server; `on` lets it sign in again. Nobody disables themselves.
-pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<ActiveForm>) -> Result<HttpResponse, AppError> {
+pub async fn set_active(settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<ActiveForm>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     // Said to whoever manages accounts (a manager could not manage their own anyway).
     if id == p.staff.id && p.staff.authority().has_at_least(Role::Manager) {
@@ -431,7 +426,7 @@ pub async fn set_active(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, C
         Ok(())
     })
     .await?;
-    Ok(see_other(&format!("{}?done={}", page_of(target.store_id), if active { "enabled" } else { "disabled" })))
+    done(&page_of(target.store_id), if active { "staff-enabled" } else { "staff-disabled" }, &settings)
 }
 
 #[derive(Default, Deserialize)]
@@ -445,7 +440,7 @@ pub struct OpenForm {
 /// `POST /staff/stores/{id}/open` (administrators): `open=off` closes the store (it sells
 /// nothing more, in the shop or through a channel, and its people's accounts are disabled,
 /// which ends their sessions); `on` opens it again, its people to be enabled one by one.
-pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<OpenForm>) -> Result<HttpResponse, AppError> {
+pub async fn set_open(settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, CsrfForm(form): CsrfForm<OpenForm>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
     let actor = p.staff.id;
@@ -496,9 +491,9 @@ pub async fn set_open(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, Csr
             let page = StorePage::load(&db, p.ctx, id).await?;
             render::page(StatusCode::CONFLICT, &StorePage { refusal: Some(refusal), ..page })
         }
-        Some(Ok((closed, true))) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if closed { "closed-handed-over" } else { "handed-over" }))),
+        Some(Ok((closed, true))) => done(&format!("/staff/stores/{id}"), if closed { "store-closed-handed-over" } else { "store-handed-over" }, &settings),
         Some(Ok((false, false))) => Ok(see_other(&format!("/staff/stores/{id}"))),
-        Some(Ok((true, false))) => Ok(see_other(&format!("/staff/stores/{id}?done={}", if open { "reopened" } else { "closed" }))),
+        Some(Ok((true, false))) => done(&format!("/staff/stores/{id}"), if open { "store-reopened" } else { "store-closed-done" }, &settings),
     }
 }
 
