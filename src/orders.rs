@@ -477,6 +477,69 @@ pub fn revise(
     orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum CollectionError {
+    #[error("no such order")]
+    NotFound,
+    /// Delivered to an address: there is no store to change.
+    #[error("the order is not collected in a store")]
+    NotCollected,
+    #[error("the order is collected there already")]
+    Unchanged,
+    /// Shipped, rejected or cancelled: nothing is on its way to change.
+    #[error("work order {0} is {1}: where it is collected can no longer change")]
+    TooLate(i64, String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for CollectionError {
+    fn from(e: diesel::result::Error) -> Self {
+        CollectionError::Store(e.into())
+    }
+}
+
+/// Where an order is collected, moved to another (open) store: its own closed, or the customer
+/// asked. Until its factories ship, each work order gets a new revision with the new
+/// `ship_to`, its factory `work_order.updated`, and its history says from where to where.
+pub fn change_collection(conn: &mut DbConn, order_id: i64, to: &crate::store::stores::Store, staff_id: i64) -> Result<OrderRow, CollectionError> {
+    let order = orders::find(conn, order_id)?.ok_or(CollectionError::NotFound)?;
+    let ship_to: Value = serde_json::from_str(&order.ship_to).unwrap_or(Value::Null);
+    let Some(from) = ship_to.get("store").filter(|s| !s.is_null()) else { return Err(CollectionError::NotCollected) };
+    if from.as_i64() == Some(to.id) {
+        return Err(CollectionError::Unchanged);
+    }
+    let work_orders = orders::work_orders_of_order(conn, order_id)?;
+    if let Some(wo) = work_orders.iter().find(|w| matches!(Status::parse(&w.status), Some(Status::Shipped | Status::Rejected | Status::Cancelled))) {
+        return Err(CollectionError::TooLate(wo.id, wo.status.clone()));
+    }
+    crate::store::epoch::mark_customer(order.customer_id);
+    let moved = ship_to_store(to.id, &to.code, &to.name);
+    orders::set_ship_to(conn, order_id, &moved.to_string())?;
+    let change = revision::Change {
+        kind: revision::Kind::Collection,
+        code: "store".into(),
+        from: ship_to.get("store_name").and_then(Value::as_str).map(str::to_owned),
+        to: Some(to.name.clone()),
+    };
+    for wo in work_orders {
+        let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
+        let revision = wo.revision + 1;
+        // The document as sent, but for where it goes: nothing else about it changed.
+        let mut doc: Value = serde_json::from_str(&wo.document).unwrap_or_else(|_| json!({}));
+        if let Value::Object(map) = &mut doc {
+            map.insert("ship_to".into(), moved.clone());
+            map.insert("revision".into(), json!(revision));
+        }
+        orders::set_revision(conn, wo.id, revision, &doc.to_string())?;
+        orders::record_event(conn, wo.id, Some(&wo.status), &wo.status, &format!("staff:{staff_id}"), &revision::note(revision, std::slice::from_ref(&change)))?;
+        let updated = orders::find_work_order(conn, wo.id)?.ok_or(CollectionError::NotFound)?;
+        enqueue(conn, &factory, Some(wo.id), "work_order.updated", &document(&updated))?;
+    }
+    audit::record(conn, Some(staff_id), "order.collection_changed", &format!("order:{order_id}"), &format!("from store:{} to store:{}", from, to.id))?;
+    orders::find(conn, order_id)?.ok_or(CollectionError::NotFound)
+}
+
 /// The measurements and derived values (sizes, pattern measurements) a revision changes.
 fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configuration) -> Vec<revision::Change> {
     // Only what the product reads: a chest measured again changes nothing on a bicycle.

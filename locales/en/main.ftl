@@ -53,7 +53,7 @@ store-left-title = What it leaves behind
 store-left-customers = Customers whose home store it is: { $n }
 store-left-channels = Sales channels selling in its name: { $n }
 store-left-orders = Orders in the making to be collected here: { $n }
-store-left-orders-stay = These orders are still to be collected here: tell their customers where to collect them instead.
+store-left-orders-stay = These orders are still to be collected here: on each order's page, choose where it is collected instead (its factory is told), and tell its customer.
 store-hand-over = Move its customers and sales channels to
 store-hand-over-keep = No other store: they stay with this one
 store-hand-over-now = Move them
@@ -870,6 +870,18 @@ audit-insights-classified = Customers classified
 # Saved notices after a redirect
 measurements-saved-notice = The measurements are saved. New orders use them; placed orders keep theirs until they are revised from their page.
 order-revised-notice = Revised with the measurements chosen. Each factory is sent the new revision; it is listed under its work order below.
+order-collection = Where it is collected
+order-collection-explained = When the store closes, or the customer asks: each factory is sent a new revision of its work order with the new address.
+order-collection-store = Store
+order-collection-button = Collect there
+order-collection-choose = Choose a store that is open.
+order-collection-same = The order is collected there already: nothing was sent to the factory.
+order-collection-delivered = This order is delivered to an address, not collected in a store.
+order-collection-too-late = Part of this order has shipped, or was rejected or cancelled: where it is collected can no longer change.
+order-collection-notice = The order is now collected at the store chosen. Each factory is sent the new revision; it is listed under its work order below.
+event-collected-at = Collected at
+audit-order-collection-changed = Collection store changed
+audit-detail-from = from
 
 # The staff measurement form, started from the latest set
 measurements-prefilled = Filled in with the measurements of { $date }. Change what you re-measured and save: they are kept as a new set, and the old one stays in the history.

@@ -53,7 +53,7 @@ store-left-title = 关闭后留下的
 store-left-customers = 以此为所属门店的顾客：{ $n }
 store-left-channels = 以此门店名义销售的渠道：{ $n }
 store-left-orders = 待在此取货、仍在制作中的订单：{ $n }
-store-left-orders-stay = 这些订单仍在此门店取货：请告知顾客改到何处取货。
+store-left-orders-stay = 这些订单仍在此门店取货：请在每个订单的页面上改选取货门店（工厂会收到通知），并告知顾客。
 store-hand-over = 将其顾客和销售渠道转到
 store-hand-over-keep = 不转移：保留在此门店
 store-hand-over-now = 转移
@@ -867,6 +867,18 @@ audit-insights-classified = 顾客分类
 # Saved notices after a redirect
 measurements-saved-notice = 测量数据已保存。新订单将使用这些数据；已下的订单保留原数据，可在订单页面修订。
 order-revised-notice = 已按所选测量数据修订。新修订版已发送给各工厂，列在下方对应的工单中。
+order-collection = 取货门店
+order-collection-explained = 门店关闭或顾客要求时使用：每家工厂都会收到带新地址的工单新版本。
+order-collection-store = 门店
+order-collection-button = 改到此门店取货
+order-collection-choose = 请选择一家营业中的门店。
+order-collection-same = 订单已在该门店取货：未向工厂发送任何内容。
+order-collection-delivered = 此订单寄送到地址，而非在门店取货。
+order-collection-too-late = 此订单已有部分发货、被拒或取消：取货门店不能再更改。
+order-collection-notice = 订单已改到所选门店取货。每家工厂都会收到新版本，列在下方对应工单中。
+event-collected-at = 取货门店
+audit-order-collection-changed = 更改取货门店
+audit-detail-from = 从
 
 # The staff measurement form, started from the latest set
 measurements-prefilled = 已填入 { $date } 的测量数据。修改重新测量的数值后保存：将保存为新的一组数据，旧数据仍保留在历史中。

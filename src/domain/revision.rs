@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 pub enum Kind {
     Measurement,
     Derived,
+    /// Where the order is collected: code `store`, the stores' names.
+    Collection,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,7 @@ pub fn note(n: i32, changes: &[Change]) -> String {
         let kind = match c.kind {
             Kind::Measurement => "measurement",
             Kind::Derived => "derived",
+            Kind::Collection => "collection",
         };
         // A tab or line break inside a value would split it: none is written (values are
         // numbers and size labels), and one that were would be kept as a space.
@@ -60,6 +63,7 @@ pub fn read(note: &str) -> Option<(i32, Vec<Change>)> {
             let kind = match f.next()? {
                 "measurement" => Kind::Measurement,
                 "derived" => Kind::Derived,
+                "collection" => Kind::Collection,
                 _ => return None,
             };
             let (code, from, to) = (f.next()?, f.next()?, f.next()?);
@@ -81,6 +85,8 @@ mod tests {
     fn a_note_says_what_changed_and_reads_back() {
         let m = changes(Kind::Measurement, &map(&[("chest_girth", "1040"), ("stature", "1755")]), &map(&[("chest_girth", "1080"), ("stature", "1755"), ("waist_girth", "900")]));
         let d = changes(Kind::Derived, &map(&[("size", "L")]), &map(&[("size", "XL")]));
+        let moved = Change { kind: Kind::Collection, code: "store".into(), from: Some("North\tStore".into()), to: Some("South Store".into()) };
+        assert_eq!(read(&note(3, std::slice::from_ref(&moved))), Some((3, vec![Change { from: Some("North Store".into()), ..moved }])), "a tab in a name is a space");
         assert_eq!(m.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["chest_girth", "waist_girth"], "the same stature is no change");
         let all: Vec<Change> = m.into_iter().chain(d).collect();
         let text = note(2, &all);

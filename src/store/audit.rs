@@ -51,7 +51,7 @@ pub const ACTIONS: &[&str] = &[
     "customer.password_changed", "customer.password_reset", "customer.preference_added", "customer.preference_pin",
     "customer.preference_unpin", "customer.preference_drop", "customer.contact_logged", "customer.complaint_resolved",
     "customer.learned_accepted", "customer.learned_dismissed",
-    "order.placed", "order.revised", "order.cancelled", "order.contact_logged",
+    "order.placed", "order.revised", "order.collection_changed", "order.cancelled", "order.contact_logged",
     "draft.saved",
     "staff.created", "staff.signed_in", "staff.signed_out", "staff.sign_in_failed", "staff.sign_in_refused", "staff.password_changed", "staff.password_reset",
     "staff.enabled", "staff.disabled",

@@ -577,6 +577,11 @@ pub fn revise(conn: &mut DbConn, id: i64, r: &Revision) -> QueryResult<usize> {
         .execute(on))
 }
 
+/// Where the order goes (see `orders::ship_to_store`), changed.
+pub fn set_ship_to(conn: &mut DbConn, id: i64, ship_to: &str) -> QueryResult<usize> {
+    native!(conn, |on| diesel::update(o::table.find(id)).set((o::ship_to.eq(ship_to), o::updated_at.eq(now()))).execute(on))
+}
+
 pub fn set_revision(conn: &mut DbConn, id: i64, revision: i32, document: &str) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(wo::table.find(id))
         .set((wo::revision.eq(revision), wo::document.eq(document), wo::updated_at.eq(now())))

@@ -165,6 +165,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("GET", "/staff/orders/{id}", Rule::Staff, "/staff/orders/{order}"),
     ("POST", "/staff/orders/{id}/cancel", Rule::StaffOfStore, "/staff/orders/{order}/cancel"),
     ("POST", "/staff/orders/{id}/revise", Rule::StaffOfStore, "/staff/orders/{order}/revise"),
+    ("POST", "/staff/orders/{id}/collection", Rule::StaffOfStore, "/staff/orders/{order}/collection"),
     ("GET", "/staff/work-orders/{id}/ticket", Rule::StaffOfStore, "/staff/work-orders/{wo}/ticket"),
     ("POST", "/staff/orders/{id}/contacts", Rule::Staff, "/staff/orders/{order}/contacts"),
     ("GET", "/staff/insights", Rule::Manager, "/staff/insights"),
@@ -292,8 +293,10 @@ fn json_body_for(pattern: &str) -> Option<serde_json::Value> {
     }
 }
 
-fn form_fields_for(pattern: &str, other_customer: &str) -> Vec<(&'static str, String)> {
+fn form_fields_for(pattern: &str, other_customer: &str, north: i64) -> Vec<(&'static str, String)> {
     match pattern {
+        // Where it is collected already: allowed, and nothing changes.
+        "/staff/orders/{id}/collection" => vec![("store", north.to_string())],
         "/staff/orders/{id}/revise" => vec![("measurement_set", "1".into())],
         "/staff/customers/{id}/merge" => vec![("other_id", other_customer.into())],
         "/staff/stores/{id}/open" => vec![("open", "on".into())],
@@ -447,7 +450,7 @@ async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
             req = match json_body_for(pattern) {
                 Some(json) => req.header("idempotency-key", "authz-refused").json(&json),
                 None => {
-                    let mut fields = form_fields_for(pattern, &other_customer_id.to_string());
+                    let mut fields = form_fields_for(pattern, &other_customer_id.to_string(), app.north);
                     if let Some(t) = token {
                         fields.push(("csrf_token", t.to_owned()));
                     }

@@ -19,6 +19,7 @@ on_both_backends!(
     a_change_before_production_sends_a_new_revision_and_after_is_refused,
     a_pulling_factory_follows_revisions_and_cancellations,
     factory_settings_are_checked_at_the_field,
+    an_order_is_collected_at_another_store_until_it_ships,
 );
 
 /// A new measurement set for the order's customer: the same body with a 108 cm chest.
@@ -554,4 +555,76 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
 async fn items_name(app: &TestApp, token: &str, id: &Value) -> Option<String> {
     let wo: Value = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/{id}"))).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     wo["personalisation"][0]["text"].as_str().map(str::to_owned)
+}
+
+/// A store closes, or the customer asks: the order is collected at another open store, its
+/// factory is sent the new address as a revision, and once anything has shipped it stays.
+async fn an_order_is_collected_at_another_store_until_it_ships(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    let reg = app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let got = factory.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].body["data"]["ship_to"]["store_code"], "NORTH");
+    let (_, html) = app.get_html(&order).await;
+    assert_eq!(attr(&html, "#collection-store option[selected]", "value"), Some(app.north.to_string()));
+    let token = attr(&html, "#collection input[name=csrf_token]", "value").unwrap();
+    let path = format!("{order}/collection");
+    let move_to = |store: String| {
+        let (app, path, token) = (&app, &path, &token);
+        async move { app.post_form(path, &[("csrf_token", token.as_str()), ("store", store.as_str())]).await }
+    };
+
+    // Where it is collected already, or a store that is no store: said at the field.
+    let res = move_to(app.north.to_string()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let same = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&same, "#collection-error"), vec!["The order is collected there already: nothing was sent to the factory."]);
+    let res = move_to("999".into()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&unknown, "#collection-error"), vec!["Choose a store that is open."]);
+    assert_eq!(attr(&unknown, "#collection-store", "aria-describedby").as_deref(), Some("collection-error"));
+
+    let res = move_to(app.south.to_string()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, moved) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&moved, "#saved-notice"), vec!["The order is now collected at the store chosen. Each factory is sent the new revision; it is listed under its work order below."]);
+    assert_eq!(select(&moved, "#order-delivery"), vec!["Collect at South Store"]);
+    assert_eq!(select(&moved, ".wo-revision"), vec!["revision 2"]);
+    let history = select(&moved, ".wo-events li");
+    assert!(history.iter().any(|e| e.ends_with("Finn Fitter revision 2: Collected at North Store → South Store")), "{history:?}");
+    // The factory gets the same work order, revised, with the new address and nothing else.
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    let (before, after) = (&got[0].body["data"], &got[1].body["data"]);
+    assert_eq!((got[1].body["type"].as_str(), after["revision"].as_i64()), (Some("work_order.updated"), Some(2)));
+    assert_eq!(after["ship_to"], serde_json::json!({"store": app.south, "store_code": "SOUTH", "store_name": "South Store"}));
+    for key in ["id", "created_at", "spec_hash", "measurements", "options", "materials"] {
+        assert_eq!(before[key], after[key], "{key}");
+    }
+    // The audit log says who moved it from where to where.
+    let admin = admin(&app).await;
+    let (_, audit) = admin.get_html(&format!("/staff/audit?record=order:{}", order.rsplit('/').next().unwrap())).await;
+    assert!(select(&audit, "tbody tr").iter().any(|r| r.contains("Collection store changed") && r.contains("from Store") && r.contains("to Store")), "{:?}", select(&audit, "tbody tr"));
+
+    // Shipped: where it is collected stays.
+    let wo_id = after["id"].as_i64().unwrap();
+    for (key, event) in [("made", serde_json::json!({"status": "in_production"})), ("ship", serde_json::json!({"status": "shipped", "tracking_number": "T1"}))] {
+        let res = reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/work-orders/{wo_id}/events")))
+            .bearer_auth(&reg.token)
+            .header("idempotency-key", key)
+            .json(&event)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let (_, shipped) = app.get_html(&order).await;
+    assert!(select(&shipped, "#collection").is_empty(), "no form once it has shipped");
+    let res = move_to(app.north.to_string()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(factory.accepted().len(), 2, "nothing more was sent");
 }

@@ -216,6 +216,7 @@ fn detail_words(action: &str, detail: &str, t: crate::i18n::Tr) -> Vec<(String, 
             }
             _ if w == "online" => t.t("audit-detail-online"),
             _ if w == "to" => t.t("audit-detail-to"),
+            _ if w == "from" => t.t("audit-detail-from"),
             _ => w.to_owned(),
         };
         pieces.push((piece, None));

@@ -67,6 +67,7 @@ pub fn routes(r: &mut Routes) {
             r.get("/{id}", orders::show_order)
                 .post("/{id}/cancel", orders::cancel_order)
                 .post("/{id}/revise", orders::revise_order)
+                .post("/{id}/collection", orders::change_collection)
                 .post("/{id}/contacts", order_feedback::log_order_contact);
         })
         .scope("/work-orders", |r| {

@@ -375,6 +375,29 @@ pub struct WorkOrderView {
     pub deliveries: Vec<(String, String)>,
 }
 
+/// Where an order collected in a store is collected, and where else it may be.
+pub struct Collection {
+    /// The store it is collected at; `None` when it is delivered.
+    pub at: Option<i64>,
+    /// The open stores it may be collected at instead (empty once anything has shipped).
+    pub stores: Vec<(i64, String)>,
+    /// A move refused at its form: the store chosen, still chosen, and why.
+    pub tried: Option<(i64, String)>,
+}
+
+impl Collection {
+    pub fn chosen(&self, id: &i64) -> bool {
+        match &self.tried {
+            Some((tried, _)) => tried == id,
+            None => self.at == Some(*id),
+        }
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.tried.as_ref().map(|(_, why)| why.as_str())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/order.html")]
 pub struct OrderPage {
@@ -397,6 +420,7 @@ pub struct OrderPage {
     /// A revision refused at its form: the set that was chosen (still chosen when the page
     /// comes back) and why, said at the field.
     pub revise_tried: Option<(i64, String)>,
+    pub collection: Collection,
     pub contacts: Vec<super::order_feedback::OrderContactView>,
     pub feedback_form: super::order_feedback::OrderContactForm,
     /// A complaint resolved from this page without a resolution: (complaint, message id).
@@ -432,6 +456,8 @@ pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: S
         "order-placed-notice"
     } else if notice::is(&req, &format!("revised-{id}")) {
         "order-revised-notice"
+    } else if notice::is(&req, &format!("collection-{id}")) {
+        "order-collection-notice"
     } else {
         return render::ok(&shown);
     };
@@ -486,10 +512,16 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             }
             let sets = customers::measurement_sets(conn, order.customer_id)?;
             let contacts = crate::learning::order_contacts(conn, id)?;
-            Ok(Some((order, customer, factories, staff_names, wos, sets, contacts)))
+            let open_stores: Vec<(i64, String)> = crate::store::stores::list(conn)?.into_iter().filter(|s| s.is_open()).map(|s| (s.id, s.name)).collect();
+            Ok(Some((order, customer, factories, staff_names, wos, sets, contacts, open_stores)))
         })
         .await?;
-    let Some((order, Some(customer), factories, staff_names, wos, sets, contacts)) = loaded else { return Err(AppError::NotFound) };
+    let Some((order, Some(customer), factories, staff_names, wos, sets, contacts, open_stores)) = loaded else { return Err(AppError::NotFound) };
+    // Collected in a store, and nothing shipped, rejected or cancelled yet: it may be
+    // collected in another (its own closed, or the customer moved).
+    let collected_at = serde_json::from_str::<serde_json::Value>(&order.ship_to).ok().and_then(|s| s.get("store")?.as_i64());
+    let movable = collected_at.is_some() && wos.iter().all(|(wo, _, _)| !matches!(crate::domain::work_order::Status::parse(&wo.status), Some(crate::domain::work_order::Status::Shipped | crate::domain::work_order::Status::Rejected | crate::domain::work_order::Status::Cancelled)));
+    let collection = Collection { at: collected_at, stores: if movable { open_stores } else { vec![] }, tried: None };
     // Two sets taken within a minute read the same by time alone: each says its number too.
     let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, format!("{} · #{}", fmt_time(&s.taken_at), s.id))).collect();
     // Customers belong to the chain, so their orders are readable from every store, as the
@@ -533,7 +565,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, contacts, feedback_form: Default::default(), resolve_error: None })
+    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, collection, contacts, feedback_form: Default::default(), resolve_error: None })
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as
@@ -596,6 +628,7 @@ fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> Str
                     let (name, symbol) = derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
                     (name, None, symbol)
                 }
+                revision::Kind::Collection => (t.t("event-collected-at"), None, None),
             };
             let symbol = symbol.map(|u| format!(" {u}")).unwrap_or_default();
             format!("{name} {} → {}{symbol}", value(&c.from, unit), value(&c.to, unit))
@@ -671,6 +704,61 @@ pub async fn revise_order(
         Err(crate::orders::ReviseError::Place(PlaceError::Store(e))) => Err(e.into()),
         Err(crate::orders::ReviseError::Place(e)) => Err(AppError::BadRequest(e.to_string())),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct CollectionForm {
+    store: String,
+}
+
+/// `POST /staff/orders/{id}/collection`: the order is collected at another open store; its
+/// factories get `work_order.updated` with the new `ship_to`.
+pub async fn change_collection(
+    settings: web::Data<Settings>,
+    page: StaffPage,
+    db: web::Data<Db>,
+    cache: web::Data<CatalogCache>,
+    dispatcher: web::Data<Dispatcher>,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<CollectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
+    let t = page.ctx.t;
+    let chosen = form.store.trim().parse::<i64>().ok();
+    let to = match chosen {
+        Some(s) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, s)?)).await?.filter(|s| s.is_open()),
+        None => None,
+    };
+    let refused = |why: String| (chosen.unwrap_or_default(), why);
+    // Where it is collected already: nothing to do, as a revision with the same set.
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let tried = match to {
+        None => refused(t.t("order-collection-choose")),
+        Some(store) => {
+            let staff_id = page.staff.id;
+            match db.write(move |conn| crate::orders::change_collection(conn, id, &store, staff_id)).await {
+                Ok(_) => {
+                    dispatcher.wake();
+                    return crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("collection-{id}"), settings.secure_cookies());
+                }
+                Err(crate::orders::CollectionError::NotFound) => return Err(AppError::NotFound),
+                Err(crate::orders::CollectionError::Store(e)) => return Err(e.into()),
+                Err(crate::orders::CollectionError::Unchanged) => {
+                    status = StatusCode::OK;
+                    refused(t.t("order-collection-same"))
+                }
+                Err(crate::orders::CollectionError::NotCollected) => refused(t.t("order-collection-delivered")),
+                Err(crate::orders::CollectionError::TooLate(..)) => refused(t.t("order-collection-too-late")),
+            }
+        }
+    };
+    let mut again = order_page(page, &db, &cache, id, None).await?;
+    again.collection.tried = Some(tried);
+    render::page(status, &again)
 }
 
 pub struct BoardRow {
