@@ -333,7 +333,7 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
     assert_eq!((count(&html, "#store-left-customers"), count(&html, "#store-left-channels")), (0, 0));
     // The order stays to be collected there, and says so.
     assert_eq!(select(&html, "#store-left-orders a"), to_collect);
-    assert_eq!(select(&html, "#store-left-behind p"), vec!["These orders are still to be collected here: tell their customers where to collect them instead."]);
+    assert_eq!(select(&html, "#store-left-behind p"), vec!["These orders are still to be collected here: on each order's page, choose where it is collected instead (its factory is told), and tell its customer."]);
     let (_, south_after) = app.get_html(&south_page).await;
     assert_eq!(count(&south_after, "#store-left-customers"), count(&south_before, "#store-left-customers") + customers);
     assert_eq!(select(&south_after, "#store-left-channels"), vec!["Sales channels selling in its name: 1 (kiosk)"]);
