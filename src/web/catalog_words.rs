@@ -70,8 +70,9 @@ pub fn of(cat: &Arc<CompiledCatalog>, product: &str, lang: Lang) -> Option<Arc<P
 fn hint(o: &crate::domain::catalog::compile::OptionSpec, currency: &str, lang: Lang) -> String {
     let zh = lang == Lang::ZhCn;
     if let Some(n) = &o.number {
-        let step = if n.step.is_zero() || n.step == rust_decimal::Decimal::ONE { String::new() } else if zh { format!("，步长 {} {}", n.step.normalize(), n.unit) } else { format!(", in steps of {} {}", n.step.normalize(), n.unit) };
-        return format!("{}–{} {}{step}", n.min.normalize(), n.max.normalize(), n.unit);
+        let unit = if zh { crate::domain::catalog::unit_zh(&n.unit) } else { n.unit.as_str() };
+        let step = if n.step.is_zero() || n.step == rust_decimal::Decimal::ONE { String::new() } else if zh { format!("，步长 {} {unit}", n.step.normalize()) } else { format!(", in steps of {} {unit}", n.step.normalize()) };
+        return format!("{}–{} {unit}{step}", n.min.normalize(), n.max.normalize());
     }
     let Some(t) = &o.text else { return String::new() };
     let has = |range: std::ops::RangeInclusive<char>| range.clone().all(|c| t.allowed.contains(&c));

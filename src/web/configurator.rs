@@ -400,7 +400,9 @@ pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, Stri
     derived
         .iter()
         .map(|d| {
-            let value = d.value.as_ref().map(|x| format!("{x} {}", d.unit.clone().unwrap_or_default()).trim().to_owned()).unwrap_or_else(|| "–".into());
+            let unit = d.unit.as_deref().unwrap_or_default();
+            let unit = if lang == Lang::ZhCn { crate::domain::catalog::unit_zh(unit) } else { unit };
+            let value = d.value.as_ref().map(|x| format!("{x} {unit}").trim().to_owned()).unwrap_or_else(|| "–".into());
             (d.label.get(lang), value, d.formula.clone())
         })
         .collect()
@@ -433,12 +435,13 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
     for (_, value, _) in lines.iter_mut() {
         // A note may follow the unit ("56 cm — ruled out here; …"): the inches go before it.
         let Some((number, after)) = value.split_once(' ') else { continue };
-        let (unit, rest) = after.split_at(after.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after.len()));
+        let (unit, rest) = after.split_at(after.find(|c: char| !c.is_alphabetic()).unwrap_or(after.len()));
         let Ok(x) = number.parse::<f64>() else { continue };
+        // No break between a number and its unit: a phone wrapped "37.0 / in".
         let imperial = match unit {
-            "mm" => format!("{:.1} in", x / 25.4),
-            "cm" => format!("{:.1} in", x / 2.54),
-            "kg" => format!("{:.1} lb", x / 0.453_592_37),
+            "mm" | "毫米" => format!("{:.1}\u{a0}in", x / 25.4),
+            "cm" | "厘米" => format!("{:.1}\u{a0}in", x / 2.54),
+            "kg" | "千克" => format!("{:.1}\u{a0}lb", x / 0.453_592_37),
             _ => continue,
         };
         *value = format!("{number} {unit} ({imperial}){rest}");
@@ -702,13 +705,13 @@ mod tests {
             lines.into_iter().find(|l| l.0.starts_with("Frame size for the height") || l.0.starts_with("按身高")).map(|l| l.1)
         };
         let short_legs = crate::domain::catalog::tests::good_road().measure("stature", 1800).measure("inside_leg", 680);
-        assert_eq!(line(&short_legs, Lang::En).as_deref(), Some("56 cm (22.0 in) — ruled out here; the nearest that fits is 54 cm"));
-        assert_eq!(line(&short_legs, Lang::ZhCn).as_deref(), Some("56 cm (22.0 in)——此处不可选；最接近且合适的是54 厘米"));
+        assert_eq!(line(&short_legs, Lang::En).as_deref(), Some("56 cm (22.0\u{a0}in) — ruled out here; the nearest that fits is 54 cm"));
+        assert_eq!(line(&short_legs, Lang::ZhCn).as_deref(), Some("56 厘米 (22.0\u{a0}in)——此处不可选；最接近且合适的是54 厘米"));
         let fits = crate::domain::catalog::tests::good_road().measure("stature", 1800).measure("inside_leg", 845);
-        assert_eq!(line(&fits, Lang::En).as_deref(), Some("56 cm (22.0 in)"));
+        assert_eq!(line(&fits, Lang::En).as_deref(), Some("56 cm (22.0\u{a0}in)"));
         // No frame at all: an inside leg no seatpost reaches.
         let tall = crate::domain::catalog::tests::good_road().measure("stature", 1900).measure("inside_leg", 1040);
-        assert_eq!(line(&tall, Lang::En).as_deref(), Some("58 cm (22.8 in) — ruled out here, as is every other Frame size"));
+        assert_eq!(line(&tall, Lang::En).as_deref(), Some("58 cm (22.8\u{a0}in) — ruled out here, as is every other Frame size"));
     }
 
     #[test]
@@ -719,7 +722,10 @@ mod tests {
         assert_eq!(lines[0].1, "743 mm");
         derived_in(&mut lines, UnitSystem::Imperial);
         let shown: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
-        assert_eq!(shown, vec!["743 mm (29.3 in)", "54 cm (21.3 in)", "93.6 kg (206.4 lb)", "M", "–"]);
+        assert_eq!(shown, vec!["743 mm (29.3\u{a0}in)", "54 cm (21.3\u{a0}in)", "93.6 kg (206.4\u{a0}lb)", "M", "–"]);
+        let mut zh = vec![line("743 毫米"), line("54 厘米 — x")];
+        derived_in(&mut zh, UnitSystem::Imperial);
+        assert_eq!((zh[0].1.as_str(), zh[1].1.as_str()), ("743 毫米 (29.3\u{a0}in)", "54 厘米 (21.3\u{a0}in) — x"));
     }
 
     #[test]

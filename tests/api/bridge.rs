@@ -341,7 +341,7 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &clash).await.text().await.unwrap());
     for field in ["o_fit", "o_zip"] {
         let said = select(&html, &format!("#{field}-error"));
-        assert!(said.len() == 1 && said[0].contains("requires Zip"), "{field}: {said:?}");
+        assert!(said.len() == 1 && said[0].contains("The race fit comes with a full-length zip."), "{field}: {said:?}");
         assert_eq!(attr(&html, &format!("select#{field}"), "aria-invalid").as_deref(), Some("true"));
     }
     assert!(select(&html, "#o_sleeve-error").is_empty());

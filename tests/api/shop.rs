@@ -1073,7 +1073,7 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
     // The configurator's derived values and the checkout speak those units too.
     let (_, html) = app.get_html("/shop/configure/road").await;
     let derived = select(&html, "#derived dd");
-    assert!(derived.contains(&"54 cm (21.3 in)".to_owned()), "stature 69.1 in: the maker's 54; {derived:?}");
+    assert!(derived.contains(&"54 cm (21.3\u{a0}in)".to_owned()), "stature 69.1 in: the maker's 54; {derived:?}");
     let in_inches = [("unit_system", "imperial"), ("m_stature", "69.1"), ("m_chest_girth", "41.6"), ("m_waist_girth", "36.9"), ("m_hip_girth", "40"), ("m_arm_length", "23.3"), ("m_body_mass", "186.5")];
     let res = app.shop_form("/shop/measurements/new?unit=imperial", "/shop/measurements", &in_inches).await;
     assert_eq!(location(&res), "/shop/measurements");

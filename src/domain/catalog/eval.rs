@@ -240,7 +240,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// `final_answer`: the configuration is complete, so an unchosen option will stay
-    /// unchosen (a `requires` whose target is unchosen is then violated, not pending).
+    /// unchosen (a `requires` whose target is unchosen is then violated, not pending). A
+    /// required target still to be chosen is asked for anyway: until it is, the rule waits,
+    /// rather than blaming the option chosen first (a 54 cm frame "requires 700C" before the
+    /// wheel size was reached).
     pub fn check(&self, rule: &Rule, a: &Assignment, snap: &Snapshot<'a>, final_answer: bool) -> Outcome {
         match &rule.body {
             RuleBody::Requires { when, then } | RuleBody::Excludes { when, then } => {
@@ -249,7 +252,7 @@ impl<'a> Ctx<'a> {
                     None => Outcome::Pending,
                     Some(false) => Outcome::Satisfied,
                     Some(true) => match (matches(then, a), requires) {
-                        (None, true) if final_answer => Outcome::Violated,
+                        (None, true) if final_answer && then.iter().any(|(o, _)| a[*o].is_none() && !self.p.options[*o].required) => Outcome::Violated,
                         (None, _) => Outcome::Pending,
                         (Some(hit), true) => if hit { Outcome::Satisfied } else { Outcome::Violated },
                         (Some(hit), false) => if hit { Outcome::Violated } else { Outcome::Satisfied },

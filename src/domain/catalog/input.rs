@@ -162,14 +162,14 @@ fn check_number(o: &OptionSpec, d: Decimal) -> Result<Val, InputProblem> {
         return Err(problem(
             o,
             format!("{}: {d} {unit} is outside {}–{} {unit}.", label.en, n.min, n.max),
-            format!("{}：{d} {unit} 超出 {}–{} {unit} 的范围。", label.zh, n.min, n.max),
+            format!("{}：{d} {zh} 超出 {}–{} {zh} 的范围。", label.zh, n.min, n.max, zh = super::model::unit_zh(unit)),
         ));
     }
     if !((d - n.min) % n.step).is_zero() {
         return Err(problem(
             o,
             format!("{}: {d} {unit} is not in steps of {} {unit} from {}.", label.en, n.step, n.min),
-            format!("{}：{d} {unit} 须以 {} {unit} 为步长（起点 {}）。", label.zh, n.step, n.min),
+            format!("{}：{d} {zh} 须以 {} {zh} 为步长（起点 {}）。", label.zh, n.step, n.min, zh = super::model::unit_zh(unit)),
         ));
     }
     Ok(Val::Number(d.normalize()))

@@ -43,7 +43,7 @@ pub use derive::{DerivedOutput, DerivedValue};
 pub use input::{Choice, Configuration};
 pub use lint::{LintIssue, LintReport};
 pub use live::{LiveAnswer, OrderParts, Orderable};
-pub use model::{CatalogDoc, Family, OptionKind, RuleKind, Text};
+pub use model::{CatalogDoc, Family, OptionKind, RuleKind, Text, unit_zh};
 pub use price::{PriceBreakdown, PriceLine};
 pub use repair::{Change, Repair};
 pub use validate::{Validation, Violation, ViolationKind};

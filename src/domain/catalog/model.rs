@@ -216,3 +216,16 @@ pub struct LineDoc {
     #[serde(default)]
     pub decimals: u32,
 }
+
+/// A catalog's unit symbol as Chinese text writes it next to the catalog's own words ("45 厘米"):
+/// the symbol itself where there is no common word.
+pub fn unit_zh(unit: &str) -> &str {
+    match unit {
+        "mm" => "毫米",
+        "cm" => "厘米",
+        "m" => "米",
+        "kg" => "千克",
+        "g" => "克",
+        other => other,
+    }
+}

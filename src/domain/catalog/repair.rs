@@ -212,6 +212,8 @@ fn changes(p: &Product, cfg: &Configuration, before: &Assignment, after: &Assign
             let typed = cfg.choices.get(&o.code).cloned();
             let from = match (&before[i], &typed) {
                 (None, Some(Choice::One(t) | Choice::Text(t))) => Text::new(format!("“{t}”"), format!("“{t}”")),
+                // A number as typed, not "not chosen": 215 mm where the steps are of 10.
+                (None, Some(Choice::Number(n))) => super::validate::number_words(o, *n),
                 _ => show_val(o, before[i].as_ref()),
             };
             let to = show_val(o, after[i].as_ref());

@@ -86,7 +86,10 @@ fn a_requires_rule_names_both_options_in_both_languages() {
 
 #[test]
 fn an_excludes_rule_without_message_gets_a_generated_one() {
-    let cat = bicycles();
+    // The demo catalog says it in its own words: without them, they are generated.
+    let text = BICYCLES.replace("message = { en = \"Titanium frames are not made with fully integrated routing.\", zh = \"钛车架不提供全隐藏走线。\" }\n", "");
+    assert_ne!(text, BICYCLES);
+    let cat = CompiledCatalog::import("bicycles.toml", &text).unwrap_or_else(|e| panic!("{e}"));
     let cfg = good_road().one("frame_material", "titanium").one("cable_routing", "integrated");
     let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let x = v.violations.iter().find(|x| x.rule.as_deref() == Some("titanium-no-integrated")).unwrap_or_else(|| panic!("{v:#?}"));
@@ -676,4 +679,37 @@ fn none_fits_blames_the_body_only_when_no_other_choice_would_help() {
     let small = good_road().one("frame_size", "s48").one("wheel_size", "650b").one("wheelset", "alu_disc").one("tyre", "t25").measure("stature", 1600).measure("inside_leg", 730);
     assert_eq!(why(&small, wheel), Some(super::NoneFits::Beside(vec![frame, tyre])));
     assert_eq!(why(&good_road(), wheel), None);
+}
+
+#[test]
+fn a_rule_waits_for_a_required_option_still_to_be_chosen_and_the_repair_chooses_it() {
+    let cat = bicycles();
+    // A small rider's 45 cm frame and 25 mm tyres, the wheel size not yet chosen.
+    let mut cfg = good_road().one("frame_size", "s45").one("tyre", "t25").one("wheelset", "alu_disc").measure("stature", 1580).measure("inside_leg", 725);
+    cfg.choices.remove("wheel_size");
+    let v = cat.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let rules: Vec<_> = v.violations.iter().filter_map(|x| x.rule.as_deref()).collect();
+    assert!(!rules.contains(&"small-frame-650b"), "the frame is not blamed before the wheel size is reached: {rules:?}");
+    assert!(v.violations.iter().any(|x| x.kind == ViolationKind::MissingChoice && x.options == ["wheel_size"]), "{:?}", v.violations);
+    // The repair chooses the wheel size the frame needs and the tyres it takes.
+    match cat.repair(&cfg).unwrap_or_else(|e| panic!("{e}")) {
+        Repair::Changes { changes, .. } => {
+            let to: Vec<(&str, Option<&Choice>)> = changes.iter().map(|c| (c.option.as_str(), c.to.as_ref())).collect();
+            assert!(to.contains(&("wheel_size", Some(&Choice::One("650b".into())))), "{to:?}");
+            assert!(changes.iter().any(|c| c.option == "tyre"), "{to:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_repair_names_a_number_as_it_was_typed() {
+    // 215 mm where the legs come in steps of 10: "from 215 mm", not "from not chosen".
+    let cat = sportswear();
+    let cfg = male_p50(Configuration::new("bib_shorts").one("cut", "men").one("fit", "comfort").one("chamois", "endurance_men").one("straps", "classic").one("leg_gripper", "silicone_band"))
+        .with("leg_length", Choice::Number(dec("215")));
+    let Ok(Repair::Changes { changes, .. }) = cat.repair(&cfg) else { panic!("no repair") };
+    let leg = changes.iter().find(|c| c.option == "leg_length").unwrap_or_else(|| panic!("{changes:#?}"));
+    assert!(leg.explanation.en.starts_with("Change Leg length (crotch to hem) from 215 mm to "), "{}", leg.explanation.en);
+    assert!(leg.explanation.zh.contains("从215 毫米改为"), "{}", leg.explanation.zh);
 }

@@ -301,6 +301,13 @@ fn involved_options(ctx: &Ctx, a: &Assignment, opts: &BTreeSet<usize>) -> Vec<Te
 }
 
 /// How a choice reads in a sentence.
+/// A number of option `o` with its unit, in both languages ("100 mm", "100 毫米").
+pub(crate) fn number_words(o: &super::compile::OptionSpec, d: rust_decimal::Decimal) -> Text {
+    let unit = o.number.as_ref().map_or("", |n| n.unit.as_str());
+    let d = d.normalize();
+    Text::new(format!("{d} {unit}").trim_end(), format!("{d} {}", super::model::unit_zh(unit)).trim_end())
+}
+
 pub(crate) fn show_val(o: &super::compile::OptionSpec, v: Option<&Val>) -> Text {
     let label = |i: &usize| o.values.get(*i).map(|v| v.label.clone()).unwrap_or_else(|| Text::new("?", "?"));
     match v {
@@ -311,10 +318,7 @@ pub(crate) fn show_val(o: &super::compile::OptionSpec, v: Option<&Val>) -> Text 
             let ls: Vec<Text> = is.iter().map(label).collect();
             Text { en: ls.iter().map(|l| l.en.as_str()).collect::<Vec<_>>().join(", "), zh: ls.iter().map(|l| l.zh.as_str()).collect::<Vec<_>>().join("、") }
         }
-        Some(Val::Number(d)) => {
-            let unit = o.number.as_ref().map_or("", |n| n.unit.as_str());
-            Text::new(format!("{} {unit}", d.normalize()), format!("{} {unit}", d.normalize()))
-        }
+        Some(Val::Number(d)) => number_words(o, *d),
         Some(Val::Text(t)) => Text::new(format!("“{t}”"), format!("“{t}”")),
     }
 }
