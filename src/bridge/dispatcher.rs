@@ -332,7 +332,10 @@ impl Dispatcher {
                         }
                         Outcome::Gone => {
                             outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
-                            disabled.insert(factory.id);
+                            if disabled.insert(factory.id) && factory.push_disabled_reason.is_none() {
+                                // The administrators are told, as of an endpoint that failed for days.
+                                crate::store::notices::insert(conn, "push_disabled", &format!("factory:{}", factory.id), &format!("{}: the endpoint answered 410 Gone", factory.name))?;
+                            }
                             factories::disable_push(conn, factory.id, "the endpoint answered 410 Gone")?;
                             outbox::give_up_for_factory(conn, factory.id, "endpoint gone")?;
                             if let Some(wo) = row.work_order_id {

@@ -128,7 +128,8 @@ pub fn retry_delay(schedule: &[u64], attempt: usize, retry_after: Option<u64>, j
 
 /// A stretch of time as people read it: `5 min 1 s`, `1 h 0 min`, `2 days 3 h`.
 pub fn span(d: chrono::TimeDelta) -> String {
-    let s = d.num_seconds().max(0);
+    // Rounded up: a span said to be past a limit never reads as the limit ("5 min 0 s").
+    let s = (d.num_seconds() + i64::from(d.subsec_nanos() > 0)).max(0);
     let (days, hours, minutes, seconds) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
     match (days, hours) {
         (0, 0) => format!("{minutes} min {seconds} s"),
@@ -146,6 +147,7 @@ mod tests {
     fn spans_read_as_people_say_them() {
         let s = chrono::TimeDelta::seconds;
         assert_eq!(span(s(301)), "5 min 1 s");
+        assert_eq!(span(s(300) + chrono::TimeDelta::microseconds(1)), "5 min 1 s", "past 5 min is not 5 min 0 s");
         assert_eq!(span(s(3600)), "1 h 0 min");
         assert_eq!(span(s(86_400)), "1 day 0 h");
         assert_eq!(span(s(3 * 86_400 + 7200)), "3 days 2 h");

@@ -65,6 +65,9 @@ pub(super) struct Document<'a> {
     ship_to: &'a Value,
     spec_hash: &'a str,
     status: &'a str,
+    /// None yet; here so that every event's document has the fields `GET` answers with.
+    tracking_number: Option<&'a str>,
+    updated_at: &'a str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,6 +173,8 @@ impl Body {
             ship_to: head.ship_to,
             spec_hash: &self.spec_hash,
             status: Status::Queued.as_str(),
+            tracking_number: None,
+            updated_at: head.created_at,
         }
     }
 }

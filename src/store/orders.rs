@@ -499,6 +499,16 @@ pub fn reset_claims(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::claim_count.eq(0)).execute(on))
 }
 
+/// Takes back the flags for failed pushes (not a rejection) of `ids`.
+pub fn clear_push_attention(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    native!(conn, |on| diesel::update(wo::table.filter(wo::id.eq_any(ids)).filter(wo::attention.eq_any(["delivery_failed", "push_endpoint_gone"])))
+        .set(wo::attention.eq(None::<String>))
+        .execute(on))
+}
+
 pub fn set_attention(conn: &mut DbConn, id: i64, attention: Option<&str>) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(wo::table.find(id)).set(wo::attention.eq(attention)).execute(on))
 }

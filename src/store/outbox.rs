@@ -171,21 +171,47 @@ pub fn store_idempotent_answer(conn: &mut DbConn, factory_id: i64, key: &str, re
         .execute(on))
 }
 
+/// What a replay did: events made due again, and events left out because a later event of
+/// the same work order was delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    pub sent_again: usize,
+    pub superseded: usize,
+}
+
 /// Makes a factory's failed events since `since` due again, with their `webhook-id`s, so a
-/// receiver that already has one can tell. Returns how many.
-pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -> QueryResult<usize> {
-    native!(conn, |on| diesel::update(
-        ob::table
-            .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
-            .filter(ob::created_at.ge(since)),
-    )
-    .set((
-        ob::attempts.eq(0),
-        ob::gave_up_at.eq(None::<NaiveDateTime>),
-        ob::next_attempt_at.eq(now()),
-        ob::lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(on))
+/// receiver that already has one can tell. An event a later delivered one of its work order
+/// supersedes stays as it is: a `work_order.created` sent after the `work_order.cancelled`
+/// the factory has would read as a new work order. The work orders' flags for failed pushes
+/// go: each event is tried again, or its work order's later state was delivered.
+pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -> QueryResult<Replayed> {
+    let failed: Vec<(i64, Option<i64>)> = native!(conn, |on| ob::table
+        .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
+        .filter(ob::created_at.ge(since))
+        .select((ob::id, ob::work_order_id))
+        .load(on))?;
+    let work_orders: Vec<i64> = failed.iter().filter_map(|(_, wo)| *wo).collect();
+    let delivered: Vec<(Option<i64>, i64)> = if work_orders.is_empty() {
+        vec![]
+    } else {
+        native!(conn, |on| ob::table.filter(ob::work_order_id.eq_any(&work_orders).and(ob::delivered_at.is_not_null())).select((ob::work_order_id, ob::id)).load(on))?
+    };
+    let superseded = |id: i64, wo: Option<i64>| wo.is_some() && delivered.iter().any(|(w, later)| *w == wo && *later > id);
+    let again: Vec<i64> = failed.iter().filter(|(id, wo)| !superseded(*id, *wo)).map(|(id, _)| *id).collect();
+    let n = if again.is_empty() {
+        0
+    } else {
+        native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&again)))
+            .set((
+                ob::attempts.eq(0),
+                ob::gave_up_at.eq(None::<NaiveDateTime>),
+                ob::next_attempt_at.eq(now()),
+                ob::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(on))?
+    };
+    orders::clear_push_attention(conn, &work_orders)?;
+    Ok(Replayed { sent_again: n, superseded: failed.len() - again.len() })
 }
 
 /// Events of a factory that were given up on and not delivered.

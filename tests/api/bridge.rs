@@ -607,9 +607,9 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     assert_eq!(conflict.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(conflict.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
 
-    // A factory's keys span its work orders: the same key and body on another work order is a
-    // reused key, not the first work order's answer.
-    let elsewhere = api
+    // A work order that does not exist is not there, whatever the key (it answered that the
+    // key was reused).
+    let nowhere = api
         .post(app.url(&format!("/api/v1/work-orders/{}/events", id + 1000)))
         .header("authorization", &auth)
         .header("idempotency-key", "k1")
@@ -617,8 +617,8 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
         .send()
         .await
         .unwrap();
-    assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(elsewhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(nowhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/not-found");
 
     // The work order dates from the 20th here, so that the factory's date of the 23rd is one
     // it could have shipped on: a date a little before the work order existed, or before its
@@ -692,12 +692,14 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let detail = never.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
     assert!(detail.starts_with("this work order is at revision 1, not 99 (no such revision was ever made): fetch it again"), "{detail}");
     for (body, says) in [
-        (serde_json::json!({"status": "rejected", "revision": 0}), "revision must be 1 or more, not 0"),
+        (serde_json::json!({"status": "rejected", "revision": 0}), "revision must be from 1 to 2147483647, not 0"),
+        // Past what the document's int32 holds: malformed, not a revision to fetch.
+        (serde_json::json!({"status": "rejected", "revision": 1_099_511_627_776_i64}), "revision must be from 1 to 2147483647, not 1099511627776"),
         (serde_json::json!({"status": "shipped", "tracking_number": "TRK\u{202E}125"}), "tracking_number holds hidden characters (control, format or private-use characters)"),
         (serde_json::json!({"status": "shipped", "note": "boxed\u{0000}"}), "note holds hidden characters (control, format or private-use characters)"),
     ] {
         let res = event(body.clone(), "k-odd").await.unwrap();
-        assert_eq!(res.status(), if body["revision"] == 0 { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY }, "{body}");
+        assert_eq!(res.status(), if body.get("revision").is_some() { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY }, "{body}");
         assert_eq!(res.json::<Value>().await.unwrap()["detail"], says, "{body}");
     }
     // An array is not an event, though serde would read it as the fields in a row.
@@ -746,6 +748,22 @@ async fn a_factory_pulls_acknowledges_and_reports_status_back(backend: Backend) 
     let orders = select(&html, ".event-order .event-text");
     assert!(orders.len() == 1 && orders[0].ends_with("Shipped"), "{orders:?}");
     assert!(orders[0].contains(" · Cycling jersey · €"), "the product by its name and the total as money: {orders:?}");
+
+    // A factory's keys span its work orders: the same key and body on another of its work
+    // orders is a reused key, not the first work order's answer.
+    let second = app.order_a_jersey("Bo Lund").await;
+    let second: i64 = second.rsplit('/').next().unwrap().parse().unwrap();
+    let other = app.db.read(move |c| Ok::<_, atelier::store::StoreError>(atelier::store::orders::work_orders_of_order(c, second)?)).await.unwrap()[0].id;
+    let elsewhere = api
+        .post(app.url(&format!("/api/v1/work-orders/{other}/events")))
+        .header("authorization", &auth)
+        .header("idempotency-key", "k1")
+        .json(&serde_json::json!({"status": "in_production", "note": "cutting"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(elsewhere.json::<Value>().await.unwrap()["type"], "/api/v1/problems/idempotency-key-reused");
 }
 
 async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend) {
@@ -766,6 +784,12 @@ async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(factory.received.lock().unwrap().len(), 1, "no retries to a gone endpoint");
+    // The administrators are told on their start page, as of an endpoint failing for days.
+    let admin = app.browser();
+    admin.sign_in_as(ADMIN).await;
+    let (_, home) = admin.get_html("/staff").await;
+    let told = select(&home, "#notices li a").concat();
+    assert!(told.contains("closing-down") && told.contains("410 Gone"), "{told}");
     // The board's filters.
     let (_, html) = app.get_html("/staff/work-orders?attention=1").await;
     assert_eq!(select(&html, "#board tbody tr").len(), 1);

@@ -140,6 +140,35 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
     assert_eq!(got[1].webhook_id, first_id, "the replay keeps the webhook-id");
     assert!(got[1].signature_ok);
 
+    // A creation that failed for good, then the order cancelled once the factory was back: a
+    // replay leaves the creation out, which would arrive after the cancellation and read as
+    // a new work order; the work order's flag goes.
+    factory.set_mode(Mode::FailFirst(usize::MAX));
+    let doomed = app.order_a_jersey("Cy Doomed").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, board) = app.get_html("/staff/work-orders?attention=1").await;
+        if select(&board, "[data-attention=delivery_failed]").len() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the creation was not given up on");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    factory.set_mode(Mode::Accept);
+    let seen = factory.accepted().len();
+    let cancel_token = app.csrf(&doomed).await;
+    assert_eq!(app.post_form(&format!("{doomed}/cancel"), &[("csrf_token", &cancel_token)]).await.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(seen + 1, Duration::from_secs(10)).await;
+    assert_eq!(got[seen].body["type"], "work_order.cancelled");
+    let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "2000-01-01T00:00")]).await;
+    let (_, page) = admin.get_html(&location(&res)).await;
+    assert_eq!(select(&page, "#factory-notice"), vec!["0 events will be sent again, with their original webhook-id. 1 were left out: a later event of the same work order was delivered, and the earlier one would arrive after it."]);
+    assert!(select(&admin.get_html(&reg.page).await.1, "#factory-notice").is_empty(), "said once");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(factory.accepted().len(), seen + 1, "no creation after the cancellation");
+    let (_, board) = app.get_html("/staff/work-orders?attention=1").await;
+    assert!(select(&board, "[data-attention=delivery_failed]").is_empty(), "{:?}", select(&board, "#board tbody tr"));
+
     // A revoked token stops working at once.
     let (_, page) = admin.get_html(&reg.page).await;
     let revoke = attr(&page, "#factory-tokens form[action$='/revoke']", "action").unwrap();

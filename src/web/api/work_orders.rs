@@ -147,7 +147,8 @@ pub struct AckBody {
 fn same_revision(current: &orders::WorkOrderRow, sent: Option<super::json::Int>) -> Result<(), ApiError> {
     match sent {
         // Revisions count from 1, as the document says.
-        Some(r) if r.0 < 1 => Err(ApiError::BadRequest(format!("revision must be 1 or more, not {}", r.0))),
+        // As the document types it (int32, from 1): outside is a malformed request, not a stale one.
+        Some(r) if r.0 < 1 || r.0 > i64::from(i32::MAX) => Err(ApiError::BadRequest(format!("revision must be from 1 to {}, not {}", i32::MAX, r.0))),
         Some(r) if r.0 != i64::from(current.revision) => Err(ApiError::StaleRevision { current: current.revision, sent: r.0 }),
         _ => Ok(()),
     }
@@ -346,6 +347,10 @@ pub async fn post_event(
         .write(move |conn| -> Result<(i32, String), ApiError> {
             if let Some((hash, status, body)) = outbox::idempotent_answer(conn, factory_id, &key)? {
                 if hash != request_hash && hash != bytes_hash {
+                    // No such work order (of this factory) is that, whatever the key.
+                    if orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).is_none() {
+                        return Err(ApiError::NotFound);
+                    }
                     return Err(ApiError::IdempotencyMismatch);
                 }
                 return Ok((status, body));

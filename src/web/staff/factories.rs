@@ -2,7 +2,7 @@
 //! the log of delivery attempts. Secrets and tokens are shown once, at creation.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -233,25 +233,31 @@ impl FactoryPage {
     }
 }
 
-#[derive(Deserialize)]
-pub struct FactoryQuery {
-    #[serde(default)]
-    replayed: Option<i64>,
-    #[serde(default)]
-    saved: Option<String>,
-}
-
-/// `GET /staff/factories/{id}`: the factory, its settings, tokens and delivery log.
-pub async fn show_factory(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>, q: web::Query<FactoryQuery>) -> Result<HttpResponse, AppError> {
+/// `GET /staff/factories/{id}`: the factory, its settings, tokens and delivery log, saying
+/// once what was just done (see [`crate::web::notice`]).
+pub async fn show_factory(req: HttpRequest, settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let mut page = FactoryPage::load(&db, p.ctx, path.into_inner()).await?;
-    page.notice = match (q.replayed, q.saved.as_deref()) {
-        (Some(n), _) => Some(page.ctx.t.t1("factory-replayed", "count", &n.to_string())),
-        (None, Some(_)) => Some(page.ctx.t.t("factory-saved")),
-        _ => None,
+    let t = page.ctx.t;
+    let notice = crate::web::notice::of(&req).unwrap_or_default();
+    page.notice = if notice == SAVED {
+        Some(t.t("factory-saved"))
+    } else if let Some((again, superseded)) = notice.strip_prefix("replayed-").and_then(|r| r.split_once('-')) {
+        let mut said = t.t1("factory-replayed", "count", again);
+        if superseded != "0" {
+            said = format!("{said} {}", t.t1("factory-replay-superseded", "count", superseded));
+        }
+        Some(said)
+    } else {
+        None
     };
-    render::ok(&page)
+    let said = page.notice.is_some();
+    let res = render::ok(&page)?;
+    if said { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
+
+/// The factory page's notice after its settings were saved.
+const SAVED: &str = "factory-saved";
 
 /// `POST /staff/factories/{id}`: changes what it builds, where pushes go, capacity, enabled.
 pub async fn update_factory(
@@ -287,7 +293,7 @@ pub async fn update_factory(
         Ok(())
     })
     .await?;
-    Ok(see_other(&format!("/staff/factories/{id}?saved=1")))
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), SAVED, settings.secure_cookies())
 }
 
 /// `POST /staff/factories/{id}/secret`: a new signing secret, shown once; the previous one
@@ -333,7 +339,7 @@ pub async fn revoke_token(p: StaffPage, db: web::Data<Db>, path: web::Path<(i64,
 }
 
 /// `POST /staff/factories/{id}/push/enable`: pushes resume after the endpoint was disabled.
-pub async fn enable_push(p: StaffPage, db: web::Data<Db>, dispatcher: web::Data<crate::bridge::Dispatcher>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn enable_push(settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, dispatcher: web::Data<crate::bridge::Dispatcher>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
     let id = path.into_inner();
     let staff_id = p.staff.id;
@@ -353,7 +359,7 @@ pub async fn enable_push(p: StaffPage, db: web::Data<Db>, dispatcher: web::Data<
         return Err(AppError::NotFound);
     }
     dispatcher.wake();
-    Ok(see_other(&format!("/staff/factories/{id}?saved=1")))
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), SAVED, settings.secure_cookies())
 }
 
 #[derive(Deserialize)]
@@ -375,6 +381,7 @@ fn parse_since(text: &str) -> Option<NaiveDateTime> {
 /// `POST /staff/factories/{id}/replay`: sends the endpoint's failed events since a time
 /// again, with the same `webhook-id`s.
 pub async fn replay_failed(
+    settings: web::Data<Settings>,
     p: StaffPage,
     db: web::Data<Db>,
     dispatcher: web::Data<Dispatcher>,
@@ -390,18 +397,18 @@ pub async fn replay_failed(
     };
     let staff_id = p.staff.id;
     let replayed = db
-        .write(move |conn| -> Result<Option<usize>, StoreError> {
+        .write(move |conn| -> Result<Option<outbox::Replayed>, StoreError> {
             if factories::find(conn, id)?.is_none() {
                 return Ok(None);
             }
-            let n = outbox::replay_failed(conn, id, since)?;
-            audit::record(conn, Some(staff_id), "factory.replayed", &format!("factory:{id}"), &format!("{n} events since {since}"))?;
-            Ok(Some(n))
+            let r = outbox::replay_failed(conn, id, since)?;
+            audit::record(conn, Some(staff_id), "factory.replayed", &format!("factory:{id}"), &format!("{} events since {since}", r.sent_again))?;
+            Ok(Some(r))
         })
         .await?
         .ok_or(AppError::NotFound)?;
     dispatcher.wake();
-    Ok(see_other(&format!("/staff/factories/{id}?replayed={replayed}")))
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("replayed-{}-{}", replayed.sent_again, replayed.superseded), settings.secure_cookies())
 }
 
 #[derive(Deserialize)]
