@@ -110,7 +110,7 @@ pub fn configuration(product: &str, c: &CompiledCatalog, pairs: &[(String, Strin
             OptionKind::Single => values.first().map(|v| Choice::One((*v).to_owned())),
             OptionKind::Multi => (!values.is_empty()).then(|| Choice::Many(values.iter().map(|v| (*v).to_owned()).collect::<BTreeSet<_>>())),
             OptionKind::Number => values.first().and_then(|v| number_typed(v, o.number.as_ref().map_or("", |n| n.unit.as_str()))).map(Choice::Number),
-            OptionKind::Text => values.first().map(|v| Choice::Text((*v).to_owned())),
+            OptionKind::Text => values.first().map(|v| Choice::Text(crate::domain::catalog::input::one_spaced(v))),
         };
         if let Some(choice) = choice {
             cfg.choices.insert(o.code.clone(), choice);

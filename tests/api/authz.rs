@@ -378,7 +378,7 @@ async fn every_route_answers_every_caller_as_its_rule_says(backend: Backend) {
         .unwrap()
         .customer_id;
     let res = other_customer.shop_form("/shop/forgot", "/shop/forgot", &[("email", "bea.other@shop.example")]).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let mail = app
         .db
         .read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::mail_outbox::latest_to(c, "bea.other@shop.example")?))

@@ -329,6 +329,20 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &check).await.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
     assert!(select(&html, "#total").iter().all(String::is_empty) && select(&html, "#place").is_empty());
+    // A customer of a store has it chosen on a new form; set back to "–", it is no store (the
+    // order was placed at the customer's store while the form showed none).
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_NORTH).await;
+    let local = fitter.measured_customer("Bo North").await;
+    let local_form = app.jersey_form(local, &[]).await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{local}/orders/new?version={}&product=cycling_jersey", local_form[1].1)).await;
+    assert_eq!(select(&html, "#store option[selected]"), vec!["North Store"]);
+    let mut none = local_form.clone();
+    none.push(("store", String::new()));
+    let res = app.post_form(&format!("/staff/customers/{local}/orders"), &none.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
     // A name that cannot be printed is said at its field, as the shop says it.
     let misprint: Vec<(&str, &str)> = check.iter().map(|(k, v)| (*k, if *k == "o_name_print" { "ANA ✓" } else { *v })).collect();
     let html = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{id}/orders"), &misprint).await.text().await.unwrap());

@@ -212,7 +212,7 @@ async fn a_reset_link_expires(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_up("Eve Expiry", "eve@example.com").await;
     let stranger = app.browser();
-    assert_eq!(stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "eve@example.com")]).await.status(), StatusCode::OK);
+    assert_eq!(stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "eve@example.com")]).await.status(), StatusCode::SEE_OTHER);
     let mail = app
         .db
         .read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::mail_outbox::latest_to(c, "eve@example.com")?))
@@ -328,7 +328,7 @@ async fn no_secret_reaches_the_logs() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "claimed");
     secrets.push(session_cookie(res.headers()).unwrap().split_once('=').unwrap().1.to_owned());
-    assert_eq!(shopper.shop_form("/shop/forgot", "/shop/forgot", &[("email", "lou@example.com")]).await.status(), StatusCode::OK);
+    assert_eq!(shopper.shop_form("/shop/forgot", "/shop/forgot", &[("email", "lou@example.com")]).await.status(), StatusCode::SEE_OTHER);
     let mail = app
         .db
         .read(|c| Ok::<_, atelier::store::StoreError>(atelier::store::mail_outbox::latest_to(c, "lou@example.com")?))

@@ -202,12 +202,14 @@ async fn a_reset_link_works_once_and_ends_old_sessions(backend: Backend) {
     app.signed_up("Mei", "mei@example.com").await;
     let stranger = app.browser();
     let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!((res.status(), location(&res).as_str()), (StatusCode::SEE_OTHER, "/shop/forgot"));
+    let (_, html) = stranger.get_html("/shop/forgot").await;
     assert_eq!(select(&html, "#notice"), vec!["If an account uses this email, we have sent it a link. It works once, for one hour."]);
+    // A reload says nothing again, and mails nothing more (it re-sent the form).
+    assert!(select(&stranger.get_html("/shop/forgot").await.1, "#notice").is_empty());
     // An unknown email gets the same answer and no mail.
     let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "nobody@example.com")]).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!((res.status(), location(&res).as_str()), (StatusCode::SEE_OTHER, "/shop/forgot"));
     let res = stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "")]).await;
     let html = Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#email-error"), vec!["Enter your email address."]);
@@ -243,7 +245,7 @@ async fn a_reset_link_works_once_and_ends_old_sessions(backend: Backend) {
 
     // Asking again and again mails three links an hour, however often the form answers.
     for _ in 0..6 {
-        assert_eq!(stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await.status(), StatusCode::OK);
+        assert_eq!(stranger.shop_form("/shop/forgot", "/shop/forgot", &[("email", "mei@example.com")]).await.status(), StatusCode::SEE_OTHER);
     }
     let mails = app.db.write_blocking(|conn| atelier::store::mail_outbox::latest(conn, 100).map_err(atelier::store::StoreError::from)).unwrap();
     let resets = mails.iter().filter(|m| m.to_address == "mei@example.com" && m.body.contains("/shop/reset/")).count();
@@ -823,8 +825,11 @@ async fn a_customer_changes_their_name_email_and_password(backend: Backend) {
     assert_eq!(location(&res), "/shop/account");
     let link = link_in("mei.l@example.com");
     let res = stranger.shop_form(&link, &link, &[]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(select(&html_of(res).await, "#notice"), vec!["Done: that account signs in with mei.l@example.com from now on."]);
+    assert_eq!((res.status(), location(&res)), (StatusCode::SEE_OTHER, link.clone()));
+    let (status, html) = stranger.get_html(&link).await;
+    assert_eq!((status, select(&html, "#notice")), (StatusCode::OK, vec!["Done: that account signs in with its new email from now on.".to_owned()]));
+    // A reload says the link is used, not that it failed just now.
+    assert_eq!(stranger.get_html(&link).await.0, StatusCode::GONE);
     // A mistyped one is taken back from the account page; its link stops working.
     let res = app.shop_form("/shop/account", "/shop/account/details", &[("name", "Mei Lin"), ("email", "mei.l@exmaple.com"), ("password", new_password)]).await;
     assert_eq!(location(&res), "/shop/account");
@@ -996,9 +1001,14 @@ async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
         let f = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
         let (csrf, version) = (f("csrf_token"), f("version"));
         let res = staff.post_form(&format!("/staff/customers/{id}/orders"), &[("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("o_cut", "women"), ("o_fit", "relaxed"), ("action", "draft")]).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let html = Html::parse_document(&res.text().await.unwrap());
-        assert_eq!(select(&html, "#notice").len(), 1);
+        // Back to the form with the draft, said once: a reload saved it again.
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let back = location(&res);
+        assert!(back.starts_with(&format!("/staff/customers/{id}/orders/new?draft=")), "{back}");
+        let (_, html) = staff.get_html(&back).await;
+        assert_eq!(select(&html, "#notice"), vec!["Saved. The customer finds it online under “Saved”, and it is listed on their page here."]);
+        assert_eq!(attr(&html, "#o_cut option[selected]", "value").as_deref(), Some("women"));
+        assert!(select(&staff.get_html(&back).await.1, "#notice").is_empty(), "said once");
         let res = staff.post_on_customer(id, "claim-code", &[]).await;
         let html = Html::parse_document(&res.text().await.unwrap());
         select(&html, "#claim-code").remove(0)

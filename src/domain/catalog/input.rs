@@ -155,6 +155,13 @@ fn check(o: &OptionSpec, c: &Choice) -> Result<Option<Val>, InputProblem> {
     }
 }
 
+/// A text as it is printed: spaces (and tabs, line breaks) between its words one space each,
+/// none around it. Two spaces typed showed as one on every page (a page collapses them) but
+/// went to the factory as two.
+pub fn one_spaced(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn check_number(o: &OptionSpec, d: Decimal) -> Result<Val, InputProblem> {
     let Some(n) = &o.number else { return Err(problem(o, String::new(), String::new())) };
     let (label, unit) = (&o.label, &n.unit);

@@ -713,3 +713,11 @@ fn a_repair_names_a_number_as_it_was_typed() {
     assert!(leg.explanation.en.starts_with("Change Leg length (crotch to hem) from 215 mm to "), "{}", leg.explanation.en);
     assert!(leg.explanation.zh.contains("从215 毫米改为"), "{}", leg.explanation.zh);
 }
+
+#[test]
+fn a_text_is_kept_as_it_is_printed() {
+    // A page shows two spaces as one: the factory must get what the customer saw.
+    assert_eq!(input::one_spaced("  Ann \t Tester-1.\n"), "Ann Tester-1.");
+    assert_eq!(input::one_spaced("Zoë\u{a0} O'Brien"), "Zoë O'Brien");
+    assert_eq!(input::one_spaced("   "), "");
+}

@@ -162,7 +162,7 @@ fn configuration(cat: &CompiledCatalog, body: &ConfigurationBody) -> Result<Conf
             (Some(OptionKind::Number), Value::String(s)) => Choice::Number(s.trim().replace(',', ".").parse::<Decimal>().map_err(|_| bad())?.normalize()),
             // What is printed: "  Ana  " is "Ana", and a blank text prints (and costs) nothing.
             (Some(OptionKind::Text), Value::String(s)) if s.trim().is_empty() => continue,
-            (Some(OptionKind::Text), Value::String(s)) => Choice::Text(s.trim().to_owned()),
+            (Some(OptionKind::Text), Value::String(s)) => Choice::Text(crate::domain::catalog::input::one_spaced(s)),
             // Single choices, and unknown options (the engine names them in its answer).
             (Some(OptionKind::Single) | None, Value::String(s)) => Choice::One(s.clone()),
             (_, Value::Null) => continue,

@@ -304,8 +304,14 @@ pub struct ForgotPage {
     pub sent: bool,
 }
 
-pub async fn forgot_form(page: Visitor) -> Result<HttpResponse, AppError> {
-    render::ok(&ForgotPage { ctx: page.ctx, email: String::new(), error: None, sent: false })
+/// The forgot page's notice once a link was asked for: said on the page the form goes back
+/// to, so a reload neither says it again nor mails another link.
+const RESET_ASKED: &str = "reset-asked";
+
+pub async fn forgot_form(req: HttpRequest, settings: web::Data<Settings>, page: Visitor) -> Result<HttpResponse, AppError> {
+    let sent = crate::web::notice::is(&req, RESET_ASKED);
+    let res = render::ok(&ForgotPage { ctx: page.ctx, email: String::new(), error: None, sent })?;
+    if sent { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
 
 #[derive(Deserialize)]
@@ -322,8 +328,7 @@ pub async fn request_reset(page: Visitor, db: web::Data<Db>, settings: web::Data
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
     shop_accounts::request_reset(&db, &form.email, &settings.public_url, again.ctx.t).await.map_err(shop_error)?;
-    again.sent = true;
-    render::ok(&again)
+    crate::web::notice::redirect("/shop/forgot", RESET_ASKED, settings.secure_cookies())
 }
 
 #[derive(Template)]
@@ -391,8 +396,17 @@ pub struct EmailConfirmPage {
 
 /// `GET /shop/account/email/{token}`: what the link confirms, with the button that does it
 /// (opening a link changes nothing: mail scanners open links too).
-pub async fn email_confirm_form(page: Visitor, db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+/// The link's page after its button did its work for someone not signed in to the account:
+/// said there once (a reload re-sent the form and said the link was used).
+const EMAIL_LINK_DONE: &str = "email-link-done";
+
+pub async fn email_confirm_form(req: HttpRequest, settings: web::Data<Settings>, page: Visitor, db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
+    if crate::web::notice::is(&req, EMAIL_LINK_DONE) {
+        let done = Some(page.ctx.t.t("email-confirm-done-elsewhere"));
+        let res = render::ok(&EmailConfirmPage { ctx: page.ctx, token, email: None, error: None, done })?;
+        return crate::web::notice::taken(res, settings.secure_cookies());
+    }
     let email = shop_accounts::email_change_of_link(&db, &token).await.map_err(shop_error)?;
     let status = if email.is_some() { StatusCode::OK } else { StatusCode::GONE };
     render::page(status, &EmailConfirmPage { ctx: page.ctx, token, email, error: None, done: None })
@@ -407,10 +421,7 @@ pub async fn confirm_email(page: Visitor, db: web::Data<Db>, settings: web::Data
         Ok(EmailConfirmed::Changed { account_id, .. }) if signed_in == Some(account_id) => crate::web::notice::redirect("/shop/account", super::me::EMAIL_CHANGED, settings.secure_cookies()),
         // Signed out, or in another account (a shared computer): said here, not on an account
         // page whose address did not change.
-        Ok(EmailConfirmed::Changed { email, .. }) => {
-            let done = Some(t.t1("email-confirm-done", "email", &email));
-            render::ok(&EmailConfirmPage { ctx: page.ctx, token, email: Some(email), error: None, done })
-        }
+        Ok(EmailConfirmed::Changed { .. }) => crate::web::notice::redirect(&format!("/shop/account/email/{token}"), EMAIL_LINK_DONE, settings.secure_cookies()),
         Ok(EmailConfirmed::Taken { email }) => {
             let error = Some(t.t1("email-confirm-taken", "email", &email));
             render::page(StatusCode::CONFLICT, &EmailConfirmPage { ctx: page.ctx, token, email: Some(email), error, done: None })

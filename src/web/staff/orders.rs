@@ -151,6 +151,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
 /// `GET /staff/customers/{id}/orders/new[?version=&product=|?draft=]`: choose a product (or
 /// continue a saved draft), then configure.
 pub async fn new_order_form(
+    req: HttpRequest,
+    settings: web::Data<Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
@@ -170,7 +172,7 @@ pub async fn new_order_form(
     };
     let Some((version, cat, code)) = chosen else {
         let catalogs = cache.current_compiled(&db).await?;
-        let store = sale_store(&db, &page, &c, "").await?;
+        let store = sale_store(&db, &page, &c, None).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
@@ -207,9 +209,16 @@ pub async fn new_order_form(
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let store = sale_store(&db, &page, &c, "").await?;
+    let store = sale_store(&db, &page, &c, None).await?;
     let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), store.tax(), &from_learned).sold_by(&store);
     form.prefill_note = prefill_note;
+    // Just saved (Save for later goes back to the form with the draft): said once.
+    let saved = q.draft.is_some_and(|d| notice::is(&req, &format!("draft-saved-{d}")));
+    if saved {
+        form.notice = Some(form.ctx.t.t("draft-saved-store"));
+        form.prefill_note = None;
+        return crate::web::notice::taken(render::ok(&form)?, settings.secure_cookies());
+    }
     render::ok(&form)
 }
 
@@ -228,15 +237,20 @@ impl SaleStore {
 
 /// The staff member's own store; an administrator (who belongs to none) chooses one on the
 /// form (`chosen`), the customer's home store first. Without a store, an administrator's
-/// order went out untaxed, and its work order told the factory nowhere to send it.
-async fn sale_store(db: &Db, page: &StaffPage, c: &CustomerRow, chosen: &str) -> Result<SaleStore, AppError> {
+/// order went out untaxed, and its work order told the factory nowhere to send it. `chosen`
+/// is the form's field, `None` on a new form; a field left at "–" is no store, not the home
+/// store (the order was placed there while the form showed none).
+async fn sale_store(db: &Db, page: &StaffPage, c: &CustomerRow, chosen: Option<&str>) -> Result<SaleStore, AppError> {
     if let Some(id) = page.staff.store_id {
         let own = db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, id)?)).await?;
         return Ok(SaleStore { chosen: own, choices: vec![] });
     }
     // A closed store sells nothing: an administrator chooses among the open ones.
     let stores: Vec<_> = db.read(|conn| Ok::<_, StoreError>(crate::store::stores::list(conn)?)).await?.into_iter().filter(|s| s.is_open()).collect();
-    let id = chosen.trim().parse::<i64>().ok().or(c.home_store_id);
+    let id = match chosen {
+        None => c.home_store_id,
+        Some(field) => field.trim().parse::<i64>().ok(),
+    };
     let chosen = id.and_then(|id| stores.iter().find(|s| s.id == id).cloned());
     Ok(SaleStore { chosen, choices: stores.into_iter().map(|s| (s.id, s.name)).collect() })
 }
@@ -272,7 +286,7 @@ pub async fn place_order(
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
-    let store = sale_store(&db, &page, &c, &get("store")).await?;
+    let store = sale_store(&db, &page, &c, pairs.iter().find(|(n, _)| n == "store").map(|(_, v)| v.as_str())).await?;
     let tax = store.tax();
     let key = configurator::key_from_form(&get("idempotency_key"));
     // Options whose choice is an accepted learned preference keep their mark.
@@ -289,7 +303,10 @@ pub async fn place_order(
         .collect();
     if get("action") == "draft" {
         let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
-        crate::drafts::save(&db, None, draft).await?;
+        // Back to the form with the draft, said once: answered here, a reload saved it again.
+        if let Some(draft) = crate::drafts::save(&db, None, draft).await? {
+            return crate::web::notice::redirect(&format!("/staff/customers/{}/orders/new?draft={draft}", c.id), &format!("draft-saved-{draft}"), settings.secure_cookies());
+        }
         let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
         again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
