@@ -247,6 +247,9 @@ async fn a_change_before_production_sends_a_new_revision_and_after_is_refused(ba
     let (_, html) = app.get_html(&order).await;
     let sets: Vec<String> = html.select(&scraper::Selector::parse("#measurement-set option").unwrap()).filter_map(|o| o.value().attr("value").map(str::to_owned)).collect();
     assert_eq!(sets.len(), 2);
+    // Each set says what sets it apart from the one in use.
+    let labels = select(&html, "#measurement-set option");
+    assert!(labels[0].ends_with(" · Chest / bust girth 108.0 cm") && labels[1].ends_with(" · in use"), "{labels:?}");
     let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &sets[0])]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -539,8 +539,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let collected_at = serde_json::from_str::<serde_json::Value>(&order.ship_to).ok().and_then(|s| s.get("store")?.as_i64());
     let movable = collected_at.is_some() && wos.iter().all(|(wo, _, _)| !matches!(crate::domain::work_order::Status::parse(&wo.status), Some(crate::domain::work_order::Status::Shipped | crate::domain::work_order::Status::Rejected | crate::domain::work_order::Status::Cancelled)));
     let collection = Collection { at: collected_at, stores: if movable { open_stores } else { vec![] }, tried: None };
-    // Two sets taken within a minute read the same by time alone: each says its number too.
-    let measurement_sets = sets.into_iter().map(|(s, _)| (s.id, format!("{} · #{}", fmt_time(&s.taken_at), s.id))).collect();
+    let measurement_sets = set_labels(&order, sets, page.ctx.t);
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
@@ -583,6 +582,37 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
     Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, collection, contacts, feedback_form: Default::default(), resolve_error: None })
+}
+
+/// The customer's sets as the revision form lists them: when, which, and what sets each apart
+/// from the measurements the order uses ("Inside leg 64.0 cm"), or that it is the one in use.
+/// Sets taken the same minute read alike by time alone.
+fn set_labels(order: &order_store::OrderRow, sets: Vec<(customers::MeasurementSetRow, Vec<(String, i64)>)>, t: crate::i18n::Tr) -> Vec<(i64, String)> {
+    let used: BTreeMap<String, i64> = serde_json::from_str::<serde_json::Value>(&order.configuration).ok().and_then(|c| serde_json::from_value(c["measurements"].clone()).ok()).unwrap_or_default();
+    sets.into_iter()
+        .map(|(s, values)| {
+            let head = format!("{} · #{}", fmt_time(&s.taken_at), s.id);
+            let apart = if order.measurement_set_id == Some(s.id) {
+                t.t("order-set-in-use")
+            } else {
+                let differ: Vec<String> = values
+                    .iter()
+                    .filter(|(code, v)| used.get(code) != Some(v))
+                    .filter_map(|(code, v)| {
+                        let m = Measurement::from_code(code)?;
+                        let unit = UnitSystem::Metric.unit_for(m);
+                        Some(format!("{} {} {}", m.name(t.lang), unit.format(u32::try_from(*v).ok()?), unit.symbol()))
+                    })
+                    .collect();
+                match differ.len() {
+                    0 => t.t("order-set-same-values"),
+                    1..=3 => differ.join(t.clause_separator()),
+                    n => format!("{}{}{}", differ[..3].join(t.clause_separator()), t.clause_separator(), t.t1("order-set-more-differ", "n", n - 3)),
+                }
+            };
+            (s.id, format!("{head} · {apart}"))
+        })
+        .collect()
 }
 
 /// Who made a work-order event and what it says, as staff read them: the events store who as
