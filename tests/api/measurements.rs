@@ -86,6 +86,12 @@ async fn a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_record
     assert_eq!(select(&app.get_html(&format!("/staff/customers/{id}")).await.1, "#saved-notice").len(), 1);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements")).await;
     assert_eq!(select(&html, "#history tbody td.muted"), vec!["Inside leg to stature"], "the confirmed warning in words, not its code");
+    // Re-measuring something else: the warning confirmed for the same inside leg and stature
+    // is not asked about again (it was, at every visit); a new inside leg is.
+    let chest = [("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "150"), ("m_inside_leg", "88"), ("m_chest_girth", "90")];
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &chest).await.status(), StatusCode::SEE_OTHER);
+    let leg = [("csrf_token", token.as_str()), ("unit_system", "metric"), ("m_stature", "150"), ("m_inside_leg", "87"), ("m_chest_girth", "90")];
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &leg).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Backend) {

@@ -182,6 +182,18 @@ impl Validation {
             .collect()
     }
 
+    /// The warnings of `set` confirmed already for an earlier set (`before`, its values by
+    /// code, and the ids confirmed for it) whose values they read are all unchanged: confirmed
+    /// once, they are not asked about again when something else is re-measured.
+    pub fn confirmed_before(&self, set: &MeasurementSet, before: &[(String, i64)], confirmed: &[String]) -> Vec<String> {
+        let earlier = |m: Measurement| before.iter().find(|(code, _)| code == m.code()).and_then(|(_, v)| u32::try_from(*v).ok());
+        self.warnings
+            .iter()
+            .filter(|w| confirmed.contains(&w.id()) && !w.measurements.is_empty() && w.measurements.iter().all(|m| set.get(*m).is_some() && set.get(*m) == earlier(*m)))
+            .map(Warning::id)
+            .collect()
+    }
+
     /// Valid, and every warning confirmed: the set may be saved.
     pub fn is_acceptable(&self, confirmed: &[&str]) -> bool {
         self.is_valid() && self.unconfirmed(confirmed).is_empty()
@@ -316,6 +328,21 @@ mod tests {
         assert!(!validation.is_acceptable(&[]));
         assert_eq!(validation.unconfirmed(&["body_mass_index"]).len(), 1);
         assert!(validation.is_acceptable(&["inside_leg_to_stature"]));
+    }
+
+    #[test]
+    fn a_warning_confirmed_for_the_same_values_before_is_not_asked_again() {
+        let before = vec![("stature".to_owned(), 1750), ("inside_leg".to_owned(), 1000), ("chest_girth".to_owned(), 1000)];
+        let confirmed = vec!["inside_leg_to_stature".to_owned()];
+        // Only the chest re-measured: the inside leg and stature it was confirmed for stand.
+        let set: MeasurementSet = [(Stature, 1750), (InsideLeg, 1000), (ChestGirth, 1020)].into_iter().collect();
+        assert_eq!(set.validate().confirmed_before(&set, &before, &confirmed), vec!["inside_leg_to_stature".to_owned()]);
+        // The inside leg re-measured: asked again.
+        let set: MeasurementSet = [(Stature, 1750), (InsideLeg, 1010)].into_iter().collect();
+        assert!(set.validate().confirmed_before(&set, &before, &confirmed).is_empty());
+        // Never confirmed: asked.
+        let set: MeasurementSet = [(Stature, 1750), (InsideLeg, 1000)].into_iter().collect();
+        assert!(set.validate().confirmed_before(&set, &before, &[]).is_empty());
     }
 
     #[test]

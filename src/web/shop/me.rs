@@ -410,7 +410,9 @@ pub async fn create_measurements(settings: web::Data<crate::config::Settings>, p
     if refused {
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
-    let confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint { pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect() } else { vec![] };
+    let carried = crate::web::staff::measurements::confirmed_for_latest(&db, page.customer.customer_id, &parsed.set, &validation).await?;
+    let mut confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint { pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect() } else { vec![] };
+    confirmed.extend(carried.iter().map(String::as_str));
     if !validation.unconfirmed(&confirmed).is_empty() {
         again.warnings = crate::web::staff::measurements::shown_warnings(&validation.warnings, lang, &mut again.fields);
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);

@@ -257,12 +257,15 @@ pub async fn create_measurements(
     if refused {
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
     }
-    // Confirmations count only if they were given for exactly these values.
-    let confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint {
+    // Confirmations count only if they were given for exactly these values, here or for the
+    // latest set.
+    let carried = confirmed_for_latest(&db, id, &parsed.set, &validation).await?;
+    let mut confirmed: Vec<&str> = if get("fingerprint") == again.fingerprint {
         pairs.iter().filter(|(k, _)| k == "confirm").map(|(_, v)| v.as_str()).collect()
     } else {
         vec![]
     };
+    confirmed.extend(carried.iter().map(String::as_str));
     let unconfirmed = validation.unconfirmed(&confirmed);
     if !unconfirmed.is_empty() {
         again.warnings = shown_warnings(&validation.warnings, lang, &mut again.fields);
@@ -293,6 +296,19 @@ pub async fn create_measurements(
     })
     .await?;
     crate::web::notice::redirect(&format!("/staff/customers/{id}"), &format!("measured-{id}"), settings.secure_cookies())
+}
+
+/// The warnings of a new set confirmed already for the customer's latest set, for the same
+/// values (see [`crate::domain::measurement::Validation::confirmed_before`]).
+pub(crate) async fn confirmed_for_latest(db: &Db, customer_id: i64, set: &MeasurementSet, validation: &crate::domain::measurement::Validation) -> Result<Vec<String>, AppError> {
+    if validation.warnings.is_empty() {
+        return Ok(vec![]);
+    }
+    let latest = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, customer_id)?.into_iter().next())).await?;
+    Ok(latest.map_or_else(Vec::new, |(s, values)| {
+        let confirmed: Vec<String> = serde_json::from_str(&s.confirmed_warnings).unwrap_or_default();
+        validation.confirmed_before(set, &values, &confirmed)
+    }))
 }
 
 pub struct Chart {
