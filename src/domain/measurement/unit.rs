@@ -169,6 +169,21 @@ impl Unit {
             .unwrap_or_else(|| self.format_exact(value))
     }
 
+    /// A number typed in `from` (`typed`, as many decimals as were typed), for the form switched
+    /// to this unit: converted exactly, not from the millimetre or gram it is kept as, so that
+    /// switching back shows what was typed. 8.45 in is 214.63 mm, kept as 215: read from that
+    /// it was 21.5 cm, and 8.46 in back; it reads 21.46 cm, and 8.45 in back.
+    pub fn format_switched_typed(self, typed: Decimal, from: Unit) -> Option<String> {
+        let decimals = typed.scale();
+        if decimals > from.max_input_decimals() || typed.is_sign_negative() {
+            return None;
+        }
+        let as_typed = fixed(typed, decimals, HALF_AWAY);
+        let here = typed.checked_mul(from.canonical_per_unit())?.checked_div(self.canonical_per_unit())?;
+        let back = |text: &str| -> Option<String> { Some(fixed(text.parse::<Decimal>().ok()?.checked_mul(self.canonical_per_unit())?.checked_div(from.canonical_per_unit())?, decimals, HALF_AWAY)) };
+        (self.display_decimals()..=self.max_input_decimals()).map(|d| fixed(here, d, HALF_AWAY)).find(|text| back(text).as_deref() == Some(as_typed.as_str()))
+    }
+
     /// The value with enough decimals to parse back to exactly the same canonical value.
     pub fn format_exact(self, value: u32) -> String {
         fixed(self.from_canonical(value), self.exact_decimals(), HALF_AWAY)
@@ -324,6 +339,13 @@ mod tests {
         });
         assert_eq!(Unit::Kilogram.format_switched(Unit::Pound.to_canonical(dec("160.0")).unwrap(), Unit::Pound), "72.58");
         assert_eq!(Unit::Kilogram.format_switched(72_500, Unit::Kilogram), "72.5");
+        // From what was typed: 8.45 in and back is 8.45 in, not the 8.46 of the 215 mm kept.
+        let typed = |u: Unit, to: Unit, t: &str| to.format_switched_typed(dec(t), u);
+        assert_eq!(typed(Unit::Inch, Unit::Centimetre, "8.45").as_deref(), Some("21.46"));
+        assert_eq!(typed(Unit::Centimetre, Unit::Inch, "21.46").as_deref(), Some("8.45"));
+        assert_eq!(typed(Unit::Centimetre, Unit::Inch, "69").as_deref(), Some("27.17"));
+        assert_eq!(typed(Unit::Pound, Unit::Kilogram, "160.0").as_deref(), Some("72.57"));
+        assert_eq!(typed(Unit::Kilogram, Unit::Pound, "72.57").as_deref(), Some("160.0"));
     }
 
     #[test]

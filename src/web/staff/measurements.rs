@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::domain::lang::Lang;
 use crate::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
+use rust_decimal::Decimal;
 use crate::store::customers::{self, CustomerRow, NewMeasurementSet};
 use crate::store::{Db, StoreError, audit};
 use crate::web::auth::{Ctx, StaffPage};
@@ -88,7 +89,14 @@ pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSys
         .iter()
         .map(|(code, text)| {
             let m = Measurement::from_code(code).filter(|_| !text.trim().is_empty());
-            let converted = m.and_then(|m| Some(to.unit_for(m).format_switched(m.parse(text, from).ok().or_else(|| m.read_any_size(text, from))?, from.unit_for(m))));
+            // A plain number that reads: converted from what was typed, so that switching back
+            // shows it again; anything else (5'11", 180 cm) from the value it stands for.
+            let plain = |m: Measurement| -> Option<String> {
+                m.parse(text, from).ok()?;
+                let typed: Decimal = text.trim().replace(',', ".").parse().ok()?;
+                to.unit_for(m).format_switched_typed(typed, from.unit_for(m))
+            };
+            let converted = m.and_then(|m| plain(m).or_else(|| Some(to.unit_for(m).format_switched(m.parse(text, from).ok().or_else(|| m.read_any_size(text, from))?, from.unit_for(m)))));
             (code.clone(), converted.unwrap_or_else(|| text.clone()))
         })
         .collect()
@@ -404,5 +412,20 @@ fn chart(m: Measurement, sets: &Sets, lang: Lang) -> Chart {
         latest: series.last().map(|p| p.2.split(": ").nth(1).unwrap_or_default().to_owned()).unwrap_or_default(),
         points: dots.iter().map(|(x, y, _)| format!("{x},{y}")).collect::<Vec<_>>().join(" "),
         dots,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_units_switch_gives_back_what_was_typed() {
+        let typed = |pairs: &[(&str, &str)]| pairs.iter().map(|(c, v)| ((*c).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let there = typed_in(&typed(&[("hand_girth", "8.45"), ("stature", "5'11\""), ("body_mass", "160.0"), ("waist_girth", "abc")]), UnitSystem::Imperial, UnitSystem::Metric);
+        assert_eq!(there, typed(&[("hand_girth", "21.46"), ("stature", "180.3"), ("body_mass", "72.57"), ("waist_girth", "abc")]));
+        let back = typed_in(&there, UnitSystem::Metric, UnitSystem::Imperial);
+        assert_eq!(back[0].1, "8.45", "8.45 in read 8.46 in after one switch");
+        assert_eq!(back[2].1, "160.0");
     }
 }
