@@ -486,6 +486,9 @@ pub enum CollectionError {
     NotCollected,
     #[error("the order is collected there already")]
     Unchanged,
+    /// No such store, or one that is closed.
+    #[error("the store is not open")]
+    StoreNotOpen,
     /// Shipped, rejected or cancelled: nothing is on its way to change.
     #[error("work order {0} is {1}: where it is collected can no longer change")]
     TooLate(i64, String),
@@ -502,19 +505,22 @@ impl From<diesel::result::Error> for CollectionError {
 /// Where an order is collected, moved to another (open) store: its own closed, or the customer
 /// asked. Until its factories ship, each work order gets a new revision with the new
 /// `ship_to`, its factory `work_order.updated`, and its history says from where to where.
-pub fn change_collection(conn: &mut DbConn, order_id: i64, to: &crate::store::stores::Store, staff_id: i64) -> Result<OrderRow, CollectionError> {
+pub fn change_collection(conn: &mut DbConn, order_id: i64, store_id: i64, staff_id: i64) -> Result<OrderRow, CollectionError> {
     let order = orders::find(conn, order_id)?.ok_or(CollectionError::NotFound)?;
     let ship_to: Value = serde_json::from_str(&order.ship_to).unwrap_or(Value::Null);
     let Some(from) = ship_to.get("store").filter(|s| !s.is_null()) else { return Err(CollectionError::NotCollected) };
-    if from.as_i64() == Some(to.id) {
-        return Err(CollectionError::Unchanged);
-    }
     let work_orders = orders::work_orders_of_order(conn, order_id)?;
     if let Some(wo) = work_orders.iter().find(|w| matches!(Status::parse(&w.status), Some(Status::Shipped | Status::Rejected | Status::Cancelled))) {
         return Err(CollectionError::TooLate(wo.id, wo.status.clone()));
     }
+    // Read in the transaction that moves the order: a store closing meanwhile is not chosen.
+    let to = crate::store::stores::find(conn, store_id)?.filter(|s| s.is_open()).ok_or(CollectionError::StoreNotOpen)?;
+    if from.as_i64() == Some(to.id) {
+        return Err(CollectionError::Unchanged);
+    }
     crate::store::epoch::mark_customer(order.customer_id);
     let moved = ship_to_store(to.id, &to.code, &to.name);
+    let to = &to;
     orders::set_ship_to(conn, order_id, &moved.to_string())?;
     let change = revision::Change {
         kind: revision::Kind::Collection,

@@ -112,10 +112,49 @@ pub fn due_now_for_factory(conn: &mut DbConn, factory_id: i64) -> QueryResult<us
 }
 
 /// Makes an event due now again (staff "retry now").
+/// Makes a work order's undelivered events due now, but those a later delivered event of it
+/// supersedes (see [`replay_failed`]).
 pub fn retry_now(conn: &mut DbConn, work_order_id: i64) -> QueryResult<usize> {
-    native!(conn, |on| diesel::update(ob::table.filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null())))
+    let waiting: Vec<(i64, Option<i64>)> = native!(conn, |on| ob::table
+        .filter(ob::work_order_id.eq(work_order_id).and(ob::delivered_at.is_null()))
+        .filter(not_superseded())
+        .select((ob::id, ob::work_order_id))
+        .load(on))?;
+    let (again, left) = split_superseded(conn, &waiting)?;
+    if !left.is_empty() {
+        native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&left))).set((ob::last_error.eq(Some(SUPERSEDED)), ob::gave_up_at.eq(Some(now())))).execute(on))?;
+    }
+    if again.is_empty() {
+        return Ok(0);
+    }
+    native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&again)))
         .set((ob::next_attempt_at.eq(now()), ob::gave_up_at.eq(None::<NaiveDateTime>), ob::lease_until.eq(None::<NaiveDateTime>)))
         .execute(on))
+}
+
+/// What an event left out of a replay keeps as its last error: it stays given up, is not
+/// counted as failed, and is not offered again.
+pub const SUPERSEDED: &str = "superseded: a later event of its work order was delivered";
+
+fn not_superseded() -> diesel::dsl::Or<diesel::dsl::IsNull<ob::last_error>, diesel::dsl::NotEq<ob::last_error, &'static str>> {
+    ob::last_error.is_null().or(ob::last_error.ne(SUPERSEDED))
+}
+
+/// `events` (id, work order) in two: those to send, and those a later delivered event of
+/// their work order supersedes (a `work_order.created` sent after the `work_order.cancelled`
+/// the factory has would read as a new work order).
+fn split_superseded(conn: &mut DbConn, events: &[(i64, Option<i64>)]) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    let work_orders: Vec<i64> = events.iter().filter_map(|(_, wo)| *wo).collect();
+    let delivered: Vec<(Option<i64>, i64)> = if work_orders.is_empty() {
+        vec![]
+    } else {
+        native!(conn, |on| ob::table.filter(ob::work_order_id.eq_any(&work_orders).and(ob::delivered_at.is_not_null())).select((ob::work_order_id, ob::id)).load(on))?
+    };
+    let superseded = |id: i64, wo: Option<i64>| wo.is_some() && delivered.iter().any(|(w, later)| *w == wo && *later > id);
+    Ok(events.iter().map(|(id, wo)| (*id, superseded(*id, *wo))).fold((vec![], vec![]), |(mut send, mut left), (id, s)| {
+        if s { left.push(id) } else { send.push(id) }
+        (send, left)
+    }))
 }
 
 pub fn for_work_order(conn: &mut DbConn, work_order_id: i64) -> QueryResult<Vec<OutboxRow>> {
@@ -188,16 +227,14 @@ pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -
     let failed: Vec<(i64, Option<i64>)> = native!(conn, |on| ob::table
         .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
         .filter(ob::created_at.ge(since))
+        .filter(not_superseded())
         .select((ob::id, ob::work_order_id))
         .load(on))?;
     let work_orders: Vec<i64> = failed.iter().filter_map(|(_, wo)| *wo).collect();
-    let delivered: Vec<(Option<i64>, i64)> = if work_orders.is_empty() {
-        vec![]
-    } else {
-        native!(conn, |on| ob::table.filter(ob::work_order_id.eq_any(&work_orders).and(ob::delivered_at.is_not_null())).select((ob::work_order_id, ob::id)).load(on))?
-    };
-    let superseded = |id: i64, wo: Option<i64>| wo.is_some() && delivered.iter().any(|(w, later)| *w == wo && *later > id);
-    let again: Vec<i64> = failed.iter().filter(|(id, wo)| !superseded(*id, *wo)).map(|(id, _)| *id).collect();
+    let (again, left) = split_superseded(conn, &failed)?;
+    if !left.is_empty() {
+        native!(conn, |on| diesel::update(ob::table.filter(ob::id.eq_any(&left))).set(ob::last_error.eq(Some(SUPERSEDED))).execute(on))?;
+    }
     let n = if again.is_empty() {
         0
     } else {
@@ -210,14 +247,27 @@ pub fn replay_failed(conn: &mut DbConn, factory_id: i64, since: NaiveDateTime) -
             ))
             .execute(on))?
     };
-    orders::clear_push_attention(conn, &work_orders)?;
-    Ok(Replayed { sent_again: n, superseded: failed.len() - again.len() })
+    // Each is tried again or superseded, unless one of its work order is still given up (one
+    // from before `since`).
+    let still: Vec<Option<i64>> = if work_orders.is_empty() {
+        vec![]
+    } else {
+        native!(conn, |on| ob::table
+            .filter(ob::work_order_id.eq_any(&work_orders).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
+            .filter(not_superseded())
+            .select(ob::work_order_id)
+            .load(on))?
+    };
+    let settled: Vec<i64> = work_orders.into_iter().filter(|wo| !still.contains(&Some(*wo))).collect();
+    orders::clear_push_attention(conn, &settled)?;
+    Ok(Replayed { sent_again: n, superseded: left.len() })
 }
 
 /// Events of a factory that were given up on and not delivered.
 pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
     native!(conn, |on| ob::table
         .filter(ob::factory_id.eq(factory_id).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_not_null()))
+        .filter(not_superseded())
         .count()
         .get_result(on))
 }

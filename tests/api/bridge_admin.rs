@@ -134,7 +134,7 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
     let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "2000-01-01T00:00")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = admin.get_html(&location(&res)).await;
-    assert_eq!(select(&page, "#factory-notice"), vec!["1 events will be sent again, with their original webhook-id."]);
+    assert_eq!(select(&page, "#factory-notice"), vec!["Events to send again, with their original webhook-id: 1."]);
     let got = factory.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].webhook_id, first_id, "the replay keeps the webhook-id");
@@ -162,7 +162,7 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
     assert_eq!(got[seen].body["type"], "work_order.cancelled");
     let res = admin.post_form(&format!("{}/replay", reg.page), &[("csrf_token", &token), ("since", "2000-01-01T00:00")]).await;
     let (_, page) = admin.get_html(&location(&res)).await;
-    assert_eq!(select(&page, "#factory-notice"), vec!["0 events will be sent again, with their original webhook-id. 1 were left out: a later event of the same work order was delivered, and the earlier one would arrive after it."]);
+    assert_eq!(select(&page, "#factory-notice"), vec!["Events to send again, with their original webhook-id: 0. Left out, because a later event of the same work order was delivered and the earlier one would arrive after it: 1."]);
     assert!(select(&admin.get_html(&reg.page).await.1, "#factory-notice").is_empty(), "said once");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(factory.accepted().len(), seen + 1, "no creation after the cancellation");
@@ -657,6 +657,9 @@ async fn an_order_is_collected_at_another_store_until_it_ships(backend: Backend)
     assert!(select(&shipped, "#collection").is_empty(), "no form once it has shipped");
     let res = move_to(app.north.to_string()).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Said above the page, the form being gone.
+    let late = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&late, "#order-error"), vec!["Part of this order has shipped, or was rejected or cancelled: where it is collected can no longer change."]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(factory.accepted().len(), 2, "nothing more was sent");
 }

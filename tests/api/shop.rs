@@ -1009,6 +1009,11 @@ async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
         assert_eq!(select(&html, "#notice"), vec!["Saved. The customer finds it online under “Saved”, and it is listed on their page here."]);
         assert_eq!(attr(&html, "#o_cut option[selected]", "value").as_deref(), Some("women"));
         assert!(select(&staff.get_html(&back).await.1, "#notice").is_empty(), "said once");
+        // Saved again from there, the same draft is updated, not a second one made.
+        let draft = attr(&html, "input[name=draft]", "value").unwrap();
+        let csrf = attr(&html, "input[name=csrf_token]", "value").unwrap();
+        let res = staff.post_form(&format!("/staff/customers/{id}/orders"), &[("csrf_token", csrf.as_str()), ("version", &version), ("product", "cycling_jersey"), ("draft", &draft), ("o_cut", "women"), ("o_fit", "club"), ("action", "draft")]).await;
+        assert_eq!(location(&res), back);
         let res = staff.post_on_customer(id, "claim-code", &[]).await;
         let html = Html::parse_document(&res.text().await.unwrap());
         select(&html, "#claim-code").remove(0)
@@ -1016,12 +1021,13 @@ async fn a_fitter_saves_a_draft_the_customer_finishes_online(backend: Backend) {
     let res = app.shop_form("/shop/claim", "/shop/claim", &[("code", &code), ("email", "ana@example.com"), ("password", CUSTOMER_PASSWORD), ("confirmation", CUSTOMER_PASSWORD)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html("/shop/drafts").await;
+    assert_eq!(select(&html, "#drafts .draft").len(), 1, "one draft, saved twice");
     assert!(select(&html, "#drafts .draft .muted")[0].contains("saved in the store"));
     let href = attr(&html, "#drafts .draft a", "href").unwrap();
     let (status, html) = app.get_html(&href).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(attr(&html, "input[name=o_cut][checked]", "value").as_deref(), Some("women"));
-    assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("relaxed"));
+    assert_eq!(attr(&html, "input[name=o_fit][checked]", "value").as_deref(), Some("club"), "the draft as saved the second time");
 }
 
 async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {

@@ -251,11 +251,15 @@ impl<'a> Ctx<'a> {
                 match matches(when, a) {
                     None => Outcome::Pending,
                     Some(false) => Outcome::Satisfied,
-                    Some(true) => match (matches(then, a), requires) {
-                        (None, true) if final_answer && then.iter().any(|(o, _)| a[*o].is_none() && !self.p.options[*o].required) => Outcome::Violated,
-                        (None, _) => Outcome::Pending,
-                        (Some(hit), true) => if hit { Outcome::Satisfied } else { Outcome::Violated },
-                        (Some(hit), false) => if hit { Outcome::Violated } else { Outcome::Satisfied },
+                    // An entry already chosen that misses decides, whatever is still open.
+                    Some(true) if then.iter().any(|(o, set)| a[*o].as_ref().is_some_and(|v| !hits(v, set))) => {
+                        if requires { Outcome::Violated } else { Outcome::Satisfied }
+                    }
+                    Some(true) => match (then.iter().any(|(o, _)| a[*o].is_none()), requires) {
+                        (true, true) if final_answer && then.iter().any(|(o, _)| a[*o].is_none() && !self.p.options[*o].required) => Outcome::Violated,
+                        (true, _) => Outcome::Pending,
+                        (false, true) => Outcome::Satisfied,
+                        (false, false) => Outcome::Violated,
                     },
                 }
             }
@@ -287,14 +291,18 @@ impl<'a> Ctx<'a> {
 fn matches(pattern: &Pattern, a: &Assignment) -> Option<bool> {
     let mut all = true;
     for (o, set) in pattern {
-        let hit = match a[*o].as_ref()? {
-            Val::One(i) => set.contains(i),
-            Val::Many(is) => is.iter().any(|i| set.contains(i)),
-            Val::Number(_) | Val::Text(_) => false,
-        };
-        all &= hit;
+        all &= hits(a[*o].as_ref()?, set);
     }
     Some(all)
+}
+
+/// Whether a chosen value is among `set` (a multi choice: any of its values).
+fn hits(v: &Val, set: &std::collections::BTreeSet<usize>) -> bool {
+    match v {
+        Val::One(i) => set.contains(i),
+        Val::Many(is) => is.iter().any(|i| set.contains(i)),
+        Val::Number(_) | Val::Text(_) => false,
+    }
 }
 
 impl DerivedValue {

@@ -721,3 +721,30 @@ fn a_text_is_kept_as_it_is_printed() {
     assert_eq!(input::one_spaced("Zoë\u{a0} O'Brien"), "Zoë O'Brien");
     assert_eq!(input::one_spaced("   "), "");
 }
+
+#[test]
+fn a_requires_rule_is_broken_by_a_chosen_target_that_misses_whatever_is_still_open() {
+    let extra = r#"
+[[products.options]]
+code = "bell"
+kind = "single"
+label = { en = "Bell", zh = "车铃" }
+values = [
+  { code = "yes", label = { en = "Yes", zh = "有" } },
+  { code = "no", label = { en = "No", zh = "无" } },
+]
+
+[[products.rules]]
+id = "steel-disc-bell"
+kind = "requires"
+when = { frame = ["steel"] }
+then = { brakes = ["disc"], bell = ["yes"] }
+"#;
+    let cat = CompiledCatalog::import("mini.toml", &format!("{MINI}{extra}")).unwrap_or_else(|e| panic!("{e}"));
+    let broken = |cfg: &Configuration| cat.validate(cfg).unwrap_or_else(|e| panic!("{e}")).violations.iter().any(|v| v.rule.as_deref() == Some("steel-disc-bell"));
+    // Rim brakes already miss: no bell can mend it, so it is said now.
+    assert!(broken(&Configuration::new("p").one("frame", "steel").one("brakes", "rim")));
+    // Disc brakes hold so far: the rule waits for the bell, which is asked for anyway.
+    assert!(!broken(&Configuration::new("p").one("frame", "steel").one("brakes", "disc")));
+    assert!(broken(&Configuration::new("p").one("frame", "steel").one("brakes", "disc").one("bell", "no")));
+}

@@ -400,9 +400,15 @@ pub struct EmailConfirmPage {
 /// said there once (a reload re-sent the form and said the link was used).
 const EMAIL_LINK_DONE: &str = "email-link-done";
 
+/// The notice for this link only (a token's digest, not the token: a cookie is no place for it).
+fn link_done(token: &str) -> String {
+    use sha2::Digest;
+    format!("{EMAIL_LINK_DONE}-{}", &hex::encode(sha2::Sha256::digest(token.as_bytes()))[..16])
+}
+
 pub async fn email_confirm_form(req: HttpRequest, settings: web::Data<Settings>, page: Visitor, db: web::Data<Db>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    if crate::web::notice::is(&req, EMAIL_LINK_DONE) {
+    if crate::web::notice::is(&req, &link_done(&token)) {
         let done = Some(page.ctx.t.t("email-confirm-done-elsewhere"));
         let res = render::ok(&EmailConfirmPage { ctx: page.ctx, token, email: None, error: None, done })?;
         return crate::web::notice::taken(res, settings.secure_cookies());
@@ -421,7 +427,7 @@ pub async fn confirm_email(page: Visitor, db: web::Data<Db>, settings: web::Data
         Ok(EmailConfirmed::Changed { account_id, .. }) if signed_in == Some(account_id) => crate::web::notice::redirect("/shop/account", super::me::EMAIL_CHANGED, settings.secure_cookies()),
         // Signed out, or in another account (a shared computer): said here, not on an account
         // page whose address did not change.
-        Ok(EmailConfirmed::Changed { .. }) => crate::web::notice::redirect(&format!("/shop/account/email/{token}"), EMAIL_LINK_DONE, settings.secure_cookies()),
+        Ok(EmailConfirmed::Changed { .. }) => crate::web::notice::redirect(&format!("/shop/account/email/{token}"), &link_done(&token), settings.secure_cookies()),
         Ok(EmailConfirmed::Taken { email }) => {
             let error = Some(t.t1("email-confirm-taken", "email", &email));
             render::page(StatusCode::CONFLICT, &EmailConfirmPage { ctx: page.ctx, token, email: Some(email), error, done: None })

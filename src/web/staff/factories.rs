@@ -237,12 +237,14 @@ impl FactoryPage {
 /// once what was just done (see [`crate::web::notice`]).
 pub async fn show_factory(req: HttpRequest, settings: web::Data<Settings>, p: StaffPage, db: web::Data<Db>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     p.staff.require_role(Role::Admin)?;
-    let mut page = FactoryPage::load(&db, p.ctx, path.into_inner()).await?;
+    let id = path.into_inner();
+    let mut page = FactoryPage::load(&db, p.ctx, id).await?;
     let t = page.ctx.t;
+    // This factory's notices only: another's page opened within the minute says nothing.
     let notice = crate::web::notice::of(&req).unwrap_or_default();
-    page.notice = if notice == SAVED {
+    page.notice = if notice == format!("{SAVED}-{id}") {
         Some(t.t("factory-saved"))
-    } else if let Some((again, superseded)) = notice.strip_prefix("replayed-").and_then(|r| r.split_once('-')) {
+    } else if let Some((again, superseded)) = notice.strip_prefix(&format!("replayed-{id}-")).and_then(|r| r.split_once('-')) {
         let mut said = t.t1("factory-replayed", "count", again);
         if superseded != "0" {
             said = format!("{said} {}", t.t1("factory-replay-superseded", "count", superseded));
@@ -293,7 +295,7 @@ pub async fn update_factory(
         Ok(())
     })
     .await?;
-    crate::web::notice::redirect(&format!("/staff/factories/{id}"), SAVED, settings.secure_cookies())
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("{SAVED}-{id}"), settings.secure_cookies())
 }
 
 /// `POST /staff/factories/{id}/secret`: a new signing secret, shown once; the previous one
@@ -359,7 +361,7 @@ pub async fn enable_push(settings: web::Data<Settings>, p: StaffPage, db: web::D
         return Err(AppError::NotFound);
     }
     dispatcher.wake();
-    crate::web::notice::redirect(&format!("/staff/factories/{id}"), SAVED, settings.secure_cookies())
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("{SAVED}-{id}"), settings.secure_cookies())
 }
 
 #[derive(Deserialize)]
@@ -408,7 +410,7 @@ pub async fn replay_failed(
         .await?
         .ok_or(AppError::NotFound)?;
     dispatcher.wake();
-    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("replayed-{}-{}", replayed.sent_again, replayed.superseded), settings.secure_cookies())
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("replayed-{id}-{}-{}", replayed.sent_again, replayed.superseded), settings.secure_cookies())
 }
 
 #[derive(Deserialize)]

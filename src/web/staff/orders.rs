@@ -55,11 +55,19 @@ pub struct ConfigurePage {
     pub stores: Vec<(i64, String)>,
     /// The store the order is sold by and collected from.
     pub store_id: Option<i64>,
+    /// The draft these choices are saved as: Save for later again updates it.
+    pub draft_id: Option<i64>,
 }
 
 impl ConfigurePage {
     pub fn is_store(&self, id: &i64) -> bool {
         self.store_id == Some(*id)
+    }
+
+    /// The draft the form's choices are saved as, carried through every answer to the form.
+    fn with_draft(mut self, draft: Option<i64>) -> Self {
+        self.draft_id = draft;
+        self
     }
 
     fn sold_by(mut self, s: &SaleStore) -> Self {
@@ -81,6 +89,9 @@ pub struct ConfigureQuery {
     /// Start from this earlier order's choices ("the same again").
     #[serde(default)]
     again: Option<i64>,
+    /// The store chosen when the draft was saved (a staff member without a store of their own).
+    #[serde(default)]
+    store: Option<String>,
 }
 
 /// Form fields (`o_<option>`) for stored choices.
@@ -144,6 +155,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         prefill_note: None,
         stores: vec![],
         store_id: None,
+        draft_id: None,
         ctx,
     }
 }
@@ -177,7 +189,7 @@ pub async fn new_order_form(
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
             measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
-            stores: vec![], store_id: None,
+            stores: vec![], store_id: None, draft_id: None,
         }
         .sold_by(&store);
         return render::ok(&empty);
@@ -209,9 +221,10 @@ pub async fn new_order_form(
     let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let store = sale_store(&db, &page, &c, None).await?;
+    let store = sale_store(&db, &page, &c, q.store.as_deref()).await?;
     let mut form = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, new_key(), store.tax(), &from_learned).sold_by(&store);
     form.prefill_note = prefill_note;
+    form.draft_id = q.draft;
     // Just saved (Save for later goes back to the form with the draft): said once.
     let saved = q.draft.is_some_and(|d| notice::is(&req, &format!("draft-saved-{d}")));
     if saved {
@@ -303,23 +316,29 @@ pub async fn place_order(
         .collect();
     if get("action") == "draft" {
         let draft = crate::drafts::DraftInput { customer_id: c.id, version_id, product: code.clone(), pairs: configurator::option_pairs(&pairs), measurement_set_id: set_id, staff_id: Some(page.staff.id) };
-        // Back to the form with the draft, said once: answered here, a reload saved it again.
-        if let Some(draft) = crate::drafts::save(&db, None, draft).await? {
-            return crate::web::notice::redirect(&format!("/staff/customers/{}/orders/new?draft={draft}", c.id), &format!("draft-saved-{draft}"), settings.secure_cookies());
+        // Back to the form with the draft (and the store chosen), said once: answered here, a
+        // reload saved it again. Saved again from there, the same draft is updated.
+        let again_id = get("draft").parse::<i64>().ok();
+        if let Some(draft) = crate::drafts::save(&db, again_id, draft).await? {
+            let store = match (&page.staff.store_id, &store.chosen) {
+                (None, Some(s)) => format!("&store={}", s.id),
+                _ => String::new(),
+            };
+            return crate::web::notice::redirect(&format!("/staff/customers/{}/orders/new?draft={draft}{store}", c.id), &format!("draft-saved-{draft}"), settings.secure_cookies());
         }
-        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
         again.notice = Some(again.ctx.t.t("draft-saved-store"));
         return render::ok(&again);
     }
     if updated {
-        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+        let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
         again.form_error = Some(again.ctx.t.t1("order-catalog-updated", "revision", version.revision));
         let status = if get("action") == "place" { StatusCode::CONFLICT } else { StatusCode::OK };
         return render::page(status, &again);
     }
     if get("action") == "place" {
         let Some(sold_by) = store.chosen.clone() else {
-            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
             again.form_error = Some(again.ctx.t.t("order-store-required"));
             return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
         };
@@ -332,7 +351,7 @@ pub async fn place_order(
         let valid = live.as_ref().is_some_and(|a| a.validation.valid);
         let now = live.map(|a| configurator::price_lines(&a.price, page.ctx.t).1).unwrap_or_default();
         if valid && now != shown {
-            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+            let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
             again.form_error = Some(if shown.is_empty() { again.ctx.t.t("order-check-first") } else { again.ctx.t.t2("order-price-changed", ("was", &shown), ("now", &now)) });
             return render::page(StatusCode::CONFLICT, &again);
         }
@@ -355,7 +374,7 @@ pub async fn place_order(
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
             Err(PlaceError::NoFactory(_)) => {
-                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store);
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
                 again.form_error = Some(again.ctx.t.t("order-no-factory"));
                 return render::page(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
@@ -364,7 +383,7 @@ pub async fn place_order(
     }
     let (cat2, cfg2) = (cat.clone(), cfg.clone());
     let ship = db.read(move |conn| Ok::<_, StoreError>(estimate(conn, &cat2, &cfg2)?)).await?.map(|d| d.to_string()).unwrap_or_default();
-    let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned).sold_by(&store);
+    let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, ship, key, tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
     if store.chosen.is_none() {
         // No store, no tax: a price at 0 % would be a price nobody pays, and Place would only
         // ask for the store then.
@@ -775,36 +794,27 @@ pub async fn change_collection(
         page.staff.require_store(store)?;
     }
     let t = page.ctx.t;
-    let chosen = form.store.trim().parse::<i64>().ok();
-    let to = match chosen {
-        Some(s) => db.read(move |conn| Ok::<_, StoreError>(crate::store::stores::find(conn, s)?)).await?.filter(|s| s.is_open()),
-        None => None,
-    };
-    let refused = |why: String| (chosen.unwrap_or_default(), why);
-    // Where it is collected already: nothing to do, as a revision with the same set.
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    let tried = match to {
-        None => refused(t.t("order-collection-choose")),
-        Some(store) => {
-            let staff_id = page.staff.id;
-            match db.write(move |conn| crate::orders::change_collection(conn, id, &store, staff_id)).await {
-                Ok(_) => {
-                    dispatcher.wake();
-                    return crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("collection-{id}"), settings.secure_cookies());
-                }
-                Err(crate::orders::CollectionError::NotFound) => return Err(AppError::NotFound),
-                Err(crate::orders::CollectionError::Store(e)) => return Err(e.into()),
-                Err(crate::orders::CollectionError::Unchanged) => {
-                    status = StatusCode::OK;
-                    refused(t.t("order-collection-same"))
-                }
-                Err(crate::orders::CollectionError::NotCollected) => refused(t.t("order-collection-delivered")),
-                Err(crate::orders::CollectionError::TooLate(..)) => refused(t.t("order-collection-too-late")),
-            }
+    let chosen = form.store.trim().parse::<i64>().unwrap_or_default();
+    let staff_id = page.staff.id;
+    // Said at the field, with the store chosen still chosen; where the form is gone (the
+    // order shipped, or is delivered), above the page.
+    let (status, at_field, why) = match db.write(move |conn| crate::orders::change_collection(conn, id, chosen, staff_id)).await {
+        Ok(_) => {
+            dispatcher.wake();
+            return crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("collection-{id}"), settings.secure_cookies());
         }
+        Err(crate::orders::CollectionError::NotFound) => return Err(AppError::NotFound),
+        Err(crate::orders::CollectionError::Store(e)) => return Err(e.into()),
+        // Where it is collected already: nothing to do, as a revision with the same set.
+        Err(crate::orders::CollectionError::Unchanged) => (StatusCode::OK, true, t.t("order-collection-same")),
+        Err(crate::orders::CollectionError::StoreNotOpen) => (StatusCode::UNPROCESSABLE_ENTITY, true, t.t("order-collection-choose")),
+        Err(crate::orders::CollectionError::NotCollected) => (StatusCode::UNPROCESSABLE_ENTITY, false, t.t("order-collection-delivered")),
+        Err(crate::orders::CollectionError::TooLate(..)) => (StatusCode::UNPROCESSABLE_ENTITY, false, t.t("order-collection-too-late")),
     };
-    let mut again = order_page(page, &db, &cache, id, None).await?;
-    again.collection.tried = Some(tried);
+    let mut again = order_page(page, &db, &cache, id, (!at_field).then(|| why.clone())).await?;
+    if at_field {
+        again.collection.tried = Some((chosen, why));
+    }
     render::page(status, &again)
 }
 
@@ -896,9 +906,13 @@ pub async fn retry_work_order(
         page.staff.require_store(store)?;
     }
     db.write(move |conn| -> Result<(), StoreError> {
-        crate::store::outbox::retry_now(conn, id)?;
-        // Set aside after too many claims: the claimers may have it again.
-        order_store::reset_claims(conn, id)?;
+        // A rejection is for staff to handle: marking it handled sends nothing.
+        let rejected = order_store::find_work_order(conn, id)?.is_some_and(|w| w.attention.as_deref() == Some("rejected"));
+        if !rejected {
+            crate::store::outbox::retry_now(conn, id)?;
+            // Set aside after too many claims: the claimers may have it again.
+            order_store::reset_claims(conn, id)?;
+        }
         order_store::set_attention(conn, id, None)?;
         Ok(())
     })

@@ -87,15 +87,16 @@ impl Member {
 /// the message's id, and only these are said.
 const DONE: [&str; 8] = ["store-added", "store-saved", "staff-enabled", "staff-disabled", "store-closed-done", "store-handed-over", "store-closed-handed-over", "store-reopened"];
 
-/// Goes to `to`, where `done` (one of [`DONE`]) is said.
+/// Goes to `to`, where `done` (one of [`DONE`]) is said: there only (`done@to`), not on
+/// another store's page opened within the minute.
 fn done(to: &str, done: &'static str, settings: &Settings) -> Result<HttpResponse, AppError> {
     debug_assert!(DONE.contains(&done));
-    crate::web::notice::redirect(to, done, settings.secure_cookies())
+    crate::web::notice::redirect(to, &format!("{done}@{to}"), settings.secure_cookies())
 }
 
-/// The page, with what was just done said, once.
+/// The page, with what was just done on it said, once.
 fn with_done<T: askama::Template>(req: &HttpRequest, settings: &Settings, ctx: &Ctx, page: impl FnOnce(Option<String>) -> T) -> Result<HttpResponse, AppError> {
-    let key = crate::web::notice::of(req).filter(|n| DONE.contains(n));
+    let key = crate::web::notice::of(req).and_then(|n| n.strip_suffix(req.path())?.strip_suffix('@')).and_then(|k| DONE.iter().find(|d| **d == k).copied());
     let res = render::ok(&page(key.map(|k| ctx.t.t(k))))?;
     if key.is_some() { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }
