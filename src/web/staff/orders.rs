@@ -511,10 +511,7 @@ pub async fn cancel_order(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
-    }
+    order_to_act_on(&db, &page, id).await?;
     let staff_id = page.staff.id;
     match db.write(move |conn| crate::orders::cancel(conn, id, staff_id)).await {
         Ok(()) => {
@@ -703,6 +700,15 @@ fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> Str
     format!("{head}{}{}", t.colon(), said.join(t.clause_separator()))
 }
 
+/// The order, for a staff member who may act on it: its store's people, or an administrator.
+async fn order_to_act_on(db: &Db, page: &StaffPage, id: i64) -> Result<order_store::OrderRow, AppError> {
+    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    if let Some(store) = order.store_id {
+        page.staff.require_store(store)?;
+    }
+    Ok(order)
+}
+
 #[derive(serde::Deserialize)]
 pub struct ReviseForm {
     measurement_set: i64,
@@ -720,10 +726,7 @@ pub async fn revise_order(
     CsrfForm(form): CsrfForm<ReviseForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
-    }
+    let order = order_to_act_on(&db, &page, id).await?;
     let (customer_id, set_id) = (order.customer_id, form.measurement_set);
     let sets = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, customer_id)?)).await?;
     // Only one of this customer's own sets.
@@ -748,28 +751,22 @@ pub async fn revise_order(
             render::page(StatusCode::CONFLICT, &again)
         }
         // Said at the form, with the set chosen still chosen (it went back to the order's).
-        Err(crate::orders::ReviseError::Unchanged) => {
-            let t = page.ctx.t;
-            let mut again = order_page(page, &db, &cache, id, None).await?;
-            again.revise_tried = Some((set_id, t.t("order-revise-same")));
-            render::page(StatusCode::OK, &again)
-        }
-        Err(crate::orders::ReviseError::NothingUsedChanged) => {
-            let t = page.ctx.t;
-            let mut again = order_page(page, &db, &cache, id, None).await?;
-            again.revise_tried = Some((set_id, t.t("order-revise-nothing-used")));
-            render::page(StatusCode::OK, &again)
-        }
-        Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => {
-            let (t, lang) = (page.ctx.t, page.ctx.t.lang);
-            let mut again = order_page(page, &db, &cache, id, None).await?;
-            again.revise_tried = Some((set_id, t.t("order-revise-invalid")));
-            again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
-            render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
-        }
+        Err(crate::orders::ReviseError::Unchanged) => refused_revision(page, &db, &cache, id, set_id, "order-revise-same", &[]).await,
+        Err(crate::orders::ReviseError::NothingUsedChanged) => refused_revision(page, &db, &cache, id, set_id, "order-revise-nothing-used", &[]).await,
+        Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => refused_revision(page, &db, &cache, id, set_id, "order-revise-invalid", &violations).await,
         Err(crate::orders::ReviseError::Place(PlaceError::Store(e))) => Err(e.into()),
         Err(crate::orders::ReviseError::Place(e)) => Err(AppError::BadRequest(e.to_string())),
     }
+}
+
+/// The order page with a refused revision said at its form: why, the rules the set breaks (if
+/// any; 422 then, else 200: nothing was wrong, nothing was sent).
+async fn refused_revision(page: StaffPage, db: &Db, cache: &CatalogCache, id: i64, set_id: i64, why: &str, violations: &[crate::domain::catalog::Violation]) -> Result<HttpResponse, AppError> {
+    let (t, lang) = (page.ctx.t, page.ctx.t.lang);
+    let mut again = order_page(page, db, cache, id, None).await?;
+    again.revise_tried = Some((set_id, t.t(why)));
+    again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
+    render::page(if violations.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &again)
 }
 
 #[derive(serde::Deserialize)]
@@ -789,10 +786,7 @@ pub async fn change_collection(
     CsrfForm(form): CsrfForm<CollectionForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
-    }
+    order_to_act_on(&db, &page, id).await?;
     let t = page.ctx.t;
     let chosen = form.store.trim().parse::<i64>().unwrap_or_default();
     let staff_id = page.staff.id;
