@@ -22,6 +22,13 @@ document.addEventListener("input", (event) => {
   if (choice instanceof HTMLInputElement) choice.checked = true;
 });
 
+// A page answering a form (its mistakes marked): the history holds the page the form was sent
+// from instead, so Back to it loads that page again rather than asking to resend the form.
+const formPage = document.querySelector("meta[name=form-page]")?.getAttribute("content");
+if (formPage) {
+  try { history.replaceState(history.state, "", formPage); } catch { /* not of this site: left as is */ }
+}
+
 // A form sent back with mistakes: the first field to correct gets the focus (and comes into
 // view), rather than the top of a long page where nothing seems to have happened.
 const firstMistake = document.querySelector("[aria-invalid=true]");

@@ -376,7 +376,6 @@ pub fn insert_measurement_set(conn: &mut DbConn, new: &NewMeasurementSet) -> Que
     Ok((id, true))
 }
 
-/// One set's customer and values (a set never changes once taken).
 /// A set's owner, the unit system it was taken in, and its values.
 pub fn set_values(conn: &mut DbConn, set_id: i64) -> QueryResult<Option<SetValues>> {
     let Some((customer_id, unit_system)) = native!(conn, |on| ms::table.find(set_id).select((ms::customer_id, ms::unit_system)).first::<(i64, String)>(on)).optional()? else { return Ok(None) };

@@ -50,6 +50,8 @@ pub struct Ctx {
     pub csrf: String,
     pub staff: Option<Staff>,
     pub path: String,
+    /// See [`crate::web::form_page`].
+    pub form_page: Option<String>,
 }
 
 impl Ctx {
@@ -108,6 +110,7 @@ fn ctx_for(req: &HttpRequest, staff: Option<Staff>) -> Ctx {
         csrf: csrf::token(&Session::of(req)),
         staff,
         path: crate::web::page_path(req, "/staff"),
+        form_page: crate::web::form_page(req, "/staff"),
     }
 }
 

@@ -425,6 +425,15 @@ pub fn derived_lines_of(cat: &CompiledCatalog, cfg: &Configuration, a: &LiveAnsw
     lines
 }
 
+/// The derived values a configuration has, as a checkout or an order page lists them (label,
+/// value, in the customer's units): those it has no value for are left out.
+pub fn derived_view(cat: &CompiledCatalog, cfg: &Configuration, t: Tr, units: UnitSystem) -> Vec<(String, String)> {
+    let Ok(a) = cat.live(cfg, Decimal::ZERO) else { return vec![] };
+    let mut lines: Vec<_> = derived_lines_of(cat, cfg, &a, t).into_iter().zip(&a.derived).filter(|(_, d)| d.value.is_some()).map(|(l, _)| l).collect();
+    derived_in(&mut lines, units);
+    lines.into_iter().map(|(label, value, _)| (label, value)).collect()
+}
+
 /// Derived values as [`derived_lines`] words them, with their inches and pounds added for a
 /// customer who measures in them ("743 mm (29.3 in)"): the millimetres stay, as a fitter and
 /// the factory read them.

@@ -82,6 +82,14 @@ pub fn page_path(req: &actix_web::HttpRequest, area: &str) -> String {
     referring_page(req, area).filter(|from| from.split('?').next() != Some(req.path())).unwrap_or_else(|| area.to_owned())
 }
 
+/// For a page answering a form (a POST answered with the form again, its mistakes marked):
+/// the page the form was sent from, for the browser's history to hold instead. Back to that
+/// entry then loads the page again rather than asking to resend the form (a checkout with a
+/// missing street, mended and placed: Back from the order asked to resend it).
+pub fn form_page(req: &actix_web::HttpRequest, area: &str) -> Option<String> {
+    (req.method() != actix_web::http::Method::GET).then(|| referring_page(req, area)).flatten().filter(|from| from.split('?').next() != Some(req.path()))
+}
+
 /// The Referer's path and query when it is a page of ours in `area` (`/shop`, `/staff`).
 pub fn referring_page(req: &actix_web::HttpRequest, area: &str) -> Option<String> {
     let host = req.connection_info().host().to_owned();

@@ -20,6 +20,8 @@ pub struct OrderWords {
     pub delivery: String,
     /// The product's derived values as they are named: code → (label, unit).
     pub derived: std::collections::BTreeMap<String, (String, Option<String>)>,
+    /// (label, value): the sizes the order was made to, as worked out from its measurements.
+    pub sizes: Vec<(String, String)>,
 }
 
 /// A delivery address on one line: as typed when it is text, else its lines as an envelope
@@ -52,7 +54,8 @@ pub fn address_text(address: &serde_json::Value) -> Option<String> {
     }
 }
 
-pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Result<OrderWords, AppError> {
+/// `units`: what the sizes are shown in besides millimetres (the customer's measurements').
+pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr, units: crate::domain::measurement::UnitSystem) -> Result<OrderWords, AppError> {
     let lang = t.lang;
     let breakdown: Option<PriceBreakdown> = serde_json::from_str(&order.price_breakdown).ok();
     let price_lines = breakdown.map(|p| super::configurator::price_lines(&p, t).0).unwrap_or_default();
@@ -70,20 +73,23 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr) -> Re
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),
         _ => String::new(),
     };
-    let (product_label, choices, derived) = match cache.get(db, order.catalog_version_id).await? {
+    let (product_label, choices, derived, sizes) = match cache.get(db, order.catalog_version_id).await? {
         Some((_, cat)) => {
             #[derive(serde::Deserialize)]
             struct Stored {
                 #[serde(default)]
                 choices: std::collections::BTreeMap<String, Choice>,
+                #[serde(default)]
+                measurements: std::collections::BTreeMap<String, i64>,
             }
-            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default() });
-            let cfg = Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: Default::default() };
+            let stored: Stored = serde_json::from_str(&order.configuration).unwrap_or(Stored { choices: Default::default(), measurements: Default::default() });
+            let cfg = Configuration { product: order.product_code.clone(), choices: stored.choices, measurements: stored.measurements };
+            let sizes = super::configurator::derived_view(&cat, &cfg, t, units);
             let p = cat.product(&order.product_code);
             let derived = p.map(|p| p.derived.iter().map(|d| (d.code.clone(), (d.label.get(lang), d.unit.clone()))).collect()).unwrap_or_default();
-            (p.map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang), derived)
+            (p.map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang), derived, sizes)
         }
-        None => (order.product_code.clone(), vec![], Default::default()),
+        None => (order.product_code.clone(), vec![], Default::default(), vec![]),
     };
-    Ok(OrderWords { product_label, choices, price_lines, delivery, derived })
+    Ok(OrderWords { product_label, choices, price_lines, delivery, derived, sizes })
 }

@@ -37,6 +37,7 @@ on_both_backends!(
     a_fitter_saves_a_draft_the_customer_finishes_online,
     self_measurement_mistakes_are_shown_at_the_field,
     accepted_learned_preferences_prefill_the_shop_configurator_visibly,
+    the_checkout_and_the_order_say_the_sizes_worked_out,
 );
 
 async fn accepted_learned_preferences_prefill_the_shop_configurator_visibly(backend: Backend) {
@@ -414,6 +415,30 @@ async fn a_fresh_demo_database_takes_an_order_from_the_shop(backend: Backend) {
     assert_eq!(select(&html, "#order-status"), vec!["Placed"]);
     assert!(select(&html, "#saved-notice").concat().starts_with("Thank you: your order is placed."));
     assert!(select(&app.get_html(&location(&res)).await.1, "#saved-notice").is_empty(), "thanked once");
+}
+
+/// The sizes worked out from the measurements were on the configurator only: the checkout,
+/// the order page and the staff order page did not say what the order is made to.
+async fn the_checkout_and_the_order_say_the_sizes_worked_out(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let (_, configured) = app.configure("road", &ROAD, "check").await;
+    let pairs = |html: &Html, dl: &str| -> Vec<(String, String)> { select(html, &format!("{dl} dt")).into_iter().zip(select(html, &format!("{dl} dd"))).collect() };
+    let sizes = pairs(&configured, "#derived");
+    assert!(sizes.iter().any(|(l, v)| l.starts_with("Frame size for the height") && v.ends_with(" cm")), "{sizes:?}");
+    let (_, html) = app.get_html(&app.checkout_path("road", &ROAD).await).await;
+    assert_eq!(pairs(&html, "#sizes"), sizes, "the checkout says what the configurator said");
+    let fields = app.checkout("road", &ROAD).await;
+    let res = app.place(&fields, &TO_ADDRESS).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "placed");
+    let order_page = location(&res);
+    let (_, html) = app.get_html(&order_page).await;
+    assert_eq!(pairs(&html, "#order-sizes"), sizes, "the order page too");
+    let staff = app.browser();
+    staff.sign_in_as(FITTER_NORTH).await;
+    let (_, html) = staff.get_html(&order_page.replace("/shop/", "/staff/")).await;
+    assert_eq!(pairs(&html, "#order-sizes"), sizes, "and the staff order page");
 }
 
 /// An administrator belongs to no store; their orders once went out untaxed, cheaper than

@@ -420,3 +420,44 @@ async fn the_price_follows_a_name_as_it_is_typed() {
     assert_eq!(browser.value_of("#o_name_print").await, "MEI");
     browser.client.clone().close().await.unwrap();
 }
+
+/// A checkout answered with a mistake, mended and placed: Back from the order asked to resend
+/// the form (the entry was the answer to a POST). So did Back to a measurement form answered
+/// with a mistake. The history now holds the page each form was sent from.
+#[tokio::test]
+async fn back_past_a_form_answered_with_a_mistake_loads_the_page_again() {
+    let Some((browser, app)) = configuring("cycling_jersey", "Cycling jersey").await else { return };
+    let c = browser.client.clone();
+    for (option, value) in JERSEY {
+        browser.choose(option.trim_start_matches("o_"), value, true).await;
+    }
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    browser.click("#checkout").await;
+    browser.wait_text("h1", "Check and place your order").await;
+    browser.click("#delivery-address").await;
+    browser.click("#place").await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#address_line1-error")).await.expect("the street asked for");
+    for (field, value) in TO_ADDRESS.iter().filter(|(f, _)| *f != "delivery") {
+        browser.fill(&format!("#{field}"), value).await;
+    }
+    browser.click("#place").await;
+    browser.wait_text("#order-status", "Placed").await;
+    c.back().await.unwrap();
+    browser.wait_text("h1", "Check and place your order").await;
+    assert!(c.current_url().await.unwrap().as_str().contains("/shop/checkout/cycling_jersey?"), "{:?}", c.current_url().await);
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#placed-link")).await.expect("said to be placed already");
+
+    c.goto(&app.url("/shop/measurements/new")).await.unwrap();
+    browser.wait_text("h1", "Measure yourself").await;
+    for (field, value) in MEDIAN_MAN {
+        browser.fill(&format!("#{field}"), if field == "m_stature" { "17.55" } else { value }).await;
+    }
+    browser.click("#save-measurements").await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#m_stature-error")).await.expect("the height refused");
+    browser.fill("#m_stature", "175.5").await;
+    browser.click("#save-measurements").await;
+    browser.wait_text("h1", "My measurements").await;
+    c.back().await.unwrap();
+    browser.wait_text("h1", "Measure yourself").await;
+    c.close().await.unwrap();
+}

@@ -65,7 +65,7 @@ impl CompiledCatalog {
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
         let targets = search::recommended_targets(p, &snap.derived);
-        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, tax_rate), p, targets })
+        Ok(LiveAnswer { validation, repair, availability, derived: derive::outputs(p, snap.derived), price: price::price_of(p, &a, &cfg.choices, tax_rate), p, targets })
     }
 
     /// What both answers start from: the choices read, the derived values computed and the
@@ -115,6 +115,6 @@ impl CompiledCatalog {
             return Ok(Orderable::Invalid(found.into_iter().map(|f| f.violation).collect()));
         }
         let spec = bom::spec_of(&ctx, &a, &snap, cfg)?;
-        Ok(Orderable::Valid(Box::new(OrderParts { price: price::price_of(p, &a, tax_rate), derived: derive::outputs(p, snap.derived), spec })))
+        Ok(Orderable::Valid(Box::new(OrderParts { price: price::price_of(p, &a, &cfg.choices, tax_rate), derived: derive::outputs(p, snap.derived), spec })))
     }
 }

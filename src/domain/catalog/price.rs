@@ -7,7 +7,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use super::compile::{CompiledCatalog, Product};
-use super::input::{Assignment, Configuration, Val, normalize};
+use std::collections::BTreeMap;
+
+use super::input::{Assignment, Choice, Configuration, Val, normalize};
 use super::model::Text;
 use super::EngineError;
 
@@ -39,18 +41,21 @@ impl CompiledCatalog {
             return Err(EngineError::NegativeTaxRate(tax_rate));
         }
         let (a, _) = normalize(p, &cfg.choices);
-        Ok(price_of(p, &a, tax_rate))
+        Ok(price_of(p, &a, &cfg.choices, tax_rate))
     }
 }
 
-/// The price of `a`; `tax_rate` is already checked.
-pub(crate) fn price_of(p: &Product, a: &Assignment, tax_rate: Decimal) -> PriceBreakdown {
+/// The price of `a`; `tax_rate` is already checked. A text typed that cannot be made yet
+/// ("Zoë 😀") is charged as the text it will be: the total dropped by the name's charge
+/// while the customer was still typing it, and came back when the text could be made.
+pub(crate) fn price_of(p: &Product, a: &Assignment, typed: &BTreeMap<String, Choice>, tax_rate: Decimal) -> PriceBreakdown {
     let mut surcharges = Vec::new();
     for (o, val) in p.options.iter().zip(a) {
+        let text_typed = || matches!(typed.get(&o.code), Some(Choice::Text(t) | Choice::One(t)) if !t.trim().is_empty());
         let picked: Vec<usize> = match val {
             Some(Val::One(i)) => vec![*i],
             Some(Val::Many(is)) => is.clone(),
-            Some(Val::Text(_)) => {
+            Some(Val::Text(_)) | None if o.text.is_some() && (val.is_some() || text_typed()) => {
                 if let Some(t) = o.text.as_ref().filter(|t| !t.surcharge.is_zero()) {
                     surcharges.push(PriceLine { option: o.code.clone(), value: None, label: o.label.clone(), amount: t.surcharge });
                 }

@@ -342,6 +342,22 @@ fn price_is_exact_with_tax_rounded_to_cents() {
 }
 
 #[test]
+fn a_text_that_cannot_be_made_yet_is_charged_as_the_text_it_will_be() {
+    let cat = bicycles();
+    let typed = |t: &str| cat.price(&good_road().with("name_decal", Choice::Text(t.into())), dec("0.19")).unwrap_or_else(|e| panic!("{e}"));
+    let named = typed("Zoe").total;
+    assert_eq!(named - bicycles().price(&good_road(), dec("0.19")).unwrap_or_else(|e| panic!("{e}")).total, dec("17.85"));
+    // While "Zoë" is refused at its field, the total does not drop by the name's charge.
+    assert_eq!(typed("Zoë").total, named);
+    assert_eq!(typed("Zoë").surcharges.iter().filter(|l| l.option == "name_decal").count(), 1);
+    // Nothing typed is no name.
+    assert_eq!(typed("").total, bicycles().price(&good_road(), dec("0.19")).unwrap_or_else(|e| panic!("{e}")).total);
+    let zoe = good_road().with("name_decal", Choice::Text("Zoë".into()));
+    let live = cat.live(&zoe, dec("0.19")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(live.price.total, named);
+}
+
+#[test]
 fn a_number_left_empty_is_asked_to_be_entered_not_chosen() {
     let mut cfg = good_road();
     cfg.choices.remove("stem_length");

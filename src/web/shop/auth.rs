@@ -32,6 +32,8 @@ pub struct ShopCtx {
     pub csrf: String,
     pub customer: Option<Customer>,
     pub path: String,
+    /// See [`crate::web::form_page`].
+    pub form_page: Option<String>,
 }
 
 impl ShopCtx {
@@ -88,6 +90,7 @@ fn ctx_for(req: &HttpRequest, customer: Option<Customer>) -> ShopCtx {
         csrf: csrf::token(&Session::of(req)),
         customer,
         path: crate::web::page_path(req, "/shop"),
+        form_page: crate::web::form_page(req, "/shop"),
     }
 }
 

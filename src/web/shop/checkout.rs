@@ -77,6 +77,8 @@ pub struct CheckoutPage {
     pub choices: Vec<(String, String)>,
     pub measurements_note: String,
     pub measurements: Vec<(String, String)>,
+    /// (label, value): the sizes worked out from the measurements, in their units too.
+    pub sizes: Vec<(String, String)>,
     pub price_lines: Vec<(String, String)>,
     pub total: String,
     pub stores: Vec<Store>,
@@ -129,6 +131,7 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
         choices: chosen_labels(&p, product, pairs, lang),
         measurements_note: p.measured.note,
         measurements,
+        sizes: configurator::derived_view(&p.cat, &cfg, ctx.t, p.measured.units),
         price_lines,
         total,
         stores,

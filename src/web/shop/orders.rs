@@ -70,6 +70,8 @@ pub struct OrderPage {
     pub tracking: Option<String>,
     pub product_label: String,
     pub choices: Vec<(String, String)>,
+    /// (label, value): the sizes worked out from the measurements the order was made to.
+    pub sizes: Vec<(String, String)>,
     /// Just placed (the checkout redirects here): thanks, said once.
     pub placed_now: bool,
 }
@@ -118,15 +120,17 @@ pub async fn show_order(req: actix_web::HttpRequest, settings: web::Data<crate::
                     events.push((e.to_status, fmt_time(&e.at)));
                 }
             }
-            Ok(Some((order, events, tracking, status)))
+            // The sizes are shown in the units the customer measured in, too.
+            let units = order.measurement_set_id.map(|s| crate::store::customers::set_values(conn, s)).transpose()?.flatten().map(|s| crate::web::staff::unit_system(&s.unit_system));
+            Ok(Some((order, events, tracking, status, units)))
         })
         .await?;
-    let (order, events, tracking, status) = loaded.ok_or(AppError::NotFound)?;
+    let (order, events, tracking, status, units) = loaded.ok_or(AppError::NotFound)?;
     let t = page.ctx.t;
     let lang = t.lang;
-    let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery, .. } = crate::web::order_view::words(&db, &cache, &order, t).await?;
+    let crate::web::order_view::OrderWords { product_label, choices, price_lines, delivery, sizes, .. } = crate::web::order_view::words(&db, &cache, &order, t, units.unwrap_or_default()).await?;
     let steps = if matches!(status.as_str(), "cancelled" | "rejected") { vec![] } else { progress(&status, &events, t) };
     let placed_now = crate::web::notice::is(&req, &format!("placed-{id}"));
-    let res = render::ok(&OrderPage { product_label, choices, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;
+    let res = render::ok(&OrderPage { product_label, choices, sizes, placed: fmt_time(&order.created_at), total: total_of(&order, lang), price_lines, delivery, steps, tracking, order: OrderRow { status, ..order }, placed_now, ctx: page.ctx })?;
     if placed_now { crate::web::notice::taken(res, settings.secure_cookies()) } else { Ok(res) }
 }

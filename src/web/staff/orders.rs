@@ -561,7 +561,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
-    let words = crate::web::order_view::words(db, cache, &order, t).await?;
+    let words = crate::web::order_view::words(db, cache, &order, t, crate::domain::measurement::UnitSystem::Metric).await?;
     // Named from the catalog revision the order was made from, read once with its words.
     let derived: &DerivedWords = &words.derived;
     let work_orders = wos
