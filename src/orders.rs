@@ -392,6 +392,15 @@ pub enum ReviseError {
     /// the same work order again.
     #[error("none of the measurements the product uses changed")]
     NothingUsedChanged,
+    /// The choices changed with the measurements are charged otherwise: the agreed price would
+    /// no longer be the catalog's (the subtotals before and after; they may be equal where
+    /// one surcharge takes another's place).
+    #[error("the changed choices change the price from {0} to {1}")]
+    PriceChanges(Decimal, Decimal),
+    /// A work order's factory cannot build a value the changes choose (the factory's name,
+    /// the option's code).
+    #[error("{0} cannot build the new {1}")]
+    FactoryCannot(String, String),
     #[error(transparent)]
     Place(#[from] PlaceError),
 }
@@ -408,10 +417,22 @@ impl From<diesel::result::Error> for ReviseError {
     }
 }
 
+/// The configuration an order was placed (or last revised) with.
+pub fn stored_configuration(order: &OrderRow) -> Result<Configuration, serde_json::Error> {
+    let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
+    let choices = serde_json::from_value(stored["choices"].clone())?;
+    Ok(Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() })
+}
+
 /// Changes an order before production (e.g. new measurements after a re-measurement): the
 /// engine validates the new configuration, each work order gets a new revision of its
 /// document, and its factory is sent `work_order.updated`. Once any work order is in
 /// production (or past it), the change is refused.
+///
+/// `choices` are changed with the measurements where they no longer fit (the repair's
+/// changes: a 54 cm frame for the 56 the new inside leg rules out; `None` unchooses), as long
+/// as the price stays the one agreed and each work order's factory builds what is chosen.
+#[allow(clippy::too_many_arguments)]
 pub fn revise(
     conn: &mut DbConn,
     c: &CompiledCatalog,
@@ -419,6 +440,7 @@ pub fn revise(
     order_id: i64,
     measurements: std::collections::BTreeMap<String, i64>,
     measurement_set_id: Option<i64>,
+    choice_changes: &[(String, Option<crate::domain::catalog::Choice>)],
     staff_id: i64,
 ) -> Result<OrderRow, ReviseError> {
     let order = orders::find(conn, order_id)?.ok_or(ReviseError::NotFound)?;
@@ -431,10 +453,14 @@ pub fn revise(
     if measurement_set_id.is_some() && measurement_set_id == order.measurement_set_id {
         return Err(ReviseError::Unchanged);
     }
-    let stored: Value = serde_json::from_str(&order.configuration).unwrap_or_else(|_| json!({}));
-    let choices = serde_json::from_value(stored["choices"].clone()).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
-    let before = Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() };
-    let cfg = Configuration { measurements, ..before.clone() };
+    let before = stored_configuration(&order).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
+    let mut cfg = Configuration { measurements, ..before.clone() };
+    for (option, to) in choice_changes {
+        match to {
+            Some(v) => cfg.choices.insert(option.clone(), v.clone()),
+            None => cfg.choices.remove(option),
+        };
+    }
     let changed = what_changed(c, &before, &cfg);
     if changed.is_empty() {
         return Err(ReviseError::NothingUsedChanged);
@@ -442,6 +468,19 @@ pub fn revise(
     // The price stays the one the customer agreed to (and the customer's figures with it):
     // new measurements change how the product is cut, not what it costs.
     let (_, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
+    if cfg.choices != before.choices {
+        // Each line as agreed, not only the sum: the order's price breakdown is kept as it is.
+        let (was, now) = (c.price(&before, Decimal::ZERO).map_err(PlaceError::Engine)?, c.price(&cfg, Decimal::ZERO).map_err(PlaceError::Engine)?);
+        if was.surcharges != now.surcharges {
+            return Err(ReviseError::PriceChanges(was.subtotal, now.subtotal));
+        }
+        for wo in &work_orders {
+            let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
+            if let Some((option, _)) = chosen_values(&cfg).into_iter().find(|(o, v)| !factory.can_build(o, v)) {
+                return Err(ReviseError::FactoryCannot(factory.name, option));
+            }
+        }
+    }
     let configuration = configuration_text(&cfg);
     orders::revise(conn, order_id, &orders::Revision {
         configuration: &configuration,
@@ -546,7 +585,8 @@ pub fn change_collection(conn: &mut DbConn, order_id: i64, store_id: i64, staff_
     orders::find(conn, order_id)?.ok_or(CollectionError::NotFound)
 }
 
-/// The measurements and derived values (sizes, pattern measurements) a revision changes.
+/// The measurements, derived values (sizes, pattern measurements) and choices a revision
+/// changes.
 fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configuration) -> Vec<revision::Change> {
     // Only what the product reads: a chest measured again changes nothing on a bicycle.
     let read = c.product(&after.product).map(|p| &p.measures_read);
@@ -554,7 +594,19 @@ fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configurati
     let derived = |cfg: &Configuration| c.derive(cfg).map(|d| d.into_iter().filter_map(|o| Some((o.code, o.value?.to_string()))).collect()).unwrap_or_default();
     let mut all = revision::changes(revision::Kind::Measurement, &measured(before), &measured(after));
     all.extend(revision::changes(revision::Kind::Derived, &derived(before), &derived(after)));
+    let chosen = |cfg: &Configuration| cfg.choices.iter().map(|(k, v)| (k.clone(), choice_text(v))).collect();
+    all.extend(revision::changes(revision::Kind::Choice, &chosen(before), &chosen(after)));
     all
+}
+
+/// A choice as a revision note keeps it: value codes (several joined by commas), a number, a text.
+fn choice_text(c: &crate::domain::catalog::Choice) -> String {
+    use crate::domain::catalog::Choice;
+    match c {
+        Choice::One(v) | Choice::Text(v) => v.clone(),
+        Choice::Many(vs) => vs.iter().cloned().collect::<Vec<_>>().join(","),
+        Choice::Number(d) => d.normalize().to_string(),
+    }
 }
 
 /// Writes the webhook event for a factory that receives pushes (others pull).

@@ -1,9 +1,9 @@
 //! What a revision changed, kept in its work-order event's note so the order's history can say
 //! it ("Chest girth 104.0 → 108.0 cm; Size L → XL") rather than only "revision 2".
 //!
-//! The note reads `revision N`, then a line per change: `measurement` or `derived`, the code,
-//! the value before and after (a measurement in mm or g, a derived value as shown), separated
-//! by tabs; `-` where there was none. Notes written before this have the first line only.
+//! The note reads `revision N`, then a line per change: its kind (`measurement`, `derived`,
+//! `collection`, `choice`), the code, the value before and after (a measurement in mm or g, a
+//! derived value as shown), separated by tabs; `-` where there was none. Notes written before this have the first line only.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,9 @@ pub enum Kind {
     Derived,
     /// Where the order is collected: code `store`, the stores' names.
     Collection,
+    /// A choice changed with new measurements: the option's code, the value codes (a number or
+    /// a text as chosen).
+    Choice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,7 @@ pub fn note(n: i32, changes: &[Change]) -> String {
             Kind::Measurement => "measurement",
             Kind::Derived => "derived",
             Kind::Collection => "collection",
+            Kind::Choice => "choice",
         };
         // A tab or line break inside a value would split it: none is written (values are
         // numbers and size labels), and one that were would be kept as a space.
@@ -64,6 +68,7 @@ pub fn read(note: &str) -> Option<(i32, Vec<Change>)> {
                 "measurement" => Kind::Measurement,
                 "derived" => Kind::Derived,
                 "collection" => Kind::Collection,
+                "choice" => Kind::Choice,
                 _ => return None,
             };
             let (code, from, to) = (f.next()?, f.next()?, f.next()?);
@@ -88,9 +93,10 @@ mod tests {
         let moved = Change { kind: Kind::Collection, code: "store".into(), from: Some("North\tStore".into()), to: Some("South Store".into()) };
         assert_eq!(read(&note(3, std::slice::from_ref(&moved))), Some((3, vec![Change { from: Some("North Store".into()), ..moved }])), "a tab in a name is a space");
         assert_eq!(m.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["chest_girth", "waist_girth"], "the same stature is no change");
-        let all: Vec<Change> = m.into_iter().chain(d).collect();
+        let chose = changes(Kind::Choice, &map(&[("frame_size", "s56")]), &map(&[("frame_size", "s54")]));
+        let all: Vec<Change> = m.into_iter().chain(d).chain(chose).collect();
         let text = note(2, &all);
-        assert_eq!(text, "revision 2\nmeasurement\tchest_girth\t1040\t1080\nmeasurement\twaist_girth\t-\t900\nderived\tsize\tL\tXL");
+        assert_eq!(text, "revision 2\nmeasurement\tchest_girth\t1040\t1080\nmeasurement\twaist_girth\t-\t900\nderived\tsize\tL\tXL\nchoice\tframe_size\ts56\ts54");
         assert_eq!(read(&text), Some((2, all)));
     }
 

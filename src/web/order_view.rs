@@ -20,6 +20,8 @@ pub struct OrderWords {
     pub delivery: String,
     /// The product's derived values as they are named: code → (label, unit).
     pub derived: std::collections::BTreeMap<String, (String, Option<String>)>,
+    /// The product's options as they are named: code → (label, value code → label, unit).
+    pub options: std::collections::BTreeMap<String, (String, std::collections::BTreeMap<String, String>, Option<String>)>,
     /// (label, value): the sizes the order was made to, as worked out from its measurements.
     pub sizes: Vec<(String, String)>,
 }
@@ -73,7 +75,7 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr, units
         (_, Some(address)) => t.t1("delivery-to-address", "address", address),
         _ => String::new(),
     };
-    let (product_label, choices, derived, sizes) = match cache.get(db, order.catalog_version_id).await? {
+    let (product_label, choices, derived, options, sizes) = match cache.get(db, order.catalog_version_id).await? {
         Some((_, cat)) => {
             #[derive(serde::Deserialize)]
             struct Stored {
@@ -87,9 +89,12 @@ pub async fn words(db: &Db, cache: &CatalogCache, order: &OrderRow, t: Tr, units
             let sizes = super::configurator::derived_view(&cat, &cfg, t, units);
             let p = cat.product(&order.product_code);
             let derived = p.map(|p| p.derived.iter().map(|d| (d.code.clone(), (d.label.get(lang), d.unit.clone()))).collect()).unwrap_or_default();
-            (p.map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang), derived, sizes)
+            let options = p
+                .map(|p| p.options.iter().map(|o| (o.code.clone(), (o.label.get(lang), o.values.iter().map(|v| (v.code.clone(), v.label.get(lang))).collect(), o.number.as_ref().map(|n| n.unit.clone())))).collect())
+                .unwrap_or_default();
+            (p.map(|p| p.label.get(lang)).unwrap_or_else(|| order.product_code.clone()), super::configurator::choice_labels(&cat, &cfg, lang), derived, options, sizes)
         }
-        None => (order.product_code.clone(), vec![], Default::default(), vec![]),
+        None => (order.product_code.clone(), vec![], Default::default(), Default::default(), vec![]),
     };
-    Ok(OrderWords { product_label, choices, price_lines, delivery, derived, sizes })
+    Ok(OrderWords { product_label, choices, price_lines, delivery, derived, options, sizes })
 }

@@ -20,6 +20,7 @@ on_both_backends!(
     a_pulling_factory_follows_revisions_and_cancellations,
     factory_settings_are_checked_at_the_field,
     an_order_is_collected_at_another_store_until_it_ships,
+    a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit,
 );
 
 /// A new measurement set for the order's customer: the same body with a 108 cm chest.
@@ -662,4 +663,80 @@ async fn an_order_is_collected_at_another_store_until_it_ships(backend: Backend)
     assert_eq!(select(&late, "#order-error"), vec!["Part of this order has shipped, or was rejected or cancelled: where it is collected can no longer change."]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(factory.accepted().len(), 2, "nothing more was sent");
+}
+
+/// A re-measurement the order no longer fits (a rider shorter than measured at the order is
+/// below the 56 cm frame's range)
+/// was refused, and the order had to be cancelled and placed again. The changes that make it
+/// fit are offered with the set, and made with it while the price stays as agreed.
+async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    app.register_factory("north-works", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let customer = app.measured_customer("Ana Silva").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{customer}/orders/new")).await;
+    let link = scraper::Selector::parse("#products a").unwrap();
+    let href = html.select(&link).find(|a| a.value().attr("href").is_some_and(|h| h.ends_with("product=road"))).and_then(|a| a.value().attr("href")).unwrap().to_owned();
+    let (_, html) = app.get_html(&href.replace("&amp;", "&")).await;
+    let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
+    let mut form = vec![("csrf_token", field("csrf_token")), ("version", field("version")), ("product", "road".to_owned()), ("idempotency_key", field("idempotency_key")), ("action", "place".to_owned())];
+    form.extend(crate::shop_helpers::ROAD.iter().map(|(k, v)| (*k, v.to_string())));
+    let check: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, if *k == "action" { "check" } else { v.as_str() })).collect();
+    let checked = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{customer}/orders"), &check).await.text().await.unwrap());
+    form.push(("checked_total", attr(&checked, "input[name=checked_total]", "value").expect("a price checked")));
+    let res = app.post_form(&format!("/staff/customers/{customer}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "road bicycle placed");
+    let order = location(&res);
+    factory.wait_for(1, Duration::from_secs(10)).await;
+    let (_, html) = app.get_html(&order).await;
+    let total = select(&html, "#order-price .total strong");
+
+    remeasure_as(&app, &order, &[("m_stature", "172.0")]).await;
+    let (_, html) = app.get_html(&order).await;
+    let short = attr(&html, "#measurement-set option", "value").unwrap();
+    let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &short)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&refused, "#revise-error p"), vec!["The order does not fit these measurements:"]);
+    assert_eq!(select(&refused, "#revise-changes li"), vec!["Change Frame size from 56 cm to 52 cm."], "the size the maker's chart names for 172 cm: {:?}", select(&refused, "#violations li"));
+    let proposal = attr(&refused, "#revise-repair input[name=changes]", "value").expect("the changes offered with a button");
+    assert_eq!(attr(&refused, "#revise-repair input[name=measurement_set]", "value").as_deref(), Some(short.as_str()));
+    // Changes not the ones the engine proposes (a page left open while the catalog changed,
+    // a hand-made form) are not made: the page says so and shows what it proposes now.
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &short), ("changes", "[[\"frame_size\",{\"one\":\"s54\"}]]")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let stale = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&stale, "#revise-error p"), vec!["The changes proposed are no longer the same: read them again."]);
+    assert_eq!(attr(&stale, "#revise-repair input[name=changes]", "value").as_deref(), Some(proposal.as_str()));
+    assert_eq!(factory.accepted().len(), 1, "nothing sent");
+
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &short), ("changes", &proposal)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    let updated = &got[1].body;
+    assert_eq!(updated["type"], "work_order.updated");
+    assert_eq!(updated["data"]["revision"], 2);
+    assert_eq!(updated["data"]["measurements"]["stature"], 1720);
+    let frame = updated["data"]["options"].as_array().unwrap().iter().find(|o| o["option"] == "frame_size").cloned().unwrap_or_default();
+    assert_eq!(frame["value"], "s52", "{frame}");
+    let (_, html) = app.get_html(&order).await;
+    assert_eq!(select(&html, "#order-price .total strong"), total, "the price as agreed");
+    assert!(select(&html, "#order-choices dd").contains(&"52 cm".to_owned()), "{:?}", select(&html, "#order-choices dd"));
+    let history = select(&html, ".wo-events li");
+    let revised = history.iter().find(|e| e.contains("revision 2: ")).unwrap_or_else(|| panic!("{history:?}"));
+    assert!(revised.contains("Stature 175.5 → 172.0 cm") && revised.contains("Frame size 56 cm → 52 cm"), "{revised}");
+
+    // Changes the catalog charges otherwise are not made at the agreed price: said, no button.
+    remeasure_as(&app, &order, &[("m_stature", "158.0"), ("m_inside_leg", "74.0"), ("m_arm_length", "53.0"), ("m_body_mass", "60.0"), ("m_shoulder_width", "37.0")]).await;
+    let (_, html) = app.get_html(&order).await;
+    let small = attr(&html, "#measurement-set option", "value").unwrap();
+    let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &small)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(select(&refused, "#revise-changes li").contains(&"Change Wheel size from 700C (ISO 622) to 650B (ISO 584).".to_owned()), "{:?}", select(&refused, "#revise-changes li"));
+    assert_eq!(select(&refused, "#revise-repair-refused"), vec!["These changes would change the price (€6,285.00 → €2,570.00 before tax): cancel the order and order again."]);
+    assert!(select(&refused, "#revise-with-changes").is_empty() && attr(&refused, "#revise-repair input[name=changes]", "value").is_none(), "nothing to send");
+    assert_eq!(factory.accepted().len(), 2, "nothing more sent");
 }

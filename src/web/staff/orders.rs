@@ -456,6 +456,8 @@ pub struct OrderPage {
     /// A revision refused at its form: the set that was chosen (still chosen when the page
     /// comes back) and why, said at the field.
     pub revise_tried: Option<(i64, String)>,
+    /// Where the set refused rules out a choice: the changes that make the order fit it.
+    pub revise_repair: Option<RevisionRepair>,
     pub collection: Collection,
     pub contacts: Vec<super::order_feedback::OrderContactView>,
     pub feedback_form: super::order_feedback::OrderContactForm,
@@ -476,6 +478,11 @@ impl OrderPage {
             Some((tried, _)) => tried == id,
             None => self.order.measurement_set_id == Some(*id),
         }
+    }
+
+    /// The set a refused revision tried.
+    pub fn tried_set(&self) -> Option<i64> {
+        self.revise_tried.as_ref().map(|(set, _)| *set)
     }
 
     pub fn revise_error(&self) -> Option<&str> {
@@ -562,8 +569,6 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
     let words = crate::web::order_view::words(db, cache, &order, t, crate::domain::measurement::UnitSystem::Metric).await?;
-    // Named from the catalog revision the order was made from, read once with its words.
-    let derived: &DerivedWords = &words.derived;
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
@@ -577,7 +582,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
             events: events
                 .into_iter()
                 .map(|e| {
-                    let (who, what) = event_words(&e.actor, &e.note, &staff_names, &factories, &derived, t);
+                    let (who, what) = event_words(&e.actor, &e.note, &staff_names, &factories, &words, t);
                     // A revision keeps the status: "queued → queued" said nothing.
                     let from = e.from_status.filter(|f| *f != e.to_status).unwrap_or_default();
                     (fmt_time(&e.at), from, e.to_status, who, what)
@@ -597,7 +602,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
         })
         .collect();
     let contacts = contacts.into_iter().map(super::order_feedback::OrderContactView::from).collect();
-    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, collection, contacts, feedback_form: Default::default(), resolve_error: None })
+    Ok(OrderPage { ctx: page.ctx, error, notice: None, order, words, may_act, customer, total, work_orders, measurement_sets, violations: vec![], revise_tried: None, revise_repair: None, collection, contacts, feedback_form: Default::default(), resolve_error: None })
 }
 
 /// The customer's sets as the revision form lists them: when, which, and what sets each apart
@@ -634,7 +639,8 @@ fn set_labels(order: &order_store::OrderRow, sets: Vec<(customers::MeasurementSe
 /// Who made a work-order event and what it says, as staff read them: the events store who as
 /// `staff:ID`, `factory:ID`, `order` or `dispatcher`, and the notes Atelier writes itself as
 /// fixed words, which are translated here; a factory's own note is shown as it wrote it.
-fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories: &BTreeMap<i64, String>, derived: &DerivedWords, t: crate::i18n::Tr) -> (String, String) {
+/// `names`: the order's words, named from the catalog revision the order was made from.
+fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories: &BTreeMap<i64, String>, names: &crate::web::order_view::OrderWords, t: crate::i18n::Tr) -> (String, String) {
     let id = |prefix: &str| actor.strip_prefix(prefix).and_then(|i| i.parse::<i64>().ok());
     let who = if let Some(s) = id("staff:") {
         staff.get(&s).cloned().unwrap_or_else(|| t.t("event-by-staff"))
@@ -652,18 +658,16 @@ fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories
         ("staff", "order cancelled") => t.t("event-cancelled"),
         ("factory", "acknowledged") => t.t("event-acknowledged"),
         ("dispatcher", "work_order.created") => t.t("event-pushed"),
-        ("staff", n) if revision::read(n).is_some() => revision_words(n, derived, t),
+        ("staff", n) if revision::read(n).is_some() => revision_words(n, names, t),
         _ => note.to_owned(),
     };
     (who, what)
 }
 
-/// A product's derived values as staff read them: code → (label, unit).
-type DerivedWords = BTreeMap<String, (String, Option<String>)>;
-
-/// "revision 2: Chest girth 104.0 → 108.0 cm; Size L → XL": what the revision changed, in the
-/// staff member's language, measurements in centimetres and kilograms as the forms show them.
-fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> String {
+/// "revision 2: Chest girth 104.0 → 108.0 cm; Size L → XL; Frame size 56 cm → 54 cm": what the
+/// revision changed, in the staff member's language, measurements in centimetres and
+/// kilograms as the forms show them.
+fn revision_words(note: &str, names: &crate::web::order_view::OrderWords, t: crate::i18n::Tr) -> String {
     let Some((n, changes)) = revision::read(note) else { return note.to_owned() };
     let head = t.t1("event-revision", "n", n);
     if changes.is_empty() {
@@ -688,10 +692,17 @@ fn revision_words(note: &str, derived: &DerivedWords, t: crate::i18n::Tr) -> Str
                     None => (c.code.clone(), None, None),
                 },
                 revision::Kind::Derived => {
-                    let (name, symbol) = derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
+                    let (name, symbol) = names.derived.get(&c.code).cloned().unwrap_or_else(|| (c.code.clone(), None));
                     (name, None, symbol)
                 }
                 revision::Kind::Collection => (t.t("event-collected-at"), None, None),
+                // Values by their labels ("56 cm → 54 cm"), several joined as chosen.
+                revision::Kind::Choice => {
+                    let Some((name, values, unit)) = names.options.get(&c.code) else { return format!("{} {} → {}", c.code, value(&c.from, None), value(&c.to, None)) };
+                    let label = |v: &Option<String>| v.as_deref().map_or("—".to_owned(), |v| v.split(',').map(|x| values.get(x).cloned().unwrap_or_else(|| x.to_owned())).collect::<Vec<_>>().join(", "));
+                    let symbol = unit.as_deref().map(|u| format!(" {}", if t.lang == crate::domain::lang::Lang::ZhCn { crate::domain::catalog::unit_zh(u) } else { u })).unwrap_or_default();
+                    return format!("{name} {} → {}{symbol}", label(&c.from), label(&c.to));
+                }
             };
             let symbol = symbol.map(|u| format!(" {u}")).unwrap_or_default();
             format!("{name} {} → {}{symbol}", value(&c.from, unit), value(&c.to, unit))
@@ -712,6 +723,29 @@ async fn order_to_act_on(db: &Db, page: &StaffPage, id: i64) -> Result<order_sto
 #[derive(serde::Deserialize)]
 pub struct ReviseForm {
     measurement_set: i64,
+    /// The changes of choices proposed with the set, as [`RevisionRepair::proposal`] wrote
+    /// them: applied only while the engine still proposes exactly these.
+    #[serde(default)]
+    changes: Option<String>,
+}
+
+/// Choices that make an order fit a measurement set it does not fit, offered with the set.
+pub struct RevisionRepair {
+    /// "Change Frame size from 56 cm to 54 cm.", each.
+    pub changes: Vec<String>,
+    /// The changes as the form sends them back, so that what is applied is what was read.
+    pub proposal: String,
+    /// Why they cannot be made to this order (they change the price), if so.
+    pub refused: Option<String>,
+}
+
+/// The engine's repair of the order with `measurements`: (option, new choice) each, and their
+/// text for the form. `None` where no change of choices makes it fit.
+fn choice_changes(cat: &CompiledCatalog, order: &order_store::OrderRow, measurements: &BTreeMap<String, i64>) -> Option<(Vec<crate::domain::catalog::Change>, String)> {
+    let cfg = Configuration { measurements: measurements.clone(), ..crate::orders::stored_configuration(order).ok()? };
+    let crate::domain::catalog::Repair::Changes { changes, .. } = cat.repair(&cfg).ok()? else { return None };
+    let proposal = serde_json::to_string(&changes.iter().map(|c| (&c.option, &c.to)).collect::<Vec<_>>()).ok()?;
+    Some((changes, proposal))
 }
 
 /// `POST /staff/orders/{id}/revise`: the order with another measurement set (after a
@@ -734,7 +768,15 @@ pub async fn revise_order(
     let (version, cat) = cache.get(&db, order.catalog_version_id).await?.ok_or(AppError::NotFound)?;
     let staff_id = page.staff.id;
     let measurements: BTreeMap<String, i64> = values.into_iter().collect();
-    match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), staff_id)).await {
+    let changes = match &form.changes {
+        None => vec![],
+        Some(sent) => match choice_changes(&cat, &order, &measurements) {
+            Some((changes, proposal)) if proposal == *sent => changes.into_iter().map(|c| (c.option, c.to)).collect(),
+            _ => return refused_revision(page, &db, &cache, id, (set_id, &measurements), "order-revise-proposal-changed", &[]).await,
+        },
+    };
+    let tried = measurements.clone();
+    match db.write(move |conn| crate::orders::revise(conn, &cat, &version, id, measurements, Some(set_id), &changes, staff_id)).await {
         Ok(_) => {
             dispatcher.wake();
             crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("revised-{id}"), settings.secure_cookies())
@@ -751,22 +793,76 @@ pub async fn revise_order(
             render::page(StatusCode::CONFLICT, &again)
         }
         // Said at the form, with the set chosen still chosen (it went back to the order's).
-        Err(crate::orders::ReviseError::Unchanged) => refused_revision(page, &db, &cache, id, set_id, "order-revise-same", &[]).await,
-        Err(crate::orders::ReviseError::NothingUsedChanged) => refused_revision(page, &db, &cache, id, set_id, "order-revise-nothing-used", &[]).await,
-        Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => refused_revision(page, &db, &cache, id, set_id, "order-revise-invalid", &violations).await,
+        Err(crate::orders::ReviseError::Unchanged) => refused_revision(page, &db, &cache, id, (set_id, &tried), "order-revise-same", &[]).await,
+        Err(crate::orders::ReviseError::NothingUsedChanged) => refused_revision(page, &db, &cache, id, (set_id, &tried), "order-revise-nothing-used", &[]).await,
+        Err(crate::orders::ReviseError::Place(PlaceError::Invalid(violations))) => refused_revision(page, &db, &cache, id, (set_id, &tried), "order-revise-invalid", &violations).await,
+        // Checked before the changes were offered; said where they were, should that change.
+        Err(e @ (crate::orders::ReviseError::PriceChanges(..) | crate::orders::ReviseError::FactoryCannot(..))) => {
+            let why = refusal_words(&e, &order, page.ctx.t, &cache, &db).await?;
+            let mut again = order_page(page, &db, &cache, id, None).await?;
+            again.revise_tried = Some((set_id, why));
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &again)
+        }
         Err(crate::orders::ReviseError::Place(PlaceError::Store(e))) => Err(e.into()),
         Err(crate::orders::ReviseError::Place(e)) => Err(AppError::BadRequest(e.to_string())),
     }
 }
 
 /// The order page with a refused revision said at its form: why, the rules the set breaks (if
-/// any; 422 then, else 200: nothing was wrong, nothing was sent).
-async fn refused_revision(page: StaffPage, db: &Db, cache: &CatalogCache, id: i64, set_id: i64, why: &str, violations: &[crate::domain::catalog::Violation]) -> Result<HttpResponse, AppError> {
+/// any; 422 then, else 200: nothing was wrong, nothing was sent), and the changes of choices
+/// that make the order fit the set, where there are.
+async fn refused_revision(page: StaffPage, db: &Db, cache: &CatalogCache, id: i64, (set_id, measurements): (i64, &BTreeMap<String, i64>), why: &str, violations: &[crate::domain::catalog::Violation]) -> Result<HttpResponse, AppError> {
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let mut again = order_page(page, db, cache, id, None).await?;
     again.revise_tried = Some((set_id, t.t(why)));
     again.violations = violations.iter().map(|v| v.explanation.get(lang)).collect();
-    render::page(if violations.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &again)
+    let invalid = !violations.is_empty() || why == "order-revise-proposal-changed";
+    if let (true, Some((_, cat))) = (invalid, cache.get(db, again.order.catalog_version_id).await?) {
+        if let Some((changes, proposal)) = choice_changes(&cat, &again.order, measurements) {
+            if again.violations.is_empty() {
+                let cfg = Configuration { measurements: measurements.clone(), ..crate::orders::stored_configuration(&again.order).map_err(|e| AppError::Unexpected(e.into()))? };
+                again.violations = cat.validate(&cfg).map(|v| v.violations.iter().map(|v| v.explanation.get(lang)).collect()).unwrap_or_default();
+            }
+            let refused = price_refusal(&cat, &again.order, &changes, t);
+            again.revise_repair = Some(RevisionRepair { changes: changes.iter().map(|c| c.explanation.get(lang)).collect(), proposal, refused });
+        }
+    }
+    render::page(if again.violations.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &again)
+}
+
+/// Why changes of choices cannot be made to the order at its agreed price, if so: the catalog
+/// charges for them otherwise.
+fn price_refusal(cat: &CompiledCatalog, order: &order_store::OrderRow, changes: &[crate::domain::catalog::Change], t: crate::i18n::Tr) -> Option<String> {
+    let before = crate::orders::stored_configuration(order).ok()?;
+    let mut after = before.clone();
+    for c in changes {
+        match &c.to {
+            Some(v) => after.choices.insert(c.option.clone(), v.clone()),
+            None => after.choices.remove(&c.option),
+        };
+    }
+    let (was, now) = (cat.price(&before, rust_decimal::Decimal::ZERO).ok()?, cat.price(&after, rust_decimal::Decimal::ZERO).ok()?);
+    (was.surcharges != now.surcharges).then(|| price_words(was.subtotal, now.subtotal, &order.currency, t))
+}
+
+fn price_words(was: rust_decimal::Decimal, now: rust_decimal::Decimal, currency: &str, t: crate::i18n::Tr) -> String {
+    if was == now {
+        return t.t("order-revise-price-lines");
+    }
+    let money = |d| crate::domain::money::format_amount(d, currency, t.lang);
+    t.t2("order-revise-price-changes", ("from", &money(was)), ("to", &money(now)))
+}
+
+/// A refusal [`crate::orders::revise`] found after the changes were offered, in words.
+async fn refusal_words(e: &crate::orders::ReviseError, order: &order_store::OrderRow, t: crate::i18n::Tr, cache: &CatalogCache, db: &Db) -> Result<String, AppError> {
+    Ok(match e {
+        crate::orders::ReviseError::PriceChanges(was, now) => price_words(*was, *now, &order.currency, t),
+        crate::orders::ReviseError::FactoryCannot(factory, option) => {
+            let label = cache.get(db, order.catalog_version_id).await?.and_then(|(_, cat)| cat.product(&order.product_code)?.options.iter().find(|o| o.code == *option).map(|o| o.label.get(t.lang)));
+            t.t2("order-revise-factory-cannot", ("factory", factory), ("option", &label.unwrap_or_else(|| option.clone())))
+        }
+        _ => String::new(),
+    })
 }
 
 #[derive(serde::Deserialize)]
