@@ -1,11 +1,53 @@
 //! Structured logs with `tracing`. Body measurements, names, emails, phone numbers, tokens and
 //! secrets are never logged.
 
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(default_filter: &str) {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    // Colours on a terminal only: a log file or a collector got the escape codes as text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let _ = tracing_subscriber::registry().with(filter).with(ClientErrorsAsWarnings).with(tracing_subscriber::fmt::layer().with_target(false).with_ansi(colours)).try_init();
+}
+
+/// actix-http logs a request it could not read ("stream error: Request parse error: Invalid
+/// Header provided") at ERROR, though the client sent it and was answered 400: an alert for
+/// an operator at every malformed request a scanner or a fuzzer sends. Such events are logged
+/// at WARN instead, saying what was refused.
+struct ClientErrorsAsWarnings;
+
+const HTTP_DISPATCHER: &str = "actix_http::h1::dispatcher";
+
+impl<S: Subscriber> Layer<S> for ClientErrorsAsWarnings {
+    fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
+        let meta = event.metadata();
+        if *meta.level() != Level::ERROR || meta.target() != HTTP_DISPATCHER {
+            return true;
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        match message.0.strip_prefix("stream error: ") {
+            Some(why) => {
+                tracing::warn!(target: HTTP_DISPATCHER, "a request could not be read and was refused: {why}");
+                false
+            }
+            None => true,
+        }
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
 /// The span of each request, as tracing-actix-web's default but for what it records of the

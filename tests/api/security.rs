@@ -367,6 +367,49 @@ async fn no_secret_reaches_the_logs() {
     }
 }
 
+/// A request the server cannot read (a header line without a colon, as a fuzzer sends) is
+/// answered 400 and logged as a warning: actix-http logged it at ERROR, an operator's alert
+/// for every malformed request.
+#[tokio::test]
+async fn a_request_that_cannot_be_read_is_a_warning_not_an_error() {
+    use std::io::{Read, Write};
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let (mut child, address) = serve_logging(&app, &log);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(format!("{address}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let host = address.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(&host).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        socket.write_all(b"GET /shop HTTP/1.1\r\nHost: x\r\nthis is no header\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = socket.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // Logged after the answer went out: wait for the line rather than for a fixed time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&log).unwrap().contains("a request could not be read") {
+        assert!(std::time::Instant::now() < deadline, "not logged:\n{}", std::fs::read_to_string(&log).unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line = logged.lines().find(|l| l.contains("a request could not be read")).unwrap();
+    assert!(line.contains("WARN") && line.contains("and was refused: request parse error"), "{line}");
+    assert!(!logged.lines().any(|l| l.contains("ERROR")), "{logged}");
+    // Written to a file, the log has no colour codes in it.
+    assert!(!logged.contains('\u{1b}'), "{line}");
+}
+
 on_both_backends!(a_name_with_markup_is_shown_as_text_everywhere);
 
 /// A customer called `<script>alert(1)</script>`, with markup in their address and notes too,
