@@ -424,6 +424,13 @@ pub fn stored_configuration(order: &OrderRow) -> Result<Configuration, serde_jso
     Ok(Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() })
 }
 
+/// Whether `order` was placed with `cfg`'s choices: a form's key that placed an order already
+/// answers with that order (a double click, a reload), but choices changed since (Back from the
+/// order, another colour) are another order, not the same one again.
+pub fn same_choices(order: &OrderRow, cfg: &Configuration) -> bool {
+    stored_configuration(order).is_ok_and(|stored| stored.product == cfg.product && stored.choices == cfg.choices)
+}
+
 /// Changes an order before production (e.g. new measurements after a re-measurement): the
 /// engine validates the new configuration, each work order gets a new revision of its
 /// document, and its factory is sent `work_order.updated`. Once any work order is in

@@ -98,6 +98,7 @@ order-store-hint-check = Press “Check” after changing it.
 order-check-first = Check the order first: it is placed at the price the check shows.
 order-price-changed = The choices or the store changed after the price was shown ({ $was }): the order is not placed. It comes to { $now } now; place it again if that is right.
 order-store-required = Choose the store that sells this order and where it is collected.
+order-key-placed-other = This form placed order { $order } already, with other choices: these were not ordered. Place again to order them as a new order.
 shop-measure-prefilled = Filled in with your measurements of { $date }. Change what is different and save: they are kept as a new set, and the old one stays in your history.
 nav-team = Team
 nav-stores = Stores and staff

@@ -98,6 +98,7 @@ order-store-hint-check = 更改后请按“检查”。
 order-check-first = 请先核对订单：按核对时显示的价格下单。
 order-price-changed = 显示价格（{ $was }）之后选项或门店有变：订单未下。现在的价格是 { $now }；如无误请再次下单。
 order-store-required = 请选择销售此订单并供取货的门店。
+order-key-placed-other = 此表单已下过订单 { $order }，选择与现在不同：现在的选择尚未下单。再次点击下单即可作为新订单下单。
 shop-measure-prefilled = 已填入您 { $date } 的尺寸。请修改有变化的数值后保存：将另存为一组新尺寸，旧的一组保留在记录中。
 nav-team = 团队
 nav-stores = 门店与员工

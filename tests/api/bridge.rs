@@ -225,6 +225,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
     a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
     an_administrator_chooses_the_store_that_sells_an_order,
     a_page_opened_before_a_catalog_import_is_checked_with_the_new_one,
@@ -1137,4 +1138,48 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     let made_up = http.post(format!("{url}/{}/ack", mine[0]["id"])).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "made-up"})).send().await.unwrap();
     assert_eq!(made_up.status(), StatusCode::CONFLICT, "a token that was never this work order's");
     assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
+}
+
+/// A draft a fitter placed stayed listed, and placing it again made a second, identical order.
+/// A form sent again with its key but another colour (Back from the order) answered with the
+/// first order as if the red jersey were placed.
+async fn a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-sewing", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.measured_customer("Ana Silva").await;
+    let post = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move { app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await }
+    };
+    let saved = post(app.jersey_form(id, &[]).await.into_iter().map(|(k, v)| (k, if k == "action" { "draft".to_owned() } else { v })).collect()).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let draft = location(&saved).split("draft=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let (_, page) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert!(attr(&page, &format!("#staff-draft-{draft}"), "href").is_some(), "the draft is listed");
+
+    let form = app.jersey_form(id, &[("draft", &draft)]).await;
+    let placed = post(form.clone()).await;
+    assert_eq!(placed.status(), StatusCode::SEE_OTHER);
+    let order = location(&placed);
+    let (_, page) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert!(attr(&page, &format!("#staff-draft-{draft}"), "href").is_none(), "placed, the draft is done");
+    // The same form again is the same order (a double click).
+    assert_eq!(location(&post(form.clone()).await), order);
+
+    let red: Vec<(&'static str, String)> = form.iter().map(|(k, v)| (*k, if *k == "o_body_colour" { "red".to_owned() } else { v.clone() })).collect();
+    let res = post(red.clone()).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let reference = select(&scraper::Html::parse_document(&app.get(&order).await.text().await.unwrap()), "h1").concat();
+    assert_eq!(select(&html, "#form-error"), vec![format!("This form placed order {reference} already, with other choices: these were not ordered. Place again to order them as a new order.")]);
+    assert_eq!(attr(&html, "input[name=o_body_colour][checked], #o_body_colour option[selected]", "value").as_deref(), Some("red"), "the choices kept");
+    let key = attr(&html, "input[name=idempotency_key]", "value").unwrap();
+    assert!(!form.iter().any(|(k, v)| *k == "idempotency_key" && *v == key), "a new key");
+    let again: Vec<(&'static str, String)> = red.into_iter().map(|(k, v)| (k, if k == "idempotency_key" { key.clone() } else { v })).collect();
+    let second = post(again).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_ne!(location(&second), order, "a second order, the red one");
+    let (_, html) = app.get_html(&location(&second)).await;
+    assert!(select(&html, "#order-choices dd").contains(&"Red".to_owned()), "{:?}", select(&html, "#order-choices dd"));
 }

@@ -695,6 +695,8 @@ async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(b
     remeasure_as(&app, &order, &[("m_stature", "172.0")]).await;
     let (_, html) = app.get_html(&order).await;
     let short = attr(&html, "#measurement-set option", "value").unwrap();
+    // The newest set is the one offered: the set in use was, and sending it changed nothing.
+    assert_eq!(attr(&html, "#measurement-set option[selected]", "value").as_deref(), Some(short.as_str()));
     let token = attr(&html, "#revise input[name=csrf_token]", "value").unwrap();
     let res = app.post_form(&format!("{order}/revise"), &[("csrf_token", &token), ("measurement_set", &short)]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);

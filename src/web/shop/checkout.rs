@@ -143,12 +143,13 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
 }
 
 /// The order a form's key placed, if any; `key` is replaced by a new one when another
-/// customer's order has it (a shared checkout link), so that it places an order of its own.
-pub async fn placed_with(db: &Db, key: &mut String, customer_id: i64) -> Result<Option<crate::store::orders::OrderRow>, AppError> {
+/// customer's order has it (a shared checkout link), or an order of other choices (a link
+/// edited by hand), so that it places an order of its own.
+pub async fn placed_with(db: &Db, key: &mut String, customer_id: i64, cfg: &crate::domain::catalog::Configuration) -> Result<Option<crate::store::orders::OrderRow>, AppError> {
     let k = key.clone();
     let found = db.read(move |conn| Ok::<_, StoreError>(crate::store::orders::find_by_idempotency_key(conn, &k)?)).await?;
     match found {
-        Some(o) if o.customer_id == customer_id => Ok(Some(o)),
+        Some(o) if o.customer_id == customer_id && crate::orders::same_choices(&o, cfg) => Ok(Some(o)),
         Some(_) => {
             *key = configurator::new_key();
             Ok(None)
@@ -183,9 +184,9 @@ pub async fn show_checkout(page_in: Shopper, db: web::Data<Db>, cache: web::Data
     let pairs = q.into_inner();
     let p = prepare(&db, &cache, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let mut key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
-    let placed = placed_with(&db, &mut key, page_in.customer.customer_id).await?;
     let draft_id = field(&pairs, "draft").parse::<i64>().ok();
     let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+    let placed = placed_with(&db, &mut key, page_in.customer.customer_id, &cfg).await?;
     if let Some(order) = placed {
         let mut page = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, Default::default()).await?;
         page.placed = Some((format!("/shop/orders/{}", order.id), order.reference));

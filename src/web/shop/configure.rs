@@ -423,7 +423,7 @@ pub async fn configure(settings: web::Data<crate::config::Settings>, page_in: Sh
     // A key that placed an order already is for that order: back on the configurator (Back
     // from the order, then "Change"), the configuration is a new order, with a new key.
     let mut key = configurator::key_from_form(&field(&pairs, "idempotency_key"));
-    if super::checkout::placed_with(&db, &mut key, customer.customer_id).await?.is_some() {
+    if super::checkout::placed_with(&db, &mut key, customer.customer_id, &cfg).await?.is_some() {
         key = configurator::new_key();
     }
     if action == "checkout" && p.cat.validate(&cfg).is_ok_and(|v| v.valid) {

@@ -367,9 +367,22 @@ pub async fn place_order(
             tax_rate_bp: tax,
         };
         match crate::orders::place_once(&db, &cat, &version, req).await {
+            // The form placed an order before with other choices (Back from it, a colour
+            // changed): nothing is placed, and the form says so with a key for a new order.
+            // It answered with the earlier order as if these choices were placed.
+            Ok(order) if !crate::orders::same_choices(&order, &cfg) => {
+                let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), configurator::new_key(), tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
+                again.form_error = Some(again.ctx.t.t1("order-key-placed-other", "order", &order.reference));
+                return render::page(StatusCode::CONFLICT, &again);
+            }
             Ok(order) => {
                 dispatcher.wake();
                 tracing::info!(order.id = order.id, "order placed");
+                // The draft it was placed from is done: left, it was placed a second time.
+                if let Some(draft) = get("draft").parse::<i64>().ok() {
+                    let customer_id = c.id;
+                    db.write(move |conn| Ok::<_, StoreError>(crate::store::drafts::delete(conn, draft, customer_id)?)).await?;
+                }
                 return crate::web::notice::redirect(&format!("/staff/orders/{}", order.id), &format!("placed-{}", order.id), settings.secure_cookies());
             }
             Err(PlaceError::Store(e)) => return Err(e.into()),
@@ -471,12 +484,13 @@ impl OrderPage {
         self.resolve_error.filter(|(c, _)| c == id).map(|(_, key)| key)
     }
 
-    /// Whether set `id` is the one the revision form shows chosen: the one just tried, or
-    /// the order's own.
+    /// Whether set `id` is the one the revision form shows chosen: the one just tried, or the
+    /// newest (a revision follows a re-measurement; the set in use was chosen, and sending it
+    /// changed nothing).
     pub fn set_chosen(&self, id: &i64) -> bool {
         match &self.revise_tried {
             Some((tried, _)) => tried == id,
-            None => self.order.measurement_set_id == Some(*id),
+            None => self.measurement_sets.first().is_some_and(|(newest, _)| newest == id),
         }
     }
 
