@@ -46,6 +46,20 @@ pub enum FieldErrorKind {
         range: ValueRange,
         as_inches: u32,
     },
+    /// As [`FieldErrorKind::LooksLikeInches`], read as metres (a stature of "1,75").
+    LooksLikeMetres {
+        range: ValueRange,
+        as_metres: u32,
+    },
+    /// As [`FieldErrorKind::LooksLikeInches`], read as millimetres (a foot length of "260").
+    LooksLikeMillimetres {
+        range: ValueRange,
+        as_millimetres: u32,
+    },
+    /// A letter O or l typed for a digit ("17O"): what it reads as with the digit.
+    LetterForDigit {
+        meant: String,
+    },
     /// Not less than `other`, which no body allows (an inside leg as long as the stature, a
     /// thigh girth above the hip girth): most likely the two were typed the other way round.
     NotLessThan {
@@ -77,6 +91,9 @@ impl FieldError {
             FieldErrorKind::TooManyDecimals { .. } => "too_many_decimals",
             FieldErrorKind::OutOfRange { .. } => "out_of_range",
             FieldErrorKind::LooksLikeInches { .. } => "looks_like_inches",
+            FieldErrorKind::LooksLikeMetres { .. } => "looks_like_metres",
+            FieldErrorKind::LooksLikeMillimetres { .. } => "looks_like_millimetres",
+            FieldErrorKind::LetterForDigit { .. } => "letter_for_digit",
             FieldErrorKind::NotLessThan { .. } => "not_less_than",
             FieldErrorKind::ImpossibleRatio { .. } => "impossible_ratio",
         }
@@ -114,10 +131,13 @@ impl FieldError {
                     ("unit", unit.symbol().to_owned()),
                 ]);
             }
-            FieldErrorKind::LooksLikeInches { range, as_inches } => {
+            FieldErrorKind::LooksLikeInches { range, as_inches: read }
+            | FieldErrorKind::LooksLikeMetres { range, as_metres: read }
+            | FieldErrorKind::LooksLikeMillimetres { range, as_millimetres: read } => {
                 let (min, max) = range_text(Unit::Centimetre, *range);
-                args.extend([("min", min), ("max", max), ("unit", "cm".to_owned()), ("as_cm", Unit::Centimetre.format(*as_inches))]);
+                args.extend([("min", min), ("max", max), ("unit", "cm".to_owned()), ("as_cm", Unit::Centimetre.format(*read))]);
             }
+            FieldErrorKind::LetterForDigit { meant } => args.push(("meant", meant.clone())),
             FieldErrorKind::NotLessThan { other } => args.push(("other", other.code().to_owned())),
             FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
                 args.extend([("other", other.code().to_owned()), ("percent", percent.to_string()), ("low", low.to_string()), ("high", high.to_string())]);
@@ -165,6 +185,17 @@ impl FieldError {
                 let cm = Unit::Centimetre.format(*as_inches);
                 format!("{name} must be between {min} and {max} cm. Measured in inches? Type it with “in” (that is {cm} cm).")
             }
+            FieldErrorKind::LooksLikeMetres { range, as_metres } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_metres);
+                format!("{name} must be between {min} and {max} cm. Measured in metres? Type it with “m” (that is {cm} cm).")
+            }
+            FieldErrorKind::LooksLikeMillimetres { range, as_millimetres } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_millimetres);
+                format!("{name} must be between {min} and {max} cm. Measured in millimetres? Type it with “mm” (that is {cm} cm).")
+            }
+            FieldErrorKind::LetterForDigit { meant } => format!("{name}: a letter is typed where a digit belongs; did you mean {meant}?"),
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name} must be less than {}: are the two the other way round?", other.name(Lang::En).to_lowercase())
             }
@@ -206,6 +237,17 @@ impl FieldError {
                 let cm = Unit::Centimetre.format(*as_inches);
                 format!("{name}必须在 {min} 至 {max} cm 之间。如果是以英寸测量的，请加上“in”输入（即 {cm} cm）。")
             }
+            FieldErrorKind::LooksLikeMetres { range, as_metres } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_metres);
+                format!("{name}必须在 {min} 至 {max} cm 之间。如果是以米测量的，请加上“m”输入（即 {cm} cm）。")
+            }
+            FieldErrorKind::LooksLikeMillimetres { range, as_millimetres } => {
+                let (min, max) = range_text(Unit::Centimetre, *range);
+                let cm = Unit::Centimetre.format(*as_millimetres);
+                format!("{name}必须在 {min} 至 {max} cm 之间。如果是以毫米测量的，请加上“mm”输入（即 {cm} cm）。")
+            }
+            FieldErrorKind::LetterForDigit { meant } => format!("{name}：数字中混入了字母，您是想输入 {meant} 吗？"),
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name}必须小于{}：两者是否填反了？", other.name(Lang::ZhCn))
             }

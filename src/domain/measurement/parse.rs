@@ -1,5 +1,6 @@
 //! Reading what a fitter or customer typed: "81.5", "81,5", "32 in", "32\"", "815 mm",
-//! "180 lb", "5'10\"" (stature only), full-width digits and Chinese unit names included.
+//! "1.75 m", "180 lb", "5'10\"" (stature only), full-width digits and Chinese unit names
+//! included.
 //!
 //! Parsing never panics and never guesses: a comma is always the decimal separator (there
 //! are no thousands in body measurements), a number without a unit is in the session's
@@ -63,6 +64,8 @@ enum Reading {
         feet: Number,
         inches: Option<Number>,
     },
+    /// A length in metres ("1.75 m"), read as centimetres.
+    Metres(Number),
 }
 
 fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKind> {
@@ -70,7 +73,21 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
     if text.is_empty() {
         return Err(FieldErrorKind::Empty);
     }
-    let (unit, terms) = resolve_unit(m, parse_reading(&text)?, default)?;
+    read_normalized(m, &text, default).map_err(|e| match e {
+        // "17O", "7o kg": the letter for the digit it looks like, when that reads.
+        FieldErrorKind::UnknownUnit { .. } | FieldErrorKind::NotANumber if text.starts_with(|c: char| c.is_ascii_digit()) => {
+            let meant: String = text.chars().map(|c| match c { 'o' => '0', 'l' => '1', c => c }).collect();
+            match meant != text && read_normalized(m, &meant, default).is_ok() {
+                true => FieldErrorKind::LetterForDigit { meant },
+                false => e,
+            }
+        }
+        e => e,
+    })
+}
+
+fn read_normalized(m: Measurement, text: &str, default: Unit) -> Result<u32, FieldErrorKind> {
+    let (unit, terms) = resolve_unit(m, parse_reading(text)?, default)?;
     let out_of_range = FieldErrorKind::OutOfRange {
         unit,
         range: m.hard_range(),
@@ -80,10 +97,20 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
         Some(value) if m.hard_range().contains(value) => Ok(value),
         // A stature of "69" in a form set to centimetres was measured in inches: said when
         // the value read as inches is an ordinary one (within what the survey measured).
-        _ if unit == Unit::Centimetre => match Unit::Inch.to_canonical(amount) {
-            Some(as_inches) if m.survey_range().contains(as_inches) => Err(FieldErrorKind::LooksLikeInches { range: m.hard_range(), as_inches }),
-            _ => Err(out_of_range),
-        },
+        // Likewise a stature of "1,75" was in metres, a foot length of "260" in millimetres.
+        _ if unit == Unit::Centimetre => {
+            let usual = |v: Option<u32>| v.filter(|v| m.survey_range().contains(*v));
+            let range = m.hard_range();
+            if let Some(as_inches) = usual(Unit::Inch.to_canonical(amount)) {
+                Err(FieldErrorKind::LooksLikeInches { range, as_inches })
+            } else if let Some(as_metres) = usual(amount.checked_mul(Decimal::ONE_HUNDRED).and_then(|cm| Unit::Centimetre.to_canonical(cm))) {
+                Err(FieldErrorKind::LooksLikeMetres { range, as_metres })
+            } else if let Some(as_millimetres) = usual(Unit::Millimetre.to_canonical(amount)) {
+                Err(FieldErrorKind::LooksLikeMillimetres { range, as_millimetres })
+            } else {
+                Err(out_of_range)
+            }
+        }
         _ => Err(out_of_range),
     }
 }
@@ -116,6 +143,9 @@ fn parse_reading(text: &str) -> Result<Reading, FieldErrorKind> {
             number,
             unit: Some(unit),
         });
+    }
+    if matches!(rest.strip_suffix('.').unwrap_or(rest), "m" | "metre" | "metres" | "meter" | "meters" | "米") {
+        return Ok(Reading::Metres(number));
     }
     match strip_feet_marker(rest) {
         Some(after) => feet_inches(number, after),
@@ -167,6 +197,13 @@ impl Number {
             integer: integer.trim_start_matches('0').to_owned(),
             fraction: fraction.trim_end_matches('0').to_owned(),
         })
+    }
+
+    /// The same amount a hundred times over, digits moved (metres to centimetres, exactly).
+    fn times_hundred(&self) -> Number {
+        let fraction = format!("{:0<2}", self.fraction);
+        let (moved, rest) = fraction.split_at(2);
+        Number { negative: self.negative, integer: format!("{}{moved}", self.integer).trim_start_matches('0').to_owned(), fraction: rest.to_owned() }
     }
 
     fn is_zero(&self) -> bool {
@@ -241,6 +278,8 @@ fn resolve_unit(
             terms.extend(inches.map(|n| (n, 1)));
             (Unit::Inch, terms)
         }
+        Reading::Metres(_) if !m.accepts(Unit::Centimetre) => return Err(FieldErrorKind::UnitNotAccepted { unit: "m" }),
+        Reading::Metres(metres) => (Unit::Centimetre, vec![(metres.times_hundred(), 1)]),
     };
     if m.accepts(unit) {
         Ok((unit, terms))
@@ -439,10 +478,7 @@ mod tests {
                 unit: "abcdefghijklmnop".into()
             }
         );
-        assert_eq!(
-            kind(Stature, "1.75 m"),
-            FieldErrorKind::UnknownUnit { unit: "m".into() }
-        );
+        assert_eq!(kind(Stature, "1.75 dm"), FieldErrorKind::UnknownUnit { unit: "dm".into() });
     }
 
     #[test]
@@ -544,6 +580,39 @@ mod tests {
                 range
             }
         );
+    }
+
+    #[test]
+    fn metres_are_read_as_centimetres_exactly() {
+        for input in ["1.75 m", "1,75m", "1.75 metres", "1.75米", "1.750 m"] {
+            assert_eq!(metric(Stature, input), Ok(1750), "{input}");
+        }
+        assert_eq!(metric(Stature, "2 m"), Ok(2000));
+        assert_eq!(metric(InsideLeg, "0.845 m"), Ok(845));
+        assert_eq!(kind(BodyMass, "70 m"), FieldErrorKind::UnitNotAccepted { unit: "m" });
+    }
+
+    /// A number that fits as metres or millimetres, typed without a unit in a form set to
+    /// centimetres, says so: "1,75" was refused as "between 80 and 280 cm" with no hint.
+    #[test]
+    fn metres_and_millimetres_typed_as_centimetres_are_named() {
+        let said = |m: Measurement, input: &str| metric(m, input).unwrap_err().message(Lang::En);
+        assert_eq!(said(Stature, "1,75"), "Stature must be between 80 and 280 cm. Measured in metres? Type it with “m” (that is 175.0 cm).");
+        assert_eq!(said(Measurement::FootLength, "260"), "Foot length must be between 15 and 45 cm. Measured in millimetres? Type it with “mm” (that is 26.0 cm).");
+        // Inches first, as before: a stature of 69 is 175.3 cm, not 6,900 cm.
+        assert!(said(Stature, "69").contains("Measured in inches?"));
+        assert_eq!(metric(Stature, "1,75").unwrap_err().message(Lang::ZhCn), "身高必须在 80 至 280 cm 之间。如果是以米测量的，请加上“m”输入（即 175.0 cm）。");
+    }
+
+    #[test]
+    fn a_letter_typed_for_a_digit_is_named_with_the_number_meant() {
+        let said = |m: Measurement, input: &str| metric(m, input).unwrap_err().message(Lang::En);
+        assert_eq!(said(Stature, "17O"), "Stature: a letter is typed where a digit belongs; did you mean 170?");
+        assert_eq!(said(BodyMass, "7o kg"), "Body mass: a letter is typed where a digit belongs; did you mean 70 kg?");
+        assert_eq!(metric(Stature, "1l5").unwrap_err().kind, FieldErrorKind::LetterForDigit { meant: "115".into() });
+        // What no digit mends stays what it is.
+        assert_eq!(kind(Stature, "170 yo"), FieldErrorKind::UnknownUnit { unit: "yo".into() });
+        assert_eq!(kind(Stature, "tall"), FieldErrorKind::NotANumber);
     }
 
     #[test]
