@@ -29,13 +29,24 @@ pub async fn save(db: &Db, id: Option<i64>, input: DraftInput) -> Result<Option<
         let id = match id {
             Some(id) if drafts::update(conn, id, input.customer_id, &new)? == 1 => id,
             Some(_) => return Ok(None),
-            None => drafts::insert(conn, &new)?,
+            // Save for later pressed twice (a double click, a slow answer) is one draft: two
+            // alike were listed side by side, saved the same minute.
+            None => match drafts::for_customer(conn, input.customer_id)?.into_iter().find(|d| same_as_just_saved(d, &new)) {
+                Some(d) => return Ok(Some(d.id)),
+                None => drafts::insert(conn, &new)?,
+            },
         };
         let by = if input.staff_id.is_none() { " online" } else { "" };
         audit::record(conn, input.staff_id, "draft.saved", &format!("customer:{}", input.customer_id), &format!("draft:{id}{by}"))?;
         Ok(Some(id))
     })
     .await
+}
+
+/// Whether `d` holds what `new` would, saved by the same person in the last few seconds.
+fn same_as_just_saved(d: &DraftRow, new: &NewDraft) -> bool {
+    let recent = crate::store::now().signed_duration_since(d.updated_at) < chrono::Duration::seconds(10);
+    recent && d.catalog_version_id == new.catalog_version_id && d.product_code == new.product_code && d.choices == new.choices && d.measurement_set_id == new.measurement_set_id && d.saved_by_staff_id == new.saved_by_staff_id
 }
 
 /// A draft of this customer; another customer's is as good as missing.

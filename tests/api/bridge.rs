@@ -1140,7 +1140,8 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
 }
 
-/// A draft a fitter placed stayed listed, and placing it again made a second, identical order.
+/// A draft a fitter placed stayed listed, and placing it again made a second, identical order;
+/// Save for later pressed twice saved two.
 /// A form sent again with its key but another colour (Back from the order) answered with the
 /// first order as if the red jersey were placed.
 async fn a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing(backend: Backend) {
@@ -1152,8 +1153,11 @@ async fn a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choice
         let app = &app;
         async move { app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await }
     };
-    let saved = post(app.jersey_form(id, &[]).await.into_iter().map(|(k, v)| (k, if k == "action" { "draft".to_owned() } else { v })).collect()).await;
+    let to_save: Vec<(&'static str, String)> = app.jersey_form(id, &[]).await.into_iter().map(|(k, v)| (k, if k == "action" { "draft".to_owned() } else { v })).collect();
+    let saved = post(to_save.clone()).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    // Pressed twice, one draft: two alike were listed.
+    assert_eq!(location(&post(to_save).await), location(&saved));
     let draft = location(&saved).split("draft=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     let (_, page) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert!(attr(&page, &format!("#staff-draft-{draft}"), "href").is_some(), "the draft is listed");
