@@ -334,6 +334,17 @@ async fn a_closing_store_hands_its_customers_and_channels_to_another_and_lists_i
     // The order stays to be collected there, and says so.
     assert_eq!(select(&html, "#store-left-orders a"), to_collect);
     assert_eq!(select(&html, "#store-left-behind p"), vec!["These orders are still to be collected here: on each order's page, choose where it is collected instead (its factory is told), and tell its customer."]);
+    // The people of the store its customer now belongs to act on it: only an administrator
+    // could (the north store's people are disabled with it).
+    let link = attr(&html, "#store-left-orders a", "href").unwrap();
+    let fitter = app.browser();
+    fitter.sign_in_as(FITTER_SOUTH).await;
+    let (_, order_page) = fitter.get_html(&link).await;
+    let fitter_token = attr(&order_page, "#collection input[name=csrf_token]", "value").expect("the collection form for the south store's fitter");
+    let res = fitter.post_form(&format!("{link}/collection"), &[("csrf_token", &fitter_token), ("store", &south)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&north_page).await;
+    assert!(select(&html, "#store-left-orders a").is_empty(), "collected in the south store now");
     let (_, south_after) = app.get_html(&south_page).await;
     assert_eq!(count(&south_after, "#store-left-customers"), count(&south_before, "#store-left-customers") + customers);
     assert_eq!(select(&south_after, "#store-left-channels"), vec!["Sales channels selling in its name: 1 (kiosk)"]);

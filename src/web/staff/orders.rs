@@ -580,7 +580,7 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
-    let may_act = order.store_id.is_none_or(|s| page.staff.require_store(s).is_ok());
+    let may_act = may_act_on(db, &page.staff, &order).await?;
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
     let words = crate::web::order_view::words(db, cache, &order, t, crate::domain::measurement::UnitSystem::Metric).await?;
     let work_orders = wos
@@ -725,13 +725,37 @@ fn revision_words(note: &str, names: &crate::web::order_view::OrderWords, t: cra
     format!("{head}{}{}", t.colon(), said.join(t.clause_separator()))
 }
 
-/// The order, for a staff member who may act on it: its store's people, or an administrator.
+/// The order, for a staff member who may act on it (see [`may_act_on`]).
 async fn order_to_act_on(db: &Db, page: &StaffPage, id: i64) -> Result<order_store::OrderRow, AppError> {
     let order = db.read(move |conn| Ok::<_, StoreError>(order_store::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
+    if !may_act_on(db, &page.staff, &order).await? {
+        return Err(AppError::Forbidden);
     }
     Ok(order)
+}
+
+/// Whether `staff` may act on `order`: the people of its store, an administrator, or, once its
+/// store is closed, the people of the store its customer belongs to now (any store's, for a
+/// customer of none: one who orders online). Closing a store disables its people: its open
+/// orders were left to the administrators alone, though the store's page told the staff to
+/// move each.
+async fn may_act_on(db: &Db, staff: &crate::web::auth::Staff, order: &order_store::OrderRow) -> Result<bool, AppError> {
+    let Some(store) = order.store_id else { return Ok(true) };
+    if staff.require_store(store).is_ok() {
+        return Ok(true);
+    }
+    let customer_id = order.customer_id;
+    let closed_for = db
+        .read(move |conn| -> Result<_, StoreError> {
+            let closed = crate::store::stores::find(conn, store)?.is_some_and(|s| !s.is_open());
+            Ok(if closed { Some(customers::find(conn, customer_id)?.and_then(|c| c.home_store_id)) } else { None })
+        })
+        .await?;
+    Ok(match closed_for {
+        None => false,
+        Some(Some(home)) => home != store && staff.require_store(home).is_ok(),
+        Some(None) => true,
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -1006,8 +1030,8 @@ pub async fn retry_work_order(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
+    if !may_act_on(&db, &page.staff, &order).await? {
+        return Err(AppError::Forbidden);
     }
     db.write(move |conn| -> Result<(), StoreError> {
         // A rejection is for staff to handle: marking it handled sends nothing.
@@ -1101,8 +1125,8 @@ pub async fn job_ticket(page: StaffPage, db: web::Data<Db>, cache: web::Data<Cat
         })
         .await?;
     let Some((wo, Some(order), factory, stores)) = loaded else { return Err(AppError::NotFound) };
-    if let Some(store) = order.store_id {
-        page.staff.require_store(store)?;
+    if !may_act_on(&db, &page.staff, &order).await? {
+        return Err(AppError::Forbidden);
     }
     let doc = crate::orders::document(&wo);
     let ship_to = match (&doc["ship_to"]["store"], &doc["ship_to"]["address"]) {
