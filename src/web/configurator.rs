@@ -396,6 +396,8 @@ pub fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String)
     (lines, money(p.total))
 }
 
+/// (label, value with its unit, where its formula comes from): the formula itself stays on the
+/// catalog's page, for the people who write it (a fitter read `m.stature < 1630.0 ? …`).
 pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
     derived
         .iter()
@@ -403,7 +405,7 @@ pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, Stri
             let unit = d.unit.as_deref().unwrap_or_default();
             let unit = if lang == Lang::ZhCn { crate::domain::catalog::unit_zh(unit) } else { unit };
             let value = d.value.as_ref().map(|x| format!("{x} {unit}").trim().to_owned()).unwrap_or_else(|| "–".into());
-            (d.label.get(lang), value, d.formula.clone())
+            (d.label.get(lang), value, d.source.clone().unwrap_or_default())
         })
         .collect()
 }

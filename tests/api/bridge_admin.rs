@@ -685,6 +685,9 @@ async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(b
     let check: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, if *k == "action" { "check" } else { v.as_str() })).collect();
     let checked = scraper::Html::parse_document(&app.post_form(&format!("/staff/customers/{customer}/orders"), &check).await.text().await.unwrap());
     form.push(("checked_total", attr(&checked, "input[name=checked_total]", "value").expect("a price checked")));
+    // A derived value says where its formula comes from, not the formula (`m.stature < …`).
+    let titles: Vec<String> = checked.select(&scraper::Selector::parse("#derived dt[title]").unwrap()).filter_map(|d| d.value().attr("title").map(str::to_owned)).collect();
+    assert!(titles.iter().any(|t| t.starts_with("Undefeated Carbon 2023 size spec")) && !titles.iter().any(|t| t.contains("m.")), "{titles:?}");
     let res = app.post_form(&format!("/staff/customers/{customer}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "road bicycle placed");
     let order = location(&res);
