@@ -641,8 +641,12 @@ pub fn choice_labels(cat: &CompiledCatalog, cfg: &Configuration, lang: Lang) -> 
             let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.get(lang)).unwrap_or_else(|| code.to_owned());
             let shown = match cfg.choices.get(&o.code)? {
                 Choice::One(v) => label_of(v),
-                Choice::Many(vs) => vs.iter().map(|v| label_of(v)).collect::<Vec<_>>().join(", "),
-                Choice::Number(n) => format!("{} {}", n.normalize(), o.number.as_ref().map(|x| x.unit.as_str()).unwrap_or("")),
+                // A list as each language writes one: "Aero extension, Full mudguards", "前伸码表座、全挡泥板".
+                Choice::Many(vs) => vs.iter().map(|v| label_of(v)).collect::<Vec<_>>().join(if lang == Lang::ZhCn { "、" } else { ", " }),
+                Choice::Number(n) => {
+                    let unit = o.number.as_ref().map(|x| x.unit.as_str()).unwrap_or("");
+                    format!("{} {}", n.normalize(), if lang == Lang::ZhCn { crate::domain::catalog::unit_zh(unit) } else { unit })
+                }
                 Choice::Text(t) => format!("“{t}”"),
             };
             Some((o.label.get(lang), shown.trim().to_owned()))

@@ -87,7 +87,9 @@ pub fn page_path(req: &actix_web::HttpRequest, area: &str) -> String {
 /// entry then loads the page again rather than asking to resend the form (a checkout with a
 /// missing street, mended and placed: Back from the order asked to resend it).
 pub fn form_page(req: &actix_web::HttpRequest, area: &str) -> Option<String> {
-    (req.method() != actix_web::http::Method::GET).then(|| referring_page(req, area)).flatten().filter(|from| from.split('?').next() != Some(req.path()))
+    // The same address as the form's (a sign-in page sends to itself) is that page as well:
+    // the entry then holds it loaded, not sent.
+    (req.method() != actix_web::http::Method::GET).then(|| referring_page(req, area)).flatten()
 }
 
 /// The Referer's path and query when it is a page of ours in `area` (`/shop`, `/staff`).

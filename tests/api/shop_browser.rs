@@ -182,6 +182,10 @@ async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_brows
     sign_up_and_measure(&browser, &app).await;
     configure_with_a_conflict(&browser, &app, true).await;
     assert_eq!(browser.value_of("#o_name_decal").await, "MEI", "what was typed survives the live updates");
+    // On a desktop the price and status stay in sight beside the long list of steps (the rule
+    // named the staff form's id only: the summary scrolled away).
+    let position = browser.client.execute("return getComputedStyle(document.getElementById('summary')).position;", vec![]).await.unwrap();
+    assert_eq!(position, serde_json::json!("sticky"));
     // What cannot be made is said at the field as it is typed, and goes once it is mended.
     browser.fill("#o_name_decal", "MEÏ").await;
     browser.wait_text("#o_name_decal-error", "Name on top tube: these characters cannot be made: “Ï”.").await;
@@ -459,5 +463,22 @@ async fn back_past_a_form_answered_with_a_mistake_loads_the_page_again() {
     browser.wait_text("h1", "My measurements").await;
     c.back().await.unwrap();
     browser.wait_text("h1", "Measure yourself").await;
+
+    // A form that sends to its own address (sign-in): a wrong password, then the right one.
+    browser.click("#sign-out").await;
+    c.goto(&app.url("/shop/sign-in")).await.unwrap();
+    browser.wait_text("h1", "Sign in to the shop").await;
+    browser.fill("#email", "mei.chen@example.com").await;
+    browser.fill("#password", "not the password").await;
+    browser.click("#sign-in").await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#form-error")).await.expect("the wrong password refused");
+    browser.fill("#password", CUSTOMER_PASSWORD).await;
+    browser.click("#sign-in").await;
+    browser.wait_text("h1", "Made to measure, online").await;
+    c.back().await.unwrap();
+    // The sign-in page loaded again, which sends a customer signed in on to the shop; it asked
+    // to resend the password.
+    browser.wait_text("h1", "Made to measure, online").await;
+    assert!(c.current_url().await.unwrap().path() == "/shop", "{:?}", c.current_url().await);
     c.close().await.unwrap();
 }

@@ -281,9 +281,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The measurement as an expression sees it, for explanations.
-    pub fn measure_display(&self, code: &str) -> Option<String> {
+    pub fn measure_display(&self, code: &str) -> Option<super::model::Text> {
         let def = measures::measure(code)?;
-        self.measurements.get(code).map(|v| measures::display(def, *v))
+        self.measurements.get(code).map(|v| measures::display_text(def, *v))
     }
 }
 

@@ -66,6 +66,13 @@ pub fn display_quantity(quantity: Quantity, canonical: i64) -> String {
     format!("{value:.1} {unit}")
 }
 
+/// [`display`] in both languages: "172.0 cm", "172.0 厘米".
+pub fn display_text(def: &MeasureDef, canonical: i64) -> Text {
+    let en = display(def, canonical);
+    let zh = en.replace(" cm", " 厘米").replace(" kg", " 千克");
+    Text { en, zh }
+}
+
 pub fn label(def: &MeasureDef) -> Text {
     Text::new(def.en, def.zh)
 }

@@ -108,7 +108,7 @@ fn a_heavy_rider_is_told_about_the_weight_limit_with_the_measurement() {
     assert_eq!(x.measurements, vec!["body_mass"]);
     assert!(x.explanation.en.contains("body mass 115.0 kg"), "{}", x.explanation.en);
     assert!(x.explanation.en.contains("System weight (rider + bike + kit) 124 kg"), "{}", x.explanation.en);
-    assert!(x.explanation.zh.contains("体重115.0 kg"), "{}", x.explanation.zh);
+    assert!(x.explanation.zh.contains("体重115.0 千克；系统重量（骑手+车+装备）124 千克"), "{}", x.explanation.zh);
 }
 
 #[test]

@@ -208,9 +208,12 @@ fn impossible_combinations(measurements: &std::collections::BTreeMap<String, i64
 pub(crate) fn no_size_fits(measurement: &str, value: i64, lowest: i64, highest: i64) -> Text {
     let def = measures::measure(measurement);
     let (en_m, zh_m) = def.map_or((measurement, measurement), |m| (m.en, m.zh));
-    let shown = def.map_or(value.to_string(), |m| measures::display(m, value));
-    let (lo, hi) = def.map_or((lowest.to_string(), highest.to_string()), |m| (measures::display(m, lowest), measures::display(m, highest)));
-    Text { en: format!("no size fits a {en_m} of {shown}; the sizes are for {lo} to under {hi}"), zh: format!("{zh_m}{shown}没有合适的尺码；尺码适用于 {lo} 至 {hi}（不含）") }
+    let shown = |v: i64| def.map_or_else(|| Text::new(v.to_string(), v.to_string()), |m| measures::display_text(m, v));
+    let (at, lo, hi) = (shown(value), shown(lowest), shown(highest));
+    Text {
+        en: format!("no size fits a {en_m} of {}; the sizes are for {} to under {}", at.en, lo.en, hi.en),
+        zh: format!("{zh_m}{}没有合适的尺码；尺码适用于 {} 至 {}（不含）", at.zh, lo.zh, hi.zh),
+    }
 }
 
 fn derived_violation(ctx: &Ctx, a: &Assignment, d: &super::compile::Derived, fail: &DerivedFail) -> Found {
@@ -246,14 +249,15 @@ pub(crate) fn rule_violation(ctx: &Ctx, a: &Assignment, snap: &Snapshot, rule: &
     let mut involved = involved_options(ctx, a, &rule.options);
     for m in measures::MEASURES.iter().filter(|m| rule.measures.contains(m.code)) {
         if let Some(v) = ctx.measure_display(m.code) {
-            involved.push(Text { en: format!("{} {v}", m.en), zh: format!("{}{v}", m.zh) });
+            involved.push(Text { en: format!("{} {}", m.en, v.en), zh: format!("{}{}", m.zh, v.zh) });
         }
     }
     for &di in &rule.derived {
         if let (Some(d), Some(Ok(v))) = (p.derived.get(di), snap.derived.get(di)) {
             let v = super::derive::shown(d, v.clone());
             let unit = d.unit.as_deref().unwrap_or("");
-            involved.push(Text { en: format!("{} {v}{}{unit}", d.label.en, if unit.is_empty() { "" } else { " " }), zh: format!("{}{v}{unit}", d.label.zh) });
+            let space = if unit.is_empty() { "" } else { " " };
+            involved.push(Text { en: format!("{} {v}{space}{unit}", d.label.en), zh: format!("{}{v}{space}{}", d.label.zh, super::model::unit_zh(unit)) });
         }
     }
     append_involved(&mut text, &involved);
