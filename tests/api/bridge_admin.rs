@@ -741,7 +741,7 @@ async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(b
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(select(&refused, "#revise-changes li").contains(&"Change Wheel size from 700C (ISO 622) to 650B (ISO 584).".to_owned()), "{:?}", select(&refused, "#revise-changes li"));
-    assert_eq!(select(&refused, "#revise-repair-refused"), vec!["These changes would change the price (€6,285.00 → €2,570.00 before tax): cancel the order and order again."]);
+    assert_eq!(select(&refused, "#revise-repair-refused"), vec!["These changes would change the price (€6,285.00 → €5,085.00 before tax): cancel the order and order again."]);
     assert!(select(&refused, "#revise-with-changes").is_empty() && attr(&refused, "#revise-repair input[name=changes]", "value").is_none(), "nothing to send");
     assert_eq!(factory.accepted().len(), 2, "nothing more sent");
 }

@@ -764,3 +764,38 @@ then = { brakes = ["disc"], bell = ["yes"] }
     assert!(!broken(&Configuration::new("p").one("frame", "steel").one("brakes", "disc")));
     assert!(broken(&Configuration::new("p").one("frame", "steel").one("brakes", "disc").one("bell", "no")));
 }
+
+/// A customer much smaller than at the order: the repair changes what the body rules out (the
+/// frame, cranks, wheels, stem, bar) and keeps what it does not (a carbon frame, hydraulic
+/// brakes, the name on the top tube). It proposed 13 changes, turning carbon into aluminium.
+#[test]
+fn a_repair_for_a_new_body_changes_only_what_the_body_rules_out() {
+    let cat = bicycles();
+    let mut cfg = good_road().with("name_decal", Choice::Text("ZOE T".into()));
+    for (code, v) in [("stature", 1600), ("inside_leg", 720), ("arm_length", 540), ("shoulder_width", 370), ("body_mass", 60_000)] {
+        cfg = cfg.measure(code, v);
+    }
+    let Repair::Changes { changes, .. } = cat.repair(&cfg).unwrap_or_else(|e| panic!("{e}")) else { panic!("a repair") };
+    let changed: Vec<&str> = changes.iter().map(|c| c.option.as_str()).collect();
+    for kept in ["frame_material", "brakes", "groupset", "name_decal", "paint", "pedals"] {
+        assert!(!changed.contains(&kept), "{kept} changed: {:?}", changes.iter().map(|c| c.explanation.en.as_str()).collect::<Vec<_>>());
+    }
+    assert!(changed.contains(&"frame_size"), "{changed:?}");
+    // What it proposes is valid, and no change in it can be taken back.
+    let mut fixed = cfg.clone();
+    for c in &changes {
+        match &c.to {
+            Some(v) => fixed.choices.insert(c.option.clone(), v.clone()),
+            None => fixed.choices.remove(&c.option),
+        };
+    }
+    assert!(cat.validate(&fixed).unwrap_or_else(|e| panic!("{e}")).valid);
+    for c in &changes {
+        let mut back = fixed.clone();
+        match cfg.choices.get(&c.option) {
+            Some(v) => back.choices.insert(c.option.clone(), v.clone()),
+            None => back.choices.remove(&c.option),
+        };
+        assert!(!cat.validate(&back).unwrap_or_else(|e| panic!("{e}")).valid, "{} needed no change", c.option);
+    }
+}
