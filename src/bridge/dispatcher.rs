@@ -74,7 +74,8 @@ pub struct Dispatcher {
     db: Db,
     wake: Arc<Notify>,
     client: reqwest::Client,
-    settings: DispatcherSettings,
+    /// Shared: every delivery runs as a task of its own with a clone of the dispatcher.
+    settings: Arc<DispatcherSettings>,
 }
 
 /// What came of one delivery.
@@ -103,7 +104,7 @@ impl Dispatcher {
             db,
             wake: Arc::new(Notify::new()),
             client,
-            settings,
+            settings: Arc::new(settings),
         })
     }
 
@@ -116,43 +117,70 @@ impl Dispatcher {
         tokio::spawn(async move { self.run().await })
     }
 
-    /// Rounds back to back: while one batch's results are being recorded (a write that
-    /// waits its turn at the database), the next batch is already leased and on its way, so
-    /// an order that commits meanwhile is not held up by the previous batch's bookkeeping.
-    /// At most one recording is outstanding.
+    /// Deliveries run side by side, each recorded as soon as it is done, and what falls due
+    /// meanwhile is leased and sent without waiting for the rest: a factory that answers only
+    /// at the timeout held up every other factory's events, and the next attempt of its own
+    /// other work orders, for as long (one round waited for its slowest delivery). Results
+    /// that finish together are recorded in one transaction (a write that waits its turn at
+    /// the database); at most one recording is outstanding.
     async fn run(self) {
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut recording: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
         loop {
-            let delivered = match self.lease_and_deliver().await {
-                Ok(outcomes) => outcomes,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook dispatch round failed");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+            let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
+            if room > 0 {
+                match self.lease(i64::try_from(room).unwrap_or(64)).await {
+                    Ok(claimed) => {
+                        for (row, factory) in claimed {
+                            let this = self.clone();
+                            in_flight.spawn(async move { this.deliver(row, factory).await });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook dispatch round failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                 }
-            };
+            }
+            if in_flight.is_empty() {
+                if let Some(previous) = recording.take() {
+                    report(previous.await);
+                }
+                self.idle(false).await;
+                continue;
+            }
+            let mut done = vec![];
+            tokio::select! {
+                Some(first) = in_flight.join_next() => {
+                    done.extend(first.ok());
+                    while let Some(more) = in_flight.try_join_next() {
+                        done.extend(more.ok());
+                    }
+                }
+                _ = self.idle(true) => {}
+            }
+            if done.is_empty() {
+                continue;
+            }
             if let Some(previous) = recording.take() {
                 report(previous.await);
             }
-            if delivered.is_empty() {
-                self.idle().await;
-                continue;
-            }
             let this = self.clone();
-            recording = Some(tokio::spawn(async move { this.record(delivered).await }));
+            recording = Some(tokio::spawn(async move { this.record(done).await }));
         }
     }
 
-    /// Sleeps until woken or until the next event falls due (at most 30 s, to pick up work
-    /// written by other instances).
-    async fn idle(&self) {
+    /// `sending`: deliveries of this dispatcher are in flight; their leased events count as due
+    /// and are not looked at again more often than four times a second.
+    async fn idle(&self, sending: bool) {
         let next = self.db.read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?)).await.ok().flatten();
         // Due events that are leased (in flight elsewhere) count as due: look again soon,
         // but a commit still wakes at once.
+        let shortest = if sending { Duration::from_millis(250) } else { Duration::from_millis(20) };
         let wait = next
             .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
             .unwrap_or(Duration::from_secs(30))
-            .clamp(Duration::from_millis(20), Duration::from_secs(30));
+            .clamp(shortest, Duration::from_secs(30));
         tokio::select! {
             _ = self.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
@@ -171,8 +199,14 @@ impl Dispatcher {
     }
 
     async fn lease_and_deliver(&self) -> Result<Vec<(OutboxRow, Factory, Outcome, i32)>, StoreError> {
+        let claimed = self.lease(self.settings.batch).await?;
+        let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
+        Ok(futures_util::future::join_all(deliveries).await)
+    }
+
+    /// Leases up to `batch` due events, each with its factory.
+    async fn lease(&self, batch: i64) -> Result<Vec<(OutboxRow, Factory)>, StoreError> {
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
-        let batch = self.settings.batch;
         let claimed: Vec<(OutboxRow, Factory)> = self
             .db
             .write(move |conn| -> Result<_, StoreError> {
@@ -196,8 +230,7 @@ impl Dispatcher {
                 Ok(out)
             })
             .await?;
-        let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
-        Ok(futures_util::future::join_all(deliveries).await)
+        Ok(claimed)
     }
 
     async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {

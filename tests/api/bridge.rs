@@ -813,6 +813,34 @@ async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend
     assert_eq!(attr(&html, "#b-status option[selected]", "value").as_deref(), Some("shipped"));
 }
 
+/// An event that falls due while a factory keeps another attempt waiting is sent at once: the
+/// dispatcher waited for its slowest delivery before sending anything else, so one factory that
+/// answers at the timeout held up every factory's events (and its own other work orders).
+#[tokio::test]
+async fn an_event_is_not_held_up_by_a_delivery_that_is_kept_waiting() {
+    let app = with_demo_catalogs(Backend::Sqlite).await;
+    let factory = TestFactory::start(Mode::SlowFirst(1));
+    app.register_factory("slow", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let (ana, bo) = (app.measured_customer("Ana Silva").await, app.measured_customer("Bo Berg").await);
+    let (first, second) = (app.jersey_form(ana, &[]).await, app.jersey_form(bo, &[]).await);
+    let place = |id: i64, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move { location(&app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await) }
+    };
+    place(ana, first).await;
+    let kept_waiting = Instant::now();
+    // The first push is on its way and kept waiting (4 s, past the 2 s timeout).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let order = place(bo, second).await;
+    let got = factory.wait_for(1, Duration::from_secs(10)).await;
+    let elapsed = kept_waiting.elapsed();
+    let (_, html) = app.get_html(&order).await;
+    let wo = attr(&html, ".work-order a[href$='/ticket']", "href").unwrap().split('/').nth(3).unwrap().parse::<i64>().unwrap();
+    assert_eq!(got[0].body["data"]["id"], wo, "the second order's event came first");
+    assert!(elapsed < Duration::from_secs(2), "sent before the first attempt timed out, {elapsed:?} after it started");
+}
+
 #[tokio::test]
 async fn a_slow_factory_is_retried_after_the_timeout() {
     let app = with_demo_catalogs(Backend::Sqlite).await;
