@@ -385,7 +385,7 @@ factory-cannot-build = Cannot build (options or option=value, comma-separated)
 factory-cannot-build-invalid = Use option codes, or option=value, separated by commas.
 factory-enabled = Takes new work orders
 factory-enabled-on = Yes
-factory-enabled-off = No (disabled)
+factory-enabled-off = No: its work orders so far are still sent and read
 factory-disabled = disabled
 factory-settings = Settings
 factory-save = Save

@@ -236,12 +236,13 @@ impl Dispatcher {
     async fn deliver(&self, row: OutboxRow, factory: Factory) -> (OutboxRow, Factory, Outcome, i32) {
         let started = Instant::now();
         // Held only while an administrator is to turn its pushes back on (the endpoint was
-        // disabled); a factory switched off, or without a push address, fails as before, so
-        // the work order is flagged for staff once the schedule runs out.
+        // disabled); a factory whose push address was taken away fails as before, so the work
+        // order is flagged for staff once the schedule runs out. One that takes no new work
+        // orders is still sent the events of those it has.
         let outcome = if factory.push_disabled_reason.is_some() {
             Outcome::Held
         } else if !factory.pushes() {
-            Outcome::Failed { status: None, retry_after: None, error: "push is disabled for this factory".into() }
+            Outcome::Failed { status: None, retry_after: None, error: "the factory has no push address".into() }
         } else {
             self.send(&row, &factory).await
         };

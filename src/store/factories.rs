@@ -47,9 +47,11 @@ impl Factory {
         !self.cannot_build.split(',').map(str::trim).any(|c| c == option || c.split_once('=') == Some((option, value)))
     }
 
-    /// Pushes go out only to an enabled factory with a URL whose endpoint was not disabled.
+    /// Pushes go out to a factory with a URL whose endpoint was not disabled. Whether it takes
+    /// new work orders (`enabled`) decides routing only: the work orders it has are still sent
+    /// (a cancellation to a factory switched off was given up after five attempts).
     pub fn pushes(&self) -> bool {
-        self.enabled && self.push_url.is_some() && self.push_disabled_reason.is_none()
+        self.push_url.is_some() && self.push_disabled_reason.is_none()
     }
 }
 
@@ -97,11 +99,12 @@ pub fn insert_token(conn: &mut DbConn, factory_id: i64, token_hash: &str, label:
         .get_result(on))
 }
 
-/// The enabled factory a live (not revoked) token belongs to.
+/// The factory a live (not revoked) token belongs to, whether or not it takes new work orders:
+/// it still reads and reports on the ones it has.
 pub fn by_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Factory>> {
     native!(conn, |on| ft::table
         .inner_join(f::table)
-        .filter(ft::token_hash.eq(token_hash).and(ft::revoked_at.is_null()).and(f::enabled.eq(true)))
+        .filter(ft::token_hash.eq(token_hash).and(ft::revoked_at.is_null()))
         .select(Factory::as_select())
         .first(on))
         .optional()

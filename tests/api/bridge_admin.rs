@@ -21,6 +21,7 @@ on_both_backends!(
     factory_settings_are_checked_at_the_field,
     an_order_is_collected_at_another_store_until_it_ships,
     a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit,
+    a_factory_taking_no_new_work_orders_is_still_sent_and_reads_the_ones_it_has,
 );
 
 /// A new measurement set for the order's customer: the same body with a 108 cm chest.
@@ -744,4 +745,42 @@ async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(b
     assert_eq!(select(&refused, "#revise-repair-refused"), vec!["These changes would change the price (€6,285.00 → €5,085.00 before tax): cancel the order and order again."]);
     assert!(select(&refused, "#revise-with-changes").is_empty() && attr(&refused, "#revise-repair input[name=changes]", "value").is_none(), "nothing to send");
     assert_eq!(factory.accepted().len(), 2, "nothing more sent");
+}
+
+/// A factory set not to take new work orders lost the cancellation of one it had (five
+/// attempts, "push is disabled"), and its token was refused, so it could neither pull the
+/// cancellation nor report what was in production.
+async fn a_factory_taking_no_new_work_orders_is_still_sent_and_reads_the_ones_it_has(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    let factory = TestFactory::start(Mode::Accept);
+    let reg = app.register_factory("pausing", Some(&factory)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let got = factory.wait_for(1, Duration::from_secs(10)).await;
+    let wo = got[0].body["data"]["id"].as_i64().unwrap();
+
+    let admin = admin(&app).await;
+    let token = admin.csrf(&reg.page).await;
+    let res = admin
+        .post_form(&reg.page, &[("csrf_token", &token), ("name", "Factory pausing"), ("families", "apparel"), ("families", "bicycle"), ("push_url", &factory.url), ("lead_time_days", "10"), ("weekly_capacity", "0"), ("cannot_build", ""), ("enabled", "off")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&order).await;
+    let cancel = attr(&html, "form[action$='/cancel']", "action").expect("a cancel form");
+    let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
+    // The work order it has is cancelled, and it hears of it, and reads it with its token.
+    assert_eq!(app.post_form(&cancel, &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(got.get(1).map(|r| r.body["type"].clone()), Some(serde_json::json!("work_order.cancelled")), "{:?}", got.iter().map(|r| &r.body["type"]).collect::<Vec<_>>());
+    let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/{wo}"))).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "cancelled");
+    let (status, html) = {
+        let id = app.measured_customer("Bo Berg").await;
+        let form = app.jersey_form(id, &[]).await;
+        let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        (res.status(), scraper::Html::parse_document(&res.text().await.unwrap()))
+    };
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a new order is not routed to it");
+    assert_eq!(select(&html, "#form-error"), vec!["No factory builds this product yet. An administrator has to add one."]);
 }

@@ -84,7 +84,7 @@ pub enum Route {
 }
 
 /// Why a token a route does not take is refused, said when the token is known (another
-/// kind's, revoked, a disabled factory's); a token nobody issued learns nothing more.
+/// kind's, revoked); a token nobody issued learns nothing more.
 pub async fn why_refused(db: &Db, hash: String, route: Route) -> ApiError {
     let found = db
         .read(move |conn| Ok::<_, StoreError>((factories::token_state(conn, &hash)?, crate::store::channels::key_revoked(conn, &hash)?)))
@@ -97,7 +97,6 @@ pub async fn why_refused(db: &Db, hash: String, route: Route) -> ApiError {
     match (route, factory, channel) {
         (_, Some((true, _)), _) | (_, _, Some(true)) => ApiError::Refused("this token was revoked: ask the shop's administrator for a new one"),
         (Route::Factory, _, Some(false)) => ApiError::Refused("this is a sales channel's API key: work orders are read with a factory's API token"),
-        (Route::Factory, Some((false, false)), _) => ApiError::Refused("this token's factory is disabled: an administrator enables it again on the factory's page"),
         (Route::Channel, Some(_), _) => ApiError::Refused("this is a factory's API token: catalogs, quotes and orders take a sales channel's API key"),
         _ => ApiError::Unauthorized,
     }
