@@ -395,6 +395,7 @@ factory-secret-none = No signing secret yet: one is made when a push URL is set.
 factory-secret-overlap = The previous secret also signs until { $until }.
 factory-rotate-secret = Rotate the signing secret
 factory-rotation-explained = Until the overlap ends, every event is signed with both the new and the previous secret, so the factory can switch at its own pace.
+factory-rotation-running = The previous secret signs until { $until } (UTC), while the factory switches to the new one. A rotation now would stop it signing before that: rotate again once the overlap has ended.
 factory-tokens = API tokens
 factory-revoke = Revoke
 factory-revoked = revoked

@@ -395,6 +395,7 @@ factory-secret-none = 尚无签名密钥：设置推送地址时会自动生成�
 factory-secret-overlap = 旧密钥在 { $until } 之前仍会同时签名。
 factory-rotate-secret = 轮换签名密钥
 factory-rotation-explained = 在过渡期结束前，每个事件都会同时用新密钥和旧密钥签名，工厂可以按自己的节奏切换。
+factory-rotation-running = 上一个密钥在 { $until }（UTC）之前仍会签名，以便工厂切换到新密钥。现在再次更换会让它提前停止签名：请在过渡期结束后再更换。
 factory-tokens = API 令牌
 factory-revoke = 吊销
 factory-revoked = 已吊销

@@ -68,6 +68,14 @@ async fn during_a_secret_rotation_events_carry_both_signatures(backend: Backend)
     assert!(new.starts_with("whsec_") && new != old);
     let (_, page) = admin.get_html(&reg.page).await;
     assert!(select(&page, "#factory-secret p").concat().contains("The previous secret also signs until"));
+    // A second rotation (a double click) while the overlap runs is refused: it stopped the
+    // secret the factory still used from signing at once.
+    let res = admin.post_form(&format!("{}/secret", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(select(&html, "#secret").is_empty());
+    let said = select(&html, "#rotation-refused").concat();
+    assert!(said.starts_with("The previous secret signs until ") && said.ends_with("rotate again once the overlap has ended."), "{said}");
 
     app.sign_in_as(FITTER_NORTH).await;
     app.order_a_jersey("Ana Silva").await;

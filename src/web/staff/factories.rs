@@ -129,6 +129,8 @@ pub struct FactorySecretPage {
     pub factory: Factory,
     pub secret: Option<String>,
     pub token: Option<String>,
+    /// Why no new secret was made (a rotation while the previous one's overlap runs).
+    pub refused: Option<String>,
 }
 
 fn new_token() -> String {
@@ -190,7 +192,7 @@ pub async fn create_factory(p: StaffPage, db: web::Data<Db>, settings: web::Data
         }
         Err(e) => return Err(e.into()),
     };
-    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret, token: Some(token) })
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret, token: Some(token), refused: None })
 }
 
 #[derive(Template)]
@@ -306,18 +308,27 @@ pub async fn rotate_secret(p: StaffPage, db: web::Data<Db>, settings: web::Data<
     let secret = new_secret();
     let until = now() + chrono::Duration::from_std(settings.dispatcher.secret_overlap).unwrap_or(chrono::Duration::hours(24));
     let (s2, staff_id) = (secret.clone(), p.staff.id);
-    let factory = db
-        .write(move |conn| -> Result<Option<Factory>, StoreError> {
-            if factories::find(conn, id)?.is_none() {
-                return Ok(None);
+    // A second rotation while the first one's overlap runs would stop the secret the factory
+    // may still use from signing at once (a double click locked a factory out): refused, saying
+    // until when.
+    let (factory, rotated) = db
+        .write(move |conn| -> Result<Option<(Factory, bool)>, StoreError> {
+            let Some(f) = factories::find(conn, id)? else { return Ok(None) };
+            if f.previous_secret_until.is_some_and(|until| until > now()) && f.previous_signing_secret.is_some() {
+                return Ok(Some((f, false)));
             }
             factories::rotate_secret(conn, id, &s2, until)?;
             audit::record(conn, Some(staff_id), "factory.secret_rotated", &format!("factory:{id}"), "")?;
-            Ok(factories::find(conn, id)?)
+            Ok(factories::find(conn, id)?.map(|f| (f, true)))
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: Some(secret), token: None })
+    if !rotated {
+        let until = factory.previous_secret_until.map(|u| u.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+        let refused = Some(p.ctx.t.t1("factory-rotation-running", "until", until));
+        return render::page(StatusCode::CONFLICT, &FactorySecretPage { ctx: p.ctx, factory, secret: None, token: None, refused });
+    }
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: Some(secret), token: None, refused: None })
 }
 
 /// `POST /staff/factories/{id}/tokens/{token}/revoke`: the token stops working at once.
@@ -431,7 +442,7 @@ pub async fn create_token(p: StaffPage, db: web::Data<Db>, path: web::Path<i64>,
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: None, token: Some(token) })
+    render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: None, refused: None, token: Some(token) })
 }
 
 #[cfg(test)]
