@@ -184,8 +184,9 @@ fn check_number(o: &OptionSpec, d: Decimal) -> Result<Val, InputProblem> {
 
 /// The nearest text the maker can make: accented Latin letters and typographic punctuation
 /// written plainly ("Zoë Müller" → "Zoe Muller", "Straße" → "Strasse", "O’Neil" → "O'Neil"),
-/// cut to the length allowed. `None` when a character of another script is in it (a name in
-/// Chinese has no one spelling in Latin letters: the customer chooses it), or nothing changed.
+/// emoji and symbols left out, cut to the length allowed. `None` when a letter of another
+/// script is in it (a name in Chinese has no one spelling in Latin letters: the customer
+/// chooses it), or nothing changed.
 pub(crate) fn makeable_text(o: &OptionSpec, t: &str) -> Option<String> {
     let spec = o.text.as_ref()?;
     let mut out = String::new();
@@ -194,6 +195,12 @@ pub(crate) fn makeable_text(o: &OptionSpec, t: &str) -> Option<String> {
             out.push(c);
         } else if matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | '\u{2010}'..='\u{201F}') {
             out.extend(deunicode::deunicode_char(c).unwrap_or("").chars().filter(|c| spec.allowed.contains(c)));
+        } else if c.is_whitespace() {
+            out.push(' ');
+        } else if !c.is_alphabetic() {
+            // An emoji or a symbol the maker cannot print is left out ("Zoë 😀" is "Zoe"): the
+            // repair offered no name at all.
+            continue;
         } else {
             return None;
         }
@@ -243,9 +250,10 @@ pub(crate) fn check_text(o: &OptionSpec, t: &str) -> Result<Option<Val>, InputPr
         }
     }
     if !bad.is_empty() {
-        let en = bad.iter().map(|c| unseen_name(*c).map(|(en, _)| en).unwrap_or_else(|| c.to_string())).collect::<Vec<_>>().join(" ");
-        let zh = bad.iter().map(|c| unseen_name(*c).map(|(_, zh)| zh).unwrap_or_else(|| c.to_string())).collect::<Vec<_>>().join(" ");
-        return Err(problem(o, format!("{}: these characters cannot be made: “{en}”.", label.en), format!("{}：无法制作以下字符：“{zh}”。", label.zh)));
+        // Each quoted on its own: joined by spaces, the space read as one of them.
+        let en = bad.iter().map(|c| format!("“{}”", unseen_name(*c).map(|(en, _)| en).unwrap_or_else(|| c.to_string()))).collect::<Vec<_>>().join(", ");
+        let zh = bad.iter().map(|c| format!("“{}”", unseen_name(*c).map(|(_, zh)| zh).unwrap_or_else(|| c.to_string()))).collect::<Vec<_>>().join("、");
+        return Err(problem(o, format!("{}: these characters cannot be made: {en}.", label.en), format!("{}：无法制作以下字符：{zh}。", label.zh)));
     }
     Ok(Some(Val::Text(t.to_string())))
 }
