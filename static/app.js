@@ -114,9 +114,9 @@ if (focusAfter) {
 
 // Switching the language loads the page again in the other one: what was typed goes with it
 // (kept in this tab only, and only for the page the switch goes back to; never a password).
-const languageForm = document.querySelector("form[action='/lang']");
-languageForm?.addEventListener("submit", () => {
-  const next = languageForm.querySelector("input[name=next]");
+// So does reloading a form answered with mistakes, which loads the page it was sent from
+// (see formPage above): the address typed at a checkout was lost.
+function keepTyped(page) {
   const typed = [];
   document.querySelectorAll("form:not([action='/lang']) :is(input, select, textarea)").forEach((el) => {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) return;
@@ -124,8 +124,14 @@ languageForm?.addEventListener("submit", () => {
     const on = el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio") ? el.checked : null;
     typed.push([el.form?.id || "", el.name, el.value, on]);
   });
-  if (next instanceof HTMLInputElement) sessionStorage.setItem("typed-across-language", JSON.stringify({ page: next.value, typed }));
+  sessionStorage.setItem("typed-across-language", JSON.stringify({ page, typed }));
+}
+const languageForm = document.querySelector("form[action='/lang']");
+languageForm?.addEventListener("submit", () => {
+  const next = languageForm.querySelector("input[name=next]");
+  if (next instanceof HTMLInputElement) keepTyped(next.value);
 });
+if (formPage) window.addEventListener("pagehide", () => keepTyped(location.pathname + location.search));
 const carried = JSON.parse(sessionStorage.getItem("typed-across-language") || "null");
 sessionStorage.removeItem("typed-across-language");
 if (carried && carried.page === location.pathname + location.search) {

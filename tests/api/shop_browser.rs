@@ -441,9 +441,18 @@ async fn back_past_a_form_answered_with_a_mistake_loads_the_page_again() {
     browser.click("#delivery-address").await;
     browser.click("#place").await;
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#address_line1-error")).await.expect("the street asked for");
-    for (field, value) in TO_ADDRESS.iter().filter(|(f, _)| *f != "delivery") {
+    for (field, value) in TO_ADDRESS.iter().filter(|(f, _)| *f != "delivery" && *f != "address_city") {
         browser.fill(&format!("#{field}"), value).await;
     }
+    browser.click("#place").await;
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#address_city-error")).await.expect("the city asked for");
+    // A reload loads the checkout again, with what was typed still there.
+    c.refresh().await.unwrap();
+    browser.wait_text("h1", "Check and place your order").await;
+    assert_eq!(browser.value_of("#address_line1").await, "1 Main Street");
+    let chosen = c.find(Locator::Css("#delivery-address")).await.unwrap().prop("checked").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some("true"), "deliver to the address, as chosen");
+    browser.fill("#address_city", "Springfield").await;
     browser.click("#place").await;
     browser.wait_text("#order-status", "Placed").await;
     c.back().await.unwrap();
