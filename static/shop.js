@@ -63,10 +63,17 @@
     else input.removeAttribute("aria-describedby");
   }
 
+  // The option the customer changed last: the repair keeps it as chosen where changes of
+  // others make it fit (it undid the groupset just chosen), and applies what it proposed.
+  let lastChanged = "";
+
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
     data.delete("action");
     if (action) data.set("action", action);
+    if (lastChanged) data.set("changed", lastChanged);
+    // Applied, the proposal is the customer's choice: nothing is kept after it.
+    if (action === "repair") lastChanged = "";
     const mine = ++latest;
     live.setAttribute("aria-busy", "true");
     try {
@@ -146,6 +153,8 @@
     const picked = el instanceof HTMLSelectElement && el.id === "set" ? el.selectedOptions[0] : null;
     const note = document.getElementById("measurements-note");
     if (picked && picked.dataset.note && note) note.textContent = picked.dataset.note;
+    const name = el.getAttribute("name") || "";
+    if (name.startsWith("o_")) lastChanged = name.slice("o_".length);
     refresh();
   });
   // A text or number field is asked about while it is typed in, once the typing pauses, not

@@ -161,7 +161,7 @@ pub fn apply_preferred(pairs: &mut Vec<(String, String)>, preferred: &[Preferred
 
 /// The form fields after applying the engine's repair (every change at once).
 pub fn apply_repair(c: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let Ok(Repair::Changes { changes, .. }) = c.repair(cfg) else { return pairs.to_vec() };
+    let Ok(Repair::Changes { changes, .. }) = c.repair_keeping(cfg, changed_last(pairs)) else { return pairs.to_vec() };
     let mut out: Vec<(String, String)> = pairs.to_vec();
     for ch in changes {
         let field = format!("o_{}", ch.option);
@@ -563,10 +563,16 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
+/// The option the customer changed last, as the shop's script sends it (`changed`): the repair
+/// keeps it as chosen where it can.
+fn changed_last(pairs: &[(String, String)]) -> Option<&str> {
+    pairs.iter().find(|(k, _)| k == "changed").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
 /// What a live update sends our script (see [`ValueStates`]): the summary column whole, with
 /// no steps, and the values' states. From the same evaluation as [`live_view`].
 pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
-    let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
+    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs)).ok();
     let mut states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
     states.errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     (summary(cat, cfg, answer.as_ref(), pairs, t), states)

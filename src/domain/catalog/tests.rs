@@ -806,3 +806,23 @@ fn a_repair_for_a_new_body_changes_only_what_the_body_rules_out() {
         assert!(!cat.validate(&back).unwrap_or_else(|e| panic!("{e}")).valid, "{} needed no change", c.option);
     }
 }
+
+/// Choosing SRAM AXS, which needs its own chainrings and cassette, was answered with "Change
+/// Groupset back": the fewest changes, but it undid what the customer had just chosen.
+#[test]
+fn a_repair_keeps_the_choice_just_made_where_other_changes_fit_it() {
+    let cat = bicycles();
+    let cfg = good_road().one("groupset", "sram_rival_axs");
+    let plain = |r: Repair| match r {
+        Repair::Changes { changes, .. } => changes.into_iter().map(|c| c.option).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(plain(cat.repair(&cfg).unwrap_or_else(|e| panic!("{e}"))), vec!["groupset"]);
+    let kept = plain(cat.repair_keeping(&cfg, Some("groupset")).unwrap_or_else(|e| panic!("{e}")));
+    assert!(!kept.contains(&"groupset".to_owned()) && kept.contains(&"chainrings".to_owned()), "{kept:?}");
+    let live = cat.live_keeping(&cfg, dec("0.19"), Some("groupset")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(&live.repair, Some(Repair::Changes { changes, .. }) if changes.iter().all(|c| c.option != "groupset")), "{:?}", live.repair);
+    // An option nothing else can make fit is changed after all.
+    let only = good_road().one("brakes", "rim_caliper");
+    assert!(!plain(cat.repair_keeping(&only, Some("wheelset")).unwrap_or_else(|e| panic!("{e}"))).is_empty());
+}
