@@ -116,7 +116,7 @@ if (focusAfter) {
 // (kept in this tab only, and only for the page the switch goes back to; never a password).
 // So does reloading a form answered with mistakes, which loads the page it was sent from
 // (see formPage above): the address typed at a checkout was lost.
-function keepTyped(page) {
+function keepTyped(page, onlyIfReloaded) {
   const typed = [];
   document.querySelectorAll("form:not([action='/lang']) :is(input, select, textarea)").forEach((el) => {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement)) return;
@@ -124,17 +124,24 @@ function keepTyped(page) {
     const on = el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio") ? el.checked : null;
     typed.push([el.form?.id || "", el.name, el.value, on]);
   });
-  sessionStorage.setItem("typed-across-language", JSON.stringify({ page, typed }));
+  sessionStorage.setItem("typed-across-language", JSON.stringify({ page, typed, onlyIfReloaded }));
 }
 const languageForm = document.querySelector("form[action='/lang']");
+let switchingLanguage = false;
 languageForm?.addEventListener("submit", () => {
   const next = languageForm.querySelector("input[name=next]");
   if (next instanceof HTMLInputElement) keepTyped(next.value);
+  switchingLanguage = true;
 });
-if (formPage) window.addEventListener("pagehide", () => keepTyped(location.pathname + location.search));
+// Only a reload (or Back) puts them back: the answer to sending the form again (another
+// mistake, the units switched) shows what the server made of it, which the values kept would
+// have overwritten (kilograms switched to pounds came back as kilograms, read as pounds).
+if (formPage) window.addEventListener("pagehide", () => { if (!switchingLanguage) keepTyped(location.pathname + location.search, true); });
 const carried = JSON.parse(sessionStorage.getItem("typed-across-language") || "null");
 sessionStorage.removeItem("typed-across-language");
-if (carried && carried.page === location.pathname + location.search) {
+const navigation = performance.getEntriesByType("navigation")[0];
+const reloaded = navigation instanceof PerformanceNavigationTiming && (navigation.type === "reload" || navigation.type === "back_forward");
+if (carried && carried.page === location.pathname + location.search && (!carried.onlyIfReloaded || reloaded)) {
   let changed = null;
   for (const [formId, name, value, on] of carried.typed) {
     const scope = (formId && document.getElementById(formId)) || document;

@@ -474,6 +474,22 @@ async fn back_past_a_form_answered_with_a_mistake_loads_the_page_again() {
     }
     browser.click("#save-measurements").await;
     c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#m_stature-error")).await.expect("the height refused");
+    // Switching units there shows the values converted: what was typed, kept for a reload,
+    // put the kilograms back into the pound fields.
+    browser.click("#unit-imperial").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.value_of("#m_body_mass").await == "84.6" {
+        assert!(Instant::now() < deadline, "the body mass was not converted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pounds: f64 = browser.value_of("#m_body_mass").await.parse().unwrap_or_default();
+    assert!((pounds - 186.5).abs() < 0.1, "{pounds}");
+    browser.click("#unit-metric").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browser.value_of("#m_body_mass").await != "84.6" {
+        assert!(Instant::now() < deadline, "the body mass was not converted back: {}", browser.value_of("#m_body_mass").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     browser.fill("#m_stature", "175.5").await;
     browser.click("#save-measurements").await;
     browser.wait_text("h1", "My measurements").await;
