@@ -481,10 +481,13 @@ pub fn revise(
         if was.surcharges != now.surcharges {
             return Err(ReviseError::PriceChanges(was.subtotal, now.subtotal));
         }
+        // What the changes choose: the rest was built by the factory already.
+        let before_values = chosen_values(&before);
+        let new_values: Vec<(String, String)> = chosen_values(&cfg).into_iter().filter(|v| !before_values.contains(v)).collect();
         for wo in &work_orders {
             let Some(factory) = factories::find(conn, wo.factory_id)? else { continue };
-            if let Some((option, _)) = chosen_values(&cfg).into_iter().find(|(o, v)| !factory.can_build(o, v)) {
-                return Err(ReviseError::FactoryCannot(factory.name, option));
+            if let Some((option, _)) = new_values.iter().find(|(o, v)| !factory.can_build(o, v)) {
+                return Err(ReviseError::FactoryCannot(factory.name, option.clone()));
             }
         }
     }
@@ -601,12 +604,14 @@ fn what_changed(c: &CompiledCatalog, before: &Configuration, after: &Configurati
     let derived = |cfg: &Configuration| c.derive(cfg).map(|d| d.into_iter().filter_map(|o| Some((o.code, o.value?.to_string()))).collect()).unwrap_or_default();
     let mut all = revision::changes(revision::Kind::Measurement, &measured(before), &measured(after));
     all.extend(revision::changes(revision::Kind::Derived, &derived(before), &derived(after)));
-    let chosen = |cfg: &Configuration| cfg.choices.iter().map(|(k, v)| (k.clone(), choice_text(v))).collect();
+    // A text (a name to print) is personal data that erasure blanks in the work orders: it is
+    // not copied into the history, where erasure would leave it.
+    let chosen = |cfg: &Configuration| cfg.choices.iter().filter(|(_, v)| !matches!(v, crate::domain::catalog::Choice::Text(_))).map(|(k, v)| (k.clone(), choice_text(v))).collect();
     all.extend(revision::changes(revision::Kind::Choice, &chosen(before), &chosen(after)));
     all
 }
 
-/// A choice as a revision note keeps it: value codes (several joined by commas), a number, a text.
+/// A choice as a revision note keeps it: value codes (several joined by commas), a number.
 fn choice_text(c: &crate::domain::catalog::Choice) -> String {
     use crate::domain::catalog::Choice;
     match c {

@@ -30,7 +30,9 @@ impl<S: Subscriber> Layer<S> for ClientErrorsAsWarnings {
         }
         let mut message = Message(String::new());
         event.record(&mut message);
-        match message.0.strip_prefix("stream error: ") {
+        // Only what the client sent: the same prefix also says a response body, the connection
+        // or a shutdown failed, which stay errors.
+        match message.0.strip_prefix("stream error: ").filter(|why| why.to_ascii_lowercase().starts_with("request parse error")) {
             Some(why) => {
                 tracing::warn!(target: HTTP_DISPATCHER, "a request could not be read and was refused: {why}");
                 false

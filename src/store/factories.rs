@@ -151,9 +151,13 @@ pub fn ensure_secret(conn: &mut DbConn, id: i64, secret: &str) -> QueryResult<us
     native!(conn, |on| diesel::update(f::table.find(id).filter(f::signing_secret.is_null())).set(f::signing_secret.eq(Some(secret))).execute(on))
 }
 
-/// Replaces the signing secret; the previous one keeps signing too until `overlap_until`.
+/// Replaces the signing secret; the previous one keeps signing too until `overlap_until`. Not
+/// while an earlier rotation's overlap runs (0 rows then): checked in the statement itself, so
+/// that two rotations at once (a double click, on PostgreSQL's concurrent writers) cannot both
+/// pass a check made before.
 pub fn rotate_secret(conn: &mut DbConn, id: i64, secret: &str, overlap_until: NaiveDateTime) -> QueryResult<usize> {
-    native!(conn, |on| diesel::update(f::table.find(id))
+    let at = now();
+    native!(conn, |on| diesel::update(f::table.find(id).filter(f::previous_signing_secret.is_null().or(f::previous_secret_until.is_null()).or(f::previous_secret_until.le(Some(at)))))
         .set((f::previous_signing_secret.eq(f::signing_secret), f::previous_secret_until.eq(Some(overlap_until)), f::signing_secret.eq(Some(secret))))
         .execute(on))
 }

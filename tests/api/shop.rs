@@ -38,6 +38,7 @@ on_both_backends!(
     self_measurement_mistakes_are_shown_at_the_field,
     accepted_learned_preferences_prefill_the_shop_configurator_visibly,
     the_checkout_and_the_order_say_the_sizes_worked_out,
+    a_checkout_sent_again_with_other_choices_places_nothing,
 );
 
 async fn accepted_learned_preferences_prefill_the_shop_configurator_visibly(backend: Backend) {
@@ -1121,4 +1122,28 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
     let (_, html) = app.get_html(&app.checkout_path("cycling_jersey", &JERSEY).await).await;
     let used = select(&html, "#measurements-used dd");
     assert!(used.contains(&"69.1 in".to_owned()) && used.contains(&"41.6 in".to_owned()) && used.contains(&"186.5 lb".to_owned()), "{used:?}");
+}
+
+/// A checkout's key that placed an order, sent again with other choices (a form kept from
+/// before, a link edited by hand), answered with the earlier order as if these were placed.
+async fn a_checkout_sent_again_with_other_choices_places_nothing(backend: Backend) {
+    let app = with_shop(backend).await;
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let placed = app.place(&fields, &TO_ADDRESS).await;
+    assert_eq!(placed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&app.place(&fields, &TO_ADDRESS).await), location(&placed), "the same again is the same order");
+    let red: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.clone(), if k == "o_body_colour" { "red".to_owned() } else { v.clone() })).collect();
+    let res = app.place(&red, &TO_ADDRESS).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = Html::parse_document(&res.text().await.unwrap());
+    let (_, order) = app.get_html(&location(&placed)).await;
+    let reference = select(&order, "#order-reference").concat();
+    assert_eq!(select(&html, "#form-error"), vec![format!("This form placed order {reference} already, with other choices: these were not ordered. Place again to order them as a new order.")]);
+    let key = attr(&html, "input[name=idempotency_key]", "value").unwrap();
+    let again: Vec<(String, String)> = red.into_iter().map(|(k, v)| if k == "idempotency_key" { (k, key.clone()) } else { (k, v) }).collect();
+    let second = app.place(&again, &TO_ADDRESS).await;
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_ne!(location(&second), location(&placed), "a second order, the red one");
 }

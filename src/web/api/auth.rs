@@ -37,7 +37,8 @@ pub fn idempotency_key(req: &HttpRequest, max: usize) -> Result<String, super::p
         .ok_or_else(|| super::problem::ApiError::BadRequest(format!("an Idempotency-Key header (1 to {max} characters) is required")))
 }
 
-/// The factory whose bearer token came with the request (enabled, token not revoked).
+/// The factory whose bearer token came with the request (token not revoked; a factory taking
+/// no new work orders still reads and reports on the ones it has).
 pub struct AuthedFactory {
     pub id: i64,
 }

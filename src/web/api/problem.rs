@@ -10,7 +10,7 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("a valid bearer token is required")]
     Unauthorized,
-    /// A token this route does not take, and why (another kind's, revoked, a disabled factory's).
+    /// A token this route does not take, and why (another kind's, revoked).
     #[error("{0}")]
     Refused(&'static str),
     #[error("no such resource")]

@@ -19,7 +19,7 @@ pub struct ProblemType {
 
 pub const PROBLEM_TYPES: &[ProblemType] = &[
     ProblemType { slug: "unauthorized", status: 401, title: "No valid token",
-        meaning: "The request has no bearer token, or one this address does not take: unknown, revoked, a disabled factory's, or another kind's (a sales channel's key on a factory's address, or the other way round). detail says which, for a token the shop issued.",
+        meaning: "The request has no bearer token, or one this address does not take: unknown, revoked, or another kind's (a sales channel's key on a factory's address, or the other way round). detail says which, for a token the shop issued.",
         next: "Send Authorization: Bearer with the token an administrator made on the factory's or sales channel's page. A revoked token stops working at once; ask for a new one." },
     ProblemType { slug: "not-found", status: 404, title: "No such resource",
         meaning: "Nothing is at this address for this token (a factory sees only its own work orders, a sales channel only its own orders), or the product named is not on sale (detail names it).",

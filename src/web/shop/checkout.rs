@@ -284,7 +284,16 @@ pub async fn place_order(
         staff_id: None,
         tax_rate_bp: tax,
     };
+    let cfg_placed = req.configuration.clone();
     match crate::orders::place_once(&db, &p.cat, &p.version, req).await {
+        // This checkout's key placed an order of other choices (a link edited by hand, a form
+        // kept from before): nothing is placed, and the page says so with a key for a new one.
+        Ok(order) if order.customer_id == customer.customer_id && !crate::orders::same_choices(&order, &cfg_placed) => {
+            let t = page_in.ctx.t;
+            let mut again = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, configurator::new_key(), delivery).await?;
+            again.form_error = Some(t.t1("order-key-placed-other", "order", &order.reference));
+            render::page(StatusCode::CONFLICT, &again)
+        }
         Ok(order) if order.customer_id == customer.customer_id => {
             dispatcher.wake();
             if let Some(id) = draft_id {

@@ -314,10 +314,9 @@ pub async fn rotate_secret(p: StaffPage, db: web::Data<Db>, settings: web::Data<
     let (factory, rotated) = db
         .write(move |conn| -> Result<Option<(Factory, bool)>, StoreError> {
             let Some(f) = factories::find(conn, id)? else { return Ok(None) };
-            if f.previous_secret_until.is_some_and(|until| until > now()) && f.previous_signing_secret.is_some() {
+            if factories::rotate_secret(conn, id, &s2, until)? == 0 {
                 return Ok(Some((f, false)));
             }
-            factories::rotate_secret(conn, id, &s2, until)?;
             audit::record(conn, Some(staff_id), "factory.secret_rotated", &format!("factory:{id}"), "")?;
             Ok(factories::find(conn, id)?.map(|f| (f, true)))
         })

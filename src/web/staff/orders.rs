@@ -368,9 +368,9 @@ pub async fn place_order(
         };
         match crate::orders::place_once(&db, &cat, &version, req).await {
             // The form placed an order before with other choices (Back from it, a colour
-            // changed): nothing is placed, and the form says so with a key for a new order.
-            // It answered with the earlier order as if these choices were placed.
-            Ok(order) if !crate::orders::same_choices(&order, &cfg) => {
+            // changed), or for another customer: nothing is placed, and the form says so with a
+            // key for a new order. It answered with the earlier order as if these were placed.
+            Ok(order) if order.customer_id != c.id || !crate::orders::same_choices(&order, &cfg) => {
                 let mut again = configure_page(page.ctx, c, &version, &cat, &cfg, &pairs, note, String::new(), configurator::new_key(), tax, &learned).sold_by(&store).with_draft(get("draft").parse().ok());
                 again.form_error = Some(again.ctx.t.t1("order-key-placed-other", "order", &order.reference));
                 return render::page(StatusCode::CONFLICT, &again);
