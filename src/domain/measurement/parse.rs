@@ -76,7 +76,10 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
     read_normalized(m, &text, default).map_err(|e| match e {
         // "17O", "7o kg": the letter for the digit it looks like, when that reads.
         FieldErrorKind::UnknownUnit { .. } | FieldErrorKind::NotANumber if text.starts_with(|c: char| c.is_ascii_digit()) => {
-            let meant: String = text.chars().map(|c| match c { 'o' => '0', 'l' => '1', c => c }).collect();
+            // In the number only: "18o lb" is 180 lb, not "180 1b".
+            let end = text.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | 'o' | 'l'))).unwrap_or(text.len());
+            let (number, unit) = text.split_at(end);
+            let meant: String = number.chars().map(|c| match c { 'o' => '0', 'l' => '1', c => c }).chain(unit.chars()).collect();
             match meant != text && read_normalized(m, &meant, default).is_ok() {
                 true => FieldErrorKind::LetterForDigit { meant },
                 false => e,
@@ -610,6 +613,7 @@ mod tests {
         assert_eq!(said(Stature, "17O"), "Stature: a letter is typed where a digit belongs; did you mean 170?");
         assert_eq!(said(BodyMass, "7o kg"), "Body mass: a letter is typed where a digit belongs; did you mean 70 kg?");
         assert_eq!(metric(Stature, "1l5").unwrap_err().kind, FieldErrorKind::LetterForDigit { meant: "115".into() });
+        assert_eq!(metric(BodyMass, "18o lb").unwrap_err().kind, FieldErrorKind::LetterForDigit { meant: "180 lb".into() });
         // What no digit mends stays what it is.
         assert_eq!(kind(Stature, "170 yo"), FieldErrorKind::UnknownUnit { unit: "yo".into() });
         assert_eq!(kind(Stature, "tall"), FieldErrorKind::NotANumber);
