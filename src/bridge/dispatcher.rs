@@ -351,8 +351,28 @@ impl Dispatcher {
                 if !delivered.is_empty() {
                     tracing::info!(count = delivered.len(), "webhooks delivered");
                 }
+                // Each factory as it is now: deliveries run side by side and are recorded as they
+                // end, so another recording may have disabled its endpoint since they were leased
+                // (a notice each, and a failure held back into the schedule, it made).
+                let mut now_is: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
                 for (row, factory, outcome, latency_ms) in others {
                     let jitter: f64 = rand::random();
+                    if !now_is.contains_key(&factory.id) {
+                        now_is.insert(factory.id, factories::find(conn, factory.id)?);
+                    }
+                    let current = now_is.get(&factory.id).cloned().flatten().unwrap_or_else(|| factory.clone());
+                    let outcome = match outcome {
+                        Outcome::Failed { status, error, .. } if current.push_disabled_reason.is_some() && !disabled.contains(&factory.id) => {
+                            outbox::record_attempt(conn, row.id, status.map(i32::from), latency_ms, Some(&error))?;
+                            Outcome::Held
+                        }
+                        Outcome::Gone if current.push_disabled_reason.is_some() && !disabled.contains(&factory.id) => {
+                            outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
+                            Outcome::Held
+                        }
+                        other => other,
+                    };
+                    let factory = current;
                     match outcome {
                         Outcome::Delivered(code) => {
                             outbox::record_attempt(conn, row.id, Some(i32::from(code)), latency_ms, None)?;
