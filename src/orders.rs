@@ -424,6 +424,25 @@ pub fn stored_configuration(order: &OrderRow) -> Result<Configuration, serde_jso
     Ok(Configuration { product: order.product_code.clone(), choices, measurements: serde_json::from_value(stored["measurements"].clone()).unwrap_or_default() })
 }
 
+/// `cfg` with the choices `changes` name set (`None` unchooses).
+pub fn with_choices_changed<'a>(cfg: &Configuration, changes: impl IntoIterator<Item = (&'a str, Option<&'a crate::domain::catalog::Choice>)>) -> Configuration {
+    let mut out = cfg.clone();
+    for (option, to) in changes {
+        match to {
+            Some(v) => out.choices.insert(option.to_owned(), v.clone()),
+            None => out.choices.remove(option),
+        };
+    }
+    out
+}
+
+/// The catalog subtotals before and after, when `after` is charged otherwise than `before`:
+/// each line as agreed, not only the sum, since a revision keeps the order's price breakdown.
+pub fn price_changed(c: &CompiledCatalog, before: &Configuration, after: &Configuration) -> Result<Option<(Decimal, Decimal)>, EngineError> {
+    let (was, now) = (c.price(before, Decimal::ZERO)?, c.price(after, Decimal::ZERO)?);
+    Ok((was.surcharges != now.surcharges).then_some((was.subtotal, now.subtotal)))
+}
+
 /// Whether `order` was placed with `cfg`'s choices: a form's key that placed an order already
 /// answers with that order (a double click, a reload), but choices changed since (Back from the
 /// order, another colour) are another order, not the same one again.
@@ -461,13 +480,7 @@ pub fn revise(
         return Err(ReviseError::Unchanged);
     }
     let before = stored_configuration(&order).map_err(|e| StoreError::Query(diesel::result::Error::DeserializationError(Box::new(e))))?;
-    let mut cfg = Configuration { measurements, ..before.clone() };
-    for (option, to) in choice_changes {
-        match to {
-            Some(v) => cfg.choices.insert(option.clone(), v.clone()),
-            None => cfg.choices.remove(option),
-        };
-    }
+    let cfg = Configuration { measurements, ..with_choices_changed(&before, choice_changes.iter().map(|(o, to)| (o.as_str(), to.as_ref()))) };
     let changed = what_changed(c, &before, &cfg);
     if changed.is_empty() {
         return Err(ReviseError::NothingUsedChanged);
@@ -476,10 +489,8 @@ pub fn revise(
     // new measurements change how the product is cut, not what it costs.
     let (_, body) = evaluate(c, version, &cfg, Decimal::ZERO)?;
     if cfg.choices != before.choices {
-        // Each line as agreed, not only the sum: the order's price breakdown is kept as it is.
-        let (was, now) = (c.price(&before, Decimal::ZERO).map_err(PlaceError::Engine)?, c.price(&cfg, Decimal::ZERO).map_err(PlaceError::Engine)?);
-        if was.surcharges != now.surcharges {
-            return Err(ReviseError::PriceChanges(was.subtotal, now.subtotal));
+        if let Some((was, now)) = price_changed(c, &before, &cfg).map_err(PlaceError::Engine)? {
+            return Err(ReviseError::PriceChanges(was, now));
         }
         // What the changes choose: the rest was built by the factory already.
         let before_values = chosen_values(&before);

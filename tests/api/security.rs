@@ -249,8 +249,9 @@ async fn signing_out_of_the_shop_ends_the_session_on_the_server(backend: Backend
     assert!(location(&replay).starts_with("/shop/sign-in"), "{}", location(&replay));
 }
 
-/// The server binary on the test's SQLite file, logging at debug level into `log`.
-fn serve_logging(app: &TestApp, log: &std::path::Path) -> (std::process::Child, String) {
+/// The server binary on the test's SQLite file, logging at debug level into `log`, once it is
+/// ready.
+async fn serve_logging(app: &TestApp, log: &std::path::Path) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = std::fs::File::create(log).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_atelier"))
@@ -267,7 +268,13 @@ fn serve_logging(app: &TestApp, log: &std::path::Path) -> (std::process::Child, 
         .stderr(out)
         .spawn()
         .expect("start the server");
-    (child, format!("http://127.0.0.1:{port}"))
+    let address = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(format!("{address}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, address)
 }
 
 /// Every secret a run makes (passwords, one-time passwords, session ids, reset links, tokens,
@@ -278,12 +285,7 @@ async fn no_secret_reaches_the_logs() {
     let app = crate::bridge::with_demo_catalogs(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
-    let (mut child, address) = serve_logging(&app, &log);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !reqwest::get(format!("{address}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
-        assert!(std::time::Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (mut child, address) = serve_logging(&app, &log).await;
     let server = app.on_server(address);
     let mut secrets: Vec<String> = vec![PASSWORD.into(), CUSTOMER_PASSWORD.into()];
 
@@ -376,12 +378,7 @@ async fn a_request_that_cannot_be_read_is_a_warning_not_an_error() {
     let app = spawn_app(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("server.log");
-    let (mut child, address) = serve_logging(&app, &log);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !reqwest::get(format!("{address}/readyz")).await.is_ok_and(|r| r.status() == StatusCode::OK) {
-        assert!(std::time::Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (mut child, address) = serve_logging(&app, &log).await;
     let host = address.trim_start_matches("http://").to_owned();
     let answer = tokio::task::spawn_blocking(move || {
         let mut socket = std::net::TcpStream::connect(&host).unwrap();

@@ -872,15 +872,9 @@ async fn refused_revision(page: StaffPage, db: &Db, cache: &CatalogCache, id: i6
 /// charges for them otherwise.
 fn price_refusal(cat: &CompiledCatalog, order: &order_store::OrderRow, changes: &[crate::domain::catalog::Change], t: crate::i18n::Tr) -> Option<String> {
     let before = crate::orders::stored_configuration(order).ok()?;
-    let mut after = before.clone();
-    for c in changes {
-        match &c.to {
-            Some(v) => after.choices.insert(c.option.clone(), v.clone()),
-            None => after.choices.remove(&c.option),
-        };
-    }
-    let (was, now) = (cat.price(&before, rust_decimal::Decimal::ZERO).ok()?, cat.price(&after, rust_decimal::Decimal::ZERO).ok()?);
-    (was.surcharges != now.surcharges).then(|| price_words(was.subtotal, now.subtotal, &order.currency, t))
+    let after = crate::orders::with_choices_changed(&before, changes.iter().map(|c| (c.option.as_str(), c.to.as_ref())));
+    let (was, now) = crate::orders::price_changed(cat, &before, &after).ok()??;
+    Some(price_words(was, now, &order.currency, t))
 }
 
 fn price_words(was: rust_decimal::Decimal, now: rust_decimal::Decimal, currency: &str, t: crate::i18n::Tr) -> String {
