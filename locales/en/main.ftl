@@ -884,6 +884,7 @@ audit-insights-classified = Customers classified
 # Saved notices after a redirect
 measurements-saved-notice = The measurements are saved. New orders use them; placed orders keep theirs until they are revised from their page.
 order-revised-notice = Revised with the measurements chosen. Each factory is sent the new revision; it is listed under its work order below.
+order-cancelled-notice = The order is cancelled. Each factory is sent the cancellation; it is listed under its work order below.
 order-collection = Where it is collected
 order-collection-explained = When the store closes, or the customer asks: each factory is sent a new revision of its work order with the new address.
 order-collection-store = Store

@@ -881,6 +881,7 @@ audit-insights-classified = 顾客分类
 # Saved notices after a redirect
 measurements-saved-notice = 测量数据已保存。新订单将使用这些数据；已下的订单保留原数据，可在订单页面修订。
 order-revised-notice = 已按所选测量数据修订。新修订版已发送给各工厂，列在下方对应的工单中。
+order-cancelled-notice = 订单已取消。已向各工厂发送取消通知，列在下方对应的工单中。
 order-collection = 取货门店
 order-collection-explained = 门店关闭或顾客要求时使用：每家工厂都会收到带新地址的工单新版本。
 order-collection-store = 门店

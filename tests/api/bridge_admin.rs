@@ -777,7 +777,12 @@ async fn a_factory_taking_no_new_work_orders_is_still_sent_and_reads_the_ones_it
     let cancel = attr(&html, "form[action$='/cancel']", "action").expect("a cancel form");
     let token = attr(&html, "input[name=csrf_token]", "value").unwrap();
     // The work order it has is cancelled, and it hears of it, and reads it with its token.
-    assert_eq!(app.post_form(&cancel, &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    let res = app.post_form(&cancel, &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Said once on the page it goes back to (it said nothing).
+    let (_, cancelled) = app.get_html(&location(&res)).await;
+    assert_eq!(select(&cancelled, "#saved-notice"), vec!["The order is cancelled. Each factory is sent the cancellation; it is listed under its work order below."]);
+    assert!(select(&app.get_html(&location(&res)).await.1, "#saved-notice").is_empty());
     let got = factory.wait_for(2, Duration::from_secs(10)).await;
     assert_eq!(got.get(1).map(|r| r.body["type"].clone()), Some(serde_json::json!("work_order.cancelled")), "{:?}", got.iter().map(|r| &r.body["type"]).collect::<Vec<_>>());
     let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/{wo}"))).bearer_auth(&reg.token).send().await.unwrap();

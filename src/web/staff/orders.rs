@@ -508,13 +508,15 @@ impl OrderPage {
 pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: StaffPage, db: web::Data<Db>, cache: web::Data<CatalogCache>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let mut shown = order_page(page, &db, &cache, id, None).await?;
-    // Just placed or revised (their forms redirect here): said once.
+    // Just placed, revised, moved or cancelled (their forms redirect here): said once.
     let key = if notice::is(&req, &format!("placed-{id}")) {
         "order-placed-notice"
     } else if notice::is(&req, &format!("revised-{id}")) {
         "order-revised-notice"
     } else if notice::is(&req, &format!("collection-{id}")) {
         "order-collection-notice"
+    } else if notice::is(&req, &format!("cancelled-{id}")) {
+        "order-cancelled-notice"
     } else {
         return render::ok(&shown);
     };
@@ -524,6 +526,7 @@ pub async fn show_order(req: HttpRequest, settings: web::Data<Settings>, page: S
 
 /// `POST /staff/orders/{id}/cancel`: before production only; afterwards the page says why not.
 pub async fn cancel_order(
+    settings: web::Data<Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     cache: web::Data<CatalogCache>,
@@ -535,9 +538,10 @@ pub async fn cancel_order(
     order_to_act_on(&db, &page, id).await?;
     let staff_id = page.staff.id;
     match db.write(move |conn| crate::orders::cancel(conn, id, staff_id)).await {
+        // The page it goes back to says it was done, once (it said nothing).
         Ok(()) => {
             dispatcher.wake();
-            Ok(see_other(&format!("/staff/orders/{id}")))
+            crate::web::notice::redirect(&format!("/staff/orders/{id}"), &format!("cancelled-{id}"), settings.secure_cookies())
         }
         Err(crate::orders::UpdateError::Illegal(_)) => {
             let t = page.ctx.t;
