@@ -161,18 +161,23 @@ impl TestApp {
         Registered { token: select(&html, "#token").first().cloned().expect("a token shown once"), page, secret }
     }
 
+    /// Sends the staff order form of `customer` (Check, Place or Save for later, as `form` says).
+    pub async fn post_staff_order(&self, customer: i64, form: &[(&str, String)]) -> reqwest::Response {
+        self.post_form(&format!("/staff/customers/{customer}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await
+    }
+
     /// A fitter orders a cycling jersey for a new customer with measurements; returns the
     /// order page's path.
     pub async fn order_a_jersey(&self, name: &str) -> String {
         let id = self.measured_customer(name).await;
         let form = self.jersey_form(id, &[]).await;
-        let res = self.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let res = self.post_staff_order(id, &form).await;
         if res.status() != StatusCode::SEE_OTHER {
             let html = scraper::Html::parse_document(&res.text().await.unwrap());
             panic!("order refused: {:?} {:?}", select(&html, "#violations li"), select(&html, "#form-error"));
         }
         // Sending the same form again (a double click) does not make a second order.
-        let again = self.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let again = self.post_staff_order(id, &form).await;
         assert_eq!(location(&again), location(&res));
         location(&res)
     }
@@ -296,7 +301,7 @@ async fn a_page_opened_before_a_catalog_import_is_checked_with_the_new_one(backe
     let original = std::fs::read_to_string("catalog/sportswear.toml").unwrap();
     let dearer = original.replacen("version = \"2026.1\"", "version = \"2026.2\"", 1).replacen("base_price = \"119.00\"", "base_price = \"124.00\"", 1);
     assert_eq!(app.import_catalog("sportswear.toml", &dearer).await.status(), StatusCode::SEE_OTHER);
-    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(id, &form).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["The catalog was updated (revision 2) since this page was opened: the choices are now checked and priced with it. Check them, then place the order."]);
@@ -321,7 +326,7 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let form = app.jersey_form(id, &[]).await;
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new?version={}&product=cycling_jersey", form[1].1)).await;
     assert_eq!(select(&html, "#store option"), vec!["–", "North Store", "South Store"]);
-    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(id, &form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
@@ -340,7 +345,7 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     assert_eq!(select(&html, "#store option[selected]"), vec!["North Store"]);
     let mut none = local_form.clone();
     none.push(("store", String::new()));
-    let res = app.post_form(&format!("/staff/customers/{local}/orders"), &none.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(local, &none).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(select(&html, "#form-error"), vec!["Choose the store that sells this order and where it is collected."]);
@@ -386,11 +391,11 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let mut check = app.jersey_form(id, &[("store", &north)]).await;
     check.retain(|(k, _)| *k != "action" && *k != "o_name_print");
     check.push(("action", "check".into()));
-    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &check.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(id, &check).await;
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     let shown = attr(&html, "input[name=checked_total]", "value").expect("a checked total with the Place button");
     let form = app.jersey_form(id, &[("store", &north), ("checked_total", &shown)]).await;
-    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(id, &form).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     let said = select(&html, "#form-error");
@@ -398,7 +403,7 @@ async fn an_administrator_chooses_the_store_that_sells_an_order(backend: Backend
     let now = attr(&html, "input[name=checked_total]", "value").unwrap();
     assert_ne!(now, shown);
     let form = app.jersey_form(id, &[("store", &north), ("checked_total", &now)]).await;
-    let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(id, &form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let order_id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
     let (_, placed) = app.get_html(&location(&res)).await;
@@ -826,7 +831,7 @@ async fn an_event_is_not_held_up_by_a_delivery_that_is_kept_waiting() {
     let (first, second) = (app.jersey_form(ana, &[]).await, app.jersey_form(bo, &[]).await);
     let place = |id: i64, form: Vec<(&'static str, String)>| {
         let app = &app;
-        async move { location(&app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await) }
+        async move { location(&app.post_staff_order(id, &form).await) }
     };
     place(ana, first).await;
     let kept_waiting = Instant::now();
@@ -1179,7 +1184,7 @@ async fn a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choice
     let id = app.measured_customer("Ana Silva").await;
     let post = |form: Vec<(&'static str, String)>| {
         let app = &app;
-        async move { app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await }
+        async move { app.post_staff_order(id, &form).await }
     };
     let to_save: Vec<(&'static str, String)> = app.jersey_form(id, &[]).await.into_iter().map(|(k, v)| (k, if k == "action" { "draft".to_owned() } else { v })).collect();
     let saved = post(to_save.clone()).await;

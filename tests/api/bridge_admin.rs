@@ -697,7 +697,7 @@ async fn a_revision_the_order_no_longer_fits_is_made_with_the_changes_that_fit(b
     // A derived value says where its formula comes from, not the formula (`m.stature < …`).
     let titles: Vec<String> = checked.select(&scraper::Selector::parse("#derived dt[title]").unwrap()).filter_map(|d| d.value().attr("title").map(str::to_owned)).collect();
     assert!(titles.iter().any(|t| t.starts_with("Undefeated Carbon 2023 size spec")) && !titles.iter().any(|t| t.contains("m.")), "{titles:?}");
-    let res = app.post_form(&format!("/staff/customers/{customer}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let res = app.post_staff_order(customer, &form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "road bicycle placed");
     let order = location(&res);
     factory.wait_for(1, Duration::from_secs(10)).await;
@@ -791,7 +791,7 @@ async fn a_factory_taking_no_new_work_orders_is_still_sent_and_reads_the_ones_it
     let (status, html) = {
         let id = app.measured_customer("Bo Berg").await;
         let form = app.jersey_form(id, &[]).await;
-        let res = app.post_form(&format!("/staff/customers/{id}/orders"), &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let res = app.post_staff_order(id, &form).await;
         (res.status(), scraper::Html::parse_document(&res.text().await.unwrap()))
     };
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a new order is not routed to it");
