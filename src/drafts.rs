@@ -26,6 +26,8 @@ pub async fn save(db: &Db, id: Option<i64>, input: DraftInput) -> Result<Option<
             measurement_set_id: input.measurement_set_id,
             saved_by_staff_id: input.staff_id,
         };
+        // Pressed twice at once on PostgreSQL, both would read before either inserted.
+        crate::store::customers::lock(conn, input.customer_id)?;
         let id = match id {
             Some(id) if drafts::update(conn, id, input.customer_id, &new)? == 1 => id,
             Some(_) => return Ok(None),

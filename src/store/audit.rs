@@ -56,7 +56,7 @@ pub const ACTIONS: &[&str] = &[
     "staff.created", "staff.signed_in", "staff.signed_out", "staff.sign_in_failed", "staff.sign_in_refused", "staff.password_changed", "staff.password_reset",
     "staff.enabled", "staff.disabled",
     "store.created", "store.updated", "store.closed", "store.reopened", "store.handed_over",
-    "factory.created", "factory.updated", "factory.secret_rotated", "factory.token_created", "factory.token_revoked",
+    "factory.created", "factory.updated", "factory.secret_rotated", "factory.secret_overlap_ended", "factory.token_created", "factory.token_revoked",
     "factory.push_enabled", "factory.push_disabled", "factory.replayed",
     "channel.created", "channel.key_created", "channel.key_revoked",
     "catalog.imported",

@@ -54,6 +54,16 @@ pub fn insert(conn: &mut DbConn, new: &NewCustomer) -> QueryResult<i64> {
     native!(conn, |on| diesel::insert_into(c::table).values(new).returning(c::id).get_result(on))
 }
 
+/// Holds the customer's row until the transaction ends, so that two requests for one customer
+/// that read before they write (a double click) take turns. SQLite's write transactions take
+/// turns already (they begin `IMMEDIATE`).
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Postgres(on) = conn {
+        c::table.find(id).select(c::id).for_update().first::<i64>(on).optional()?;
+    }
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CustomerRow>> {
     native!(conn, |on| c::table.find(id).select(CustomerRow::as_select()).first(on)).optional()
 }

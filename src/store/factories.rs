@@ -162,6 +162,16 @@ pub fn rotate_secret(conn: &mut DbConn, id: i64, secret: &str, overlap_until: Na
         .execute(on))
 }
 
+/// Stops the previous secret signing now, ending a rotation's overlap early (the factory has
+/// switched, or the previous secret leaked); a rotation can follow at once. 0 rows if no
+/// overlap runs.
+pub fn end_secret_overlap(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    let at = now();
+    native!(conn, |on| diesel::update(f::table.find(id).filter(f::previous_signing_secret.is_not_null()).filter(f::previous_secret_until.gt(Some(at))))
+        .set((f::previous_signing_secret.eq(None::<String>), f::previous_secret_until.eq(None::<NaiveDateTime>)))
+        .execute(on))
+}
+
 /// Turns pushes back on after the endpoint was disabled; the failure clock starts again.
 pub fn enable_push(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(f::table.find(id)).set((f::push_disabled_reason.eq(None::<String>), f::failing_since.eq(None::<NaiveDateTime>))).execute(on))

@@ -152,6 +152,7 @@ const MATRIX: &[(&str, &str, Rule, &str)] = &[
     ("POST", "/staff/factories/{id}/tokens", Rule::Admin, "/staff/factories/{factory}/tokens"),
     ("POST", "/staff/factories/{id}/tokens/{token}/revoke", Rule::Admin, "/staff/factories/{factory}/tokens/1/revoke"),
     ("POST", "/staff/factories/{id}/secret", Rule::Admin, "/staff/factories/{factory}/secret"),
+    ("POST", "/staff/factories/{id}/secret/previous/end", Rule::Admin, "/staff/factories/{factory}/secret/previous/end"),
     ("POST", "/staff/factories/{id}/push/enable", Rule::Admin, "/staff/factories/{factory}/push/enable"),
     ("POST", "/staff/factories/{id}/replay", Rule::Admin, "/staff/factories/{factory}/replay"),
     ("GET", "/staff/audit", Rule::Admin, "/staff/audit"),

@@ -75,7 +75,7 @@ async fn during_a_secret_rotation_events_carry_both_signatures(backend: Backend)
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(select(&html, "#secret").is_empty());
     let said = select(&html, "#rotation-refused").concat();
-    assert!(said.starts_with("The previous secret signs until ") && said.ends_with("rotate again once the overlap has ended."), "{said}");
+    assert!(said.starts_with("The previous secret signs until ") && said.ends_with("rotate again once the overlap has ended, or stop the previous secret now if the factory has switched or it leaked."), "{said}");
 
     app.sign_in_as(FITTER_NORTH).await;
     app.order_a_jersey("Ana Silva").await;
@@ -89,6 +89,30 @@ async fn during_a_secret_rotation_events_carry_both_signatures(backend: Backend)
     }
     assert!(verify(&new, &r.webhook_id, &r.timestamp, &r.raw, parts[0]));
     assert!(verify(&old, &r.webhook_id, &r.timestamp, &r.raw, parts[1]));
+
+    // A leaked secret is not left signing for the rest of the overlap: the refusal offers to
+    // stop the previous one now, and a rotation can follow at once.
+    assert_eq!(attr(&html, "#end-overlap", "action").as_deref(), Some(format!("{}/secret/previous/end", reg.page).as_str()));
+    let res = admin.post_form(&format!("{}/secret/previous/end", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_html(&reg.page).await;
+    assert_eq!(select(&page, "#factory-notice").concat(), "The previous secret no longer signs. A rotation can follow at once.");
+    assert!(!select(&page, "#factory-secret p").concat().contains("also signs") && select(&page, "#end-overlap").is_empty());
+    let res = admin.post_form(&format!("{}/secret/previous/end", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = admin.get_html(&reg.page).await;
+    assert_eq!(select(&page, "#factory-notice").concat(), "No previous secret was signing: nothing changed.");
+    let res = admin.post_form(&format!("{}/secret", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::OK, "a rotation once the overlap was ended");
+    let newest = select(&scraper::Html::parse_document(&res.text().await.unwrap()), "#secret").first().cloned().unwrap();
+    let res = admin.post_form(&format!("{}/secret/previous/end", reg.page), &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.order_a_jersey("Ben Okafor").await;
+    let got = factory.wait_for(2, Duration::from_secs(10)).await;
+    let r = &got[1];
+    assert!(!r.signature.contains(' '), "one signature once the overlap ended: {}", r.signature);
+    assert!(verify(&newest, &r.webhook_id, &r.timestamp, &r.raw, &r.signature));
+    assert!(!verify(&new, &r.webhook_id, &r.timestamp, &r.raw, &r.signature));
 }
 
 async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
@@ -557,8 +581,14 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     assert!(problem["detail"].as_str().unwrap().starts_with("this work order is at revision 2, not 1: fetch it again"), "{problem}");
     let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 1})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
-    let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 2})).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    for _ in 0..2 {
+        let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 2})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // The history says which revision the factory has acknowledged, each once.
+    let (_, html) = app.get_html(&order).await;
+    let acks: Vec<String> = select(&html, ".wo-events li").into_iter().filter(|e| e.contains("acknowledged")).collect();
+    assert!(acks.len() == 2 && acks[0].ends_with("acknowledged revision 1") && acks[1].ends_with("acknowledged revision 2"), "{acks:?}");
     let (_, next) = changes(&app, &reg.token, &next, |_| true).await;
 
     // Cancelled: the feed says so.
@@ -578,6 +608,22 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?after=soon")).bearer_auth(&reg.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(res.json::<Value>().await.unwrap()["detail"], "after is not a cursor from /work-orders/changes");
+    // Nor is one it never gave: a work order of none, or of another factory, or from the future
+    // (an empty page for ever would hide every work order to come).
+    let other = app.register_factory("other-puller", None).await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(1)).timestamp_micros();
+    let none = id.as_i64().unwrap() + 1000;
+    let at = next.split_once('.').unwrap().0;
+    for (path, after) in [("/api/v1/work-orders", "999999999999.1".to_owned()), ("/api/v1/work-orders", format!("999999999998.{none}")), ("/api/v1/work-orders/changes", format!("{at}.{none}")), ("/api/v1/work-orders/changes", format!("{future}.0"))] {
+        let res = reqwest::Client::new().get(app.url(&format!("{path}?after={after}"))).bearer_auth(&reg.token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{path}?after={after}");
+        let problem = res.json::<Value>().await.unwrap();
+        assert_eq!(problem["type"], "/api/v1/problems/unknown-cursor");
+        let detail = problem["detail"].as_str().unwrap().to_owned();
+        assert!(detail.starts_with("after is ") && detail.ends_with(": start again without after"), "{detail}");
+    }
+    let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/changes?after={next}"))).bearer_auth(&other.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT, "another factory's cursor");
 
     // The customer is erased: the work order comes through the feed again, without the name
     // printed on it (a pulling factory gets no push to tell it).

@@ -58,7 +58,13 @@ pub fn routes(r: &mut Routes) {
         .into()
     }))
     .app_data(web::PayloadConfig::new(BODY_LIMIT))
-    .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+        let why = match e {
+            actix_web::error::QueryPayloadError::Deserialize(e) => e.to_string(),
+            e => e.to_string(),
+        };
+        ApiError::BadRequest(format!("the query string cannot be read: {why}")).into()
+    }))
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
     .resource(Method::GET, "/openapi.json", resource, openapi)
     .resource(Method::GET, "/problems", resource, problem_types::list_problem_types)

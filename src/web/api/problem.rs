@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The factory names a revision the work order has moved past.
     #[error("this work order is at revision {current}, not {sent}{}: fetch it again (GET /api/v1/work-orders/{{id}}) and build that revision", if i64::from(*current) < *sent { " (no such revision was ever made)" } else { "" })]
     StaleRevision { current: i32, sent: i64 },
+    /// A well-formed cursor this API never gave this factory (see `work_orders::NOT_GIVEN`).
+    #[error("{0}")]
+    UnknownCursor(&'static str),
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyMismatch,
     #[error("the database is busy; try again")]
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::IdempotencyMismatch => "idempotency-key-reused",
             ApiError::LeaseConflict(_) => "lease-conflict",
             ApiError::StaleRevision { .. } => "stale-revision",
+            ApiError::UnknownCursor(_) => "unknown-cursor",
             ApiError::Unavailable => "unavailable",
             ApiError::ReadOnly => "read-only",
             ApiError::StorageFull => "storage-full",
@@ -120,7 +124,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::IllegalTransition(_) | ApiError::LeaseConflict(_) | ApiError::StaleRevision { .. } => StatusCode::CONFLICT,
+            ApiError::IllegalTransition(_) | ApiError::LeaseConflict(_) | ApiError::StaleRevision { .. } | ApiError::UnknownCursor(_) => StatusCode::CONFLICT,
             ApiError::IdempotencyMismatch | ApiError::Unprocessable(..) | ApiError::InvalidConfiguration(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,

@@ -17,7 +17,7 @@ pub struct ListQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
-    limit: Option<i64>,
+    limit: Option<String>,
     #[serde(default)]
     after: Option<String>,
 }
@@ -46,18 +46,25 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::BadRequest(format!("unknown status `{s}`")))?),
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
-    }
+    let limit = page_limit(q.limit.as_deref())?;
     let after = match q.after.as_deref() {
         None | Some("") => orders::Cursor::default(),
         Some(c) => orders::Cursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
     };
     let factory_id = f.id;
-    let rows = db
-        .read(move |conn| Ok::<_, StoreError>(orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?))
+    let (rows, named) = db
+        .read(move |conn| {
+            let rows = orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?;
+            let named = if rows.is_empty() && after.id != 0 { orders::find_work_order(conn, after.id)? } else { None };
+            Ok::<_, StoreError>((rows, named))
+        })
         .await?;
+    // A cursor names the last work order of a page given to this factory; one that names none
+    // (typed by hand, or from another installation) would answer empty pages for ever, and the
+    // client would wait for work orders that never come.
+    if rows.is_empty() && after.id != 0 && !named.is_some_and(|w| w.factory_id == factory_id && (after.seq == 0 || after.seq == w.commit_seq)) {
+        return Err(ApiError::UnknownCursor(NOT_GIVEN));
+    }
     // `next` is always given, so a client can keep polling from where it stands.
     let has_more = rows.len() as i64 == limit;
     let next = rows.last().map(orders::Cursor::of).unwrap_or(after).encode();
@@ -65,10 +72,21 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next": next, "has_more": has_more })))
 }
 
+/// `limit`: 50 unless given, from 1 to 200; what it is not, said with what was sent.
+fn page_limit(text: Option<&str>) -> Result<i64, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(50),
+        Some(t) => t.parse().ok().filter(|n| (1..=200).contains(n)).ok_or_else(|| ApiError::BadRequest(format!("limit must be a whole number from 1 to 200, not `{t}`"))),
+    }
+}
+
+/// A cursor that names no work order of the factory's (see [`list_work_orders`]).
+const NOT_GIVEN: &str = "after is not a cursor this API gave this factory: start again without after";
+
 #[derive(Deserialize)]
 pub struct ChangesQuery {
     #[serde(default)]
-    limit: Option<i64>,
+    limit: Option<String>,
     #[serde(default)]
     after: Option<String>,
 }
@@ -78,16 +96,27 @@ pub struct ChangesQuery {
 /// factory learns that one it has is cancelled or revised.
 pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Query<ChangesQuery>, ApiError>) -> Result<HttpResponse, ApiError> {
     let q = q?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
-    }
+    let limit = page_limit(q.limit.as_deref())?;
     let after = match q.after.as_deref() {
         None | Some("") => orders::ChangeCursor::default(),
         Some(c) => orders::ChangeCursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from /work-orders/changes".into()))?,
     };
     let factory_id = f.id;
-    let rows = db.read(move |conn| Ok::<_, StoreError>(orders::changes_for_factory(conn, factory_id, after, limit)?)).await?;
+    // A change from the future, or after a work order that is not this factory's, was never
+    // handed out: an empty page for ever would hide every change to come.
+    if after.at > crate::store::now() + chrono::Duration::minutes(crate::orders::CLOCK_SKEW_MINUTES) {
+        return Err(ApiError::UnknownCursor("after is a cursor from the future: start again without after"));
+    }
+    let (rows, named) = db
+        .read(move |conn| {
+            let rows = orders::changes_for_factory(conn, factory_id, after, limit)?;
+            let named = if rows.is_empty() && after.id != 0 { orders::find_work_order(conn, after.id)? } else { None };
+            Ok::<_, StoreError>((rows, named))
+        })
+        .await?;
+    if rows.is_empty() && after.id != 0 && !named.is_some_and(|w| w.factory_id == factory_id) {
+        return Err(ApiError::UnknownCursor(NOT_GIVEN));
+    }
     let has_more = rows.len() as i64 == limit;
     let next = rows.last().map(orders::ChangeCursor::of).unwrap_or(after).encode();
     let items: Vec<Value> = rows.iter().map(document).collect();
@@ -175,8 +204,11 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 return Ok(current);
             }
             // Cancelled or rejected: that is the answer, whatever lease came with it.
+            // The history says which revision the factory has: after a revision it acknowledges
+            // again, and the staff see that it has the new one.
+            let note = acknowledged_note(current.revision);
             if matches!(Status::parse(&current.status), Some(Status::Cancelled | Status::Rejected)) {
-                return factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error);
+                return factory_update(conn, factory_id, id, Status::Acknowledged, &note, None, None).map_err(update_error);
             }
             let sent = ack.lease_token.as_deref();
             let at = crate::store::now();
@@ -190,6 +222,9 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 // Repeating an acknowledgement is fine, but not with someone else's lease.
                 let repeat = acknowledged && (sent.is_none() || current.lease_token.as_deref() == sent);
                 if repeat {
+                    if !orders::events(conn, id)?.iter().any(|e| e.note == note) {
+                        orders::record_event_at(conn, id, Some(&current.status), &current.status, &format!("factory:{factory_id}"), &note, at)?;
+                    }
                     return Ok(current);
                 }
                 if sent.is_some() && current.live_lease(at).is_some() {
@@ -202,7 +237,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                     return Err(ApiError::LeaseConflict("the work order is claimed: acknowledge it with the lease_token its claim returned"));
                 }
             }
-            let acked = factory_update(conn, factory_id, id, Status::Acknowledged, "acknowledged", None, None).map_err(update_error)?;
+            let acked = factory_update(conn, factory_id, id, Status::Acknowledged, &note, None, None).map_err(update_error)?;
             // Set aside for too many claims, then acknowledged after all: nothing to see to.
             if acked.attention.as_deref() == Some("dead_letter") {
                 orders::set_attention(conn, id, None)?;
@@ -212,6 +247,12 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
         })
         .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))
+}
+
+/// The history's note for an acknowledgement: the revision the factory acknowledged (read back
+/// by the staff order page).
+pub fn acknowledged_note(revision: i32) -> String {
+    format!("acknowledged revision {revision}")
 }
 
 /// A work order claimed this many times without an acknowledgement is set aside for staff.

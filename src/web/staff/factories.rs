@@ -246,6 +246,10 @@ pub async fn show_factory(req: HttpRequest, settings: web::Data<Settings>, p: St
     let notice = crate::web::notice::of(&req).unwrap_or_default();
     page.notice = if notice == format!("{SAVED}-{id}") {
         Some(t.t("factory-saved"))
+    } else if notice == format!("{OVERLAP_ENDED}-{id}") {
+        Some(t.t("factory-overlap-ended"))
+    } else if notice == format!("{OVERLAP_NONE}-{id}") {
+        Some(t.t("factory-overlap-none"))
     } else if let Some((again, superseded)) = notice.strip_prefix(&format!("replayed-{id}-")).and_then(|r| r.split_once('-')) {
         let mut said = t.t1("factory-replayed", "count", again);
         if superseded != "0" {
@@ -329,6 +333,34 @@ pub async fn rotate_secret(p: StaffPage, db: web::Data<Db>, settings: web::Data<
     }
     render::ok(&FactorySecretPage { ctx: p.ctx, factory, secret: Some(secret), token: None, refused: None })
 }
+
+/// `POST /staff/factories/{id}/secret/previous/end`: the previous secret stops signing now,
+/// for a factory that has switched or a secret that leaked (a rotation may follow at once).
+pub async fn end_secret_overlap(p: StaffPage, db: web::Data<Db>, settings: web::Data<Settings>, path: web::Path<i64>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    p.staff.require_role(Role::Admin)?;
+    let id = path.into_inner();
+    let staff_id = p.staff.id;
+    let ended = db
+        .write(move |conn| -> Result<Option<bool>, StoreError> {
+            if factories::find(conn, id)?.is_none() {
+                return Ok(None);
+            }
+            let ended = factories::end_secret_overlap(conn, id)? > 0;
+            if ended {
+                audit::record(conn, Some(staff_id), "factory.secret_overlap_ended", &format!("factory:{id}"), "")?;
+            }
+            Ok(Some(ended))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Pressed twice, or after the overlap ran out: nothing signs with it either way.
+    let code = if ended { OVERLAP_ENDED } else { OVERLAP_NONE };
+    crate::web::notice::redirect(&format!("/staff/factories/{id}"), &format!("{code}-{id}"), settings.secure_cookies())
+}
+
+/// The factory page's notices after the previous secret was stopped, or had already stopped.
+const OVERLAP_ENDED: &str = "overlap-ended";
+const OVERLAP_NONE: &str = "overlap-none";
 
 /// `POST /staff/factories/{id}/tokens/{token}/revoke`: the token stops working at once.
 pub async fn revoke_token(p: StaffPage, db: web::Data<Db>, path: web::Path<(i64, i64)>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {

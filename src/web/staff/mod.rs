@@ -105,6 +105,7 @@ pub fn routes(r: &mut Routes) {
                 .post("/{id}/tokens", factories::create_token)
                 .post("/{id}/tokens/{token}/revoke", factories::revoke_token)
                 .post("/{id}/secret", factories::rotate_secret)
+                .post("/{id}/secret/previous/end", factories::end_secret_overlap)
                 .post("/{id}/push/enable", factories::enable_push)
                 .post("/{id}/replay", factories::replay_failed);
         })

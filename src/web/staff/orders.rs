@@ -675,6 +675,7 @@ fn event_words(actor: &str, note: &str, staff: &BTreeMap<i64, String>, factories
         ("order", "placed") => t.t("event-placed"),
         ("staff", "order cancelled") => t.t("event-cancelled"),
         ("factory", "acknowledged") => t.t("event-acknowledged"),
+        ("factory", n) if n.strip_prefix("acknowledged revision ").is_some_and(|r| r.parse::<i32>().is_ok()) => t.t1("event-acknowledged-revision", "n", n.rsplit(' ').next().unwrap_or_default()),
         ("dispatcher", "work_order.created") => t.t("event-pushed"),
         ("staff", n) if revision::read(n).is_some() => revision_words(n, names, t),
         _ => note.to_owned(),
