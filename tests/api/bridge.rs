@@ -1201,8 +1201,8 @@ async fn a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choice
     // not take turns by themselves).
     assert_eq!(location(&post(to_save.clone()).await), location(&saved));
     let changed: Vec<(&'static str, String)> = to_save.iter().map(|(k, v)| (*k, if *k == "o_body_colour" { "red".to_owned() } else { v.clone() })).collect();
-    let (a, b) = tokio::join!(post(changed.clone()), post(changed));
-    assert_eq!((a.status(), location(&a)), (StatusCode::SEE_OTHER, location(&b)), "one draft for a double click");
+    let at_once: Vec<String> = futures_util::future::join_all((0..8).map(|_| post(changed.clone()))).await.iter().map(location).collect();
+    assert!(at_once.iter().all(|l| *l == at_once[0] && l.contains("draft=")), "one draft for a double click: {at_once:?}");
     let draft = location(&saved).split("draft=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     let (_, page) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert!(attr(&page, &format!("#staff-draft-{draft}"), "href").is_some(), "the draft is listed");
