@@ -3,6 +3,7 @@
 //! event is leased (compare-and-set) before it is sent, so several dispatchers, in one
 //! process or in many instances on one PostgreSQL database, never send it concurrently.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,9 @@ pub struct DispatcherSettings {
     /// How long a dispatcher may hold an event before another may take it.
     pub lease: Duration,
     pub batch: i64,
+    /// At most this many of one factory's events in flight at once, so that a factory whose
+    /// endpoint keeps every delivery waiting leaves the rest of `batch` to the others.
+    pub per_factory: usize,
     /// Hosts pushes may go to; empty means any (`ATELIER_WEBHOOK_ALLOWED_HOSTS`).
     pub allowed_hosts: Vec<String>,
     /// Pushes may go to loopback, private and reserved addresses (`ATELIER_WEBHOOK_ALLOW_PRIVATE`).
@@ -60,6 +64,7 @@ impl Default for DispatcherSettings {
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
             batch: 64,
+            per_factory: 16,
             allowed_hosts: vec![],
             allow_private: false,
             resolver: Default::default(),
@@ -126,14 +131,20 @@ impl Dispatcher {
     async fn run(self) {
         let mut in_flight = tokio::task::JoinSet::new();
         let mut recording: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
+        // Each factory's events in flight.
+        let mut busy: HashMap<i64, usize> = HashMap::new();
+        let mut factory_of: HashMap<tokio::task::Id, i64> = HashMap::new();
         loop {
             let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
             if room > 0 {
-                match self.lease(i64::try_from(room).unwrap_or(64)).await {
+                let per_factory = outbox::Room::new(self.settings.per_factory.max(1), busy.clone());
+                match self.lease(i64::try_from(room).unwrap_or(64), per_factory).await {
                     Ok(claimed) => {
                         for (row, factory) in claimed {
-                            let this = self.clone();
-                            in_flight.spawn(async move { this.deliver(row, factory).await });
+                            *busy.entry(row.factory_id).or_default() += 1;
+                            let (this, factory_id) = (self.clone(), row.factory_id);
+                            let task = in_flight.spawn(async move { this.deliver(row, factory).await });
+                            factory_of.insert(task.id(), factory_id);
                         }
                     }
                     Err(e) => {
@@ -149,15 +160,32 @@ impl Dispatcher {
                 self.idle(false).await;
                 continue;
             }
-            let mut done = vec![];
+            let mut finished = vec![];
             tokio::select! {
-                Some(first) = in_flight.join_next() => {
-                    done.extend(first.ok());
-                    while let Some(more) = in_flight.try_join_next() {
-                        done.extend(more.ok());
+                Some(first) = in_flight.join_next_with_id() => {
+                    finished.push(first);
+                    while let Some(more) = in_flight.try_join_next_with_id() {
+                        finished.push(more);
                     }
                 }
                 _ = self.idle(true) => {}
+            }
+            let mut done = vec![];
+            for result in finished {
+                // A delivery that panicked frees its factory's slot too.
+                let id = match &result {
+                    Ok((id, _)) => *id,
+                    Err(e) => e.id(),
+                };
+                if let Some(f) = factory_of.remove(&id) {
+                    if let Some(n) = busy.get_mut(&f) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            busy.remove(&f);
+                        }
+                    }
+                }
+                done.extend(result.ok().map(|(_, d)| d));
             }
             if done.is_empty() {
                 continue;
@@ -199,22 +227,22 @@ impl Dispatcher {
     }
 
     async fn lease_and_deliver(&self) -> Result<Vec<(OutboxRow, Factory, Outcome, i32)>, StoreError> {
-        let claimed = self.lease(self.settings.batch).await?;
+        let claimed = self.lease(self.settings.batch, outbox::Room::new(self.settings.per_factory.max(1), HashMap::new())).await?;
         let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
         Ok(futures_util::future::join_all(deliveries).await)
     }
 
     /// Leases up to `batch` due events, each with its factory.
-    async fn lease(&self, batch: i64) -> Result<Vec<(OutboxRow, Factory)>, StoreError> {
+    async fn lease(&self, batch: i64, room: outbox::Room) -> Result<Vec<(OutboxRow, Factory)>, StoreError> {
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
         let claimed: Vec<(OutboxRow, Factory)> = self
             .db
             .write(move |conn| -> Result<_, StoreError> {
                 let at = now();
                 let mut out = vec![];
-                let mut known: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
+                let mut known: HashMap<i64, Option<Factory>> = HashMap::new();
                 // Rows another dispatcher leased first are skipped.
-                for row in outbox::lease_due(conn, at, at + lease, batch)? {
+                for row in outbox::lease_due(conn, at, at + lease, batch, &room)? {
                     let factory = match known.get(&row.factory_id) {
                         Some(f) => f.clone(),
                         None => {
@@ -354,7 +382,7 @@ impl Dispatcher {
                 // Each factory as it is now: deliveries run side by side and are recorded as they
                 // end, so another recording may have disabled its endpoint since they were leased
                 // (a notice each, and a failure held back into the schedule, it made).
-                let mut now_is: std::collections::HashMap<i64, Option<Factory>> = std::collections::HashMap::new();
+                let mut now_is: HashMap<i64, Option<Factory>> = HashMap::new();
                 for (row, factory, outcome, latency_ms) in others {
                     let jitter: f64 = rand::random();
                     if !now_is.contains_key(&factory.id) {

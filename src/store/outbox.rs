@@ -274,8 +274,8 @@ pub fn failed_count(conn: &mut DbConn, factory_id: i64) -> QueryResult<i64> {
 
 /// Leases up to `limit` due events until `until`, oldest due first, and returns them (in id
 /// order). Events another dispatcher leased first are not among them.
-pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    let due = due_ids(conn, at, limit)?;
+pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, limit: i64, room: &Room) -> QueryResult<Vec<OutboxRow>> {
+    let due = due_ids(conn, at, limit, room)?;
     if due.is_empty() {
         return Ok(vec![]);
     }
@@ -299,15 +299,54 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
 /// read once, when the events are leased). An event waits while an earlier one of the same
 /// work order is still to be delivered (retried, or sent right now): a factory that was down
 /// must not hear `work_order.cancelled` before the `work_order.created` it cancels.
-fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
-    native!(conn, |on| ob::table
+///
+/// At most `room.of(factory)` of each factory's: one whose endpoint keeps every delivery
+/// waiting until the timeout must not take every slot, holding up the other factories'
+/// events. A factory with no room left is not read at all; the others' rows are read a few
+/// times over `limit`, so a backlog of one factory's at the head of the queue still leaves
+/// room to reach the rest.
+fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64, room: &Room) -> QueryResult<Vec<i64>> {
+    let rows: Vec<(i64, i64)> = native!(conn, |on| ob::table
         .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
         .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+        .filter(ob::factory_id.ne_all(&room.full))
         .filter(not_waiting!())
         .order((ob::next_attempt_at.asc(), ob::id.asc()))
-        .limit(limit)
-        .select(ob::id)
-        .load(on))
+        .limit(limit.saturating_mul(4))
+        .select((ob::id, ob::factory_id))
+        .load(on))?;
+    let mut taken: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    Ok(rows
+        .into_iter()
+        .filter(|(_, factory)| {
+            let n = taken.entry(*factory).or_default();
+            *n += 1;
+            *n <= room.of(*factory)
+        })
+        .map(|(id, _)| id)
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect())
+}
+
+/// How many more events of each factory a dispatcher may take: `per_factory` less those of
+/// it in flight.
+#[derive(Debug, Default)]
+pub struct Room {
+    pub per_factory: usize,
+    pub in_flight: std::collections::HashMap<i64, usize>,
+    /// The factories with no room left (not read at all).
+    full: Vec<i64>,
+}
+
+impl Room {
+    pub fn new(per_factory: usize, in_flight: std::collections::HashMap<i64, usize>) -> Self {
+        let full = in_flight.iter().filter(|(_, n)| **n >= per_factory).map(|(f, _)| *f).collect();
+        Self { per_factory, in_flight, full }
+    }
+
+    pub fn of(&self, factory: i64) -> usize {
+        self.per_factory.saturating_sub(self.in_flight.get(&factory).copied().unwrap_or(0))
+    }
 }
 
 /// A batch of successful deliveries: `(outbox id, HTTP status, latency in ms)` each, the work

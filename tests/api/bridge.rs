@@ -854,6 +854,44 @@ async fn an_event_is_not_held_up_by_a_delivery_that_is_kept_waiting() {
     assert!(elapsed < Duration::from_secs(2), "sent before the first attempt timed out, {elapsed:?} after it started");
 }
 
+/// One factory's endpoint that keeps every delivery waiting took every slot of the batch
+/// (64 in flight, here 2), and another factory's events waited for its timeouts.
+#[tokio::test]
+async fn a_factory_kept_waiting_does_not_take_every_delivery_slot() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.dispatcher.batch = 2;
+        s.dispatcher.per_factory = 1;
+        // The slow factory answers after 4 s: within the timeout, so each delivery holds its
+        // slot that long.
+        s.dispatcher.timeout = Duration::from_secs(5);
+    })
+    .await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    let slow = TestFactory::start(Mode::SlowFirst(100));
+    let reg = app.register_factory("slow", Some(&slow)).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    app.order_a_jersey("Ana Silva").await;
+    app.order_a_jersey("Bo Berg").await;
+    // New work orders go to the other factory from now on; the slow one keeps its two.
+    let admin = app.browser();
+    admin.sign_in_as(ADMIN).await;
+    let token = admin.csrf(&reg.page).await;
+    let res = admin
+        .post_form(&reg.page, &[("csrf_token", &token), ("name", "Factory slow"), ("families", "apparel"), ("families", "bicycle"), ("push_url", &slow.url), ("lead_time_days", "10"), ("weekly_capacity", "0"), ("cannot_build", ""), ("enabled", "off")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let fast = TestFactory::start(Mode::Accept);
+    app.register_factory("fast", Some(&fast)).await;
+    let placed = Instant::now();
+    app.order_a_jersey("Cy Dale").await;
+    let got = fast.wait_for(1, Duration::from_secs(10)).await;
+    let elapsed = placed.elapsed();
+    assert_eq!(got.len(), 1);
+    assert!(elapsed < Duration::from_millis(1500), "sent while the slow factory's deliveries waited, not once they were answered: {elapsed:?}");
+    assert!(*slow.calls.lock().unwrap() >= 1, "the slow factory was being sent to");
+}
+
 #[tokio::test]
 async fn a_slow_factory_is_retried_after_the_timeout() {
     let app = with_demo_catalogs(Backend::Sqlite).await;
