@@ -166,9 +166,14 @@ if (carried && carried.page === location.pathname + location.search && (!carried
   const form = document.getElementById("configurator");
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-live") || !window.fetch) return;
   let latest = 0;
-  async function refresh() {
+  // The option changed last: the proposed change keeps it as chosen where changes of others
+  // make it fit (as the shop's does), and nothing is kept once the proposal is applied.
+  let lastChanged = "";
+  async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
-    data.set("action", "check");
+    data.set("action", action === "repair" ? "repair" : "check");
+    if (lastChanged) data.set("changed", lastChanged);
+    if (action === "repair") lastChanged = "";
     const mine = ++latest;
     form.setAttribute("aria-busy", "true");
     try {
@@ -201,26 +206,30 @@ if (carried && carried.page === location.pathname + location.search && (!carried
         again.focus();
         if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
       }
-      if (typed) queueMicrotask(refresh);
+      if (typed) queueMicrotask(() => refresh());
     } finally {
       if (mine === latest) form.removeAttribute("aria-busy");
     }
   }
+  const option = (el) => (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) && el.name.startsWith("o_") ? el.name.slice("o_".length) : "";
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el instanceof HTMLInputElement && el.type === "text") return; // asked while typed, below
+    if (option(el)) lastChanged = option(el);
     if (el instanceof HTMLSelectElement || el instanceof HTMLInputElement) refresh();
   });
   let pause = 0;
   form.addEventListener("input", (event) => {
     if (!(event.target instanceof HTMLInputElement) || event.target.type !== "text") return;
+    if (option(event.target)) lastChanged = option(event.target);
     clearTimeout(pause);
-    pause = setTimeout(refresh, 500);
+    pause = setTimeout(() => refresh(), 500);
   });
   form.addEventListener("submit", (event) => {
-    if (event.submitter instanceof HTMLButtonElement && event.submitter.value === "check") {
+    const action = event.submitter instanceof HTMLButtonElement ? event.submitter.value : "";
+    if (action === "check" || action === "repair") {
       event.preventDefault();
-      refresh();
+      refresh(action);
     }
   });
   document.documentElement.classList.add("live-configurator");

@@ -556,6 +556,7 @@ step-look = Look and extras
 repair-title = Proposed change
 repair-apply = Apply the proposed change
 repair-ruled-out = No choice makes this product fit these measurements.
+order-repair-ruled-out = No choice makes this product fit the customer's measurements.
 option-none-fits = { $option }: none fits these measurements; each says why.
 option-none-fits-beside = { $option }: none fits with what is chosen for { $others }; each says why.
 derived-target-ruled-out = { $value } — ruled out here; the nearest that fits is { $fits }

@@ -553,6 +553,7 @@ step-look = 外观与附加
 repair-title = 建议修改
 repair-apply = 采用建议的修改
 repair-ruled-out = 没有任何选项能让此产品适合这些尺寸。
+order-repair-ruled-out = 没有任何选项能让此产品适合顾客的测量值。
 option-none-fits = { $option }：没有一项适合这些测量值，每一项都写明了原因。
 option-none-fits-beside = { $option }：与{ $others }的已选项都不相配，每一项都写明了原因。
 derived-target-ruled-out = { $value }——此处不可选；最接近且合适的是{ $fits }

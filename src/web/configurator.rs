@@ -461,7 +461,7 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
 
 /// The engine's repair in plain words; `true` when no choice can help (the measurements
 /// rule the product out).
-fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
+pub fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
     match repair {
         Some(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
         // Measurements missing or mistyped: no choice is to blame, and the violations already
@@ -563,9 +563,9 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
-/// The option the customer changed last, as the shop's script sends it (`changed`): the repair
-/// keeps it as chosen where it can.
-fn changed_last(pairs: &[(String, String)]) -> Option<&str> {
+/// The option the customer changed last, as the shop's script and the staff form's send it
+/// (`changed`): the repair keeps it as chosen where it can.
+pub fn changed_last(pairs: &[(String, String)]) -> Option<&str> {
     pairs.iter().find(|(k, _)| k == "changed").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 

@@ -199,15 +199,8 @@ impl TestApp {
 
     /// The staff configurator's form for a valid jersey, ready to place, with `extra` fields.
     pub async fn jersey_form(&self, customer: i64, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-        let (_, html) = self.get_html(&format!("/staff/customers/{customer}/orders/new")).await;
-        let link = scraper::Selector::parse("#products a").unwrap();
-        let href = html.select(&link).find(|a| a.value().attr("href").is_some_and(|h| h.ends_with("product=cycling_jersey"))).and_then(|a| a.value().attr("href")).unwrap().to_owned();
-        let (_, html) = self.get_html(&href.replace("&amp;", "&")).await;
-        let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
-        let mut form = vec![("csrf_token", field("csrf_token")), ("version", field("version")), ("product", "cycling_jersey".into()), ("idempotency_key", field("idempotency_key"))];
-        for (k, v) in [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black"), ("o_name_print", "ANA"), ("action", "place")] {
-            form.push((k, v.to_owned()));
-        }
+        let choices = [("o_cut", "men"), ("o_fit", "club"), ("o_sleeve", "short"), ("o_fabric", "standard"), ("o_zip", "full"), ("o_body_colour", "navy"), ("o_panel_colour", "black"), ("o_name_print", "ANA")];
+        let mut form = self.product_form(customer, "cycling_jersey", &choices).await;
         form.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         // Placed at the price a check showed, as the page's Place button is.
         if !extra.iter().any(|(k, _)| *k == "checked_total") {
@@ -218,6 +211,20 @@ impl TestApp {
                 form.push(("checked_total", total));
             }
         }
+        form
+    }
+
+    /// The staff configurator's form for `product` with `choices`, to place (`action`).
+    pub async fn product_form(&self, customer: i64, product: &'static str, choices: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let (_, html) = self.get_html(&format!("/staff/customers/{customer}/orders/new")).await;
+        let link = scraper::Selector::parse("#products a").unwrap();
+        let wanted = format!("product={product}");
+        let href = html.select(&link).find(|a| a.value().attr("href").is_some_and(|h| h.ends_with(&wanted))).and_then(|a| a.value().attr("href")).unwrap().to_owned();
+        let (_, html) = self.get_html(&href.replace("&amp;", "&")).await;
+        let field = |n: &str| attr(&html, &format!("input[name={n}]"), "value").unwrap();
+        let mut form = vec![("csrf_token", field("csrf_token")), ("version", field("version")), ("product", product.into()), ("idempotency_key", field("idempotency_key"))];
+        form.extend(choices.iter().map(|(k, v)| (*k, v.to_string())));
+        form.push(("action", "place".to_owned()));
         form
     }
 }
@@ -231,6 +238,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 
 on_both_backends!(
     a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
+    the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last,
     a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
     an_administrator_chooses_the_store_that_sells_an_order,
     a_page_opened_before_a_catalog_import_is_checked_with_the_new_one,
@@ -1217,6 +1225,47 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     let made_up = http.post(format!("{url}/{}/ack", mine[0]["id"])).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "made-up"})).send().await.unwrap();
     assert_eq!(made_up.status(), StatusCode::CONFLICT, "a token that was never this work order's");
     assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
+}
+
+/// The staff order form listed what does not fit and proposed nothing; the shop proposes the
+/// changes that make it fit, keeping the option changed last where changing others fits it.
+async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-works", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.measured_customer("Mei Chen").await;
+    let road = app.product_form(id, "road", &crate::shop_helpers::ROAD).await;
+    let send = |form: &[(&'static str, String)], action: &str, changed: Option<&str>| {
+        let mut form: Vec<(&'static str, String)> = form.iter().map(|(k, v)| (*k, if *k == "action" { action.to_owned() } else { v.clone() })).collect();
+        form.extend(changed.map(|c| ("changed", c.to_owned())));
+        let app = &app;
+        async move {
+            let res = app.post_staff_order(id, &form).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            scraper::Html::parse_document(&res.text().await.unwrap())
+        }
+    };
+    let html = send(&road, "check", None).await;
+    assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
+    assert!(select(&html, "#repair").is_empty(), "nothing to propose");
+
+    // Rim brakes do not go with disc wheels and thru-axles.
+    let rim: Vec<(&'static str, String)> = road.iter().map(|(k, v)| (*k, if *k == "o_brakes" { "rim_caliper".to_owned() } else { v.clone() })).collect();
+    let html = send(&rim, "check", None).await;
+    assert_eq!(select(&html, "#repair-changes li"), vec!["Change Brakes from Rim caliper to Hydraulic disc."]);
+    assert_eq!(attr(&html, "#apply-repair", "value").as_deref(), Some("repair"));
+    let html = send(&rim, "repair", None).await;
+    assert_eq!(select(&html, "#valid").len(), 1);
+    assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("disc_hydraulic"));
+
+    // The brakes just chosen (the form's script says so): kept, and what goes with them changed.
+    let html = send(&rim, "check", Some("brakes")).await;
+    let proposed = select(&html, "#repair-changes li");
+    assert!(!proposed.is_empty() && proposed.iter().all(|p| !p.starts_with("Change Brakes")), "{proposed:?}");
+    let html = send(&rim, "repair", Some("brakes")).await;
+    assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
+    assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("rim_caliper"));
+    assert!(select(&html, "input[name=changed]").is_empty());
 }
 
 /// A draft a fitter placed stayed listed, and placing it again made a second, identical order;

@@ -317,6 +317,21 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.wait_text("h1", "Road bicycle").await;
     let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
     assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
+
+    // A saved bicycle that does not fit (rim brakes with disc wheels): the form proposes the
+    // change that makes it fit, and the script applies it in place.
+    let id: i64 = customer.rsplit('/').next().unwrap().parse().unwrap();
+    let rim: Vec<(&str, &str)> = crate::shop_helpers::ROAD.iter().map(|(k, v)| (*k, if *k == "o_brakes" { "rim_caliper" } else { *v })).collect();
+    let mut draft = app.product_form(id, "road", &rim).await;
+    draft.iter_mut().filter(|(k, _)| *k == "action").for_each(|f| f.1 = "draft".into());
+    let saved = location(&app.post_staff_order(id, &draft).await);
+    c.goto(&app.url(&saved)).await.unwrap();
+    browser.wait_text("#repair-changes li", "Change Brakes from Rim caliper to Hydraulic disc.").await;
+    browser.click("#apply-repair").await;
+    browser.wait_text("#valid", "This configuration can be built.").await;
+    let brakes = c.find(Locator::Css("#o_brakes")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(brakes.as_deref(), Some("disc_hydraulic"));
+    assert_eq!(c.current_url().await.unwrap().as_str(), app.url(&saved), "applied in place, without a reload");
     c.clone().close().await.unwrap();
 }
 

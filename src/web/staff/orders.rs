@@ -41,6 +41,10 @@ pub struct ConfigurePage {
     pub options: Vec<OptionView>,
     pub measurements_note: String,
     pub violations: Vec<String>,
+    /// The changes that make the choices fit (keeping the option changed last where it can),
+    /// or, with `ruled_out`, that none does.
+    pub repair: Vec<String>,
+    pub ruled_out: bool,
     pub price_lines: Vec<(String, String)>,
     pub total: String,
     pub derived: Vec<(String, String, String)>,
@@ -127,7 +131,8 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
-    let answer = cat.live(cfg, configurator::tax_rate(tax_bp)).ok();
+    let answer = cat.live_keeping(cfg, configurator::tax_rate(tax_bp), configurator::changed_last(pairs)).ok();
+    let (repair, ruled_out) = configurator::repair_words(answer.as_ref().and_then(|a| a.repair.as_ref()), lang);
     let mut errors = configurator::field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, ctx.t);
     errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, lang, learned);
@@ -144,6 +149,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         options,
         measurements_note: note,
         violations,
+        repair,
+        ruled_out,
         price_lines,
         total,
         derived,
@@ -187,7 +194,7 @@ pub async fn new_order_form(
         let store = sale_store(&db, &page, &c, None).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
-            measurements_note: String::new(), violations: vec![], price_lines: vec![], total: String::new(), derived: vec![],
+            measurements_note: String::new(), violations: vec![], repair: vec![], ruled_out: false, price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
             stores: vec![], store_id: None, draft_id: None,
         }
@@ -298,7 +305,17 @@ pub async fn place_order(
     }
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
     let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
-    let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
+    // "Apply the proposed change": the form as the repair leaves it, then checked.
+    let (pairs, cfg) = if get("action") == "repair" {
+        let asked = configurator::configuration(&code, &cat, &pairs, measurements.clone());
+        let repaired = configurator::apply_repair(&cat, &asked, &pairs);
+        let cfg = configurator::configuration(&code, &cat, &repaired, measurements);
+        (repaired.into_iter().filter(|(k, _)| k != "changed").collect::<Vec<_>>(), cfg)
+    } else {
+        let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
+        (pairs.clone(), cfg)
+    };
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let store = sale_store(&db, &page, &c, pairs.iter().find(|(n, _)| n == "store").map(|(_, v)| v.as_str())).await?;
     let tax = store.tax();
     let key = configurator::key_from_form(&get("idempotency_key"));
