@@ -205,6 +205,10 @@ if (carried && carried.page === location.pathname + location.search && (!carried
       if (again instanceof HTMLElement) {
         again.focus();
         if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
+      } else if (action === "repair") {
+        // The button pressed is gone with the proposal: the answer it led to takes the focus.
+        const answer = document.getElementById("validity");
+        if (answer) { answer.setAttribute("tabindex", "-1"); answer.focus(); }
       }
       if (typed) queueMicrotask(() => refresh());
     } finally {

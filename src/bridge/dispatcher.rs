@@ -23,8 +23,9 @@ pub struct DispatcherSettings {
     /// How long a dispatcher may hold an event before another may take it.
     pub lease: Duration,
     pub batch: i64,
-    /// At most this many of one factory's events in flight at once, so that a factory whose
-    /// endpoint keeps every delivery waiting leaves the rest of `batch` to the others.
+    /// At most this many of one factory's events in flight at once (in this dispatcher: each
+    /// instance counts its own), so that a factory whose endpoint keeps every delivery waiting
+    /// leaves the rest of `batch` to the others.
     pub per_factory: usize,
     /// Hosts pushes may go to; empty means any (`ATELIER_WEBHOOK_ALLOWED_HOSTS`).
     pub allowed_hosts: Vec<String>,

@@ -55,11 +55,13 @@ pub fn insert(conn: &mut DbConn, new: &NewCustomer) -> QueryResult<i64> {
 }
 
 /// Holds the customer's row until the transaction ends, so that two requests for one customer
-/// that read before they write (a double click) take turns. SQLite's write transactions take
-/// turns already (they begin `IMMEDIATE`).
+/// that read before they write (a double click) take turns: under PostgreSQL's READ COMMITTED,
+/// the second reads what the first wrote once it has the lock. SQLite's write transactions
+/// take turns already (they begin `IMMEDIATE`). `FOR NO KEY UPDATE`: rows that refer to the
+/// customer (orders, measurements) can still be inserted meanwhile.
 pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let DbConn::Postgres(on) = conn {
-        c::table.find(id).select(c::id).for_update().first::<i64>(on).optional()?;
+        c::table.find(id).select(c::id).for_no_key_update().first::<i64>(on).optional()?;
     }
     Ok(())
 }

@@ -592,6 +592,16 @@ pub fn set_ship_to(conn: &mut DbConn, id: i64, ship_to: &str) -> QueryResult<usi
     native!(conn, |on| diesel::update(o::table.find(id)).set((o::ship_to.eq(ship_to), o::updated_at.eq(now()))).execute(on))
 }
 
+/// Holds the work order's row until the transaction ends, so that two requests that read its
+/// history before writing to it take turns (PostgreSQL; SQLite's write transactions take turns
+/// already). `FOR NO KEY UPDATE`: rows that refer to it can still be inserted meanwhile.
+pub fn lock_work_order(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Postgres(on) = conn {
+        wo::table.find(id).select(wo::id).for_no_key_update().first::<i64>(on).optional()?;
+    }
+    Ok(())
+}
+
 pub fn set_revision(conn: &mut DbConn, id: i64, revision: i32, document: &str) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(wo::table.find(id))
         .set((wo::revision.eq(revision), wo::document.eq(document), wo::updated_at.eq(now())))

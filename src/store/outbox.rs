@@ -302,35 +302,47 @@ pub fn lease_due(conn: &mut DbConn, at: NaiveDateTime, until: NaiveDateTime, lim
 ///
 /// At most `room.of(factory)` of each factory's: one whose endpoint keeps every delivery
 /// waiting until the timeout must not take every slot, holding up the other factories'
-/// events. A factory with no room left is not read at all; the others' rows are read a few
-/// times over `limit`, so a backlog of one factory's at the head of the queue still leaves
-/// room to reach the rest.
+/// events. A factory with no room left is not read at all. The rows are read a few times over
+/// `limit`; when that window was all taken up by factories that then had no room left (one
+/// factory's backlog at the head of the queue, after an outage or a replay), it is read again
+/// without them, so the others' events are reached in the same lease.
 fn due_ids(conn: &mut DbConn, at: NaiveDateTime, limit: i64, room: &Room) -> QueryResult<Vec<i64>> {
-    let rows: Vec<(i64, i64)> = native!(conn, |on| ob::table
-        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
-        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
-        .filter(ob::factory_id.ne_all(&room.full))
-        .filter(not_waiting!())
-        .order((ob::next_attempt_at.asc(), ob::id.asc()))
-        .limit(limit.saturating_mul(4))
-        .select((ob::id, ob::factory_id))
-        .load(on))?;
+    let window = limit.saturating_mul(4);
+    let mut excluded = room.full.clone();
     let mut taken: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
-    Ok(rows
-        .into_iter()
-        .filter(|(_, factory)| {
-            let n = taken.entry(*factory).or_default();
-            *n += 1;
-            *n <= room.of(*factory)
-        })
-        .map(|(id, _)| id)
-        .take(usize::try_from(limit).unwrap_or(0))
-        .collect())
+    let mut out: Vec<i64> = vec![];
+    // Bounded: each pass leaves out at least one more factory.
+    for _ in 0..8 {
+        let rows: Vec<(i64, i64)> = native!(conn, |on| ob::table
+            .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.le(at)))
+            .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
+            .filter(ob::factory_id.ne_all(&excluded))
+            .filter(not_waiting!())
+            .order((ob::next_attempt_at.asc(), ob::id.asc()))
+            .limit(window)
+            .select((ob::id, ob::factory_id))
+            .load(on))?;
+        let whole_window = rows.len() as i64 == window;
+        for (id, factory) in rows {
+            let n = taken.entry(factory).or_default();
+            if *n < room.of(factory) && !out.contains(&id) {
+                *n += 1;
+                out.push(id);
+            }
+        }
+        let now_full: Vec<i64> = taken.iter().filter(|(f, n)| **n >= room.of(**f) && !excluded.contains(f)).map(|(f, _)| *f).collect();
+        if out.len() as i64 >= limit || !whole_window || now_full.is_empty() {
+            break;
+        }
+        excluded.extend(now_full);
+    }
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
 }
 
-/// How many more events of each factory a dispatcher may take: `per_factory` less those of
-/// it in flight.
-#[derive(Debug, Default)]
+/// How many more events of each factory one dispatcher may take: `per_factory` less those of
+/// it in flight (in this process: several instances each take their own).
+#[derive(Debug)]
 pub struct Room {
     pub per_factory: usize,
     pub in_flight: std::collections::HashMap<i64, usize>,

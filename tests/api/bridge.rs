@@ -237,6 +237,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    one_factorys_backlog_leaves_room_for_the_other_factories_events,
     a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
     the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last,
     a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
@@ -1227,6 +1228,36 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
 }
 
+/// A factory with a backlog of due events at the head of the queue (after an outage, or a
+/// replay) and one slot left filled every row the lease read, and another factory's event
+/// behind them waited for as long as that factory kept a slot free.
+async fn one_factorys_backlog_leaves_room_for_the_other_factories_events(backend: Backend) {
+    use atelier::store::outbox;
+    let app = spawn_app(backend).await;
+    let factory_id = |reg: &crate::bridge::Registered| reg.page.rsplit('/').next().unwrap().parse::<i64>().unwrap();
+    let (busy, other) = (factory_id(&app.register_factory("backlogged", None).await), factory_id(&app.register_factory("other", None).await));
+    let (leased, later) = app
+        .db
+        .write_blocking(|conn| -> Result<_, atelier::store::StoreError> {
+            for i in 0..30 {
+                outbox::insert(conn, busy, None, "customer.erased", &format!("msg_backlog_{i}"), "{}")?;
+            }
+            let behind = outbox::insert(conn, other, None, "customer.erased", "msg_other", "{}")?;
+            let at = atelier::store::now();
+            // Three free slots; the backlogged factory has one of its two in flight.
+            let room = outbox::Room::new(2, [(busy, 1)].into_iter().collect());
+            let leased = outbox::lease_due(conn, at, at + chrono::Duration::seconds(60), 3, &room)?;
+            // Full, it is not read at all.
+            let room = outbox::Room::new(2, [(busy, 2)].into_iter().collect());
+            let later = outbox::lease_due(conn, at, at + chrono::Duration::seconds(60), 3, &room)?;
+            Ok((leased.into_iter().map(|r| (r.factory_id, r.id)).collect::<Vec<_>>(), (behind, later.len())))
+        })
+        .unwrap();
+    assert_eq!(leased.iter().filter(|(f, _)| *f == busy).count(), 1, "one of its own, as it has room for: {leased:?}");
+    assert!(leased.contains(&(other, later.0)), "the other factory's event behind the backlog: {leased:?}");
+    assert_eq!(later.1, 0, "nothing more: the other's was leased, the backlogged factory is full");
+}
+
 /// The staff order form listed what does not fit and proposed nothing; the shop proposes the
 /// changes that make it fit, keeping the option changed last where changing others fits it.
 async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last(backend: Backend) {
@@ -1266,6 +1297,28 @@ async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_m
     assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
     assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("rim_caliper"));
     assert!(select(&html, "input[name=changed]").is_empty());
+
+    // A rider no frame fits (a 57 cm inside leg: the saddle cannot come down far enough on the
+    // smallest): no change is proposed, and that is said.
+    let small = app.enroll("Kim Park", "kim.park@example.com", "").await;
+    let token = app.csrf(&format!("/staff/customers/{small}/measurements/new?unit=metric")).await;
+    let mut values = vec![("csrf_token", token.clone()), ("unit_system", "metric".into()), ("m_stature", "135".into()), ("m_inside_leg", "57".into())];
+    let res = app.post_form(&format!("/staff/customers/{small}/measurements"), &values.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    if res.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        // The short stature is outside the survey: the fitter confirms it.
+        let html = scraper::Html::parse_document(&res.text().await.unwrap());
+        values.push(("fingerprint", attr(&html, "input[name=fingerprint]", "value").unwrap()));
+        for w in html.select(&scraper::Selector::parse("#warnings [data-warning]").unwrap()) {
+            values.push(("confirm", w.value().attr("data-warning").unwrap().to_owned()));
+        }
+        let res = app.post_form(&format!("/staff/customers/{small}/measurements"), &values.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let form = app.product_form(small, "road", &crate::shop_helpers::ROAD).await;
+    let res = app.post_staff_order(small, &form.iter().map(|(k, v)| (*k, if *k == "action" { "check".to_owned() } else { v.clone() })).collect::<Vec<_>>()).await;
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#ruled-out"), vec!["No choice makes this product fit the customer's measurements."], "{:?}", select(&html, "#violations li"));
+    assert!(select(&html, "#apply-repair").is_empty());
 }
 
 /// A draft a fitter placed stayed listed, and placing it again made a second, identical order;

@@ -75,7 +75,7 @@ async fn during_a_secret_rotation_events_carry_both_signatures(backend: Backend)
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(select(&html, "#secret").is_empty());
     let said = select(&html, "#rotation-refused").concat();
-    assert!(said.starts_with("The previous secret signs until ") && said.ends_with("rotate again once the overlap has ended, or stop the previous secret now if the factory has switched or it leaked."), "{said}");
+    assert!(said.starts_with("The previous secret signs until ") && said.contains("rotate again once the overlap has ended, or stop the previous secret now"), "{said}");
 
     app.sign_in_as(FITTER_NORTH).await;
     app.order_a_jersey("Ana Silva").await;
@@ -585,10 +585,11 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
         let res = http.post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"revision": 2})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
     }
-    // The history says which revision the factory has acknowledged, each once.
+    // The history says which revision the factory acknowledged where it named one, once (the
+    // first acknowledgement named none).
     let (_, html) = app.get_html(&order).await;
     let acks: Vec<String> = select(&html, ".wo-events li").into_iter().filter(|e| e.contains("acknowledged")).collect();
-    assert!(acks.len() == 2 && acks[0].ends_with("acknowledged revision 1") && acks[1].ends_with("acknowledged revision 2"), "{acks:?}");
+    assert!(acks.len() == 2 && acks[0].ends_with(" acknowledged") && acks[1].ends_with("acknowledged revision 2"), "{acks:?}");
     let (_, next) = changes(&app, &reg.token, &next, |_| true).await;
 
     // Cancelled: the feed says so.
@@ -614,7 +615,7 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     let future = (chrono::Utc::now() + chrono::Duration::days(1)).timestamp_micros();
     let none = id.as_i64().unwrap() + 1000;
     let at = next.split_once('.').unwrap().0;
-    for (path, after) in [("/api/v1/work-orders", "999999999999.1".to_owned()), ("/api/v1/work-orders", format!("999999999998.{none}")), ("/api/v1/work-orders/changes", format!("{at}.{none}")), ("/api/v1/work-orders/changes", format!("{future}.0"))] {
+    for (path, after) in [("/api/v1/work-orders", "999999999999.1".to_owned()), ("/api/v1/work-orders", "999999999999.0".to_owned()), ("/api/v1/work-orders", format!("999999999998.{none}")), ("/api/v1/work-orders/changes", format!("{at}.{none}")), ("/api/v1/work-orders/changes", format!("{future}.0"))] {
         let res = reqwest::Client::new().get(app.url(&format!("{path}?after={after}"))).bearer_auth(&reg.token).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::CONFLICT, "{path}?after={after}");
         let problem = res.json::<Value>().await.unwrap();
@@ -624,6 +625,21 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     }
     let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/changes?after={next}"))).bearer_auth(&other.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT, "another factory's cursor");
+    // What the API gave is taken, also where nothing follows it: the end of the list, the same
+    // cursor with a status the work order has left, a bare id from before cursors had two
+    // parts, and the start.
+    let list = |query: String| {
+        let (url, token) = (app.url(&format!("/api/v1/work-orders?{query}")), reg.token.clone());
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let whole: Value = list(String::new()).await.json().await.unwrap();
+    let end = whole["next"].as_str().unwrap().to_owned();
+    for query in [format!("after={end}"), format!("status=queued&after={end}"), format!("after={id}"), "after=0.0".to_owned(), "after=".to_owned()] {
+        let res = list(query.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+    }
+    let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?after=0.0")).bearer_auth(&other.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the start of an empty feed");
 
     // The customer is erased: the work order comes through the feed again, without the name
     // printed on it (a pulling factory gets no push to tell it).

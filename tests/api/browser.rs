@@ -331,6 +331,8 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.wait_text("#valid", "This configuration can be built.").await;
     let brakes = c.find(Locator::Css("#o_brakes")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(brakes.as_deref(), Some("disc_hydraulic"));
+    let focused = c.execute("return document.activeElement && document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("validity"), "the answer takes the focus of the button that went with the proposal");
     assert_eq!(c.current_url().await.unwrap().as_str(), app.url(&saved), "applied in place, without a reload");
     c.clone().close().await.unwrap();
 }

@@ -46,7 +46,7 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         meaning: "The work order was revised (new measurements or choices) after the revision the request names, or the revision named was never made (detail says which).",
         next: "Fetch the work order again (GET /api/v1/work-orders/{id}), build that revision, and name it in the event." },
     ProblemType { slug: "unknown-cursor", status: 409, title: "This cursor was not given to this factory",
-        meaning: "after names no work order of a page this API gave this factory: it was typed by hand, kept from another installation (a new database), or is another factory's. Answering it with empty pages would leave a client waiting for work orders that never come.",
+        meaning: "Nothing follows after, and it names no work order of a page this API gave this factory: it was typed by hand, kept from another installation (a new database), or is another factory's; or, on the changes feed, it is from the future (more than 5 minutes ahead of the server's clock). Answering it with empty pages would leave a client waiting for work orders that never come.",
         next: "Start again without after (the first page), and keep the next of each answer from then on." },
     ProblemType { slug: "idempotency-key-reused", status: 422, title: "Idempotency-Key used for another request",
         meaning: "The key was sent before with a different body. The first request stands; this one changed nothing.",

@@ -55,14 +55,14 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web
     let (rows, named) = db
         .read(move |conn| {
             let rows = orders::page_for_factory(conn, factory_id, status.map(Status::as_str), after, limit)?;
-            let named = if rows.is_empty() && after.id != 0 { orders::find_work_order(conn, after.id)? } else { None };
+            let named = if rows.is_empty() && after != orders::Cursor::default() { orders::find_work_order(conn, after.id)? } else { None };
             Ok::<_, StoreError>((rows, named))
         })
         .await?;
     // A cursor names the last work order of a page given to this factory; one that names none
     // (typed by hand, or from another installation) would answer empty pages for ever, and the
     // client would wait for work orders that never come.
-    if rows.is_empty() && after.id != 0 && !named.is_some_and(|w| w.factory_id == factory_id && (after.seq == 0 || after.seq == w.commit_seq)) {
+    if rows.is_empty() && after != orders::Cursor::default() && !named.is_some_and(|w| w.factory_id == factory_id && (after.seq == 0 || after.seq == w.commit_seq)) {
         return Err(ApiError::UnknownCursor(NOT_GIVEN));
     }
     // `next` is always given, so a client can keep polling from where it stands.
@@ -110,11 +110,11 @@ pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Qu
     let (rows, named) = db
         .read(move |conn| {
             let rows = orders::changes_for_factory(conn, factory_id, after, limit)?;
-            let named = if rows.is_empty() && after.id != 0 { orders::find_work_order(conn, after.id)? } else { None };
+            let named = if rows.is_empty() && after != orders::ChangeCursor::default() { orders::find_work_order(conn, after.id)? } else { None };
             Ok::<_, StoreError>((rows, named))
         })
         .await?;
-    if rows.is_empty() && after.id != 0 && !named.is_some_and(|w| w.factory_id == factory_id) {
+    if rows.is_empty() && after != orders::ChangeCursor::default() && !named.is_some_and(|w| w.factory_id == factory_id) {
         return Err(ApiError::UnknownCursor(NOT_GIVEN));
     }
     let has_more = rows.len() as i64 == limit;
@@ -204,9 +204,9 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 return Ok(current);
             }
             // Cancelled or rejected: that is the answer, whatever lease came with it.
-            // The history says which revision the factory has: after a revision it acknowledges
-            // again, and the staff see that it has the new one.
-            let note = acknowledged_note(current.revision);
+            // The history says which revision the factory has when it names it: after a
+            // revision it acknowledges again, and the staff see that it has the new one.
+            let note = acknowledged_note(ack.revision.map(|_| current.revision));
             if matches!(Status::parse(&current.status), Some(Status::Cancelled | Status::Rejected)) {
                 return factory_update(conn, factory_id, id, Status::Acknowledged, &note, None, None).map_err(update_error);
             }
@@ -222,8 +222,13 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 // Repeating an acknowledgement is fine, but not with someone else's lease.
                 let repeat = acknowledged && (sent.is_none() || current.lease_token.as_deref() == sent);
                 if repeat {
-                    if !orders::events(conn, id)?.iter().any(|e| e.note == note) {
-                        orders::record_event_at(conn, id, Some(&current.status), &current.status, &format!("factory:{factory_id}"), &note, at)?;
+                    // A revision named for the first time is recorded once, also when two
+                    // acknowledgements arrive together (the row lock makes them take turns).
+                    if ack.revision.is_some() {
+                        orders::lock_work_order(conn, id)?;
+                        if !orders::events(conn, id)?.iter().any(|e| e.note == note) {
+                            orders::record_event_at(conn, id, Some(&current.status), &current.status, &format!("factory:{factory_id}"), &note, at)?;
+                        }
                     }
                     return Ok(current);
                 }
@@ -249,10 +254,13 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
     Ok(HttpResponse::Ok().json(document(&wo)))
 }
 
-/// The history's note for an acknowledgement: the revision the factory acknowledged (read back
-/// by the staff order page).
-pub fn acknowledged_note(revision: i32) -> String {
-    format!("acknowledged revision {revision}")
+/// The history's note for an acknowledgement: the revision the factory named (read back by
+/// the staff order page), if it named one.
+pub fn acknowledged_note(revision: Option<i32>) -> String {
+    match revision {
+        Some(r) => format!("acknowledged revision {r}"),
+        None => "acknowledged".to_owned(),
+    }
 }
 
 /// A work order claimed this many times without an acknowledgement is set aside for staff.
@@ -270,7 +278,7 @@ pub struct ClaimBody {
 pub async fn claim_work_orders(f: AuthedFactory, db: web::Data<Db>, body: Result<web::Json<Object<ClaimBody>>, ApiError>) -> Result<HttpResponse, ApiError> {
     let web::Json(Object(body)) = body?;
     if !(1..=100).contains(&body.limit.0) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 100".into()));
+        return Err(ApiError::BadRequest(format!("limit must be a whole number from 1 to 100, not {}", body.limit.0)));
     }
     if !(1..=3600).contains(&body.lease_seconds.0) {
         return Err(ApiError::BadRequest("lease_seconds must be between 1 and 3600".into()));
