@@ -9,7 +9,12 @@ use rand::{Rng, SeedableRng};
 
 use diesel::prelude::*;
 
-use crate::domain::catalog::{CompiledCatalog, OptionKind};
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::domain::catalog::{Choice, CompiledCatalog, Configuration, OptionKind, Repair};
+use crate::domain::measurement::median_person;
 use crate::domain::customer::phone_digits;
 use crate::domain::money::to_minor;
 use crate::store::customers::NewCustomer;
@@ -144,7 +149,7 @@ fn spread(rng: &mut StdRng, people: usize, total: usize) -> Vec<usize> {
     counts
 }
 
-/// The products on offer, with their options' values and surcharges in minor units.
+/// The products on offer, each with configurations a customer could have ordered.
 struct Menu {
     products: Vec<MenuProduct>,
 }
@@ -153,28 +158,61 @@ struct MenuProduct {
     version_id: i64,
     code: String,
     currency: String,
-    base_minor: i64,
-    options: Vec<(String, Vec<(String, i64)>)>,
+    /// Distinct configurations the engine accepts, each with its price.
+    configurations: Vec<Priced>,
 }
 
+struct Priced {
+    /// `{"choices": …}` as orders keep them (the generated customers have no measurements).
+    configuration: String,
+    breakdown: String,
+    /// Subtotal, tax and total in minor units.
+    minor: (i64, i64, i64),
+}
+
+/// Tried per product for its configurations: the demo catalogs give a dozen or more distinct
+/// valid ones from this many.
+const TRIES: usize = 48;
+
 impl Menu {
+    /// Each product's configurations are drawn value by value and then made valid by the
+    /// engine's repair for a median body, so that an order is one a customer could have placed
+    /// (drawn freely, rim brakes came with disc wheels), priced by the engine at 20 % tax, as
+    /// in the demo store.
     fn new(catalogs: &[(i64, Arc<CompiledCatalog>)]) -> Menu {
+        let body: BTreeMap<String, i64> = median_person().into_iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
+        let tax = Decimal::new(20, 2);
+        let mut rng = StdRng::seed_from_u64(0x6d65_6e75);
         let mut products = vec![];
         for (version_id, c) in catalogs {
             for p in c.products() {
-                let options = p
-                    .options
-                    .iter()
-                    .filter(|o| matches!(o.kind, OptionKind::Single) && !o.values.is_empty())
-                    .map(|o| (o.code.clone(), o.values.iter().map(|v| (v.code.clone(), to_minor(v.surcharge, &p.currency).unwrap_or(0))).collect()))
-                    .collect();
-                products.push(MenuProduct {
-                    version_id: *version_id,
-                    code: p.code.clone(),
-                    currency: p.currency.clone(),
-                    base_minor: to_minor(p.base_price, &p.currency).unwrap_or(0),
-                    options,
-                });
+                let mut configurations: Vec<Priced> = vec![];
+                for _ in 0..TRIES {
+                    let choices = p
+                        .options
+                        .iter()
+                        .filter(|o| matches!(o.kind, OptionKind::Single) && !o.values.is_empty())
+                        .map(|o| (o.code.clone(), Choice::One(o.values[rng.random_range(0..o.values.len())].code.clone())))
+                        .collect();
+                    let drawn = Configuration { product: p.code.clone(), choices, measurements: body.clone() };
+                    let cfg = match c.repair(&drawn) {
+                        Ok(Repair::AlreadyValid) => drawn,
+                        Ok(Repair::Changes { changes, .. }) => crate::orders::with_choices_changed(&drawn, changes.iter().map(|ch| (ch.option.as_str(), ch.to.as_ref()))),
+                        _ => continue,
+                    };
+                    let (Ok(v), Ok(price)) = (c.validate(&cfg), c.price(&cfg, tax)) else { continue };
+                    let minor = (to_minor(price.subtotal, &price.currency), to_minor(price.tax, &price.currency), to_minor(price.total, &price.currency));
+                    let (true, (Ok(sub), Ok(t), Ok(total))) = (v.valid, minor) else { continue };
+                    let configuration = serde_json::json!({ "choices": cfg.choices }).to_string();
+                    if configurations.iter().any(|x| x.configuration == configuration) {
+                        continue;
+                    }
+                    let breakdown = serde_json::to_string(&price).unwrap_or_else(|_| "{}".into());
+                    configurations.push(Priced { configuration, breakdown, minor: (sub, t, total) });
+                }
+                if !configurations.is_empty() {
+                    products.push(MenuProduct { version_id: *version_id, code: p.code.clone(), currency: p.currency.clone(), configurations });
+                }
             }
         }
         Menu { products }
@@ -194,26 +232,18 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
         customer: i64,
         reference: String,
         product: usize,
-        configuration: String,
-        currency: String,
-        total: i64,
+        configuration: usize,
         status: &'static str,
         at: chrono::NaiveDateTime,
     }
     let mut rows: Vec<Row> = vec![];
     for (customer, n) in ids.iter().zip(counts) {
+        // Mostly the same configuration of a favourite product, sometimes another.
         let favourites = [rng.random_range(0..menu.products.len()), rng.random_range(0..menu.products.len())];
-        let habits: Vec<Vec<usize>> = menu.products.iter().map(|p| p.options.iter().map(|(_, vs)| rng.random_range(0..vs.len())).collect()).collect();
+        let habits: Vec<usize> = menu.products.iter().map(|p| rng.random_range(0..p.configurations.len())).collect();
         for k in 0..*n {
             let pi = favourites[usize::from(rng.random_ratio(1, 4))];
-            let p = &menu.products[pi];
-            let mut choices = serde_json::Map::new();
-            let mut total = p.base_minor;
-            for (oi, (code, values)) in p.options.iter().enumerate() {
-                let vi = if rng.random_ratio(4, 5) { habits[pi][oi] } else { rng.random_range(0..values.len()) };
-                choices.insert(code.clone(), serde_json::json!({ "one": values[vi].0 }));
-                total += values[vi].1;
-            }
+            let configuration = if rng.random_ratio(4, 5) { habits[pi] } else { rng.random_range(0..menu.products[pi].configurations.len()) };
             let status = match rng.random_range(0..100) {
                 0..=5 => "cancelled",
                 6 => "rejected",
@@ -224,10 +254,7 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
                 customer: *customer,
                 reference: format!("G{seed:X}-{customer}-{k}"),
                 product: pi,
-                configuration: serde_json::json!({ "choices": choices }).to_string(),
-                currency: p.currency.clone(),
-                // Tax included at 20 %, as in the demo store.
-                total: total + total / 5,
+                configuration,
                 status,
                 at: now - chrono::Duration::minutes(rng.random_range(0..3 * 365 * 24 * 60)),
             });
@@ -239,17 +266,18 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
             .iter()
             .map(|r| {
                 let p = &menu.products[r.product];
+                let c = &p.configurations[r.configuration];
                 (
                     o::reference.eq(&r.reference),
                     o::customer_id.eq(r.customer),
                     o::catalog_version_id.eq(p.version_id),
                     o::product_code.eq(&p.code),
-                    o::configuration.eq(&r.configuration),
-                    o::currency.eq(&r.currency),
-                    o::subtotal_minor.eq(r.total - r.total / 6),
-                    o::tax_minor.eq(r.total / 6),
-                    o::total_minor.eq(r.total),
-                    o::price_breakdown.eq("{}"),
+                    o::configuration.eq(&c.configuration),
+                    o::currency.eq(&p.currency),
+                    o::subtotal_minor.eq(c.minor.0),
+                    o::tax_minor.eq(c.minor.1),
+                    o::total_minor.eq(c.minor.2),
+                    o::price_breakdown.eq(&c.breakdown),
                     o::spec_hash.eq(""),
                     o::status.eq(r.status),
                     o::ship_to.eq("{}"),
@@ -261,7 +289,7 @@ fn insert_histories(conn: &mut DbConn, rng: &mut StdRng, menu: &Menu, seed: u64,
         let insert = diesel::insert_into(o::table).values(values);
         native!(conn, |on| insert.execute(on))?;
         let new_ids: Vec<i64> = native!(conn, |on| o::table.filter(o::id.gt(before.unwrap_or(0))).order(o::id.asc()).select(o::id).load(on))?;
-        order_ids.extend(new_ids.into_iter().zip(chunk).map(|(id, r)| (id, r.customer, r.at, r.status, r.total)));
+        order_ids.extend(new_ids.into_iter().zip(chunk).map(|(id, r)| (id, r.customer, r.at, r.status, menu.products[r.product].configurations[r.configuration].minor.2)));
     }
     let mut contacts = vec![];
     for (order_id, customer, at, status, _) in order_ids.iter().filter(|x| x.3 == "shipped") {
@@ -340,5 +368,34 @@ mod tests {
         let mut counts = spread(&mut rng, 1000, 5000);
         counts.sort_unstable_by(|a, b| b.cmp(a));
         assert!(counts[..100].iter().sum::<usize>() > 1000, "{:?}", &counts[..10]);
+    }
+
+    /// Generated orders are ones a customer could have placed: each configuration is valid by
+    /// the engine, priced by it, and there are several per product to choose among.
+    #[test]
+    fn generated_orders_are_valid_configurations_priced_by_the_engine() {
+        let catalogs: Vec<(i64, Arc<CompiledCatalog>)> = crate::catalogs::DEMO_CATALOGS
+            .iter()
+            .enumerate()
+            .map(|(i, (name, text))| (i as i64 + 1, Arc::new(CompiledCatalog::compile(name, text).unwrap_or_else(|e| panic!("{e:?}")))))
+            .collect();
+        let menu = Menu::new(&catalogs);
+        let products: usize = catalogs.iter().map(|(_, c)| c.products().count()).sum();
+        assert_eq!(menu.products.len(), products, "every product is on the menu");
+        let body: BTreeMap<String, i64> = median_person().into_iter().map(|(m, v)| (m.code().to_owned(), i64::from(v))).collect();
+        for p in &menu.products {
+            assert!(p.configurations.len() >= 4, "{}: {} configurations", p.code, p.configurations.len());
+            let (_, c) = catalogs.iter().find(|(id, _)| *id == p.version_id).unwrap_or_else(|| panic!("{}", p.code));
+            for x in &p.configurations {
+                let stored: serde_json::Value = serde_json::from_str(&x.configuration).unwrap_or_default();
+                let choices = serde_json::from_value(stored["choices"].clone()).unwrap_or_else(|e| panic!("{e}"));
+                let cfg = Configuration { product: p.code.clone(), choices, measurements: body.clone() };
+                let v = c.validate(&cfg).unwrap_or_else(|e| panic!("{e}"));
+                assert!(v.valid, "{}: {:?}", x.configuration, v.violations);
+                let price = c.price(&cfg, Decimal::new(20, 2)).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(Ok(x.minor.2), to_minor(price.total, &price.currency));
+                assert_eq!(x.minor.0 + x.minor.1, x.minor.2);
+            }
+        }
     }
 }

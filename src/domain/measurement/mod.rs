@@ -26,7 +26,7 @@ mod unit;
 pub use error::{FieldError, FieldErrorKind};
 pub(crate) use parse::normalize_char;
 pub use kind::{Measurement, Quantity, UnknownMeasurement};
-pub use plausibility::{Rule, Warning, WarningDetail};
+pub use plausibility::{Rule, Warning, WarningDetail, median_person};
 pub use ranges::ValueRange;
 pub use set::{MeasurementSet, ParsedForm, Validation, impossible_combinations};
 pub use unit::{Unit, UnitSystem};

@@ -558,6 +558,27 @@ fn lowercase_first(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// ANSUR II pooled medians (mm, g): a person no rule should flag (the generated data's orders
+/// are checked against this body).
+pub fn median_person() -> BTreeMap<Measurement, u32> {
+    use Measurement::*;
+    BTreeMap::from([
+        (Stature, 1719),
+        (BodyMass, 78_500),
+        (HeadGirth, 570),
+        (NeckGirth, 380),
+        (ShoulderWidth, 404),
+        (ChestGirth, 1020),
+        (WaistGirth, 907),
+        (HipGirth, 1017),
+        (ThighGirth, 621),
+        (ArmLength, 578),
+        (HandGirth, 206),
+        (InsideLeg, 825),
+        (FootLength, 264),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -574,23 +595,8 @@ mod tests {
     use super::*;
     use Measurement::*;
 
-    /// ANSUR II pooled medians (mm, g): a person no rule should flag.
     fn median_person() -> BTreeMap<Measurement, u32> {
-        BTreeMap::from([
-            (Stature, 1719),
-            (BodyMass, 78_500),
-            (HeadGirth, 570),
-            (NeckGirth, 380),
-            (ShoulderWidth, 404),
-            (ChestGirth, 1020),
-            (WaistGirth, 907),
-            (HipGirth, 1017),
-            (ThighGirth, 621),
-            (ArmLength, 578),
-            (HandGirth, 206),
-            (InsideLeg, 825),
-            (FootLength, 264),
-        ])
+        super::median_person()
     }
 
     fn with(changes: &[(Measurement, u32)]) -> Vec<Warning> {
