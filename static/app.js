@@ -172,7 +172,8 @@ if (carried && carried.page === location.pathname + location.search && (!carried
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
     data.set("action", action === "repair" ? "repair" : "check");
-    if (lastChanged) data.set("changed", lastChanged);
+    // Always sent, empty too: the server then does not guess it from the choices shown.
+    data.set("changed", lastChanged);
     if (action === "repair") lastChanged = "";
     const mine = ++latest;
     form.setAttribute("aria-busy", "true");
@@ -215,7 +216,9 @@ if (carried && carried.page === location.pathname + location.search && (!carried
       if (mine === latest) form.removeAttribute("aria-busy");
     }
   }
-  const option = (el) => (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) && el.name.startsWith("o_") ? el.name.slice("o_".length) : "";
+  // A choice among values, not a text typed (a name to print): clicking the proposal's
+  // button after typing a name must not make the name the choice to keep.
+  const option = (el) => (el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && el.type !== "text")) && el.name.startsWith("o_") ? el.name.slice("o_".length) : "";
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el instanceof HTMLInputElement && el.type === "text") return; // asked while typed, below
@@ -225,7 +228,6 @@ if (carried && carried.page === location.pathname + location.search && (!carried
   let pause = 0;
   form.addEventListener("input", (event) => {
     if (!(event.target instanceof HTMLInputElement) || event.target.type !== "text") return;
-    if (option(event.target)) lastChanged = option(event.target);
     clearTimeout(pause);
     pause = setTimeout(() => refresh(), 500);
   });

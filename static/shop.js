@@ -71,7 +71,8 @@
     const data = new URLSearchParams(new FormData(form));
     data.delete("action");
     if (action) data.set("action", action);
-    if (lastChanged) data.set("changed", lastChanged);
+    // Always sent, empty too: the server then does not guess it from the choices shown.
+    data.set("changed", lastChanged);
     // Applied, the proposal is the customer's choice: nothing is kept after it.
     if (action === "repair") lastChanged = "";
     const mine = ++latest;
@@ -154,7 +155,10 @@
     const note = document.getElementById("measurements-note");
     if (picked && picked.dataset.note && note) note.textContent = picked.dataset.note;
     const name = el.getAttribute("name") || "";
-    if (name.startsWith("o_")) lastChanged = name.slice("o_".length);
+    // A value chosen, not a text or number typed: leaving the name field for the proposal's
+    // button made the name the choice to keep, and the brakes just chosen were undone.
+    const typed = el instanceof HTMLInputElement && (el.type === "text" || el.type === "number");
+    if (name.startsWith("o_") && !typed) lastChanged = name.slice("o_".length);
     refresh();
   });
   // A text or number field is asked about while it is typed in, once the typing pauses, not

@@ -73,6 +73,10 @@ pub struct LiveView {
     pub derived: Vec<(String, String, String)>,
     pub preview: Drawing,
     pub preview_title: String,
+    /// The choices as shown ([`shown`]) and the option the repair kept ([`changed_last`]),
+    /// for a form sent without our script.
+    pub shown: String,
+    pub kept: String,
 }
 
 
@@ -161,7 +165,7 @@ pub fn apply_preferred(pairs: &mut Vec<(String, String)>, preferred: &[Preferred
 
 /// The form fields after applying the engine's repair (every change at once).
 pub fn apply_repair(c: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let Ok(Repair::Changes { changes, .. }) = c.repair_keeping(cfg, changed_last(pairs)) else { return pairs.to_vec() };
+    let Ok(Repair::Changes { changes, .. }) = c.repair_keeping(cfg, changed_last(pairs).as_deref()) else { return pairs.to_vec() };
     let mut out: Vec<(String, String)> = pairs.to_vec();
     for ch in changes {
         let field = format!("o_{}", ch.option);
@@ -557,22 +561,58 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// Everything the live part shows, for one configuration: validity, availability, repair,
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
-    let answer = cat.live(cfg, tax_rate(tax_bp)).ok();
+    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
     let errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, t.lang, from_profile);
     LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
 }
 
-/// The option the customer changed last, as the shop's script and the staff form's send it
-/// (`changed`): the repair keeps it as chosen where it can.
-pub fn changed_last(pairs: &[(String, String)]) -> Option<&str> {
-    pairs.iter().find(|(k, _)| k == "changed").map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+/// The option the customer changed last: the repair keeps it as chosen where changes of others
+/// make it fit. Our scripts say which (`changed`, sent empty too). A form sent without them is
+/// compared with the choices it showed (`shown`): the first that differs; where none does (the
+/// proposal's button pressed), the one the shown proposal kept (`kept`), so that the change
+/// applied is the one proposed.
+pub fn changed_last(pairs: &[(String, String)]) -> Option<String> {
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if let Some(said) = field("changed") {
+        return (!said.is_empty()).then(|| said.to_owned());
+    }
+    let differs = field("shown").unwrap_or_default().split(';').filter_map(|part| part.split_once('=')).find(|(code, was)| {
+        let mut now: Vec<&str> = pairs.iter().filter(|(k, v)| k.strip_prefix("o_") == Some(*code) && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+        let mut before: Vec<&str> = was.split(',').filter(|v| !v.is_empty()).collect();
+        now.sort_unstable();
+        before.sort_unstable();
+        now != before
+    });
+    match differs {
+        Some((code, _)) => Some(code.to_owned()),
+        None => field("kept").filter(|k| !k.is_empty()).map(str::to_owned),
+    }
+}
+
+/// The values chosen for each option chosen among values (not text or numbers typed), as
+/// `code=value,value;code=`: what [`changed_last`] compares a form sent back with.
+pub fn shown(cat: &CompiledCatalog, cfg: &Configuration) -> String {
+    let Some(p) = cat.product(&cfg.product) else { return String::new() };
+    p.options
+        .iter()
+        .filter(|o| matches!(o.kind, OptionKind::Single | OptionKind::Multi))
+        .map(|o| {
+            let values = match cfg.choices.get(&o.code) {
+                Some(Choice::One(v)) => v.clone(),
+                Some(Choice::Many(vs)) => vs.iter().map(String::as_str).collect::<Vec<_>>().join(","),
+                _ => String::new(),
+            };
+            format!("{}={values}", o.code)
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// What a live update sends our script (see [`ValueStates`]): the summary column whole, with
 /// no steps, and the values' states. From the same evaluation as [`live_view`].
 pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
-    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs)).ok();
+    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
     let mut states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
     states.errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     (summary(cat, cfg, answer.as_ref(), pairs, t), states)
@@ -598,6 +638,8 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         derived: derived_lines_of(cat, cfg, a, t),
         preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
+        shown: shown(cat, cfg),
+        kept: changed_last(pairs).unwrap_or_default(),
     }
 }
 

@@ -1298,6 +1298,23 @@ async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_m
     assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("rim_caliper"));
     assert!(select(&html, "input[name=changed]").is_empty());
 
+    // Without the script the form says which choices it showed: the one changed since is kept,
+    // and the button applies the change proposed (it proposed "Change Brakes back").
+    let html = send(&road, "check", None).await;
+    let (shown, kept) = (attr(&html, "input[name=shown]", "value").unwrap(), attr(&html, "input[name=kept]", "value").unwrap());
+    assert!(shown.contains("brakes=disc_hydraulic") && kept.is_empty(), "{shown} {kept}");
+    let mut sent: Vec<(&'static str, String)> = rim.clone();
+    sent.extend([("shown", shown), ("kept", kept)]);
+    let html = send(&sent, "check", None).await;
+    let proposed = select(&html, "#repair-changes li");
+    assert!(!proposed.is_empty() && proposed.iter().all(|p| !p.starts_with("Change Brakes")), "{proposed:?}");
+    let mut sent: Vec<(&'static str, String)> = rim.clone();
+    sent.extend([("shown", attr(&html, "input[name=shown]", "value").unwrap()), ("kept", attr(&html, "input[name=kept]", "value").unwrap())]);
+    assert!(sent.contains(&("kept", "brakes".to_owned())), "{sent:?}");
+    let html = send(&sent, "repair", None).await;
+    assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
+    assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("rim_caliper"));
+
     // A rider no frame fits (a 57 cm inside leg: the saddle cannot come down far enough on the
     // smallest): no change is proposed, and that is said.
     let small = app.enroll("Kim Park", "kim.park@example.com", "").await;

@@ -45,6 +45,9 @@ pub struct ConfigurePage {
     /// or, with `ruled_out`, that none does.
     pub repair: Vec<String>,
     pub ruled_out: bool,
+    /// For a form sent back without our script (see [`configurator::changed_last`]).
+    pub shown: String,
+    pub kept: String,
     pub price_lines: Vec<(String, String)>,
     pub total: String,
     pub derived: Vec<(String, String, String)>,
@@ -131,7 +134,8 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
-    let answer = cat.live_keeping(cfg, configurator::tax_rate(tax_bp), configurator::changed_last(pairs)).ok();
+    let kept = configurator::changed_last(pairs).unwrap_or_default();
+    let answer = cat.live_keeping(cfg, configurator::tax_rate(tax_bp), Some(kept.as_str()).filter(|k| !k.is_empty())).ok();
     let (repair, ruled_out) = configurator::repair_words(answer.as_ref().and_then(|a| a.repair.as_ref()), lang);
     let mut errors = configurator::field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, ctx.t);
     errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
@@ -151,6 +155,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         violations,
         repair,
         ruled_out,
+        shown: configurator::shown(cat, cfg),
+        kept,
         price_lines,
         total,
         derived,
@@ -194,7 +200,7 @@ pub async fn new_order_form(
         let store = sale_store(&db, &page, &c, None).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
-            measurements_note: String::new(), violations: vec![], repair: vec![], ruled_out: false, price_lines: vec![], total: String::new(), derived: vec![],
+            measurements_note: String::new(), violations: vec![], repair: vec![], ruled_out: false, shown: String::new(), kept: String::new(), price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
             stores: vec![], store_id: None, draft_id: None,
         }
@@ -310,7 +316,10 @@ pub async fn place_order(
         let asked = configurator::configuration(&code, &cat, &pairs, measurements.clone());
         let repaired = configurator::apply_repair(&cat, &asked, &pairs);
         let cfg = configurator::configuration(&code, &cat, &repaired, measurements);
-        (repaired.into_iter().filter(|(k, _)| k != "changed").collect::<Vec<_>>(), cfg)
+        // Applied, the proposal is what was chosen: nothing is kept from before it.
+        let mut repaired: Vec<(String, String)> = repaired.into_iter().filter(|(k, _)| !matches!(k.as_str(), "changed" | "shown" | "kept")).collect();
+        repaired.push(("changed".into(), String::new()));
+        (repaired, cfg)
     } else {
         let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
         (pairs.clone(), cfg)
