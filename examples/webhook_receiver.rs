@@ -1,13 +1,15 @@
 //! A factory's webhook receiver for the delivery load test: verifies every Standard Webhooks
-//! signature (with the `standardwebhooks` crate), answers 204, and reports deliveries per
-//! second and the latency from the event's timestamp (written in the placing transaction)
-//! to receipt.
+//! signature (with the `standardwebhooks` crate), answers 204 to a signed event and 401 to
+//! one whose signature does not verify (as a factory's receiver should: a forged event is
+//! refused, not taken), and reports deliveries per second and the latency from the event's
+//! timestamp (written in the placing transaction) to receipt.
 //!
 //! ```sh
 //! cargo run --release --example webhook_receiver -- 127.0.0.1:9900 SECRET SECONDS
 //! ```
 //!
-//! Runs for SECONDS after the first delivery, then prints its figures and exits.
+//! Listens on `http://ADDR/hooks` (the push URL to give the factory). Runs for SECONDS after
+//! the first delivery, then prints its figures and exits.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -47,7 +49,10 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
     t.first.get_or_insert(now);
     t.last = Some(now);
     if !ok {
+        // Not counted as a delivery: a forged request reusing a real `webhook-id` is no
+        // duplicate of it.
         t.bad_signatures += 1;
+        return HttpResponse::Unauthorized().body("the signature does not verify");
     }
     if !t.ids.insert(id) {
         t.duplicates += 1;
@@ -69,7 +74,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, addr, secret, seconds] = args.as_slice() else {
-        return Err("usage: webhook_receiver ADDR SECRET SECONDS".into());
+        return Err("usage: webhook_receiver ADDR SECRET SECONDS (listens on http://ADDR/hooks; exits SECONDS after the first delivery, printing its figures)".into());
     };
     let seconds: u64 = seconds.parse()?;
     let state = web::Data::new(State { hook: standardwebhooks::Webhook::new(secret)?, tally: Mutex::default() });

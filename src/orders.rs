@@ -753,6 +753,10 @@ pub fn factory_update(
             }
             if to == Status::Rejected {
                 orders::set_attention(conn, wo.id, Some("rejected"))?;
+            } else if matches!(to, Status::Acknowledged | Status::InProduction | Status::Shipped) && wo.attention.as_deref() == Some("dead_letter") {
+                // Set aside for being claimed too often, then made after all: nothing to see
+                // to (the board listed it first, "never acknowledged", while in production).
+                orders::set_attention(conn, wo.id, None)?;
             }
         }
         Transition::Unchanged if matches!(to, Status::InProduction | Status::Shipped | Status::Rejected) => {

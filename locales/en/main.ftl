@@ -386,7 +386,7 @@ factory-cannot-build-invalid = Use option codes, or option=value, separated by c
 factory-enabled = Takes new work orders
 factory-enabled-on = Yes
 factory-enabled-off = No: its work orders so far are still sent and read
-factory-disabled = disabled
+factory-disabled = takes no new work orders
 factory-settings = Settings
 factory-save = Save
 factory-saved = Saved.

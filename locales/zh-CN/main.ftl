@@ -386,7 +386,7 @@ factory-cannot-build-invalid = 请使用选项代码或 选项=值，并用逗�
 factory-enabled = 接收新工单
 factory-enabled-on = 是
 factory-enabled-off = 否：已有的工单照常推送和读取
-factory-disabled = 已停用
+factory-disabled = 不接新工单
 factory-settings = 设置
 factory-save = 保存
 factory-saved = 已保存。

@@ -521,12 +521,18 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
         native!(conn, |on| diesel::update(o::table.find(order_id)).set((o::configuration.eq(configuration), o::ship_to.eq(ship_to))).execute(on))?;
         let work_orders: Vec<(i64, String)> = native!(conn, |on| wo::table.filter(wo::order_id.eq(order_id)).select((wo::id, wo::document)).load(on))?;
         for (wo_id, document) in work_orders {
-            // A changed document is a change of the work order: a factory that pulls finds it
-            // in the changes feed, without the address and name it holds (pushes get
-            // `customer.erased`).
-            if let Some(d) = scrubbed(&document) {
-                native!(conn, |on| diesel::update(wo::table.find(wo_id)).set((wo::document.eq(d), wo::updated_at.eq(now()))).execute(on))?;
+            // A change of every work order of the customer, blanked or not: a factory that
+            // pulls finds each in the changes feed, marked `customer_erased`, without the
+            // address and name it holds (pushes get `customer.erased`). Only the blanked ones
+            // were listed, and a work order with nothing to blank never told the factory to
+            // delete the measurements it keeps.
+            let mut d: serde_json::Value = serde_json::from_str(&document).unwrap_or_else(|_| serde_json::json!({}));
+            scrub(&mut d);
+            if let serde_json::Value::Object(map) = &mut d {
+                map.insert("customer_erased".into(), serde_json::Value::Bool(true));
             }
+            let d = d.to_string();
+            native!(conn, |on| diesel::update(wo::table.find(wo_id)).set((wo::document.eq(d), wo::updated_at.eq(now()))).execute(on))?;
             let queued: Vec<(i64, String)> = native!(conn, |on| ob::table.filter(ob::work_order_id.eq(wo_id)).select((ob::id, ob::payload)).load(on))?;
             for (ob_id, payload) in queued {
                 if let Some(p) = scrubbed(&payload) {

@@ -557,6 +557,10 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     let (items, next) = changes(&app, &reg.token, "", |i| !i.is_empty()).await;
     assert_eq!((items.len(), items[0]["revision"].as_i64()), (1, Some(1)));
     let id = items[0]["id"].clone();
+    // A lease_token for a work order nobody claimed: said so (it said "claimed again since").
+    let res = reqwest::Client::new().post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "lease_0000"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("the work order is not claimed, so it has no lease_token"));
     let ack = reqwest::Client::new().post(app.url(&format!("/api/v1/work-orders/{id}/ack"))).bearer_auth(&reg.token).json(&serde_json::json!({})).send().await.unwrap();
     assert_eq!(ack.status(), StatusCode::OK);
     let (items, next) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
@@ -608,14 +612,16 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     assert!(items.is_empty(), "{items:?}");
     let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?after=soon")).bearer_auth(&reg.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "after is not a cursor from /work-orders/changes");
+    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "after is not a cursor from /work-orders/changes (the next of one of its answers): send the one you kept, or start again without after");
     // Nor is one it never gave: a work order of none, or of another factory, or from the future
     // (an empty page for ever would hide every work order to come).
     let other = app.register_factory("other-puller", None).await;
     let future = (chrono::Utc::now() + chrono::Duration::days(1)).timestamp_micros();
     let none = id.as_i64().unwrap() + 1000;
     let at = next.split_once('.').unwrap().0;
-    for (path, after) in [("/api/v1/work-orders", "999999999999.1".to_owned()), ("/api/v1/work-orders", "999999999999.0".to_owned()), ("/api/v1/work-orders", format!("999999999998.{none}")), ("/api/v1/work-orders/changes", format!("{at}.{none}")), ("/api/v1/work-orders/changes", format!("{future}.0"))] {
+    for (path, after) in [("/api/v1/work-orders", "999999999999.1".to_owned()), ("/api/v1/work-orders", "999999999999.0".to_owned()), ("/api/v1/work-orders", format!("999999999998.{none}")), ("/api/v1/work-orders/changes", format!("{at}.{none}")), ("/api/v1/work-orders/changes", format!("{future}.0")),
+        // The list's cursor pasted here named a moment before anything, and the whole feed came again.
+        ("/api/v1/work-orders/changes", format!("0.{id}"))] {
         let res = reqwest::Client::new().get(app.url(&format!("{path}?after={after}"))).bearer_auth(&reg.token).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::CONFLICT, "{path}?after={after}");
         let problem = res.json::<Value>().await.unwrap();
@@ -625,6 +631,10 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     }
     let res = reqwest::Client::new().get(app.url(&format!("/api/v1/work-orders/changes?after={next}"))).bearer_auth(&other.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT, "another factory's cursor");
+    // The feed has no status filter: asked for one, it says so (it answered every status).
+    let res = reqwest::Client::new().get(app.url("/api/v1/work-orders/changes?status=cancelled")).bearer_auth(&reg.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "the query string cannot be read: unknown field `status`, expected `limit` or `after`");
     // What the API gave is taken, also where nothing follows it: the end of the list, the same
     // cursor with a status the work order has left, a bare id from before cursors had two
     // parts, and the start.
@@ -652,6 +662,8 @@ async fn a_pulling_factory_follows_revisions_and_cancellations(backend: Backend)
     assert_eq!(app.post_form(&format!("{customer}/erase"), &[("csrf_token", &token), ("confirm", &reference)]).await.status(), StatusCode::SEE_OTHER);
     let (items, _) = changes(&app, &reg.token, &next, |i| !i.is_empty()).await;
     assert_eq!(&items[0]["id"], &id);
+    // Said in so many words: a work order with nothing to blank was not listed at all.
+    assert_eq!(items[0]["customer_erased"], true, "{}", items[0]);
     assert_eq!(items_name(&app, &reg.token, &id).await.as_deref(), Some(""), "{}", items[0]);
 }
 
@@ -712,8 +724,21 @@ async fn an_order_is_collected_at_another_store_until_it_ships(backend: Backend)
     let (_, audit) = admin.get_html(&format!("/staff/audit?record=order:{}", order.rsplit('/').next().unwrap())).await;
     assert!(select(&audit, "tbody tr").iter().any(|r| r.contains("Collection store changed") && r.contains("from Store") && r.contains("to Store")), "{:?}", select(&audit, "tbody tr"));
 
-    // Shipped: where it is collected stays.
+    // A factory that names the revision it built is told that only where it goes changed,
+    // not to build again (it said "build that revision" to a factory in production).
     let wo_id = after["id"].as_i64().unwrap();
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/work-orders/{wo_id}/events")))
+        .bearer_auth(&reg.token)
+        .header("idempotency-key", "rev1")
+        .json(&serde_json::json!({"status": "in_production", "revision": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.json::<Value>().await.unwrap()["detail"], "this work order is at revision 2, not 1: only where it goes changed since (ship_to), what to build did not: fetch it again (GET /api/v1/work-orders/{id}), ship it there, and name that revision");
+
+    // Shipped: where it is collected stays.
     for (key, event) in [("made", serde_json::json!({"status": "in_production"})), ("ship", serde_json::json!({"status": "shipped", "tracking_number": "T1"}))] {
         let res = reqwest::Client::new()
             .post(app.url(&format!("/api/v1/work-orders/{wo_id}/events")))
@@ -835,6 +860,9 @@ async fn a_factory_taking_no_new_work_orders_is_still_sent_and_reads_the_ones_it
         .post_form(&reg.page, &[("csrf_token", &token), ("name", "Factory pausing"), ("families", "apparel"), ("families", "bicycle"), ("push_url", &factory.url), ("lead_time_days", "10"), ("weekly_capacity", "0"), ("cannot_build", ""), ("enabled", "off")])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The list of factories says so too (only its own page did, as "disabled").
+    let (_, list) = admin.get_html("/staff/factories").await;
+    assert!(select(&list, ".list li").iter().any(|l| l.contains("Factory pausing") && l.contains("takes no new work orders")), "{:?}", select(&list, ".list li"));
     let (_, html) = app.get_html(&order).await;
     let cancel = attr(&html, "form[action$='/cancel']", "action").expect("a cancel form");
     let token = attr(&html, "input[name=csrf_token]", "value").unwrap();

@@ -253,6 +253,10 @@ async fn channel_errors_are_problems_with_stable_types(backend: Backend) {
 
     let (status, p) = problem(post(jersey(&customer), None).await.unwrap()).await;
     assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "an Idempotency-Key header (1 to 200 characters) is required"));
+    // Too long is said as such, not as if the header were missing.
+    let long: &'static str = Box::leak("k".repeat(201).into_boxed_str());
+    let (status, p) = problem(post(jersey(&customer), Some(long)).await.unwrap()).await;
+    assert_eq!((status, p["detail"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "the Idempotency-Key header is 201 characters long; at most 200"));
     let (status, p) = problem(post(jersey("AT-NOPE-NOPE"), Some("a")).await.unwrap()).await;
     assert_eq!((status, p["type"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "/api/v1/problems/unknown-customer"));
     let mut bad = jersey(&customer);

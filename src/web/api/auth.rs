@@ -28,13 +28,15 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
 
 /// The `Idempotency-Key` header, required: 1 to `max` characters.
 pub fn idempotency_key(req: &HttpRequest, max: usize) -> Result<String, super::problem::ApiError> {
-    req.headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= max)
-        .map(str::to_owned)
-        .ok_or_else(|| super::problem::ApiError::BadRequest(format!("an Idempotency-Key header (1 to {max} characters) is required")))
+    use super::problem::ApiError;
+    let sent = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::trim));
+    match sent {
+        None | Some(Ok("")) => Err(ApiError::BadRequest(format!("an Idempotency-Key header (1 to {max} characters) is required"))),
+        Some(Err(_)) => Err(ApiError::BadRequest("the Idempotency-Key header must be visible ASCII characters".into())),
+        // Said as it is: "is required" read as if the header were missing.
+        Some(Ok(k)) if k.len() > max => Err(ApiError::BadRequest(format!("the Idempotency-Key header is {} characters long; at most {max}", k.len()))),
+        Some(Ok(k)) => Ok(k.to_owned()),
+    }
 }
 
 /// The factory whose bearer token came with the request (token not revoked; a factory taking

@@ -53,6 +53,8 @@ pub fn routes(r: &mut Routes) {
         match e {
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge(BODY_LIMIT),
             JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+            // The parser's own words, without its "Json deserialize error: " in front.
+            JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")),
             e => ApiError::BadRequest(format!("the request body is not valid JSON for this endpoint: {e}")),
         }
         .into()

@@ -31,8 +31,8 @@ pub enum ApiError {
     #[error("{0}")]
     LeaseConflict(&'static str),
     /// The factory names a revision the work order has moved past.
-    #[error("this work order is at revision {current}, not {sent}{}: fetch it again (GET /api/v1/work-orders/{{id}}) and build that revision", if i64::from(*current) < *sent { " (no such revision was ever made)" } else { "" })]
-    StaleRevision { current: i32, sent: i64 },
+    #[error("this work order is at revision {current}, not {sent}{}", if i64::from(*current) < *sent { " (no such revision was ever made): fetch it again (GET /api/v1/work-orders/{id}) and build that revision" } else if *only_ship_to { ": only where it goes changed since (ship_to), what to build did not: fetch it again (GET /api/v1/work-orders/{id}), ship it there, and name that revision" } else { ": fetch it again (GET /api/v1/work-orders/{id}) and build that revision" })]
+    StaleRevision { current: i32, sent: i64, only_ship_to: bool },
     /// A well-formed cursor this API never gave this factory (see `work_orders::NOT_GIVEN`).
     #[error("{0}")]
     UnknownCursor(&'static str),

@@ -49,7 +49,7 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         meaning: "Nothing follows after, and it names no work order of a page this API gave this factory: it was typed by hand, kept from another installation (a new database), or is another factory's; or, on the changes feed, it is from the future (more than 5 minutes ahead of the server's clock). Answering it with empty pages would leave a client waiting for work orders that never come.",
         next: "Start again without after (the first page), and keep the next of each answer from then on." },
     ProblemType { slug: "idempotency-key-reused", status: 422, title: "Idempotency-Key used for another request",
-        meaning: "The key was sent before with a different body. The first request stands; this one changed nothing.",
+        meaning: "The key was sent before with a different body, or on another work order. The first request stands; this one changed nothing.",
         next: "Send a new key with a new request. Sending the same body with the same key again returns the first answer, which is how to retry safely." },
     ProblemType { slug: "invalid-configuration", status: 422, title: "The configuration breaks the catalog's rules",
         meaning: "A choice is missing, unknown or not allowed with the others or with the measurements. violations lists each: the option, the rule and a message to show.",

@@ -12,7 +12,10 @@ use super::auth::AuthedFactory;
 use super::json::Object;
 use super::problem::ApiError;
 
+/// A parameter the endpoint does not read is refused, naming it: `?cursor=` for `?after=`
+/// started again from the first page on every poll.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
     status: Option<String>,
@@ -49,7 +52,7 @@ pub async fn list_work_orders(f: AuthedFactory, db: web::Data<Db>, q: Result<web
     let limit = page_limit(q.limit.as_deref())?;
     let after = match q.after.as_deref() {
         None | Some("") => orders::Cursor::default(),
-        Some(c) => orders::Cursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API".into()))?,
+        Some(c) => orders::Cursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from this API (the next of an answer of /work-orders): send the one you kept, or start again without after".into()))?,
     };
     let factory_id = f.id;
     let (rows, named) = db
@@ -84,6 +87,7 @@ fn page_limit(text: Option<&str>) -> Result<i64, ApiError> {
 const NOT_GIVEN: &str = "after is not a cursor this API gave this factory: start again without after";
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChangesQuery {
     #[serde(default)]
     limit: Option<String>,
@@ -99,7 +103,7 @@ pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Qu
     let limit = page_limit(q.limit.as_deref())?;
     let after = match q.after.as_deref() {
         None | Some("") => orders::ChangeCursor::default(),
-        Some(c) => orders::ChangeCursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from /work-orders/changes".into()))?,
+        Some(c) => orders::ChangeCursor::decode(c).ok_or_else(|| ApiError::BadRequest("after is not a cursor from /work-orders/changes (the next of one of its answers): send the one you kept, or start again without after".into()))?,
     };
     let factory_id = f.id;
     // A change from the future, or after a work order that is not this factory's, was never
@@ -110,11 +114,15 @@ pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Qu
     let (rows, named) = db
         .read(move |conn| {
             let rows = orders::changes_for_factory(conn, factory_id, after, limit)?;
-            let named = if rows.is_empty() && after != orders::ChangeCursor::default() { orders::find_work_order(conn, after.id)? } else { None };
+            let named = if after != orders::ChangeCursor::default() { orders::find_work_order(conn, after.id)? } else { None };
             Ok::<_, StoreError>((rows, named))
         })
         .await?;
-    if rows.is_empty() && after != orders::ChangeCursor::default() && !named.is_some_and(|w| w.factory_id == factory_id) {
+    // Checked whether or not changes follow: a cursor of the list pasted here ("0.3") named a
+    // moment before anything and replayed the whole feed. One this feed gave names one of the
+    // factory's work orders at a moment of its life (its creation to its latest change).
+    let lived = |w: &orders::WorkOrderRow| after.at >= w.created_at - chrono::Duration::milliseconds(1) && after.at <= w.updated_at;
+    if after != orders::ChangeCursor::default() && !named.is_some_and(|w| w.factory_id == factory_id && lived(&w)) {
         return Err(ApiError::UnknownCursor(NOT_GIVEN));
     }
     let has_more = rows.len() as i64 == limit;
@@ -173,12 +181,21 @@ pub struct AckBody {
 
 /// A factory that names the revision it has must have the current one: a revision made after
 /// it pulled (new measurements) would otherwise be acknowledged or built unseen.
-fn same_revision(current: &orders::WorkOrderRow, sent: Option<super::json::Int>) -> Result<(), ApiError> {
+fn same_revision(conn: &mut crate::store::DbConn, current: &orders::WorkOrderRow, sent: Option<super::json::Int>) -> Result<(), ApiError> {
     match sent {
         // Revisions count from 1, as the document says.
         // As the document types it (int32, from 1): outside is a malformed request, not a stale one.
         Some(r) if r.0 < 1 || r.0 > i64::from(i32::MAX) => Err(ApiError::BadRequest(format!("revision must be from 1 to {}, not {}", i32::MAX, r.0))),
-        Some(r) if r.0 != i64::from(current.revision) => Err(ApiError::StaleRevision { current: current.revision, sent: r.0 }),
+        Some(r) if r.0 != i64::from(current.revision) => {
+            // Revisions since that changed only where it goes: nothing to build again, but it
+            // ships elsewhere ("build that revision" sent a factory in production back to work).
+            let since: Vec<(i32, Vec<crate::domain::revision::Change>)> =
+                orders::events(conn, current.id)?.iter().filter_map(|e| crate::domain::revision::read(&e.note)).filter(|(n, _)| i64::from(*n) > r.0).collect();
+            let only_ship_to = r.0 < i64::from(current.revision)
+                && !since.is_empty()
+                && since.iter().all(|(_, changes)| !changes.is_empty() && changes.iter().all(|c| c.kind == crate::domain::revision::Kind::Collection));
+            Err(ApiError::StaleRevision { current: current.revision, sent: r.0, only_ship_to })
+        }
         _ => Ok(()),
     }
 }
@@ -197,7 +214,7 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
     let wo = db
         .write(move |conn| -> Result<orders::WorkOrderRow, ApiError> {
             let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
-            same_revision(&current, ack.revision)?;
+            same_revision(conn, &current, ack.revision)?;
             // Past the acknowledgement (in production, shipped) an acknowledgement changes
             // nothing, as a repeated one does: a factory retrying late is not told it erred.
             if matches!(Status::parse(&current.status), Some(Status::InProduction | Status::Shipped)) {
@@ -235,6 +252,9 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                 if sent.is_some() && current.live_lease(at).is_some() {
                     return Err(ApiError::LeaseConflict("another lease holds the work order now, not this lease_token (its lease ran out and another client claimed the work order, or the token is another work order's): leave it to them, or claim it again once their lease ends"));
                 }
+                if sent.is_some() && current.lease_token.is_none() {
+                    return Err(ApiError::LeaseConflict("the work order is not claimed, so it has no lease_token: acknowledge it without one, or claim it first (POST /api/v1/work-orders/claim)"));
+                }
                 if sent.is_some() {
                     return Err(ApiError::LeaseConflict("this lease_token is not the work order's: it was claimed again since, or the token belongs to another work order; claim it again"));
                 }
@@ -242,13 +262,9 @@ pub async fn ack_work_order(f: AuthedFactory, db: web::Data<Db>, path: Result<we
                     return Err(ApiError::LeaseConflict("the work order is claimed: acknowledge it with the lease_token its claim returned"));
                 }
             }
-            let acked = factory_update(conn, factory_id, id, Status::Acknowledged, &note, None, None).map_err(update_error)?;
-            // Set aside for too many claims, then acknowledged after all: nothing to see to.
-            if acked.attention.as_deref() == Some("dead_letter") {
-                orders::set_attention(conn, id, None)?;
-                return Ok(orders::find_work_order(conn, id)?.unwrap_or(acked));
-            }
-            Ok(acked)
+            // Set aside for too many claims, then acknowledged after all: `factory_update` clears
+            // it, as it does when production starts.
+            factory_update(conn, factory_id, id, Status::Acknowledged, &note, None, None).map_err(update_error)
         })
         .await?;
     Ok(HttpResponse::Ok().json(document(&wo)))
@@ -406,7 +422,7 @@ pub async fn post_event(
             }
             if revision.is_some() {
                 let current = orders::find_work_order(conn, id)?.filter(|w| w.factory_id == factory_id).ok_or(ApiError::NotFound)?;
-                same_revision(&current, revision)?;
+                same_revision(conn, &current, revision)?;
             }
             let wo = factory_update(conn, factory_id, id, to, &note, tracking.as_deref(), occurred_at).map_err(update_error)?;
             let body = document(&wo).to_string();
