@@ -133,6 +133,19 @@ async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Ba
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let doc: serde_json::Value = app.get(&format!("/staff/customers/{id}/export")).await.json().await.unwrap();
     assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["stature"], 1778);
+    // The next customer, measured in centimetres last, is measured in them again: the inches
+    // chosen for this one carried over; one never measured gets the session's choice.
+    let other = app.enroll("Ben Okafor", "ben@example.com", "").await;
+    let token = attr(&app.get_html(&format!("/staff/customers/{other}/measurements/new?unit=metric")).await.1, "input[name=csrf_token]", "value").unwrap();
+    let res = app.post_form(&format!("/staff/customers/{other}/measurements"), &[("csrf_token", &token), ("unit_system", "metric"), ("m_stature", "180")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new")).await;
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("imperial"), "Ana's last set is in inches");
+    let (_, html) = app.get_html(&format!("/staff/customers/{other}/measurements/new")).await;
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "Ben's last set is in centimetres");
+    let new = app.enroll("Cy Dale", "cy@example.com", "").await;
+    let (_, html) = app.get_html(&format!("/staff/customers/{new}/measurements/new")).await;
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "the session's last choice");
     assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["body_mass"], 74843);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     let latest = select(&html, "#latest-measurements dd");

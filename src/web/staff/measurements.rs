@@ -190,12 +190,20 @@ pub async fn new_measurements_form(
     query: web::Query<UnitQuery>,
 ) -> Result<HttpResponse, AppError> {
     let c = live_customer(&db, path.into_inner()).await?;
-    if let Some(u) = query.unit.as_deref().filter(|u| *u == "metric" || *u == "imperial") {
+    let asked = query.unit.as_deref().filter(|u| *u == "metric" || *u == "imperial");
+    if let Some(u) = asked {
         let _ = session.insert(UNIT_SYSTEM, u);
     }
-    let system = unit_system(&session.get::<String>(UNIT_SYSTEM).ok().flatten().unwrap_or_default());
     let id = c.id;
     let latest = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, id)?.into_iter().next())).await?;
+    // The units asked for; else those the customer was measured in last (inches chosen for
+    // one customer opened the next one's form, measured in centimetres, in inches); else the
+    // fitter's choice this session.
+    let system = match (asked, &latest) {
+        (Some(u), _) => unit_system(u),
+        (None, Some((s, _))) => unit_system(&s.unit_system),
+        (None, None) => unit_system(&session.get::<String>(UNIT_SYSTEM).ok().flatten().unwrap_or_default()),
+    };
     let t = page.ctx.t;
     let (typed, prefilled, start_from) = match latest {
         Some((s, values)) if query.from == "latest" => (typed_values(&values, system), Some(t.t1("measurements-prefilled", "date", fmt_time(&s.taken_at))), None),
