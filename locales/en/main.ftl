@@ -214,6 +214,8 @@ merge-intro = Find the other record of { $name } below and choose which of the t
 merge-no-candidates = No likely duplicate found. Search for the other record.
 merge-keep = Keep { $name } ({ $reference })
 merge-hint = A merge cannot be undone. It is recorded with your name.
+merge-confirm = Merge these two records? This cannot be undone.
+merge-done = The two records are merged into this one: its history now holds both.
 
 customer-home-store = enrolled at { $store }
 customer-take-measurements = Take measurements
@@ -338,6 +340,7 @@ order-history = History
 order-deliveries = Deliveries to the factory
 board-title = Work orders
 board-empty = No work orders yet.
+board-empty-filtered = No work order matches these filters.
 board-order = Order
 board-status = Status
 board-customer = Customer

@@ -214,6 +214,8 @@ merge-intro = 请在下方找到 { $name } 的另一条记录，并选择保留�
 merge-no-candidates = 没有发现可能的重复记录。请搜索另一条记录。
 merge-keep = 保留 { $name }（{ $reference }）
 merge-hint = 合并无法撤销，并会以您的名义记录。
+merge-confirm = 合并这两条记录吗？此操作无法撤销。
+merge-done = 两条记录已合并为这一条：其历史现在包含两者。
 
 customer-home-store = 登记于 { $store }
 customer-take-measurements = 量体
@@ -338,6 +340,7 @@ order-history = 历史
 order-deliveries = 推送到工厂
 board-title = 生产工单
 board-empty = 暂无工单。
+board-empty-filtered = 没有符合筛选条件的工单。
 board-order = 订单
 board-customer = 顾客
 board-product = 产品

@@ -307,6 +307,9 @@ async fn a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back(ba
     assert_eq!(res.status(), StatusCode::OK);
     let (_, board) = app.get_html("/staff/work-orders").await;
     assert!(select(&board, "[data-attention]").is_empty(), "{:?}", select(&board, "[data-attention]"));
+    // Nothing needs attention: said so, not "No work orders yet".
+    let (_, board) = app.get_html("/staff/work-orders?attention=1").await;
+    assert_eq!(select(&board, "#board-empty"), vec!["No work order matches these filters."]);
 }
 
 /// An administrator belongs to no store: for a customer without a home store the order form

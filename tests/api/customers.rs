@@ -201,10 +201,14 @@ async fn a_manager_merges_two_records_and_keeps_all_history(backend: Backend) {
 
     let (_, html) = app.get_html(&format!("/staff/customers/{keep}/merge")).await;
     assert_eq!(attr(&html, "#candidates input[name=other_id]", "value"), Some(dup.to_string()));
+    // It cannot be undone: the page's script asks first.
+    assert_eq!(attr(&html, "#candidates form", "data-confirm").as_deref(), Some("Merge these two records? This cannot be undone."));
     let res = app.post_on_customer(keep, "merge", &[("other_id", &dup.to_string())]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let (_, html) = app.get_html(&format!("/staff/customers/{keep}")).await;
+    // Said once where it leads (it said nothing).
+    assert_eq!(select(&html, "#saved-notice"), vec!["The two records are merged into this one: its history now holds both."]);
     let texts = select(&html, "#timeline .event-text");
     assert!(texts.contains(&"asked about bib shorts".to_owned()) && texts.contains(&"first fitting".to_owned()), "{texts:?}");
     assert!(select(&html, "#customer-meta").concat().contains("0171 5551234"), "the phone of the merged record is kept");

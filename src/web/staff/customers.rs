@@ -176,11 +176,14 @@ pub async fn show_customer(
     let id = path.into_inner();
     let ctx = page.ctx.clone();
     // Measurements just saved (the form redirects here): said once, on a page of its own.
-    let saved = notice::is(&req, &format!("measured-{id}"));
+    let measured = notice::is(&req, &format!("measured-{id}"));
+    // Or another record merged into this one.
+    let merged = notice::is(&req, &format!("merged-{id}"));
+    let saved = measured || merged;
     let opened = if query.history == "all" || saved {
         let mut opened = CustomerPage::open(&db, &cache, &page_memo, page.ctx, &page.staff, id, query.history == "all").await?;
         if let Opened::Page(p) = &mut opened {
-            p.notice = saved.then(|| p.ctx.t.t("measurements-saved-notice"));
+            p.notice = if measured { Some(p.ctx.t.t("measurements-saved-notice")) } else if merged { Some(p.ctx.t.t("merge-done")) } else { None };
         }
         opened
     } else {
@@ -355,6 +358,7 @@ pub struct MergeRequest {
 /// `POST /staff/customers/{id}/merge`: the record not kept hands its history to the one kept
 /// and stays as merged into it; the answer leads to the kept record.
 pub async fn merge_customers(
+    settings: web::Data<crate::config::Settings>,
     page: StaffPage,
     db: web::Data<Db>,
     dir: web::Data<Directory>,
@@ -385,7 +389,8 @@ pub async fn merge_customers(
     })
     .await?;
     dir.forget(source_id);
-    Ok(see_other(&format!("/staff/customers/{kept}")))
+    // Said once on the kept record's page: it said nothing, the record looking as before.
+    crate::web::notice::redirect(&format!("/staff/customers/{kept}"), &format!("merged-{kept}"), settings.secure_cookies())
 }
 
 
