@@ -67,6 +67,8 @@ pub struct LiveView {
     pub valid: bool,
     pub violations: Vec<String>,
     pub repair: Vec<String>,
+    /// What the repair does to the total ([`repair_total`]).
+    pub repair_total: String,
     pub ruled_out: bool,
     pub price_lines: Vec<(String, String)>,
     pub total: String,
@@ -465,6 +467,23 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
 
 /// The engine's repair in plain words; `true` when no choice can help (the measurements
 /// rule the product out).
+/// What the proposed changes do to the total: "With these changes the total is €5,520.00
+/// (€1,044.00 more)". The proposal said nothing of it, and four changes could add a thousand.
+pub fn repair_total(cat: &CompiledCatalog, cfg: &Configuration, repair: Option<&Repair>, now: &PriceBreakdown, tax_bp: i32, t: Tr) -> String {
+    let Some(Repair::Changes { changes, .. }) = repair else { return String::new() };
+    let repaired = crate::orders::with_choices_changed(cfg, changes.iter().map(|c| (c.option.as_str(), c.to.as_ref())));
+    let Ok(then) = cat.price(&repaired, tax_rate(tax_bp)) else { return String::new() };
+    let money = |d: Decimal| format_amount(d, &then.currency, t.lang);
+    let difference = then.total - now.total;
+    if difference.is_zero() {
+        t.t1("repair-total-same", "total", money(then.total))
+    } else if difference.is_sign_positive() {
+        t.t2("repair-total-more", ("total", &money(then.total)), ("difference", &money(difference)))
+    } else {
+        t.t2("repair-total-less", ("total", &money(then.total)), ("difference", &money(-difference)))
+    }
+}
+
 pub fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
     match repair {
         Some(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
@@ -564,7 +583,7 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
     let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
     let errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, t.lang, from_profile);
-    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, t) }
+    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t) }
 }
 
 /// The option the customer changed last: the repair keeps it as chosen where changes of others
@@ -615,11 +634,11 @@ pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c 
     let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
     let mut states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
     states.errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
-    (summary(cat, cfg, answer.as_ref(), pairs, t), states)
+    (summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t), states)
 }
 
 /// The summary column: everything but the steps.
-fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], t: Tr) -> LiveView {
+fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], tax_bp: i32, t: Tr) -> LiveView {
     let lang = t.lang;
     let Some(a) = answer else {
         return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
@@ -632,6 +651,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         valid: a.validation.valid,
         violations,
         repair,
+        repair_total: repair_total(cat, cfg, a.repair.as_ref(), &a.price, tax_bp, t),
         ruled_out,
         price_lines,
         total,

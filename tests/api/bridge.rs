@@ -1296,11 +1296,15 @@ async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_m
     let html = send(&road, "check", None).await;
     assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
     assert!(select(&html, "#repair").is_empty(), "nothing to propose");
+    let valid_total = select(&html, "#total").concat();
 
     // Rim brakes do not go with disc wheels and thru-axles.
     let rim: Vec<(&'static str, String)> = road.iter().map(|(k, v)| (*k, if *k == "o_brakes" { "rim_caliper".to_owned() } else { v.clone() })).collect();
     let html = send(&rim, "check", None).await;
     assert_eq!(select(&html, "#repair-changes li"), vec!["Change Brakes from Rim caliper to Hydraulic disc."]);
+    // And what it does to the price (it said nothing of it).
+    let said = select(&html, "#repair-total").concat();
+    assert!(said.starts_with(&format!("With these changes the total is {valid_total} (")) && said.ends_with(" more)."), "{said}");
     assert_eq!(attr(&html, "#apply-repair", "value").as_deref(), Some("repair"));
     let html = send(&rim, "repair", None).await;
     assert_eq!(select(&html, "#valid").len(), 1);

@@ -44,6 +44,7 @@ pub struct ConfigurePage {
     /// The changes that make the choices fit (keeping the option changed last where it can),
     /// or, with `ruled_out`, that none does.
     pub repair: Vec<String>,
+    pub repair_total: String,
     pub ruled_out: bool,
     /// For a form sent back without our script (see [`configurator::changed_last`]).
     pub shown: String,
@@ -137,6 +138,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
     let kept = configurator::changed_last(pairs).unwrap_or_default();
     let answer = cat.live_keeping(cfg, configurator::tax_rate(tax_bp), Some(kept.as_str()).filter(|k| !k.is_empty())).ok();
     let (repair, ruled_out) = configurator::repair_words(answer.as_ref().and_then(|a| a.repair.as_ref()), lang);
+    let repair_total = answer.as_ref().map(|a| configurator::repair_total(cat, cfg, a.repair.as_ref(), &a.price, tax_bp, ctx.t)).unwrap_or_default();
     let mut errors = configurator::field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, ctx.t);
     errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, lang, learned);
@@ -154,6 +156,7 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         measurements_note: note,
         violations,
         repair,
+        repair_total,
         ruled_out,
         shown: configurator::shown(cat, cfg),
         kept,
@@ -200,7 +203,7 @@ pub async fn new_order_form(
         let store = sale_store(&db, &page, &c, None).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
-            measurements_note: String::new(), violations: vec![], repair: vec![], ruled_out: false, shown: String::new(), kept: String::new(), price_lines: vec![], total: String::new(), derived: vec![],
+            measurements_note: String::new(), violations: vec![], repair: vec![], repair_total: String::new(), ruled_out: false, shown: String::new(), kept: String::new(), price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
             stores: vec![], store_id: None, draft_id: None,
         }
