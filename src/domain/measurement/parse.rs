@@ -39,7 +39,7 @@ impl Measurement {
     /// The value typed, in mm or g, whatever its size (an impossible "1680" cm too): for the
     /// units switch to convert, where left as typed it would be read in the other units.
     pub fn read_any_size(self, input: &str, system: UnitSystem) -> Option<u32> {
-        let text = normalize(input);
+        let text = with_fractions(&normalize(input));
         let (unit, terms) = resolve_unit(self, parse_reading(&text).ok()?, system.unit_for(self)).ok()?;
         unit.to_canonical(amount(unit, &terms).ok()??)
     }
@@ -69,7 +69,7 @@ enum Reading {
 }
 
 fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKind> {
-    let text = normalize(input);
+    let text = with_fractions(&normalize(input));
     if text.is_empty() {
         return Err(FieldErrorKind::Empty);
     }
@@ -123,6 +123,64 @@ fn read_normalized(m: Measurement, text: &str, default: Unit) -> Result<u32, Fie
 fn normalize(input: &str) -> String {
     let mapped: String = input.chars().map(normalize_char).collect();
     mapped.trim().to_lowercase()
+}
+
+/// Fractions of an inch as tape measures mark them, written as decimals: "30 1/2", "30-1/2"
+/// and "30½" are 30.5, "5' 10 3/4\"" is 5' 10.75". Halves to sixteenths only, each exact in
+/// the four decimals an inch may have; anything else is left as typed, to be refused.
+fn with_fractions(text: &str) -> String {
+    let mut spaced = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{BD}' => spaced.push_str(" 1/2"),
+            '\u{BC}' => spaced.push_str(" 1/4"),
+            '\u{BE}' => spaced.push_str(" 3/4"),
+            '\u{215B}' => spaced.push_str(" 1/8"),
+            '\u{215C}' => spaced.push_str(" 3/8"),
+            '\u{215D}' => spaced.push_str(" 5/8"),
+            '\u{215E}' => spaced.push_str(" 7/8"),
+            c => spaced.push(c),
+        }
+    }
+    if !spaced.contains('/') {
+        return spaced;
+    }
+    let whole = |t: &str| !t.is_empty() && t.len() <= MAX_INTEGER_DIGITS && t.bytes().all(|b| b.is_ascii_digit());
+    // `n/d` and what follows it ("1/2\"", "1/2in"), as a decimal.
+    let fraction = |t: &str| -> Option<(Decimal, String)> {
+        let (n, rest) = t.split_once('/')?;
+        let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let (d, after) = rest.split_at(end);
+        let (n, d): (u32, u32) = (n.parse().ok().filter(|_| whole(n))?, d.parse().ok().filter(|_| whole(d))?);
+        (matches!(d, 2 | 4 | 8 | 16) && (1..d).contains(&n)).then(|| (Decimal::from(n) / Decimal::from(d), after.to_owned()))
+    };
+    let mut out: Vec<String> = vec![];
+    for token in spaced.split(' ').filter(|t| !t.is_empty()) {
+        // "30-1/2": a whole and a fraction joined by a dash.
+        let (lead, tail) = match token.split_once('-') {
+            Some((a, b)) if whole(a) && b.contains('/') => (Some(a), b),
+            _ => (None, token),
+        };
+        match (lead, fraction(tail)) {
+            (Some(a), Some((f, after))) => out.push(format!("{}{after}", (Decimal::from(a.parse::<u32>().unwrap_or(0)) + f).normalize())),
+            (None, Some((f, after))) => {
+                // "30 1/2", "5'10 3/4": the fraction belongs to the whole number before it.
+                let prev = out.last_mut().map(|p| {
+                    let start = p.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+                    (p, start)
+                });
+                match prev {
+                    Some((p, start)) if whole(&p[start..]) && !p[..start].ends_with(['.', ',']) => {
+                        let sum = (Decimal::from(p[start..].parse::<u32>().unwrap_or(0)) + f).normalize();
+                        *p = format!("{}{sum}{after}", &p[..start]);
+                    }
+                    _ => out.push(format!("{}{after}", f.normalize())),
+                }
+            }
+            _ => out.push(token.to_owned()),
+        }
+    }
+    out.join(" ")
 }
 
 pub(crate) fn normalize_char(c: char) -> char {
@@ -330,6 +388,24 @@ mod tests {
 
     fn kind(m: Measurement, input: &str) -> FieldErrorKind {
         metric(m, input).unwrap_err().kind
+    }
+
+    /// Tape measures in inches are marked in halves to sixteenths, and people write them so:
+    /// "30 1/2" was refused as not a number.
+    #[test]
+    fn fractions_of_an_inch_are_read() {
+        let imperial = |m: Measurement, input: &str| m.parse(input, UnitSystem::Imperial);
+        for input in ["30 1/2", "30-1/2", "30\u{BD}", "30 \u{BD}", "30 1/2 in", "30 1/2\"", "30.5"] {
+            assert_eq!(imperial(InsideLeg, input), Ok(775), "{input:?}");
+        }
+        assert_eq!(imperial(InsideLeg, "30 3/16"), Ok(767), "30.1875 in");
+        assert_eq!(metric(InsideLeg, "30 1/2 in"), Ok(775), "with its unit, in a metric form too");
+        assert_eq!(imperial(Stature, "5' 10 1/2\""), imperial(Stature, "5' 10.5\""));
+        assert_eq!(imperial(Stature, "5'10\u{BE}"), imperial(Stature, "5' 10.75\""));
+        // Not a tape's marks, or not a fraction: refused as before.
+        for input in ["30 1/3", "30 3/2", "30 0/2", "1/0", "30 1/2/4", "30 1//2"] {
+            assert!(imperial(InsideLeg, input).is_err(), "{input:?}");
+        }
     }
 
     #[test]
