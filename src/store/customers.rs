@@ -182,6 +182,21 @@ pub fn insert_preference(
         .get_result(on))
 }
 
+impl PreferenceRow {
+    /// Whether it still applies, the customer's last order placed at `last_order_at`: not
+    /// dropped, and a one-off ("next order only") not yet followed by an order. Read rather
+    /// than written at placement, which stays one statement on PostgreSQL.
+    pub fn applies(&self, last_order_at: Option<NaiveDateTime>) -> bool {
+        self.dropped_at.is_none() && (self.kind != "one_off" || last_order_at.is_none_or(|at| self.created_at > at))
+    }
+}
+
+/// When the customer's latest order was placed.
+pub fn last_order_at(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<NaiveDateTime>> {
+    use super::schema::orders as o;
+    native!(conn, |on| o::table.filter(o::customer_id.eq(customer_id)).select(diesel::dsl::max(o::created_at)).first(on))
+}
+
 pub fn preferences(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<PreferenceRow>> {
     native!(conn, |on| cp::table
         .filter(cp::customer_id.eq(customer_id))

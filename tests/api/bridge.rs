@@ -237,6 +237,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 }
 
 on_both_backends!(
+    the_order_form_shows_the_customers_notes_and_the_next_order_takes_a_one_off_wish,
     one_factorys_backlog_leaves_room_for_the_other_factories_events,
     a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
     the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last,
@@ -1243,6 +1244,33 @@ async fn concurrent_claimers_acknowledge_every_work_order_exactly_once(backend: 
     let made_up = http.post(format!("{url}/{}/ack", mine[0]["id"])).bearer_auth(&reg.token).json(&serde_json::json!({"lease_token": "made-up"})).send().await.unwrap();
     assert_eq!(made_up.status(), StatusCode::CONFLICT, "a token that was never this work order's");
     assert!(made_up.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("this lease_token is not the work order's: it was claimed again since"));
+}
+
+/// A wish for the next order only was on the customer's page, where the fitter placing the
+/// order did not see it, and it stayed listed after that order was placed.
+async fn the_order_form_shows_the_customers_notes_and_the_next_order_takes_a_one_off_wish(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-sewing", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.measured_customer("Ana Silva").await;
+    app.post_on_customer(id, "preferences", &[("text", "prefers a relaxed fit"), ("kind", "standing")]).await;
+    app.post_on_customer(id, "preferences", &[("text", "gift wrapping <please>"), ("kind", "one_off")]).await;
+    let notes = || async {
+        let (_, html) = app.get_html(&format!("/staff/customers/{id}/orders/new")).await;
+        let href = attr(&html, "#products a[href$='product=cycling_jersey']", "href").unwrap();
+        let (_, html) = app.get_html(&href.replace("&amp;", "&")).await;
+        let mut notes = select(&html, "#customer-notes li");
+        notes.sort();
+        notes
+    };
+    assert_eq!(notes().await, vec!["For this order: gift wrapping <please>", "prefers a relaxed fit"]);
+    let form = app.jersey_form(id, &[]).await;
+    assert_eq!(app.post_staff_order(id, &form).await.status(), StatusCode::SEE_OTHER);
+    // Taken by the order: no longer pending, on the form or on the customer's page.
+    assert_eq!(notes().await, vec!["prefers a relaxed fit"]);
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
+    assert!(select(&html, "#preference-one-off").is_empty());
+    assert_eq!(select(&html, "#preference-standing .pref-text"), vec!["prefers a relaxed fit"]);
 }
 
 /// A factory with a backlog of due events at the head of the queue (after an outage, or a

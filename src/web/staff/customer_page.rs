@@ -322,7 +322,9 @@ impl CustomerPage {
             at: fmt_time(&s.taken_at),
             values: format_values(values, unit_system(&s.unit_system), lang),
         });
-        let live: Vec<PreferenceRow> = l.prefs.into_iter().filter(|p| p.dropped_at.is_none()).collect();
+        // A one-off wish the next order has taken is no longer listed as pending (it stayed).
+        let last_order_at = l.orders.iter().map(|o| o.created_at).max();
+        let live: Vec<PreferenceRow> = l.prefs.into_iter().filter(|p| p.applies(last_order_at)).collect();
         let (standing, one_off): (Vec<_>, Vec<_>) = live.into_iter().partition(|p| p.kind == "standing");
         let pref_groups = [("preference-standing", standing), ("preference-one-off", one_off)]
             .into_iter()

@@ -40,6 +40,8 @@ pub struct ConfigurePage {
     pub product_label: String,
     pub options: Vec<OptionView>,
     pub measurements_note: String,
+    /// The customer's preferences and notes that apply to this order.
+    pub customer_notes: Vec<String>,
     pub violations: Vec<String>,
     /// The changes that make the choices fit (keeping the option changed last where it can),
     /// or, with `ruled_out`, that none does.
@@ -131,8 +133,29 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
     })
 }
 
+/// What the order form says above the choices: which measurements it uses, and the customer's
+/// preferences and notes that apply (a one-off wish for this order was only on the customer's
+/// page, where the fitter ordering did not see it).
+struct FormNotes {
+    measurements: String,
+    customer: Vec<String>,
+}
+
+async fn form_notes(db: &Db, customer_id: i64, taken: &str, t: crate::i18n::Tr) -> Result<FormNotes, AppError> {
+    let (prefs, last_order_at) = db
+        .read(move |conn| Ok::<_, StoreError>((customers::preferences(conn, customer_id)?, customers::last_order_at(conn, customer_id)?)))
+        .await?;
+    let customer = prefs
+        .into_iter()
+        .filter(|p| p.applies(last_order_at))
+        .map(|p| if p.kind == "one_off" { t.t1("order-note-one-off", "text", &p.text) } else { p.text })
+        .collect();
+    let measurements = if taken.is_empty() { t.t("order-no-measurements") } else { t.t1("order-measurements-from", "date", taken) };
+    Ok(FormNotes { measurements, customer })
+}
+
 #[allow(clippy::too_many_arguments)]
-fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], note: String, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
+fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], note: FormNotes, ship: String, key: String, tax_bp: i32, learned: &BTreeSet<String>) -> ConfigurePage {
     let lang = ctx.t.lang;
     let product = cat.product(&cfg.product);
     let kept = configurator::changed_last(pairs).unwrap_or_default();
@@ -153,7 +176,8 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
         product: cfg.product.clone(),
         product_label: product.map(|p| p.label.get(lang)).unwrap_or_default(),
         options,
-        measurements_note: note,
+        measurements_note: note.measurements,
+        customer_notes: note.customer,
         violations,
         repair,
         repair_total,
@@ -203,7 +227,7 @@ pub async fn new_order_form(
         let store = sale_store(&db, &page, &c, None).await?;
         let empty = ConfigurePage {
             ctx: page.ctx, c, products: configurator::product_links(&catalogs, lang, store.tax()), version_id: 0, product: String::new(), product_label: String::new(), options: vec![],
-            measurements_note: String::new(), violations: vec![], repair: vec![], repair_total: String::new(), ruled_out: false, shown: String::new(), kept: String::new(), price_lines: vec![], total: String::new(), derived: vec![],
+            measurements_note: String::new(), customer_notes: vec![], violations: vec![], repair: vec![], repair_total: String::new(), ruled_out: false, shown: String::new(), kept: String::new(), price_lines: vec![], total: String::new(), derived: vec![],
             ship_date: String::new(), valid: false, idempotency_key: String::new(), form_error: None, notice: None, prefill_note: None,
             stores: vec![], store_id: None, draft_id: None,
         }
@@ -211,7 +235,7 @@ pub async fn new_order_form(
         return render::ok(&empty);
     };
     let (_, measurements, taken) = latest_measurements(&db, c.id).await?;
-    let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
+    let note = form_notes(&db, c.id, &taken, page.ctx.t).await?;
     let (customer_id, code2, again) = (c.id, code.clone(), q.again);
     let (learned, previous) = db
         .read(move |conn| -> Result<_, StoreError> {
@@ -313,7 +337,7 @@ pub async fn place_order(
         return Err(AppError::NotFound);
     }
     let (set_id, measurements, taken) = latest_measurements(&db, c.id).await?;
-    let note = if taken.is_empty() { page.ctx.t.t("order-no-measurements") } else { page.ctx.t.t1("order-measurements-from", "date", &taken) };
+    let note = form_notes(&db, c.id, &taken, page.ctx.t).await?;
     // "Apply the proposed change": the form as the repair leaves it, then checked.
     let (pairs, cfg) = if get("action") == "repair" {
         let asked = configurator::configuration(&code, &cat, &pairs, measurements.clone());
