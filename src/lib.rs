@@ -59,6 +59,7 @@ impl Application {
         let customer_memo = aweb::Data::new(memo::Memo::<i64, web::shop::auth::Customer>::new(identity, settings.cache_ttl));
         let factory_memo = aweb::Data::new(web::api::auth::FactoryTokenMemo::new(identity, settings.cache_ttl));
         let live_memo = aweb::Data::new(web::shop::configure::LiveMemo::new(settings.cache_ttl));
+        let given_cursors = aweb::Data::new(web::api::GivenCursors::default());
         let profile_memo = std::sync::Arc::new(learning::ProfileMemo::new(settings.cache_ttl));
         let page_memo = aweb::Data::new(web::staff::CustomerPageMemo::new(settings.cache_ttl, profile_memo.clone()));
         let profile_memo = aweb::Data::from(profile_memo);
@@ -81,6 +82,7 @@ impl Application {
                 .app_data(customer_memo.clone())
                 .app_data(factory_memo.clone())
                 .app_data(live_memo.clone())
+                .app_data(given_cursors.clone())
                 .app_data(page_memo.clone())
                 .app_data(profile_memo.clone())
                 .app_data(aweb::FormConfig::default().limit(256 * 1024))

@@ -580,10 +580,11 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 /// Everything the live part shows, for one configuration: validity, availability, repair,
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
 pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
-    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
+    let kept = changed_last(pairs);
+    let answer = cat.live_keeping(cfg, tax_rate(tax_bp), kept.as_deref()).ok();
     let errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, t.lang, from_profile);
-    LiveView { steps: steps(options), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t) }
+    LiveView { steps: steps(options), shown: shown(cat, cfg), kept: kept.unwrap_or_default(), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t) }
 }
 
 /// The option the customer changed last: the repair keeps it as chosen where changes of others
@@ -658,8 +659,10 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         derived: derived_lines_of(cat, cfg, a, t),
         preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
-        shown: shown(cat, cfg),
-        kept: changed_last(pairs).unwrap_or_default(),
+        // Set by `live_view` for a page sent whole; a live update's patch goes to our script,
+        // which says what changed itself.
+        shown: String::new(),
+        kept: String::new(),
     }
 }
 

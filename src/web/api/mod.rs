@@ -9,6 +9,7 @@ mod json;
 mod problem;
 pub mod problem_types;
 mod work_orders;
+pub use work_orders::GivenCursors;
 
 use actix_web::http::Method;
 use actix_web::error::{JsonPayloadError, PayloadError};
