@@ -191,10 +191,15 @@ impl PreferenceRow {
     }
 }
 
-/// When the customer's latest order was placed.
+/// When the customer's latest order was placed, of those not cancelled or rejected (a one-off
+/// wish comes back with an order that will not be made).
 pub fn last_order_at(conn: &mut DbConn, customer_id: i64) -> QueryResult<Option<NaiveDateTime>> {
     use super::schema::orders as o;
-    native!(conn, |on| o::table.filter(o::customer_id.eq(customer_id)).select(diesel::dsl::max(o::created_at)).first(on))
+    native!(conn, |on| o::table
+        .filter(o::customer_id.eq(customer_id))
+        .filter(o::status.ne_all(["cancelled", "rejected"]))
+        .select(diesel::dsl::max(o::created_at))
+        .first(on))
 }
 
 pub fn preferences(conn: &mut DbConn, customer_id: i64) -> QueryResult<Vec<PreferenceRow>> {
@@ -541,12 +546,17 @@ fn scrub_orders(conn: &mut DbConn, customer_id: i64) -> QueryResult<()> {
             // address and name it holds (pushes get `customer.erased`). Only the blanked ones
             // were listed, and a work order with nothing to blank never told the factory to
             // delete the measurements it keeps.
-            let mut d: serde_json::Value = serde_json::from_str(&document).unwrap_or_else(|_| serde_json::json!({}));
-            scrub(&mut d);
-            if let serde_json::Value::Object(map) = &mut d {
-                map.insert("customer_erased".into(), serde_json::Value::Bool(true));
-            }
-            let d = d.to_string();
+            // A document that cannot be read is kept as it is (and still listed).
+            let d = match serde_json::from_str::<serde_json::Value>(&document) {
+                Ok(mut d) => {
+                    scrub(&mut d);
+                    if let serde_json::Value::Object(map) = &mut d {
+                        map.insert("customer_erased".into(), serde_json::Value::Bool(true));
+                    }
+                    d.to_string()
+                }
+                Err(_) => document,
+            };
             native!(conn, |on| diesel::update(wo::table.find(wo_id)).set((wo::document.eq(d), wo::updated_at.eq(now()))).execute(on))?;
             let queued: Vec<(i64, String)> = native!(conn, |on| ob::table.filter(ob::work_order_id.eq(wo_id)).select((ob::id, ob::payload)).load(on))?;
             for (ob_id, payload) in queued {

@@ -465,8 +465,6 @@ pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
     }
 }
 
-/// The engine's repair in plain words; `true` when no choice can help (the measurements
-/// rule the product out).
 /// What the proposed changes do to the total: "With these changes the total is €5,520.00
 /// (€1,044.00 more)". The proposal said nothing of it, and four changes could add a thousand.
 pub fn repair_total(cat: &CompiledCatalog, cfg: &Configuration, repair: Option<&Repair>, now: &PriceBreakdown, tax_bp: i32, t: Tr) -> String {
@@ -484,6 +482,8 @@ pub fn repair_total(cat: &CompiledCatalog, cfg: &Configuration, repair: Option<&
     }
 }
 
+/// The engine's repair in plain words; `true` when no choice can help (the measurements
+/// rule the product out).
 pub fn repair_words(repair: Option<&Repair>, lang: Lang) -> (Vec<String>, bool) {
     match repair {
         Some(Repair::Changes { changes, .. }) => (changes.iter().map(|c| c.explanation.get(lang)).collect(), false),
@@ -598,7 +598,7 @@ pub fn changed_last(pairs: &[(String, String)]) -> Option<String> {
         return (!said.is_empty()).then(|| said.to_owned());
     }
     let differs = field("shown").unwrap_or_default().split(';').filter_map(|part| part.split_once('=')).find(|(code, was)| {
-        let mut now: Vec<&str> = pairs.iter().filter(|(k, v)| k.strip_prefix("o_") == Some(*code) && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+        let mut now: Vec<&str> = pairs.iter().filter(|(k, _)| k.strip_prefix("o_") == Some(*code)).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect();
         let mut before: Vec<&str> = was.split(',').filter(|v| !v.is_empty()).collect();
         now.sort_unstable();
         before.sort_unstable();

@@ -1265,12 +1265,18 @@ async fn the_order_form_shows_the_customers_notes_and_the_next_order_takes_a_one
     };
     assert_eq!(notes().await, vec!["For this order: gift wrapping <please>", "prefers a relaxed fit"]);
     let form = app.jersey_form(id, &[]).await;
-    assert_eq!(app.post_staff_order(id, &form).await.status(), StatusCode::SEE_OTHER);
+    let placed = app.post_staff_order(id, &form).await;
+    assert_eq!(placed.status(), StatusCode::SEE_OTHER);
     // Taken by the order: no longer pending, on the form or on the customer's page.
     assert_eq!(notes().await, vec!["prefers a relaxed fit"]);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert!(select(&html, "#preference-one-off").is_empty());
     assert_eq!(select(&html, "#preference-standing .pref-text"), vec!["prefers a relaxed fit"]);
+    // An order cancelled gives the wish back: it was never made.
+    let order = location(&placed);
+    let token = app.csrf(&order).await;
+    assert_eq!(app.post_form(&format!("{order}/cancel"), &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(notes().await, vec!["For this order: gift wrapping <please>", "prefers a relaxed fit"]);
 }
 
 /// A factory with a backlog of due events at the head of the queue (after an outage, or a

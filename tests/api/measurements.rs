@@ -143,9 +143,15 @@ async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Ba
     assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("imperial"), "Ana's last set is in inches");
     let (_, html) = app.get_html(&format!("/staff/customers/{other}/measurements/new")).await;
     assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "Ben's last set is in centimetres");
+    // Inches chosen on Ana's form again: Ben's still opens in centimetres, his last set's.
+    let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new?unit=imperial")).await;
+    // Starting from her latest set keeps the units chosen on the form.
+    assert!(attr(&html, "#start-from-latest", "href").unwrap().ends_with("unit=imperial"));
+    let (_, html) = app.get_html(&format!("/staff/customers/{other}/measurements/new")).await;
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "Ben's last set is in centimetres");
     let new = app.enroll("Cy Dale", "cy@example.com", "").await;
     let (_, html) = app.get_html(&format!("/staff/customers/{new}/measurements/new")).await;
-    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "the session's last choice");
+    assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("imperial"), "the session's last choice");
     assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["body_mass"], 74843);
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     let latest = select(&html, "#latest-measurements dd");

@@ -189,6 +189,8 @@ pub(crate) fn normalize_char(c: char) -> char {
         '\u{2032}' | '\u{2018}' | '\u{2019}' | '\u{00B4}' => '\'',
         '\u{2033}' | '\u{201C}' | '\u{201D}' => '"',
         '\u{2212}' | '\u{2013}' => '-',
+        // The fraction slash: "30 1⁄2".
+        '\u{2044}' => '/',
         c if c.is_whitespace() => ' ',
         c => c,
     }

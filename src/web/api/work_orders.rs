@@ -146,7 +146,9 @@ pub async fn list_changes(f: AuthedFactory, db: web::Data<Db>, q: Result<web::Qu
     // Checked whether or not changes follow: a cursor of the list pasted here ("0.3") named a
     // moment before anything and replayed the whole feed. One this feed gave names one of the
     // factory's work orders at a moment of its life (its creation to its latest change).
-    let lived = |w: &orders::WorkOrderRow| after.at >= w.created_at - chrono::Duration::milliseconds(1) && after.at <= w.updated_at;
+    // With the clocks' slack at the top: an instance a little ahead wrote the cursor.
+    let skew = chrono::Duration::minutes(crate::orders::CLOCK_SKEW_MINUTES);
+    let lived = |w: &orders::WorkOrderRow| after.at >= w.created_at - chrono::Duration::milliseconds(1) && after.at <= w.updated_at + skew;
     if after != orders::ChangeCursor::default() && !named.is_some_and(|w| w.factory_id == factory_id && lived(&w)) {
         return Err(ApiError::UnknownCursor(NOT_GIVEN));
     }
@@ -214,10 +216,16 @@ fn same_revision(conn: &mut crate::store::DbConn, current: &orders::WorkOrderRow
         Some(r) if r.0 != i64::from(current.revision) => {
             // Revisions since that changed only where it goes: nothing to build again, but it
             // ships elsewhere ("build that revision" sent a factory in production back to work).
-            let since: Vec<(i32, Vec<crate::domain::revision::Change>)> =
-                orders::events(conn, current.id)?.iter().filter_map(|e| crate::domain::revision::read(&e.note)).filter(|(n, _)| i64::from(*n) > r.0).collect();
+            // Revision notes are the staff's (a factory's own note may read alike), one per
+            // revision since the one named.
+            let since: Vec<(i32, Vec<crate::domain::revision::Change>)> = orders::events(conn, current.id)?
+                .iter()
+                .filter(|e| e.actor.starts_with("staff:"))
+                .filter_map(|e| crate::domain::revision::read(&e.note))
+                .filter(|(n, _)| i64::from(*n) > r.0)
+                .collect();
             let only_ship_to = r.0 < i64::from(current.revision)
-                && !since.is_empty()
+                && since.len() as i64 == i64::from(current.revision) - r.0
                 && since.iter().all(|(_, changes)| !changes.is_empty() && changes.iter().all(|c| c.kind == crate::domain::revision::Kind::Collection));
             Err(ApiError::StaleRevision { current: current.revision, sent: r.0, only_ship_to })
         }

@@ -323,7 +323,7 @@ impl CustomerPage {
             values: format_values(values, unit_system(&s.unit_system), lang),
         });
         // A one-off wish the next order has taken is no longer listed as pending (it stayed).
-        let last_order_at = l.orders.iter().map(|o| o.created_at).max();
+        let last_order_at = l.orders.iter().filter(|o| !matches!(o.status.as_str(), "cancelled" | "rejected")).map(|o| o.created_at).max();
         let live: Vec<PreferenceRow> = l.prefs.into_iter().filter(|p| p.applies(last_order_at)).collect();
         let (standing, one_off): (Vec<_>, Vec<_>) = live.into_iter().partition(|p| p.kind == "standing");
         let pref_groups = [("preference-standing", standing), ("preference-one-off", one_off)]
