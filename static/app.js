@@ -166,15 +166,16 @@ if (carried && carried.page === location.pathname + location.search && (!carried
   const form = document.getElementById("configurator");
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-live") || !window.fetch) return;
   let latest = 0;
-  // The option changed last: the proposed change keeps it as chosen where changes of others
-  // make it fit (as the shop's does), and nothing is kept once the proposal is applied.
-  let lastChanged = "";
+  // The options changed last, most recent first (three at most): the repair keeps as many as
+  // it can, the oldest given up first (rim brakes, then 28 mm tyres, proposed the brakes back).
+  let lastChanged = [];
+  const changedNow = (code) => { lastChanged = [code, ...lastChanged.filter((c) => c !== code)].slice(0, 3); };
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
     data.set("action", action === "repair" ? "repair" : "check");
     // Always sent, empty too: the server then does not guess it from the choices shown.
-    data.set("changed", lastChanged);
-    if (action === "repair") lastChanged = "";
+    data.set("changed", lastChanged.join(","));
+    if (action === "repair") lastChanged = [];
     const mine = ++latest;
     form.setAttribute("aria-busy", "true");
     try {
@@ -222,7 +223,7 @@ if (carried && carried.page === location.pathname + location.search && (!carried
   form.addEventListener("change", (event) => {
     const el = event.target;
     if (el instanceof HTMLInputElement && el.type === "text") return; // asked while typed, below
-    if (option(el)) lastChanged = option(el);
+    if (option(el)) changedNow(option(el));
     if (el instanceof HTMLSelectElement || el instanceof HTMLInputElement) refresh();
   });
   let pause = 0;

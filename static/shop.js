@@ -63,18 +63,19 @@
     else input.removeAttribute("aria-describedby");
   }
 
-  // The option the customer changed last: the repair keeps it as chosen where changes of
-  // others make it fit (it undid the groupset just chosen), and applies what it proposed.
-  let lastChanged = "";
+  // The options changed last, most recent first (three at most): the repair keeps as many as
+  // it can, the oldest given up first (rim brakes, then 28 mm tyres, proposed the brakes back).
+  let lastChanged = [];
+  const changedNow = (code) => { lastChanged = [code, ...lastChanged.filter((c) => c !== code)].slice(0, 3); };
 
   async function refresh(action) {
     const data = new URLSearchParams(new FormData(form));
     data.delete("action");
     if (action) data.set("action", action);
     // Always sent, empty too: the server then does not guess it from the choices shown.
-    data.set("changed", lastChanged);
+    data.set("changed", lastChanged.join(","));
     // Applied, the proposal is the customer's choice: nothing is kept after it.
-    if (action === "repair") lastChanged = "";
+    if (action === "repair") lastChanged = [];
     const mine = ++latest;
     live.setAttribute("aria-busy", "true");
     try {
@@ -158,7 +159,7 @@
     // A value chosen, not a text or number typed: leaving the name field for the proposal's
     // button made the name the choice to keep, and the brakes just chosen were undone.
     const typed = el instanceof HTMLInputElement && (el.type === "text" || el.type === "number");
-    if (name.startsWith("o_") && !typed) lastChanged = name.slice("o_".length);
+    if (name.startsWith("o_") && !typed) changedNow(name.slice("o_".length));
     refresh();
   });
   // A text or number field is asked about while it is typed in, once the typing pauses, not

@@ -587,27 +587,39 @@ pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(Stri
     LiveView { steps: steps(options), shown: shown(cat, cfg), kept: kept.unwrap_or_default(), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t) }
 }
 
-/// The option the customer changed last: the repair keeps it as chosen where changes of others
-/// make it fit. Our scripts say which (`changed`, sent empty too). A form sent without them is
-/// compared with the choices it showed (`shown`): the first that differs; where none does (the
-/// proposal's button pressed), the one the shown proposal kept (`kept`), so that the change
-/// applied is the one proposed.
+/// The options the customer changed last, most recent first, comma-separated: the repair keeps
+/// them as chosen where changes of others make it fit (as many as it can, the oldest given up
+/// first). Our scripts say which (`changed`, sent empty too). A form sent without them is
+/// compared with the choices it showed (`shown`), and what its proposal kept (`kept`) is added:
+/// on Check, the choices changed since come first; on Apply, what the proposal shown kept does,
+/// so that the change applied is the one proposed.
 pub fn changed_last(pairs: &[(String, String)]) -> Option<String> {
     let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     if let Some(said) = field("changed") {
         return (!said.is_empty()).then(|| said.to_owned());
     }
-    let differs = field("shown").unwrap_or_default().split(';').filter_map(|part| part.split_once('=')).find(|(code, was)| {
-        let mut now: Vec<&str> = pairs.iter().filter(|(k, _)| k.strip_prefix("o_") == Some(*code)).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect();
-        let mut before: Vec<&str> = was.split(',').filter(|v| !v.is_empty()).collect();
-        now.sort_unstable();
-        before.sort_unstable();
-        now != before
-    });
-    match differs {
-        Some((code, _)) => Some(code.to_owned()),
-        None => field("kept").filter(|k| !k.is_empty()).map(str::to_owned),
+    let differs: Vec<&str> = field("shown")
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|part| part.split_once('='))
+        .filter(|(code, was)| {
+            let mut now: Vec<&str> = pairs.iter().filter(|(k, _)| k.strip_prefix("o_") == Some(*code)).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect();
+            let mut before: Vec<&str> = was.split(',').filter(|v| !v.is_empty()).collect();
+            now.sort_unstable();
+            before.sort_unstable();
+            now != before
+        })
+        .map(|(code, _)| code)
+        .collect();
+    let kept: Vec<&str> = field("kept").unwrap_or_default().split(',').filter(|k| !k.is_empty()).collect();
+    let (first, then) = if field("action") == Some("repair") { (kept, differs) } else { (differs, kept) };
+    let mut all: Vec<&str> = vec![];
+    for code in first.into_iter().chain(then) {
+        if !all.contains(&code) {
+            all.push(code);
+        }
     }
+    (!all.is_empty()).then(|| all.join(","))
 }
 
 /// The values chosen for each option chosen among values (not text or numbers typed), as

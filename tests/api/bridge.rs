@@ -1363,12 +1363,15 @@ async fn the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_m
     let html = send(&sent, "check", None).await;
     let proposed = select(&html, "#repair-changes li");
     assert!(!proposed.is_empty() && proposed.iter().all(|p| !p.starts_with("Change Brakes")), "{proposed:?}");
-    let mut sent: Vec<(&'static str, String)> = rim.clone();
+    // Another choice changed before Apply (25 mm tyres, which fit rim brakes): the brakes the
+    // proposal kept stay kept with it (it applied the brakes back, which nobody was shown).
+    let mut sent: Vec<(&'static str, String)> = rim.iter().map(|(k, v)| (*k, if *k == "o_tyre" { "t25".to_owned() } else { v.clone() })).collect();
     sent.extend([("shown", attr(&html, "input[name=shown]", "value").unwrap()), ("kept", attr(&html, "input[name=kept]", "value").unwrap())]);
     assert!(sent.contains(&("kept", "brakes".to_owned())), "{sent:?}");
     let html = send(&sent, "repair", None).await;
     assert_eq!(select(&html, "#valid").len(), 1, "{:?}", select(&html, "#violations li"));
     assert_eq!(attr(&html, "#o_brakes option[selected], input[name=o_brakes][checked]", "value").as_deref(), Some("rim_caliper"));
+    assert_eq!(attr(&html, "#o_tyre option[selected], input[name=o_tyre][checked]", "value").as_deref(), Some("t25"));
 
     // A rider no frame fits (a 57 cm inside leg: the saddle cannot come down far enough on the
     // smallest): no change is proposed, and that is said.

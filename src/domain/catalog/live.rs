@@ -67,7 +67,7 @@ impl CompiledCatalog {
     /// [`CompiledCatalog::repair_keeping`]).
     pub fn live_keeping<'a>(&'a self, cfg: &'a Configuration, tax_rate: Decimal, keep: Option<&str>) -> Result<LiveAnswer<'a>, EngineError> {
         let Evaluated { p, ctx, a, snap, found } = self.evaluate(cfg, tax_rate)?;
-        let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found, keep.and_then(|k| p.option_index(k))));
+        let repair = (!found.is_empty()).then(|| repair::repair_found(&ctx, cfg, &a, &found, &repair::kept_options(p, keep)));
         let validation = Validation { valid: found.is_empty(), violations: found.into_iter().map(|f| f.violation).collect() };
         let availability = availability::of(&ctx, &a, &snap, Wording::RuleOnly);
         let targets = search::recommended_targets(p, &snap.derived);

@@ -38,6 +38,18 @@ pub enum Repair {
     NotFound { violations: Vec<Violation> },
 }
 
+/// The options named in `keep` (comma-separated codes, the most recent first), at most three:
+/// each more is another bounded search when the configuration is invalid.
+pub(crate) fn kept_options(p: &super::compile::Product, keep: Option<&str>) -> Vec<usize> {
+    let mut out: Vec<usize> = vec![];
+    for i in keep.unwrap_or_default().split(',').filter_map(|c| p.option_index(c.trim())) {
+        if !out.contains(&i) && out.len() < 3 {
+            out.push(i);
+        }
+    }
+    out
+}
+
 /// Candidate sets tried at most; with the node budget this bounds a repair's cost.
 const MAX_CANDIDATES: usize = 5_000;
 
@@ -49,19 +61,21 @@ impl CompiledCatalog {
     /// [`CompiledCatalog::repair`], keeping the option `keep` as chosen where changes of others
     /// make the configuration valid: the one the customer just chose. Choosing SRAM AXS, which
     /// needs its own chainrings and cassette, was answered with "Change Groupset back to
-    /// Shimano 105": one change where two keep what was just chosen.
+    /// Shimano 105": one change where two keep what was just chosen. `keep` may name several,
+    /// comma-separated, the most recent first ("tyre,brakes"): as many as can be are kept, the
+    /// oldest given up first (rim brakes chosen, then 28 mm tyres, proposed the brakes back).
     pub fn repair_keeping(&self, cfg: &Configuration, keep: Option<&str>) -> Result<Repair, EngineError> {
         let p = self.product(&cfg.product).ok_or_else(|| EngineError::UnknownProduct(cfg.product.clone()))?;
         let ctx = Ctx::new(self, p, &cfg.measurements);
         let (a, problems) = normalize(p, &cfg.choices);
         let found = find_all(&ctx, &a, &problems);
-        Ok(repair_found(&ctx, cfg, &a, &found, keep.and_then(|k| p.option_index(k))))
+        Ok(repair_found(&ctx, cfg, &a, &found, &kept_options(p, keep)))
     }
 }
 
 /// The repair of `a` (normalized from `cfg`), whose problems `found` are; `keep` as in
 /// [`CompiledCatalog::repair_keeping`].
-pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found: &[Found], keep: Option<usize>) -> Repair {
+pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found: &[Found], keep: &[usize]) -> Repair {
     let p = ctx.p;
     if found.is_empty() {
         return Repair::AlreadyValid;
@@ -89,7 +103,7 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
         }
         let mut budget = NODE_BUDGET;
         if rest.iter().all(|f| !f.options.is_empty()) {
-            if let Some(fixed) = minimal_fix(ctx, &start, &rest, None, &mut budget) {
+            if let Some(fixed) = minimal_fix(ctx, &start, &rest, &[], &mut budget) {
                 return Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations };
             }
         }
@@ -103,13 +117,14 @@ pub(crate) fn repair_found(ctx: &Ctx, cfg: &Configuration, a: &Assignment, found
     }
     let violations: Vec<Violation> = found.iter().map(|f| f.violation.clone()).collect();
     let mut budget = NODE_BUDGET;
-    if let Some(keep) = keep.filter(|k| a.get(*k).is_some_and(Option::is_some)) {
-        // A budget of its own: failing to keep it leaves the plain repair its whole budget.
-        if let Some(fixed) = minimal_fix(ctx, a, found, Some(keep), &mut NODE_BUDGET.clone()) {
+    let keep: Vec<usize> = keep.iter().copied().filter(|k| a.get(*k).is_some_and(Option::is_some)).collect();
+    for n in (1..=keep.len()).rev() {
+        // A budget of its own: failing to keep them leaves the plain repair its whole budget.
+        if let Some(fixed) = minimal_fix(ctx, a, found, &keep[..n], &mut NODE_BUDGET.clone()) {
             return Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations };
         }
     }
-    if let Some(fixed) = minimal_fix(ctx, a, found, None, &mut budget) {
+    if let Some(fixed) = minimal_fix(ctx, a, found, &[], &mut budget) {
         return Repair::Changes { changes: changes(p, cfg, a, &fixed), resolves: violations };
     }
     // Nothing small works: is there any valid configuration at all for this body?
@@ -180,8 +195,8 @@ fn why_nothing_fits(ctx: &Ctx, cfg: &Configuration, body_only: bool) -> Vec<Viol
     why
 }
 
-/// `avoid`: an option left as it is (the candidates do not change it).
-fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], avoid: Option<usize>, budget: &mut usize) -> Option<Assignment> {
+/// `avoid`: options left as they are (the candidates do not change them).
+fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], avoid: &[usize], budget: &mut usize) -> Option<Assignment> {
     let p = ctx.p;
     let forced: BTreeSet<usize> = found
         .iter()
@@ -192,11 +207,11 @@ fn minimal_fix(ctx: &Ctx, a: &Assignment, found: &[Found], avoid: Option<usize>,
     let mut pool: BTreeSet<usize> = conflicts.iter().flat_map(|s| s.iter().copied()).collect();
     let neighbours: Vec<usize> = pool.iter().flat_map(|&o| p.rules_by_option[o].iter()).flat_map(|&r| p.rules[r].options.iter().copied()).collect();
     pool.extend(neighbours);
-    if let Some(o) = avoid {
-        if forced.contains(&o) {
+    for o in avoid {
+        if forced.contains(o) {
             return None;
         }
-        pool.remove(&o);
+        pool.remove(o);
     }
     // Among change sets of one size, those changing later options are tried first: a catalog
     // lists what defines the product first (the cut, the frame's material) and the parts that

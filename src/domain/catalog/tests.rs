@@ -825,4 +825,14 @@ fn a_repair_keeps_the_choice_just_made_where_other_changes_fit_it() {
     // An option nothing else can make fit is changed after all.
     let only = good_road().one("brakes", "rim_caliper");
     assert!(!plain(cat.repair_keeping(&only, Some("wheelset")).unwrap_or_else(|e| panic!("{e}"))).is_empty());
+
+    // Rim brakes chosen, then 25 mm tyres: keeping only the tyres proposed the brakes back;
+    // the choices made last are kept together, the most recent first.
+    let rim_then_tyres = good_road().one("brakes", "rim_caliper").one("tyre", "t25");
+    let tyres_only = plain(cat.repair_keeping(&rim_then_tyres, Some("tyre")).unwrap_or_else(|e| panic!("{e}")));
+    assert!(tyres_only.contains(&"brakes".to_owned()), "{tyres_only:?}");
+    let both = plain(cat.repair_keeping(&rim_then_tyres, Some("tyre,brakes")).unwrap_or_else(|e| panic!("{e}")));
+    assert!(!both.contains(&"brakes".to_owned()) && !both.contains(&"tyre".to_owned()) && both.contains(&"wheelset".to_owned()), "{both:?}");
+    let live = cat.live_keeping(&rim_then_tyres, dec("0.19"), Some("tyre, brakes,unknown")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(&live.repair, Some(Repair::Changes { changes, .. }) if changes.iter().all(|c| c.option != "brakes" && c.option != "tyre")), "{:?}", live.repair);
 }
