@@ -227,6 +227,7 @@ preferences-title = Preferences and notes
 preferences-none = No preferences yet.
 preference-standing = Every order
 preference-one-off = Next order only
+preference-one-off-taken = Next order only, taken by an order since
 order-note-one-off = For this order: { $text }
 order-customer-notes = The customer's preferences and notes
 preference-pinned = Pinned

@@ -227,6 +227,7 @@ preferences-title = 偏好与备注
 preferences-none = 暂无偏好。
 preference-standing = 每个订单
 preference-one-off = 仅下一个订单
+preference-one-off-taken = 仅限下次订单，已用于之后的订单
 order-note-one-off = 仅本次订单：{ $text }
 order-customer-notes = 顾客的偏好和备注
 preference-pinned = 已置顶

@@ -1272,6 +1272,8 @@ async fn the_order_form_shows_the_customers_notes_and_the_next_order_takes_a_one
     let (_, html) = app.get_html(&format!("/staff/customers/{id}")).await;
     assert!(select(&html, "#preference-one-off").is_empty());
     assert_eq!(select(&html, "#preference-standing .pref-text"), vec!["prefers a relaxed fit"]);
+    // Still on the record, said to be taken (it vanished without trace).
+    assert_eq!(select(&html, "#preference-one-off-taken .pref-text"), vec!["gift wrapping <please>"]);
     // An order cancelled gives the wish back: it was never made.
     let order = location(&placed);
     let token = app.csrf(&order).await;

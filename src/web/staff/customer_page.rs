@@ -324,9 +324,10 @@ impl CustomerPage {
         });
         // A one-off wish the next order has taken is no longer listed as pending (it stayed).
         let last_order_at = l.orders.iter().filter(|o| !matches!(o.status.as_str(), "cancelled" | "rejected")).map(|o| o.created_at).max();
-        let live: Vec<PreferenceRow> = l.prefs.into_iter().filter(|p| p.applies(last_order_at)).collect();
+        // Taken by an order, a one-off wish is still shown as such (it vanished without trace).
+        let (live, taken): (Vec<PreferenceRow>, Vec<PreferenceRow>) = l.prefs.into_iter().filter(|p| p.dropped_at.is_none()).partition(|p| p.applies(last_order_at));
         let (standing, one_off): (Vec<_>, Vec<_>) = live.into_iter().partition(|p| p.kind == "standing");
-        let pref_groups = [("preference-standing", standing), ("preference-one-off", one_off)]
+        let pref_groups = [("preference-standing", standing), ("preference-one-off", one_off), ("preference-one-off-taken", taken)]
             .into_iter()
             .filter(|g| !g.1.is_empty())
             .collect();
