@@ -132,17 +132,17 @@ impl Dispatcher {
     async fn run(self) {
         let mut in_flight = tokio::task::JoinSet::new();
         let mut recording: Option<tokio::task::JoinHandle<Result<(), StoreError>>> = None;
-        // Each factory's events in flight.
-        let mut busy: HashMap<i64, usize> = HashMap::new();
+        // The factory of each delivery in flight.
         let mut factory_of: HashMap<tokio::task::Id, i64> = HashMap::new();
         loop {
             let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
             if room > 0 {
-                let per_factory = outbox::Room::new(self.settings.per_factory.max(1), busy.clone());
+                let mut busy: HashMap<i64, usize> = HashMap::new();
+                factory_of.values().for_each(|f| *busy.entry(*f).or_default() += 1);
+                let per_factory = outbox::Room::new(self.settings.per_factory.max(1), busy);
                 match self.lease(i64::try_from(room).unwrap_or(64), per_factory).await {
                     Ok(claimed) => {
                         for (row, factory) in claimed {
-                            *busy.entry(row.factory_id).or_default() += 1;
                             let (this, factory_id) = (self.clone(), row.factory_id);
                             let task = in_flight.spawn(async move { this.deliver(row, factory).await });
                             factory_of.insert(task.id(), factory_id);
@@ -174,18 +174,10 @@ impl Dispatcher {
             let mut done = vec![];
             for result in finished {
                 // A delivery that panicked frees its factory's slot too.
-                let id = match &result {
+                factory_of.remove(&match &result {
                     Ok((id, _)) => *id,
                     Err(e) => e.id(),
-                };
-                if let Some(f) = factory_of.remove(&id) {
-                    if let Some(n) = busy.get_mut(&f) {
-                        *n = n.saturating_sub(1);
-                        if *n == 0 {
-                            busy.remove(&f);
-                        }
-                    }
-                }
+                });
                 done.extend(result.ok().map(|(_, d)| d));
             }
             if done.is_empty() {
