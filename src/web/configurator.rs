@@ -165,10 +165,13 @@ pub fn apply_preferred(pairs: &mut Vec<(String, String)>, preferred: &[Preferred
     applied
 }
 
-/// The form fields after applying the engine's repair (every change at once).
+/// The form fields after applying the engine's repair (every change at once). Applied, the
+/// proposal is what was chosen: nothing is kept from before it (the first option the repair
+/// changed read as the one changed last), so `changed` is sent empty and `shown`/`kept` go.
 pub fn apply_repair(c: &CompiledCatalog, cfg: &Configuration, pairs: &[(String, String)]) -> Vec<(String, String)> {
-    let Ok(Repair::Changes { changes, .. }) = c.repair_keeping(cfg, changed_last(pairs).as_deref()) else { return pairs.to_vec() };
-    let mut out: Vec<(String, String)> = pairs.to_vec();
+    let mut out: Vec<(String, String)> = pairs.iter().filter(|(k, _)| !matches!(k.as_str(), "changed" | "shown" | "kept")).cloned().collect();
+    out.push(("changed".into(), String::new()));
+    let Ok(Repair::Changes { changes, .. }) = c.repair_keeping(cfg, changed_last(pairs).as_deref()) else { return out };
     for ch in changes {
         let field = format!("o_{}", ch.option);
         out.retain(|(k, _)| *k != field);

@@ -393,10 +393,6 @@ fn form_for(p: &Prepared, product: &str, mut pairs: Vec<(String, String)>) -> (V
     if field(&pairs, "action") == "repair" {
         let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
         pairs = configurator::apply_repair(&p.cat, &cfg, &pairs);
-        // Applied, the proposal is what was chosen: nothing is kept from before it (the first
-        // option the repair changed read as the one changed last).
-        pairs.retain(|(k, _)| !matches!(k.as_str(), "changed" | "shown" | "kept"));
-        pairs.push(("changed".into(), String::new()));
     }
     let cfg = configurator::configuration(product, &p.cat, &pairs, p.measured.values.clone());
     (pairs, cfg)

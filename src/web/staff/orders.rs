@@ -343,9 +343,6 @@ pub async fn place_order(
         let asked = configurator::configuration(&code, &cat, &pairs, measurements.clone());
         let repaired = configurator::apply_repair(&cat, &asked, &pairs);
         let cfg = configurator::configuration(&code, &cat, &repaired, measurements);
-        // Applied, the proposal is what was chosen: nothing is kept from before it.
-        let mut repaired: Vec<(String, String)> = repaired.into_iter().filter(|(k, _)| !matches!(k.as_str(), "changed" | "shown" | "kept")).collect();
-        repaired.push(("changed".into(), String::new()));
         (repaired, cfg)
     } else {
         let cfg = configurator::configuration(&code, &cat, &pairs, measurements);
