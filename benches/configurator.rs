@@ -76,7 +76,7 @@ fn measurements() -> BTreeMap<String, i64> {
 
 fn update(cat: &std::sync::Arc<CompiledCatalog>, pairs: &[(String, String)], m: &BTreeMap<String, i64>, ctx: &ShopCtx) -> usize {
     let cfg = configuration("road", cat, pairs, m.clone());
-    let (live, values) = live_patch(cat, &cfg, pairs, 2000, ctx.t);
+    let (live, values) = live_patch(cat, &cfg, pairs, 2000, ctx.t, atelier::domain::measurement::UnitSystem::Metric);
     LivePatch { ctx: ctx.clone(), live, values }.render().map(|h| h.len()).unwrap_or(0)
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::domain::catalog::{AvailabilityRef, Choice, CompiledCatalog, Configuration, DerivedOutput, Family, LiveAnswer, NoneFits, OptionKind, PriceBreakdown, Repair, Validation, ValueAvail, ViolationKind};
 use crate::domain::measurement::UnitSystem;
@@ -406,24 +407,50 @@ pub fn price_lines(p: &PriceBreakdown, t: Tr) -> (Vec<(String, String)>, String)
 }
 
 /// (label, value with its unit, where its formula comes from): the formula itself stays on the
-/// catalog's page, for the people who write it (a fitter read `m.stature < 1630.0 ? …`).
-pub fn derived_lines(derived: &[DerivedOutput], lang: Lang) -> Vec<(String, String, String)> {
+/// catalog's page, for the people who write it (a fitter read `m.stature < 1630.0 ? …`). For
+/// a customer measured in inches and pounds, lengths and masses have them added ("743 mm
+/// (29.3 in)"), from the value before it was rounded: the millimetres stay, as a fitter and
+/// the factory read them.
+pub fn derived_lines(derived: &[DerivedOutput], lang: Lang, units: UnitSystem) -> Vec<(String, String, String)> {
     derived
         .iter()
         .map(|d| {
             let unit = d.unit.as_deref().unwrap_or_default();
-            let unit = if lang == Lang::ZhCn { crate::domain::catalog::unit_zh(unit) } else { unit };
-            let value = d.value.as_ref().map(|x| format!("{x} {unit}").trim().to_owned()).unwrap_or_else(|| "–".into());
+            let shown_unit = if lang == Lang::ZhCn { crate::domain::catalog::unit_zh(unit) } else { unit };
+            let value = match &d.value {
+                Some(x) => {
+                    let exact = d.exact.and_then(|x| x.to_f64()).or_else(|| x.to_string().parse().ok());
+                    match exact.and_then(|x| imperial(x, unit, units)) {
+                        Some(other) => format!("{x} {shown_unit} ({other})"),
+                        None => format!("{x} {shown_unit}").trim().to_owned(),
+                    }
+                }
+                None => "–".into(),
+            };
             (d.label.get(lang), value, d.source.clone().unwrap_or_default())
         })
         .collect()
 }
 
+/// `x` of a catalog's `unit` in inches or pounds, for a customer measured in them. No break
+/// between a number and its unit: a phone wrapped "37.0 / in".
+fn imperial(x: f64, unit: &str, units: UnitSystem) -> Option<String> {
+    if units != UnitSystem::Imperial {
+        return None;
+    }
+    match unit {
+        "mm" => Some(format!("{:.1}\u{a0}in", x / 25.4)),
+        "cm" => Some(format!("{:.1}\u{a0}in", x / 2.54)),
+        "kg" => Some(format!("{:.1}\u{a0}lb", x / 0.453_592_37)),
+        _ => None,
+    }
+}
+
 /// [`derived_lines`], with a note at a value that names what cannot be chosen (the maker's
 /// chart's 56 cm for the height, where the inside leg rules the 56 out): a customer read it as
 /// the size to take, and the recommendation mark sat on another.
-pub fn derived_lines_of(cat: &CompiledCatalog, cfg: &Configuration, a: &LiveAnswer, t: Tr) -> Vec<(String, String, String)> {
-    let mut lines = derived_lines(&a.derived, t.lang);
+pub fn derived_lines_of(cat: &CompiledCatalog, cfg: &Configuration, a: &LiveAnswer, t: Tr, units: UnitSystem) -> Vec<(String, String, String)> {
+    let mut lines = derived_lines(&a.derived, t.lang, units);
     let Some(p) = cat.product(&cfg.product) else { return lines };
     for (d, o, nearest) in a.targets_ruled_out() {
         let (Some(line), Some(option)) = (lines.get_mut(d), p.options.get(o)) else { continue };
@@ -440,32 +467,7 @@ pub fn derived_lines_of(cat: &CompiledCatalog, cfg: &Configuration, a: &LiveAnsw
 /// value, in the customer's units): those it has no value for are left out.
 pub fn derived_view(cat: &CompiledCatalog, cfg: &Configuration, t: Tr, units: UnitSystem) -> Vec<(String, String)> {
     let Ok(a) = cat.live(cfg, Decimal::ZERO) else { return vec![] };
-    let mut lines: Vec<_> = derived_lines_of(cat, cfg, &a, t).into_iter().zip(&a.derived).filter(|(_, d)| d.value.is_some()).map(|(l, _)| l).collect();
-    derived_in(&mut lines, units);
-    lines.into_iter().map(|(label, value, _)| (label, value)).collect()
-}
-
-/// Derived values as [`derived_lines`] words them, with their inches and pounds added for a
-/// customer who measures in them ("743 mm (29.3 in)"): the millimetres stay, as a fitter and
-/// the factory read them.
-pub fn derived_in(lines: &mut [(String, String, String)], units: UnitSystem) {
-    if units != UnitSystem::Imperial {
-        return;
-    }
-    for (_, value, _) in lines.iter_mut() {
-        // A note may follow the unit ("56 cm — ruled out here; …"): the inches go before it.
-        let Some((number, after)) = value.split_once(' ') else { continue };
-        let (unit, rest) = after.split_at(after.find(|c: char| !c.is_alphabetic()).unwrap_or(after.len()));
-        let Ok(x) = number.parse::<f64>() else { continue };
-        // No break between a number and its unit: a phone wrapped "37.0 / in".
-        let imperial = match unit {
-            "mm" | "毫米" => format!("{:.1}\u{a0}in", x / 25.4),
-            "cm" | "厘米" => format!("{:.1}\u{a0}in", x / 2.54),
-            "kg" | "千克" => format!("{:.1}\u{a0}lb", x / 0.453_592_37),
-            _ => continue,
-        };
-        *value = format!("{number} {unit} ({imperial}){rest}");
-    }
+    derived_lines_of(cat, cfg, &a, t, units).into_iter().zip(&a.derived).filter(|(_, d)| d.value.is_some()).map(|((label, value, _), _)| (label, value)).collect()
 }
 
 /// What the proposed changes do to the total: "With these changes the total is €5,520.00
@@ -582,12 +584,12 @@ fn preview_title(cat: &CompiledCatalog, cfg: &Configuration, t: Tr) -> String {
 
 /// Everything the live part shows, for one configuration: validity, availability, repair,
 /// price, derived values and the preview, from one evaluation ([`CompiledCatalog::live`]).
-pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, from_profile: &BTreeSet<String>) -> LiveView {
+pub fn live_view(cat: &Arc<CompiledCatalog>, cfg: &Configuration, pairs: &[(String, String)], tax_bp: i32, t: Tr, units: UnitSystem, from_profile: &BTreeSet<String>) -> LiveView {
     let kept = changed_last(pairs);
     let answer = cat.live_keeping(cfg, tax_rate(tax_bp), kept.as_deref()).ok();
     let errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
     let options = option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, t.lang, from_profile);
-    LiveView { steps: steps(options), shown: shown(cat, cfg), kept: kept.unwrap_or_default(), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t) }
+    LiveView { steps: steps(options), shown: shown(cat, cfg), kept: kept.unwrap_or_default(), ..summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t, units) }
 }
 
 /// The options the customer changed last, most recent first, comma-separated: the repair keeps
@@ -646,22 +648,23 @@ pub fn shown(cat: &CompiledCatalog, cfg: &Configuration) -> String {
 
 /// What a live update sends our script (see [`ValueStates`]): the summary column whole, with
 /// no steps, and the values' states. From the same evaluation as [`live_view`].
-pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr) -> (LiveView, ValueStates<'c>) {
+pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c [(String, String)], tax_bp: i32, t: Tr, units: UnitSystem) -> (LiveView, ValueStates<'c>) {
     let answer = cat.live_keeping(cfg, tax_rate(tax_bp), changed_last(pairs).as_deref()).ok();
     let mut states = value_states(cat, cfg, answer.as_ref().map(|a| &a.availability), pairs, t.lang);
     states.errors = field_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), pairs, t);
-    (summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t), states)
+    (summary(cat, cfg, answer.as_ref(), pairs, tax_bp, t, units), states)
 }
 
 /// The summary column: everything but the steps.
-fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], tax_bp: i32, t: Tr) -> LiveView {
+fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], tax_bp: i32, t: Tr, units: UnitSystem) -> LiveView {
     let lang = t.lang;
     let Some(a) = answer else {
         return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
-    let violations = violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, t);
+    let mut violations = violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, t);
+    violations_in(&mut violations, cfg, &a.derived, lang, units);
     LiveView {
         steps: vec![],
         valid: a.validation.valid,
@@ -671,7 +674,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         ruled_out,
         price_lines,
         total,
-        derived: derived_lines_of(cat, cfg, a, t),
+        derived: derived_lines_of(cat, cfg, a, t, units),
         preview: preview_with(cat, cfg, &a.derived),
         preview_title: preview_title(cat, cfg, t),
         // Set by `live_view` for a page sent whole; a live update's patch goes to our script,
@@ -716,6 +719,41 @@ pub fn violation_lines(cat: &CompiledCatalog, cfg: &Configuration, validation: &
         .chain(not_numbers.iter().map(|(_, label)| t.t1("option-not-a-number", "option", label)))
         .chain(validation.violations.iter().filter(|v| !asked_again(v)).map(|x| x.explanation.get(lang)))
         .collect()
+}
+
+/// What keeps a configuration from being ordered ([`violation_lines`]) for a customer measured
+/// in inches and pounds: the measurements and derived values a rule names have them added
+/// ("Body mass 115.0 kg (253.5 lb)"), from the values as taken, not as rounded for the line.
+pub fn violations_in(lines: &mut [String], cfg: &Configuration, derived: &[DerivedOutput], lang: Lang, units: UnitSystem) {
+    use crate::domain::catalog::measures;
+    use crate::domain::measurement::Measurement;
+    if units != UnitSystem::Imperial {
+        return;
+    }
+    let zh = lang == Lang::ZhCn;
+    let mut named: Vec<(String, String)> = vec![];
+    for (code, &v) in &cfg.measurements {
+        let (Some(def), Some(m), Ok(v32)) = (measures::measure(code), Measurement::from_code(code), u32::try_from(v)) else { continue };
+        let shown = measures::display_text(def, v);
+        let label = measures::label(def);
+        let needle = if zh { format!("{}{}", label.zh, shown.zh) } else { format!("{} {}", label.en, shown.en) };
+        named.push((needle, m.format(v32, UnitSystem::Imperial).replace(' ', "\u{a0}")));
+    }
+    for d in derived {
+        let (Some(x), Some(unit)) = (&d.value, d.unit.as_deref()) else { continue };
+        let Some(other) = d.exact.and_then(|x| x.to_f64()).and_then(|x| imperial(x, unit, units)) else { continue };
+        let needle = if zh { format!("{}{x} {}", d.label.zh, crate::domain::catalog::unit_zh(unit)) } else { format!("{} {x} {unit}", d.label.en) };
+        named.push((needle, other));
+    }
+    for line in lines.iter_mut() {
+        for (needle, other) in &named {
+            // Where the rule names what it read: after its sentence, past the dash.
+            let Some(at) = line.find(" — ").or_else(|| line.find(" —— ")) else { break };
+            if let Some(i) = line[at..].find(needle.as_str()) {
+                line.insert_str(at + i + needle.len(), &format!(" ({other})"));
+            }
+        }
+    }
 }
 
 /// The chosen options in words, in catalog order (checkout and order pages).
@@ -801,8 +839,7 @@ mod tests {
         // too low on the 56 (and the 58); the 54 fits.
         let line = |cfg: &Configuration, lang| {
             let a = cat.live(cfg, Decimal::ZERO).expect("an answer");
-            let mut lines = derived_lines_of(&cat, cfg, &a, Tr::new(lang));
-            derived_in(&mut lines, UnitSystem::Imperial);
+            let lines = derived_lines_of(&cat, cfg, &a, Tr::new(lang), UnitSystem::Imperial);
             lines.into_iter().find(|l| l.0.starts_with("Frame size for the height") || l.0.starts_with("按身高")).map(|l| l.1)
         };
         let short_legs = crate::domain::catalog::tests::good_road().measure("stature", 1800).measure("inside_leg", 680);
@@ -817,16 +854,39 @@ mod tests {
 
     #[test]
     fn derived_lengths_and_masses_gain_inches_and_pounds_for_an_imperial_customer() {
-        let line = |v: &str| (String::new(), v.to_owned(), String::new());
-        let mut lines = vec![line("743 mm"), line("54 cm"), line("93.6 kg"), line("M"), line("–")];
-        derived_in(&mut lines, UnitSystem::Metric);
-        assert_eq!(lines[0].1, "743 mm");
-        derived_in(&mut lines, UnitSystem::Imperial);
-        let shown: Vec<&str> = lines.iter().map(|l| l.1.as_str()).collect();
-        assert_eq!(shown, vec!["743 mm (29.3\u{a0}in)", "54 cm (21.3\u{a0}in)", "93.6 kg (206.4\u{a0}lb)", "M", "–"]);
-        let mut zh = vec![line("743 毫米"), line("54 厘米 — x")];
-        derived_in(&mut zh, UnitSystem::Imperial);
-        assert_eq!((zh[0].1.as_str(), zh[1].1.as_str()), ("743 毫米 (29.3\u{a0}in)", "54 厘米 (21.3\u{a0}in) — x"));
+        let out = |unit: &str, shown: &str, exact: &str| DerivedOutput {
+            code: String::new(),
+            label: crate::domain::catalog::Text::new("x", "x"),
+            unit: Some(unit.to_owned()).filter(|u| !u.is_empty()),
+            value: Some(crate::domain::catalog::DerivedValue::Number(shown.parse().unwrap_or_default())),
+            formula: String::new(),
+            source: None,
+            problem: None,
+            exact: exact.parse().ok(),
+        };
+        // System weight of a body of 165 lb (74.843 kg) and 9 kg: 83.8 kg as shown, 184.8 lb
+        // from the value before it was rounded (184.7 from the 83.8).
+        let derived = vec![out("mm", "743", "743.2"), out("cm", "54", "54"), out("kg", "83.8", "83.843"), out("", "3", "3")];
+        let shown = |lang, units| derived_lines(&derived, lang, units).into_iter().map(|l| l.1).collect::<Vec<_>>();
+        assert_eq!(shown(Lang::En, UnitSystem::Metric), vec!["743 mm", "54 cm", "83.8 kg", "3"]);
+        assert_eq!(shown(Lang::En, UnitSystem::Imperial), vec!["743 mm (29.3\u{a0}in)", "54 cm (21.3\u{a0}in)", "83.8 kg (184.8\u{a0}lb)", "3"]);
+        assert_eq!(shown(Lang::ZhCn, UnitSystem::Imperial)[..2], ["743 毫米 (29.3\u{a0}in)", "54 厘米 (21.3\u{a0}in)"]);
+    }
+
+    /// The staff form and the shop said "Body mass 115.0 kg" to a customer measured in pounds.
+    #[test]
+    fn a_rule_names_the_measurements_it_read_in_the_customers_units() {
+        let cat = crate::domain::catalog::tests::bicycles();
+        let cfg = crate::domain::catalog::tests::good_road().one("frame_material", "carbon").one("wheelset", "carbon_disc_60").measure("body_mass", 115_000);
+        let a = cat.live(&cfg, Decimal::ZERO).expect("an answer");
+        for (lang, said) in [(Lang::En, "System weight (rider + bike + kit) 124 kg (273.4\u{a0}lb)"), (Lang::ZhCn, "124 千克 (273.4\u{a0}lb)")] {
+            let mut lines = violation_lines(&cat, &cfg, &a.validation, Some(&a.availability), &[], Tr::new(lang));
+            let metric = lines.clone();
+            violations_in(&mut lines, &cfg, &a.derived, lang, UnitSystem::Metric);
+            assert_eq!(lines, metric);
+            violations_in(&mut lines, &cfg, &a.derived, lang, UnitSystem::Imperial);
+            assert!(lines.iter().any(|l| l.contains(said)), "{lines:?}");
+        }
     }
 
     #[test]

@@ -241,6 +241,7 @@ on_both_backends!(
     one_factorys_backlog_leaves_room_for_the_other_factories_events,
     a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
     the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last,
+    the_staff_order_form_adds_inches_and_pounds_for_a_customer_measured_in_them,
     a_work_order_claimed_too_often_is_set_aside_until_staff_hand_it_back,
     an_administrator_chooses_the_store_that_sells_an_order,
     a_page_opened_before_a_catalog_import_is_checked_with_the_new_one,
@@ -1309,6 +1310,28 @@ async fn one_factorys_backlog_leaves_room_for_the_other_factories_events(backend
     assert_eq!(leased.iter().filter(|(f, _)| *f == busy).count(), 1, "one of its own, as it has room for: {leased:?}");
     assert!(leased.contains(&(other, later.0)), "the other factory's event behind the backlog: {leased:?}");
     assert_eq!(later.1, 0, "nothing more: the other's was leased, the backlogged factory is full");
+}
+
+/// The shop showed a customer measured in pounds his system weight in pounds too; the staff
+/// form, in kilograms only, and so did the rule it broke.
+async fn the_staff_order_form_adds_inches_and_pounds_for_a_customer_measured_in_them(backend: Backend) {
+    let app = with_demo_catalogs(backend).await;
+    app.register_factory("north-works", None).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Walt Kowalski", "walt@example.com", "").await;
+    let token = app.csrf(&format!("/staff/customers/{id}/measurements/new?unit=imperial")).await;
+    let measured = [("csrf_token", token.as_str()), ("unit_system", "imperial"), ("m_stature", "5'10"), ("m_inside_leg", "33"), ("m_body_mass", "253.5")];
+    assert_eq!(app.post_form(&format!("/staff/customers/{id}/measurements"), &measured).await.status(), StatusCode::SEE_OTHER);
+    let form: Vec<(&'static str, String)> = app.product_form(id, "road", &crate::shop_helpers::ROAD).await.into_iter().map(|(k, v)| (k, if k == "action" { "check".to_owned() } else { v })).collect();
+    let res = app.post_staff_order(id, &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    let derived = select(&html, "#derived dd");
+    // 253.5 lb and 9 kg are 123.985 kg, shown as 124 kg; the pounds from the first, not the second.
+    assert!(derived.contains(&"124 kg (273.3\u{a0}lb)".to_owned()), "{derived:?}");
+    assert!(derived.iter().any(|d| d.contains(" cm (") && d.ends_with("in)")), "{derived:?}");
+    let violations = select(&html, "#violations li");
+    assert!(violations.iter().any(|v| v.contains("124 kg (273.3\u{a0}lb)")), "the weight the carbon frame is rated for: {violations:?}");
 }
 
 /// The staff order form listed what does not fit and proposed nothing; the shop proposes the

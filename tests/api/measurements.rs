@@ -147,6 +147,9 @@ async fn imperial_values_are_stored_exactly_and_shown_in_their_units(backend: Ba
     let (_, html) = app.get_html(&format!("/staff/customers/{id}/measurements/new?unit=imperial")).await;
     // Starting from her latest set keeps the units chosen on the form.
     assert!(attr(&html, "#start-from-latest", "href").unwrap().ends_with("unit=imperial"));
+    // …and shows what was typed: 165 lb is kept as 74,843 g, which read back as 165.001 lb.
+    let (_, from) = app.get_html(&attr(&html, "#start-from-latest", "href").unwrap()).await;
+    assert_eq!((attr(&from, "#m_body_mass", "value").as_deref(), attr(&from, "#m_stature", "value").as_deref()), (Some("165"), Some("70")));
     let (_, html) = app.get_html(&format!("/staff/customers/{other}/measurements/new")).await;
     assert_eq!(attr(&html, "input[name=unit_system]", "value").as_deref(), Some("metric"), "Ben's last set is in centimetres");
     let new = app.enroll("Cy Dale", "cy@example.com", "").await;

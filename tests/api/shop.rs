@@ -1066,7 +1066,7 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
 
     let res = app.shop_form("/shop/measurements/new", "/shop/measurements", &[("m_stature", "tall")]).await;
     let html = Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&html, "#m_stature-error"), vec!["Stature: enter a number, such as 81.5 or 81,5."]);
+    assert_eq!(select(&html, "#m_stature-error"), vec!["Stature: enter a number, such as 170.5 or 170,5 (cm)."]);
     assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("tall"), "what was typed is kept");
 
     // An unusual combination is a warning to confirm, as in the store; confirmed, it is saved.

@@ -40,6 +40,11 @@ pub struct DerivedOutput {
     pub source: Option<String>,
     /// Why there is no value, when there is none.
     pub problem: Option<Text>,
+    /// The number before it was rounded to the catalog's decimals: for other units, which
+    /// converted from the rounded one were off (83.843 kg shown as 83.8, then 184.7 lb for
+    /// 184.8).
+    #[serde(skip)]
+    pub exact: Option<Decimal>,
 }
 
 impl CompiledCatalog {
@@ -74,11 +79,15 @@ pub(crate) fn outputs(p: &Product, derived: Vec<DerivedResult>) -> Vec<DerivedOu
                     }
                 }
             };
+            let exact = match &r {
+                Ok(DerivedValue::Number(x)) => Some(*x),
+                _ => None,
+            };
             let (value, problem) = match r {
                 Ok(v) => (Some(shown(d, v)), None),
                 Err(f) => (None, Some(problem_text(&f))),
             };
-            DerivedOutput { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), value, formula, source: d.source.clone(), problem }
+            DerivedOutput { code: d.code.clone(), label: d.label.clone(), unit: d.unit.clone(), value, formula, source: d.source.clone(), problem, exact }
         })
         .collect()
 }

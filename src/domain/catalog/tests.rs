@@ -836,3 +836,15 @@ fn a_repair_keeps_the_choice_just_made_where_other_changes_fit_it() {
     let live = cat.live_keeping(&rim_then_tyres, dec("0.19"), Some("tyre, brakes,unknown")).unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(&live.repair, Some(Repair::Changes { changes, .. }) if changes.iter().all(|c| c.option != "brakes" && c.option != "tyre")), "{:?}", live.repair);
 }
+
+/// A change is proposed to the value nearest the one chosen, not to the first of the list:
+/// mudguards added to 32 mm tyres (the frame then clears 28 mm) proposed 25 mm tyres.
+#[test]
+fn a_change_goes_to_the_nearest_value_that_fits() {
+    let cat = bicycles();
+    let cfg = good_road().one("tyre", "t32").with("extras", Choice::Many(["mudguards".to_owned()].into()));
+    let r = cat.repair_keeping(&cfg, Some("extras")).unwrap_or_else(|e| panic!("{e}"));
+    let Repair::Changes { changes, .. } = r else { panic!("{r:?}") };
+    let to: Vec<(String, Option<Choice>)> = changes.into_iter().map(|c| (c.option, c.to)).collect();
+    assert_eq!(to, vec![("tyre".to_owned(), Some(Choice::One("t28".into())))]);
+}

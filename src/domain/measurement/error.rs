@@ -18,8 +18,11 @@ pub struct FieldError {
 pub enum FieldErrorKind {
     /// Nothing but whitespace was typed.
     Empty,
-    /// The text is not a number (letters, two decimal separators, an exponent, ...).
-    NotANumber,
+    /// The text is not a number (letters, two decimal separators, an exponent, ...); `unit`
+    /// is the form's, for an example in it (a stature in inches is not "81.5").
+    NotANumber {
+        unit: Option<Unit>,
+    },
     /// A unit we do not know at all, as typed (at most 16 characters of it).
     UnknownUnit {
         unit: String,
@@ -84,7 +87,7 @@ impl FieldError {
     pub fn code(&self) -> &'static str {
         match self.kind {
             FieldErrorKind::Empty => "empty",
-            FieldErrorKind::NotANumber => "not_a_number",
+            FieldErrorKind::NotANumber { .. } => "not_a_number",
             FieldErrorKind::UnknownUnit { .. } => "unknown_unit",
             FieldErrorKind::UnitNotAccepted { .. } => "unit_not_accepted",
             FieldErrorKind::Negative => "negative",
@@ -110,7 +113,11 @@ impl FieldError {
     pub fn args(&self) -> Vec<(&'static str, String)> {
         let mut args = vec![("field", self.measurement.code().to_owned())];
         match &self.kind {
-            FieldErrorKind::Empty | FieldErrorKind::NotANumber | FieldErrorKind::Negative => {}
+            FieldErrorKind::Empty | FieldErrorKind::Negative | FieldErrorKind::NotANumber { unit: None } => {}
+            FieldErrorKind::NotANumber { unit: Some(unit) } => {
+                args.push(("unit", unit.symbol().to_owned()));
+                args.push(("example", self.example(*unit, " / ")));
+            }
             FieldErrorKind::UnknownUnit { unit } => {
                 args.push(("unit", unit.clone()));
                 args.push(("accepted", self.accepted(", ")));
@@ -146,6 +153,15 @@ impl FieldError {
         args
     }
 
+    /// A number such as this measurement is in `unit`: the middle of the range seen in the
+    /// survey (a stature of 170.5 cm, 66.5 in), with a half typed with each decimal separator,
+    /// `or` between them (every unit takes a decimal).
+    fn example(&self, unit: Unit, or: &str) -> String {
+        let range = self.measurement.survey_range();
+        let middle = unit.from_canonical(range.min / 2 + range.max / 2).trunc();
+        format!("{middle}.5{or}{middle},5")
+    }
+
     /// The message in English or Simplified Chinese.
     pub fn message(&self, lang: Lang) -> String {
         match lang {
@@ -158,8 +174,9 @@ impl FieldError {
         let name = self.measurement.name(Lang::En);
         match &self.kind {
             FieldErrorKind::Empty => format!("{name}: enter a value."),
-            FieldErrorKind::NotANumber => {
-                format!("{name}: enter a number, such as 81.5 or 81,5.")
+            FieldErrorKind::NotANumber { unit: None } => format!("{name}: enter a number, such as 81.5 or 81,5."),
+            FieldErrorKind::NotANumber { unit: Some(unit) } => {
+                format!("{name}: enter a number, such as {} ({}).", self.example(*unit, " or "), unit.symbol())
             }
             FieldErrorKind::UnknownUnit { unit } => format!(
                 "{name}: “{unit}” is not a unit we know; use {}.",
@@ -210,7 +227,10 @@ impl FieldError {
         let name = self.measurement.name(Lang::ZhCn);
         match &self.kind {
             FieldErrorKind::Empty => format!("请填写{name}。"),
-            FieldErrorKind::NotANumber => format!("{name}必须是数字，例如 81.5 或 81,5。"),
+            FieldErrorKind::NotANumber { unit: None } => format!("{name}必须是数字，例如 81.5 或 81,5。"),
+            FieldErrorKind::NotANumber { unit: Some(unit) } => {
+                format!("{name}必须是数字，例如 {}（{}）。", self.example(*unit, " 或 "), unit.symbol())
+            }
             FieldErrorKind::UnknownUnit { unit } => format!(
                 "{name}：无法识别单位“{unit}”，请使用 {}。",
                 self.accepted("、")
@@ -319,13 +339,22 @@ mod tests {
 
     #[test]
     fn a_non_number_shows_how_numbers_look() {
-        let e = error(Measurement::WaistGirth, FieldErrorKind::NotANumber);
+        let e = error(Measurement::WaistGirth, FieldErrorKind::NotANumber { unit: None });
         assert_eq!(
             e.message(Lang::En),
             "Waist girth: enter a number, such as 81.5 or 81,5."
         );
         assert_eq!(e.message(Lang::ZhCn), "腰围必须是数字，例如 81.5 或 81,5。");
         assert_eq!(e.code(), "not_a_number");
+        // In the form's unit, a number such as a body has in it: a stature in inches is not 81.5.
+        let said = |m: Measurement, unit: Unit, lang: Lang| error(m, FieldErrorKind::NotANumber { unit: Some(unit) }).message(lang);
+        assert_eq!(said(Measurement::Stature, Unit::Inch, Lang::En), "Stature: enter a number, such as 66.5 or 66,5 (in).");
+        assert_eq!(said(Measurement::Stature, Unit::Centimetre, Lang::En), "Stature: enter a number, such as 170.5 or 170,5 (cm).");
+        assert_eq!(said(Measurement::BodyMass, Unit::Pound, Lang::En), "Body mass: enter a number, such as 198.5 or 198,5 (lb).");
+        assert_eq!(said(Measurement::FootLength, Unit::Millimetre, Lang::En), "Foot length: enter a number, such as 260.5 or 260,5 (mm).");
+        assert_eq!(said(Measurement::WaistGirth, Unit::Centimetre, Lang::ZhCn), "腰围必须是数字，例如 99.5 或 99,5（cm）。");
+        let e = error(Measurement::InsideLeg, FieldErrorKind::NotANumber { unit: Some(Unit::Inch) });
+        assert_eq!(e.args(), vec![("field", "inside_leg".to_owned()), ("unit", "in".to_owned()), ("example", "32.5 / 32,5".to_owned())]);
     }
 
     #[test]

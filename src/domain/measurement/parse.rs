@@ -75,7 +75,7 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
     }
     read_normalized(m, &text, default).map_err(|e| match e {
         // "17O", "7o kg": the letter for the digit it looks like, when that reads.
-        FieldErrorKind::UnknownUnit { .. } | FieldErrorKind::NotANumber if text.starts_with(|c: char| c.is_ascii_digit()) => {
+        FieldErrorKind::UnknownUnit { .. } | FieldErrorKind::NotANumber { .. } if text.starts_with(|c: char| c.is_ascii_digit()) => {
             // In the number only: "18o lb" is 180 lb, not "180 1b".
             let end = text.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | 'o' | 'l'))).unwrap_or(text.len());
             let (number, unit) = text.split_at(end);
@@ -85,6 +85,10 @@ fn read(m: Measurement, input: &str, default: Unit) -> Result<u32, FieldErrorKin
                 false => e,
             }
         }
+        e => e,
+    })
+    .map_err(|e| match e {
+        FieldErrorKind::NotANumber { unit: None } => FieldErrorKind::NotANumber { unit: Some(default) },
         e => e,
     })
 }
@@ -242,7 +246,7 @@ fn split_number(text: &str) -> Result<(Number, &str), FieldErrorKind> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(unsigned.len());
     let (token, rest) = unsigned.split_at(end);
-    let number = Number::from_token(token, negative).ok_or(FieldErrorKind::NotANumber)?;
+    let number = Number::from_token(token, negative).ok_or(FieldErrorKind::NotANumber { unit: None })?;
     Ok((number, rest.trim()))
 }
 
@@ -318,7 +322,7 @@ fn strip_feet_marker(text: &str) -> Option<&str> {
 /// Digits after the number mean a malformed number ("81 5"), not a unit.
 fn unknown_unit(rest: &str) -> FieldErrorKind {
     if rest.chars().any(|c| c.is_ascii_digit()) {
-        return FieldErrorKind::NotANumber;
+        return FieldErrorKind::NotANumber { unit: None };
     }
     FieldErrorKind::UnknownUnit {
         unit: rest.chars().take(MAX_ECHOED_UNIT_CHARS).collect(),
@@ -531,10 +535,10 @@ mod tests {
             "abc", "81.5.3", "1.234,5", "1e3", "81 5", ".", ",", "cm", "in 32", "--5", "5'x",
         ] {
             let err = metric(InsideLeg, input).unwrap_err();
-            assert_eq!(err.kind, FieldErrorKind::NotANumber, "{input:?}");
+            assert_eq!(err.kind, FieldErrorKind::NotANumber { unit: Some(Unit::Centimetre) }, "{input:?}");
             assert_eq!(
                 err.message(Lang::En),
-                "Inside leg: enter a number, such as 81.5 or 81,5."
+                "Inside leg: enter a number, such as 82.5 or 82,5 (cm)."
             );
         }
     }
@@ -694,7 +698,7 @@ mod tests {
         assert_eq!(metric(BodyMass, "18o lb").unwrap_err().kind, FieldErrorKind::LetterForDigit { meant: "180 lb".into() });
         // What no digit mends stays what it is.
         assert_eq!(kind(Stature, "170 yo"), FieldErrorKind::UnknownUnit { unit: "yo".into() });
-        assert_eq!(kind(Stature, "tall"), FieldErrorKind::NotANumber);
+        assert_eq!(kind(Stature, "tall"), FieldErrorKind::NotANumber { unit: Some(Unit::Centimetre) });
     }
 
     #[test]

@@ -189,6 +189,17 @@ impl Unit {
         fixed(self.from_canonical(value), self.exact_decimals(), HALF_AWAY)
     }
 
+    /// The value with the fewest decimals that parse back to the same canonical value, without
+    /// a trailing zero: 165 lb is kept as 74,843 g, which [`Unit::format_exact`] writes
+    /// 165.001; this writes 165 (and 84.647 kg as that, 175.5 cm as that).
+    pub fn format_shortest(self, value: u32) -> String {
+        let text = (0..self.exact_decimals())
+            .map(|d| fixed(self.from_canonical(value), d, HALF_AWAY))
+            .find(|text| text.parse::<Decimal>().ok().and_then(|d| self.to_canonical(d)) == Some(value))
+            .unwrap_or_else(|| self.format_exact(value));
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+    }
+
     /// A value outside `range` for display, never shown as a bound or inside the range: 145.001
     /// kg against a 145 kg maximum reads 145.1, not 145.0.
     pub(super) fn format_outside(self, value: u32, range: ValueRange) -> String {
@@ -428,6 +439,24 @@ mod tests {
         assert_eq!(Unit::Kilogram.format_exact(81_647), "81.647");
         assert_eq!(Unit::Pound.format_exact(81_647), "180.001");
         assert_eq!(Unit::Pound.to_canonical(dec("180.001")), Some(81_647));
+    }
+
+    /// A set typed in pounds started from again read 165.001 lb where 165 was typed.
+    #[test]
+    fn the_shortest_display_reads_back_with_the_fewest_decimals() {
+        assert_eq!(Unit::Pound.format_shortest(Unit::Pound.to_canonical(dec("165")).unwrap_or_default()), "165");
+        assert_eq!(Unit::Pound.format_shortest(81_647), "180");
+        assert_eq!(Unit::Pound.format_shortest(81_648), "180.003");
+        assert_eq!(Unit::Kilogram.format_shortest(84_647), "84.647");
+        assert_eq!(Unit::Kilogram.format_shortest(70_000), "70");
+        assert_eq!(Unit::Centimetre.format_shortest(1755), "175.5");
+        for unit in [Unit::Millimetre, Unit::Centimetre, Unit::Inch, Unit::Kilogram, Unit::Pound] {
+            for v in (0..400_000u32).step_by(97) {
+                let shown = unit.format_shortest(v);
+                assert_eq!(unit.to_canonical(dec(&shown)), Some(v), "{v} as {shown} {}", unit.symbol());
+                assert!(shown.len() <= unit.format_exact(v).len(), "{shown}");
+            }
+        }
     }
 
     #[test]

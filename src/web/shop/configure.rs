@@ -303,8 +303,7 @@ pub async fn prepare(db: &Db, cache: &CatalogCache, customer: &Customer, product
 #[allow(clippy::too_many_arguments)]
 pub fn page(ctx: ShopCtx, p: Prepared, product: &str, pairs: &[(String, String)], from_profile: &BTreeSet<String>, draft_id: Option<i64>, key: String) -> ConfigurePage {
     let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
-    let mut live = configurator::live_view(&p.cat, &cfg, pairs, p.tax, ctx.t, from_profile);
-    configurator::derived_in(&mut live.derived, p.measured.units);
+    let live = configurator::live_view(&p.cat, &cfg, pairs, p.tax, ctx.t, p.measured.units, from_profile);
     ConfigurePage {
         product: product.to_owned(),
         product_label: p.cat.product(product).map(|x| x.label.get(ctx.t.lang)).unwrap_or_default(),
@@ -383,8 +382,7 @@ pub async fn live_fragment(page_in: Shopper, db: web::Data<Db>, cache: web::Data
     let product = path.into_inner();
     let p = prepare_live(&db, &cache, &memo, &page_in.customer, &product, field(&pairs, "version").parse().ok(), field(&pairs, "set").parse().ok(), page_in.ctx.t).await?;
     let (pairs, cfg) = form_for(&p, &product, pairs);
-    let (mut live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t);
-    configurator::derived_in(&mut live.derived, p.measured.units);
+    let (live, values) = configurator::live_patch(&p.cat, &cfg, &pairs, p.tax, page_in.ctx.t, p.measured.units);
     render::ok(&LivePatch { ctx: page_in.ctx, live, values })
 }
 

@@ -65,16 +65,21 @@ pub(crate) fn system_name(s: UnitSystem) -> &'static str {
 }
 
 /// A stored set as a form's fields would hold it typed in `system`'s units, to start a new set
-/// from: every value written so that it reads back as itself, without trailing zeros
-/// ("84.647", "175.5"; inches as they are shown, "69.1").
+/// from: every value written so that it reads back as itself, with the fewest decimals that do
+/// ("84.647", "175.5", "165" lb; inches as they are shown, "69.1").
 pub fn typed_values(values: &[(String, i64)], system: UnitSystem) -> Vec<(String, String)> {
     values
         .iter()
         .filter_map(|(code, v)| {
             let m = Measurement::from_code(code)?;
             let (unit, v) = (system.unit_for(m), u32::try_from(*v).ok()?);
-            let text = if unit == crate::domain::measurement::Unit::Inch { unit.format(v) } else { unit.format_exact(v) };
-            let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text };
+            let text = match unit {
+                crate::domain::measurement::Unit::Inch => match unit.format(v) {
+                    text if text.contains('.') => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
+                    text => text,
+                },
+                _ => unit.format_shortest(v),
+            };
             Some((code.clone(), text))
         })
         .collect()

@@ -124,13 +124,20 @@ fn learned_choices(learned: &BTreeMap<String, BTreeSet<String>>) -> Vec<configur
     learned.iter().flat_map(|(o, vs)| vs.iter().map(move |v| configurator::PreferredChoice { option: o.clone(), value: v.clone() })).collect()
 }
 
-/// The latest measurement set of the customer, as the engine reads it.
-async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, BTreeMap<String, i64>, String), AppError> {
+/// The latest measurement set of the customer, as the engine reads it, when it was taken and
+/// in which units (the form adds inches and pounds to what it shows for a customer measured in
+/// them, as the shop does).
+async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, BTreeMap<String, i64>, Taken), AppError> {
     let sets = db.read(move |conn| Ok::<_, StoreError>(customers::measurement_sets(conn, customer_id)?)).await?;
     Ok(match sets.into_iter().next() {
-        Some((s, values)) => (Some(s.id), values.into_iter().collect(), fmt_time(&s.taken_at)),
-        None => (None, BTreeMap::new(), String::new()),
+        Some((s, values)) => (Some(s.id), values.into_iter().collect(), Taken { at: fmt_time(&s.taken_at), units: super::customer_page::unit_system(&s.unit_system) }),
+        None => (None, BTreeMap::new(), Taken { at: String::new(), units: UnitSystem::Metric }),
     })
+}
+
+struct Taken {
+    at: String,
+    units: UnitSystem,
 }
 
 /// What the order form says above the choices: which measurements it uses, and the customer's
@@ -138,10 +145,11 @@ async fn latest_measurements(db: &Db, customer_id: i64) -> Result<(Option<i64>, 
 /// page, where the fitter ordering did not see it).
 struct FormNotes {
     measurements: String,
+    units: UnitSystem,
     customer: Vec<String>,
 }
 
-async fn form_notes(db: &Db, customer_id: i64, taken: &str, t: crate::i18n::Tr) -> Result<FormNotes, AppError> {
+async fn form_notes(db: &Db, customer_id: i64, taken: &Taken, t: crate::i18n::Tr) -> Result<FormNotes, AppError> {
     let (prefs, last_order_at) = db
         .read(move |conn| Ok::<_, StoreError>((customers::preferences(conn, customer_id)?, customers::last_order_at(conn, customer_id)?)))
         .await?;
@@ -150,8 +158,8 @@ async fn form_notes(db: &Db, customer_id: i64, taken: &str, t: crate::i18n::Tr) 
         .filter(|p| p.applies(last_order_at))
         .map(|p| if p.kind == "one_off" { t.t1("order-note-one-off", "text", &p.text) } else { p.text })
         .collect();
-    let measurements = if taken.is_empty() { t.t("order-no-measurements") } else { t.t1("order-measurements-from", "date", taken) };
-    Ok(FormNotes { measurements, customer })
+    let measurements = if taken.at.is_empty() { t.t("order-no-measurements") } else { t.t1("order-measurements-from", "date", &taken.at) };
+    Ok(FormNotes { measurements, units: taken.units, customer })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -166,8 +174,11 @@ fn configure_page(ctx: Ctx, c: CustomerRow, v: &CatalogVersion, cat: &Arc<Compil
     errors.extend(configurator::choice_errors(cat, cfg, answer.as_ref().map(|a| &a.validation), ctx.t));
     let options = configurator::option_views(cat, cfg, answer.as_ref().map(|a| (&a.availability, a.recommended())), pairs, &errors, lang, learned);
     let (price_lines, total) = answer.as_ref().map(|a| configurator::price_lines(&a.price, ctx.t)).unwrap_or_default();
-    let derived = answer.as_ref().map(|a| configurator::derived_lines_of(cat, cfg, a, ctx.t)).unwrap_or_default();
-    let violations = answer.as_ref().map(|a| configurator::violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, ctx.t)).unwrap_or_default();
+    let derived = answer.as_ref().map(|a| configurator::derived_lines_of(cat, cfg, a, ctx.t, note.units)).unwrap_or_default();
+    let mut violations = answer.as_ref().map(|a| configurator::violation_lines(cat, cfg, &a.validation, Some(&a.availability), pairs, ctx.t)).unwrap_or_default();
+    if let Some(a) = &answer {
+        configurator::violations_in(&mut violations, cfg, &a.derived, lang, note.units);
+    }
     let validation = answer.map(|a| a.validation);
     ConfigurePage {
         c,
