@@ -80,6 +80,9 @@ pub struct LiveView {
     /// for a form sent without our script.
     pub shown: String,
     pub kept: String,
+    /// The product's code: a form sent without our script is answered at its status
+    /// (`#validity`), where the page reloaded at its top, far above it on a phone.
+    pub product: String,
 }
 
 
@@ -659,7 +662,7 @@ pub fn live_patch<'c>(cat: &'c CompiledCatalog, cfg: &Configuration, pairs: &'c 
 fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswer>, pairs: &[(String, String)], tax_bp: i32, t: Tr, units: UnitSystem) -> LiveView {
     let lang = t.lang;
     let Some(a) = answer else {
-        return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), ..LiveView::default() };
+        return LiveView { preview: preview_with(cat, cfg, &[]), preview_title: preview_title(cat, cfg, t), product: cfg.product.clone(), ..LiveView::default() };
     };
     let (repair, ruled_out) = repair_words(a.repair.as_ref(), lang);
     let (price_lines, total) = price_lines(&a.price, t);
@@ -681,6 +684,7 @@ fn summary(cat: &CompiledCatalog, cfg: &Configuration, answer: Option<&LiveAnswe
         // which says what changed itself.
         shown: String::new(),
         kept: String::new(),
+        product: cfg.product.clone(),
     }
 }
 

@@ -136,6 +136,13 @@ async fn configure_with_a_conflict(browser: &Browser, app: &TestApp, javascript:
     }
     browser.wait_text("#valid", "This configuration can be built.").await;
     let valid_total = browser.text("#total").await;
+    if !javascript {
+        // Answered at its status: on a phone it reloaded at the top, fifteen choices above.
+        let url = c.current_url().await.unwrap();
+        assert_eq!(url.fragment(), Some("validity"), "{url}");
+        let seen: bool = c.execute("const r = document.getElementById('validity').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;", vec![]).await.unwrap().as_bool().unwrap_or(false);
+        assert!(seen, "the status is in view");
+    }
 
     // Rim brakes do not go with disc wheels and thru-axles.
     browser.choose("brakes", "rim_caliper", javascript).await;
