@@ -136,12 +136,15 @@ impl Dispatcher {
         let mut factory_of: HashMap<tokio::task::Id, i64> = HashMap::new();
         loop {
             let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
+            // Every event due by then was leased or had no room: the next to look for is later.
+            let mut looked_at = now();
             if room > 0 {
                 let mut busy: HashMap<i64, usize> = HashMap::new();
                 factory_of.values().for_each(|f| *busy.entry(*f).or_default() += 1);
                 let per_factory = outbox::Room::new(self.settings.per_factory.max(1), busy);
                 match self.lease(i64::try_from(room).unwrap_or(64), per_factory).await {
-                    Ok(claimed) => {
+                    Ok((at, claimed)) => {
+                        looked_at = at;
                         for (row, factory) in claimed {
                             let (this, factory_id) = (self.clone(), row.factory_id);
                             let task = in_flight.spawn(async move { this.deliver(row, factory).await });
@@ -150,6 +153,8 @@ impl Dispatcher {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "webhook dispatch round failed");
+                        // Nothing was leased: everything due counts when it looks again.
+                        looked_at = NaiveDateTime::MIN;
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -158,7 +163,7 @@ impl Dispatcher {
                 if let Some(previous) = recording.take() {
                     report(previous.await);
                 }
-                self.idle(false).await;
+                self.idle(looked_at).await;
                 continue;
             }
             let mut finished = vec![];
@@ -169,7 +174,7 @@ impl Dispatcher {
                         finished.push(more);
                     }
                 }
-                _ = self.idle(true) => {}
+                _ = self.idle(looked_at) => {}
             }
             let mut done = vec![];
             for result in finished {
@@ -187,21 +192,25 @@ impl Dispatcher {
                 report(previous.await);
             }
             let this = self.clone();
-            recording = Some(tokio::spawn(async move { this.record(done).await }));
+            // Recorded, an event waiting for one of these is due, and a failure may be retried
+            // at once: look again.
+            recording = Some(tokio::spawn(async move {
+                let recorded = this.record(done).await;
+                this.wake();
+                recorded
+            }));
         }
     }
 
-    /// `sending`: deliveries of this dispatcher are in flight; their leased events count as due
-    /// and are not looked at again more often than four times a second.
-    async fn idle(&self, sending: bool) {
-        let next = self.db.read(|conn| Ok::<_, StoreError>(outbox::next_due_at(conn)?)).await.ok().flatten();
-        // Due events that are leased (in flight elsewhere) count as due: look again soon,
-        // but a commit still wakes at once.
-        let shortest = if sending { Duration::from_millis(250) } else { Duration::from_millis(20) };
+    /// Sleeps until an event falls due after the lease at `looked_at` ([`outbox::next_due_after`]),
+    /// an order commits or a result is recorded (the dispatcher is woken), whichever is first;
+    /// the caller also wakes when a delivery in flight ends.
+    async fn idle(&self, looked_at: NaiveDateTime) {
+        let next = self.db.read(move |conn| Ok::<_, StoreError>(outbox::next_due_after(conn, looked_at)?)).await.ok().flatten();
         let wait = next
             .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
             .unwrap_or(Duration::from_secs(30))
-            .clamp(shortest, Duration::from_secs(30));
+            .clamp(Duration::from_millis(20), Duration::from_secs(30));
         tokio::select! {
             _ = self.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
@@ -220,15 +229,15 @@ impl Dispatcher {
     }
 
     async fn lease_and_deliver(&self) -> Result<Vec<(OutboxRow, Factory, Outcome, i32)>, StoreError> {
-        let claimed = self.lease(self.settings.batch, outbox::Room::new(self.settings.per_factory.max(1), HashMap::new())).await?;
+        let (_, claimed) = self.lease(self.settings.batch, outbox::Room::new(self.settings.per_factory.max(1), HashMap::new())).await?;
         let deliveries = claimed.into_iter().map(|(row, factory)| self.deliver(row, factory));
         Ok(futures_util::future::join_all(deliveries).await)
     }
 
-    /// Leases up to `batch` due events, each with its factory.
-    async fn lease(&self, batch: i64, room: outbox::Room) -> Result<Vec<(OutboxRow, Factory)>, StoreError> {
+    /// Leases up to `batch` events due at the time it returns, each with its factory.
+    async fn lease(&self, batch: i64, room: outbox::Room) -> Result<(NaiveDateTime, Vec<(OutboxRow, Factory)>), StoreError> {
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
-        let claimed: Vec<(OutboxRow, Factory)> = self
+        let claimed = self
             .db
             .write(move |conn| -> Result<_, StoreError> {
                 let at = now();
@@ -248,7 +257,7 @@ impl Dispatcher {
                         out.push((row, f));
                     }
                 }
-                Ok(out)
+                Ok((at, out))
             })
             .await?;
         Ok(claimed)

@@ -57,14 +57,23 @@ pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, ev
         .get_result(on))
 }
 
-/// When the next event falls due, to sleep until then; one waiting for an earlier event of
-/// its work order falls due when that one is delivered.
-pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    native!(conn, |on| ob::table
-        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()))
+/// When an event next becomes leasable after a lease at `after` (which took, or found no
+/// room for, every event due by then), to sleep until then: the next attempt of one not due
+/// yet, or the end of a lease (another dispatcher's, which may have stopped). One waiting for
+/// an earlier event of its work order falls due when that one is recorded, which wakes the
+/// dispatcher. Events leased and in flight count no more as due: while a factory took its 10
+/// seconds to answer, the dispatcher looked again four times a second, a write each time.
+pub fn next_due_after(conn: &mut DbConn, after: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    let attempt: Option<NaiveDateTime> = native!(conn, |on| ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.gt(after)))
         .filter(not_waiting!())
         .select(diesel::dsl::min(ob::next_attempt_at))
-        .first(on))
+        .first(on))?;
+    let lease_ends: Option<NaiveDateTime> = native!(conn, |on| ob::table
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::lease_until.ge(after)))
+        .select(diesel::dsl::min(ob::lease_until))
+        .first(on))?;
+    Ok(attempt.into_iter().chain(lease_ends).min())
 }
 
 pub fn mark_delivered(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

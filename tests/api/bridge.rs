@@ -239,6 +239,7 @@ pub async fn with_demo_catalogs(backend: Backend) -> TestApp {
 on_both_backends!(
     the_order_form_shows_the_customers_notes_and_the_next_order_takes_a_one_off_wish,
     one_factorys_backlog_leaves_room_for_the_other_factories_events,
+    an_event_in_flight_is_not_due_again_until_its_lease_ends,
     a_draft_placed_by_staff_is_done_and_a_form_sent_again_with_other_choices_places_nothing,
     the_staff_order_form_proposes_the_changes_that_fit_keeping_the_choice_made_last,
     the_staff_order_form_adds_inches_and_pounds_for_a_customer_measured_in_them,
@@ -1310,6 +1311,32 @@ async fn one_factorys_backlog_leaves_room_for_the_other_factories_events(backend
     assert_eq!(leased.iter().filter(|(f, _)| *f == busy).count(), 1, "one of its own, as it has room for: {leased:?}");
     assert!(leased.contains(&(other, later.0)), "the other factory's event behind the backlog: {leased:?}");
     assert_eq!(later.1, 0, "nothing more: the other's was leased, the backlogged factory is full");
+}
+
+/// While a factory took its time to answer, the dispatcher counted the event in flight as due
+/// and looked for work four times a second, a write each time. What it waits for is the next
+/// attempt of an event not due yet, or the end of a lease another dispatcher may have dropped.
+async fn an_event_in_flight_is_not_due_again_until_its_lease_ends(backend: Backend) {
+    use atelier::store::outbox;
+    let app = spawn_app(backend).await;
+    let reg = app.register_factory("north-works", None).await;
+    let factory: i64 = reg.page.rsplit('/').next().unwrap().parse().unwrap();
+    let (at, alone, with_retry) = app
+        .db
+        .write_blocking(move |conn| -> Result<_, atelier::store::StoreError> {
+            outbox::insert(conn, factory, None, "customer.erased", "msg_in_flight", "{}")?;
+            let at = atelier::store::now();
+            let leased = outbox::lease_due(conn, at, at + chrono::Duration::seconds(60), 10, &outbox::Room::new(16, Default::default()))?;
+            assert_eq!(leased.len(), 1);
+            let alone = outbox::next_due_after(conn, at)?;
+            let retry = outbox::insert(conn, factory, None, "customer.erased", "msg_retry", "{}")?;
+            outbox::mark_failed(conn, retry, Some(at + chrono::Duration::seconds(10)), "503")?;
+            Ok((at, alone, outbox::next_due_after(conn, at)?))
+        })
+        .unwrap();
+    let secs = |t: Option<chrono::NaiveDateTime>| t.map(|t| (t - at).num_milliseconds() as f64 / 1000.0);
+    assert_eq!(secs(alone), Some(60.0), "the lease's end, not at once");
+    assert_eq!(secs(with_retry), Some(10.0), "the retry, before the lease ends");
 }
 
 /// The shop showed a customer measured in pounds his system weight in pounds too; the staff
