@@ -146,7 +146,14 @@ impl Browser {
             let attempt = async { self.client.find(Locator::Css(css)).await?.click().await };
             match attempt.await {
                 Ok(()) => return,
-                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) if Instant::now() < deadline => {
+                    // Under the bar at the foot of a phone's screen, in view: scrolled up to it,
+                    // as a person would.
+                    if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                        let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'}); return true;", vec![serde_json::to_value(el).unwrap_or_default()]).await;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
                 Err(e) => panic!("could not click {css}: {e}"),
             }
         }
@@ -317,6 +324,11 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.wait_text("h1", "Road bicycle").await;
     let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap();
     assert_eq!(overflow, serde_json::json!(false), "no sideways scrolling on a phone");
+    // The status and total at the foot of the screen, as in the shop: the answer is below
+    // seventeen choices.
+    let glance = c.find(Locator::Css("#glance")).await.unwrap();
+    assert!(glance.is_displayed().await.unwrap(), "the total's bar shows on a phone");
+    assert_eq!(browser.text("#glance strong").await, browser.text("#total").await);
 
     // A saved bicycle that does not fit (rim brakes with disc wheels): the form proposes the
     // change that makes it fit, and the script applies it in place.
@@ -331,6 +343,8 @@ async fn cancelling_an_order_asks_first_in_a_real_browser() {
     browser.wait_text("#valid", "This configuration can be built.").await;
     let brakes = c.find(Locator::Css("#o_brakes")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(brakes.as_deref(), Some("disc_hydraulic"));
+    assert!(browser.text("#glance span").await.starts_with("Ready to order"), "the bar follows the answer");
+    browser.shot("staff-order-phone").await;
     let focused = c.execute("return document.activeElement && document.activeElement.id;", vec![]).await.unwrap();
     assert_eq!(focused, serde_json::json!("validity"), "the answer takes the focus of the button that went with the proposal");
     assert_eq!(c.current_url().await.unwrap().as_str(), app.url(&saved), "applied in place, without a reload");
