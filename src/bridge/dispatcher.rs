@@ -193,11 +193,13 @@ impl Dispatcher {
             }
             let this = self.clone();
             // Recorded, an event waiting for one of these is due, and a failure may be retried
-            // at once: look again.
+            // at once: look again then.
             recording = Some(tokio::spawn(async move {
                 let recorded = this.record(done).await;
-                this.wake();
-                recorded
+                if matches!(recorded, Ok(true)) {
+                    this.wake();
+                }
+                recorded.map(|_| ())
             }));
         }
     }
@@ -344,14 +346,16 @@ impl Dispatcher {
         }
     }
 
-    async fn record(&self, outcomes: Vec<(OutboxRow, Factory, Outcome, i32)>) -> Result<(), StoreError> {
+    /// Records the outcomes in one transaction; true when that made an event due that the
+    /// dispatcher may not look for (see [`Dispatcher::run`]).
+    async fn record(&self, outcomes: Vec<(OutboxRow, Factory, Outcome, i32)>) -> Result<bool, StoreError> {
         if outcomes.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let schedule = self.settings.retry_schedule.clone();
         let disable_after = chrono::Duration::from_std(self.settings.disable_after).unwrap_or(chrono::Duration::days(5));
         self.db
-            .write(move |conn| -> Result<(), StoreError> {
+            .write(move |conn| -> Result<bool, StoreError> {
                 // Factories whose endpoint this batch disabled: their other events need no more.
                 let mut disabled = std::collections::HashSet::new();
                 // Successful deliveries, the common case, are written in a few statements.
@@ -378,6 +382,9 @@ impl Dispatcher {
                     actor: "dispatcher",
                     note: "work_order.created",
                 })?;
+                // What the dispatcher is to look at again for: an event that waited for one of
+                // these, or a failure's next attempt (it may have gone to sleep meanwhile).
+                let release = !others.is_empty() || outbox::any_pending_for(conn, &sent)?;
                 if !delivered.is_empty() {
                     tracing::info!(count = delivered.len(), "webhooks delivered");
                 }
@@ -454,7 +461,7 @@ impl Dispatcher {
                         }
                     }
                 }
-                Ok(())
+                Ok(release)
             })
             .await
     }

@@ -76,6 +76,19 @@ pub fn next_due_after(conn: &mut DbConn, after: NaiveDateTime) -> QueryResult<Op
     Ok(attempt.into_iter().chain(lease_ends).min())
 }
 
+/// Whether any of these work orders has an event still to deliver.
+pub fn any_pending_for(conn: &mut DbConn, work_orders: &[i64]) -> QueryResult<bool> {
+    if work_orders.is_empty() {
+        return Ok(false);
+    }
+    let found: Option<i64> = native!(conn, |on| ob::table
+        .filter(ob::work_order_id.eq_any(work_orders).and(ob::delivered_at.is_null()).and(ob::gave_up_at.is_null()))
+        .select(ob::id)
+        .first(on)
+        .optional())?;
+    Ok(found.is_some())
+}
+
 pub fn mark_delivered(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     native!(conn, |on| diesel::update(ob::table.find(id))
         .set((ob::delivered_at.eq(Some(now())), ob::lease_until.eq(None::<NaiveDateTime>), ob::attempts.eq(ob::attempts + 1)))

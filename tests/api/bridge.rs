@@ -471,6 +471,33 @@ async fn a_cancellation_waits_for_the_creation_it_cancels(backend: Backend) {
     assert!(sent.iter().take(created).all(|(t, _)| *t == "work_order.created"), "{sent:?}");
 }
 
+/// The cancellation waits for the creation it cancels; once the creation is answered it goes
+/// at once, not when the dispatcher next happens to look (with nothing else due, the end of
+/// the creation's lease: a minute in production).
+#[tokio::test]
+async fn a_cancellation_goes_as_soon_as_the_creation_it_waited_for_is_answered() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        // The factory takes 4 s to accept the creation: within the timeout.
+        s.dispatcher.timeout = Duration::from_secs(8);
+        s.dispatcher.lease = Duration::from_secs(30);
+    })
+    .await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || atelier::catalogs::load_demo(&db, &atelier::catalogs::CatalogCache::default())).await.unwrap().unwrap();
+    let factory = TestFactory::start(Mode::SlowFirst(1));
+    app.register_factory("north-sewing", Some(&factory)).await;
+    app.sign_in_as(MANAGER_NORTH).await;
+    let order = app.order_a_jersey("Ana Silva").await;
+    let token = app.csrf(&order).await;
+    assert_eq!(app.post_form(&format!("{order}/cancel"), &[("csrf_token", &token)]).await.status(), StatusCode::SEE_OTHER);
+    assert!(!factory.wait_for(1, Duration::from_secs(10)).await.is_empty(), "the creation accepted");
+    let answered = Instant::now();
+    let got = factory.wait_for(2, Duration::from_secs(20)).await;
+    let types: Vec<&str> = got.iter().map(|r| r.body["type"].as_str().unwrap_or_default()).collect();
+    assert_eq!(types, ["work_order.created", "work_order.cancelled"]);
+    assert!(answered.elapsed() < Duration::from_millis(1500), "the cancellation went {:?} after the creation was answered", answered.elapsed());
+}
+
 async fn an_order_reaches_the_factory_signed_once_after_failed_attempts(backend: Backend) {
     let app = with_demo_catalogs(backend).await;
     let factory = TestFactory::start(Mode::FailFirst(2));
