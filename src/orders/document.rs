@@ -74,7 +74,6 @@ pub(super) struct Document<'a> {
 struct DerivedLine {
     code: String,
     label: String,
-    label_zh: String,
     unit: Option<String>,
     value: String,
 }
@@ -82,11 +81,9 @@ struct DerivedLine {
 #[derive(Debug, Clone, Serialize)]
 struct OptionLine {
     label: String,
-    label_zh: String,
     option: String,
     value: OneOrMany,
     value_label: OneOrMany,
-    value_label_zh: OneOrMany,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +96,6 @@ enum OneOrMany {
 #[derive(Debug, Clone, Serialize)]
 struct PersonalLine {
     label: String,
-    label_zh: String,
     option: String,
     text: String,
 }
@@ -112,7 +108,6 @@ struct ProductLine {
     code: String,
     family: String,
     label: String,
-    label_zh: String,
 }
 
 /// A webhook event's body, as factories receive it.
@@ -132,7 +127,7 @@ impl Body {
                 .iter()
                 .filter_map(|d| {
                     let value = d.value.as_ref()?;
-                    Some(DerivedLine { code: d.code.clone(), label: d.label.en.clone(), label_zh: d.label.zh.clone(), unit: d.unit.clone(), value: value.to_string() })
+                    Some(DerivedLine { code: d.code.clone(), label: d.label.en.clone(), unit: d.unit.clone(), value: value.to_string() })
                 })
                 .collect(),
             materials: spec.materials,
@@ -148,7 +143,6 @@ impl Body {
                 code: cfg.product.clone(),
                 family: format!("{:?}", p.family).to_lowercase(),
                 label: p.label.en.clone(),
-                label_zh: p.label.zh.clone(),
             },
             spec_hash: spec.spec_hash,
         }
@@ -197,24 +191,15 @@ fn options_of(p: &Product, cfg: &Configuration) -> Vec<OptionLine> {
         .iter()
         .filter_map(|o| {
             let choice = cfg.choices.get(&o.code)?;
-            let label_of = |code: &str, zh: bool| o.values.iter().find(|v| v.code == code).map(|v| if zh { v.label.zh.clone() } else { v.label.en.clone() }).unwrap_or_default();
-            let labels = |zh: bool| match choice {
-                Choice::One(v) => OneOrMany::One(label_of(v, zh)),
-                Choice::Many(vs) => OneOrMany::Many(vs.iter().map(|v| label_of(v, zh)).collect()),
+            let label_of = |code: &str| o.values.iter().find(|v| v.code == code).map(|v| v.label.en.clone()).unwrap_or_default();
+            let (value, value_label) = match choice {
+                Choice::One(v) => (OneOrMany::One(v.clone()), OneOrMany::One(label_of(v))),
+                Choice::Many(vs) => (OneOrMany::Many(vs.iter().cloned().collect()), OneOrMany::Many(vs.iter().map(|v| label_of(v)).collect())),
                 // The label is what a person reads on the ticket: "100 mm", not "100".
-                Choice::Number(n) => {
-                    let unit = o.number.as_ref().map(|s| if zh { crate::domain::catalog::unit_zh(&s.unit) } else { s.unit.as_str() }).unwrap_or_default();
-                    OneOrMany::One(if unit.is_empty() { n.to_string() } else { format!("{n} {unit}") })
-                }
-                Choice::Text(_) => OneOrMany::One(String::new()),
-            };
-            let value = match choice {
-                Choice::One(v) => OneOrMany::One(v.clone()),
-                Choice::Many(vs) => OneOrMany::Many(vs.iter().cloned().collect()),
-                Choice::Number(n) => OneOrMany::One(n.to_string()),
+                Choice::Number(n) => (OneOrMany::One(n.to_string()), OneOrMany::One(o.number.as_ref().filter(|s| !s.unit.is_empty()).map_or_else(|| n.to_string(), |s| format!("{n} {}", s.unit)))),
                 Choice::Text(_) => return None,
             };
-            Some(OptionLine { label: o.label.en.clone(), label_zh: o.label.zh.clone(), option: o.code.clone(), value, value_label: labels(false), value_label_zh: labels(true) })
+            Some(OptionLine { label: o.label.en.clone(), option: o.code.clone(), value, value_label })
         })
         .collect()
 }
@@ -223,7 +208,7 @@ fn personalisation(p: &Product, cfg: &Configuration) -> Vec<PersonalLine> {
     p.options
         .iter()
         .filter_map(|o| match cfg.choices.get(&o.code)? {
-            Choice::Text(t) if !t.is_empty() => Some(PersonalLine { label: o.label.en.clone(), label_zh: o.label.zh.clone(), option: o.code.clone(), text: t.clone() }),
+            Choice::Text(t) if !t.is_empty() => Some(PersonalLine { label: o.label.en.clone(), option: o.code.clone(), text: t.clone() }),
             _ => None,
         })
         .collect()
@@ -292,23 +277,6 @@ mod tests {
         let cfg = crate::domain::catalog::tests::good_road();
         let p = cat.product(&cfg.product).expect("road");
         let stem = options_of(p, &cfg).into_iter().find(|o| o.option == "stem_length").expect("a stem line");
-        assert_eq!(serde_json::to_value(&stem).ok(), Some(serde_json::json!({"label": "Stem length", "label_zh": "把立长度", "option": "stem_length", "value": "100", "value_label": "100 mm", "value_label_zh": "100 毫米"})));
-    }
-
-    /// Materials had their labels in both languages, the rest in English only: a factory's
-    /// floor in Guangzhou read "Frame material: Carbon" on tickets it printed in Chinese.
-    #[test]
-    fn every_label_a_factory_prints_is_in_english_and_in_chinese() {
-        let tree: Value = serde_json::from_str(&body().with(&Head { id: Value::from(1), created_at: "", order_reference: "", revision: 1, factory_code: "", due_date: "", ship_to: &Value::Null, customer_reference: "" }).text()).expect("json");
-        let chinese = |v: &Value| v.as_str().is_some_and(|s| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
-        assert!(chinese(&tree["product"]["label_zh"]), "{}", tree["product"]);
-        for (list, keys) in [("options", &["label_zh", "value_label_zh"][..]), ("derived", &["label_zh"]), ("personalisation", &["label_zh"])] {
-            for line in tree[list].as_array().into_iter().flatten() {
-                for key in keys {
-                    let v = &line[*key];
-                    assert!(chinese(v) || v.as_array().is_some_and(|a| a.iter().all(chinese)) || v.as_str().is_some_and(|s| s.chars().all(|c| c.is_ascii_digit() || c == ' ')), "{list}: {line}");
-                }
-            }
-        }
+        assert_eq!(serde_json::to_value(&stem).ok(), Some(serde_json::json!({"label": "Stem length", "option": "stem_length", "value": "100", "value_label": "100 mm"})));
     }
 }
