@@ -137,14 +137,14 @@ impl Dispatcher {
         loop {
             let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
             // Every event due by then was leased or had no room: the next to look for is later.
-            let mut looked_at = now();
+            let mut looked_at = Some(now());
             if room > 0 {
                 let mut busy: HashMap<i64, usize> = HashMap::new();
                 factory_of.values().for_each(|f| *busy.entry(*f).or_default() += 1);
                 let per_factory = outbox::Room::new(self.settings.per_factory.max(1), busy);
                 match self.lease(i64::try_from(room).unwrap_or(64), per_factory).await {
                     Ok((at, claimed)) => {
-                        looked_at = at;
+                        looked_at = Some(at);
                         for (row, factory) in claimed {
                             let (this, factory_id) = (self.clone(), row.factory_id);
                             let task = in_flight.spawn(async move { this.deliver(row, factory).await });
@@ -154,7 +154,7 @@ impl Dispatcher {
                     Err(e) => {
                         tracing::warn!(error = %e, "webhook dispatch round failed");
                         // Nothing was leased: everything due counts when it looks again.
-                        looked_at = NaiveDateTime::MIN;
+                        looked_at = None;
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -205,14 +205,23 @@ impl Dispatcher {
     }
 
     /// Sleeps until an event falls due after the lease at `looked_at` ([`outbox::next_due_after`]),
-    /// an order commits or a result is recorded (the dispatcher is woken), whichever is first;
-    /// the caller also wakes when a delivery in flight ends.
-    async fn idle(&self, looked_at: NaiveDateTime) {
-        let next = self.db.read(move |conn| Ok::<_, StoreError>(outbox::next_due_after(conn, looked_at)?)).await.ok().flatten();
-        let wait = next
-            .map(|t| (t - now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(Duration::from_secs(30))
-            .clamp(Duration::from_millis(20), Duration::from_secs(30));
+    /// an order commits or a recording releases an event (the dispatcher is woken), whichever
+    /// is first; the caller also wakes when a delivery in flight ends. An event already due
+    /// (there was no room for it, or another process committed it as the lease read) is looked
+    /// for again in a quarter of a second.
+    async fn idle(&self, looked_at: Option<NaiveDateTime>) {
+        let next = match self.db.read(move |conn| Ok::<_, StoreError>(outbox::next_due_after(conn, looked_at)?)).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook dispatch could not read when the next event is due");
+                Some(now() + chrono::Duration::seconds(1))
+            }
+        };
+        let wait = match next.map(|t| (t - now()).to_std()) {
+            Some(Ok(later)) => later.clamp(Duration::from_millis(20), Duration::from_secs(30)),
+            Some(Err(_)) => Duration::from_millis(250),
+            None => Duration::from_secs(30),
+        };
         tokio::select! {
             _ = self.wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
@@ -346,8 +355,9 @@ impl Dispatcher {
         }
     }
 
-    /// Records the outcomes in one transaction; true when that made an event due that the
-    /// dispatcher may not look for (see [`Dispatcher::run`]).
+    /// Records the outcomes in one transaction; true when the dispatcher is to look again: an
+    /// event waited for one of these, or one failed, was held or was refused (its next attempt
+    /// may be sooner than what the dispatcher sleeps until).
     async fn record(&self, outcomes: Vec<(OutboxRow, Factory, Outcome, i32)>) -> Result<bool, StoreError> {
         if outcomes.is_empty() {
             return Ok(false);

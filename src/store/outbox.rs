@@ -57,24 +57,32 @@ pub fn insert(conn: &mut DbConn, factory_id: i64, work_order_id: Option<i64>, ev
         .get_result(on))
 }
 
-/// When an event next becomes leasable after a lease at `after` (which took, or found no
-/// room for, every event due by then), to sleep until then: the next attempt of one not due
-/// yet, or the end of a lease (another dispatcher's, which may have stopped). One waiting for
-/// an earlier event of its work order falls due when that one is recorded, which wakes the
-/// dispatcher. Events leased and in flight count no more as due: while a factory took its 10
-/// seconds to answer, the dispatcher looked again four times a second, a write each time.
-pub fn next_due_after(conn: &mut DbConn, after: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+/// When an event next becomes leasable after a lease at `after` (`None`: a lease that failed),
+/// to sleep until then: the next attempt of an event nobody holds, or the end of a lease
+/// (another dispatcher's, which may have stopped). Events leased and in flight do not count:
+/// while a factory took its 10 seconds to answer, the dispatcher looked again four times a
+/// second, a write each time. Events due up to [`LOOK_BACK`] before the lease count too: one
+/// another process committed just after the lease read the table, or stamped by a clock a
+/// little behind this one; so does one there was no room for. An event waiting for an earlier
+/// one of its work order falls due when that one is recorded, which wakes the dispatcher.
+pub fn next_due_after(conn: &mut DbConn, after: Option<NaiveDateTime>) -> QueryResult<Option<NaiveDateTime>> {
+    let at = after.unwrap_or_else(now);
+    let since = after.map_or(chrono::DateTime::UNIX_EPOCH.naive_utc(), |t| t - LOOK_BACK);
     let attempt: Option<NaiveDateTime> = native!(conn, |on| ob::table
-        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.gt(after)))
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::next_attempt_at.gt(since)))
+        .filter(ob::lease_until.is_null().or(ob::lease_until.lt(at)))
         .filter(not_waiting!())
         .select(diesel::dsl::min(ob::next_attempt_at))
         .first(on))?;
     let lease_ends: Option<NaiveDateTime> = native!(conn, |on| ob::table
-        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::lease_until.ge(after)))
+        .filter(ob::delivered_at.is_null().and(ob::gave_up_at.is_null()).and(ob::lease_until.ge(at)))
         .select(diesel::dsl::min(ob::lease_until))
         .first(on))?;
     Ok(attempt.into_iter().chain(lease_ends).min())
 }
+
+/// See [`next_due_after`].
+pub const LOOK_BACK: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 
 /// Whether any of these work orders has an event still to deliver.
 pub fn any_pending_for(conn: &mut DbConn, work_orders: &[i64]) -> QueryResult<bool> {

@@ -1348,22 +1348,27 @@ async fn an_event_in_flight_is_not_due_again_until_its_lease_ends(backend: Backe
     let app = spawn_app(backend).await;
     let reg = app.register_factory("north-works", None).await;
     let factory: i64 = reg.page.rsplit('/').next().unwrap().parse().unwrap();
-    let (at, alone, with_retry) = app
+    let (at, alone, with_retry, late) = app
         .db
         .write_blocking(move |conn| -> Result<_, atelier::store::StoreError> {
             outbox::insert(conn, factory, None, "customer.erased", "msg_in_flight", "{}")?;
             let at = atelier::store::now();
             let leased = outbox::lease_due(conn, at, at + chrono::Duration::seconds(60), 10, &outbox::Room::new(16, Default::default()))?;
             assert_eq!(leased.len(), 1);
-            let alone = outbox::next_due_after(conn, at)?;
+            let alone = outbox::next_due_after(conn, Some(at))?;
             let retry = outbox::insert(conn, factory, None, "customer.erased", "msg_retry", "{}")?;
             outbox::mark_failed(conn, retry, Some(at + chrono::Duration::seconds(10)), "503")?;
-            Ok((at, alone, outbox::next_due_after(conn, at)?))
+            let with_retry = outbox::next_due_after(conn, Some(at))?;
+            // Due just before the lease, but committed after it read the table (another process).
+            let late = outbox::insert(conn, factory, None, "customer.erased", "msg_late", "{}")?;
+            outbox::mark_failed(conn, late, Some(at - chrono::Duration::milliseconds(500)), "503")?;
+            Ok((at, alone, with_retry, outbox::next_due_after(conn, Some(at))?))
         })
         .unwrap();
     let secs = |t: Option<chrono::NaiveDateTime>| t.map(|t| (t - at).num_milliseconds() as f64 / 1000.0);
     assert_eq!(secs(alone), Some(60.0), "the lease's end, not at once");
     assert_eq!(secs(with_retry), Some(10.0), "the retry, before the lease ends");
+    assert_eq!(secs(late), Some(-0.5), "due already: looked for again");
 }
 
 /// The shop showed a customer measured in pounds his system weight in pounds too; the staff
