@@ -39,6 +39,7 @@ on_both_backends!(
     accepted_learned_preferences_prefill_the_shop_configurator_visibly,
     the_checkout_and_the_order_say_the_sizes_worked_out,
     a_checkout_sent_again_with_other_choices_places_nothing,
+    the_checkout_charges_the_price_it_showed_for_the_store_chosen,
 );
 
 async fn accepted_learned_preferences_prefill_the_shop_configurator_visibly(backend: Backend) {
@@ -1146,4 +1147,43 @@ async fn a_checkout_sent_again_with_other_choices_places_nothing(backend: Backen
     let second = app.place(&again, &TO_ADDRESS).await;
     assert_eq!(second.status(), StatusCode::SEE_OTHER);
     assert_ne!(location(&second), location(&placed), "a second order, the red one");
+}
+
+/// The checkout showed the customer's own store's tax and offered the first store of the list
+/// to collect at; the order was taxed as that store taxes (20 % charged where 0 % was shown).
+/// The store offered is the customer's own; another one chosen, with another tax, is priced
+/// before it is placed.
+async fn the_checkout_charges_the_price_it_showed_for_the_store_chosen(backend: Backend) {
+    let app = with_shop(backend).await;
+    let south = app
+        .db
+        .write(|conn| -> Result<i64, atelier::store::StoreError> {
+            let south = atelier::store::stores::list(conn)?.into_iter().find(|s| s.code == "SOUTH").expect("the south store").id;
+            atelier::store::stores::update(conn, south, "South Store", 0)?;
+            Ok(south)
+        })
+        .await
+        .unwrap();
+    app.signed_up("Mei", "mei@example.com").await;
+    app.measure_myself().await;
+    let fields = app.checkout("cycling_jersey", &JERSEY).await;
+    let (_, html) = app.get_html(&app.checkout_path("cycling_jersey", &JERSEY).await).await;
+    assert_eq!(select(&html, "#store option[selected]"), vec!["North Store"], "the store whose tax the page shows");
+    assert_eq!(select(&html, "#total"), vec!["€142.80"]);
+    let at_south = [("delivery", "store"), ("store", &*south.to_string())].map(|(k, v)| (k, v.to_owned()));
+    let delivery: Vec<(&str, &str)> = at_south.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app.place(&fields, &delivery).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "not placed at a price the page did not show");
+    let html = Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(select(&html, "#form-error"), vec!["The choices or the store changed after the price was shown (€142.80): the order is not placed. It comes to €119.00 now; place it again if that is right."]);
+    assert_eq!(select(&html, "#total"), vec!["€119.00"]);
+    assert_eq!(select(&html, "#store option[selected]"), vec!["South Store"], "the store chosen is kept");
+    let again: Vec<(String, String)> = {
+        let sel = scraper::Selector::parse("#checkout-form input[type=hidden]").unwrap();
+        html.select(&sel).filter_map(|e| Some((e.value().attr("name")?.to_owned(), e.value().attr("value").unwrap_or_default().to_owned()))).collect()
+    };
+    let res = app.place(&again, &delivery).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, order) = app.get_html(&location(&res)).await;
+    assert!(select(&order, ".total strong, #total").iter().any(|t| t == "€119.00"), "charged what was shown: {:?}", select(&order, ".total strong, #total"));
 }

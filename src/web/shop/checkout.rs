@@ -106,8 +106,16 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
     let lang = ctx.t.lang;
     // A closed store takes no orders: it is not offered for collection.
     let stores: Vec<Store> = db.read(|conn| Ok::<_, StoreError>(stores::list(conn)?)).await?.into_iter().filter(Store::is_open).collect();
+    let home = ctx.customer.as_ref().and_then(|c| c.home_store_id);
+    // The customer's own store is the one offered first: the first in the list was, and the
+    // order was taxed at its rate where the page showed the customer's own.
+    let mut delivery = delivery;
+    if delivery.store_id.is_empty() {
+        delivery.store_id = super::configure::selling_store(&stores, home).map(|s| s.id.to_string()).unwrap_or_default();
+    }
     let cfg = configurator::configuration(product, &p.cat, pairs, p.measured.values.clone());
-    let (price_lines, total) = configurator::price_view(&p.cat, &cfg, p.tax, ctx.t);
+    let tax = selling(&stores, home, &delivery).map_or(p.tax, |s| s.tax_rate_bp);
+    let (price_lines, total) = configurator::price_view(&p.cat, &cfg, tax, ctx.t);
     let measurements = Measurement::ALL
         .iter()
         .filter_map(|m| {
@@ -140,6 +148,13 @@ async fn checkout_page(ctx: ShopCtx, db: &Db, p: Prepared, product: &str, pairs:
         placed: None,
         ctx,
     })
+}
+
+/// The store an online order is sold by, whose sales tax is in its price: the one it is
+/// collected at, or for a delivery the customer's own (the first open one when that is closed).
+fn selling<'s>(all: &'s [Store], home: Option<i64>, delivery: &Delivery) -> Option<&'s Store> {
+    let collected = if delivery.kind == "store" || delivery.kind.is_empty() { delivery.store_id.parse::<i64>().ok() } else { None };
+    collected.and_then(|id| all.iter().find(|s| s.id == id && s.is_open())).or_else(|| super::configure::selling_store(all, home)).or(all.first())
 }
 
 /// The order a form's key placed, if any; `key` is replaced by a new one when another
@@ -271,8 +286,19 @@ pub async fn place_order(
     // A closed home store sells nothing: a delivered order then belongs to no store, and is
     // taxed as the shop prices it (the first open store's rate).
     let store_id = delivery_store.or(customer.home_store_id.filter(|h| all_stores.iter().any(|s| s.id == *h && s.is_open())));
-    let tax = all_stores.iter().find(|s| Some(s.id) == store_id).or_else(|| super::configure::selling_store(&all_stores, None)).or(all_stores.first()).map(|s| s.tax_rate_bp).unwrap_or(0);
+    let tax = selling(&all_stores, customer.home_store_id, &delivery).map_or(0, |s| s.tax_rate_bp);
     let cfg = configurator::configuration(&product, &p.cat, &pairs, p.measured.values.clone());
+    // The form carries the total the page showed: another store chosen since, with another
+    // sales tax, placed the order at a price nobody saw. The page comes back with the new one.
+    // One that is no longer valid is said to be, with what to change, not priced.
+    let shown = field(&pairs, "checked_total");
+    let now = configurator::price_view(&p.cat, &cfg, tax, page_in.ctx.t).1;
+    if !shown.is_empty() && now != shown && p.cat.validate(&cfg).is_ok_and(|v| v.valid) {
+        let t = page_in.ctx.t;
+        let mut again = checkout_page(page_in.ctx, &db, p, &product, &pairs, draft_id, key, delivery).await?;
+        again.form_error = Some(t.t2("order-price-changed", ("was", &shown), ("now", &now)));
+        return render::page(StatusCode::CONFLICT, &again);
+    }
     let req = PlaceOrder {
         customer_id: customer.customer_id,
         customer_reference: customer.reference.clone(),
