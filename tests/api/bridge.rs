@@ -1386,7 +1386,7 @@ async fn the_staff_order_form_adds_inches_and_pounds_for_a_customer_measured_in_
     assert_eq!(res.status(), StatusCode::OK);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     let derived = select(&html, "#derived dd");
-    // 253.5 lb and 9 kg are 123.985 kg, shown as 124 kg; the pounds from the first, not the second.
+    // 253.5 lb and 9 kg are 123.986 kg, shown as 124 kg; the pounds from the first, not the second.
     assert!(derived.contains(&"124 kg (273.3\u{a0}lb)".to_owned()), "{derived:?}");
     assert!(derived.iter().any(|d| d.contains(" cm (") && d.ends_with("in)")), "{derived:?}");
     let violations = select(&html, "#violations li");

@@ -108,8 +108,9 @@ impl FieldError {
     }
 
     /// Fluent arguments: always `field` (the measurement code); then, by reason, `unit`,
-    /// `accepted` (comma-separated symbols), `max` (decimals), or `min`/`max` (the range in
-    /// `unit`, as a person would type it).
+    /// `accepted` (comma-separated symbols), `max` (decimals), `min`/`max` (the range in
+    /// `unit`, as a person would type it), or `unit` and `example` (a number as typed with
+    /// each decimal separator, "82.5 / 82,5", for a translation to join in its words).
     pub fn args(&self) -> Vec<(&'static str, String)> {
         let mut args = vec![("field", self.measurement.code().to_owned())];
         match &self.kind {

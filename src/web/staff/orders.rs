@@ -641,13 +641,15 @@ pub(super) async fn order_page(page: StaffPage, db: &Db, cache: &CatalogCache, i
     let collected_at = serde_json::from_str::<serde_json::Value>(&order.ship_to).ok().and_then(|s| s.get("store")?.as_i64());
     let movable = collected_at.is_some() && wos.iter().all(|(wo, _, _)| !matches!(crate::domain::work_order::Status::parse(&wo.status), Some(crate::domain::work_order::Status::Shipped | crate::domain::work_order::Status::Rejected | crate::domain::work_order::Status::Cancelled)));
     let collection = Collection { at: collected_at, stores: if movable { open_stores } else { vec![] }, tried: None };
+    // Sizes in inches and pounds too for a customer measured in them, as the order form showed.
+    let units = sets.iter().find(|(s, _)| order.measurement_set_id == Some(s.id)).map_or(UnitSystem::Metric, |(s, _)| super::customer_page::unit_system(&s.unit_system));
     let measurement_sets = set_labels(&order, sets, page.ctx.t);
     // Customers belong to the chain, so their orders are readable from every store, as the
     // timeline that links here is; acting on them is what the roles restrict.
     let (t, lang) = (page.ctx.t, page.ctx.t.lang);
     let may_act = may_act_on(db, &page.staff, &order).await?;
     let total = crate::domain::money::format_minor(order.total_minor, &order.currency, lang);
-    let words = crate::web::order_view::words(db, cache, &order, t, crate::domain::measurement::UnitSystem::Metric).await?;
+    let words = crate::web::order_view::words(db, cache, &order, t, units).await?;
     let work_orders = wos
         .into_iter()
         .map(|(wo, events, deliveries)| WorkOrderView {
