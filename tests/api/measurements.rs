@@ -8,6 +8,7 @@ on_both_backends!(
     an_impossible_measurement_is_refused_at_the_field,
     a_plausibility_warning_must_be_confirmed_and_the_confirmation_is_recorded,
     imperial_values_are_stored_exactly_and_shown_in_their_units,
+    switching_units_and_back_shows_what_was_typed,
     a_new_visit_makes_a_new_set_and_the_history_shows_both,
 );
 
@@ -185,4 +186,52 @@ async fn a_new_visit_makes_a_new_set_and_the_history_shows_both(backend: Backend
     assert_eq!((attr(&html, "#m_waist_girth", "value").as_deref(), attr(&html, "#m_chest_girth", "value").as_deref()), (Some("79.5"), Some("96")));
     assert!(select(&html, "#prefilled").concat().starts_with("Filled in with the measurements of "), "{:?}", select(&html, "#prefilled"));
     assert!(select(&html, "#start-from").is_empty());
+}
+
+/// 165 typed in pounds, switched to kilograms (74.8) and back, read 164.9, and was saved so;
+/// 69 in came back as 69.02. A value switched back unchanged is what was typed; one changed
+/// meanwhile is converted.
+async fn switching_units_and_back_shows_what_was_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.sign_in_as(FITTER_NORTH).await;
+    let id = app.enroll("Ana Silva", "ana@example.com", "").await;
+    let token = app.csrf(&format!("/staff/customers/{id}/measurements/new?unit=imperial")).await;
+    let url = format!("/staff/customers/{id}/measurements");
+    let switch = |form: Vec<(String, String)>| {
+        let app = &app;
+        let url = &url;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let res = app.post_form(url, &form).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let html = scraper::Html::parse_document(&res.text().await.unwrap());
+            let sel = scraper::Selector::parse("form input").unwrap();
+            let fields: Vec<(String, String)> = html
+                .select(&sel)
+                .filter_map(|e| Some((e.value().attr("name")?.to_owned(), e.value().attr("value").unwrap_or_default().to_owned())))
+                .filter(|(k, _)| k.starts_with("m_") || k.starts_with("was_") || k == "csrf_token" || k == "unit_system")
+                .collect();
+            fields
+        }
+    };
+    let typed = |form: &[(String, String)], k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let start: Vec<(String, String)> = [("csrf_token", token.as_str()), ("unit_system", "imperial"), ("m_stature", "69"), ("m_body_mass", "165"), ("m_waist_girth", "31"), ("switch_units", "metric")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let metric = switch(start).await;
+    assert_eq!((typed(&metric, "m_body_mass"), typed(&metric, "unit_system")), ("74.8".to_owned(), "metric".to_owned()));
+    // The waist measured again meanwhile, in centimetres.
+    let mut back: Vec<(String, String)> = metric.into_iter().map(|(k, v)| if k == "m_waist_girth" { (k, "80".into()) } else { (k, v) }).collect();
+    back.push(("switch_units".into(), "imperial".into()));
+    let imperial = switch(back).await;
+    assert_eq!((typed(&imperial, "m_stature"), typed(&imperial, "m_body_mass")), ("69".to_owned(), "165".to_owned()), "as typed: {imperial:?}");
+    assert_eq!(typed(&imperial, "m_waist_girth"), "31.50", "changed since: converted");
+    // Saved, it is what was typed.
+    let mut save: Vec<(String, String)> = imperial.into_iter().filter(|(k, _)| !k.starts_with("was_")).collect();
+    save.retain(|(k, _)| k != "switch_units");
+    let form: Vec<(&str, &str)> = save.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(app.post_form(&url, &form).await.status(), StatusCode::SEE_OTHER);
+    let doc: serde_json::Value = app.get(&format!("/staff/customers/{id}/export")).await.json().await.unwrap();
+    assert_eq!(doc["measurement_sets"][0]["values_canonical_mm_or_g"]["body_mass"], 74843, "165 lb, not 164.9");
 }

@@ -396,7 +396,7 @@ pub async fn create_measurements(settings: web::Data<crate::config::Settings>, p
     let system = unit_system(get("unit_system"));
     let typed: Vec<(String, String)> = Measurement::ALL.iter().map(|m| (m.code().to_owned(), get(&format!("m_{}", m.code())).to_owned())).collect();
     if let Some(to) = crate::web::staff::measurements::switch_to(get("switch_units")) {
-        let (fields, warnings, fingerprint) = crate::web::staff::measurements::switched(&typed, system, to, lang);
+        let (fields, warnings, fingerprint) = crate::web::staff::measurements::switched(&typed, &crate::web::staff::measurements::was_typed(&pairs), system, to, lang);
         return render::ok(&MeasureYourselfPage { fields, warnings, fingerprint, next: get("next").to_owned(), form_error: None, prefilled: None, imperial: to == UnitSystem::Imperial, ctx: page.ctx });
     }
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, get(&format!("m_{}", m.code())))), system);

@@ -32,6 +32,8 @@ pub struct Field {
     /// A plausibility warning about this value, shown at it too (the list above the form
     /// holds the confirmation).
     pub warning: Option<String>,
+    /// After the units switch, what the value was converted from (see [`switched`]).
+    pub was: String,
 }
 
 pub struct ShownWarning {
@@ -110,9 +112,30 @@ pub(crate) fn typed_in(typed: &[(String, String)], from: UnitSystem, to: UnitSys
 /// The form after the units switch: what was typed, converted, and checked in the new units
 /// as Save would check it (nothing is saved): what was wrong is still said at its field, and
 /// the warnings shown before the switch are shown after it. (fields, warnings, fingerprint)
-pub(crate) fn switched(typed: &[(String, String)], from: UnitSystem, to: UnitSystem, lang: Lang) -> (Vec<Field>, Vec<ShownWarning>, String) {
-    let converted = typed_in(typed, from, to);
+///
+/// A value switched back unchanged is what was typed: each converted one carries what it was
+/// converted from (`was_<code>`, "imperial|74.8|165": typed 165 in pounds, shown as 74.8 kg),
+/// where converting it again made 165 lb 164.9 (74.8 kg is that, to the tenth of a kilogram
+/// it is shown to), and saving kept the 164.9.
+pub(crate) fn switched(typed: &[(String, String)], was: &[(String, String)], from: UnitSystem, to: UnitSystem, lang: Lang) -> (Vec<Field>, Vec<ShownWarning>, String) {
+    let mut converted = typed_in(typed, from, to);
+    let mut carried: Vec<(String, String)> = vec![];
+    for ((code, now), (_, text)) in converted.iter_mut().zip(typed) {
+        let before = was.iter().find(|(k, _)| k == code).and_then(|(_, w)| {
+            let mut parts = w.splitn(3, '|');
+            let (system, shown, typed) = (parts.next()?, parts.next()?, parts.next()?);
+            (system == system_name(to) && shown == text.trim()).then(|| typed.to_owned())
+        });
+        match before {
+            Some(typed) => *now = typed,
+            None if *now != *text && !text.trim().is_empty() => carried.push((code.clone(), format!("{}|{now}|{}", system_name(from), text.trim()))),
+            None => {}
+        }
+    }
     let mut fields = fields(lang, to, &converted);
+    for f in fields.iter_mut() {
+        f.was = carried.iter().find(|(k, _)| k == f.code).map(|(_, w)| w.clone()).unwrap_or_default();
+    }
     let value = |m: &Measurement| converted.iter().find(|(k, _)| k == m.code()).map_or("", |(_, v)| v.as_str());
     let parsed = MeasurementSet::parse_form(Measurement::ALL.iter().map(|m| (*m, value(m))), to);
     let validation = parsed.set.validate_in(to);
@@ -134,6 +157,12 @@ pub(crate) fn mark_errors(fields: &mut [Field], parsed: &crate::domain::measurem
     refused
 }
 
+/// What each value was converted from by the units switch, as the form sent it back (see
+/// [`switched`]).
+pub(crate) fn was_typed(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs.iter().filter_map(|(k, v)| Some((k.strip_prefix("was_")?.to_owned(), v.clone()))).collect()
+}
+
 /// The units the form was asked to switch to (`switch_units`, sent by the units switch with
 /// what was typed), if it was.
 pub(crate) fn switch_to(asked: &str) -> Option<UnitSystem> {
@@ -151,6 +180,7 @@ pub(crate) fn fields(lang: Lang, system: UnitSystem, values: &[(String, String)]
             value: values.iter().find(|(k, _)| k == m.code()).map(|(_, v)| v.clone()).unwrap_or_default(),
             error: None,
             warning: None,
+            was: String::new(),
         })
         .collect()
 }
@@ -250,7 +280,7 @@ pub async fn create_measurements(
         .collect();
     if let Some(to) = switch_to(get("switch_units")) {
         let _ = session.insert(UNIT_SYSTEM, system_name(to));
-        let (fields, warnings, fingerprint) = switched(&typed, system, to, lang);
+        let (fields, warnings, fingerprint) = switched(&typed, &was_typed(&pairs), system, to, lang);
         return render::ok(&MeasurementFormPage { fields, ctx: page.ctx, c, imperial: to == UnitSystem::Imperial, warnings, fingerprint, self_measured, form_error: None, prefilled: None, start_from: None });
     }
     let parsed = MeasurementSet::parse_form(
