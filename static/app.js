@@ -74,25 +74,14 @@ window.addEventListener("pageshow", () => {
   for (const form of document.querySelectorAll("form[data-once]")) delete form.dataset.sent;
 });
 
-// The units switch on a measurement form keeps what was typed: the form goes to the server,
-// which gives it back in the other units, each value converted (a link would start empty).
+// The units switch is a button of the measurement form: what was typed goes with it and comes
+// back converted. The units in use are not switched to again; after a switch the keyboard goes
+// on from the switch, not the top of the page.
 document.addEventListener("click", (event) => {
-  const link = event.target instanceof Element && event.target.closest("a[data-units]");
-  const form = document.getElementById("measurement-form");
-  if (!link || !(form instanceof HTMLFormElement)) return;
-  if (link.classList.contains("current")) return event.preventDefault();
-  if (![...form.querySelectorAll("input[name^=m_]")].some((i) => i instanceof HTMLInputElement && i.value.trim())) return;
-  event.preventDefault();
-  const to = document.createElement("input");
-  to.type = "hidden";
-  to.name = "switch_units";
-  to.value = link.getAttribute("data-units") || "";
-  form.append(to);
-  form.submit();
-  // The form's data is taken as it is sent: the field goes at once, so that the page kept for
-  // Back does not switch units again when it is saved.
-  to.remove();
-  sessionStorage.setItem("focus-after-load", link.id);
+  const button = event.target instanceof Element && event.target.closest("button[name=switch_units]");
+  if (!button) return;
+  if (button.classList.contains("current")) return event.preventDefault();
+  sessionStorage.setItem("focus-after-load", button.id);
 });
 // Starting from an earlier set loads the form again with its values: asked first when
 // something was typed, which would be lost (it was, without a word).
@@ -103,8 +92,6 @@ document.addEventListener("click", (event) => {
   const typed = [...form.querySelectorAll("input[name^=m_]")].some((i) => i instanceof HTMLInputElement && i.value.trim());
   if (typed && !window.confirm(link.getAttribute("data-confirm-if-typed") || "")) event.preventDefault();
 });
-// Back to a page kept by the browser: no switch left in its forms.
-window.addEventListener("pageshow", () => document.querySelectorAll("input[name=switch_units]").forEach((i) => i.remove()));
 // After the units switch, the keyboard goes on from the switch, not the top of the page.
 const focusAfter = sessionStorage.getItem("focus-after-load");
 if (focusAfter) {

@@ -1094,7 +1094,9 @@ async fn self_measurement_mistakes_are_shown_at_the_field(backend: Backend) {
 
     // In inches and pounds, asked for once, and kept as the units of the next form.
     let (_, html) = app.get_html("/shop/measurements/new?unit=imperial&next=/shop/configure/road").await;
-    assert_eq!(attr(&html, "#unit-metric", "href").as_deref(), Some("/shop/measurements/new?unit=metric&next=%2Fshop%2Fconfigure%2Froad"));
+    // The switch is a button of the form, which carries where to go next.
+    assert_eq!((attr(&html, "#unit-metric", "form").as_deref(), attr(&html, "#unit-metric", "name").as_deref()), (Some("measurement-form"), Some("switch_units")));
+    assert_eq!(attr(&html, "#measurement-form input[name=next]", "value").as_deref(), Some("/shop/configure/road"));
     assert_eq!(attr(&html, "#m_stature", "value").as_deref(), Some("59.06"), "1500 mm in inches");
     // The units switch with values typed (our script sends the form) keeps them, converted.
     let res = app

@@ -277,6 +277,25 @@ async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
     browser.client.clone().close().await.unwrap();
 }
 
+/// Without our script the switch was a link, and the form came back empty in the other units.
+/// Switched there and back, the values are what was typed.
+#[tokio::test]
+async fn switching_units_keeps_the_measurements_typed_without_javascript() {
+    let Some(browser) = Browser::start_without_javascript().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    sign_up(&browser, &app).await;
+    browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
+    browser.fill("#m_stature", "175.6").await;
+    browser.fill("#m_body_mass", "80").await;
+    browser.click("#unit-imperial").await;
+    browser.wait_text("#m_stature + .unit", "in").await;
+    assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("69.13".to_owned(), "176.4".to_owned()));
+    browser.click("#unit-metric").await;
+    browser.wait_text("#m_stature + .unit", "cm").await;
+    assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("175.6".to_owned(), "80".to_owned()));
+    browser.client.clone().close().await.unwrap();
+}
+
 #[tokio::test]
 async fn switching_the_language_keeps_what_was_typed_in_a_real_browser() {
     let Some(browser) = Browser::start().await else { return };

@@ -355,13 +355,6 @@ pub struct MeasureYourselfPage {
     pub imperial: bool,
 }
 
-impl MeasureYourselfPage {
-    /// The same form in the other units, keeping where to go next.
-    pub fn units_href(&self, unit: &str) -> String {
-        format!("/shop/measurements/new?unit={unit}&next={}", crate::web::error::urlencode(&self.next))
-    }
-}
-
 #[derive(Deserialize)]
 pub struct NextQuery {
     #[serde(default)]
