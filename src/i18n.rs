@@ -142,6 +142,16 @@ pub struct Tr {
     pub lang: Lang,
 }
 
+/// An argument as Fluent takes it: a whole number as a number, so that a message can say "1
+/// value" and "8 values" (as a string, every count took the plural); anything else as text, as
+/// written (a postal code "01234" stays that).
+fn fluent_value(value: &str) -> FluentValue<'_> {
+    match value.parse::<i64>() {
+        Ok(n) if n.to_string() == value => FluentValue::from(n),
+        _ => FluentValue::from(value),
+    }
+}
+
 impl Tr {
     pub fn new(lang: Lang) -> Self {
         Self { lang }
@@ -184,7 +194,7 @@ impl Tr {
         let value = value.to_string();
         self.fill(key, &[(name, &value)]).unwrap_or_else(|| {
             let mut args = FluentArgs::new();
-            args.set(name.to_owned(), FluentValue::from(value));
+            args.set(name.to_owned(), fluent_value(&value));
             self.format(key, Some(&args))
         })
     }
@@ -193,8 +203,8 @@ impl Tr {
         let (va, vb) = (a.1.to_string(), b.1.to_string());
         self.fill(key, &[(a.0, &va), (b.0, &vb)]).unwrap_or_else(|| {
             let mut args = FluentArgs::new();
-            args.set(a.0.to_owned(), FluentValue::from(va));
-            args.set(b.0.to_owned(), FluentValue::from(vb));
+            args.set(a.0.to_owned(), fluent_value(&va));
+            args.set(b.0.to_owned(), fluent_value(&vb));
             self.format(key, Some(&args))
         })
     }
@@ -205,7 +215,7 @@ impl Tr {
         self.fill(key, &named).unwrap_or_else(|| {
             let mut fa = FluentArgs::new();
             for (name, value) in args {
-                fa.set((*name).to_owned(), FluentValue::from(value.clone()));
+                fa.set((*name).to_owned(), fluent_value(value));
             }
             self.format(key, Some(&fa))
         })
@@ -300,6 +310,18 @@ pub fn message_ids(source: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "1 measurements taken": a count reads in the singular where a message has one.
+    #[test]
+    fn a_count_of_one_reads_in_the_singular() {
+        let en = Tr::new(Lang::En);
+        assert_eq!(en.t1("measurements-value-count", "count", 1), "1 value");
+        assert_eq!(en.t1("measurements-value-count", "count", 8), "8 values");
+        assert_eq!(en.t1("measurements-value-count", "count", 12345), "12345 values", "written as given");
+        assert_eq!(en.t1("timeline-measurements", "count", "1"), "1 measurement taken");
+        assert_eq!(en.t1("timeline-measurements", "count", "12"), "12 measurements taken");
+        assert_eq!(en.t1("timeline-measurements-self", "count", "1"), "1 measurement, measured by the customer");
+    }
 
     /// Every message of both catalogs, filled in by `fill` with arguments that need care in
     /// HTML, reads exactly as Fluent words it.

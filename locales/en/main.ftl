@@ -260,8 +260,14 @@ contact-save = Log
 
 timeline-title = Timeline
 timeline-empty = Nothing yet. Measurements, contacts and orders will appear here, newest first.
-timeline-measurements = { $count } measurements taken
-timeline-measurements-self = { $count } measurements, measured by the customer
+timeline-measurements = { $count ->
+    [one] 1 measurement taken
+   *[other] { $count } measurements taken
+}
+timeline-measurements-self = { $count ->
+    [one] 1 measurement, measured by the customer
+   *[other] { $count } measurements, measured by the customer
+}
 timeline-partial = The latest { $shown } of { $total } entries, and every open complaint.
 timeline-show-all = Show the whole history
 rating-of-five = { $rating } of 5
