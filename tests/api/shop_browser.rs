@@ -238,17 +238,23 @@ async fn a_customer_configures_repairs_and_orders_a_road_bicycle_in_a_real_brows
     browser.client.clone().close().await.unwrap();
 }
 
-#[tokio::test]
-async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
-    let Some(browser) = Browser::start().await else { return };
-    let app = with_shop(Backend::Sqlite).await;
-    sign_up(&browser, &app).await;
+/// A new customer types a height and a weight in centimetres and kilograms and switches to
+/// inches and pounds: the values come back converted.
+async fn typed_and_switched_to_inches(browser: &Browser, app: &TestApp) {
+    sign_up(browser, app).await;
     browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
     browser.fill("#m_stature", "175.6").await;
     browser.fill("#m_body_mass", "80").await;
     browser.click("#unit-imperial").await;
     browser.wait_text("#m_stature + .unit", "in").await;
     assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("69.13".to_owned(), "176.4".to_owned()));
+}
+
+#[tokio::test]
+async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = with_shop(Backend::Sqlite).await;
+    typed_and_switched_to_inches(&browser, &app).await;
     // The keyboard goes on from the switch.
     let focused = browser.client.active_element().await.unwrap().attr("id").await.unwrap();
     assert_eq!(focused.as_deref(), Some("unit-imperial"));
@@ -283,13 +289,7 @@ async fn switching_units_keeps_the_measurements_typed_in_a_real_browser() {
 async fn switching_units_keeps_the_measurements_typed_without_javascript() {
     let Some(browser) = Browser::start_without_javascript().await else { return };
     let app = with_shop(Backend::Sqlite).await;
-    sign_up(&browser, &app).await;
-    browser.client.goto(&app.url("/shop/measurements/new?unit=metric")).await.unwrap();
-    browser.fill("#m_stature", "175.6").await;
-    browser.fill("#m_body_mass", "80").await;
-    browser.click("#unit-imperial").await;
-    browser.wait_text("#m_stature + .unit", "in").await;
-    assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("69.13".to_owned(), "176.4".to_owned()));
+    typed_and_switched_to_inches(&browser, &app).await;
     browser.click("#unit-metric").await;
     browser.wait_text("#m_stature + .unit", "cm").await;
     assert_eq!((browser.value_of("#m_stature").await, browser.value_of("#m_body_mass").await), ("175.6".to_owned(), "80".to_owned()));
