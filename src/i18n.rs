@@ -321,6 +321,7 @@ mod tests {
         assert_eq!(en.t1("timeline-measurements", "count", "1"), "1 measurement taken");
         assert_eq!(en.t1("timeline-measurements", "count", "12"), "12 measurements taken");
         assert_eq!(en.t1("timeline-measurements-self", "count", "1"), "1 measurement, measured by the customer");
+        assert_eq!(en.html1("factory-failed-events", "count", 1).as_str(), "1 failed event is waiting.");
     }
 
     /// Every message of both catalogs, filled in by `fill` with arguments that need care in

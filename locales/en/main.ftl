@@ -418,7 +418,10 @@ factory-revoked = revoked
 factory-push-disabled = Pushes to this factory are disabled
 factory-push-enable = Turn pushes back on
 factory-replay = Replay failed events
-factory-failed-events = { $count } failed events are waiting.
+factory-failed-events = { $count ->
+    [one] 1 failed event is waiting.
+   *[other] { $count } failed events are waiting.
+}
 factory-replay-since = Events created since (UTC)
 factory-replay-button = Replay
 factory-replayed = Events to send again, with their original webhook-id: { $count }.
@@ -496,8 +499,14 @@ attention-push_endpoint_gone = the factory's push address is gone
 attention-delivery_failed = every push attempt failed
 attention-rejected = rejected by the factory
 push-delivered = delivered { $date }
-push-gave-up = gave up after { $attempts } attempts
-push-pending = pending, { $attempts } attempts
+push-gave-up = { $attempts ->
+    [one] gave up after 1 attempt
+   *[other] gave up after { $attempts } attempts
+}
+push-pending = { $attempts ->
+    [one] pending, 1 attempt
+   *[other] pending, { $attempts } attempts
+}
 board-attention-only = Needs attention only
 board-filter = Filter
 # --- Shop: customer accounts, configurator, checkout, orders (issue #5) ---

@@ -264,14 +264,22 @@ pub fn client_builder(settings: &DispatcherSettings, resolver: Arc<dyn Resolve>)
 /// A send error as the delivery log shows it: the guard's refusal when that is the cause
 /// (reqwest's own message only names the URL).
 pub fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(refused) = s.downcast_ref::<ResolvedToForbidden>() {
             return refused.to_string();
         }
+        // What went wrong underneath: refused, reset and closed all read "error sending
+        // request for url (…)".
+        let said = s.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = s.source();
     }
-    e.to_string()
+    text
 }
 
 #[cfg(test)]

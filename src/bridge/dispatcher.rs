@@ -334,10 +334,7 @@ impl Dispatcher {
                 let status = r.status();
                 let retry_after = (status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::SERVICE_UNAVAILABLE)
                     .then(|| {
-                        r.headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.trim().parse::<u64>().ok())
+                        r.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| retry_after_seconds(v, std::time::SystemTime::now()))
                     })
                     .flatten();
                 Outcome::Failed {
@@ -433,6 +430,8 @@ impl Dispatcher {
                         }
                         Outcome::Gone => {
                             outbox::record_attempt(conn, row.id, Some(410), latency_ms, Some("410 Gone: endpoint disabled"))?;
+                            // Counted as the attempt it was ("gave up after 0 attempts", it said).
+                            outbox::mark_failed(conn, row.id, None, "410 Gone: endpoint disabled")?;
                             if disabled.insert(factory.id) && factory.push_disabled_reason.is_none() {
                                 // The administrators are told, as of an endpoint that failed for days.
                                 crate::store::notices::insert(conn, "push_disabled", &format!("factory:{}", factory.id), &format!("{}: the endpoint answered 410 Gone", factory.name))?;
@@ -510,9 +509,30 @@ fn disable_failing_endpoint(conn: &mut crate::store::DbConn, factory: &Factory, 
     Ok(())
 }
 
+/// A `Retry-After` header's wait in seconds: a number of seconds, or an HTTP date (RFC 9110),
+/// which was ignored (a factory asking for 7 s by date was tried again at once).
+fn retry_after_seconds(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let at: std::time::SystemTime = value.parse::<actix_web::http::header::HttpDate>().ok()?.into();
+    Some(at.duration_since(now).map_or(0, |d| d.as_secs_f64().ceil() as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_as_a_date() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_796_681_275); // Mon, 07 Dec 2026 22:07:55 GMT
+        assert_eq!(retry_after_seconds(" 10 ", now), Some(10));
+        assert_eq!(retry_after_seconds("Mon, 07 Dec 2026 22:08:02 GMT", now), Some(7));
+        assert_eq!(retry_after_seconds("Mon, 07 Dec 2026 22:00:00 GMT", now), Some(0), "a date gone by: now");
+        assert_eq!(retry_after_seconds("soon", now), None);
+        assert_eq!(retry_after_seconds("-5", now), None);
+    }
 
     #[test]
     fn hosts_are_read_from_push_urls() {

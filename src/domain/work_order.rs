@@ -118,10 +118,13 @@ pub const DEFAULT_RETRY_SCHEDULE_SECONDS: [u64; 8] = [0, 5, 300, 1800, 7200, 180
 
 /// The wait before attempt `attempt + 1` after `attempt` failures, or `None` when the
 /// schedule is exhausted. Jitter (up to a tenth, at most 30 s) keeps retries of many events
-/// from arriving at a recovering factory all at once; `jitter_unit` is in [0, 1).
+/// from arriving at a recovering factory all at once; `jitter_unit` is in [0, 1). A factory's
+/// `Retry-After` is honoured up to the schedule's longest wait: a day asked for parked the
+/// event for a day, where the schedule tries again within hours.
 pub fn retry_delay(schedule: &[u64], attempt: usize, retry_after: Option<u64>, jitter_unit: f64) -> Option<u64> {
     let base = *schedule.get(attempt.checked_sub(1)?)?;
-    let base = retry_after.map_or(base, |r| r.max(base));
+    let longest = schedule.iter().copied().max().unwrap_or(base);
+    let base = retry_after.map_or(base, |r| r.min(longest).max(base));
     let jitter = ((base as f64 / 10.0).min(30.0) * jitter_unit.clamp(0.0, 1.0)) as u64;
     Some(base + jitter)
 }
@@ -195,6 +198,7 @@ mod tests {
         assert_eq!(retry_delay(&s, 2, None, 0.0), Some(5));
         assert_eq!(retry_delay(&s, 3, None, 0.99), Some(329));
         assert_eq!(retry_delay(&s, 2, Some(60), 0.0), Some(60));
+        assert_eq!(retry_delay(&s, 2, Some(86_400), 0.0), Some(36_000), "a day asked for: the schedule's longest wait");
         assert_eq!(retry_delay(&s, 9, None, 0.0), None);
         assert_eq!(retry_delay(&s, 0, None, 0.0), None);
     }

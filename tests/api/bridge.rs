@@ -868,6 +868,11 @@ async fn a_gone_endpoint_is_disabled_and_the_work_order_flagged(backend: Backend
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(factory.received.lock().unwrap().len(), 1, "no retries to a gone endpoint");
+    // The 410 was an attempt ("gave up after 0 attempts", the order page said).
+    let (_, html) = app.get_html("/staff/work-orders").await;
+    let order = attr(&html, "#board tbody tr a[href^='/staff/orders/']", "href").expect("a link to the order");
+    let (_, html) = app.get_html(&order).await;
+    assert!(select(&html, ".deliveries li").iter().any(|d| d.contains("gave up after 1 attempt")), "{:?}", select(&html, ".deliveries li"));
     // The administrators are told on their start page, as of an endpoint failing for days.
     let admin = app.browser();
     admin.sign_in_as(ADMIN).await;

@@ -296,6 +296,10 @@ async fn a_factory_down_for_a_long_stretch_gets_everything_once_it_is_back(backe
     };
     let rows = board(&app).await;
     assert!(work_orders.iter().all(|id| rows[id] == "queued"), "still queued, not yet flagged, while retries remain: {rows:?}");
+    // The delivery log says what failed, not only that a request could not be sent.
+    let first = *work_orders.iter().next().unwrap();
+    let said = app.db.read(move |c| -> Result<_, atelier::store::StoreError> { Ok(atelier::store::outbox::for_work_order(c, first)?.pop().and_then(|r| r.last_error)) }).await.unwrap().unwrap_or_default();
+    assert!(said.to_lowercase().contains("refused"), "{said}");
     factory.listen(port);
     settled(&factory, 3, Duration::from_secs(15)).await;
     assert_each_delivered_once(&factory, &work_orders);
