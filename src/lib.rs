@@ -32,6 +32,9 @@ use crate::store::{Db, StoreError};
 pub struct Application {
     port: u16,
     server: Server,
+    dispatcher: bridge::Dispatcher,
+    dispatching: tokio::task::JoinHandle<()>,
+    push_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -51,7 +54,8 @@ impl Application {
         let directory = aweb::Data::new(customers::Directory::new(settings.cache_ttl));
         let catalog_cache = aweb::Data::new(catalog_cache.keeping_current_for(settings.cache_ttl));
         let dispatcher = bridge::Dispatcher::new(db.clone(), settings.dispatcher.clone())?;
-        dispatcher.clone().spawn();
+        let dispatching = dispatcher.clone().spawn();
+        let (stopper, push_timeout) = (dispatcher.clone(), settings.dispatcher.timeout);
         let dispatcher = aweb::Data::new(dispatcher);
         let identity = store::epoch::Topic::Identity;
         let session_memo = std::sync::Arc::new(web::session_store::SessionMemo::new(identity, settings.cache_ttl));
@@ -111,15 +115,22 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run() })
+        Ok(Self { port, server: server.run(), dispatcher: stopper, dispatching, push_timeout })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until stopped (`SIGTERM`, `SIGINT`); then the webhook deliveries in flight are
+    /// answered and recorded before it returns, within the push timeout.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.dispatcher.stop();
+        if tokio::time::timeout(self.push_timeout + std::time::Duration::from_secs(5), self.dispatching).await.is_err() {
+            tracing::warn!("webhook deliveries in flight were not recorded before the stop; their events are sent again once their lease ends");
+        }
+        served
     }
 }
 

@@ -79,6 +79,8 @@ impl Default for DispatcherSettings {
 pub struct Dispatcher {
     db: Db,
     wake: Arc<Notify>,
+    /// Set by [`Dispatcher::stop`].
+    stopping: Arc<std::sync::atomic::AtomicBool>,
     client: reqwest::Client,
     /// Shared: every delivery runs as a task of its own with a clone of the dispatcher.
     settings: Arc<DispatcherSettings>,
@@ -109,6 +111,7 @@ impl Dispatcher {
         Ok(Self {
             db,
             wake: Arc::new(Notify::new()),
+            stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             client,
             settings: Arc::new(settings),
         })
@@ -116,6 +119,15 @@ impl Dispatcher {
 
     /// Call after a transaction that wrote outbox rows has committed.
     pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Leases nothing more, and ends the run once the deliveries in flight are answered (at
+    /// most the push timeout) and recorded: stopped with the server (`SIGTERM`), the task was
+    /// dropped with them in flight, and their events waited out the lease, a minute, in the
+    /// next process (the events behind them too).
+    pub fn stop(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.notify_one();
     }
 
@@ -135,6 +147,21 @@ impl Dispatcher {
         // The factory of each delivery in flight.
         let mut factory_of: HashMap<tokio::task::Id, i64> = HashMap::new();
         loop {
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut done = vec![];
+                while let Some(result) = in_flight.join_next().await {
+                    done.extend(result.ok());
+                }
+                if let Some(previous) = recording.take() {
+                    report(previous.await);
+                }
+                let n = done.len();
+                if let Err(e) = self.record(done).await {
+                    tracing::warn!(error = %e, "recording webhook deliveries failed");
+                }
+                tracing::info!(recorded = n, "webhook dispatcher stopped");
+                return;
+            }
             let room = usize::try_from(self.settings.batch).unwrap_or(64).saturating_sub(in_flight.len());
             // Every event due by then was leased or had no room: the next to look for is later.
             let mut looked_at = Some(now());

@@ -20,13 +20,17 @@ struct Server {
 }
 
 fn start_server(db_url: &str, port: u16) -> Server {
+    start_server_timing_out(db_url, port, 2)
+}
+
+fn start_server_timing_out(db_url: &str, port: u16, push_timeout_secs: u64) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_atelier"))
         .arg("serve")
         .env("DATABASE_URL", db_url)
         .env("ATELIER_ADDR", format!("127.0.0.1:{port}"))
         .env("ATELIER_WEBHOOK_RETRY_SCHEDULE", "0,1,1,1,1,1,1,1")
         // An event in flight when the process is killed is taken again once its lease ends.
-        .env("ATELIER_WEBHOOK_TIMEOUT_SECS", "2")
+        .env("ATELIER_WEBHOOK_TIMEOUT_SECS", push_timeout_secs.to_string())
         .env("ATELIER_WEBHOOK_LEASE_SECS", "4")
         .env("ATELIER_WORKERS", "2")
         .env("ATELIER_WEBHOOK_ALLOW_PRIVATE", "true")
@@ -193,4 +197,57 @@ async fn a_server_killed_repeatedly_loses_no_acknowledged_order_and_delivers_eac
     eprintln!("{} orders acknowledged across {KILLS} kills (at each kill: {acked_at_kill:?}), all delivered; {raw} deliveries accepted (repeats of one webhook-id are the at-least-once retries of events in flight at a kill)", work_orders.len());
     server.child.kill().unwrap();
     server.child.wait().unwrap();
+}
+
+/// Stopped as a deploy stops it (`SIGTERM`), the server dropped the deliveries in flight: the
+/// factory's answer was lost and the event was sent again once its lease ended, in the next
+/// process (the events behind it waiting as long). The server now waits for the answer and
+/// records it before it exits.
+#[tokio::test]
+async fn a_server_stopped_gracefully_records_the_deliveries_in_flight() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("stop.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // The factory answers the first push after 4 s, within the 8 s timeout.
+    let factory = TestFactory::start(Mode::SlowFirst(1));
+    let mut server = start_server_timing_out(&db_url, port, 8);
+    wait_ready(&server.base).await;
+    let db = Db::connect(&test_settings(db_url.clone()).database).unwrap();
+    let (key, customer) = fixture(&db, &factory);
+    let body = serde_json::json!({
+        "customer_reference": customer, "product": "cycling_jersey",
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
+        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
+    });
+    let res = reqwest::Client::new().post(format!("{}/api/v1/orders", server.base)).bearer_auth(&key).header("idempotency-key", "stop-1").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let stopped = Instant::now();
+    assert!(Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap().success());
+    let exited = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(20), "the server did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exited.success(), "{exited:?}");
+    assert_eq!(factory.accepted().len(), 1, "answered before the server exited");
+    let pending = db
+        .read(|conn| -> Result<_, StoreError> {
+            use diesel::prelude::*;
+            use atelier::store::schema::outbox::dsl as ob;
+            Ok(ob::outbox.filter(ob::delivered_at.is_null()).count().get_result::<i64>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "the delivery was recorded");
+    // Started again, nothing is sent again once the lease (4 s) would have ended.
+    let mut again = start_server_timing_out(&db_url, port, 8);
+    wait_ready(&again.base).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(factory.received.lock().unwrap().len(), 1, "sent once");
+    again.child.kill().unwrap();
+    let _ = again.child.wait();
 }
