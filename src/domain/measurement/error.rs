@@ -63,6 +63,10 @@ pub enum FieldErrorKind {
     LetterForDigit {
         meant: String,
     },
+    /// Feet and 12 inches or more ("5'13\""): what it comes to ("6'1\"").
+    InchesPastAFoot {
+        meant: String,
+    },
     /// Not less than `other`, which no body allows (an inside leg as long as the stature, a
     /// thigh girth above the hip girth): most likely the two were typed the other way round.
     NotLessThan {
@@ -97,6 +101,7 @@ impl FieldError {
             FieldErrorKind::LooksLikeMetres { .. } => "looks_like_metres",
             FieldErrorKind::LooksLikeMillimetres { .. } => "looks_like_millimetres",
             FieldErrorKind::LetterForDigit { .. } => "letter_for_digit",
+            FieldErrorKind::InchesPastAFoot { .. } => "inches_past_a_foot",
             FieldErrorKind::NotLessThan { .. } => "not_less_than",
             FieldErrorKind::ImpossibleRatio { .. } => "impossible_ratio",
         }
@@ -145,7 +150,7 @@ impl FieldError {
                 let (min, max) = range_text(Unit::Centimetre, *range);
                 args.extend([("min", min), ("max", max), ("unit", "cm".to_owned()), ("as_cm", Unit::Centimetre.format(*read))]);
             }
-            FieldErrorKind::LetterForDigit { meant } => args.push(("meant", meant.clone())),
+            FieldErrorKind::LetterForDigit { meant } | FieldErrorKind::InchesPastAFoot { meant } => args.push(("meant", meant.clone())),
             FieldErrorKind::NotLessThan { other } => args.push(("other", other.code().to_owned())),
             FieldErrorKind::ImpossibleRatio { other, percent, low, high } => {
                 args.extend([("other", other.code().to_owned()), ("percent", percent.to_string()), ("low", low.to_string()), ("high", high.to_string())]);
@@ -214,6 +219,7 @@ impl FieldError {
                 format!("{name} must be between {min} and {max} cm. Measured in millimetres? Type it with “mm” (that is {cm} cm).")
             }
             FieldErrorKind::LetterForDigit { meant } => format!("{name}: a letter is typed where a digit belongs; did you mean {meant}?"),
+            FieldErrorKind::InchesPastAFoot { meant } => format!("{name}: there are 12 inches to a foot, so this is {meant}; type that if it is what you measured."),
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name} must be less than {}: are the two the other way round?", other.name(Lang::En).to_lowercase())
             }
@@ -269,6 +275,7 @@ impl FieldError {
                 format!("{name}必须在 {min} 至 {max} cm 之间。如果是以毫米测量的，请加上“mm”输入（即 {cm} cm）。")
             }
             FieldErrorKind::LetterForDigit { meant } => format!("{name}：数字中混入了字母，您是想输入 {meant} 吗？"),
+            FieldErrorKind::InchesPastAFoot { meant } => format!("{name}：1 英尺为 12 英寸，这相当于 {meant}；如确为所量数值，请按此输入。"),
             FieldErrorKind::NotLessThan { other } => {
                 format!("{name}必须小于{}：两者是否填反了？", other.name(Lang::ZhCn))
             }

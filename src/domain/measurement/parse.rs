@@ -341,6 +341,17 @@ fn resolve_unit(
             return Err(FieldErrorKind::UnitNotAccepted { unit: "ft" });
         }
         Reading::FeetInches { feet, inches } => {
+            // "5'13\"" is no reading a tape gives: 13 inches are a foot and one.
+            let small = |n: &Number| n.integer.len() <= MAX_INTEGER_DIGITS && n.fraction.len() <= 4;
+            if let (true, Some(i)) = (small(&feet), inches.as_ref().filter(|i| small(i))) {
+                if let (Some(f), Some(i)) = (feet.to_decimal(), i.to_decimal()) {
+                    if i >= Decimal::from(12) && !feet.negative {
+                        let whole = (i / Decimal::from(12)).floor();
+                        let meant = format!("{}'{}\"", (f + whole).normalize(), (i - whole * Decimal::from(12)).normalize());
+                        return Err(FieldErrorKind::InchesPastAFoot { meant });
+                    }
+                }
+            }
             let mut terms = vec![(feet, 12)];
             terms.extend(inches.map(|n| (n, 1)));
             (Unit::Inch, terms)
@@ -699,6 +710,17 @@ mod tests {
         // What no digit mends stays what it is.
         assert_eq!(kind(Stature, "170 yo"), FieldErrorKind::UnknownUnit { unit: "yo".into() });
         assert_eq!(kind(Stature, "tall"), FieldErrorKind::NotANumber { unit: Some(Unit::Centimetre) });
+    }
+
+    /// "5'13\"" was taken as 6'1" without a word.
+    #[test]
+    fn inches_past_a_foot_are_said_to_be() {
+        let imperial = |m: Measurement, input: &str| m.parse(input, UnitSystem::Imperial);
+        let err = imperial(Stature, "5'13\"").unwrap_err();
+        assert_eq!(err.kind, FieldErrorKind::InchesPastAFoot { meant: "6'1\"".into() });
+        assert_eq!(err.message(Lang::En), "Stature: there are 12 inches to a foot, so this is 6'1\"; type that if it is what you measured.");
+        assert_eq!(imperial(Stature, "5'26.5").unwrap_err().kind, FieldErrorKind::InchesPastAFoot { meant: "7'2.5\"".into() });
+        assert_eq!(imperial(Stature, "5'11.75\""), Ok(1822));
     }
 
     #[test]
