@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use atelier::domain::catalog::CompiledCatalog;
 use atelier::domain::lang::Lang;
-use atelier::domain::measurement::{Measurement, MeasurementSet};
+use atelier::domain::measurement::{Measurement, MeasurementSet, UnitSystem};
 use atelier::i18n::Tr;
 use atelier::web::{configurator, error::safe_next, shop::SignUpForm, staff::SignInForm, staff::unit_system};
 use libfuzzer_sys::fuzz_target;
@@ -54,8 +54,8 @@ fuzz_target!(|data: &[u8]| {
             p => p,
         };
         let cfg = configurator::configuration(wanted, cat, &pairs, measurements.clone());
-        drop(configurator::live_view(cat, &cfg, &pairs, 2000, Tr::new(Lang::En), &BTreeSet::new()));
-        drop(configurator::live_patch(cat, &cfg, &pairs, 2000, Tr::new(Lang::ZhCn)));
+        drop(configurator::live_view(cat, &cfg, &pairs, 2000, Tr::new(Lang::En), UnitSystem::Imperial, &BTreeSet::new()));
+        drop(configurator::live_patch(cat, &cfg, &pairs, 2000, Tr::new(Lang::ZhCn), UnitSystem::Metric));
         drop(configurator::apply_repair(cat, &cfg, &configurator::option_pairs(&pairs)));
         drop(configurator::choice_labels(cat, &cfg, Lang::ZhCn));
     }

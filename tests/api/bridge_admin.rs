@@ -126,7 +126,7 @@ async fn failed_events_are_replayed_with_their_webhook_ids(backend: Backend) {
     loop {
         let (_, page) = admin.get_html(&reg.page).await;
         if !select(&page, "#push-disabled").is_empty() {
-            assert!(select(&page, "#factory-replay p.muted").concat().contains("1 failed events"));
+            assert!(select(&page, "#factory-replay p.muted").concat().contains("1 failed event is waiting"));
             break;
         }
         assert!(Instant::now() < deadline, "the endpoint was not disabled");

@@ -75,6 +75,15 @@ fn fixture(db: &Db, factory: &TestFactory) -> (String, String) {
     (key, reference)
 }
 
+/// A channel's order of a jersey for `customer`.
+fn jersey_order(customer: &str) -> serde_json::Value {
+    serde_json::json!({
+        "customer_reference": customer, "product": "cycling_jersey",
+        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
+        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
+    })
+}
+
 on_both_backends!(a_server_killed_repeatedly_loses_no_acknowledged_order_and_delivers_each_work_order_once);
 
 const KILLS: usize = 3;
@@ -93,11 +102,7 @@ async fn a_server_killed_repeatedly_loses_no_acknowledged_order_and_delivers_eac
     wait_ready(&server.base).await;
     let db = Db::connect(&test_settings(db_url.clone()).database).unwrap();
     let (key, customer) = fixture(&db, &factory);
-    let body = serde_json::json!({
-        "customer_reference": customer, "product": "cycling_jersey",
-        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
-        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
-    });
+    let body = jersey_order(&customer);
 
     // A burst from 16 clients that keeps going through every kill and restart (the same port).
     let acknowledged: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
@@ -215,11 +220,7 @@ async fn a_server_stopped_gracefully_records_the_deliveries_in_flight() {
     wait_ready(&server.base).await;
     let db = Db::connect(&test_settings(db_url.clone()).database).unwrap();
     let (key, customer) = fixture(&db, &factory);
-    let body = serde_json::json!({
-        "customer_reference": customer, "product": "cycling_jersey",
-        "choices": {"cut": "men", "fit": "club", "sleeve": "short", "fabric": "standard", "zip": "full", "body_colour": "navy", "panel_colour": "black"},
-        "measurements": {"stature": 1755, "chest_girth": 1056, "waist_girth": 937, "hip_girth": 1017, "arm_length": 592, "body_mass": 84600, "inside_leg": 845, "shoulder_width": 415},
-    });
+    let body = jersey_order(&customer);
     let res = reqwest::Client::new().post(format!("{}/api/v1/orders", server.base)).bearer_auth(&key).header("idempotency-key", "stop-1").json(&body).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     tokio::time::sleep(Duration::from_millis(700)).await;
