@@ -29,7 +29,7 @@ pub use kind::{Measurement, Quantity, UnknownMeasurement};
 pub use plausibility::{Rule, Warning, WarningDetail, median_person};
 pub use ranges::ValueRange;
 pub use set::{MeasurementSet, ParsedForm, Validation, impossible_combinations};
-pub use unit::{Unit, UnitSystem};
+pub use unit::{Unit, UnitSystem, without_trailing_zeros};
 
 pub use super::lang::Lang;
 

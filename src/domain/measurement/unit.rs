@@ -48,6 +48,11 @@ pub(super) enum Bound {
     Upper,
 }
 
+/// "69.10" as "69.1", "70.0" as "70"; a number without decimals as it is ("100").
+pub fn without_trailing_zeros(text: String) -> String {
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+}
+
 impl Unit {
     pub const ALL: [Unit; 5] = [
         Unit::Millimetre,
@@ -197,7 +202,7 @@ impl Unit {
             .map(|d| fixed(self.from_canonical(value), d, HALF_AWAY))
             .find(|text| text.parse::<Decimal>().ok().and_then(|d| self.to_canonical(d)) == Some(value))
             .unwrap_or_else(|| self.format_exact(value));
-        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text }
+        without_trailing_zeros(text)
     }
 
     /// A value outside `range` for display, never shown as a bound or inside the range: 145.001

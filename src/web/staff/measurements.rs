@@ -76,10 +76,7 @@ pub fn typed_values(values: &[(String, i64)], system: UnitSystem) -> Vec<(String
             let m = Measurement::from_code(code)?;
             let (unit, v) = (system.unit_for(m), u32::try_from(*v).ok()?);
             let text = match unit {
-                crate::domain::measurement::Unit::Inch => match unit.format(v) {
-                    text if text.contains('.') => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
-                    text => text,
-                },
+                crate::domain::measurement::Unit::Inch => crate::domain::measurement::without_trailing_zeros(unit.format(v)),
                 _ => unit.format_shortest(v),
             };
             Some((code.clone(), text))
